@@ -1,0 +1,61 @@
+//! `scandeck demo`: a fresh copy of the bundled demo workspace with its
+//! reports imported; and what plain `scandeck` does.
+
+use super::{Failure, Outcome};
+use crate::cli::{DemoArgs, ListFormat};
+use crate::config::Paths;
+use crate::demo;
+use crate::query::Filter;
+use crate::store::import::Importer;
+use crate::store::Workspace;
+use std::io::IsTerminal;
+use std::path::Path;
+
+pub fn run(paths: &Paths, args: &DemoArgs) -> Outcome {
+    let root = demo::write_project(&paths.demo_dir()).map_err(|e| {
+        Failure::input(format!(
+            "{}: cannot create the demo workspace: {e}",
+            paths.demo_dir().display()
+        ))
+    })?;
+    let ws = Workspace::at(&root);
+    let redactor = super::redactor(paths)?;
+    let (mut importer, _) =
+        Importer::begin(&ws, &redactor, u64::MAX).map_err(|e| Failure::input(e.to_string()))?;
+    for report in demo::REPORTS {
+        importer
+            .import_bytes(report.bytes.as_bytes(), report.path, report.image)
+            .map_err(|e| Failure::input(format!("bundled demo report {}: {e}", report.path)))?;
+    }
+    drop(importer);
+    eprintln!(
+        "demo workspace: {}",
+        crate::sanitize::sanitize_line(&root.display().to_string())
+    );
+    if args.list || !std::io::stdout().is_terminal() {
+        let rows = super::list::records(&ws, &redactor, &Filter::default(), chrono::Utc::now())?;
+        super::list::print_records(&rows, ListFormat::Table)?;
+        return Ok(0);
+    }
+    let rows = super::list::records(&ws, &redactor, &Filter::default(), chrono::Utc::now())?;
+    super::list::print_records(&rows, ListFormat::Table)?;
+    Ok(0)
+}
+
+/// Plain `scandeck`: the console needs a terminal.
+pub fn console_or_explain(paths: &Paths, workspace: &Path) -> Outcome {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Failure::input(
+            "the console needs a terminal; use `scandeck list` for plain output",
+        ));
+    }
+    let redactor = super::redactor(paths)?;
+    let rows = super::list::records(
+        &Workspace::at(workspace),
+        &redactor,
+        &Filter::default(),
+        chrono::Utc::now(),
+    )?;
+    super::list::print_records(&rows, ListFormat::Table)?;
+    Ok(0)
+}

@@ -1,0 +1,52 @@
+//! What each subcommand does; `main.rs` only dispatches here.
+
+pub mod demo;
+pub mod import;
+pub mod list;
+pub mod paths;
+
+use crate::config::{load_or_create_key, Paths};
+use crate::model::Redactor;
+use std::path::{Path, PathBuf};
+
+/// A failure that ends the command: one line for the user and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: i32,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+/// Exit status of a command that ran.
+pub type Outcome = Result<i32, Failure>;
+
+pub fn workspace_root(given: Option<&Path>) -> PathBuf {
+    given
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+pub fn redactor(paths: &Paths) -> Result<Redactor, Failure> {
+    let key_path = paths.secret_key();
+    load_or_create_key(&key_path)
+        .map(Redactor::with_key)
+        .map_err(|e| {
+            Failure::input(format!(
+                "{}: cannot read or create the secret-hash key: {e}",
+                key_path.display()
+            ))
+        })
+}
+
+/// Prints one sanitised line to stderr.
+pub fn warn(text: &str) {
+    eprintln!("{}", crate::sanitize::sanitize_line(text));
+}

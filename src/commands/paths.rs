@@ -1,0 +1,28 @@
+//! `scandeck paths`: every path in use.
+
+use super::Outcome;
+use crate::config::Paths;
+use crate::store::Workspace;
+use std::path::Path;
+
+pub fn run(paths: &Paths, workspace: &Path) -> Outcome {
+    let ws = Workspace::at(workspace);
+    let rows = [
+        ("workspace", ws.root.clone()),
+        ("workspace data", ws.dir()),
+        ("scan index", ws.index_path()),
+        ("stored reports", ws.scans_dir()),
+        ("config dir", paths.config_dir.clone()),
+        ("data dir", paths.data_dir.clone()),
+        ("log file", paths.log_file()),
+        ("secret-hash key", paths.secret_key()),
+        ("demo workspaces", paths.demo_dir()),
+    ];
+    for (name, path) in rows {
+        println!(
+            "{name:<16} {}",
+            crate::sanitize::sanitize_line(&path.display().to_string())
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,141 @@
+//! The bundled demo workspace: a small finance-tracker project and scanner
+//! reports about it, compiled into the binary so `scandeck demo` works on a
+//! machine with nothing installed.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Project files, relative to the workspace root.
+pub const PROJECT_FILES: &[(&str, &str)] = &[
+    (
+        "README.md",
+        include_str!("../assets/demo/project/README.md"),
+    ),
+    (
+        "docker-compose.yml",
+        include_str!("../assets/demo/project/docker-compose.yml"),
+    ),
+    (".env", include_str!("../assets/demo/project/.env")),
+    (
+        ".gitignore",
+        include_str!("../assets/demo/project/.gitignore"),
+    ),
+    (
+        ".dockerignore",
+        include_str!("../assets/demo/project/.dockerignore"),
+    ),
+    (
+        "backend/Dockerfile",
+        include_str!("../assets/demo/project/backend/Dockerfile"),
+    ),
+    (
+        "backend/requirements.txt",
+        include_str!("../assets/demo/project/backend/requirements.txt"),
+    ),
+    (
+        "backend/app.py",
+        include_str!("../assets/demo/project/backend/app.py"),
+    ),
+    (
+        "backend/config.py",
+        include_str!("../assets/demo/project/backend/config.py"),
+    ),
+    (
+        "frontend/Dockerfile",
+        include_str!("../assets/demo/project/frontend/Dockerfile"),
+    ),
+    (
+        "frontend/nginx.conf",
+        include_str!("../assets/demo/project/frontend/nginx.conf"),
+    ),
+    (
+        "frontend/package.json",
+        include_str!("../assets/demo/project/frontend/package.json"),
+    ),
+];
+
+/// A bundled report: its path in the workspace, its bytes, and the image to
+/// record for formats that do not name one.
+pub struct DemoReport {
+    pub path: &'static str,
+    pub bytes: &'static str,
+    pub image: Option<&'static str>,
+}
+
+pub const REPORTS: &[DemoReport] = &[
+    DemoReport {
+        path: "reports/backend.trivy.json",
+        bytes: include_str!("../assets/demo/reports/backend.trivy.json"),
+        image: None,
+    },
+    DemoReport {
+        path: "reports/frontend.grype.json",
+        bytes: include_str!("../assets/demo/reports/frontend.grype.json"),
+        image: None,
+    },
+    DemoReport {
+        path: "reports/database.scout.sarif",
+        bytes: include_str!("../assets/demo/reports/database.scout.sarif"),
+        image: Some("postgres:15.4"),
+    },
+    DemoReport {
+        path: "reports/backend.pip-audit.json",
+        bytes: include_str!("../assets/demo/reports/backend.pip-audit.json"),
+        image: None,
+    },
+    DemoReport {
+        path: "reports/frontend.npm-audit.json",
+        bytes: include_str!("../assets/demo/reports/frontend.npm-audit.json"),
+        image: None,
+    },
+    DemoReport {
+        path: "reports/repo.gitleaks.json",
+        bytes: include_str!("../assets/demo/reports/repo.gitleaks.json"),
+        image: None,
+    },
+];
+
+/// How many earlier demo workspaces are kept in the data directory.
+const KEEP: usize = 5;
+
+/// Writes a fresh copy of the demo project (without importing anything) under
+/// `parent/<timestamp>` and prunes old copies.
+pub fn write_project(parent: &Path) -> io::Result<PathBuf> {
+    fs::create_dir_all(parent)?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f").to_string();
+    let root = parent.join(format!("finance-tracker-{stamp}"));
+    for (rel, text) in PROJECT_FILES {
+        write_file(&root.join(rel), text)?;
+    }
+    for report in REPORTS {
+        write_file(&root.join(report.path), report.bytes)?;
+    }
+    prune(parent)?;
+    Ok(root)
+}
+
+fn write_file(path: &Path, text: &str) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    fs::write(path, text)
+}
+
+fn prune(parent: &Path) -> io::Result<()> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(parent)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("finance-tracker-"))
+        })
+        .collect();
+    dirs.sort();
+    let excess = dirs.len().saturating_sub(KEEP);
+    for old in dirs.into_iter().take(excess) {
+        let _ = fs::remove_dir_all(old);
+    }
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! CSV: one row per finding, every column of the JSON contract, with cells
+//! that a spreadsheet would evaluate neutralised (OWASP CSV injection).
+
+use super::record::{Record, COLUMNS};
+use std::io::{self, Write};
+
+/// Prefixes a quote to text cells starting with `= + - @`, tab, CR or NUL.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\0') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+pub fn write(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS).map_err(io::Error::other)?;
+    for r in records {
+        let cells: Vec<String> = r.cells().iter().map(|c| neutralise(c)).collect();
+        w.write_record(&cells).map_err(io::Error::other)?;
+    }
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        for payload in ["=cmd|' /C calc'!A0", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(neutralise(payload).starts_with('\''), "{payload:?}");
+        }
+        assert_eq!(neutralise("CVE-2021-1"), "CVE-2021-1");
+    }
+}

@@ -1,0 +1,177 @@
+//! The flat, sanitised record behind `list --format json|csv` — the JSON
+//! contract of DESIGN.md. Every key is always present; unknown is `null`.
+
+use crate::model::Finding;
+use crate::sanitize::{sanitize, sanitize_line};
+use crate::triage::Assessment;
+use chrono::SecondsFormat;
+use serde::Serialize;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Record {
+    pub fingerprint: String,
+    pub kind: &'static str,
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub severity: &'static str,
+    pub severity_raw: Option<String>,
+    pub title: Option<String>,
+    pub package: Option<String>,
+    pub ecosystem: Option<String>,
+    pub installed_version: Option<String>,
+    pub fixed_version: Option<String>,
+    pub purl: Option<String>,
+    pub target: String,
+    pub image: Option<String>,
+    pub image_digest: Option<String>,
+    pub path: Option<String>,
+    pub line: Option<u32>,
+    pub source: String,
+    pub source_version: Option<String>,
+    pub report: String,
+    pub status: &'static str,
+    pub scanner_status: Option<String>,
+    pub first_seen: Option<String>,
+    pub sla_due: Option<String>,
+    pub cvss_score: Option<f64>,
+    pub cvss_vector: Option<String>,
+    pub cwes: Vec<String>,
+    pub references: Vec<String>,
+    pub description: Option<String>,
+    pub merged_records: u32,
+    pub secret: Option<String>,
+}
+
+/// Column names in contract order, for CSV headers.
+pub const COLUMNS: [&str; 31] = [
+    "fingerprint",
+    "kind",
+    "id",
+    "aliases",
+    "severity",
+    "severity_raw",
+    "title",
+    "package",
+    "ecosystem",
+    "installed_version",
+    "fixed_version",
+    "purl",
+    "target",
+    "image",
+    "image_digest",
+    "path",
+    "line",
+    "source",
+    "source_version",
+    "report",
+    "status",
+    "scanner_status",
+    "first_seen",
+    "sla_due",
+    "cvss_score",
+    "cvss_vector",
+    "cwes",
+    "references",
+    "description",
+    "merged_records",
+    "secret",
+];
+
+fn line(text: &str) -> String {
+    sanitize_line(text).into_owned()
+}
+
+fn opt_line(text: Option<&str>) -> Option<String> {
+    text.map(line)
+}
+
+impl Record {
+    pub fn new(f: &Finding, a: &Assessment) -> Record {
+        let pkg = f.package.as_ref();
+        let image = f.image.as_deref();
+        Record {
+            fingerprint: f.fingerprint.to_string(),
+            kind: f.kind.as_str(),
+            id: line(&f.id),
+            aliases: f.aliases.iter().map(|s| line(s)).collect(),
+            severity: f.severity.as_str(),
+            severity_raw: opt_line(f.severity_raw.as_deref()),
+            title: opt_line(f.details.title.as_deref()),
+            package: opt_line(pkg.map(|p| p.name.as_str()).filter(|n| !n.is_empty())),
+            ecosystem: opt_line(pkg.and_then(|p| p.ecosystem.as_deref())),
+            installed_version: opt_line(f.installed_version()),
+            fixed_version: opt_line(f.fixed_version().as_deref()),
+            purl: opt_line(pkg.and_then(|p| p.purl.as_deref())),
+            target: line(f.display_target()),
+            image: opt_line(f.image_name()),
+            image_digest: opt_line(image.and_then(|i| i.digest.as_deref())),
+            path: opt_line(
+                f.location
+                    .path
+                    .as_deref()
+                    .or(pkg.and_then(|p| p.path.as_deref())),
+            ),
+            line: f.location.line,
+            source: line(&f.source.scanner),
+            source_version: opt_line(f.source.version.as_deref()),
+            report: line(&f.source.report),
+            status: a.status.as_str(),
+            scanner_status: opt_line(f.scanner_status.as_deref()),
+            first_seen: a
+                .first_seen
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            sla_due: a
+                .sla_due
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            cvss_score: f.details.cvss_score,
+            cvss_vector: opt_line(f.details.cvss_vector.as_deref()),
+            cwes: f.details.cwes.iter().map(|s| line(s)).collect(),
+            references: f.details.references.iter().map(|s| line(s)).collect(),
+            description: f
+                .details
+                .description
+                .as_deref()
+                .map(|d| sanitize(d).into_owned()),
+            merged_records: f.merged,
+            secret: f.secret.as_ref().map(|s| line(&s.mask)),
+        }
+    }
+
+    /// Values in `COLUMNS` order, lists joined with `; `, for CSV.
+    pub fn cells(&self) -> Vec<String> {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            self.fingerprint.clone(),
+            self.kind.to_string(),
+            self.id.clone(),
+            self.aliases.join("; "),
+            self.severity.to_string(),
+            o(&self.severity_raw),
+            o(&self.title),
+            o(&self.package),
+            o(&self.ecosystem),
+            o(&self.installed_version),
+            o(&self.fixed_version),
+            o(&self.purl),
+            self.target.clone(),
+            o(&self.image),
+            o(&self.image_digest),
+            o(&self.path),
+            self.line.map(|l| l.to_string()).unwrap_or_default(),
+            self.source.clone(),
+            o(&self.source_version),
+            self.report.clone(),
+            self.status.to_string(),
+            o(&self.scanner_status),
+            o(&self.first_seen),
+            o(&self.sla_due),
+            self.cvss_score.map(|s| s.to_string()).unwrap_or_default(),
+            o(&self.cvss_vector),
+            self.cwes.join("; "),
+            self.references.join("; "),
+            o(&self.description),
+            self.merged_records.to_string(),
+            o(&self.secret),
+        ]
+    }
+}

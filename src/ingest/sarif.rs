@@ -1,0 +1,659 @@
+//! SARIF 2.1.0 from any tool, with the sub-types that need care: Trivy
+//! (package in the message, old rule-id styles), Docker Scout (package and fix
+//! per result message, no image identity), Grype, dockle and gitleaks
+//! (formats.md §2, §4, §15). Rules are resolved by `ruleId`; `ruleIndex` is a
+//! fallback only.
+
+use super::json::{ids_in_text, text, LooseNumber, Str};
+use super::{
+    blank_finding, source_info, summary_line, Format, IngestError, ParseContext, ParsedReport,
+};
+use crate::model::{image, Details, ImageRef, Kind, Location, Package, Severity};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Log<'a> {
+    #[serde(borrow)]
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Run<'a> {
+    #[serde(borrow)]
+    tool: Tool<'a>,
+    #[serde(borrow)]
+    results: Option<Vec<SarifResult<'a>>>,
+    #[serde(borrow)]
+    properties: Option<RunProperties<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Tool<'a> {
+    #[serde(borrow)]
+    driver: Component<'a>,
+    #[serde(borrow)]
+    extensions: Option<Vec<Component<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Component<'a> {
+    #[serde(borrow)]
+    name: Option<Str<'a>>,
+    #[serde(borrow)]
+    version: Option<Str<'a>>,
+    #[serde(rename = "semanticVersion", borrow)]
+    semantic_version: Option<Str<'a>>,
+    #[serde(borrow)]
+    rules: Option<Vec<Rule<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RunProperties<'a> {
+    #[serde(rename = "imageName", borrow)]
+    image_name: Option<Str<'a>>,
+    #[serde(rename = "imageID", borrow)]
+    image_id: Option<Str<'a>>,
+    #[serde(rename = "repoTags", borrow)]
+    repo_tags: Option<Vec<Str<'a>>>,
+    #[serde(rename = "repoDigests", borrow)]
+    repo_digests: Option<Vec<Str<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Message<'a> {
+    #[serde(borrow)]
+    text: Option<Str<'a>>,
+    #[serde(borrow)]
+    markdown: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Rule<'a> {
+    #[serde(borrow)]
+    id: Option<Str<'a>>,
+    #[serde(borrow)]
+    name: Option<Str<'a>>,
+    #[serde(rename = "shortDescription", borrow)]
+    short_description: Option<Message<'a>>,
+    #[serde(rename = "fullDescription", borrow)]
+    full_description: Option<Message<'a>>,
+    #[serde(borrow)]
+    help: Option<Message<'a>>,
+    #[serde(rename = "helpUri", borrow)]
+    help_uri: Option<Str<'a>>,
+    #[serde(rename = "defaultConfiguration", borrow)]
+    default_configuration: Option<Configuration<'a>>,
+    #[serde(borrow)]
+    properties: Option<RuleProperties<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Configuration<'a> {
+    #[serde(borrow)]
+    level: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RuleProperties<'a> {
+    #[serde(borrow)]
+    tags: Option<Vec<Str<'a>>>,
+    #[serde(rename = "security-severity", borrow)]
+    security_severity: Option<Str<'a>>,
+    #[serde(rename = "cvssV3_severity", borrow)]
+    cvss_v3_severity: Option<Str<'a>>,
+    #[serde(rename = "cvssV3")]
+    cvss_v3: LooseNumber,
+    #[serde(rename = "cvssV3_vector", borrow)]
+    cvss_v3_vector: Option<Str<'a>>,
+    #[serde(rename = "cvssv3_baseScore")]
+    trivy_cvss_score: LooseNumber,
+    #[serde(rename = "cvssv3_vector", borrow)]
+    trivy_cvss_vector: Option<Str<'a>>,
+    #[serde(rename = "fixed_version", borrow)]
+    fixed_version: Option<Str<'a>>,
+    #[serde(rename = "problem.severity", borrow)]
+    problem_severity: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SarifResult<'a> {
+    #[serde(rename = "ruleId", borrow)]
+    rule_id: Option<Str<'a>>,
+    #[serde(rename = "ruleIndex")]
+    rule_index: LooseNumber,
+    #[serde(borrow)]
+    rule: Option<RuleRef<'a>>,
+    #[serde(borrow)]
+    level: Option<Str<'a>>,
+    #[serde(borrow)]
+    message: Message<'a>,
+    #[serde(borrow)]
+    locations: Option<Vec<ResultLocation<'a>>>,
+    #[serde(borrow)]
+    suppressions: Option<Vec<Suppression<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RuleRef<'a> {
+    #[serde(borrow)]
+    id: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Suppression<'a> {
+    #[serde(borrow)]
+    status: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResultLocation<'a> {
+    #[serde(rename = "physicalLocation", borrow)]
+    physical: Option<PhysicalLocation<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PhysicalLocation<'a> {
+    #[serde(rename = "artifactLocation", borrow)]
+    artifact: Option<ArtifactLocation<'a>>,
+    #[serde(borrow)]
+    region: Option<Region<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ArtifactLocation<'a> {
+    #[serde(borrow)]
+    uri: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Region<'a> {
+    #[serde(rename = "startLine")]
+    start_line: LooseNumber,
+    #[serde(borrow)]
+    snippet: Option<Message<'a>>,
+}
+
+/// The producing tool decides how results are read.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Flavour {
+    Trivy,
+    Scout,
+    Grype,
+    Dockle,
+    SecretScanner,
+    VulnScanner,
+    Other,
+}
+
+fn flavour_of(tool: &str) -> Flavour {
+    let t = tool.to_ascii_lowercase();
+    if t == "trivy" {
+        Flavour::Trivy
+    } else if t == "docker scout" {
+        Flavour::Scout
+    } else if t == "grype" {
+        Flavour::Grype
+    } else if t == "dockle" {
+        Flavour::Dockle
+    } else if t.contains("gitleaks") || t.contains("trufflehog") || t.contains("detect-secrets") {
+        Flavour::SecretScanner
+    } else if t.contains("anchore") || t.contains("dependency-check") || t.contains("snyk") {
+        Flavour::VulnScanner
+    } else {
+        Flavour::Other
+    }
+}
+
+fn scanner_name(tool: &str) -> String {
+    match tool.to_ascii_lowercase().as_str() {
+        "docker scout" => "docker-scout".to_string(),
+        other => other.split_whitespace().collect::<Vec<_>>().join("-"),
+    }
+}
+
+pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
+    let log: Log =
+        serde_json::from_slice(body).map_err(|e| IngestError::shape(Format::Sarif, e))?;
+    let tool_name = log
+        .runs
+        .first()
+        .and_then(|r| text(&r.tool.driver.name))
+        .unwrap_or_else(|| "sarif".into());
+    let mut report = ParsedReport::new(Format::Sarif, &scanner_name(&tool_name));
+    for run in log.runs {
+        parse_run(run, ctx, &mut report);
+    }
+    Ok(report)
+}
+
+fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
+    let tool = text(&run.tool.driver.name).unwrap_or_else(|| "sarif".into());
+    let flavour = flavour_of(&tool);
+    let version =
+        text(&run.tool.driver.version).or_else(|| text(&run.tool.driver.semantic_version));
+    if report.scanner_version.is_none() {
+        report.scanner_version = version.clone();
+    }
+    let source = source_info(&scanner_name(&tool), version, ctx);
+    if let Some(props) = &run.properties {
+        let tag = props
+            .repo_tags
+            .iter()
+            .flatten()
+            .map(|t| t.as_str().to_string())
+            .find(|t| !t.is_empty());
+        if let Some(name) = tag.or_else(|| text(&props.image_name)) {
+            let digest = props
+                .repo_digests
+                .iter()
+                .flatten()
+                .find_map(|d| d.as_str().split('@').nth(1).map(str::to_string));
+            report.image = Some(ImageRef {
+                name: image::clean_image_name(&name),
+                digest,
+                id: text(&props.image_id),
+            });
+        }
+    }
+    let mut rules: Vec<&Rule> = run.tool.driver.rules.iter().flatten().collect();
+    rules.extend(
+        run.tool
+            .extensions
+            .iter()
+            .flatten()
+            .flat_map(|e| e.rules.iter().flatten()),
+    );
+    let by_id: HashMap<&str, &Rule> = rules
+        .iter()
+        .filter_map(|r| r.id.as_ref().map(|id| (id.as_str(), *r)))
+        .collect();
+    let mut details_cache: HashMap<String, Arc<Details>> = HashMap::new();
+    let mut targets: HashMap<String, Arc<str>> = HashMap::new();
+    for result in run.results.unwrap_or_default() {
+        let message = text(&result.message.text)
+            .or_else(|| text(&result.message.markdown))
+            .unwrap_or_default();
+        let rule_id =
+            text(&result.rule_id).or_else(|| result.rule.as_ref().and_then(|r| text(&r.id)));
+        let rule = rule_id
+            .as_deref()
+            .and_then(|id| by_id.get(id).copied())
+            .or_else(|| {
+                result
+                    .rule_index
+                    .as_line()
+                    .and_then(|i| rules.get(i as usize).copied())
+                    .filter(|_| rule_id.is_none())
+            })
+            .or_else(|| {
+                // gitleaks 7 results carry no rule id; the message starts with the rule's id.
+                rule_id
+                    .is_none()
+                    .then(|| {
+                        rules.iter().copied().find(|r| {
+                            r.id.as_ref()
+                                .is_some_and(|id| message.starts_with(id.as_str()))
+                        })
+                    })
+                    .flatten()
+            });
+        let raw_id = rule_id
+            .or_else(|| rule.and_then(|r| text(&r.id)))
+            .unwrap_or_else(|| summary_line(&message));
+        let id = ids_in_text(&raw_id)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| raw_id.clone());
+        let kind = kind_for(flavour, &id, rule);
+        let location = result
+            .locations
+            .iter()
+            .flatten()
+            .find_map(|l| l.physical.as_ref());
+        let uri = location
+            .and_then(|p| p.artifact.as_ref())
+            .and_then(|a| text(&a.uri))
+            .map(|u| decode_uri(&u));
+        let line = location
+            .and_then(|p| p.region.as_ref())
+            .and_then(|r| r.start_line.as_line());
+        let target_name = uri.clone().unwrap_or_default();
+        let target = targets
+            .entry(target_name.clone())
+            .or_insert_with(|| Arc::from(target_name.as_str()))
+            .clone();
+        let mut f = blank_finding(kind, id.clone(), &source, &target);
+        f.aliases = ids_in_text(&raw_id)
+            .into_iter()
+            .filter(|a| *a != id)
+            .collect();
+        let fields = MessageFields::parse(&message);
+        (f.severity, f.severity_raw) = severity_for(&result, rule, &fields);
+        let details_key = format!("{raw_id}\u{1f}{}", rule.is_some());
+        f.details = details_cache
+            .entry(details_key)
+            .or_insert_with(|| Arc::new(rule_details(rule, &message, &id, flavour)))
+            .clone();
+        f.package = package_for(flavour, &fields, &message, rule);
+        f.location = Location { path: uri, line };
+        f.suppressed_by_tool = result.suppressions.as_ref().is_some_and(|s| {
+            !s.is_empty()
+                && s.iter()
+                    .any(|x| x.status.as_ref().is_none_or(|st| st.as_str() == "accepted"))
+        });
+        if kind == Kind::Secret {
+            let snippet = location
+                .and_then(|p| p.region.as_ref())
+                .and_then(|r| r.snippet.as_ref())
+                .and_then(|s| text(&s.text));
+            let identity =
+                snippet.unwrap_or_else(|| format!("{}:{}", target_name, line.unwrap_or(0)));
+            f.secret = Some(ctx.redactor.redact(&identity));
+        }
+        report.findings.push(f);
+    }
+}
+
+fn kind_for(flavour: Flavour, id: &str, rule: Option<&Rule>) -> Kind {
+    let tags: Vec<String> = rule
+        .and_then(|r| r.properties.as_ref())
+        .and_then(|p| p.tags.as_ref())
+        .map(|t| t.iter().map(|s| s.as_str().to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let looks_like_advisory = id.starts_with("CVE-") || id.starts_with("GHSA-");
+    match flavour {
+        Flavour::SecretScanner => Kind::Secret,
+        Flavour::Dockle => Kind::ImageConfig,
+        Flavour::Scout | Flavour::Grype | Flavour::VulnScanner => Kind::Vulnerability,
+        _ if tags.iter().any(|t| t == "secret") => Kind::Secret,
+        _ if looks_like_advisory || tags.iter().any(|t| t == "vulnerability") => {
+            Kind::Vulnerability
+        }
+        _ => Kind::Misconfiguration,
+    }
+}
+
+fn severity_for(
+    result: &SarifResult,
+    rule: Option<&Rule>,
+    fields: &MessageFields,
+) -> (Severity, Option<String>) {
+    let props = rule.and_then(|r| r.properties.as_ref());
+    if let Some(word) = props.and_then(|p| text(&p.cvss_v3_severity)) {
+        return (Severity::from_word(&word), Some(word));
+    }
+    const WORDS: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+    if let Some(tag) = props
+        .and_then(|p| p.tags.as_ref())
+        .and_then(|t| t.iter().find(|t| WORDS.contains(&t.as_str())))
+    {
+        return (
+            Severity::from_word(tag.as_str()),
+            Some(tag.as_str().to_string()),
+        );
+    }
+    if let Some(word) = fields.get("severity") {
+        return (Severity::from_word(word), Some(word.to_string()));
+    }
+    if let Some(word) = props.and_then(|p| text(&p.security_severity)) {
+        let sev = Severity::from_word(&word);
+        if sev != Severity::Unknown {
+            return (sev, Some(word));
+        }
+    }
+    if let Some(raw_id) = result.rule_id.as_ref().map(Str::as_str) {
+        // Earliest Trivy template: "[MEDIUM] CVE-…".
+        if let Some(word) = raw_id.strip_prefix('[').and_then(|r| r.split(']').next()) {
+            return (Severity::from_word(word), Some(word.to_string()));
+        }
+    }
+    if let Some(word) = props.and_then(|p| text(&p.problem_severity)) {
+        let mapped = match word.as_str() {
+            "error" => Severity::High,
+            "warning" => Severity::Medium,
+            _ => Severity::Low,
+        };
+        return (mapped, Some(word));
+    }
+    let level = text(&result.level)
+        .or_else(|| {
+            rule.and_then(|r| r.default_configuration.as_ref())
+                .and_then(|c| text(&c.level))
+        })
+        .unwrap_or_else(|| "warning".to_string());
+    (Severity::from_sarif_level(&level), Some(level))
+}
+
+fn rule_details(rule: Option<&Rule>, message: &str, id: &str, flavour: Flavour) -> Details {
+    let Some(rule) = rule else {
+        return Details {
+            title: Some(summary_line(message)),
+            description: Some(message.to_string()),
+            ..Details::default()
+        };
+    };
+    let short = rule.short_description.as_ref().and_then(|m| text(&m.text));
+    // Scout titles read "CVE-…: Title"; keep the title part.
+    let short = short.map(|s| {
+        s.strip_prefix(&format!("{id}: "))
+            .map(str::to_string)
+            .unwrap_or(s)
+    });
+    let full = rule.full_description.as_ref().and_then(|m| text(&m.text));
+    let help = rule.help.as_ref().and_then(|m| text(&m.text));
+    let description = match flavour {
+        Flavour::Scout => help.or(full),
+        _ => full
+            .or(help)
+            .or_else(|| Some(message.to_string()).filter(|m| !m.is_empty())),
+    };
+    let title = short
+        .or_else(|| text(&rule.name))
+        .or_else(|| Some(summary_line(message)));
+    let props = rule.properties.as_ref();
+    let cvss_score = props.and_then(|p| p.cvss_v3.0.or(p.trivy_cvss_score.0));
+    let cvss_vector =
+        props.and_then(|p| text(&p.cvss_v3_vector).or_else(|| text(&p.trivy_cvss_vector)));
+    Details {
+        title,
+        description: description.map(|d| d.replace("\r\n", "\n")),
+        references: text(&rule.help_uri).into_iter().collect(),
+        cvss_score,
+        cvss_vector,
+        ..Details::default()
+    }
+}
+
+fn package_for(
+    flavour: Flavour,
+    fields: &MessageFields,
+    message: &str,
+    rule: Option<&Rule>,
+) -> Option<Package> {
+    match flavour {
+        Flavour::Scout => {
+            let purl = fields.get("package")?;
+            let (name, version, ecosystem) = split_purl(purl);
+            let fixed = fields.get("fixed version").map(str::to_string).or_else(|| {
+                rule.and_then(|r| r.properties.as_ref())
+                    .and_then(|p| text(&p.fixed_version))
+            });
+            Some(Package {
+                name,
+                ecosystem,
+                installed: version,
+                fixed: fixed.into_iter().filter(|f| f != "not fixed").collect(),
+                purl: Some(purl.to_string()),
+                path: None,
+            })
+        }
+        Flavour::Trivy => {
+            let name = fields.get("package")?.to_string();
+            Some(Package {
+                name,
+                installed: fields.get("installed version").map(str::to_string),
+                fixed: super::split_versions(fields.get("fixed version")),
+                ..Package::default()
+            })
+        }
+        Flavour::Grype => grype_message_package(message),
+        _ => None,
+    }
+}
+
+/// "A low vulnerability in rpm package: package-1, version 1.1.1 was found …" or
+/// "The path X reports NAME at version VER …".
+fn grype_message_package(message: &str) -> Option<Package> {
+    if let Some(rest) = message.split(" package: ").nth(1) {
+        let name = rest.split(", version ").next()?.trim().to_string();
+        let version = rest
+            .split(", version ")
+            .nth(1)
+            .and_then(|v| v.split_whitespace().next())
+            .map(str::to_string);
+        let ecosystem = message
+            .split(" vulnerability in ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .map(str::to_string);
+        return Some(Package {
+            name,
+            ecosystem,
+            installed: version,
+            ..Package::default()
+        });
+    }
+    let rest = message.split(" reports ").nth(1)?;
+    let name = rest.split(" at version ").next()?.trim().to_string();
+    let version = rest
+        .split(" at version ")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .map(str::to_string);
+    Some(Package {
+        name,
+        installed: version,
+        ..Package::default()
+    })
+}
+
+/// `pkg:npm/%40scope/name@1.2.3?x=y` → (`@scope/name`, `1.2.3`, `npm`).
+pub fn split_purl(purl: &str) -> (String, Option<String>, Option<String>) {
+    let ecosystem = super::purl_type(purl);
+    let body = purl.strip_prefix("pkg:").unwrap_or(purl);
+    let body = body.split(['?', '#']).next().unwrap_or(body);
+    let after_type = body.split_once('/').map_or(body, |(_, rest)| rest);
+    let (path, version) = match after_type.rsplit_once('@') {
+        Some((p, v)) => (p, Some(percent_decode(v))),
+        None => (after_type, None),
+    };
+    let name = percent_decode(path.rsplit('/').next().unwrap_or(path));
+    let namespace = path.rsplit_once('/').map(|(ns, _)| percent_decode(ns));
+    let full = match (ecosystem.as_deref(), namespace) {
+        (Some("npm"), Some(ns)) | (Some("golang"), Some(ns)) | (Some("maven"), Some(ns)) => {
+            format!("{ns}/{name}")
+        }
+        _ => name,
+    };
+    (full, version, ecosystem)
+}
+
+/// `key : value` lines of Scout and Trivy result messages, keys lower-cased and trimmed.
+struct MessageFields(Vec<(String, String)>);
+
+impl MessageFields {
+    fn parse(message: &str) -> MessageFields {
+        let mut out = Vec::new();
+        for line in message.lines() {
+            if let Some((k, v)) = line.split_once(':') {
+                let key = k.trim().to_ascii_lowercase();
+                if !key.is_empty() && key.len() < 40 && !key.contains('[') {
+                    out.push((key, v.trim().to_string()));
+                }
+            }
+        }
+        MessageFields(out)
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn decode_uri(uri: &str) -> String {
+    let stripped = uri.strip_prefix("file://").unwrap_or(uri);
+    percent_decode(stripped)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(v) = u8::from_str_radix(
+                std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                16,
+            ) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purls_split_into_name_version_ecosystem() {
+        assert_eq!(
+            split_purl("pkg:npm/%40tootallnate/once@1.1.2"),
+            (
+                "@tootallnate/once".into(),
+                Some("1.1.2".into()),
+                Some("npm".into())
+            )
+        );
+        assert_eq!(
+            split_purl("pkg:pypi/pillow@9.4.0"),
+            ("pillow".into(), Some("9.4.0".into()), Some("pypi".into()))
+        );
+        assert_eq!(
+            split_purl("pkg:deb/debian/libc6@2.36?arch=amd64"),
+            ("libc6".into(), Some("2.36".into()), Some("deb".into()))
+        );
+    }
+
+    #[test]
+    fn percent_decoding_tolerates_bad_escapes() {
+        assert_eq!(percent_decode("a%20b%zz%"), "a b%zz%");
+    }
+}

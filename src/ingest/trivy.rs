@@ -1,0 +1,524 @@
+//! Trivy JSON: SchemaVersion 2 (vulnerabilities, misconfigurations with
+//! Status FAIL, secrets), the legacy top-level array or `null`, and the k8s
+//! cluster report (formats.md §1).
+
+use super::json::{text, LooseNumber, Skip, Str};
+use super::{
+    blank_finding, severity_of, source_info, split_versions, Format, IngestError, ParseContext,
+    ParsedReport,
+};
+use crate::model::{image, Details, Finding, ImageRef, Kind, Location, Package, SourceInfo};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Report<'a> {
+    #[serde(rename = "SchemaVersion")]
+    _schema: Option<Skip>,
+    #[serde(rename = "Trivy", borrow)]
+    trivy: Option<TrivyInfo<'a>>,
+    #[serde(rename = "ArtifactName", borrow)]
+    artifact_name: Option<Str<'a>>,
+    #[serde(rename = "ArtifactType", borrow)]
+    artifact_type: Option<Str<'a>>,
+    #[serde(rename = "Metadata", borrow)]
+    metadata: Option<Metadata<'a>>,
+    #[serde(rename = "Results", borrow)]
+    results: Option<Vec<TrivyResult<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TrivyInfo<'a> {
+    #[serde(rename = "Version", borrow)]
+    version: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Metadata<'a> {
+    #[serde(rename = "ImageID", borrow)]
+    image_id: Option<Str<'a>>,
+    #[serde(rename = "RepoTags", borrow)]
+    repo_tags: Option<Vec<Str<'a>>>,
+    #[serde(rename = "RepoDigests", borrow)]
+    repo_digests: Option<Vec<Str<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TrivyResult<'a> {
+    #[serde(rename = "Target", borrow)]
+    target: Option<Str<'a>>,
+    #[serde(rename = "Class", borrow)]
+    class: Option<Str<'a>>,
+    #[serde(rename = "Type", borrow)]
+    kind: Option<Str<'a>>,
+    #[serde(rename = "Vulnerabilities", borrow)]
+    vulnerabilities: Option<Vec<Vuln<'a>>>,
+    #[serde(rename = "Misconfigurations", borrow)]
+    misconfigurations: Option<Vec<Misconfig<'a>>>,
+    #[serde(rename = "Secrets", borrow)]
+    secrets: Option<Vec<Secret<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Vuln<'a> {
+    #[serde(rename = "VulnerabilityID", borrow)]
+    id: Option<Str<'a>>,
+    #[serde(rename = "VendorIDs", borrow)]
+    vendor_ids: Option<Vec<Str<'a>>>,
+    #[serde(rename = "PkgName", borrow)]
+    pkg_name: Option<Str<'a>>,
+    #[serde(rename = "PkgPath", borrow)]
+    pkg_path: Option<Str<'a>>,
+    #[serde(rename = "PkgIdentifier", borrow)]
+    pkg_identifier: Option<PkgIdentifier<'a>>,
+    #[serde(rename = "InstalledVersion", borrow)]
+    installed: Option<Str<'a>>,
+    #[serde(rename = "FixedVersion", borrow)]
+    fixed: Option<Str<'a>>,
+    #[serde(rename = "Status", borrow)]
+    status: Option<Str<'a>>,
+    #[serde(rename = "Severity", borrow)]
+    severity: Option<Str<'a>>,
+    #[serde(rename = "Title", borrow)]
+    title: Option<Str<'a>>,
+    #[serde(rename = "Description", borrow)]
+    description: Option<Str<'a>>,
+    #[serde(rename = "PrimaryURL", borrow)]
+    primary_url: Option<Str<'a>>,
+    #[serde(rename = "References", borrow)]
+    references: Option<Vec<Str<'a>>>,
+    #[serde(rename = "CweIDs", borrow)]
+    cwes: Option<Vec<Str<'a>>>,
+    #[serde(rename = "CVSS", borrow)]
+    cvss: Option<BTreeMap<Str<'a>, Cvss<'a>>>,
+    #[serde(rename = "PublishedDate", borrow)]
+    published: Option<Str<'a>>,
+    #[serde(rename = "LastModifiedDate", borrow)]
+    modified: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PkgIdentifier<'a> {
+    #[serde(rename = "PURL", borrow)]
+    purl: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Cvss<'a> {
+    #[serde(rename = "V3Vector", borrow)]
+    v3_vector: Option<Str<'a>>,
+    #[serde(rename = "V3Score")]
+    v3_score: LooseNumber,
+    #[serde(rename = "V40Vector", borrow)]
+    v40_vector: Option<Str<'a>>,
+    #[serde(rename = "V40Score")]
+    v40_score: LooseNumber,
+    #[serde(rename = "V2Vector", borrow)]
+    v2_vector: Option<Str<'a>>,
+    #[serde(rename = "V2Score")]
+    v2_score: LooseNumber,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Misconfig<'a> {
+    #[serde(rename = "ID", borrow)]
+    id: Option<Str<'a>>,
+    #[serde(rename = "AVDID", borrow)]
+    avd_id: Option<Str<'a>>,
+    #[serde(rename = "Title", borrow)]
+    title: Option<Str<'a>>,
+    #[serde(rename = "Description", borrow)]
+    description: Option<Str<'a>>,
+    #[serde(rename = "Message", borrow)]
+    message: Option<Str<'a>>,
+    #[serde(rename = "Resolution", borrow)]
+    resolution: Option<Str<'a>>,
+    #[serde(rename = "Severity", borrow)]
+    severity: Option<Str<'a>>,
+    #[serde(rename = "Status", borrow)]
+    status: Option<Str<'a>>,
+    #[serde(rename = "PrimaryURL", borrow)]
+    primary_url: Option<Str<'a>>,
+    #[serde(rename = "References", borrow)]
+    references: Option<Vec<Str<'a>>>,
+    #[serde(rename = "CauseMetadata", borrow)]
+    cause: Option<Cause<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Cause<'a> {
+    #[serde(rename = "Resource", borrow)]
+    resource: Option<Str<'a>>,
+    #[serde(rename = "StartLine")]
+    start_line: LooseNumber,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Secret<'a> {
+    #[serde(rename = "RuleID", borrow)]
+    rule_id: Option<Str<'a>>,
+    #[serde(rename = "Category", borrow)]
+    category: Option<Str<'a>>,
+    #[serde(rename = "Severity", borrow)]
+    severity: Option<Str<'a>>,
+    #[serde(rename = "Title", borrow)]
+    title: Option<Str<'a>>,
+    #[serde(rename = "StartLine")]
+    start_line: LooseNumber,
+    /// Already masked by Trivy; used only to tell two secrets apart.
+    #[serde(rename = "Match", borrow)]
+    matched: Option<Str<'a>>,
+}
+
+/// k8s cluster report: resources with nested results.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct K8sReport<'a> {
+    #[serde(rename = "ClusterName", borrow)]
+    cluster: Option<Str<'a>>,
+    #[serde(rename = "Vulnerabilities", borrow)]
+    vulnerabilities: Option<Vec<K8sResource<'a>>>,
+    #[serde(rename = "Misconfigurations", borrow)]
+    misconfigurations: Option<Vec<K8sResource<'a>>>,
+    #[serde(rename = "Resources", borrow)]
+    resources: Option<Vec<K8sResource<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct K8sResource<'a> {
+    #[serde(rename = "Namespace", borrow)]
+    namespace: Option<Str<'a>>,
+    #[serde(rename = "Kind", borrow)]
+    kind: Option<Str<'a>>,
+    #[serde(rename = "Name", borrow)]
+    name: Option<Str<'a>>,
+    #[serde(rename = "Results", borrow)]
+    results: Option<Vec<TrivyResult<'a>>>,
+}
+
+pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
+    let mut report = ParsedReport::new(format, "trivy");
+    let mut builder = Builder::new(ctx);
+    match format {
+        Format::TrivyLegacy => {
+            let results: Option<Vec<TrivyResult>> =
+                serde_json::from_slice(body).map_err(|e| IngestError::shape(format, e))?;
+            builder.source = source_info("trivy", None, ctx);
+            for result in results.unwrap_or_default() {
+                builder.result(result, None, &mut report);
+            }
+        }
+        Format::TrivyK8s => {
+            let k8s: K8sReport =
+                serde_json::from_slice(body).map_err(|e| IngestError::shape(format, e))?;
+            builder.source = source_info("trivy", None, ctx);
+            report.artifact = text(&k8s.cluster).map(|c| format!("cluster {c}"));
+            let groups = [k8s.vulnerabilities, k8s.misconfigurations, k8s.resources];
+            for resource in groups.into_iter().flatten().flatten() {
+                let name = [&resource.namespace, &resource.kind, &resource.name]
+                    .iter()
+                    .map(|p| text(p).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                for result in resource.results.unwrap_or_default() {
+                    builder.result(result, Some(&name), &mut report);
+                }
+            }
+        }
+        _ => {
+            let parsed: Report =
+                serde_json::from_slice(body).map_err(|e| IngestError::shape(format, e))?;
+            let version = parsed.trivy.as_ref().and_then(|t| text(&t.version));
+            builder.source = source_info("trivy", version.clone(), ctx);
+            report.scanner_version = version;
+            let artifact = text(&parsed.artifact_name);
+            let is_image = parsed
+                .artifact_type
+                .as_ref()
+                .is_some_and(|t| t.as_str() == "container_image");
+            if is_image {
+                let meta = parsed.metadata.unwrap_or_default();
+                let tag = meta
+                    .repo_tags
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Str::into_string)
+                    .find(|t| !t.is_empty());
+                let name = artifact
+                    .clone()
+                    .filter(|a| !a.is_empty())
+                    .or(tag)
+                    .unwrap_or_default();
+                let digest = meta
+                    .repo_digests
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|d| d.as_str().split('@').nth(1).map(str::to_string))
+                    .next();
+                report.image = Some(ImageRef {
+                    name: image::clean_image_name(&name),
+                    digest,
+                    id: text(&meta.image_id),
+                });
+            } else {
+                report.artifact = artifact;
+            }
+            for result in parsed.results.unwrap_or_default() {
+                builder.result(result, None, &mut report);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Turns results into findings, sharing advisory text between findings with the same id.
+struct Builder<'c> {
+    ctx: &'c ParseContext<'c>,
+    source: Arc<SourceInfo>,
+    details: HashMap<String, Arc<Details>>,
+    targets: HashMap<String, Arc<str>>,
+}
+
+impl<'c> Builder<'c> {
+    fn new(ctx: &'c ParseContext<'c>) -> Builder<'c> {
+        Builder {
+            ctx,
+            source: source_info("trivy", None, ctx),
+            details: HashMap::new(),
+            targets: HashMap::new(),
+        }
+    }
+
+    fn target(&mut self, name: &str) -> Arc<str> {
+        if let Some(t) = self.targets.get(name) {
+            return Arc::clone(t);
+        }
+        let t: Arc<str> = Arc::from(name);
+        self.targets.insert(name.to_string(), Arc::clone(&t));
+        t
+    }
+
+    fn result(&mut self, result: TrivyResult, resource: Option<&str>, report: &mut ParsedReport) {
+        let target_name = text(&result.target).unwrap_or_default();
+        let class = text(&result.class).unwrap_or_default();
+        let pkg_type = text(&result.kind);
+        let is_lang = class == "lang-pkgs";
+        // In k8s reports, image vulnerabilities repeat per workload: key them by image so they merge.
+        let k8s_image = resource
+            .filter(|_| class == "os-pkgs" || is_lang)
+            .map(|_| target_name.clone());
+        let target = match (resource, &k8s_image) {
+            (Some(_), Some(img)) => self.target(img),
+            (Some(res), None) => self.target(res),
+            (None, _) => self.target(&target_name),
+        };
+        let image_for_k8s = k8s_image.map(|name| Arc::new(ImageRef::named(&name)));
+        for vuln in result.vulnerabilities.unwrap_or_default() {
+            let mut f = self.vulnerability(
+                vuln,
+                &target,
+                pkg_type.as_deref(),
+                is_lang.then_some(target_name.as_str()),
+            );
+            f.image = image_for_k8s.clone();
+            report.findings.push(f);
+        }
+        for mis in result.misconfigurations.unwrap_or_default() {
+            let status = text(&mis.status);
+            if status
+                .as_deref()
+                .is_some_and(|s| !s.eq_ignore_ascii_case("FAIL"))
+            {
+                continue;
+            }
+            let file = if resource.is_some() {
+                None
+            } else {
+                Some(target_name.clone())
+            };
+            report
+                .findings
+                .push(self.misconfiguration(mis, &target, file, resource));
+        }
+        for secret in result.secrets.unwrap_or_default() {
+            report
+                .findings
+                .push(self.secret(secret, &target, &target_name));
+        }
+    }
+
+    fn vulnerability(
+        &mut self,
+        v: Vuln,
+        target: &Arc<str>,
+        pkg_type: Option<&str>,
+        manifest: Option<&str>,
+    ) -> Finding {
+        let id = text(&v.id).unwrap_or_else(|| "UNKNOWN-ID".to_string());
+        let details = match self.details.get(&id) {
+            Some(d) => Arc::clone(d),
+            None => {
+                let d = Arc::new(vuln_details(&v));
+                self.details.insert(id.clone(), Arc::clone(&d));
+                d
+            }
+        };
+        let mut f = blank_finding(Kind::Vulnerability, id, &self.source, target);
+        (f.severity, f.severity_raw) = severity_of(v.severity.as_ref().map(Str::as_str));
+        f.details = details;
+        f.aliases = v
+            .vendor_ids
+            .unwrap_or_default()
+            .into_iter()
+            .map(Str::into_string)
+            .collect();
+        let purl = v.pkg_identifier.as_ref().and_then(|p| text(&p.purl));
+        let ecosystem = purl
+            .as_deref()
+            .and_then(super::purl_type)
+            .or_else(|| pkg_type.map(str::to_string));
+        let pkg_path = text(&v.pkg_path).or_else(|| manifest.map(str::to_string));
+        f.package = Some(Package {
+            name: text(&v.pkg_name).unwrap_or_default(),
+            ecosystem,
+            installed: text(&v.installed),
+            fixed: split_versions(v.fixed.as_ref().map(Str::as_str)),
+            purl,
+            path: pkg_path,
+        });
+        f.scanner_status = text(&v.status);
+        f
+    }
+
+    fn misconfiguration(
+        &mut self,
+        m: Misconfig,
+        target: &Arc<str>,
+        file: Option<String>,
+        resource: Option<&str>,
+    ) -> Finding {
+        let id = text(&m.id)
+            .or_else(|| text(&m.avd_id))
+            .unwrap_or_else(|| "UNKNOWN-CHECK".to_string());
+        let mut f = blank_finding(Kind::Misconfiguration, id, &self.source, target);
+        f.aliases = text(&m.avd_id).into_iter().collect();
+        (f.severity, f.severity_raw) = severity_of(m.severity.as_ref().map(Str::as_str));
+        let mut description = text(&m.description).unwrap_or_default();
+        for (label, part) in [
+            ("Message", text(&m.message)),
+            ("Resolution", text(&m.resolution)),
+        ] {
+            if let Some(part) = part {
+                description.push_str(&format!("\n\n{label}: {part}"));
+            }
+        }
+        let mut references = text(&m.primary_url).into_iter().collect::<Vec<_>>();
+        references.extend(
+            m.references
+                .unwrap_or_default()
+                .into_iter()
+                .map(Str::into_string),
+        );
+        references.dedup();
+        f.details = Arc::new(Details {
+            title: text(&m.title),
+            description: Some(description.trim().to_string()).filter(|d| !d.is_empty()),
+            references,
+            ..Details::default()
+        });
+        let cause = m.cause.unwrap_or_default();
+        f.location = Location {
+            path: file.or_else(|| resource.map(str::to_string)),
+            line: cause.start_line.as_line(),
+        };
+        // The resource names what was checked; it tells apart two hits of one check in a file.
+        f.package = text(&cause.resource).map(|name| Package {
+            name,
+            ..Package::default()
+        });
+        f.scanner_status = text(&m.status);
+        f
+    }
+
+    fn secret(&mut self, s: Secret, target: &Arc<str>, file: &str) -> Finding {
+        let id = text(&s.rule_id).unwrap_or_else(|| "secret".to_string());
+        let mut f = blank_finding(Kind::Secret, id, &self.source, target);
+        (f.severity, f.severity_raw) = severity_of(s.severity.as_ref().map(Str::as_str));
+        let title = text(&s.title).or_else(|| text(&s.category));
+        f.details = Arc::new(Details {
+            title,
+            ..Details::default()
+        });
+        f.location = Location {
+            path: Some(file.to_string()),
+            line: s.start_line.as_line(),
+        };
+        let matched = text(&s.matched).unwrap_or_default();
+        let mut redacted = self.ctx.redactor.redact(&matched);
+        redacted.mask = "(masked by trivy)".to_string();
+        f.secret = Some(redacted);
+        f
+    }
+}
+
+fn vuln_details(v: &Vuln) -> Details {
+    let mut references: Vec<String> = text(&v.primary_url).into_iter().collect();
+    for r in v.references.iter().flatten() {
+        if !references.iter().any(|x| x == r.as_str()) {
+            references.push(r.as_str().to_string());
+        }
+    }
+    let (cvss_score, cvss_vector) = best_cvss(v.cvss.as_ref());
+    Details {
+        title: text(&v.title),
+        description: text(&v.description),
+        references,
+        cvss_score,
+        cvss_vector,
+        cwes: v
+            .cwes
+            .iter()
+            .flatten()
+            .map(|c| c.as_str().to_string())
+            .collect(),
+        published: text(&v.published),
+        modified: text(&v.modified),
+    }
+}
+
+/// Prefers NVD, then GHSA, then any source; V3 before V4.0 before V2.
+fn best_cvss(map: Option<&BTreeMap<Str, Cvss>>) -> (Option<f64>, Option<String>) {
+    let Some(map) = map else { return (None, None) };
+    let order = ["nvd", "ghsa", "redhat"];
+    let mut entries: Vec<(&Str, &Cvss)> = map.iter().collect();
+    entries.sort_by_key(|(k, _)| {
+        order
+            .iter()
+            .position(|o| *o == k.as_str())
+            .unwrap_or(order.len())
+    });
+    for (_, c) in entries {
+        for (score, vector) in [
+            (c.v3_score, &c.v3_vector),
+            (c.v40_score, &c.v40_vector),
+            (c.v2_score, &c.v2_vector),
+        ] {
+            if score.0.is_some() || vector.is_some() {
+                return (score.0, text(vector));
+            }
+        }
+    }
+    (None, None)
+}

@@ -1,0 +1,14 @@
+//! scandeck: a terminal triage console for container-security findings.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod demo;
+pub mod export;
+pub mod ingest;
+pub mod model;
+pub mod query;
+pub mod sanitize;
+pub mod store;
+pub mod triage;

@@ -1,0 +1,41 @@
+//! The `scandeck` binary: parse the command line, dispatch, exit.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use scandeck::cli::{Cli, Command};
+use scandeck::commands::{self, Failure};
+use scandeck::config::Paths;
+
+fn main() {
+    let cli = Cli::parse();
+    let paths = Paths::resolve();
+    let workspace = commands::workspace_root(cli.workspace.as_deref());
+    let result = match &cli.command {
+        Some(Command::Import(args)) => commands::import::run(&paths, &workspace, args),
+        Some(Command::List(args)) => commands::list::run(&paths, &workspace, args),
+        Some(Command::Demo(args)) => commands::demo::run(&paths, args),
+        Some(Command::Paths) => commands::paths::run(&paths, &workspace),
+        None => commands::demo::console_or_explain(&paths, &workspace),
+    };
+    let code = match result {
+        Ok(code) => code,
+        Err(Failure { message, code }) => {
+            commands::warn(&format!("scandeck: {message}"));
+            code
+        }
+    };
+    report_peak_memory();
+    std::process::exit(code);
+}
+
+/// `SCANDECK_REPORT_RSS=1` prints peak resident memory to stderr, for the benchmarks.
+fn report_peak_memory() {
+    if std::env::var_os("SCANDECK_REPORT_RSS").is_none() {
+        return;
+    }
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+            eprintln!("peak-rss {}", line.trim_start_matches("VmHWM:").trim());
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! `Finding`: one normalised scanner observation (after in-report merging).
+
+use super::{Fingerprint, ImageRef, RedactedSecret, Severity};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Vulnerability,
+    Misconfiguration,
+    Secret,
+    ImageConfig,
+    Posture,
+    License,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Vulnerability,
+        Kind::Misconfiguration,
+        Kind::Secret,
+        Kind::ImageConfig,
+        Kind::Posture,
+        Kind::License,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Vulnerability => "vulnerability",
+            Kind::Misconfiguration => "misconfiguration",
+            Kind::Secret => "secret",
+            Kind::ImageConfig => "image-config",
+            Kind::Posture => "posture",
+            Kind::License => "license",
+        }
+    }
+
+    /// Accepts the canonical name and common short forms (`vuln`, `misconfig`).
+    pub fn parse_user(word: &str) -> Option<Kind> {
+        let w = word.trim().to_ascii_lowercase();
+        let kind = match w.as_str() {
+            "vulnerability" | "vuln" | "vulns" | "cve" => Kind::Vulnerability,
+            "misconfiguration" | "misconfig" | "config" => Kind::Misconfiguration,
+            "secret" | "secrets" => Kind::Secret,
+            "image-config" | "image" => Kind::ImageConfig,
+            "posture" => Kind::Posture,
+            "license" | "licence" => Kind::License,
+            _ => return None,
+        };
+        Some(kind)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The affected package, when the finding is about one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Package {
+    pub name: String,
+    /// purl type or scanner package type: `npm`, `pypi`, `deb`, `apk`, ...
+    pub ecosystem: Option<String>,
+    pub installed: Option<String>,
+    /// Versions that fix it; empty when no fix is known.
+    pub fixed: Vec<String>,
+    pub purl: Option<String>,
+    /// Manifest, lockfile or install path for language packages.
+    pub path: Option<String>,
+}
+
+/// Where in the target the finding sits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub path: Option<String>,
+    pub line: Option<u32>,
+}
+
+/// Advisory text shared by every finding with the same id in one report.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Details {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub references: Vec<String>,
+    pub cvss_score: Option<f64>,
+    pub cvss_vector: Option<String>,
+    pub cwes: Vec<String>,
+    pub published: Option<String>,
+    pub modified: Option<String>,
+}
+
+/// Which scanner produced the finding, and from which stored report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceInfo {
+    /// Lower-case tool name: `trivy`, `grype`, `docker-scout`, ...
+    pub scanner: String,
+    pub version: Option<String>,
+    /// Name of the report file as the user gave it.
+    pub report: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub kind: Kind,
+    pub id: String,
+    /// Other ids of the same issue (GHSA for a CVE and so on), sorted, without `id`.
+    pub aliases: Vec<String>,
+    pub severity: Severity,
+    /// The scanner's own word, kept for display and audit.
+    pub severity_raw: Option<String>,
+    pub details: Arc<Details>,
+    pub package: Option<Package>,
+    pub image: Option<Arc<ImageRef>>,
+    /// What the scanner names as the scanned thing (Trivy `Target`, a manifest, a file).
+    pub target: Arc<str>,
+    pub location: Location,
+    pub source: Arc<SourceInfo>,
+    /// The scanner's own status word (Trivy `Status`, Grype `fix.state`, VEX state).
+    pub scanner_status: Option<String>,
+    /// The report itself marks the result suppressed (SARIF `suppressions`, audited false positives).
+    pub suppressed_by_tool: bool,
+    pub secret: Option<RedactedSecret>,
+    /// How many report records were merged into this finding (dependency paths, duplicates).
+    pub merged: u32,
+    pub fingerprint: Fingerprint,
+}
+
+impl Finding {
+    pub fn title(&self) -> &str {
+        self.details.title.as_deref().unwrap_or("")
+    }
+
+    pub fn package_name(&self) -> Option<&str> {
+        self.package.as_ref().map(|p| p.name.as_str())
+    }
+
+    pub fn installed_version(&self) -> Option<&str> {
+        self.package.as_ref().and_then(|p| p.installed.as_deref())
+    }
+
+    /// Fixed versions joined for display, `None` when no fix is known.
+    pub fn fixed_version(&self) -> Option<String> {
+        let p = self.package.as_ref()?;
+        if p.fixed.is_empty() {
+            None
+        } else {
+            Some(p.fixed.join(", "))
+        }
+    }
+
+    pub fn has_fix(&self) -> bool {
+        self.package.as_ref().is_some_and(|p| !p.fixed.is_empty())
+    }
+
+    pub fn image_name(&self) -> Option<&str> {
+        self.image
+            .as_deref()
+            .map(|i| i.name.as_str())
+            .filter(|n| !n.is_empty())
+    }
+
+    /// The image when known, else the scanner's target.
+    pub fn display_target(&self) -> &str {
+        self.image_name().unwrap_or(&self.target)
+    }
+
+    /// True when `needle` equals the id or one of the aliases (case-insensitive).
+    pub fn has_id(&self, needle: &str) -> bool {
+        self.id.eq_ignore_ascii_case(needle)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(needle))
+    }
+}

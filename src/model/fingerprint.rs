@@ -1,0 +1,223 @@
+//! The lineage key of a finding (triage-model.md b.3): stays the same across
+//! rebuilds, retags and version bumps, so decisions follow the finding.
+
+use super::{Finding, Kind};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint(pub [u8; 16]);
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex(&self.0))
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+impl Fingerprint {
+    pub fn parse(text: &str) -> Option<Fingerprint> {
+        let text = text.trim();
+        if text.len() != 32 {
+            return None;
+        }
+        let mut out = [0u8; 16];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(text.get(i * 2..i * 2 + 2)?, 16).ok()?;
+        }
+        Some(Fingerprint(out))
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// Canonical member of an alias group: lowest CVE, else lowest GHSA, else the id itself.
+pub fn canonical_alias<'a>(id: &'a str, aliases: &'a [String]) -> &'a str {
+    let all = || std::iter::once(id).chain(aliases.iter().map(String::as_str));
+    let lowest = |prefix: &str| {
+        all()
+            .filter(|a| a.len() > prefix.len() && a[..prefix.len()].eq_ignore_ascii_case(prefix))
+            .min_by(|a, b| natural_id_cmp(a, b))
+    };
+    lowest("CVE-").or_else(|| lowest("GHSA-")).unwrap_or(id)
+}
+
+/// Orders `CVE-2021-999` before `CVE-2021-1000`.
+fn natural_id_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |s: &str| {
+        let digits: Vec<u64> = s
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<u64>().unwrap_or(u64::MAX))
+            .collect();
+        (digits, s.to_ascii_uppercase())
+    };
+    key(a).cmp(&key(b))
+}
+
+const OS_ECOSYSTEMS: &[&str] = &[
+    "deb",
+    "debian",
+    "ubuntu",
+    "apk",
+    "alpine",
+    "wolfi",
+    "chainguard",
+    "rpm",
+    "redhat",
+    "centos",
+    "rocky",
+    "alma",
+    "amazon",
+    "oracle",
+    "photon",
+    "suse",
+    "opensuse",
+    "opensuse.leap",
+    "sles",
+    "mariner",
+    "azurelinux",
+    "cbl-mariner",
+    "os",
+    "linux",
+];
+
+fn is_os_ecosystem(ecosystem: &str) -> bool {
+    OS_ECOSYSTEMS.contains(&ecosystem)
+}
+
+/// The asset part of the key: image repository, else the scanner's target path.
+pub fn asset_lineage(finding: &Finding) -> String {
+    match &finding.image {
+        Some(image) if !image.name.is_empty() => format!("image:{}", image.repository()),
+        _ => format!("path:{}", normalise_path(&finding.target)),
+    }
+}
+
+fn normalise_path(path: &str) -> String {
+    let forward = path.trim().replace('\\', "/");
+    forward.trim_start_matches("./").to_string()
+}
+
+/// Computes the lineage key from the fields of b.3; evidence such as versions,
+/// digests, severity and text never enters it.
+pub fn compute(finding: &Finding) -> Fingerprint {
+    let lineage = asset_lineage(finding);
+    let path = finding
+        .location
+        .path
+        .as_deref()
+        .map(normalise_path)
+        .unwrap_or_default();
+    let mut parts: Vec<String> = vec!["v1".into(), finding.kind.as_str().into(), lineage];
+    match finding.kind {
+        Kind::Vulnerability | Kind::License => {
+            parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
+            if let Some(pkg) = &finding.package {
+                let ecosystem = pkg.ecosystem.as_deref().unwrap_or("").to_ascii_lowercase();
+                let location = if is_os_ecosystem(&ecosystem) {
+                    String::new()
+                } else {
+                    pkg.path
+                        .as_deref()
+                        .map(normalise_path)
+                        .unwrap_or_else(|| path.clone())
+                };
+                parts.push(ecosystem);
+                parts.push(pkg.name.to_ascii_lowercase());
+                parts.push(location);
+            } else {
+                parts.push(path);
+            }
+        }
+        Kind::Secret => {
+            parts.push(normalise_rule(&finding.id));
+            parts.push(path);
+            parts.push(
+                finding
+                    .secret
+                    .as_ref()
+                    .map(|s| s.keyed_hash.clone())
+                    .unwrap_or_default(),
+            );
+        }
+        Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
+            parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
+            parts.push(path);
+            parts.push(finding.package_name().unwrap_or("").to_string());
+        }
+    }
+    let mut hasher = Sha256::new();
+    for part in &parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0x1f]);
+    }
+    let digest = hasher.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    Fingerprint(out)
+}
+
+/// gitleaks `aws-access-token` and Trivy `aws-access-key-id` name the same family.
+fn normalise_rule(rule: &str) -> String {
+    let lower = rule.to_ascii_lowercase().replace([' ', '_'], "-");
+    for family in [
+        "aws",
+        "github",
+        "gitlab",
+        "slack",
+        "stripe",
+        "private-key",
+        "jwt",
+        "gcp",
+        "azure",
+    ] {
+        if lower.contains(family) {
+            return family.to_string();
+        }
+    }
+    lower
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_prefers_lowest_cve_then_ghsa() {
+        let aliases = vec!["CVE-2021-1000".to_string(), "CVE-2021-999".to_string()];
+        assert_eq!(
+            canonical_alias("GHSA-xxxx-yyyy-zzzz", &aliases),
+            "CVE-2021-999"
+        );
+        let ghsa = vec![
+            "GHSA-bbbb-0000-0000".to_string(),
+            "GHSA-aaaa-0000-0000".to_string(),
+        ];
+        assert_eq!(
+            canonical_alias("PYSEC-2021-1", &ghsa),
+            "GHSA-aaaa-0000-0000"
+        );
+        assert_eq!(canonical_alias("DL3008", &[]), "DL3008");
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let fp = Fingerprint([0xab; 16]);
+        assert_eq!(Fingerprint::parse(&fp.to_string()), Some(fp));
+        assert_eq!(Fingerprint::parse("xyz"), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! The normalised finding every parser produces and every view reads.
+
+pub mod finding;
+pub mod fingerprint;
+pub mod image;
+pub mod secret;
+pub mod severity;
+
+pub use finding::{Details, Finding, Kind, Location, Package, SourceInfo};
+pub use fingerprint::Fingerprint;
+pub use image::ImageRef;
+pub use secret::{RedactedSecret, Redactor};
+pub use severity::Severity;

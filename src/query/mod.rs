@@ -1,0 +1,6 @@
+//! Filters over findings. Computed from the findings and their assessments;
+//! never re-parses anything.
+
+pub mod filter;
+
+pub use filter::{Filter, FilterError, SeveritySet};

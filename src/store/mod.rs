@@ -1,0 +1,10 @@
+//! Workspace files. Only this module writes under `.scandeck/`.
+
+pub mod atomic;
+pub mod import;
+pub mod index;
+pub mod lock;
+pub mod workspace;
+
+pub use index::{RunRecord, ScanIndex, INDEX_SCHEMA_VERSION};
+pub use workspace::{StoreError, Workspace};

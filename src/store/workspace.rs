@@ -1,0 +1,336 @@
+//! The `.scandeck/` directory of a workspace: layout, the scan index with
+//! its schema guard and quarantine, stored reports, and loading the current
+//! findings.
+
+use super::atomic::write_atomic;
+use super::index::{RunRecord, ScanIndex, INDEX_SCHEMA_VERSION};
+use super::lock::WorkspaceLock;
+use crate::ingest::{self, ParseContext};
+use crate::model::{Finding, ImageRef, Redactor, Severity};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("{path} was written by a newer scandeck (schema {found}, this one reads up to {supported}); it was left untouched: upgrade scandeck")]
+    FutureSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What `load_index` had to do besides reading.
+#[derive(Debug, Default)]
+pub struct LoadNotes {
+    pub warnings: Vec<String>,
+}
+
+/// Findings of the latest run per scanner and target, with their runs.
+#[derive(Debug, Default)]
+pub struct CurrentFindings {
+    pub findings: Vec<Finding>,
+    pub runs: Vec<RunRecord>,
+    pub first_seen: BTreeMap<String, String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+}
+
+impl Workspace {
+    pub fn at(root: &Path) -> Workspace {
+        Workspace {
+            root: root.to_path_buf(),
+        }
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.root.join(".scandeck")
+    }
+
+    pub fn scans_dir(&self) -> PathBuf {
+        self.dir().join("scans")
+    }
+
+    pub fn index_path(&self) -> PathBuf {
+        self.scans_dir().join("index.json")
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.dir().join(".lock")
+    }
+
+    pub fn report_path(&self, sha256: &str) -> PathBuf {
+        self.scans_dir().join(format!("{sha256}.report"))
+    }
+
+    pub fn exists(&self) -> bool {
+        self.dir().is_dir()
+    }
+
+    /// Creates `.scandeck/scans/` and the `.gitignore` that keeps the scan cache out of git.
+    pub fn ensure_layout(&self) -> Result<(), StoreError> {
+        let scans = self.scans_dir();
+        fs::create_dir_all(&scans).map_err(io_err(&scans))?;
+        let gitignore = self.dir().join(".gitignore");
+        if !gitignore.exists() {
+            write_atomic(&gitignore, b"# scan cache and lock: local only; decisions.json and checklist.json are meant to be committed\nscans/\n.lock\n")
+                .map_err(io_err(&gitignore))?;
+        }
+        Ok(())
+    }
+
+    pub fn lock(&self) -> Result<WorkspaceLock, StoreError> {
+        self.ensure_layout()?;
+        let path = self.lock_path();
+        WorkspaceLock::acquire(&path, Duration::from_secs(30)).map_err(io_err(&path))
+    }
+
+    /// Reads the index. A missing index is empty; a corrupt one is moved
+    /// aside and rebuilt from the stored reports; a newer one is refused.
+    pub fn load_index(&self, redactor: &Redactor) -> Result<(ScanIndex, LoadNotes), StoreError> {
+        let path = self.index_path();
+        let mut notes = LoadNotes::default();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Ok((ScanIndex::default(), notes))
+            }
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        match parse_index(&bytes) {
+            Ok(index) if index.schema_version > INDEX_SCHEMA_VERSION => {
+                Err(StoreError::FutureSchema {
+                    path,
+                    found: index.schema_version,
+                    supported: INDEX_SCHEMA_VERSION,
+                })
+            }
+            Ok(index) => Ok((index, notes)),
+            Err(reason) => {
+                let aside = quarantine(&path).map_err(io_err(&path))?;
+                notes.warnings.push(format!(
+                    "{} was unreadable ({reason}); kept as {} and rebuilt from the stored reports",
+                    path.display(),
+                    aside.display()
+                ));
+                let rebuilt = self.rebuild_index(redactor, &mut notes);
+                Ok((rebuilt, notes))
+            }
+        }
+    }
+
+    /// Writes the index under the workspace lock, refusing to replace a newer schema.
+    pub fn save_index(&self, index: &ScanIndex, _lock: &WorkspaceLock) -> Result<(), StoreError> {
+        let path = self.index_path();
+        if let Ok(existing) = fs::read(&path) {
+            if let Ok(on_disk) = parse_index(&existing) {
+                if on_disk.schema_version > INDEX_SCHEMA_VERSION {
+                    return Err(StoreError::FutureSchema {
+                        path,
+                        found: on_disk.schema_version,
+                        supported: INDEX_SCHEMA_VERSION,
+                    });
+                }
+            }
+        }
+        let mut bytes =
+            serde_json::to_vec_pretty(index).map_err(|e| io_err(&path)(io::Error::other(e)))?;
+        bytes.push(b'\n');
+        write_atomic(&path, &bytes).map_err(io_err(&path))
+    }
+
+    /// Stores a report under its content hash (once).
+    pub fn store_report(
+        &self,
+        sha256: &str,
+        bytes: &[u8],
+        _lock: &WorkspaceLock,
+    ) -> Result<PathBuf, StoreError> {
+        let path = self.report_path(sha256);
+        if !path.exists() {
+            write_atomic(&path, bytes).map_err(io_err(&path))?;
+        }
+        Ok(path)
+    }
+
+    fn rebuild_index(&self, redactor: &Redactor, notes: &mut LoadNotes) -> ScanIndex {
+        let mut index = ScanIndex::default();
+        let Ok(entries) = fs::read_dir(self.scans_dir()) else {
+            return index;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "report"))
+            .collect();
+        files.sort_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok());
+        for file in files {
+            let Ok(bytes) = fs::read(&file) else { continue };
+            let sha = file
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let name = format!("(recovered) {sha}");
+            let ctx = ParseContext {
+                redactor,
+                report_name: &name,
+                image_override: None,
+            };
+            match ingest::parse_bytes(&bytes, &ctx) {
+                Ok(report) => {
+                    let when = fs::metadata(&file)
+                        .and_then(|m| m.modified())
+                        .map(chrono::DateTime::<chrono::Utc>::from)
+                        .unwrap_or_else(|_| chrono::Utc::now());
+                    let record = run_record(
+                        &index,
+                        &report,
+                        &sha,
+                        &name,
+                        bytes.len() as u64,
+                        None,
+                        when,
+                        &name,
+                    );
+                    index.runs.push(record);
+                }
+                Err(e) => notes
+                    .warnings
+                    .push(format!("{}: could not recover: {e}", file.display())),
+            }
+        }
+        index
+    }
+
+    /// Parses the latest run per scanner and target. A stored report that no
+    /// longer parses is reported as a warning; the others still load.
+    pub fn current_findings(&self, redactor: &Redactor) -> Result<CurrentFindings, StoreError> {
+        let (index, notes) = self.load_index(redactor)?;
+        let mut out = CurrentFindings {
+            warnings: notes.warnings,
+            ..CurrentFindings::default()
+        };
+        for run in index.current_runs() {
+            let path = self.report_path(&run.sha256);
+            let ctx = ParseContext {
+                redactor,
+                report_name: &run.original_name,
+                image_override: run.image_override.as_deref(),
+            };
+            match ingest::parse_file(&path, &ctx, u64::MAX) {
+                Ok(report) => out.findings.extend(report.findings),
+                Err(e) => out.warnings.push(format!(
+                    "{}: stored report for {} unreadable: {e}",
+                    path.display(),
+                    run.original_name
+                )),
+            }
+            out.runs.push(run.clone());
+        }
+        out.first_seen = index.first_seen;
+        Ok(out)
+    }
+}
+
+pub fn parse_index(bytes: &[u8]) -> Result<ScanIndex, String> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: u32,
+    }
+    let version: Version = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if version.schema_version > INDEX_SCHEMA_VERSION {
+        return Ok(ScanIndex {
+            schema_version: version.schema_version,
+            ..ScanIndex::default()
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+/// Moves an unreadable file aside with a timestamp; it is never deleted.
+pub fn quarantine(path: &Path) -> io::Result<PathBuf> {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let aside = path.with_file_name(format!("{name}.corrupt-{stamp}"));
+    fs::rename(path, &aside)?;
+    Ok(aside)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    crate::model::fingerprint::hex(&Sha256::digest(bytes))
+}
+
+/// The target a run is filed under: image name, else artifact, else the report path.
+pub fn run_target(report: &ingest::ParsedReport, original_name: &str) -> String {
+    report
+        .image
+        .as_ref()
+        .map(|i| i.name.clone())
+        .or_else(|| report.artifact.clone())
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| original_name.to_string())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn run_record(
+    index: &ScanIndex,
+    report: &ingest::ParsedReport,
+    sha256: &str,
+    original_name: &str,
+    size: u64,
+    image_override: Option<&str>,
+    when: chrono::DateTime<chrono::Utc>,
+    target: &str,
+) -> RunRecord {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for f in &report.findings {
+        *counts.entry(f.severity.as_str().to_string()).or_default() += 1;
+    }
+    RunRecord {
+        id: index.next_id(),
+        format: report.format.name().to_string(),
+        scanner: report.scanner.clone(),
+        scanner_version: report.scanner_version.clone(),
+        target: target.to_string(),
+        image: report.image.as_ref().map(|i: &ImageRef| i.name.clone()),
+        image_override: image_override.map(str::to_string),
+        imported_at: when.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        sha256: sha256.to_string(),
+        original_name: original_name.to_string(),
+        size,
+        records: report.records,
+        findings: report.findings.len(),
+        counts,
+    }
+}
+
+/// `C 2 H 7 M 12 L 3` from counts by severity name.
+pub fn tally(counts: &BTreeMap<String, usize>) -> String {
+    Severity::ALL_DESCENDING
+        .iter()
+        .filter_map(|s| {
+            counts
+                .get(s.as_str())
+                .filter(|n| **n > 0)
+                .map(|n| format!("{} {n}", s.letter()))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
