@@ -219,3 +219,66 @@ mod tests {
         );
     }
 }
+
+/// A list of strings that some producers write as a single scalar (Snyk
+/// `identifiers.NSP: 338`) or `null`; non-text items are skipped.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LooseList<'a>(pub Vec<Str<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for LooseList<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ListVisitor;
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = LooseList<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of strings")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<MaybeStr<'de>>()? {
+                    out.extend(item.0);
+                }
+                Ok(LooseList(out))
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(LooseList(vec![Str(Cow::Borrowed(v))]))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LooseList(vec![Str(Cow::Owned(v.to_owned()))]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(LooseList(vec![Str(Cow::Owned(v.to_string()))]))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(LooseList(vec![Str(Cow::Owned(v.to_string()))]))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(LooseList(vec![Str(Cow::Owned(v.to_string()))]))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(LooseList::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(LooseList::default())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(LooseList::default())
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LooseList::default())
+            }
+        }
+        deserializer.deserialize_any(ListVisitor)
+    }
+}
+
+/// A list item that is text, or something else that is skipped.
+struct MaybeStr<'a>(Option<Str<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for MaybeStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let list = LooseList::deserialize(deserializer)?;
+        Ok(MaybeStr(list.0.into_iter().next()))
+    }
+}

@@ -16,6 +16,7 @@ pub mod openvex;
 pub mod pip_audit;
 pub mod sarif;
 pub mod snyk;
+pub mod storage;
 pub mod trivy;
 pub mod trufflehog;
 

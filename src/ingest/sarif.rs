@@ -193,7 +193,7 @@ struct Region<'a> {
 
 /// The producing tool decides how results are read.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Flavour {
+pub(crate) enum Flavour {
     Trivy,
     Scout,
     Grype,
@@ -203,7 +203,7 @@ enum Flavour {
     Other,
 }
 
-fn flavour_of(tool: &str) -> Flavour {
+pub(crate) fn flavour_of(tool: &str) -> Flavour {
     let t = tool.to_ascii_lowercase();
     if t == "trivy" {
         Flavour::Trivy
@@ -352,7 +352,8 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
             .entry(details_key)
             .or_insert_with(|| Arc::new(rule_details(rule, &message, &id, flavour)))
             .clone();
-        f.package = package_for(flavour, &fields, &message, rule);
+        f.package = package_for(flavour, &fields, &message, rule)
+            .or_else(|| package_from_rule_id(&raw_id, &id));
         f.location = Location { path: uri, line };
         f.suppressed_by_tool = result.suppressions.as_ref().is_some_and(|s| {
             !s.is_empty()
@@ -378,6 +379,11 @@ fn kind_for(flavour: Flavour, id: &str, rule: Option<&Rule>) -> Kind {
         .and_then(|p| p.tags.as_ref())
         .map(|t| t.iter().map(|s| s.as_str().to_ascii_lowercase()).collect())
         .unwrap_or_default();
+    kind_from_tags(flavour, id, &tags)
+}
+
+/// Shared with the storage redaction, which must agree on what is a secret.
+pub(crate) fn kind_from_tags(flavour: Flavour, id: &str, tags: &[String]) -> Kind {
     let looks_like_advisory = id.starts_with("CVE-") || id.starts_with("GHSA-");
     match flavour {
         Flavour::SecretScanner => Kind::Secret,
@@ -551,6 +557,18 @@ fn grype_message_package(message: &str) -> Option<Package> {
     Some(Package {
         name,
         installed: version,
+        ..Package::default()
+    })
+}
+
+/// Rule ids that carry the package after the advisory (`CVE-2018-14618/curl`,
+/// `ANCHOREVULN_CVE-2019-18276_dpkg_bash-4.3`) name what tells two results apart.
+fn package_from_rule_id(raw_id: &str, id: &str) -> Option<Package> {
+    let (_, rest) = raw_id.split_once(id)?;
+    let name =
+        rest.trim_matches(|c: char| c == '/' || c == '_' || c == '-' || c == ' ' || c == ':');
+    (!name.is_empty()).then(|| Package {
+        name: name.to_string(),
         ..Package::default()
     })
 }

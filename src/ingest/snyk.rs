@@ -1,7 +1,7 @@
 //! Snyk CLI JSON: one project object, an array of projects (`--all-projects`),
 //! and container results with nested `applications[]` (formats.md §5).
 
-use super::json::{text, LooseNumber, OneOrMany, Str};
+use super::json::{text, LooseList, LooseNumber, OneOrMany, Str};
 use super::{
     blank_finding, severity_of, source_info, Format, IngestError, ParseContext, ParsedReport,
 };
@@ -49,7 +49,7 @@ struct Vuln<'a> {
     #[serde(rename = "fixedIn", borrow)]
     fixed_in: Option<Vec<Str<'a>>>,
     #[serde(borrow)]
-    identifiers: Option<HashMap<String, Option<Vec<Str<'a>>>>>,
+    identifiers: Option<HashMap<String, LooseList<'a>>>,
     #[serde(rename = "cvssScore")]
     cvss_score: LooseNumber,
     #[serde(rename = "CVSSv3", borrow)]
@@ -152,7 +152,7 @@ fn add_project(
         for (key, ids) in v.identifiers.iter().flatten() {
             if key == "CVE" || key == "GHSA" || key == "ALTERNATIVE" {
                 f.aliases
-                    .extend(ids.iter().flatten().map(|s| s.as_str().to_string()));
+                    .extend(ids.0.iter().map(|s| s.as_str().to_string()));
             }
         }
         f.details = details
@@ -176,8 +176,7 @@ fn add_project(
                         .as_ref()
                         .and_then(|m| m.get("CWE"))
                         .into_iter()
-                        .flatten()
-                        .flatten()
+                        .flat_map(|l| l.0.iter())
                         .map(|s| s.as_str().to_string())
                         .collect(),
                 })

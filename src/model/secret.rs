@@ -4,6 +4,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::fmt;
 
+/// Prefix of the text that stands in for a secret in stored reports.
+pub const MARKER_PREFIX: &str = "scandeck-redacted:v1:";
+
 /// What is kept of a secret. It cannot be turned back into the secret.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct RedactedSecret {
@@ -42,9 +45,27 @@ impl Redactor {
         Redactor { key }
     }
 
+    /// The text that replaces a secret in a stored copy of a report. Reading it
+    /// back gives the same redaction, so fingerprints do not change.
+    pub fn marker(secret: &RedactedSecret) -> String {
+        format!("{MARKER_PREFIX}{}:{}", secret.keyed_hash, secret.mask)
+    }
+
+    fn from_marker(text: &str) -> Option<RedactedSecret> {
+        let rest = text.strip_prefix(MARKER_PREFIX)?;
+        let (hash, mask) = rest.split_once(':')?;
+        (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| RedactedSecret {
+            mask: mask.to_string(),
+            keyed_hash: hash.to_string(),
+        })
+    }
+
     /// Redacts a raw secret value. Short secrets show fewer leading characters
     /// so that the mask never reveals more than a quarter of the value.
     pub fn redact(&self, raw: &str) -> RedactedSecret {
+        if let Some(known) = Self::from_marker(raw) {
+            return known;
+        }
         let chars = raw.chars().count();
         let shown = (chars / 4).min(4);
         let prefix: String = raw
@@ -61,6 +82,9 @@ impl Redactor {
     /// For reports that carry only a hash of the secret (detect-secrets): the
     /// scanner's hash is itself re-keyed, so that it is not stored as given.
     pub fn redact_hashed(&self, algorithm: &str, hash: &str) -> RedactedSecret {
+        if let Some(known) = Self::from_marker(hash) {
+            return known;
+        }
         RedactedSecret {
             mask: "(hashed by scanner)".to_string(),
             keyed_hash: self.keyed_hash(format!("{algorithm}:{hash}").as_bytes()),
@@ -99,6 +123,16 @@ mod tests {
         let b = Redactor::with_key([2; 32]);
         assert_eq!(a.redact("x").keyed_hash, a.redact("x").keyed_hash);
         assert_ne!(a.redact("x").keyed_hash, b.redact("x").keyed_hash);
+    }
+
+    #[test]
+    fn marker_reads_back_as_the_same_redaction() {
+        let r = Redactor::with_key([3; 32]);
+        let s = r.redact("ghp_0123456789abcdefghijklmnopqrstuvwxyz");
+        let marker = Redactor::marker(&s);
+        assert_eq!(r.redact(&marker), s);
+        assert_eq!(r.redact_hashed("sha1", &marker), s);
+        assert!(!marker.contains("0123456789abcdef"));
     }
 
     #[test]

@@ -108,7 +108,8 @@ impl<'a> Importer<'a> {
                 });
             }
         }
-        self.workspace.store_report(&sha, bytes, &self.lock)?;
+        let stored = ingest::storage::redact_for_storage(bytes, &report, self.redactor)?;
+        self.workspace.store_report(&sha, &stored, &self.lock)?;
         let now = chrono::Utc::now();
         let mut record = run_record(
             &self.index,
