@@ -10,5 +10,6 @@ pub mod ingest;
 pub mod model;
 pub mod query;
 pub mod sanitize;
+pub mod scan;
 pub mod store;
 pub mod triage;

@@ -9,9 +9,10 @@ use crate::query::Filter;
 use crate::store::import::Importer;
 use crate::store::Workspace;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub fn run(paths: &Paths, args: &DemoArgs) -> Outcome {
+/// Writes the demo project and imports its reports; returns the workspace root.
+pub fn prepare(paths: &Paths) -> Result<PathBuf, Failure> {
     let root = demo::write_project(&paths.demo_dir()).map_err(|e| {
         Failure::input(format!(
             "{}: cannot create the demo workspace: {e}",
@@ -27,18 +28,28 @@ pub fn run(paths: &Paths, args: &DemoArgs) -> Outcome {
             .import_bytes(report.bytes.as_bytes(), report.path, report.image)
             .map_err(|e| Failure::input(format!("bundled demo report {}: {e}", report.path)))?;
     }
-    drop(importer);
+    Ok(root)
+}
+
+pub fn run(paths: &Paths, args: &DemoArgs) -> Outcome {
+    let root = prepare(paths)?;
     eprintln!(
         "demo workspace: {}",
         crate::sanitize::sanitize_line(&root.display().to_string())
     );
-    if args.list || !std::io::stdout().is_terminal() {
-        let rows = super::list::records(&ws, &redactor, &Filter::default(), chrono::Utc::now())?;
-        super::list::print_records(&rows, ListFormat::Table)?;
-        return Ok(0);
-    }
-    let rows = super::list::records(&ws, &redactor, &Filter::default(), chrono::Utc::now())?;
-    super::list::print_records(&rows, ListFormat::Table)?;
+    let _ = args.list;
+    print_table(paths, &root)
+}
+
+fn print_table(paths: &Paths, root: &Path) -> Outcome {
+    let redactor = super::redactor(paths)?;
+    let listing = super::list::listing(
+        &Workspace::at(root),
+        &redactor,
+        &Filter::default(),
+        chrono::Utc::now(),
+    )?;
+    super::list::print_listing(&listing, ListFormat::Table)?;
     Ok(0)
 }
 
@@ -49,13 +60,5 @@ pub fn console_or_explain(paths: &Paths, workspace: &Path) -> Outcome {
             "the console needs a terminal; use `scandeck list` for plain output",
         ));
     }
-    let redactor = super::redactor(paths)?;
-    let rows = super::list::records(
-        &Workspace::at(workspace),
-        &redactor,
-        &Filter::default(),
-        chrono::Utc::now(),
-    )?;
-    super::list::print_records(&rows, ListFormat::Table)?;
-    Ok(0)
+    print_table(paths, workspace)
 }

@@ -4,10 +4,10 @@ use super::{warn, Failure, Outcome};
 use crate::cli::{FilterArgs, ListArgs, ListFormat};
 use crate::config::Paths;
 use crate::export::{self, Record};
-use crate::model::Redactor;
+use crate::model::{Finding, Redactor};
 use crate::query::{Filter, SeveritySet};
 use crate::store::Workspace;
-use crate::triage::{assess, SlaPolicy};
+use crate::triage::{assess, Assessment, SlaPolicy};
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::path::Path;
@@ -35,13 +35,28 @@ pub fn build_filter(args: &FilterArgs) -> Result<Filter, Failure> {
     Ok(filter)
 }
 
-/// Loads, assesses, filters and sorts (severity, then id) the current findings.
-pub fn records(
+/// The current findings that pass a filter, in list order (severity, then
+/// id, target, package). Records are built one at a time when written.
+pub struct Listing {
+    pub findings: Vec<Finding>,
+    pub rows: Vec<(usize, Assessment)>,
+}
+
+impl Listing {
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.rows
+            .iter()
+            .map(|(i, a)| Record::new(&self.findings[*i], a))
+    }
+}
+
+/// Loads, assesses, filters and sorts the current findings.
+pub fn listing(
     ws: &Workspace,
     redactor: &Redactor,
     filter: &Filter,
     now: DateTime<Utc>,
-) -> Result<Vec<Record>, Failure> {
+) -> Result<Listing, Failure> {
     let current = ws
         .current_findings(redactor)
         .map_err(|e| Failure::input(e.to_string()))?;
@@ -49,34 +64,30 @@ pub fn records(
         warn(&format!("warning: {w}"));
     }
     let policy = SlaPolicy::default();
-    let mut rows: Vec<Record> = current
+    let mut rows: Vec<(usize, Assessment)> = current
         .findings
         .iter()
-        .filter_map(|f| {
+        .enumerate()
+        .filter_map(|(i, f)| {
             let first = current
                 .first_seen
                 .get(&f.fingerprint.to_string())
                 .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
                 .map(|t| t.with_timezone(&Utc));
             let a = assess(f, first, now, &policy);
-            filter
-                .matches(f, &a)
-                .then(|| (f.severity, Record::new(f, &a)))
+            filter.matches(f, &a).then_some((i, a))
         })
-        .map(|(_, r)| r)
         .collect();
-    rows.sort_by(|a, b| {
-        severity_rank(b.severity)
-            .cmp(&severity_rank(a.severity))
+    let findings = current.findings;
+    rows.sort_by(|(a, _), (b, _)| {
+        let (a, b) = (&findings[*a], &findings[*b]);
+        b.severity
+            .cmp(&a.severity)
             .then_with(|| a.id.cmp(&b.id))
-            .then_with(|| a.target.cmp(&b.target))
-            .then_with(|| a.package.cmp(&b.package))
+            .then_with(|| a.display_target().cmp(b.display_target()))
+            .then_with(|| a.package_name().cmp(&b.package_name()))
     });
-    Ok(rows)
-}
-
-fn severity_rank(name: &str) -> u8 {
-    crate::model::Severity::from_word(name) as u8
+    Ok(Listing { findings, rows })
 }
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
@@ -89,18 +100,18 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
         ));
     }
     let redactor = super::redactor(paths)?;
-    let rows = records(&ws, &redactor, &filter, Utc::now())?;
-    print_records(&rows, args.format)?;
+    let listing = listing(&ws, &redactor, &filter, Utc::now())?;
+    print_listing(&listing, args.format)?;
     Ok(0)
 }
 
-pub fn print_records(rows: &[Record], format: ListFormat) -> Result<(), Failure> {
+pub fn print_listing(listing: &Listing, format: ListFormat) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match format {
-        ListFormat::Table => export::table::write(&mut out, rows),
-        ListFormat::Json => export::json::write(&mut out, rows),
-        ListFormat::Csv => export::csv::write(&mut out, rows),
+        ListFormat::Table => export::table::write(&mut out, listing.records()),
+        ListFormat::Json => export::json::write(&mut out, listing.records()),
+        ListFormat::Csv => export::csv::write(&mut out, listing.records()),
     };
     result.and_then(|_| out.flush()).or_else(|e| {
         // A closed pipe (`| head`) is not an error worth reporting.

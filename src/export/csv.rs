@@ -12,7 +12,7 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
-pub fn write(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, records: impl Iterator<Item = Record>) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS).map_err(io::Error::other)?;
     for r in records {

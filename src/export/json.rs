@@ -1,9 +1,14 @@
-//! `list --format json`: one JSON array of contract records.
+//! `list --format json`: one JSON array of contract records, written one
+//! record at a time so that large lists are never held twice in memory.
 
 use super::Record;
 use std::io::{self, Write};
 
-pub fn write(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, records).map_err(io::Error::other)?;
-    out.write_all(b"\n")
+pub fn write(out: &mut dyn Write, records: impl Iterator<Item = Record>) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, record) in records.enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        serde_json::to_writer_pretty(&mut *out, &record).map_err(io::Error::other)?;
+    }
+    out.write_all(b"\n]\n")
 }

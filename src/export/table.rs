@@ -42,11 +42,10 @@ fn cells(r: &Record) -> [String; 7] {
     ]
 }
 
-pub fn write(out: &mut dyn Write, records: &[Record]) -> io::Result<()> {
+pub fn write(out: &mut dyn Write, records: impl Iterator<Item = Record>) -> io::Result<()> {
     let rows: Vec<[String; 7]> = records
-        .iter()
         .map(|r| {
-            let mut c = cells(r);
+            let mut c = cells(&r);
             for (cell, max) in c.iter_mut().zip(MAX) {
                 *cell = truncate_chars(cell, max).into_owned();
             }

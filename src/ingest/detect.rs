@@ -214,6 +214,14 @@ impl<'de> Deserialize<'de> for Probe {
                 };
                 while let Some(key) = map.next_key::<KeyName>()? {
                     let shape = map.next_value::<Shape>()?;
+                    // Trivy writes SchemaVersion first; stop there instead of scanning
+                    // hundreds of megabytes that the parser reads anyway.
+                    if key.0 == "SchemaVersion"
+                        && shape.kind == ShapeKind::Number
+                        && !probe.has("runs")
+                    {
+                        return Err(de::Error::custom(DECIDED_TRIVY));
+                    }
                     if probe.fields.len() < MAX_KEYS {
                         probe.fields.push((key.0, shape));
                     }
@@ -249,6 +257,9 @@ impl<'de> Deserialize<'de> for FirstElement {
     }
 }
 
+/// Sentinel error that ends the probe early once the format is certain.
+const DECIDED_TRIVY: &str = "scandeck: decided trivy";
+
 /// What detection found: the format and how many JSON values the file holds.
 #[derive(Debug, Clone)]
 pub struct Detected {
@@ -266,6 +277,12 @@ pub fn detect(body: &[u8]) -> Result<Detected, IngestError> {
     let mut stream = serde_json::Deserializer::from_slice(body).into_iter::<Probe>();
     let first = match stream.next() {
         Some(Ok(probe)) => probe,
+        Some(Err(e)) if e.to_string().starts_with(DECIDED_TRIVY) => {
+            return Ok(Detected {
+                format: Format::TrivyJson,
+                values: 1,
+            });
+        }
         Some(Err(e)) => return Err(IngestError::InvalidJson(e.to_string())),
         None => return Err(IngestError::Empty),
     };

@@ -105,10 +105,18 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    pub fn shape(format: Format, err: impl std::fmt::Display) -> IngestError {
-        IngestError::Shape {
-            format: format.name(),
-            message: crate::sanitize::sanitize_line(&err.to_string()).into_owned(),
+    /// A parser's serde error: broken JSON stays "invalid JSON"; valid JSON of
+    /// the wrong shape names the format it resembled.
+    pub fn shape(format: Format, err: serde_json::Error) -> IngestError {
+        let message = crate::sanitize::sanitize_line(&err.to_string()).into_owned();
+        match err.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                IngestError::InvalidJson(message)
+            }
+            _ => IngestError::Shape {
+                format: format.name(),
+                message,
+            },
         }
     }
 }

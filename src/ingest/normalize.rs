@@ -4,7 +4,9 @@
 
 use super::{ParseContext, ParsedReport};
 use crate::model::{fingerprint, Finding, ImageRef};
+use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 pub fn finish(report: &mut ParsedReport, ctx: &ParseContext) {
@@ -31,7 +33,9 @@ pub fn finish(report: &mut ParsedReport, ctx: &ParseContext) {
     }
     let findings = std::mem::take(&mut report.findings);
     let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
-    let mut index: HashMap<MergeKey, usize> = HashMap::with_capacity(findings.len());
+    // Record hash → first index with that hash; `chain` links further indices.
+    let mut first: HashMap<u64, usize> = HashMap::with_capacity(findings.len());
+    let mut chain: Vec<usize> = Vec::with_capacity(findings.len());
     for mut finding in findings {
         if finding.image.is_none() || ctx.image_override.is_some() {
             if let Some(image) = &report_image {
@@ -39,12 +43,20 @@ pub fn finish(report: &mut ParsedReport, ctx: &ParseContext) {
             }
         }
         tidy_aliases(&mut finding);
-        let key = MergeKey::of(&finding);
-        match index.get(&key) {
-            Some(&at) => absorb(&mut merged[at], finding),
+        let hash = record_hash(&finding);
+        let mut at = first.get(&hash).copied();
+        while let Some(i) = at {
+            if same_record(&merged[i], &finding) {
+                break;
+            }
+            at = (chain[i] != NONE).then_some(chain[i]);
+        }
+        match at {
+            Some(i) => absorb(&mut merged[i], finding),
             None => {
                 finding.fingerprint = fingerprint::compute(&finding);
-                index.insert(key, merged.len());
+                let new = merged.len();
+                chain.push(first.insert(hash, new).unwrap_or(NONE));
                 merged.push(finding);
             }
         }
@@ -80,34 +92,33 @@ fn absorb(kept: &mut Finding, other: Finding) {
     }
 }
 
+const NONE: usize = usize::MAX;
+
 /// Same target, kind, id, package, installed version and location (formats.md §16.8).
-#[derive(PartialEq, Eq, Hash)]
-struct MergeKey {
-    image: Option<String>,
-    target: Arc<str>,
-    kind: crate::model::Kind,
-    id: String,
-    package: Option<String>,
-    installed: Option<String>,
-    package_path: Option<String>,
-    path: Option<String>,
-    line: Option<u32>,
-    secret: Option<String>,
+fn same_record(a: &Finding, b: &Finding) -> bool {
+    a.kind == b.kind
+        && a.id.eq_ignore_ascii_case(&b.id)
+        && a.target == b.target
+        && a.image.as_ref().map(|i| &i.name) == b.image.as_ref().map(|i| &i.name)
+        && a.package.as_ref().map(|p| (&p.name, &p.path))
+            == b.package.as_ref().map(|p| (&p.name, &p.path))
+        && a.installed_version() == b.installed_version()
+        && a.location == b.location
+        && a.secret.as_ref().map(|s| &s.keyed_hash) == b.secret.as_ref().map(|s| &s.keyed_hash)
 }
 
-impl MergeKey {
-    fn of(f: &Finding) -> MergeKey {
-        MergeKey {
-            image: f.image.as_ref().map(|i| i.name.clone()),
-            target: Arc::clone(&f.target),
-            kind: f.kind,
-            id: f.id.to_ascii_uppercase(),
-            package: f.package.as_ref().map(|p| p.name.clone()),
-            installed: f.installed_version().map(str::to_string),
-            package_path: f.package.as_ref().and_then(|p| p.path.clone()),
-            path: f.location.path.clone(),
-            line: f.location.line,
-            secret: f.secret.as_ref().map(|s| s.keyed_hash.clone()),
-        }
+/// A hash over the fields `same_record` compares, without allocating.
+fn record_hash(f: &Finding) -> u64 {
+    let mut h = DefaultHasher::new();
+    f.kind.hash(&mut h);
+    for b in f.id.bytes() {
+        h.write_u8(b.to_ascii_uppercase());
     }
+    f.target.hash(&mut h);
+    f.image.as_ref().map(|i| &i.name).hash(&mut h);
+    f.package.as_ref().map(|p| (&p.name, &p.path)).hash(&mut h);
+    f.installed_version().hash(&mut h);
+    f.location.path.hash(&mut h);
+    f.location.line.hash(&mut h);
+    h.finish()
 }

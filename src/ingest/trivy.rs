@@ -2,31 +2,25 @@
 //! Status FAIL, secrets), the legacy top-level array or `null`, and the k8s
 //! cluster report (formats.md §1).
 
-use super::json::{text, LooseNumber, Skip, Str};
+use super::json::{text, LooseNumber, Str};
 use super::{
     blank_finding, severity_of, source_info, split_versions, Format, IngestError, ParseContext,
     ParsedReport,
 };
 use crate::model::{image, Details, Finding, ImageRef, Kind, Location, Package, SourceInfo};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
+use std::fmt;
 use std::sync::Arc;
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Report<'a> {
-    #[serde(rename = "SchemaVersion")]
-    _schema: Option<Skip>,
-    #[serde(rename = "Trivy", borrow)]
+/// The report's header fields; `Results` are converted while they are read.
+#[derive(Default)]
+struct Header<'a> {
     trivy: Option<TrivyInfo<'a>>,
-    #[serde(rename = "ArtifactName", borrow)]
     artifact_name: Option<Str<'a>>,
-    #[serde(rename = "ArtifactType", borrow)]
     artifact_type: Option<Str<'a>>,
-    #[serde(rename = "Metadata", borrow)]
     metadata: Option<Metadata<'a>>,
-    #[serde(rename = "Results", borrow)]
-    results: Option<Vec<TrivyResult<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -96,7 +90,7 @@ struct Vuln<'a> {
     #[serde(rename = "CweIDs", borrow)]
     cwes: Option<Vec<Str<'a>>>,
     #[serde(rename = "CVSS", borrow)]
-    cvss: Option<BTreeMap<Str<'a>, Cvss<'a>>>,
+    cvss: BestCvss<'a>,
     #[serde(rename = "PublishedDate", borrow)]
     published: Option<Str<'a>>,
     #[serde(rename = "LastModifiedDate", borrow)]
@@ -213,12 +207,15 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
     let mut builder = Builder::new(ctx);
     match format {
         Format::TrivyLegacy => {
-            let results: Option<Vec<TrivyResult>> =
-                serde_json::from_slice(body).map_err(|e| IngestError::shape(format, e))?;
             builder.source = source_info("trivy", None, ctx);
-            for result in results.unwrap_or_default() {
-                builder.result(result, None, &mut report);
+            let mut de = serde_json::Deserializer::from_slice(body);
+            ResultsSeed {
+                builder: &mut builder,
+                report: &mut report,
             }
+            .deserialize(&mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| IngestError::shape(format, e))?;
         }
         Format::TrivyK8s => {
             let k8s: K8sReport =
@@ -238,10 +235,22 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
             }
         }
         _ => {
-            let parsed: Report =
-                serde_json::from_slice(body).map_err(|e| IngestError::shape(format, e))?;
+            let mut de = serde_json::Deserializer::from_slice(body);
+            let parsed = ReportSeed {
+                builder: &mut builder,
+                report: &mut report,
+            }
+            .deserialize(&mut de)
+            .and_then(|header| de.end().map(|()| header))
+            .map_err(|e| IngestError::shape(format, e))?;
             let version = parsed.trivy.as_ref().and_then(|t| text(&t.version));
-            builder.source = source_info("trivy", version.clone(), ctx);
+            if version.is_some() {
+                // The header may follow the results; give every finding the versioned source.
+                let source = source_info("trivy", version.clone(), ctx);
+                for f in &mut report.findings {
+                    f.source = Arc::clone(&source);
+                }
+            }
             report.scanner_version = version;
             let artifact = text(&parsed.artifact_name);
             let is_image = parsed
@@ -275,12 +284,85 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
             } else {
                 report.artifact = artifact;
             }
-            for result in parsed.results.unwrap_or_default() {
-                builder.result(result, None, &mut report);
-            }
         }
     }
     Ok(report)
+}
+
+/// Reads a SchemaVersion 2 report, converting each result as soon as it is read.
+struct ReportSeed<'x, 'c> {
+    builder: &'x mut Builder<'c>,
+    report: &'x mut ParsedReport,
+}
+
+impl<'de, 'x, 'c> DeserializeSeed<'de> for ReportSeed<'x, 'c> {
+    type Value = Header<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Header<'de>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, 'x, 'c> Visitor<'de> for ReportSeed<'x, 'c> {
+    type Value = Header<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a Trivy report object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header<'de>, A::Error> {
+        let mut header = Header::default();
+        let mut seen: Vec<String> = Vec::new();
+        while let Some(key) = map.next_key::<Str<'de>>()? {
+            if seen.iter().any(|k| k == key.as_str()) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate field `{}`",
+                    key.as_str()
+                )));
+            }
+            seen.push(key.as_str().to_string());
+            match key.as_str() {
+                "Trivy" => header.trivy = map.next_value()?,
+                "ArtifactName" => header.artifact_name = map.next_value()?,
+                "ArtifactType" => header.artifact_type = map.next_value()?,
+                "Metadata" => header.metadata = map.next_value()?,
+                "Results" => map.next_value_seed(ResultsSeed {
+                    builder: &mut *self.builder,
+                    report: &mut *self.report,
+                })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(header)
+    }
+}
+
+/// A list of results (or `null`), each converted and dropped before the next is read.
+struct ResultsSeed<'x, 'c> {
+    builder: &'x mut Builder<'c>,
+    report: &'x mut ParsedReport,
+}
+
+impl<'de, 'x, 'c> DeserializeSeed<'de> for ResultsSeed<'x, 'c> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'x, 'c> Visitor<'de> for ResultsSeed<'x, 'c> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of results")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(result) = seq.next_element::<TrivyResult<'de>>()? {
+            self.builder.result(result, None, self.report);
+        }
+        Ok(())
+    }
 }
 
 /// Turns results into findings, sharing advisory text between findings with the same id.
@@ -480,7 +562,7 @@ fn vuln_details(v: &Vuln) -> Details {
             references.push(r.as_str().to_string());
         }
     }
-    let (cvss_score, cvss_vector) = best_cvss(v.cvss.as_ref());
+    let (cvss_score, cvss_vector) = (v.cvss.score, text(&v.cvss.vector));
     Details {
         title: text(&v.title),
         description: text(&v.description),
@@ -498,27 +580,60 @@ fn vuln_details(v: &Vuln) -> Details {
     }
 }
 
-/// Prefers NVD, then GHSA, then any source; V3 before V4.0 before V2.
-fn best_cvss(map: Option<&BTreeMap<Str, Cvss>>) -> (Option<f64>, Option<String>) {
-    let Some(map) = map else { return (None, None) };
-    let order = ["nvd", "ghsa", "redhat"];
-    let mut entries: Vec<(&Str, &Cvss)> = map.iter().collect();
-    entries.sort_by_key(|(k, _)| {
-        order
-            .iter()
-            .position(|o| *o == k.as_str())
-            .unwrap_or(order.len())
-    });
-    for (_, c) in entries {
-        for (score, vector) in [
-            (c.v3_score, &c.v3_vector),
-            (c.v40_score, &c.v40_vector),
-            (c.v2_score, &c.v2_vector),
-        ] {
-            if score.0.is_some() || vector.is_some() {
-                return (score.0, text(vector));
+/// The one CVSS entry kept per vulnerability: NVD, then GHSA, then Red Hat,
+/// then any source; within a source V3 before V4.0 before V2. Chosen while
+/// reading, so the per-source map is never built.
+#[derive(Default)]
+struct BestCvss<'a> {
+    rank: usize,
+    score: Option<f64>,
+    vector: Option<Str<'a>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for BestCvss<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct CvssVisitor;
+        impl<'de> Visitor<'de> for CvssVisitor {
+            type Value = BestCvss<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of CVSS entries by source")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(BestCvss::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                const ORDER: [&str; 3] = ["nvd", "ghsa", "redhat"];
+                let mut best = BestCvss {
+                    rank: usize::MAX,
+                    ..BestCvss::default()
+                };
+                while let Some(source) = map.next_key::<Str<'de>>()? {
+                    let c: Cvss<'de> = map.next_value()?;
+                    let rank = ORDER
+                        .iter()
+                        .position(|o| *o == source.as_str())
+                        .unwrap_or(ORDER.len());
+                    if rank >= best.rank {
+                        continue;
+                    }
+                    let pick = [
+                        (c.v3_score, c.v3_vector),
+                        (c.v40_score, c.v40_vector),
+                        (c.v2_score, c.v2_vector),
+                    ]
+                    .into_iter()
+                    .find(|(score, vector)| score.0.is_some() || vector.is_some());
+                    if let Some((score, vector)) = pick {
+                        best = BestCvss {
+                            rank,
+                            score: score.0,
+                            vector,
+                        };
+                    }
+                }
+                Ok(best)
             }
         }
+        d.deserialize_any(CvssVisitor)
     }
-    (None, None)
 }

@@ -1,0 +1,4 @@
+//! Scans scandeck runs itself. For now: the Docker engine connection that
+//! every engine-based check will use.
+
+pub mod docker;
