@@ -14,6 +14,10 @@ pub struct Cli {
     #[arg(long, short = 'w', global = true, value_name = "DIR")]
     pub workspace: Option<PathBuf>,
 
+    /// Console theme: default, high-contrast, colorblind, mono (NO_COLOR selects mono).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -24,7 +28,7 @@ pub enum Command {
     Import(ImportArgs),
     /// List the current findings.
     List(ListArgs),
-    /// Open the bundled demo workspace (imports the sample reports into a fresh copy).
+    /// Open the console on a fresh copy of the bundled demo workspace.
     Demo(DemoArgs),
     /// Print every path scandeck uses.
     Paths,

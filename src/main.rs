@@ -13,9 +13,9 @@ fn main() {
     let result = match &cli.command {
         Some(Command::Import(args)) => commands::import::run(&paths, &workspace, args),
         Some(Command::List(args)) => commands::list::run(&paths, &workspace, args),
-        Some(Command::Demo(args)) => commands::demo::run(&paths, args),
+        Some(Command::Demo(args)) => commands::demo::run(&paths, args, cli.theme.as_deref()),
         Some(Command::Paths) => commands::paths::run(&paths, &workspace),
-        None => commands::demo::console_or_explain(&paths, &workspace),
+        None => commands::demo::console(&paths, &workspace, cli.theme.as_deref()),
     };
     let code = match result {
         Ok(code) => code,

@@ -1,5 +1,5 @@
-//! `scandeck demo`: a fresh copy of the bundled demo workspace with its
-//! reports imported; and what plain `scandeck` does.
+//! `scandeck demo`: the console on a fresh copy of the bundled demo
+//! workspace with its reports imported; and plain `scandeck`.
 
 use super::{Failure, Outcome};
 use crate::cli::{DemoArgs, ListFormat};
@@ -31,34 +31,34 @@ pub fn prepare(paths: &Paths) -> Result<PathBuf, Failure> {
     Ok(root)
 }
 
-pub fn run(paths: &Paths, args: &DemoArgs) -> Outcome {
-    let root = prepare(paths)?;
-    eprintln!(
-        "demo workspace: {}",
-        crate::sanitize::sanitize_line(&root.display().to_string())
-    );
-    let _ = args.list;
-    print_table(paths, &root)
-}
-
-fn print_table(paths: &Paths, root: &Path) -> Outcome {
-    let redactor = super::redactor(paths)?;
-    let listing = super::list::listing(
-        &Workspace::at(root),
-        &redactor,
-        &Filter::default(),
-        chrono::Utc::now(),
-    )?;
-    super::list::print_listing(&listing, ListFormat::Table)?;
-    Ok(0)
-}
-
-/// Plain `scandeck`: the console needs a terminal.
-pub fn console_or_explain(paths: &Paths, workspace: &Path) -> Outcome {
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+pub fn run(paths: &Paths, args: &DemoArgs, theme: Option<&str>) -> Outcome {
+    let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    if !args.list && !interactive {
         return Err(Failure::input(
-            "the console needs a terminal; use `scandeck list` for plain output",
+            "the demo console needs a terminal; use `scandeck demo --list` for plain output",
         ));
     }
-    print_table(paths, workspace)
+    let root = prepare(paths)?;
+    if args.list {
+        eprintln!(
+            "demo workspace: {}",
+            crate::sanitize::sanitize_line(&root.display().to_string())
+        );
+        let redactor = super::redactor(paths)?;
+        let listing = super::list::listing(
+            &Workspace::at(&root),
+            &redactor,
+            &Filter::default(),
+            chrono::Utc::now(),
+        )?;
+        super::list::print_listing(&listing, ListFormat::Table)?;
+        return Ok(0);
+    }
+    super::console::open(paths, &root, &format!("demo {}", root.display()), theme)
+}
+
+/// Plain `scandeck`: the console on the workspace.
+pub fn console(paths: &Paths, workspace: &Path, theme: Option<&str>) -> Outcome {
+    let label = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());
+    super::console::open(paths, workspace, &label.display().to_string(), theme)
 }

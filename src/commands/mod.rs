@@ -1,5 +1,6 @@
 //! What each subcommand does; `main.rs` only dispatches here.
 
+pub mod console;
 pub mod demo;
 pub mod import;
 pub mod list;

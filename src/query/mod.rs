@@ -1,6 +1,10 @@
-//! Filters over findings. Computed from the findings and their assessments;
-//! never re-parses anything.
+//! Filters over findings: the command-line filters, the console's query
+//! language, and the search index the console matches against.
 
 pub mod filter;
+pub mod language;
+pub mod search;
 
 pub use filter::{Filter, FilterError, SeveritySet};
+pub use language::{Query, QueryError};
+pub use search::{SearchIndex, SortKey};

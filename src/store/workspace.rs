@@ -222,12 +222,24 @@ impl Workspace {
     /// Parses the latest run per scanner and target. A stored report that no
     /// longer parses is reported as a warning; the others still load.
     pub fn current_findings(&self, redactor: &Redactor) -> Result<CurrentFindings, StoreError> {
+        self.current_findings_with_progress(redactor, &mut |_, _, _| {})
+    }
+
+    /// Like `current_findings`, reporting `(done, total, report name)` before each report.
+    pub fn current_findings_with_progress(
+        &self,
+        redactor: &Redactor,
+        progress: &mut dyn FnMut(usize, usize, &str),
+    ) -> Result<CurrentFindings, StoreError> {
         let (index, notes) = self.load_index(redactor)?;
         let mut out = CurrentFindings {
             warnings: notes.warnings,
             ..CurrentFindings::default()
         };
-        for run in index.current_runs() {
+        let current = index.current_runs();
+        let total = current.len();
+        for (done, run) in current.into_iter().enumerate() {
+            progress(done, total, &run.original_name);
             let path = self.report_path(&run.sha256);
             let ctx = ParseContext {
                 redactor,

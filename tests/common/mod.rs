@@ -60,3 +60,49 @@ pub fn scandeck(home: &Path) -> std::process::Command {
         .env_remove("SCANDECK_MAX_REPORT_BYTES");
     cmd
 }
+
+/// A fixed moment for tests that show dates and SLA status.
+pub fn fixed_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// The bundled demo reports parsed in memory, with runs and first sightings
+/// pinned to fixed times so that screens are reproducible.
+pub fn demo_current() -> scandeck::store::workspace::CurrentFindings {
+    use scandeck::store::workspace::{run_record, CurrentFindings};
+    let r = redactor();
+    let mut current = CurrentFindings::default();
+    let mut index = scandeck::store::ScanIndex::default();
+    let seen = "2026-11-18T09:00:00.000Z".to_string();
+    for report in scandeck::demo::REPORTS {
+        let ctx = ParseContext {
+            redactor: &r,
+            report_name: report.path,
+            image_override: report.image,
+        };
+        let parsed = ingest::parse_bytes(report.bytes.as_bytes(), &ctx).unwrap();
+        let target = scandeck::store::workspace::run_target(&parsed, report.path);
+        let mut run = run_record(
+            &index,
+            &parsed,
+            "0000",
+            report.path,
+            report.bytes.len() as u64,
+            report.image,
+            fixed_now(),
+            &target,
+        );
+        run.id = index.runs.len() as u64 + 1;
+        index.runs.push(run.clone());
+        current.runs.push(run);
+        for f in &parsed.findings {
+            current
+                .first_seen
+                .insert(f.fingerprint.to_string(), seen.clone());
+        }
+        current.findings.extend(parsed.findings);
+    }
+    current
+}

@@ -1,0 +1,221 @@
+//! The console's query line: structured terms plus free text.
+//!
+//! `sev:>=high image:backend pkg:openssl kind:secret src:trivy fix:yes status:open`
+//! — a leading `!` negates any term or word. Remaining words are matched
+//! fuzzily over id, aliases, package, version and title; words that look like
+//! ids or versions (digits with `-` or `.`) match as substrings.
+
+use crate::model::{Kind, Severity};
+use crate::triage::Status;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Term {
+    /// Severity compared with a level: `sev:high`, `sev:>=high`, `sev:<medium`.
+    Severity(Comparison, Severity),
+    /// Image or target name contains the text (lower case).
+    Image(String),
+    /// Package name contains the text (lower case).
+    Package(String),
+    Kind(Kind),
+    /// Scanner name contains the text (lower case).
+    Source(String),
+    /// A fix is known (`fix:yes`) or not (`fix:no`).
+    Fix(bool),
+    Status(Status),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Comparison {
+    Eq,
+    Ge,
+    Gt,
+    Le,
+    Lt,
+}
+
+impl Comparison {
+    pub fn holds(self, value: Severity, level: Severity) -> bool {
+        match self {
+            Comparison::Eq => value == level,
+            Comparison::Ge => value >= level,
+            Comparison::Gt => value > level,
+            Comparison::Le => value <= level,
+            Comparison::Lt => value < level,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Condition {
+    pub term: Term,
+    pub negated: bool,
+}
+
+/// One free-text word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub negated: bool,
+    /// Id- or version-like: matched as a substring, not fuzzily.
+    pub substring: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Query {
+    pub conditions: Vec<Condition>,
+    pub words: Vec<Word>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum QueryError {
+    #[error("{0}: unknown severity (critical, high, medium, low, info, unknown)")]
+    Severity(String),
+    #[error("{0}: unknown kind (vulnerability, misconfiguration, secret, image-config, posture, license)")]
+    Kind(String),
+    #[error("{0}: unknown status (open, overdue, snoozed, accepted, suppressed, fix-pending, fixed, regressed, dormant)")]
+    Status(String),
+    #[error("{0}: fix takes yes or no")]
+    Fix(String),
+    #[error("{0}: empty value")]
+    Empty(String),
+}
+
+impl Query {
+    pub fn is_empty(&self) -> bool {
+        self.conditions.is_empty() && self.words.is_empty()
+    }
+}
+
+/// True for words such as `CVE-2024-1`, `1.2.3`, `3.0.11-1~deb12u2`.
+pub fn is_id_like(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit()) && word.chars().any(|c| c == '-' || c == '.')
+}
+
+pub fn parse(input: &str) -> Result<Query, QueryError> {
+    let mut query = Query::default();
+    for raw in input.split_whitespace() {
+        let (negated, token) = match raw.strip_prefix('!') {
+            Some(rest) if !rest.is_empty() => (true, rest),
+            _ => (false, raw),
+        };
+        let structured = token
+            .split_once(':')
+            .and_then(|(key, value)| term(key, value, token).transpose());
+        match structured {
+            Some(term) => query.conditions.push(Condition {
+                term: term?,
+                negated,
+            }),
+            None => query.words.push(Word {
+                text: token.to_string(),
+                negated,
+                substring: is_id_like(token),
+            }),
+        }
+    }
+    Ok(query)
+}
+
+/// `Ok(None)` when the key is not a known one (the token is then free text).
+fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError> {
+    let key = key.to_ascii_lowercase();
+    let known = [
+        "sev", "severity", "image", "img", "target", "pkg", "package", "kind", "src", "source",
+        "fix", "status",
+    ];
+    if !known.contains(&key.as_str()) {
+        return Ok(None);
+    }
+    if value.is_empty() {
+        return Err(QueryError::Empty(token.to_string()));
+    }
+    let lower = value.to_lowercase();
+    let term = match key.as_str() {
+        "sev" | "severity" => {
+            let (cmp, level) = [
+                (">=", Comparison::Ge),
+                ("<=", Comparison::Le),
+                (">", Comparison::Gt),
+                ("<", Comparison::Lt),
+                ("=", Comparison::Eq),
+            ]
+            .iter()
+            .find_map(|(p, c)| value.strip_prefix(p).map(|rest| (*c, rest)))
+            .unwrap_or((Comparison::Eq, value));
+            let level = Severity::parse_user(level)
+                .ok_or_else(|| QueryError::Severity(token.to_string()))?;
+            Term::Severity(cmp, level)
+        }
+        "image" | "img" | "target" => Term::Image(lower),
+        "pkg" | "package" => Term::Package(lower),
+        "kind" => {
+            Term::Kind(Kind::parse_user(value).ok_or_else(|| QueryError::Kind(token.to_string()))?)
+        }
+        "src" | "source" => Term::Source(lower),
+        "fix" => match lower.as_str() {
+            "yes" | "y" | "true" | "available" => Term::Fix(true),
+            "no" | "n" | "false" | "none" => Term::Fix(false),
+            _ => return Err(QueryError::Fix(token.to_string())),
+        },
+        _ => Term::Status(
+            Status::parse_user(value).ok_or_else(|| QueryError::Status(token.to_string()))?,
+        ),
+    };
+    Ok(Some(term))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_terms_negation_and_words() {
+        let q = parse("sev:>=high !image:frontend pkg:OpenSSL kind:secret src:trivy fix:no status:open ssl CVE-2024-1 !busybox").unwrap();
+        assert_eq!(q.conditions.len(), 7);
+        assert_eq!(
+            q.conditions[0].term,
+            Term::Severity(Comparison::Ge, Severity::High)
+        );
+        assert!(q.conditions[1].negated);
+        assert_eq!(q.conditions[2].term, Term::Package("openssl".into()));
+        assert_eq!(q.conditions[5].term, Term::Fix(false));
+        assert_eq!(
+            q.words,
+            vec![
+                Word {
+                    text: "ssl".into(),
+                    negated: false,
+                    substring: false
+                },
+                Word {
+                    text: "CVE-2024-1".into(),
+                    negated: false,
+                    substring: true
+                },
+                Word {
+                    text: "busybox".into(),
+                    negated: true,
+                    substring: false
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_values_are_errors_and_unknown_keys_are_text() {
+        assert_eq!(
+            parse("sev:urgent"),
+            Err(QueryError::Severity("sev:urgent".into()))
+        );
+        assert!(parse("fix:maybe").is_err());
+        let q = parse("http://x").unwrap();
+        assert_eq!(q.words.len(), 1);
+        assert!(parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn id_like_words() {
+        assert!(is_id_like("CVE-2024-1") && is_id_like("1.2.3") && is_id_like("3.0.11-1~deb12u2"));
+        assert!(!is_id_like("openssl") && !is_id_like("log4j") && !is_id_like("x-y"));
+    }
+}

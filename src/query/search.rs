@@ -1,0 +1,414 @@
+//! The search index behind the console: built once per data load, shared
+//! read-only with the matcher thread. Free text is matched over deduplicated
+//! "id aliases package version title" haystacks (never descriptions), then
+//! expanded to findings in the current sort order.
+
+use super::language::{Condition, Query, Term, Word};
+use crate::model::{Finding, Kind, Severity};
+use crate::triage::Status;
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
+use nucleo_matcher::{Config, Matcher, Utf32String};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Minimum fuzzy score per needle character (nucleo gives 16 per matched
+/// character plus boundary bonuses, minus gap penalties).
+const FUZZY_FLOOR_PER_CHAR: u16 = 12;
+
+/// Per-finding attributes packed for filtering, plus the haystacks.
+pub struct SearchIndex {
+    haystacks: Vec<Utf32String>,
+    haystack_of: Vec<u32>,
+    severity: Vec<Severity>,
+    kind: Vec<Kind>,
+    status: Vec<Status>,
+    has_fix: Vec<bool>,
+    target_of: Vec<u32>,
+    /// Lower-case display target names.
+    targets: Vec<String>,
+    source_of: Vec<u16>,
+    sources: Vec<String>,
+    package_of: Vec<u32>,
+    packages: Vec<String>,
+    /// Sort ranks: id (natural order), package, target, first seen.
+    id_rank: Vec<u32>,
+    package_rank: Vec<u32>,
+    target_rank: Vec<u32>,
+    age: Vec<u32>,
+}
+
+/// Interns strings, returning dense ids.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u32>,
+    values: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, value: &str) -> u32 {
+        if let Some(id) = self.ids.get(value) {
+            return *id;
+        }
+        let id = self.values.len() as u32;
+        self.ids.insert(value.to_string(), id);
+        self.values.push(value.to_string());
+        id
+    }
+
+    /// Rank of each interned value in sorted order.
+    fn ranks(&self, cmp: impl Fn(&str, &str) -> std::cmp::Ordering) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
+        order.sort_by(|a, b| cmp(&self.values[*a as usize], &self.values[*b as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, id) in order.into_iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        rank
+    }
+}
+
+/// How the findings list is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum SortKey {
+    #[default]
+    Severity,
+    Id,
+    Package,
+    Target,
+    Age,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 5] = [
+        SortKey::Severity,
+        SortKey::Id,
+        SortKey::Package,
+        SortKey::Target,
+        SortKey::Age,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Severity => "severity",
+            SortKey::Id => "id",
+            SortKey::Package => "package",
+            SortKey::Target => "target",
+            SortKey::Age => "age",
+        }
+    }
+
+    pub fn next(self) -> SortKey {
+        let i = SortKey::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        SortKey::ALL[(i + 1) % SortKey::ALL.len()]
+    }
+}
+
+/// `CVE-2021-999` before `CVE-2021-1000`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return std::cmp::Ordering::Equal,
+            (None, _) => return std::cmp::Ordering::Less,
+            (_, None) => return std::cmp::Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let xn = x.iter().take_while(|b| b.is_ascii_digit()).count();
+                let yn = y.iter().take_while(|b| b.is_ascii_digit()).count();
+                let (xd, yd) = (trim_zeros(&x[..xn]), trim_zeros(&y[..yn]));
+                let ord = xd.len().cmp(&yd.len()).then_with(|| xd.cmp(yd));
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+                x = &x[xn..];
+                y = &y[yn..];
+            }
+            (Some(c), Some(d)) => {
+                let ord = c.to_ascii_lowercase().cmp(&d.to_ascii_lowercase());
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
+fn trim_zeros(digits: &[u8]) -> &[u8] {
+    let start = digits
+        .iter()
+        .position(|b| *b != b'0')
+        .unwrap_or(digits.len());
+    &digits[start..]
+}
+
+impl SearchIndex {
+    /// `statuses[i]` and `first_seen_secs[i]` belong to `findings[i]`.
+    pub fn build(
+        findings: &[Finding],
+        statuses: &[Status],
+        first_seen_secs: &[u32],
+    ) -> SearchIndex {
+        let n = findings.len();
+        let mut hay = Interner::default();
+        let mut targets = Interner::default();
+        let mut sources = Interner::default();
+        let mut packages = Interner::default();
+        let mut ids = Interner::default();
+        let mut index = SearchIndex {
+            haystacks: Vec::new(),
+            haystack_of: Vec::with_capacity(n),
+            severity: Vec::with_capacity(n),
+            kind: Vec::with_capacity(n),
+            status: statuses.to_vec(),
+            has_fix: Vec::with_capacity(n),
+            target_of: Vec::with_capacity(n),
+            targets: Vec::new(),
+            source_of: Vec::with_capacity(n),
+            sources: Vec::new(),
+            package_of: Vec::with_capacity(n),
+            packages: Vec::new(),
+            id_rank: Vec::new(),
+            package_rank: Vec::new(),
+            target_rank: Vec::new(),
+            age: first_seen_secs.to_vec(),
+        };
+        let mut id_of = Vec::with_capacity(n);
+        let mut text = String::new();
+        for f in findings {
+            text.clear();
+            text.push_str(&f.id);
+            for a in &f.aliases {
+                text.push(' ');
+                text.push_str(a);
+            }
+            if let Some(p) = &f.package {
+                text.push(' ');
+                text.push_str(&p.name);
+                if let Some(v) = &p.installed {
+                    text.push(' ');
+                    text.push_str(v);
+                }
+            }
+            text.push(' ');
+            text.push_str(f.title());
+            index.haystack_of.push(hay.id(&text));
+            index.severity.push(f.severity);
+            index.kind.push(f.kind);
+            index.has_fix.push(f.has_fix());
+            index.target_of.push(targets.id(f.display_target()));
+            index
+                .source_of
+                .push(sources.id(&f.source.scanner).min(u16::MAX as u32) as u16);
+            index
+                .package_of
+                .push(packages.id(f.package_name().unwrap_or("")));
+            id_of.push(ids.id(&f.id));
+        }
+        let id_ranks = ids.ranks(natural_cmp);
+        let package_ranks = packages.ranks(natural_cmp);
+        let target_ranks = targets.ranks(natural_cmp);
+        index.id_rank = id_of.iter().map(|i| id_ranks[*i as usize]).collect();
+        index.package_rank = index
+            .package_of
+            .iter()
+            .map(|i| package_ranks[*i as usize])
+            .collect();
+        index.target_rank = index
+            .target_of
+            .iter()
+            .map(|i| target_ranks[*i as usize])
+            .collect();
+        index.haystacks = hay
+            .values
+            .iter()
+            .map(|s| Utf32String::from(s.as_str()))
+            .collect();
+        index.targets = targets.values.iter().map(|t| t.to_lowercase()).collect();
+        index.sources = sources.values.iter().map(|s| s.to_lowercase()).collect();
+        index.packages = packages.values.iter().map(|p| p.to_lowercase()).collect();
+        if index.age.len() != n {
+            index.age = vec![0; n];
+        }
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.severity.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.severity.is_empty()
+    }
+
+    pub fn unique_haystacks(&self) -> usize {
+        self.haystacks.len()
+    }
+
+    /// Display-target id of a finding (the same ids the targets pane uses).
+    pub fn target_of(&self, finding: usize) -> u32 {
+        self.target_of[finding]
+    }
+
+    /// All finding indices in `key` order (reversed when asked).
+    pub fn order(&self, key: SortKey, reverse: bool) -> Vec<u32> {
+        let sev = |i: usize| (5 - self.severity[i] as u64) & 0xff;
+        let keys: Vec<u64> = (0..self.len())
+            .map(|i| {
+                let (id, pkg, tgt) = (
+                    self.id_rank[i] as u64 & 0xff_ffff,
+                    self.package_rank[i] as u64 & 0xff_ffff,
+                    self.target_rank[i] as u64 & 0xff_ffff,
+                );
+                match key {
+                    SortKey::Severity => sev(i) << 56 | id << 32 | tgt << 8,
+                    SortKey::Id => id << 40 | sev(i) << 32 | tgt << 8,
+                    SortKey::Package => pkg << 40 | sev(i) << 32 | id << 8,
+                    SortKey::Target => tgt << 40 | sev(i) << 32 | id << 8,
+                    // Oldest first: the longest-open findings lead.
+                    SortKey::Age => (self.age[i] as u64) << 32 | sev(i) << 24 | (id & 0xff_ffff),
+                }
+            })
+            .collect();
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.sort_by_key(|i| (keys[*i as usize], *i));
+        if reverse {
+            order.reverse();
+        }
+        order
+    }
+
+    fn condition_holds(&self, i: usize, c: &Condition) -> bool {
+        let holds = match &c.term {
+            Term::Severity(cmp, level) => cmp.holds(self.severity[i], *level),
+            Term::Image(text) => self.targets[self.target_of[i] as usize].contains(text.as_str()),
+            Term::Package(text) => {
+                self.packages[self.package_of[i] as usize].contains(text.as_str())
+            }
+            Term::Kind(kind) => self.kind[i] == *kind,
+            Term::Source(text) => self.sources[self.source_of[i] as usize].contains(text.as_str()),
+            Term::Fix(wanted) => self.has_fix[i] == *wanted,
+            Term::Status(wanted) => self.status[i].matches(*wanted),
+        };
+        holds != c.negated
+    }
+
+    /// Matches `query` within `order`, optionally limited to one target.
+    /// Returns `None` when `generation` is no longer the latest (a newer query won).
+    pub fn search(
+        &self,
+        query: &Query,
+        order: &[u32],
+        target: Option<u32>,
+        generation: u64,
+        latest: &AtomicU64,
+    ) -> Option<Vec<u32>> {
+        let stale = || latest.load(Ordering::Relaxed) != generation;
+        let hay_ok = if query.words.is_empty() {
+            None
+        } else {
+            Some(self.match_haystacks(&query.words, &stale)?)
+        };
+        let mut out = Vec::with_capacity(order.len().min(1 << 20));
+        for (n, &i) in order.iter().enumerate() {
+            if n % 65_536 == 0 && n > 0 && stale() {
+                return None;
+            }
+            let i = i as usize;
+            if target.is_some_and(|t| self.target_of[i] != t) {
+                continue;
+            }
+            if let Some(ok) = &hay_ok {
+                if !ok[self.haystack_of[i] as usize] {
+                    continue;
+                }
+            }
+            if query.conditions.iter().all(|c| self.condition_holds(i, c)) {
+                out.push(i as u32);
+            }
+        }
+        Some(out)
+    }
+
+    /// Which unique haystacks every word accepts, on up to two threads.
+    fn match_haystacks(
+        &self,
+        words: &[Word],
+        stale: &(dyn Fn() -> bool + Sync),
+    ) -> Option<Vec<bool>> {
+        let atoms: Vec<Atom> = words
+            .iter()
+            .map(|w| {
+                let kind = if w.substring || w.negated {
+                    AtomKind::Substring
+                } else {
+                    AtomKind::Fuzzy
+                };
+                let mut atom = Atom::new(
+                    &w.text,
+                    CaseMatching::Ignore,
+                    Normalization::Smart,
+                    kind,
+                    false,
+                );
+                atom.negative = w.negated;
+                atom
+            })
+            .collect();
+        // Fuzzy hits scattered across a long title are noise for triage: a
+        // fuzzy word must score like a mostly contiguous match.
+        let floors: Vec<u16> = words
+            .iter()
+            .map(|w| {
+                if w.substring || w.negated {
+                    0
+                } else {
+                    (w.text.chars().count() as u16).saturating_mul(FUZZY_FLOOR_PER_CHAR)
+                }
+            })
+            .collect();
+        let floors = &floors;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 2);
+        let chunk = self.haystacks.len().div_ceil(threads).max(1);
+        let mut ok = vec![false; self.haystacks.len()];
+        let aborted = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            for (part, slots) in self.haystacks.chunks(chunk).zip(ok.chunks_mut(chunk)) {
+                let atoms = &atoms;
+                let aborted = &aborted;
+                scope.spawn(move || {
+                    let mut matcher = Matcher::new(Config::DEFAULT);
+                    for (n, (hay, slot)) in part.iter().zip(slots.iter_mut()).enumerate() {
+                        if n % 16_384 == 0 && (stale() || aborted.load(Ordering::Relaxed)) {
+                            aborted.store(true, Ordering::Relaxed);
+                            return;
+                        }
+                        *slot = atoms.iter().zip(floors).all(|(a, floor)| {
+                            // A negative atom scores (0) exactly when its text is absent.
+                            a.score(hay.slice(..), &mut matcher)
+                                .is_some_and(|s| s >= *floor)
+                        });
+                    }
+                });
+            }
+        });
+        (!aborted.load(Ordering::Relaxed)).then_some(ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order() {
+        assert_eq!(
+            natural_cmp("CVE-2021-999", "CVE-2021-1000"),
+            std::cmp::Ordering::Less
+        );
+        assert_eq!(natural_cmp("a", "B"), std::cmp::Ordering::Less);
+        assert_eq!(natural_cmp("lib2", "lib02"), std::cmp::Ordering::Equal);
+    }
+}

@@ -1,0 +1,147 @@
+//! What the console shows, built once per load on a worker thread: the
+//! findings with their assessments, the search index, the per-target tallies.
+
+use crate::model::{Finding, Severity};
+use crate::query::{SearchIndex, SortKey};
+use crate::store::workspace::CurrentFindings;
+use crate::store::RunRecord;
+use crate::triage::{assess, Assessment, SlaPolicy};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// One row of the targets pane.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetRow {
+    pub name: String,
+    /// The search index's target id.
+    pub id: u32,
+    /// Findings per severity, indexed by `Severity as usize`.
+    pub tally: [usize; 6],
+    pub total: usize,
+    /// Weighted score for ordering: critical dominates high dominates medium...
+    pub score: u64,
+}
+
+impl TargetRow {
+    pub fn tally_text(&self) -> String {
+        let parts: Vec<String> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+        ]
+        .iter()
+        .map(|s| format!("{} {}", s.letter(), self.tally[*s as usize]))
+        .collect();
+        parts.join(" ")
+    }
+}
+
+pub struct Data {
+    pub findings: Vec<Finding>,
+    pub assessments: Vec<Assessment>,
+    pub index: Arc<SearchIndex>,
+    /// Busiest first; the "All" row is drawn above them.
+    pub targets: Vec<TargetRow>,
+    pub all: TargetRow,
+    pub runs: Vec<RunRecord>,
+    pub warnings: Vec<String>,
+    /// Finding indices in the default order (severity), ready for the first screen.
+    pub initial_order: Arc<Vec<u32>>,
+}
+
+impl Data {
+    pub fn empty() -> Data {
+        Data::build(CurrentFindings::default(), Utc::now())
+    }
+
+    pub fn build(current: CurrentFindings, now: DateTime<Utc>) -> Data {
+        let policy = SlaPolicy::default();
+        let assessments: Vec<Assessment> = current
+            .findings
+            .iter()
+            .map(|f| {
+                let first = current
+                    .first_seen
+                    .get(&f.fingerprint.to_string())
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc));
+                assess(f, first, now, &policy)
+            })
+            .collect();
+        Data::from_parts(
+            current.findings,
+            assessments,
+            current.runs,
+            current.warnings,
+        )
+    }
+
+    pub fn from_parts(
+        findings: Vec<Finding>,
+        assessments: Vec<Assessment>,
+        runs: Vec<RunRecord>,
+        warnings: Vec<String>,
+    ) -> Data {
+        let statuses: Vec<_> = assessments.iter().map(|a| a.status).collect();
+        let ages: Vec<u32> = assessments
+            .iter()
+            .map(|a| {
+                a.first_seen
+                    .map_or(u32::MAX, |t| t.timestamp().clamp(0, u32::MAX as i64) as u32)
+            })
+            .collect();
+        let index = SearchIndex::build(&findings, &statuses, &ages);
+        let mut by_target: Vec<Option<TargetRow>> = Vec::new();
+        let mut all = TargetRow {
+            name: "All".into(),
+            id: u32::MAX,
+            tally: [0; 6],
+            total: 0,
+            score: 0,
+        };
+        for (i, f) in findings.iter().enumerate() {
+            let id = index.target_of(i) as usize;
+            if by_target.len() <= id {
+                by_target.resize(id + 1, None);
+            }
+            let row = by_target[id].get_or_insert_with(|| TargetRow {
+                name: f.display_target().to_string(),
+                id: id as u32,
+                tally: [0; 6],
+                total: 0,
+                score: 0,
+            });
+            row.tally[f.severity as usize] += 1;
+            row.total += 1;
+            all.tally[f.severity as usize] += 1;
+            all.total += 1;
+        }
+        let mut targets: Vec<TargetRow> = by_target.into_iter().flatten().collect();
+        for t in targets.iter_mut().chain(std::iter::once(&mut all)) {
+            t.score = score(&t.tally);
+        }
+        targets.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+        let initial_order = Arc::new(index.order(SortKey::Severity, false));
+        Data {
+            findings,
+            assessments,
+            index: Arc::new(index),
+            targets,
+            all,
+            runs,
+            warnings,
+            initial_order,
+        }
+    }
+}
+
+/// Critical 10^9, high 10^6, medium 10^3, low 1, so that one critical
+/// outweighs any number of highs seen in practice.
+pub fn score(tally: &[usize; 6]) -> u64 {
+    let w = |s: Severity, weight: u64| tally[s as usize] as u64 * weight;
+    w(Severity::Critical, 1_000_000_000)
+        + w(Severity::High, 1_000_000)
+        + w(Severity::Medium, 1_000)
+        + w(Severity::Low, 1)
+}

@@ -1,0 +1,15 @@
+//! The interactive console: one owner of state (`state`), a pure reducer
+//! (`update`), pure drawing (`ui`), and a runtime that feeds terminal
+//! events, background results and a render deadline into them.
+
+pub mod action;
+pub mod data;
+pub mod keymap;
+pub mod layout;
+pub mod runtime;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod update;
+pub mod worker;

@@ -1,0 +1,143 @@
+//! The console's event loop: terminal events, background messages, signals
+//! and a render deadline arrive in one `select!`; `update` decides, the
+//! effects are carried out here, and the screen is redrawn only when
+//! something changed (at most once per frame interval).
+
+use super::keymap::KeyMap;
+use super::state::AppState;
+use super::terminal::{self, Guard, Term};
+use super::theme::Theme;
+use super::update::{update, Effect, Msg};
+use super::worker::{spawn_loader, Matcher};
+use crate::model::Redactor;
+use crate::store::Workspace;
+use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind};
+use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+use futures_util::StreamExt;
+use std::io;
+use std::time::{Duration, Instant};
+use tokio::signal::unix::{signal, SignalKind};
+
+/// Shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(8);
+
+pub struct Options {
+    pub workspace: Workspace,
+    /// How the workspace is named in the header.
+    pub label: String,
+    pub theme: Theme,
+    pub keymap: KeyMap,
+    pub redactor: Redactor,
+    pub mouse: bool,
+    /// Hidden switch for the end-to-end tests: F12 panics with hostile text.
+    pub debug_panic: bool,
+    pub log_file: String,
+}
+
+/// Runs the console until the user quits; returns the exit code.
+pub fn run(options: Options) -> Result<i32, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the console runtime: {e}"))?;
+    terminal::install_panic_hook(options.log_file.clone());
+    let result = runtime.block_on(event_loop(options));
+    terminal::restore();
+    result.map_err(|e| format!("terminal error: {e}"))
+}
+
+fn draw(term: &mut Term, state: &AppState, theme: &Theme, keymap: &KeyMap) -> io::Result<()> {
+    crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
+    term.draw(|frame| super::ui::draw(frame, state, theme, keymap))?;
+    crossterm::execute!(term.backend_mut(), EndSynchronizedUpdate)
+}
+
+async fn event_loop(options: Options) -> io::Result<i32> {
+    let _guard = Guard;
+    let mut term = terminal::enter(options.mouse)?;
+    let size = term.size()?;
+    let mut state = AppState::new(&options.label, (size.width, size.height));
+    state.mouse = options.mouse;
+    if let Some(first) = options.keymap.problems.first() {
+        let more = options.keymap.problems.len() - 1;
+        state.status = Some(if more > 0 {
+            format!("key map: {first} (+{more} more in the log)")
+        } else {
+            format!("key map: {first}")
+        });
+        for p in &options.keymap.problems {
+            crate::logging::log(&format!("key map problem: {p}"));
+        }
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    spawn_loader(
+        options.workspace.clone(),
+        options.redactor.clone(),
+        tx.clone(),
+    );
+    let matcher = Matcher::spawn(tx);
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut exit_code = 0;
+    loop {
+        if dirty && last_draw.elapsed() >= FRAME {
+            draw(&mut term, &state, &options.theme, &options.keymap)?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let deadline = tokio::time::Instant::from_std(last_draw + FRAME);
+        let messages: Vec<Msg> = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    if options.debug_panic && key.code == KeyCode::F(12) {
+                        panic!("debug panic requested \u{1b}]0;PWNED\u{7} with hostile text \u{1b}[2J");
+                    }
+                    vec![Msg::Key(key)]
+                }
+                Some(Ok(Event::Mouse(m))) => vec![Msg::Mouse(m)],
+                Some(Ok(Event::Resize(w, h))) => vec![Msg::Resize(w, h)],
+                Some(Ok(_)) => Vec::new(),
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            Some(first) = rx.recv() => {
+                let mut batch = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                batch
+            }
+            _ = tokio::time::sleep_until(deadline), if dirty => Vec::new(),
+            _ = sigterm.recv() => { exit_code = 143; break }
+            _ = sighup.recv() => { exit_code = 129; break }
+            _ = sigint.recv() => { exit_code = 130; break }
+        };
+        for message in messages {
+            dirty = true;
+            for effect in update(&mut state, &options.keymap, message) {
+                match effect {
+                    Effect::Search(request) => matcher.submit(request),
+                    Effect::Copy(text) => {
+                        crossterm::execute!(
+                            term.backend_mut(),
+                            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                        )?;
+                    }
+                    Effect::SetMouse(on) => terminal::set_mouse(on)?,
+                    Effect::Suspend => terminal::suspend(&mut term, state.mouse)?,
+                    Effect::Quit => {}
+                }
+            }
+        }
+        if state.quitting {
+            break;
+        }
+    }
+    terminal::restore();
+    Ok(exit_code)
+}

@@ -1,0 +1,190 @@
+//! The console's one owner of state. Only `update` changes it.
+
+use super::data::Data;
+use super::keymap::Key;
+use crate::model::Severity;
+use crate::query::{language, Query, SortKey};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Targets,
+    Findings,
+    Detail,
+    Tasks,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Targets, Pane::Findings, Pane::Detail, Pane::Tasks];
+
+    pub fn number(self) -> usize {
+        Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0) + 1
+    }
+}
+
+/// Loading progress shown until the data arrives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loading {
+    pub done: usize,
+    pub total: usize,
+    pub current: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HelpState {
+    pub filter: String,
+    pub selected: usize,
+}
+
+/// A list cursor: the selected row and the first row shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub selected: usize,
+    pub offset: usize,
+}
+
+impl Cursor {
+    /// Moves by `delta` within `len` rows and keeps the selection inside a
+    /// window of `height` rows.
+    pub fn moved(self, delta: isize, len: usize, height: usize) -> Cursor {
+        let selected = if len == 0 {
+            0
+        } else {
+            (self.selected as isize + delta).clamp(0, len as isize - 1) as usize
+        };
+        Cursor {
+            selected,
+            offset: self.offset,
+        }
+        .visible(len, height)
+    }
+
+    pub fn visible(self, len: usize, height: usize) -> Cursor {
+        let height = height.max(1);
+        let selected = self.selected.min(len.saturating_sub(1));
+        let mut offset = self.offset.min(len.saturating_sub(1));
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + height {
+            offset = selected + 1 - height;
+        }
+        Cursor { selected, offset }
+    }
+}
+
+pub struct AppState {
+    pub workspace: String,
+    pub data: Option<Data>,
+    pub loading: Option<Loading>,
+    pub focus: Pane,
+    /// The committed query text and its parse.
+    pub query_text: String,
+    pub query: Query,
+    /// While the query line is open: the text being typed, and the text to restore on cancel.
+    pub editing: Option<(String, String)>,
+    pub query_error: Option<String>,
+    pub min_severity: Option<Severity>,
+    /// Selected in the targets pane (a search-index target id).
+    pub target_filter: Option<u32>,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub order: Arc<Vec<u32>>,
+    /// Finding indices shown, in order.
+    pub visible: Vec<u32>,
+    /// Severity counts of `visible`, kept with it so that drawing never counts.
+    pub visible_tally: [usize; 6],
+    /// Newest search asked for, and the one `visible` comes from.
+    pub generation: u64,
+    pub shown_generation: u64,
+    pub findings: Cursor,
+    pub targets: Cursor,
+    pub tasks: Cursor,
+    pub detail_scroll: u16,
+    pub help: Option<HelpState>,
+    pub pending_keys: Vec<Key>,
+    pub mouse: bool,
+    pub status: Option<String>,
+    pub size: (u16, u16),
+    pub quitting: bool,
+}
+
+impl AppState {
+    pub fn new(workspace: &str, size: (u16, u16)) -> AppState {
+        AppState {
+            workspace: workspace.to_string(),
+            data: None,
+            loading: Some(Loading {
+                done: 0,
+                total: 0,
+                current: String::new(),
+            }),
+            focus: Pane::Findings,
+            query_text: String::new(),
+            query: Query::default(),
+            editing: None,
+            query_error: None,
+            min_severity: None,
+            target_filter: None,
+            sort: SortKey::Severity,
+            reverse: false,
+            order: Arc::new(Vec::new()),
+            visible: Vec::new(),
+            visible_tally: [0; 6],
+            generation: 0,
+            shown_generation: 0,
+            findings: Cursor::default(),
+            targets: Cursor::default(),
+            tasks: Cursor::default(),
+            detail_scroll: 0,
+            help: None,
+            pending_keys: Vec::new(),
+            mouse: false,
+            status: None,
+            size,
+            quitting: false,
+        }
+    }
+
+    /// The query the matcher runs: the typed text plus the minimum severity.
+    pub fn effective_query(&self) -> Query {
+        let mut q = self.query.clone();
+        if let Some(min) = self.min_severity {
+            q.conditions.push(language::Condition {
+                term: language::Term::Severity(language::Comparison::Ge, min),
+                negated: false,
+            });
+        }
+        q
+    }
+
+    pub fn selected_finding(&self) -> Option<usize> {
+        self.visible
+            .get(self.findings.selected)
+            .map(|i| *i as usize)
+    }
+
+    pub fn target_rows(&self) -> usize {
+        self.data.as_ref().map_or(1, |d| d.targets.len() + 1)
+    }
+
+    pub fn run_rows(&self) -> usize {
+        self.data.as_ref().map_or(0, |d| d.runs.len())
+    }
+
+    /// Replaces the shown rows and their tally.
+    pub fn set_visible(&mut self, rows: Vec<u32>) {
+        let mut tally = [0usize; 6];
+        if let Some(data) = &self.data {
+            for i in &rows {
+                tally[data.findings[*i as usize].severity as usize] += 1;
+            }
+        }
+        self.visible = rows;
+        self.visible_tally = tally;
+    }
+
+    /// Whether a search is still running for what the user last asked.
+    pub fn searching(&self) -> bool {
+        self.generation != self.shown_generation
+    }
+}

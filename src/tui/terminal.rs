@@ -1,0 +1,96 @@
+//! Entering and leaving the terminal. Everything enabled here is undone on
+//! every exit path: normal quit, error, panic, signals and Ctrl-Z.
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::{self, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Whether mouse capture is on, for the restore path (panic hook included).
+static MOUSE_ON: AtomicBool = AtomicBool::new(false);
+/// Whether the terminal is currently in the console's modes.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+pub fn enter(mouse: bool) -> io::Result<Term> {
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut out = io::stdout();
+    execute!(out, EnterAlternateScreen, cursor::Hide)?;
+    set_mouse(mouse)?;
+    let mut term = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    term.clear()?;
+    Ok(term)
+}
+
+pub fn set_mouse(on: bool) -> io::Result<()> {
+    let mut out = io::stdout();
+    if on {
+        execute!(out, EnableMouseCapture)?;
+    } else {
+        execute!(out, DisableMouseCapture)?;
+    }
+    MOUSE_ON.store(on, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Undoes everything `enter` did, in the safe order: mouse reporting off
+/// while still in raw mode, then the alternate screen, the cursor, raw mode.
+/// Safe to call more than once.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout();
+    if MOUSE_ON.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = terminal::disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// Restores on drop, so early returns and `?` leave a sane terminal.
+pub struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Panic hook: restore the terminal first, then report the panic with its
+/// text sanitised (panic messages may carry report data).
+pub fn install_panic_hook(log_file: String) {
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let text = crate::sanitize::sanitize_line(&message).into_owned();
+        crate::logging::log(&format!("panic: {text}{location}"));
+        eprintln!("scandeck crashed: {text}{location}\nThe terminal was restored; details are in {log_file}.");
+    }));
+}
+
+/// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
+pub fn suspend(term: &mut Term, mouse: bool) -> io::Result<()> {
+    restore();
+    nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP).map_err(io::Error::other)?;
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    set_mouse(mouse)?;
+    term.clear()
+}

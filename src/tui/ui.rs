@@ -1,0 +1,699 @@
+//! Drawing: a pure function of the state. No I/O, no locks; only the rows
+//! that fit on screen are built. Every report string is sanitised here.
+
+use super::data::TargetRow;
+use super::keymap::{chord_text, Context, KeyMap};
+use super::layout::Areas;
+use super::state::{AppState, Pane};
+use super::theme::Theme;
+use super::update::help_entries;
+use crate::model::{Finding, Severity};
+use crate::sanitize::{sanitize, sanitize_line, truncate_chars};
+use crate::triage::Assessment;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+/// Cell text: one line, sanitised, cut to a sane length.
+fn cell(text: &str, max: usize) -> String {
+    truncate_chars(&sanitize_line(text), max).into_owned()
+}
+
+pub fn severity_label(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "CRIT",
+        Severity::High => "HIGH",
+        Severity::Medium => "MED",
+        Severity::Low => "LOW",
+        Severity::Info => "INFO",
+        Severity::Unknown => "UNKN",
+    }
+}
+
+pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap) {
+    let area = frame.area();
+    frame.render_widget(Block::new().style(theme.text), area);
+    let query_line =
+        state.editing.is_some() || !state.query_text.is_empty() || state.query_error.is_some();
+    let a = Areas::compute(area, query_line);
+    header(frame, a.header, state, theme);
+    if let Some(q) = a.query {
+        query(frame, q, state, theme);
+    }
+    targets(frame, a.targets, state, theme);
+    runs(frame, a.tasks, state, theme);
+    findings(frame, a.findings, state, theme);
+    detail(frame, a.detail, state, theme);
+    footer(frame, a.footer, state, theme, keymap);
+    if let Some(help) = &state.help {
+        help_popup(frame, area, &help.filter, help.selected, theme, keymap);
+    }
+}
+
+fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(if focused {
+            theme.border_focused
+        } else {
+            theme.border
+        })
+        .title(Span::styled(
+            title,
+            if focused {
+                theme.border_focused
+            } else {
+                theme.title
+            },
+        ))
+}
+
+fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let (shown, total) = (
+        state.visible.len(),
+        state.data.as_ref().map_or(0, |d| d.findings.len()),
+    );
+    let runs = state.run_rows();
+    let line1 = Line::from(vec![
+        Span::styled(" scandeck ", theme.chip),
+        Span::styled(format!("  {}", cell(&state.workspace, 60)), theme.header),
+        Span::styled("   docker: not checked", theme.dim),
+        Span::styled(format!("   runs: {runs}"), theme.dim),
+        Span::styled(format!("   {shown} of {total} findings"), theme.title),
+        Span::styled(
+            if state.searching() {
+                "  (searching…)"
+            } else {
+                ""
+            },
+            theme.dim,
+        ),
+    ]);
+    let mut spans = vec![Span::raw(" ")];
+    for s in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+        Severity::Unknown,
+    ] {
+        let n = state.visible_tally[s as usize];
+        if n > 0 || matches!(s, Severity::Critical | Severity::High) {
+            spans.push(Span::styled(
+                format!("{} {n}", severity_label(s)),
+                theme.severity(s),
+            ));
+            spans.push(Span::raw("  "));
+        }
+    }
+    let mut chips: Vec<String> = Vec::new();
+    if let Some(min) = state.min_severity {
+        chips.push(format!("sev ≥ {}", min.as_str()));
+    }
+    if let (Some(t), Some(data)) = (state.target_filter, &state.data) {
+        if let Some(row) = data.targets.iter().find(|r| r.id == t) {
+            chips.push(format!("target {}", cell(&row.name, 30)));
+        }
+    }
+    if !state.query_text.is_empty() {
+        chips.push(format!("query {}", cell(&state.query_text, 40)));
+    }
+    chips.push(format!(
+        "sort {}{}",
+        state.sort.name(),
+        if state.reverse { " ↑" } else { " ↓" }
+    ));
+    for chip in chips {
+        spans.push(Span::styled(format!(" {chip} "), theme.chip));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(status) = &state.status {
+        spans.push(Span::styled(
+            format!(" {}", cell(status, 80)),
+            theme.warning,
+        ));
+    }
+    frame.render_widget(Paragraph::new(vec![line1, Line::from(spans)]), area);
+}
+
+fn query(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let (text, editing) = match &state.editing {
+        Some((t, _)) => (t.as_str(), true),
+        None => (state.query_text.as_str(), false),
+    };
+    let mut spans = vec![Span::styled("/ ", theme.title), Span::raw(cell(text, 200))];
+    if editing {
+        spans.push(Span::styled("█", theme.title));
+    }
+    if let Some(err) = &state.query_error {
+        spans.push(Span::styled(
+            format!("   {}", cell(err, 100)),
+            theme.warning,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn tally_spans(row: &TargetRow, theme: &Theme, compact: bool) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    for (i, s) in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ]
+    .iter()
+    .enumerate()
+    {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+        }
+        let gap = if compact { "" } else { " " };
+        spans.push(Span::styled(
+            format!("{}{gap}{}", s.letter(), row.tally[*s as usize]),
+            theme.severity(*s),
+        ));
+    }
+    spans
+}
+
+fn targets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let focused = state.focus == Pane::Targets;
+    let block = pane_block(" 1 Targets ".into(), focused, theme);
+    let Some(data) = &state.data else {
+        frame.render_widget(Paragraph::new("").block(block), area);
+        return;
+    };
+    let height = area.height.saturating_sub(2) as usize;
+    let tally_width = std::iter::once(&data.all)
+        .chain(data.targets.iter())
+        .map(|r| r.tally_text().len())
+        .max()
+        .unwrap_or(0);
+    // Narrow panes drop the spaces inside the tally before the names get too short.
+    let compact = (area.width as usize).saturating_sub(4 + tally_width) < 10;
+    let tally_width = if compact {
+        tally_width - 4
+    } else {
+        tally_width
+    };
+    let name_width = (area.width as usize)
+        .saturating_sub(2 + 2 + tally_width)
+        .max(6);
+    let rows: Vec<Line> = std::iter::once(&data.all)
+        .chain(data.targets.iter())
+        .enumerate()
+        .skip(state.targets.offset)
+        .take(height)
+        .map(|(i, row)| {
+            let active = if i == 0 {
+                state.target_filter.is_none()
+            } else {
+                state.target_filter == Some(row.id)
+            };
+            let marker = if active { "▸" } else { " " };
+            let mut spans = vec![Span::raw(format!(
+                "{marker}{:<w$} ",
+                cell(&row.name, name_width),
+                w = name_width
+            ))];
+            spans.extend(tally_spans(row, theme, compact));
+            let line = Line::from(spans);
+            if i == state.targets.selected && focused {
+                line.style(theme.selected)
+            } else if i == state.targets.selected {
+                line.style(theme.title)
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows).block(block), area);
+}
+
+fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let focused = state.focus == Pane::Tasks;
+    let block = pane_block(" 4 Scan runs ".into(), focused, theme);
+    let Some(data) = &state.data else {
+        frame.render_widget(Paragraph::new("").block(block), area);
+        return;
+    };
+    let height = area.height.saturating_sub(3) as usize;
+    let header = Row::new(["SCANNER", "TARGET", "FOUND"]).style(theme.title);
+    let rows: Vec<Row> = data
+        .runs
+        .iter()
+        .enumerate()
+        .skip(state.tasks.offset)
+        .take(height)
+        .map(|(i, r)| {
+            let row = Row::new([
+                cell(&r.scanner, 14),
+                cell(&r.target, 40),
+                r.findings.to_string(),
+            ]);
+            if i == state.tasks.selected && focused {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(12),
+            Constraint::Min(8),
+            Constraint::Length(5),
+        ],
+    )
+    .header(header)
+    .block(block);
+    frame.render_widget(table, area);
+}
+
+/// Which columns fit: severity, id and package always; more as width allows.
+fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
+    let mut names = vec!["SEV", "ID", "PACKAGE"];
+    let mut widths = vec![
+        Constraint::Length(4),
+        Constraint::Length(19),
+        Constraint::Length(16),
+    ];
+    if width >= 70 {
+        names.insert(1, "STATUS");
+        widths.insert(1, Constraint::Length(8));
+    }
+    if width >= 90 {
+        names.push("INSTALLED → FIXED");
+        widths.push(Constraint::Length(24));
+    }
+    if width >= 140 {
+        names.push("TARGET");
+        widths.push(Constraint::Length(26));
+    }
+    names.push("TITLE");
+    widths.push(Constraint::Min(10));
+    (names, widths)
+}
+
+fn finding_row<'a>(f: &Finding, a: &Assessment, names: &[&str], theme: &Theme) -> Row<'a> {
+    let cells: Vec<Cell> = names
+        .iter()
+        .map(|name| match *name {
+            "SEV" => Cell::from(Span::styled(
+                severity_label(f.severity),
+                theme.severity(f.severity),
+            )),
+            "STATUS" => Cell::from(a.status.as_str()),
+            "ID" => Cell::from(cell(&f.id, 40)),
+            "PACKAGE" => Cell::from(cell(
+                f.package_name()
+                    .filter(|p| !p.is_empty())
+                    .or(f.location.path.as_deref())
+                    .unwrap_or(""),
+                40,
+            )),
+            "INSTALLED → FIXED" => {
+                let installed = f.installed_version().unwrap_or("");
+                let fixed = f.fixed_version().unwrap_or_else(|| {
+                    if f.package.is_some() {
+                        "no fix".into()
+                    } else {
+                        String::new()
+                    }
+                });
+                Cell::from(cell(
+                    &if installed.is_empty() && fixed.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{installed} → {fixed}")
+                    },
+                    60,
+                ))
+            }
+            "TARGET" => Cell::from(cell(f.display_target(), 60)),
+            _ => Cell::from(cell(f.title(), 200)),
+        })
+        .collect();
+    Row::new(cells)
+}
+
+fn findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let focused = state.focus == Pane::Findings;
+    let title = format!(
+        " 2 Findings {}/{} · {}{} ",
+        if state.visible.is_empty() {
+            0
+        } else {
+            state.findings.selected + 1
+        },
+        state.visible.len(),
+        state.sort.name(),
+        if state.reverse { " ↑" } else { " ↓" }
+    );
+    let block = pane_block(title, focused, theme);
+    let Some(data) = &state.data else {
+        let text = match &state.loading {
+            Some(l) if l.total > 0 => format!(
+                "Loading reports {}/{}: {}",
+                l.done,
+                l.total,
+                cell(&l.current, 60)
+            ),
+            _ => "Loading the workspace…".to_string(),
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    };
+    if data.findings.is_empty() {
+        let text = "No findings yet.\n\nImport scanner reports with `scandeck import FILE...`\n(Trivy, Grype, Docker Scout, Snyk, pip-audit, npm audit, gitleaks, ...)\nor try `scandeck demo`.";
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.dim)
+                .block(block)
+                .wrap(Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
+    let (names, widths) = columns(area.width);
+    let height = area.height.saturating_sub(3) as usize;
+    let rows: Vec<Row> = state
+        .visible
+        .iter()
+        .enumerate()
+        .skip(state.findings.offset)
+        .take(height)
+        .map(|(i, idx)| {
+            let idx = *idx as usize;
+            let row = finding_row(&data.findings[idx], &data.assessments[idx], &names, theme);
+            if i == state.findings.selected {
+                row.style(if focused { theme.selected } else { theme.title })
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header = Row::new(names.clone()).style(theme.title);
+    frame.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .block(block)
+            .column_spacing(1),
+        area,
+    );
+}
+
+fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<12}"), theme.dim),
+        Span::raw(value),
+    ])
+}
+
+/// The detail text of one finding (also used by tests).
+pub fn detail_text<'a>(f: &Finding, a: &Assessment, theme: &Theme) -> Text<'a> {
+    let mut lines: Vec<Line> = Vec::new();
+    lines.push(Line::from(vec![
+        Span::styled(
+            format!("{} ", severity_label(f.severity)),
+            theme.severity(f.severity),
+        ),
+        Span::styled(cell(&f.id, 80), theme.title),
+        Span::raw(format!("  {}  {}", a.status.as_str(), f.kind.as_str())),
+    ]));
+    if !f.title().is_empty() {
+        lines.push(Line::styled(cell(f.title(), 300), theme.title));
+    }
+    if let Some(p) = &f.package {
+        let eco = p
+            .ecosystem
+            .as_deref()
+            .map(|e| format!(" ({})", cell(e, 20)))
+            .unwrap_or_default();
+        lines.push(field(
+            "package",
+            format!("{}{eco}", cell(&p.name, 120)),
+            theme,
+        ));
+        let fixed = if p.fixed.is_empty() {
+            "no fix known".to_string()
+        } else {
+            cell(&p.fixed.join(", "), 120)
+        };
+        lines.push(field(
+            "version",
+            format!(
+                "{} → {fixed}",
+                cell(p.installed.as_deref().unwrap_or("?"), 60)
+            ),
+            theme,
+        ));
+        if let Some(purl) = &p.purl {
+            lines.push(field("purl", cell(purl, 200), theme));
+        }
+    }
+    match f.image.as_deref() {
+        Some(img) => {
+            let digest = img
+                .digest
+                .as_deref()
+                .map(|d| format!(" @ {}", cell(d, 80)))
+                .unwrap_or_default();
+            lines.push(field(
+                "image",
+                format!("{}{digest}", cell(&img.name, 120)),
+                theme,
+            ));
+            if *f.target != *img.name {
+                lines.push(field("target", cell(&f.target, 200), theme));
+            }
+        }
+        None => lines.push(field("target", cell(&f.target, 200), theme)),
+    }
+    let location = f
+        .location
+        .path
+        .as_deref()
+        .or(f.package.as_ref().and_then(|p| p.path.as_deref()));
+    if let Some(path) = location {
+        let line = f.location.line.map(|l| format!(":{l}")).unwrap_or_default();
+        lines.push(field(
+            "location",
+            format!("{}{line}", cell(path, 200)),
+            theme,
+        ));
+    }
+    if let Some(secret) = &f.secret {
+        lines.push(field("secret", cell(&secret.mask, 60), theme));
+    }
+    let version = f
+        .source
+        .version
+        .as_deref()
+        .map(|v| format!(" {}", cell(v, 30)))
+        .unwrap_or_default();
+    lines.push(field(
+        "source",
+        format!(
+            "{}{version} · {}",
+            cell(&f.source.scanner, 30),
+            cell(&f.source.report, 120)
+        ),
+        theme,
+    ));
+    if let Some(status) = &f.scanner_status {
+        lines.push(field(
+            "scanner",
+            format!("says {}", cell(status, 60)),
+            theme,
+        ));
+    }
+    if f.details.cvss_score.is_some() || f.details.cvss_vector.is_some() {
+        let score = f
+            .details
+            .cvss_score
+            .map(|s| format!("{s:.1} "))
+            .unwrap_or_default();
+        lines.push(field(
+            "CVSS",
+            format!(
+                "{score}{}",
+                cell(f.details.cvss_vector.as_deref().unwrap_or(""), 120)
+            ),
+            theme,
+        ));
+    }
+    if !f.aliases.is_empty() {
+        lines.push(field("aliases", cell(&f.aliases.join(", "), 300), theme));
+    }
+    if !f.details.cwes.is_empty() {
+        lines.push(field("CWE", cell(&f.details.cwes.join(", "), 200), theme));
+    }
+    if let Some(first) = a.first_seen {
+        let due = a
+            .sla_due
+            .map(|d| format!(" · SLA due {}", d.format("%Y-%m-%d")))
+            .unwrap_or_else(|| " · no SLA".into());
+        lines.push(field(
+            "first seen",
+            format!("{}{due}", first.format("%Y-%m-%d %H:%M UTC")),
+            theme,
+        ));
+    }
+    if f.merged > 1 {
+        lines.push(field(
+            "merged",
+            format!("{} report records (dependency paths, duplicates)", f.merged),
+            theme,
+        ));
+    }
+    lines.push(field("fingerprint", f.fingerprint.to_string(), theme));
+    if let Some(description) = &f.details.description {
+        lines.push(Line::raw(""));
+        for l in truncate_chars(&sanitize(description), 20_000).lines() {
+            lines.push(Line::raw(l.to_string()));
+        }
+    }
+    if !f.details.references.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("References", theme.dim));
+        for r in f.details.references.iter().take(30) {
+            lines.push(Line::raw(format!("  {}", cell(r, 300))));
+        }
+    }
+    Text::from(lines)
+}
+
+fn detail(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let focused = state.focus == Pane::Detail;
+    let block = pane_block(" 3 Detail ".into(), focused, theme);
+    let selected = state.selected_finding().zip(state.data.as_ref());
+    let text = match selected {
+        Some((i, data)) => detail_text(&data.findings[i], &data.assessments[i], theme),
+        None => Text::styled("Select a finding to see its detail.", theme.dim),
+    };
+    let para = Paragraph::new(text)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((state.detail_scroll, 0));
+    frame.render_widget(para, area);
+}
+
+fn footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, keymap: &KeyMap) {
+    let ctx = if state.help.is_some() {
+        Context::Help
+    } else if state.editing.is_some() {
+        Context::Filter
+    } else {
+        match state.focus {
+            Pane::Targets => Context::Targets,
+            Pane::Findings => Context::Findings,
+            Pane::Detail => Context::Detail,
+            Pane::Tasks => Context::Tasks,
+        }
+    };
+    let mut spans: Vec<Span> = Vec::new();
+    if !state.pending_keys.is_empty() {
+        spans.push(Span::styled(
+            format!(" {} … ", chord_text(&state.pending_keys)),
+            theme.chip,
+        ));
+    }
+    let mut used = spans.iter().map(|s| s.width()).sum::<usize>();
+    for (keys, label) in keymap.hints(ctx) {
+        let key_text = format!(" {keys}");
+        let label_text = format!(" {label} ");
+        let w = key_text.chars().count() + label_text.chars().count();
+        if used + w > area.width as usize {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key_text, theme.title));
+        spans.push(Span::styled(label_text, theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn help_popup(
+    frame: &mut Frame,
+    area: Rect,
+    filter: &str,
+    selected: usize,
+    theme: &Theme,
+    keymap: &KeyMap,
+) {
+    let w = area.width.saturating_sub(4).min(110);
+    let h = area.height.saturating_sub(2).min(34);
+    let popup = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, popup);
+    let block = pane_block(
+        " Help — type to filter, Enter runs, Esc closes ".into(),
+        true,
+        theme,
+    );
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    if inner.height < 3 {
+        return;
+    }
+    let filter_line = Line::from(vec![
+        Span::styled("filter: ", theme.dim),
+        Span::raw(cell(filter, 80)),
+        Span::styled("█", theme.title),
+    ]);
+    frame.render_widget(
+        Paragraph::new(filter_line),
+        Rect::new(inner.x, inner.y, inner.width, 1),
+    );
+    let entries = help_entries(keymap, filter);
+    let list_height = inner.height.saturating_sub(1) as usize;
+    let selected = selected.min(entries.len().saturating_sub(1));
+    let offset = selected.saturating_sub(list_height.saturating_sub(1));
+    let rows: Vec<Row> = entries
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(list_height)
+        .map(|(i, (ctx, keys, action))| {
+            let row = Row::new([
+                ctx.name().to_string(),
+                keys.clone(),
+                action.name(),
+                action.description().to_string(),
+            ]);
+            if i == selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(9),
+            Constraint::Length(16),
+            Constraint::Length(19),
+            Constraint::Min(10),
+        ],
+    );
+    frame.render_widget(
+        table,
+        Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1),
+    );
+}
+
+/// A style lookup for tests that check colours.
+pub fn severity_style(theme: &Theme, s: Severity) -> Style {
+    theme.severity(s)
+}

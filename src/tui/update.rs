@@ -1,0 +1,554 @@
+//! `update(state, key map, message) -> effects`: every change to the
+//! console's state happens here, synchronously and without I/O, so that it
+//! can be tested by calling it.
+
+use super::action::Action;
+use super::data::Data;
+use super::keymap::{Context, Key, KeyMap, Resolution};
+use super::layout::{contains, Areas};
+use super::state::{AppState, Cursor, HelpState, Loading, Pane};
+use crate::model::Severity;
+use crate::query::{language, Query, SearchIndex, SortKey};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+use std::sync::Arc;
+
+/// Everything that can happen to the console.
+pub enum Msg {
+    Key(KeyEvent),
+    Action(Action),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Progress(Loading),
+    Loaded(Box<Data>),
+    LoadFailed(String),
+    SearchDone { generation: u64, rows: Vec<u32> },
+}
+
+/// What the runtime must do after an update.
+#[derive(Debug)]
+pub enum Effect {
+    Search(SearchRequest),
+    /// Copy text to the clipboard (OSC 52); already sanitised.
+    Copy(String),
+    SetMouse(bool),
+    Suspend,
+    Quit,
+}
+
+/// A search for the matcher thread; the newest generation wins.
+pub struct SearchRequest {
+    pub generation: u64,
+    pub query: Query,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub target: Option<u32>,
+    pub index: Arc<SearchIndex>,
+}
+
+impl std::fmt::Debug for SearchRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SearchRequest(gen {}, {:?}, sort {:?}{})",
+            self.generation,
+            self.query,
+            self.sort,
+            if self.reverse { " reversed" } else { "" }
+        )
+    }
+}
+
+/// The help palette's rows: every bound action with its keys, filtered by text.
+pub fn help_entries(keymap: &KeyMap, filter: &str) -> Vec<(Context, String, Action)> {
+    let needle = filter.to_lowercase();
+    let mut out = Vec::new();
+    for ctx in Context::ALL {
+        let mut done: Vec<Action> = Vec::new();
+        for b in keymap.bindings(ctx) {
+            if done.contains(&b.action) || b.action == Action::None {
+                continue;
+            }
+            done.push(b.action);
+            let keys = keymap
+                .bindings(ctx)
+                .iter()
+                .filter(|x| x.action == b.action)
+                .map(|x| super::keymap::chord_text(&x.chord))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let hay = format!(
+                "{} {} {} {}",
+                ctx.name(),
+                keys,
+                b.action.name(),
+                b.action.description()
+            )
+            .to_lowercase();
+            if needle.split_whitespace().all(|w| hay.contains(w)) {
+                out.push((ctx, keys, b.action));
+            }
+        }
+    }
+    out
+}
+
+fn areas(state: &AppState) -> Areas {
+    let query_line =
+        state.editing.is_some() || !state.query_text.is_empty() || state.query_error.is_some();
+    Areas::compute(Rect::new(0, 0, state.size.0, state.size.1), query_line)
+}
+
+/// Asks for a new search with the current query, sort and target.
+fn search(state: &mut AppState) -> Vec<Effect> {
+    let Some(data) = &state.data else {
+        return Vec::new();
+    };
+    state.generation += 1;
+    vec![Effect::Search(SearchRequest {
+        generation: state.generation,
+        query: state.effective_query(),
+        sort: state.sort,
+        reverse: state.reverse,
+        target: state.target_filter,
+        index: Arc::clone(&data.index),
+    })]
+}
+
+fn context_of(state: &AppState) -> Context {
+    if state.help.is_some() {
+        Context::Help
+    } else if state.editing.is_some() {
+        Context::Filter
+    } else {
+        match state.focus {
+            Pane::Targets => Context::Targets,
+            Pane::Findings => Context::Findings,
+            Pane::Detail => Context::Detail,
+            Pane::Tasks => Context::Tasks,
+        }
+    }
+}
+
+pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(ev) => key(state, keymap, ev),
+        Msg::Action(a) => act(state, keymap, a),
+        Msg::Mouse(ev) => mouse(state, ev),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            clamp_cursors(state);
+            Vec::new()
+        }
+        Msg::Progress(p) => {
+            state.loading = Some(p);
+            Vec::new()
+        }
+        Msg::Loaded(data) => {
+            if !data.warnings.is_empty() {
+                state.status = Some(format!(
+                    "{} warning(s) while loading: {}",
+                    data.warnings.len(),
+                    data.warnings[0]
+                ));
+            }
+            state.order = Arc::clone(&data.initial_order);
+            let rows = data.initial_order.to_vec();
+            state.data = Some(*data);
+            state.set_visible(rows);
+            state.loading = None;
+            state.findings = Cursor::default();
+            let effects = search(state);
+            state.shown_generation = state.generation;
+            effects
+        }
+        Msg::LoadFailed(message) => {
+            state.loading = None;
+            state.status = Some(message);
+            state.data = Some(Data::empty());
+            Vec::new()
+        }
+        Msg::SearchDone { generation, rows } => {
+            if generation != state.generation {
+                return Vec::new(); // a newer query is on its way
+            }
+            let keep = state.selected_finding();
+            state.set_visible(rows);
+            state.shown_generation = generation;
+            let at = keep
+                .and_then(|f| state.visible.iter().position(|v| *v as usize == f))
+                .unwrap_or(0);
+            let height = areas(state).findings_rows();
+            state.findings = Cursor {
+                selected: at,
+                offset: state.findings.offset,
+            }
+            .visible(state.visible.len(), height);
+            state.detail_scroll = 0;
+            Vec::new()
+        }
+    }
+}
+
+fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
+    let k = Key::from_event(&ev);
+    let ctx = context_of(state);
+    if matches!(ctx, Context::Help | Context::Filter) {
+        if let Resolution::Action(a) = keymap.resolve(ctx, &[k]) {
+            return act(state, keymap, a);
+        }
+        return type_text(state, ev);
+    }
+    state.pending_keys.push(k);
+    match keymap.resolve(ctx, &state.pending_keys) {
+        Resolution::Action(a) => {
+            state.pending_keys.clear();
+            act(state, keymap, a)
+        }
+        Resolution::Pending => Vec::new(),
+        Resolution::Unbound => {
+            let retry = state.pending_keys.len() > 1;
+            state.pending_keys.clear();
+            if retry {
+                return key(state, keymap, ev);
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Printable keys in the query line or the help filter.
+fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
+    // Alt-modified characters are key chords that lost their Escape (tmux), not text.
+    if ev
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    {
+        return Vec::new();
+    }
+    let edit = |text: &mut String| match ev.code {
+        KeyCode::Char(c) => {
+            text.push(c);
+            true
+        }
+        KeyCode::Backspace => text.pop().is_some(),
+        _ => false,
+    };
+    if let Some(help) = &mut state.help {
+        if edit(&mut help.filter) {
+            help.selected = 0;
+        }
+        return Vec::new();
+    }
+    let changed = match &mut state.editing {
+        Some((text, _)) => edit(text),
+        None => false,
+    };
+    if changed {
+        return requery(state);
+    }
+    Vec::new()
+}
+
+/// Re-parses the text being typed; a bad term keeps the last good results.
+fn requery(state: &mut AppState) -> Vec<Effect> {
+    let text = state
+        .editing
+        .as_ref()
+        .map(|(t, _)| t.clone())
+        .unwrap_or_else(|| state.query_text.clone());
+    match language::parse(&text) {
+        Ok(q) => {
+            state.query = q;
+            state.query_error = None;
+            state.query_text = text;
+            search(state)
+        }
+        Err(e) => {
+            state.query_error = Some(e.to_string());
+            Vec::new()
+        }
+    }
+}
+
+fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
+    let a = areas(state);
+    match action {
+        Action::Quit => {
+            state.quitting = true;
+            vec![Effect::Quit]
+        }
+        Action::Help => {
+            state.help = Some(HelpState::default());
+            Vec::new()
+        }
+        Action::CloseHelp => {
+            state.help = None;
+            Vec::new()
+        }
+        Action::RunHelpEntry => {
+            let filter = state
+                .help
+                .as_ref()
+                .map(|h| h.filter.clone())
+                .unwrap_or_default();
+            let selected = state.help.as_ref().map_or(0, |h| h.selected);
+            state.help = None;
+            match help_entries(keymap, &filter).get(selected) {
+                Some((_, _, chosen))
+                    if !matches!(chosen, Action::RunHelpEntry | Action::CloseHelp) =>
+                {
+                    act(state, keymap, *chosen)
+                }
+                _ => Vec::new(),
+            }
+        }
+        Action::FocusNext | Action::FocusPrev => {
+            let i = state.focus.number() - 1;
+            let n = Pane::ORDER.len();
+            let next = if action == Action::FocusNext {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            state.focus = Pane::ORDER[next];
+            Vec::new()
+        }
+        Action::FocusTargets => focus(state, Pane::Targets),
+        Action::FocusFindings => focus(state, Pane::Findings),
+        Action::FocusDetail => focus(state, Pane::Detail),
+        Action::FocusTasks => focus(state, Pane::Tasks),
+        Action::OpenFilter => {
+            state.editing = Some((state.query_text.clone(), state.query_text.clone()));
+            Vec::new()
+        }
+        Action::ApplyFilter => {
+            state.editing = None;
+            if state.query_error.is_some() {
+                state.status = state.query_error.take();
+            }
+            Vec::new()
+        }
+        Action::CancelFilter => {
+            let previous = state.editing.take().map(|(_, old)| old).unwrap_or_default();
+            state.query_error = None;
+            if previous != state.query_text {
+                state.query_text = previous;
+                return requery(state);
+            }
+            Vec::new()
+        }
+        Action::ClearFilterLine => {
+            if let Some((text, _)) = &mut state.editing {
+                text.clear();
+            }
+            requery(state)
+        }
+        Action::Back => {
+            if state.help.is_some() {
+                state.help = None;
+                Vec::new()
+            } else if state.editing.is_some() {
+                act(state, keymap, Action::CancelFilter)
+            } else if !state.query_text.is_empty() || state.query_error.is_some() {
+                state.query_text.clear();
+                state.query_error = None;
+                requery(state)
+            } else if state.target_filter.is_some() {
+                state.target_filter = None;
+                state.targets = Cursor::default();
+                search(state)
+            } else if state.min_severity.is_some() {
+                state.min_severity = None;
+                search(state)
+            } else {
+                state.status = None;
+                Vec::new()
+            }
+        }
+        Action::ToggleMouse => {
+            state.mouse = !state.mouse;
+            state.status = Some(format!(
+                "mouse capture {}",
+                if state.mouse { "on" } else { "off" }
+            ));
+            vec![Effect::SetMouse(state.mouse)]
+        }
+        Action::CopyId => match state
+            .selected_finding()
+            .and_then(|i| state.data.as_ref().map(|d| d.findings[i].id.clone()))
+        {
+            Some(id) => {
+                let id = crate::sanitize::sanitize_line(&id).into_owned();
+                state.status = Some(format!("copied {id} to the clipboard"));
+                vec![Effect::Copy(id)]
+            }
+            None => Vec::new(),
+        },
+        Action::Suspend => vec![Effect::Suspend],
+        Action::RaiseMinSeverity | Action::LowerMinSeverity => {
+            const STEPS: [Option<Severity>; 5] = [
+                None,
+                Some(Severity::Low),
+                Some(Severity::Medium),
+                Some(Severity::High),
+                Some(Severity::Critical),
+            ];
+            let i = STEPS
+                .iter()
+                .position(|s| *s == state.min_severity)
+                .unwrap_or(0);
+            let j = if action == Action::RaiseMinSeverity {
+                (i + 1).min(STEPS.len() - 1)
+            } else {
+                i.saturating_sub(1)
+            };
+            state.min_severity = STEPS[j];
+            search(state)
+        }
+        Action::SortNext => {
+            state.sort = state.sort.next();
+            state.status = Some(format!("sorted by {}", state.sort.name()));
+            search(state)
+        }
+        Action::SortReverse => {
+            state.reverse = !state.reverse;
+            search(state)
+        }
+        Action::MoveDown => step(state, &a, 1),
+        Action::MoveUp => step(state, &a, -1),
+        Action::HalfPageDown => step(state, &a, page(state, &a) as isize / 2),
+        Action::HalfPageUp => step(state, &a, -(page(state, &a) as isize / 2)),
+        Action::PageDown => step(state, &a, page(state, &a) as isize),
+        Action::PageUp => step(state, &a, -(page(state, &a) as isize)),
+        Action::GoTop => step(state, &a, isize::MIN / 2),
+        Action::GoBottom => step(state, &a, isize::MAX / 2),
+        Action::Open => match state.focus {
+            Pane::Targets => {
+                state.target_filter = match state.targets.selected {
+                    0 => None,
+                    n => state
+                        .data
+                        .as_ref()
+                        .and_then(|d| d.targets.get(n - 1))
+                        .map(|t| t.id),
+                };
+                state.focus = Pane::Findings;
+                state.findings = Cursor::default();
+                search(state)
+            }
+            Pane::Findings => focus(state, Pane::Detail),
+            _ => Vec::new(),
+        },
+        Action::None => Vec::new(),
+    }
+}
+
+fn focus(state: &mut AppState, pane: Pane) -> Vec<Effect> {
+    state.focus = pane;
+    Vec::new()
+}
+
+fn page(state: &AppState, a: &Areas) -> usize {
+    match state.focus {
+        Pane::Targets => a.targets_rows(),
+        Pane::Findings => a.findings_rows(),
+        Pane::Detail => a.detail_rows(),
+        Pane::Tasks => a.tasks_rows(),
+    }
+    .max(2)
+}
+
+fn step(state: &mut AppState, a: &Areas, delta: isize) -> Vec<Effect> {
+    if let Some(help) = &mut state.help {
+        help.selected = (help.selected as isize + delta).max(0) as usize;
+        return Vec::new();
+    }
+    match state.focus {
+        Pane::Findings => {
+            state.findings = state
+                .findings
+                .moved(delta, state.visible.len(), a.findings_rows());
+            state.detail_scroll = 0;
+        }
+        Pane::Targets => {
+            state.targets = state
+                .targets
+                .moved(delta, state.target_rows(), a.targets_rows())
+        }
+        Pane::Tasks => state.tasks = state.tasks.moved(delta, state.run_rows(), a.tasks_rows()),
+        Pane::Detail => {
+            state.detail_scroll =
+                (state.detail_scroll as isize + delta).clamp(0, u16::MAX as isize / 2) as u16;
+        }
+    }
+    Vec::new()
+}
+
+fn clamp_cursors(state: &mut AppState) {
+    let a = areas(state);
+    state.findings = state
+        .findings
+        .visible(state.visible.len(), a.findings_rows());
+    state.targets = state.targets.visible(state.target_rows(), a.targets_rows());
+    state.tasks = state.tasks.visible(state.run_rows(), a.tasks_rows());
+}
+
+fn mouse(state: &mut AppState, ev: MouseEvent) -> Vec<Effect> {
+    if !state.mouse || state.help.is_some() {
+        return Vec::new();
+    }
+    let a = areas(state);
+    let (col, row) = (ev.column, ev.row);
+    let pane = [
+        (a.targets, Pane::Targets),
+        (a.findings, Pane::Findings),
+        (a.detail, Pane::Detail),
+        (a.tasks, Pane::Tasks),
+    ]
+    .into_iter()
+    .find(|(r, _)| contains(*r, col, row))
+    .map(|(_, p)| p);
+    let Some(pane) = pane else { return Vec::new() };
+    match ev.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            state.focus = pane;
+            match pane {
+                Pane::Findings => {
+                    let first = a.findings.y + 2;
+                    if row >= first {
+                        let i = state.findings.offset + (row - first) as usize;
+                        if i < state.visible.len() {
+                            state.findings.selected = i;
+                            state.detail_scroll = 0;
+                        }
+                    }
+                }
+                Pane::Targets => {
+                    let first = a.targets.y + 1;
+                    if row >= first {
+                        let i = state.targets.offset + (row - first) as usize;
+                        if i < state.target_rows() {
+                            state.targets.selected = i;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            Vec::new()
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let previous = state.focus;
+            state.focus = pane;
+            let delta = if ev.kind == MouseEventKind::ScrollDown {
+                3
+            } else {
+                -3
+            };
+            step(state, &a, delta);
+            state.focus = previous;
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

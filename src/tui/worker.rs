@@ -1,0 +1,105 @@
+//! Background work for the console: loading the workspace and matching
+//! queries. Both talk to the UI only through messages.
+
+use super::data::Data;
+use super::state::Loading;
+use super::update::{Msg, SearchRequest};
+use crate::model::Redactor;
+use crate::query::{SearchIndex, SortKey};
+use crate::store::Workspace;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Loads the workspace on its own thread, reporting progress per report.
+pub fn spawn_loader(workspace: Workspace, redactor: Redactor, tx: UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        let progress_tx = tx.clone();
+        let mut progress = |done: usize, total: usize, name: &str| {
+            let _ = progress_tx.send(Msg::Progress(Loading {
+                done,
+                total,
+                current: name.to_string(),
+            }));
+        };
+        match workspace.current_findings_with_progress(&redactor, &mut progress) {
+            Ok(current) => {
+                for w in &current.warnings {
+                    crate::logging::log(&format!("load warning: {w}"));
+                }
+                let data = Data::build(current, chrono::Utc::now());
+                let _ = tx.send(Msg::Loaded(Box::new(data)));
+            }
+            Err(e) => {
+                crate::logging::log(&format!("load failed: {e}"));
+                let _ = tx.send(Msg::LoadFailed(e.to_string()));
+            }
+        }
+    });
+}
+
+/// The matcher thread: runs the newest search, drops superseded ones, and
+/// remembers the sort orders it has computed for the current index.
+pub struct Matcher {
+    requests: mpsc::Sender<SearchRequest>,
+    latest: Arc<AtomicU64>,
+}
+
+impl Matcher {
+    pub fn spawn(tx: UnboundedSender<Msg>) -> Matcher {
+        let (requests, rx) = mpsc::channel::<SearchRequest>();
+        let latest = Arc::new(AtomicU64::new(0));
+        let seen = Arc::clone(&latest);
+        std::thread::spawn(move || {
+            let mut orders: HashMap<(SortKey, bool), Arc<Vec<u32>>> = HashMap::new();
+            let mut for_index: Option<Arc<SearchIndex>> = None;
+            while let Ok(mut request) = rx.recv() {
+                while let Ok(newer) = rx.try_recv() {
+                    request = newer;
+                }
+                if seen.load(Ordering::Relaxed) != request.generation {
+                    continue;
+                }
+                if !for_index
+                    .as_ref()
+                    .is_some_and(|i| Arc::ptr_eq(i, &request.index))
+                {
+                    orders.clear();
+                    for_index = Some(Arc::clone(&request.index));
+                }
+                let order = Arc::clone(
+                    orders
+                        .entry((request.sort, request.reverse))
+                        .or_insert_with(|| {
+                            Arc::new(request.index.order(request.sort, request.reverse))
+                        }),
+                );
+                if let Some(rows) = request.index.search(
+                    &request.query,
+                    &order,
+                    request.target,
+                    request.generation,
+                    &seen,
+                ) {
+                    if tx
+                        .send(Msg::SearchDone {
+                            generation: request.generation,
+                            rows,
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            }
+        });
+        Matcher { requests, latest }
+    }
+
+    /// Queues a search; any older one still running gives up.
+    pub fn submit(&self, request: SearchRequest) {
+        self.latest.store(request.generation, Ordering::Relaxed);
+        let _ = self.requests.send(request);
+    }
+}

@@ -1,0 +1,717 @@
+//! The console without a terminal: the reducer driven message by message,
+//! screens rendered with ratatui's TestBackend (insta snapshots), and a
+//! hostile-text corpus rendered through the real crossterm backend.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::Terminal;
+use scandeck::tui::action::Action;
+use scandeck::tui::data::Data;
+use scandeck::tui::keymap::KeyMap;
+use scandeck::tui::state::{AppState, Pane};
+use scandeck::tui::theme::Theme;
+use scandeck::tui::update::{update, Effect, Msg};
+
+/// Runs `msg` and carries out searches synchronously, as the matcher thread would.
+fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
+    let mut pending = vec![msg];
+    let mut others = Vec::new();
+    while let Some(m) = pending.pop() {
+        for effect in update(state, keymap, m) {
+            match effect {
+                Effect::Search(req) => {
+                    let latest = std::sync::atomic::AtomicU64::new(req.generation);
+                    let order = req.index.order(req.sort, req.reverse);
+                    let rows = req
+                        .index
+                        .search(&req.query, &order, req.target, req.generation, &latest)
+                        .unwrap();
+                    pending.push(Msg::SearchDone {
+                        generation: req.generation,
+                        rows,
+                    });
+                }
+                other => others.push(other),
+            }
+        }
+    }
+    others
+}
+
+fn demo_state(size: (u16, u16)) -> (AppState, KeyMap) {
+    let keymap = KeyMap::defaults();
+    let mut state = AppState::new("demo workspace", size);
+    let data = Data::build(common::demo_current(), common::fixed_now());
+    drive(&mut state, &keymap, Msg::Loaded(Box::new(data)));
+    (state, keymap)
+}
+
+fn key(state: &mut AppState, keymap: &KeyMap, code: KeyCode) -> Vec<Effect> {
+    drive(
+        state,
+        keymap,
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+    )
+}
+
+fn ctrl(state: &mut AppState, keymap: &KeyMap, c: char) -> Vec<Effect> {
+    drive(
+        state,
+        keymap,
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+    )
+}
+
+fn typed(state: &mut AppState, keymap: &KeyMap, text: &str) {
+    for c in text.chars() {
+        key(state, keymap, KeyCode::Char(c));
+    }
+}
+
+fn shown_ids(state: &AppState) -> Vec<String> {
+    let data = state.data.as_ref().unwrap();
+    state
+        .visible
+        .iter()
+        .map(|i| data.findings[*i as usize].id.clone())
+        .collect()
+}
+
+fn render(state: &AppState, theme: &Theme, keymap: &KeyMap) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
+    term.draw(|f| scandeck::tui::ui::draw(f, state, theme, keymap))
+        .unwrap();
+    term
+}
+
+fn screen(state: &AppState, theme: &Theme, keymap: &KeyMap) -> String {
+    let term = render(state, theme, keymap);
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let line: String = (0..buf.area.width)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+// ---------- reducer ----------
+
+#[test]
+fn typing_a_query_narrows_live_and_escape_restores() {
+    let (mut s, km) = demo_state((120, 40));
+    let all = s.visible.len();
+    assert_eq!(all, 45);
+    key(&mut s, &km, KeyCode::Char('/'));
+    assert!(s.editing.is_some());
+    typed(&mut s, &km, "werkzeug");
+    assert!(
+        shown_ids(&s).iter().all(|id| [
+            "CVE-2023-25577",
+            "CVE-2024-34069",
+            "PYSEC-2023-58",
+            "GHSA-2g68-c3qc-8985"
+        ]
+        .contains(&id.as_str())),
+        "{:?}",
+        shown_ids(&s)
+    );
+    assert_eq!(s.visible.len(), 4);
+    key(&mut s, &km, KeyCode::Esc);
+    assert!(s.editing.is_none());
+    assert_eq!(
+        s.visible.len(),
+        all,
+        "Esc in the query line restores the previous query"
+    );
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, "sev:critical !pkg:libcurl");
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(s.query_text, "sev:critical !pkg:libcurl");
+    assert_eq!(s.visible.len(), 5);
+    key(&mut s, &km, KeyCode::Esc);
+    assert_eq!(
+        s.visible.len(),
+        all,
+        "Esc outside the line clears the query"
+    );
+}
+
+#[test]
+fn structured_terms_and_id_substrings() {
+    let (mut s, km) = demo_state((120, 40));
+    let mut query = |q: &str| {
+        key(&mut s, &km, KeyCode::Char('/'));
+        ctrl(&mut s, &km, 'u');
+        typed(&mut s, &km, q);
+        key(&mut s, &km, KeyCode::Enter);
+        shown_ids(&s)
+    };
+    assert_eq!(query("kind:secret").len(), 2);
+    assert!(query("src:grype").len() == 8);
+    assert_eq!(query("image:postgres fix:no").len(), 2);
+    assert_eq!(
+        query("CVE-2024-5535"),
+        vec!["CVE-2024-5535", "CVE-2024-5535"]
+    );
+    assert_eq!(
+        query("2024-55"),
+        vec!["CVE-2024-5535", "CVE-2024-5535"],
+        "id-like words are substrings, not fuzzy"
+    );
+    assert_eq!(
+        query("status:overdue").len(),
+        6,
+        "criticals are due at once; highs have 7 days from 2026-11-18"
+    );
+    assert!(query("sev:>=high").iter().len() == 25);
+    query("sev:>=high");
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, " sev:");
+    let last_good = s.visible.clone();
+    typed(&mut s, &km, "bogus");
+    assert!(
+        s.query_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("unknown severity"),
+        "{:?}",
+        s.query_error
+    );
+    assert_eq!(
+        s.visible, last_good,
+        "a bad term keeps the last good results"
+    );
+}
+
+#[test]
+fn minimum_severity_quick_keys_and_target_selection() {
+    let (mut s, km) = demo_state((120, 40));
+    key(&mut s, &km, KeyCode::Char('>'));
+    key(&mut s, &km, KeyCode::Char('>'));
+    key(&mut s, &km, KeyCode::Char('>'));
+    assert_eq!(s.min_severity, Some(scandeck::model::Severity::High));
+    assert_eq!(s.visible.len(), 25);
+    key(&mut s, &km, KeyCode::Char('<'));
+    assert_eq!(s.visible.len(), 35);
+    key(&mut s, &km, KeyCode::Char('1'));
+    assert_eq!(s.focus, Pane::Targets);
+    key(&mut s, &km, KeyCode::Char('j'));
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(s.focus, Pane::Findings);
+    let data = s.data.as_ref().unwrap();
+    let target = data.targets[0].name.clone();
+    assert!(s
+        .visible
+        .iter()
+        .all(|i| data.findings[*i as usize].display_target() == target));
+    key(&mut s, &km, KeyCode::Esc);
+    assert_eq!(
+        s.min_severity,
+        Some(scandeck::model::Severity::Medium),
+        "Esc clears the target first"
+    );
+}
+
+#[test]
+fn sorting_cycles_and_reverses_on_precomputed_keys() {
+    let (mut s, km) = demo_state((120, 40));
+    let sev: Vec<_> = s
+        .visible
+        .iter()
+        .map(|i| s.data.as_ref().unwrap().findings[*i as usize].severity)
+        .collect();
+    assert!(
+        sev.windows(2).all(|w| w[0] >= w[1]),
+        "severity first by default"
+    );
+    key(&mut s, &km, KeyCode::Char('s'));
+    let ids = shown_ids(&s);
+    let mut sorted = ids.clone();
+    sorted.sort_by(|a, b| scandeck::query::search::natural_cmp(a, b));
+    assert_eq!(ids, sorted, "sorted by id");
+    drive(
+        &mut s,
+        &km,
+        Msg::Key(KeyEvent::new(KeyCode::Char('S'), KeyModifiers::SHIFT)),
+    );
+    let mut reversed = sorted.clone();
+    reversed.reverse();
+    assert_eq!(shown_ids(&s), reversed);
+    for _ in 0..4 {
+        key(&mut s, &km, KeyCode::Char('s'));
+    }
+    assert_eq!(
+        s.sort,
+        scandeck::query::SortKey::Severity,
+        "the cycle comes back round"
+    );
+}
+
+#[test]
+fn navigation_keys_and_chords() {
+    let (mut s, km) = demo_state((120, 40));
+    key(&mut s, &km, KeyCode::Char('j'));
+    key(&mut s, &km, KeyCode::Down);
+    assert_eq!(s.findings.selected, 2);
+    key(&mut s, &km, KeyCode::Char('G'));
+    assert_eq!(s.findings.selected, 44);
+    assert!(s.findings.offset > 0, "the window follows the selection");
+    key(&mut s, &km, KeyCode::Char('g'));
+    assert!(!s.pending_keys.is_empty(), "g waits for the second key");
+    key(&mut s, &km, KeyCode::Char('g'));
+    assert_eq!(s.findings.selected, 0);
+    ctrl(&mut s, &km, 'd');
+    assert!(s.findings.selected > 5);
+    ctrl(&mut s, &km, 'u');
+    assert_eq!(s.findings.selected, 0);
+    key(&mut s, &km, KeyCode::PageDown);
+    assert!(s.findings.selected > 10);
+    key(&mut s, &km, KeyCode::Tab);
+    assert_eq!(s.focus, Pane::Detail);
+    drive(
+        &mut s,
+        &km,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
+    assert_eq!(s.focus, Pane::Findings);
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(s.focus, Pane::Detail);
+    key(&mut s, &km, KeyCode::Char('j'));
+    assert_eq!(s.detail_scroll, 1, "keys act on the focused pane");
+    key(&mut s, &km, KeyCode::Char('4'));
+    assert_eq!(s.focus, Pane::Tasks);
+}
+
+#[test]
+fn selection_survives_new_results() {
+    let (mut s, km) = demo_state((120, 40));
+    for _ in 0..7 {
+        key(&mut s, &km, KeyCode::Char('j'));
+    }
+    let chosen = s.selected_finding();
+    key(&mut s, &km, KeyCode::Char('>'));
+    assert_eq!(
+        s.selected_finding(),
+        chosen,
+        "the selected finding stays selected when it is still shown"
+    );
+}
+
+#[test]
+fn stale_search_results_are_dropped() {
+    let (mut s, km) = demo_state((120, 40));
+    let before = s.visible.clone();
+    s.generation += 2;
+    let older = s.generation - 1;
+    update(
+        &mut s,
+        &km,
+        Msg::SearchDone {
+            generation: older,
+            rows: vec![0],
+        },
+    );
+    assert_eq!(
+        s.visible, before,
+        "an older generation never replaces newer intent"
+    );
+}
+
+#[test]
+fn help_palette_filters_and_runs() {
+    let (mut s, km) = demo_state((120, 40));
+    key(&mut s, &km, KeyCode::Char('?'));
+    assert!(s.help.is_some());
+    typed(&mut s, &km, "sort reverse");
+    key(&mut s, &km, KeyCode::Enter);
+    assert!(s.help.is_none());
+    assert!(s.reverse, "Enter ran the chosen action");
+    drive(
+        &mut s,
+        &km,
+        Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
+    );
+    assert!(s.help.is_some());
+    key(&mut s, &km, KeyCode::Esc);
+    assert!(s.help.is_none(), "Esc closes the popup first");
+}
+
+#[test]
+fn copy_mouse_quit_and_suspend_are_effects() {
+    let (mut s, km) = demo_state((120, 40));
+    let effects = key(&mut s, &km, KeyCode::Char('y'));
+    assert!(
+        matches!(&effects[..], [Effect::Copy(id)] if id == "CVE-2023-24538"),
+        "{effects:?}"
+    );
+    let effects = key(&mut s, &km, KeyCode::Char('m'));
+    assert!(matches!(effects[..], [Effect::SetMouse(true)]));
+    let table =
+        scandeck::tui::layout::Areas::compute(ratatui::layout::Rect::new(0, 0, 120, 40), false)
+            .findings;
+    drive(
+        &mut s,
+        &km,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: table.x + 5,
+            row: table.y + 2 + 3,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(s.findings.selected, 3, "a click selects the row under it");
+    drive(
+        &mut s,
+        &km,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollDown,
+            column: table.x + 5,
+            row: table.y + 4,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(s.findings.selected, 6, "the wheel scrolls");
+    assert!(matches!(ctrl(&mut s, &km, 'z')[..], [Effect::Suspend]));
+    assert!(matches!(
+        key(&mut s, &km, KeyCode::Char('q'))[..],
+        [Effect::Quit]
+    ));
+    assert!(s.quitting);
+}
+
+#[test]
+fn keys_while_loading_do_not_panic() {
+    let km = KeyMap::defaults();
+    let mut s = AppState::new("ws", (80, 24));
+    for code in [
+        KeyCode::Char('j'),
+        KeyCode::Char('/'),
+        KeyCode::Char('x'),
+        KeyCode::Enter,
+        KeyCode::Char('G'),
+        KeyCode::Char('y'),
+        KeyCode::Char('s'),
+    ] {
+        key(&mut s, &km, code);
+    }
+    let text = screen(&s, &Theme::default_ansi(), &km);
+    assert!(text.contains("Loading"), "{text}");
+    assert!(!s.quitting);
+    assert_eq!(drive(&mut s, &km, Msg::Action(Action::Quit)).len(), 1);
+}
+
+// ---------- snapshots ----------
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 50)];
+
+#[test]
+fn snapshot_demo_workspace() {
+    for size in SIZES {
+        let (s, km) = demo_state(size);
+        insta::assert_snapshot!(
+            format!("demo_{}x{}", size.0, size.1),
+            screen(&s, &Theme::default_ansi(), &km)
+        );
+    }
+}
+
+#[test]
+fn snapshot_empty_workspace() {
+    for size in SIZES {
+        let km = KeyMap::defaults();
+        let mut s = AppState::new("empty workspace", size);
+        drive(&mut s, &km, Msg::Loaded(Box::new(Data::empty())));
+        insta::assert_snapshot!(
+            format!("empty_{}x{}", size.0, size.1),
+            screen(&s, &Theme::default_ansi(), &km)
+        );
+    }
+}
+
+#[test]
+fn snapshot_active_filter() {
+    for size in SIZES {
+        let (mut s, km) = demo_state(size);
+        key(&mut s, &km, KeyCode::Char('/'));
+        typed(&mut s, &km, "sev:>=high openssl");
+        insta::assert_snapshot!(
+            format!("filter_{}x{}", size.0, size.1),
+            screen(&s, &Theme::default_ansi(), &km)
+        );
+    }
+}
+
+#[test]
+fn snapshot_help_popup() {
+    for size in SIZES {
+        let (mut s, km) = demo_state(size);
+        key(&mut s, &km, KeyCode::Char('?'));
+        insta::assert_snapshot!(
+            format!("help_{}x{}", size.0, size.1),
+            screen(&s, &Theme::default_ansi(), &km)
+        );
+    }
+}
+
+fn hostile_data() -> Data {
+    let mut current = common::demo_current();
+    let f = &mut current.findings[0];
+    let mut details = (*f.details).clone();
+    details.title = Some("Title \u{1b}]0;PWNED\u{7} with \u{202e}reversed\u{202c} text".into());
+    details.description = Some(format!(
+        "Line one \u{1b}[2J\u{1b}[H cleared?\r\nSecond line with OSC 8 \u{1b}]8;;http://evil.example\u{7}link\u{1b}]8;;\u{7} and bell \u{7}\u{7}.\n\tTabbed \u{9b}31m C1 CSI and tag chars \u{e0041}\u{e0042}.\n{}",
+        "very long line ".repeat(80)
+    ));
+    f.details = std::sync::Arc::new(details);
+    f.id = "CVE-2024-\u{1b}[31m0001\u{1b}[0m".into();
+    Data::build(current, common::fixed_now())
+}
+
+#[test]
+fn snapshot_detail_of_a_hostile_description() {
+    for size in SIZES {
+        let km = KeyMap::defaults();
+        let mut s = AppState::new("hostile", size);
+        drive(&mut s, &km, Msg::Loaded(Box::new(hostile_data())));
+        key(&mut s, &km, KeyCode::Char('/'));
+        typed(&mut s, &km, "sev:critical pkg:libssl3");
+        key(&mut s, &km, KeyCode::Enter);
+        assert_eq!(s.visible.len(), 1);
+        key(&mut s, &km, KeyCode::Enter);
+        let text = screen(&s, &Theme::default_ansi(), &km);
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'));
+        assert!(
+            text.contains("\\u{202e}reversed") && !text.contains("PWNED"),
+            "sequences removed, bidi shown:\n{text}"
+        );
+        insta::assert_snapshot!(format!("hostile_detail_{}x{}", size.0, size.1), text);
+    }
+}
+
+#[test]
+fn snapshot_each_theme() {
+    for name in scandeck::tui::theme::THEME_NAMES {
+        let theme = Theme::by_name(name).unwrap();
+        let (s, km) = demo_state((80, 24));
+        let term = render(&s, &theme, &km);
+        let buf = term.backend().buffer();
+        // Styles of the header's severity counts and the first table rows, per theme.
+        let mut styles = String::new();
+        for (x, y) in [(1u16, 1u16), (8, 1), (40, 4), (40, 5), (40, 12), (1, 3)] {
+            let c = &buf[(x, y)];
+            styles.push_str(&format!(
+                "({x},{y}) {:?} fg={:?} bg={:?} mods={:?}\n",
+                c.symbol(),
+                c.fg,
+                c.bg,
+                c.modifier
+            ));
+        }
+        insta::assert_snapshot!(
+            format!("theme_{name}"),
+            format!("{}\n{styles}", screen(&s, &theme, &km))
+        );
+    }
+}
+
+#[test]
+fn snapshot_custom_keymap_in_footer() {
+    let mut km = KeyMap::defaults();
+    km.apply_user(
+        "keymap.toml",
+        "[findings]\n\"J\" = \"move_down\"\n\"j\" = \"none\"\n\"<C-f>\" = \"page_down\"\n",
+    );
+    assert!(km.problems.is_empty(), "{:?}", km.problems);
+    let mut s = AppState::new("custom keys", (200, 40));
+    drive(
+        &mut s,
+        &km,
+        Msg::Loaded(Box::new(Data::build(
+            common::demo_current(),
+            common::fixed_now(),
+        ))),
+    );
+    let text = screen(&s, &Theme::default_ansi(), &km);
+    let footer = text.lines().nth(39).unwrap().to_string();
+    assert!(
+        footer.contains("J/<Down> down") && footer.contains("<C-f>"),
+        "{footer}"
+    );
+    insta::assert_snapshot!("custom_keymap_footer", footer);
+}
+
+// ---------- hostile text through the real terminal backend ----------
+
+/// A writer whose bytes the test can take after each frame.
+#[derive(Clone, Default)]
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// At least 200 hostile strings: every C0 and C1 control, escape sequences of
+/// every family, bidi and tag characters, long lines.
+fn hostile_corpus() -> Vec<String> {
+    let mut out = Vec::new();
+    for c in (0u32..0x20).chain(0x7f..0xa0) {
+        out.push(format!("ctl {} here", char::from_u32(c).unwrap()));
+    }
+    for seq in [
+        "\u{1b}[2J",
+        "\u{1b}[H",
+        "\u{1b}[31m",
+        "\u{1b}[0m",
+        "\u{1b}[?1049l",
+        "\u{1b}[6n",
+        "\u{1b}[21t",
+        "\u{1b}]0;title\u{7}",
+        "\u{1b}]2;title\u{1b}\\",
+        "\u{1b}]8;;http://evil\u{7}x\u{1b}]8;;\u{7}",
+        "\u{1b}]52;c;SGVsbG8=\u{7}",
+        "\u{1b}]52;c;?\u{7}",
+        "\u{1b}]1337;File=name=x:AAAA\u{7}",
+        "\u{1b}P+q544e\u{1b}\\",
+        "\u{1b}_APC\u{1b}\\",
+        "\u{1b}^PM\u{1b}\\",
+        "\u{1b}XSOS\u{1b}\\",
+        "\u{9b}31m",
+        "\u{9d}0;x\u{9c}",
+        "\u{90}dcs\u{9c}",
+        "\u{1b}c",
+        "\u{1b}7\u{1b}8",
+        "\u{1b}(0",
+        "\u{1b}#8",
+        "\u{1b}[?25l",
+        "\u{1b}[1000h",
+        "\u{1b}[?2004h",
+        "\u{1b}[>4;1m",
+        "\u{1b}]10;?\u{7}",
+        "\u{1b}]11;?\u{7}",
+        "\u{1b}]4;1;?\u{7}",
+    ] {
+        for wrap in ["{}", "a{}b", "{}{}", "\u{1b}{}", "{}\u{7}"] {
+            out.push(wrap.replace("{}", seq));
+        }
+    }
+    for c in [
+        0x061c, 0x200b, 0x200c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066,
+        0x2067, 0x2068, 0x2069, 0x2028, 0x2029, 0x2060, 0xfeff, 0xfff9, 0xe0001, 0xe0041, 0xe007f,
+        0x00ad,
+    ] {
+        out.push(format!("invoice{}gpj.exe", char::from_u32(c).unwrap()));
+    }
+    out.push("x".repeat(10_000));
+    out.push("\u{1b}[".repeat(2_000));
+    out.push("é\u{301}👩\u{200d}💻 日本語 \u{1b}[31mred".into());
+    out
+}
+
+/// Escape sequences a ratatui frame legitimately contains: CSI with digits
+/// and `;` ending in a cursor/SGR letter, and the `?`-private modes of
+/// synchronized output and cursor visibility. Anything else is injection.
+fn scan_for_foreign_sequences(bytes: &[u8]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let text = String::from_utf8_lossy(bytes);
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\u{1b}' {
+            if chars.get(i + 1) != Some(&'[') {
+                problems.push(format!("non-CSI escape at {i}: {:?}", chars.get(i + 1)));
+                i += 1;
+                continue;
+            }
+            let mut j = i + 2;
+            while j < chars.len()
+                && (chars[j].is_ascii_digit() || chars[j] == ';' || chars[j] == '?')
+            {
+                j += 1;
+            }
+            match chars.get(j) {
+                Some('H' | 'm' | 'J' | 'K' | 'h' | 'l' | 'A' | 'B' | 'C' | 'D' | 'G') => {}
+                other => problems.push(format!("unexpected CSI final {other:?} at {i}")),
+            }
+            i = j + 1;
+            continue;
+        }
+        if c == '\u{7}'
+            || ('\u{80}'..='\u{9f}').contains(&c)
+            || scandeck::sanitize::is_forbidden(c) && c != '\n' && c != '\r'
+        {
+            problems.push(format!("forbidden {:?} at {i}", c));
+        }
+        i += 1;
+    }
+    problems
+}
+
+#[test]
+fn hostile_corpus_renders_without_foreign_escape_sequences() {
+    let corpus = hostile_corpus();
+    assert!(corpus.len() >= 200, "corpus has {}", corpus.len());
+    let mut current = common::demo_current();
+    let template = current.findings[0].clone();
+    current.findings.clear();
+    for (n, text) in corpus.iter().enumerate() {
+        let mut f = template.clone();
+        f.id = format!("H-{n} {text}");
+        let mut details = (*f.details).clone();
+        details.title = Some(text.clone());
+        details.description = Some(text.clone());
+        details.references = vec![text.clone()];
+        f.details = std::sync::Arc::new(details);
+        f.target = std::sync::Arc::from(text.as_str());
+        if let Some(p) = &mut f.package {
+            p.name = text.clone();
+            p.installed = Some(text.clone());
+        }
+        f.fingerprint = scandeck::model::Fingerprint([n as u8; 16]);
+        current.findings.push(f);
+    }
+    let km = KeyMap::defaults();
+    let mut s = AppState::new("hostile \u{1b}]0;ws\u{7}", (160, 45));
+    drive(
+        &mut s,
+        &km,
+        Msg::Loaded(Box::new(Data::build(current, common::fixed_now()))),
+    );
+    let sink = Sink::default();
+    let mut term = Terminal::new(CrosstermBackend::new(sink.clone())).unwrap();
+    let mut total = 0;
+    for step in 0..corpus.len() {
+        for theme in [Theme::default_ansi(), Theme::mono()] {
+            term.draw(|f| scandeck::tui::ui::draw(f, &s, &theme, &km))
+                .unwrap();
+        }
+        if step % 40 == 0 {
+            key(&mut s, &km, KeyCode::Char('?'));
+            term.draw(|f| scandeck::tui::ui::draw(f, &s, &Theme::default_ansi(), &km))
+                .unwrap();
+            key(&mut s, &km, KeyCode::Esc);
+        }
+        key(&mut s, &km, KeyCode::Char('j'));
+        let bytes = std::mem::take(&mut *sink.0.lock().unwrap());
+        total += bytes.len();
+        let problems = scan_for_foreign_sequences(&bytes);
+        assert!(
+            problems.is_empty(),
+            "step {step}: {:?}",
+            &problems[..problems.len().min(5)]
+        );
+    }
+    assert!(total > 100_000, "rendered {total} bytes");
+}
