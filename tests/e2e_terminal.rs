@@ -1,0 +1,313 @@
+//! The console in a real terminal (tmux): start, filter, detail, quit; and
+//! the terminal restored (`stty -a` identical) after quit, SIGTERM, SIGHUP,
+//! a panic with hostile text, and Ctrl-Z / fg. Waits on screen conditions.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Starts `script` (run by sh) in a detached 160×45 session; `None` when tmux is missing.
+    fn start(name: &str, script: &str, extra_env: &[(&str, &str)]) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("skipped: tmux is not installed");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("scandeck-e2e-{name}-{}", std::process::id());
+        let mut env = format!(
+            "SCANDECK_DATA_DIR='{}' SCANDECK_CONFIG_DIR='{}' TERM=xterm-256color",
+            dir.path().join("data").display(),
+            dir.path().join("config").display()
+        );
+        for (k, v) in extra_env {
+            env.push_str(&format!(" {k}='{v}'"));
+        }
+        let script_path = dir.path().join("run.sh");
+        std::fs::write(
+            &script_path,
+            format!("cd '{}'\n{script}\n", dir.path().display()),
+        )
+        .unwrap();
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "160",
+                "-y",
+                "45",
+            ])
+            .arg(format!(
+                "env {env} sh '{}'; sleep 60",
+                script_path.display()
+            ))
+            .status()
+            .unwrap();
+        assert!(status.success(), "tmux did not start");
+        Some(Tmux { socket, dir })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn literal(&self, text: &str) {
+        let status = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", "-t", "t", "-l", text])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_file(&self, name: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(text) = std::fs::read_to_string(self.path(name)) {
+                if !text.is_empty() {
+                    return text;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {name}; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The scandeck process of this session (its command line names this session's directory).
+    fn scandeck_pid(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let out = Command::new("pgrep")
+                .args([
+                    "-f",
+                    "-n",
+                    &format!("workspace {} demo", self.dir.path().display()),
+                ])
+                .output()
+                .unwrap();
+            let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if !pid.is_empty() {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no scandeck process");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// Runs `scandeck demo` between two `stty -a` snapshots. `--workspace` names
+/// the session's directory so that the process can be found.
+fn demo_script() -> String {
+    format!("stty -a > before.txt\n'{}' --workspace \"$PWD\" demo\necho EXIT=$? > exit.txt\nstty -a > after.txt", common::bin().display())
+}
+
+fn assert_terminal_restored(t: &Tmux) {
+    let after = t.wait_file("after.txt");
+    let before = std::fs::read_to_string(t.path("before.txt")).unwrap();
+    assert_eq!(before, after, "stty settings changed");
+}
+
+fn loaded(screen: &str) -> bool {
+    screen.contains("of 45 findings") && screen.contains("CVE-2023-24538")
+}
+
+#[test]
+fn demo_filter_detail_and_quit() {
+    let Some(t) = Tmux::start("flow", &demo_script(), &[]) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    t.keys(&["/"]);
+    t.literal("werkzeug");
+    let screen = t.wait_for("the filtered list", |s| s.contains("4 of 45 findings"));
+    assert!(
+        screen.contains("CVE-2023-25577") && !screen.contains("CVE-2023-24538"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the detail pane", |s| {
+        s.contains("package     Werkzeug") || s.contains("package     werkzeug")
+    });
+    assert!(screen.contains("fingerprint"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    assert_terminal_restored(&t);
+    let screen = t.screen();
+    assert!(
+        !screen.contains("Findings"),
+        "the alternate screen was left:\n{screen}"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let Some(t) = Tmux::start("term", &demo_script(), &[]) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    let pid = t.scandeck_pid();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=143");
+    assert_terminal_restored(&t);
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    let Some(t) = Tmux::start("hup", &demo_script(), &[]) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    let pid = t.scandeck_pid();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=129");
+    assert_terminal_restored(&t);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_reports_sanitised_text() {
+    let script = format!(
+        "stty -a > before.txt\n'{}' --workspace \"$PWD\" demo 2> stderr.txt\necho EXIT=$? > exit.txt\nstty -a > after.txt",
+        common::bin().display()
+    );
+    let Some(t) = Tmux::start("panic", &script, &[("SCANDECK_DEBUG_PANIC_KEY", "1")]) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    t.keys(&["F12"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=101");
+    assert_terminal_restored(&t);
+    let stderr = std::fs::read(t.path("stderr.txt")).unwrap();
+    let text = String::from_utf8_lossy(&stderr);
+    assert!(
+        text.contains("scandeck crashed: debug panic requested"),
+        "{text}"
+    );
+    assert!(
+        !stderr.contains(&0x1b) && !stderr.contains(&0x07),
+        "raw escape bytes in the panic report: {text:?}"
+    );
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_resumes() {
+    if Command::new("bash").arg("--version").output().is_err() {
+        eprintln!("skipped: bash is not installed");
+        return;
+    }
+    // An interactive shell gives job control, as a user's terminal does.
+    let script = "stty -a > before.txt\nexec bash --norc --noprofile -i".to_string();
+    let Some(t) = Tmux::start("suspend", &script, &[]) else {
+        return;
+    };
+    t.wait_for("a shell prompt", |s| s.contains('$') || s.contains('#'));
+    t.literal(&format!("'{}' demo", common::bin().display()));
+    t.keys(&["Enter"]);
+    t.wait_for("the demo console", loaded);
+    t.keys(&["C-z"]);
+    t.wait_for("the shell to report the stopped job", |s| {
+        s.contains("Stopped")
+    });
+    t.literal("stty -a > suspended.txt");
+    t.keys(&["Enter"]);
+    let suspended = t.wait_file("suspended.txt");
+    assert_eq!(
+        std::fs::read_to_string(t.path("before.txt")).unwrap(),
+        suspended,
+        "terminal sane while suspended"
+    );
+    t.literal("fg");
+    t.keys(&["Enter"]);
+    t.wait_for("the console again", loaded);
+    t.keys(&["j"]);
+    t.wait_for("keys answered after resuming", |s| {
+        s.contains("Findings 2/45")
+    });
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| !s.contains("Findings"));
+    t.literal("echo EXIT=$? > exit.txt; stty -a > after.txt");
+    t.keys(&["Enter"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    assert_terminal_restored(&t);
+}
+
+#[test]
+fn without_a_terminal_the_console_explains_and_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [vec!["demo"], vec![]] {
+        let out = common::scandeck(home.path())
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.contains("needs a terminal"), "{err}");
+    }
+}
