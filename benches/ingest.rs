@@ -7,145 +7,14 @@
 //!
 //! Run: `cargo bench --bench ingest` (optionally `-- 10000` to pick sizes).
 
+mod common;
+
+use common::generate;
 use scandeck::ingest::{self, ParseContext};
 use scandeck::model::Redactor;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-const WORDS: &[&str] = &[
-    "buffer",
-    "overflow",
-    "heap",
-    "remote",
-    "attacker",
-    "crafted",
-    "request",
-    "denial",
-    "service",
-    "memory",
-    "corruption",
-    "allows",
-    "via",
-    "certificate",
-    "validation",
-    "parser",
-    "integer",
-    "out-of-bounds",
-    "read",
-    "write",
-    "<script>",
-    "&",
-    "function",
-    "library",
-    "before",
-    "version",
-    "local",
-    "privilege",
-];
-
-fn sentence(rng: &mut Rng, words: usize) -> String {
-    let mut s = String::new();
-    for i in 0..words {
-        if i > 0 {
-            s.push(' ');
-        }
-        s.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
-    }
-    s
-}
-
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).unwrap()
-}
-
-/// A deterministic Trivy SchemaVersion 2 report with `n` vulnerabilities.
-fn generate(n: usize) -> String {
-    let mut rng = Rng(42);
-    let pool = (n / 8).clamp(1500, 60_000);
-    let images = (n / 500).max(1);
-    let mut out = String::with_capacity(n * 3300);
-    out.push_str(r#"{"SchemaVersion":2,"Trivy":{"Version":"0.57.1"},"ArtifactName":"fleet/all:1","ArtifactType":"container_image","Metadata":{"RepoTags":["fleet/all:1"]},"Results":["#);
-    let per_image = n.div_ceil(images);
-    let mut written = 0;
-    for img in 0..images {
-        if img > 0 {
-            out.push(',');
-        }
-        let _ = write!(
-            out,
-            r#"{{"Target":"fleet/svc-{img}:1.{img} (debian 12.4)","Class":"os-pkgs","Type":"debian","Vulnerabilities":["#
-        );
-        let count = per_image.min(n - written);
-        for i in 0..count {
-            if i > 0 {
-                out.push(',');
-            }
-            // Popularity skew: low ids are much more common.
-            let r = rng.below(1 << 20) as f64 / (1u64 << 20) as f64;
-            let vuln = ((r * r * r) * pool as f64) as usize;
-            let mut vr = Rng(vuln as u64 + 7);
-            let sev = [
-                "CRITICAL", "HIGH", "HIGH", "HIGH", "HIGH", "MEDIUM", "MEDIUM", "MEDIUM", "MEDIUM",
-                "MEDIUM", "MEDIUM", "MEDIUM", "MEDIUM", "LOW", "LOW", "LOW", "LOW", "LOW",
-                "UNKNOWN", "CRITICAL",
-            ][vr.below(20) as usize];
-            let pkg = format!("lib{}-{}", vr.below(4000), rng.below(1_000_000));
-            let desc_words = 50 + vr.below(200) as usize;
-            let mut description = sentence(&mut vr, desc_words);
-            if vuln.is_multiple_of(12) {
-                // About one field in twelve needs a JSON escape, as in real reports.
-                description.push_str(" \"quoted\"\n\nSee also.");
-            }
-            let title = sentence(&mut vr, 8);
-            let refs: Vec<String> = (0..3 + vr.below(8))
-                .map(|k| json_str(&format!("https://example.org/advisory/{vuln}/{k}?a=1&b=2")))
-                .collect();
-            let fixed = if rng.below(4) > 0 {
-                format!(r#""FixedVersion":"2.{}.1","#, rng.below(9))
-            } else {
-                String::new()
-            };
-            let _ = write!(
-                out,
-                r#"{{"VulnerabilityID":"CVE-20{:02}-{}","PkgID":"{pkg}@1.{}","PkgName":"{pkg}","PkgIdentifier":{{"PURL":"pkg:deb/debian/{pkg}@1.{}?arch=amd64","UID":"{:016x}"}},"InstalledVersion":"1.{}",{fixed}"Status":"fixed","Layer":{{"DiffID":"sha256:{:064x}"}},"SeveritySource":"nvd","PrimaryURL":"https://avd.aquasec.com/nvd/cve-{vuln}","DataSource":{{"ID":"debian","Name":"Debian Security Tracker","URL":"https://salsa.debian.org/security-tracker-team/security-tracker"}},"Title":{},"Description":{},"Severity":"{sev}","CweIDs":["CWE-{}"],"VendorSeverity":{{"nvd":3,"debian":2}},"CVSS":{{"nvd":{{"V3Vector":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H","V3Score":7.5}}}},"References":[{}],"PublishedDate":"2023-05-01T10:15:00.000Z","LastModifiedDate":"2024-06-10T17:16:00.000Z"}}"#,
-                10 + vuln % 15,
-                10000 + vuln,
-                vr.below(50),
-                vr.below(50),
-                rng.next(),
-                vr.below(50),
-                rng.next() as u128 * 7919,
-                json_str(&title),
-                json_str(&description),
-                20 + vr.below(900),
-                refs.join(","),
-            );
-            written += 1;
-        }
-        out.push_str("]}");
-        if written >= n {
-            break;
-        }
-    }
-    out.push_str("]}");
-    out
-}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();

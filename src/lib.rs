@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod fasthash;
 pub mod ingest;
 pub mod logging;
 pub mod model;

@@ -64,17 +64,13 @@ pub fn listing(
         warn(&format!("warning: {w}"));
     }
     let policy = SlaPolicy::default();
+    let first_seen = crate::tui::data::first_seen_by_fingerprint(&current.first_seen);
     let mut rows: Vec<(usize, Assessment)> = current
         .findings
         .iter()
         .enumerate()
         .filter_map(|(i, f)| {
-            let first = current
-                .first_seen
-                .get(&f.fingerprint.to_string())
-                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                .map(|t| t.with_timezone(&Utc));
-            let a = assess(f, first, now, &policy);
+            let a = assess(f, first_seen.get(&f.fingerprint).copied(), now, &policy);
             filter.matches(f, &a).then_some((i, a))
         })
         .collect();

@@ -3,9 +3,8 @@
 //! path, Trivy's repeated vendored packages, k8s workloads sharing an image).
 
 use super::{ParseContext, ParsedReport};
+use crate::fasthash::{FxHashMap, FxHasher};
 use crate::model::{fingerprint, Finding, ImageRef};
-use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -34,7 +33,8 @@ pub fn finish(report: &mut ParsedReport, ctx: &ParseContext) {
     let findings = std::mem::take(&mut report.findings);
     let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
     // Record hash → first index with that hash; `chain` links further indices.
-    let mut first: HashMap<u64, usize> = HashMap::with_capacity(findings.len());
+    let mut first: FxHashMap<u64, usize> =
+        FxHashMap::with_capacity_and_hasher(findings.len(), Default::default());
     let mut chain: Vec<usize> = Vec::with_capacity(findings.len());
     for mut finding in findings {
         if finding.image.is_none() || ctx.image_override.is_some() {
@@ -109,7 +109,7 @@ fn same_record(a: &Finding, b: &Finding) -> bool {
 
 /// A hash over the fields `same_record` compares, without allocating.
 fn record_hash(f: &Finding) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FxHasher::default();
     f.kind.hash(&mut h);
     for b in f.id.bytes() {
         h.write_u8(b.to_ascii_uppercase());

@@ -7,10 +7,10 @@ use super::{
     blank_finding, severity_of, source_info, split_versions, Format, IngestError, ParseContext,
     ParsedReport,
 };
+use crate::fasthash::FxHashMap;
 use crate::model::{image, Details, Finding, ImageRef, Kind, Location, Package, SourceInfo};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -369,8 +369,8 @@ impl<'de, 'x, 'c> Visitor<'de> for ResultsSeed<'x, 'c> {
 struct Builder<'c> {
     ctx: &'c ParseContext<'c>,
     source: Arc<SourceInfo>,
-    details: HashMap<String, Arc<Details>>,
-    targets: HashMap<String, Arc<str>>,
+    details: FxHashMap<String, Arc<Details>>,
+    targets: FxHashMap<String, Arc<str>>,
 }
 
 impl<'c> Builder<'c> {
@@ -378,8 +378,8 @@ impl<'c> Builder<'c> {
         Builder {
             ctx,
             source: source_info("trivy", None, ctx),
-            details: HashMap::new(),
-            targets: HashMap::new(),
+            details: FxHashMap::default(),
+            targets: FxHashMap::default(),
         }
     }
 

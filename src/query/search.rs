@@ -4,11 +4,11 @@
 //! expanded to findings in the current sort order.
 
 use super::language::{Condition, Query, Term, Word};
+use crate::fasthash::FxHashMap;
 use crate::model::{Finding, Kind, Severity};
 use crate::triage::Status;
 use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32String};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Minimum fuzzy score per needle character (nucleo gives 16 per matched
@@ -40,7 +40,7 @@ pub struct SearchIndex {
 /// Interns strings, returning dense ids.
 #[derive(Default)]
 struct Interner {
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
     values: Vec<String>,
 }
 

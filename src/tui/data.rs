@@ -1,12 +1,14 @@
 //! What the console shows, built once per load on a worker thread: the
 //! findings with their assessments, the search index, the per-target tallies.
 
-use crate::model::{Finding, Severity};
+use crate::fasthash::FxHashMap;
+use crate::model::{Finding, Fingerprint, Severity};
 use crate::query::{SearchIndex, SortKey};
 use crate::store::workspace::CurrentFindings;
 use crate::store::RunRecord;
 use crate::triage::{assess, Assessment, SlaPolicy};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One row of the targets pane.
@@ -57,17 +59,11 @@ impl Data {
 
     pub fn build(current: CurrentFindings, now: DateTime<Utc>) -> Data {
         let policy = SlaPolicy::default();
+        let first_seen = first_seen_by_fingerprint(&current.first_seen);
         let assessments: Vec<Assessment> = current
             .findings
             .iter()
-            .map(|f| {
-                let first = current
-                    .first_seen
-                    .get(&f.fingerprint.to_string())
-                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-                    .map(|t| t.with_timezone(&Utc));
-                assess(f, first, now, &policy)
-            })
+            .map(|f| assess(f, first_seen.get(&f.fingerprint).copied(), now, &policy))
             .collect();
         Data::from_parts(
             current.findings,
@@ -134,6 +130,26 @@ impl Data {
             initial_order,
         }
     }
+}
+
+/// The index's first sightings keyed by fingerprint; each distinct timestamp
+/// text is parsed once (one import writes the same text for all its findings).
+pub fn first_seen_by_fingerprint(
+    map: &std::collections::BTreeMap<String, String>,
+) -> FxHashMap<Fingerprint, DateTime<Utc>> {
+    let mut parsed: HashMap<&str, Option<DateTime<Utc>>> = HashMap::new();
+    let mut out = FxHashMap::with_capacity_and_hasher(map.len(), Default::default());
+    for (fp, when) in map {
+        let time = *parsed.entry(when.as_str()).or_insert_with(|| {
+            DateTime::parse_from_rfc3339(when)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        });
+        if let (Some(fp), Some(time)) = (Fingerprint::parse(fp), time) {
+            out.insert(fp, time);
+        }
+    }
+    out
 }
 
 /// Critical 10^9, high 10^6, medium 10^3, low 1, so that one critical
