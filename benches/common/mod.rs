@@ -229,7 +229,7 @@ pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
             let mut f = Finding {
                 kind: Kind::Vulnerability,
                 id: format!("CVE-20{:02}-{}", 10 + v % 15, 10000 + v),
-                aliases: if v % 3 == 0 {
+                aliases: if v.is_multiple_of(3) {
                     vec![format!(
                         "GHSA-{:04x}-{:04x}-{:04x}",
                         v,
