@@ -13,6 +13,8 @@ pub fn run(paths: &Paths, workspace: &Path) -> Outcome {
         ("scan index", ws.index_path()),
         ("stored reports", ws.scans_dir()),
         ("config dir", paths.config_dir.clone()),
+        ("config file", paths.config_dir.join("config.toml")),
+        ("key map file", paths.config_dir.join("keymap.toml")),
         ("data dir", paths.data_dir.clone()),
         ("log file", paths.log_file()),
         ("secret-hash key", paths.secret_key()),
