@@ -715,3 +715,35 @@ fn hostile_corpus_renders_without_foreign_escape_sequences() {
     }
     assert!(total > 100_000, "rendered {total} bytes");
 }
+
+#[test]
+fn targets_sort_by_score_or_name() {
+    let (mut s, km) = demo_state((120, 40));
+    let names = |s: &AppState| {
+        s.data
+            .as_ref()
+            .unwrap()
+            .targets
+            .iter()
+            .map(|t| t.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let by_score = names(&s);
+    assert_eq!(
+        by_score[0], "finance-tracker/backend:1.4.0",
+        "most critical first"
+    );
+    key(&mut s, &km, KeyCode::Char('1'));
+    key(&mut s, &km, KeyCode::Char('s'));
+    let by_name = names(&s);
+    let mut sorted = by_name.clone();
+    sorted.sort_by(|a, b| scandeck::query::search::natural_cmp(a, b));
+    assert_eq!(by_name, sorted);
+    assert_eq!(
+        s.sort,
+        scandeck::query::SortKey::Severity,
+        "the findings order is untouched"
+    );
+    key(&mut s, &km, KeyCode::Char('s'));
+    assert_eq!(names(&s), by_score);
+}

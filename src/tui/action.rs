@@ -145,7 +145,7 @@ impl Action {
             Action::Suspend => "Suspend to the shell; `fg` resumes.",
             Action::RaiseMinSeverity => "Raise the minimum severity shown (all → low → medium → high → critical).",
             Action::LowerMinSeverity => "Lower the minimum severity shown.",
-            Action::SortNext => "Sort findings by the next key: severity, id, package, target, age.",
+            Action::SortNext => "Sort by the next key: findings by severity, id, package, target, age; targets by score or name.",
             Action::SortReverse => "Reverse the sort order.",
             Action::MoveDown => "Move the selection down.",
             Action::MoveUp => "Move the selection up.",

@@ -88,6 +88,8 @@ pub struct AppState {
     pub target_filter: Option<u32>,
     pub sort: SortKey,
     pub reverse: bool,
+    /// The targets pane lists by name instead of by score.
+    pub targets_by_name: bool,
     pub order: Arc<Vec<u32>>,
     /// Finding indices shown, in order.
     pub visible: Vec<u32>,
@@ -127,6 +129,7 @@ impl AppState {
             target_filter: None,
             sort: SortKey::Severity,
             reverse: false,
+            targets_by_name: false,
             order: Arc::new(Vec::new()),
             visible: Vec::new(),
             visible_tally: [0; 6],

@@ -182,7 +182,15 @@ fn tally_spans(row: &TargetRow, theme: &Theme, compact: bool) -> Vec<Span<'stati
 
 fn targets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let focused = state.focus == Pane::Targets;
-    let block = pane_block(" 1 Targets ".into(), focused, theme);
+    let title = format!(
+        " 1 Targets · {} ",
+        if state.targets_by_name {
+            "name"
+        } else {
+            "score"
+        }
+    );
+    let block = pane_block(title, focused, theme);
     let Some(data) = &state.data else {
         frame.render_widget(Paragraph::new("").block(block), area);
         return;

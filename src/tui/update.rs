@@ -406,6 +406,29 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             state.min_severity = STEPS[j];
             search(state)
         }
+        Action::SortNext | Action::SortReverse if state.focus == Pane::Targets => {
+            if action == Action::SortNext {
+                state.targets_by_name = !state.targets_by_name;
+            }
+            let by_name = state.targets_by_name;
+            if let Some(data) = &mut state.data {
+                if action == Action::SortReverse {
+                    data.targets.reverse();
+                } else if by_name {
+                    data.targets
+                        .sort_by(|a, b| crate::query::search::natural_cmp(&a.name, &b.name));
+                } else {
+                    data.targets
+                        .sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+                }
+            }
+            state.targets = Cursor::default();
+            state.status = Some(format!(
+                "targets sorted by {}",
+                if by_name { "name" } else { "score" }
+            ));
+            Vec::new()
+        }
         Action::SortNext => {
             state.sort = state.sort.next();
             state.status = Some(format!("sorted by {}", state.sort.name()));
