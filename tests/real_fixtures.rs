@@ -324,24 +324,7 @@ fn secrets_from_real_reports_never_survive_ingest() {
         for path in common::files_under(&root.join(dir)) {
             let bytes = std::fs::read(&path).unwrap();
             let report = common::parse(&bytes, "x").unwrap();
-            let vals = values(&bytes);
-            let mut raw_secrets: Vec<String> = Vec::new();
-            for v in &vals {
-                let items = if v.is_array() {
-                    arr(v)
-                } else {
-                    vec![v.clone()]
-                };
-                for item in items {
-                    for key in ["Secret", "offender", "Raw", "RawV2"] {
-                        if let Some(secret) =
-                            s(&item[key]).filter(|x| x.len() >= 8 && x != "REDACTED")
-                        {
-                            raw_secrets.push(secret);
-                        }
-                    }
-                }
-            }
+            let raw_secrets = raw_secrets(&values(&bytes));
             let debug = format!("{:?}", report.findings);
             for secret in &raw_secrets {
                 assert!(

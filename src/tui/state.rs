@@ -186,6 +186,11 @@ impl AppState {
         self.visible_tally = tally;
     }
 
+    /// The query line is shown while editing and while a query is active.
+    pub fn shows_query_line(&self) -> bool {
+        self.editing.is_some() || !self.query_text.is_empty() || self.query_error.is_some()
+    }
+
     /// Whether a search is still running for what the user last asked.
     pub fn searching(&self) -> bool {
         self.generation != self.shown_generation

@@ -2,7 +2,7 @@
 //! that fit on screen are built. Every report string is sanitised here.
 
 use super::data::TargetRow;
-use super::keymap::{chord_text, Context, KeyMap};
+use super::keymap::{chord_text, KeyMap};
 use super::layout::Areas;
 use super::state::{AppState, Pane};
 use super::theme::Theme;
@@ -35,9 +35,7 @@ pub fn severity_label(s: Severity) -> &'static str {
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap) {
     let area = frame.area();
     frame.render_widget(Block::new().style(theme.text), area);
-    let query_line =
-        state.editing.is_some() || !state.query_text.is_empty() || state.query_error.is_some();
-    let a = Areas::compute(area, query_line);
+    let a = Areas::compute(area, state.shows_query_line());
     header(frame, a.header, state, theme);
     if let Some(q) = a.query {
         query(frame, q, state, theme);
@@ -593,18 +591,7 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 fn footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, keymap: &KeyMap) {
-    let ctx = if state.help.is_some() {
-        Context::Help
-    } else if state.editing.is_some() {
-        Context::Filter
-    } else {
-        match state.focus {
-            Pane::Targets => Context::Targets,
-            Pane::Findings => Context::Findings,
-            Pane::Detail => Context::Detail,
-            Pane::Tasks => Context::Tasks,
-        }
-    };
+    let ctx = super::update::context_of(state);
     let mut spans: Vec<Span> = Vec::new();
     if !state.pending_keys.is_empty() {
         spans.push(Span::styled(

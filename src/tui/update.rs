@@ -115,7 +115,8 @@ fn search(state: &mut AppState) -> Vec<Effect> {
     })]
 }
 
-fn context_of(state: &AppState) -> Context {
+/// The key context: a popup, then the query line, then the focused pane.
+pub fn context_of(state: &AppState) -> Context {
     if state.help.is_some() {
         Context::Help
     } else if state.editing.is_some() {
