@@ -274,12 +274,26 @@ fn a_newer_scan_of_the_same_target_replaces_the_older() {
     assert!(env.run(&["import", old.to_str().unwrap()]).status.success());
     let first = env.list_json(&[]);
     assert!(env.run(&["import", new.to_str().unwrap()]).status.success());
-    let ids: Vec<String> = env
-        .list_json(&[])
+    let rows = env.list_json(&[]);
+    let shown: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            ("CVE-2024-1", "fixed"),
+            ("CVE-2024-2", "open"),
+            ("CVE-2024-3", "open")
+        ],
+        "the older finding is gone: fixed"
+    );
+    let open: Vec<String> = env
+        .list_json(&["--status", "open"])
         .iter()
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids, vec!["CVE-2024-2", "CVE-2024-3"]);
+    assert_eq!(open, vec!["CVE-2024-2", "CVE-2024-3"]);
     let kept = env.list_json(&["--query", "CVE-2024-2"]);
     let before = first.iter().find(|r| r["id"] == "CVE-2024-2").unwrap();
     assert_eq!(

@@ -7,7 +7,7 @@ use crate::export::{self, Record};
 use crate::model::{Finding, Redactor};
 use crate::query::{Filter, SeveritySet};
 use crate::store::Workspace;
-use crate::triage::{assess, Assessment, SlaPolicy};
+use crate::triage::{Assessment, SlaPolicy};
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::path::Path;
@@ -57,24 +57,20 @@ pub fn listing(
     filter: &Filter,
     now: DateTime<Utc>,
 ) -> Result<Listing, Failure> {
-    let current = ws
+    let mut current = ws
         .current_findings(redactor)
         .map_err(|e| Failure::input(e.to_string()))?;
     for w in &current.warnings {
         warn(&format!("warning: {w}"));
     }
-    let policy = SlaPolicy::default();
-    let first_seen = crate::tui::data::first_seen_by_fingerprint(&current.first_seen);
-    let mut rows: Vec<(usize, Assessment)> = current
-        .findings
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
-            let a = assess(f, first_seen.get(&f.fingerprint).copied(), now, &policy);
-            filter.matches(f, &a).then_some((i, a))
-        })
-        .collect();
+    let assessments =
+        crate::triage::status::assess_current(&mut current, now, &SlaPolicy::default());
     let findings = current.findings;
+    let mut rows: Vec<(usize, Assessment)> = assessments
+        .into_iter()
+        .enumerate()
+        .filter(|(i, a)| filter.matches(&findings[*i], a))
+        .collect();
     rows.sort_by(|(a, _), (b, _)| {
         let (a, b) = (&findings[*a], &findings[*b]);
         b.severity

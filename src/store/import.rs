@@ -1,11 +1,13 @@
 //! Importing one report file into a workspace: parse (so broken files are
 //! rejected before anything is stored), store content-addressed, record the run.
 
+use super::decisions::{self, Sighting};
 use super::index::ScanIndex;
 use super::lock::WorkspaceLock;
 use super::workspace::{run_record, run_target, sha256_hex, StoreError, Workspace};
 use crate::ingest::{self, IngestError, ParseContext, ParsedReport};
 use crate::model::Redactor;
+use crate::triage::engine::{self, Changes, Stamp};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +26,8 @@ pub struct ImportOutcome {
     pub target: String,
     /// The same bytes were already imported for this target: nothing new recorded.
     pub duplicate: bool,
+    /// What changed since the previous scan of the same target.
+    pub changes: Option<Changes>,
 }
 
 pub struct Importer<'a> {
@@ -32,6 +36,7 @@ pub struct Importer<'a> {
     pub max_bytes: u64,
     pub index: ScanIndex,
     lock: WorkspaceLock,
+    who: String,
 }
 
 impl<'a> Importer<'a> {
@@ -43,6 +48,7 @@ impl<'a> Importer<'a> {
     ) -> Result<(Importer<'a>, Vec<String>), StoreError> {
         let lock = workspace.lock()?;
         let (index, notes) = workspace.load_index(redactor)?;
+        let who = crate::triage::actor::current(&workspace.root);
         Ok((
             Importer {
                 workspace,
@@ -50,6 +56,7 @@ impl<'a> Importer<'a> {
                 max_bytes,
                 index,
                 lock,
+                who,
             },
             notes.warnings,
         ))
@@ -105,6 +112,7 @@ impl<'a> Importer<'a> {
                     run_id: existing.id,
                     target,
                     duplicate: true,
+                    changes: None,
                 });
             }
         }
@@ -123,20 +131,51 @@ impl<'a> Importer<'a> {
         );
         record.scanner = scanner;
         let run_id = record.id;
-        let stamp = record.imported_at.clone();
+        let previous = self.index.previous_run(&record).cloned();
+        let previous_findings = previous.as_ref().and_then(|prev| {
+            let ctx = ParseContext {
+                redactor: self.redactor,
+                report_name: &prev.original_name,
+                image_override: prev.image_override.as_deref(),
+            };
+            ingest::parse_file(&self.workspace.report_path(&prev.sha256), &ctx, u64::MAX)
+                .ok()
+                .map(|r| r.findings)
+        });
+        let stamp = Stamp {
+            who: &self.who,
+            now,
+        };
+        let migrated = std::mem::take(&mut self.index.first_seen);
+        let triage = decisions::update_locked(self.workspace, &self.lock, |file| {
+            // Sightings used to live in the scan index: carry them over once.
+            for (fp, when) in migrated {
+                file.sightings.entry(fp).or_insert_with(|| Sighting {
+                    first_seen: when.clone(),
+                    last_seen: when,
+                    ..Sighting::default()
+                });
+            }
+            let changes =
+                engine::reconcile(file, &report.findings, previous_findings.as_deref(), stamp);
+            let expired = engine::expire(file, &report.findings, stamp);
+            (changes, expired)
+        });
+        let (changes, mut notes) = match triage {
+            Ok((changes, expired)) => (Some(changes), expired),
+            Err(e) => (None, vec![format!("decisions were not updated: {e}")]),
+        };
+        record.changes = changes.clone();
         self.index.runs.push(record);
-        for f in &report.findings {
-            self.index
-                .first_seen
-                .entry(f.fingerprint.to_string())
-                .or_insert_with(|| stamp.clone());
-        }
         self.workspace.save_index(&self.index, &self.lock)?;
+        let mut report = report;
+        report.notes.append(&mut notes);
         Ok(ImportOutcome {
             report,
             run_id,
             target,
             duplicate: false,
+            changes,
         })
     }
 }

@@ -13,8 +13,9 @@ pub struct ScanIndex {
     pub schema_version: u32,
     #[serde(default)]
     pub runs: Vec<RunRecord>,
-    /// Fingerprint (hex) → RFC 3339 time of the first import that contained it.
-    #[serde(default)]
+    /// Sightings as the first index layout kept them; moved into
+    /// decisions.json by the next import and not written again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub first_seen: BTreeMap<String, String>,
 }
 
@@ -50,6 +51,9 @@ pub struct RunRecord {
     pub findings: usize,
     /// Severity name → number of findings.
     pub counts: BTreeMap<String, usize>,
+    /// What changed since the previous run of the same scanner and target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::triage::engine::Changes>,
 }
 
 impl ScanIndex {

@@ -1,6 +1,7 @@
 //! Workspace files. Only this module writes under `.scandeck/`.
 
 pub mod atomic;
+pub mod decisions;
 pub mod import;
 pub mod index;
 pub mod lock;

@@ -44,7 +44,10 @@ pub struct LoadNotes {
 pub struct CurrentFindings {
     pub findings: Vec<Finding>,
     pub runs: Vec<RunRecord>,
-    pub first_seen: BTreeMap<String, String>,
+    /// Decisions, sightings and the audit log.
+    pub triage: super::decisions::DecisionFile,
+    /// Why decisions cannot be saved, when they cannot.
+    pub triage_read_only: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -256,7 +259,21 @@ impl Workspace {
             }
             out.runs.push(run.clone());
         }
-        out.first_seen = index.first_seen;
+        let loaded = super::decisions::load(self)?;
+        out.warnings.extend(loaded.warnings);
+        out.triage_read_only = loaded.read_only;
+        out.triage = loaded.file;
+        // Workspaces from before decisions.json kept first sightings in the index.
+        for (fp, when) in index.first_seen {
+            out.triage
+                .sightings
+                .entry(fp)
+                .or_insert_with(|| super::decisions::Sighting {
+                    first_seen: when.clone(),
+                    last_seen: when,
+                    ..Default::default()
+                });
+        }
         Ok(out)
     }
 }
@@ -330,6 +347,7 @@ pub fn run_record(
         records: report.records,
         findings: report.findings.len(),
         counts,
+        changes: None,
     }
 }
 

@@ -1,8 +1,14 @@
-//! Computed status and SLA. Human decisions arrive with the triage issue; until
-//! then the status is derived from the scanner's own suppression and the SLA.
+//! Triage: human decisions kept apart from what scanners detect, the audit
+//! log, reconciliation on rescans, SLA, and the status computed from all of
+//! them (triage-model.md section b).
 
+pub mod actor;
+pub mod audit;
+pub mod decision;
+pub mod engine;
 pub mod sla;
 pub mod status;
 
+pub use decision::{Decision, Disposition, Selector};
 pub use sla::SlaPolicy;
 pub use status::{assess, Assessment, Status};

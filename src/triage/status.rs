@@ -1,7 +1,11 @@
-//! The status a user sees and filters on (triage-model.md b.2).
+//! The status a user sees and filters on (triage-model.md b.2), computed
+//! from what the scanners report, the decisions and the sightings.
 
+use super::decision::{Decision, Disposition};
 use super::SlaPolicy;
-use crate::model::Finding;
+use crate::fasthash::FxHashMap;
+use crate::model::{Finding, Fingerprint};
+use crate::store::decisions::{DecisionFile, Sighting};
 use chrono::{DateTime, Utc};
 use std::fmt;
 
@@ -62,6 +66,18 @@ impl Status {
         self == wanted
             || (wanted == Status::Open && matches!(self, Status::Overdue | Status::Regressed))
     }
+
+    /// Counts against the SLA (accepted and suppressed findings do not; snoozed ones do).
+    pub fn in_breach_counts(self) -> bool {
+        matches!(
+            self,
+            Status::Open
+                | Status::Overdue
+                | Status::Regressed
+                | Status::Snoozed
+                | Status::FixPending
+        )
+    }
 }
 
 impl fmt::Display for Status {
@@ -71,13 +87,174 @@ impl fmt::Display for Status {
 }
 
 /// Status and SLA of one finding at one moment.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Assessment {
     pub status: Status,
     pub first_seen: Option<DateTime<Utc>>,
     pub sla_due: Option<DateTime<Utc>>,
+    /// The key of the decision that applies, if any.
+    pub decision: Option<String>,
 }
 
+impl Assessment {
+    /// Whole days until the SLA is due; negative when overdue.
+    pub fn days_left(&self, now: DateTime<Utc>) -> Option<i64> {
+        self.sla_due.map(|due| {
+            (due - now).num_days()
+                - i64::from(
+                    (due - now).num_seconds() < 0 && (due - now).num_seconds() % 86_400 != 0,
+                )
+        })
+    }
+}
+
+fn time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Decisions and sightings arranged for fast lookups by finding.
+#[derive(Default)]
+pub struct TriageView {
+    by_fingerprint: FxHashMap<Fingerprint, (String, Decision)>,
+    /// Per-finding decisions by id, for findings whose fingerprint changed with their aliases.
+    by_id: FxHashMap<String, Vec<(String, Decision)>>,
+    rules: Vec<(String, Decision)>,
+    sightings: FxHashMap<Fingerprint, SightingTimes>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct SightingTimes {
+    first_seen: Option<DateTime<Utc>>,
+    sla_start: Option<DateTime<Utc>>,
+    regressed: bool,
+}
+
+impl TriageView {
+    pub fn new(file: &DecisionFile) -> TriageView {
+        let mut view = TriageView::default();
+        for (key, d) in &file.decisions {
+            match d
+                .selector
+                .fingerprint
+                .as_deref()
+                .and_then(Fingerprint::parse)
+            {
+                Some(fp) => {
+                    view.by_fingerprint.insert(fp, (key.clone(), d.clone()));
+                    for id in &d.selector.ids {
+                        view.by_id
+                            .entry(id.to_ascii_uppercase())
+                            .or_default()
+                            .push((key.clone(), d.clone()));
+                    }
+                }
+                None => view.rules.push((key.clone(), d.clone())),
+            }
+        }
+        view.rules
+            .sort_by(|a, b| b.1.decided_at.cmp(&a.1.decided_at));
+        // One import writes the same time text for all its findings: parse each text once.
+        let mut parsed: FxHashMap<&str, Option<DateTime<Utc>>> = FxHashMap::default();
+        for (fp, s) in &file.sightings {
+            let Some(fp) = Fingerprint::parse(fp) else {
+                continue;
+            };
+            let first_seen = *parsed
+                .entry(s.first_seen.as_str())
+                .or_insert_with(|| time(&s.first_seen));
+            let sla_start = s
+                .sla_start
+                .as_deref()
+                .and_then(|t| *parsed.entry(t).or_insert_with(|| time(t)));
+            view.sightings.insert(
+                fp,
+                SightingTimes {
+                    first_seen,
+                    sla_start,
+                    regressed: s.regressed_at.is_some(),
+                },
+            );
+        }
+        view
+    }
+
+    /// The decision that applies to `f`: its own, else the newest matching rule.
+    pub fn decision_for(&self, f: &Finding) -> Option<&(String, Decision)> {
+        if let Some(d) = self.by_fingerprint.get(&f.fingerprint) {
+            return Some(d);
+        }
+        let ids = std::iter::once(&f.id).chain(f.aliases.iter());
+        for id in ids {
+            if let Some(candidates) = self.by_id.get(&id.to_ascii_uppercase()) {
+                if let Some(d) = candidates.iter().find(|(_, d)| d.selector.matches(f)) {
+                    return Some(d);
+                }
+            }
+        }
+        self.rules.iter().find(|(_, d)| d.selector.matches(f))
+    }
+
+    pub fn first_seen(&self, fp: &Fingerprint) -> Option<DateTime<Utc>> {
+        self.sightings.get(fp).and_then(|s| s.first_seen)
+    }
+
+    /// The status of a finding the latest scans report.
+    pub fn assess(&self, f: &Finding, now: DateTime<Utc>, policy: &SlaPolicy) -> Assessment {
+        let sighting = self
+            .sightings
+            .get(&f.fingerprint)
+            .copied()
+            .unwrap_or_default();
+        let first_seen = sighting.first_seen;
+        let sla_start = sighting.sla_start.or(first_seen);
+        let sla_due = sla_start.and_then(|t| policy.due(f.severity, t));
+        let decision = self.decision_for(f).filter(|(_, d)| !lapsed(d, f, now));
+        let overdue = sla_due.is_some_and(|due| due < now);
+        let status = match decision.map(|(_, d)| d.disposition) {
+            Some(Disposition::Fixed) => Status::FixPending,
+            Some(Disposition::Snoozed) => Status::Snoozed,
+            Some(Disposition::Accepted) => Status::Accepted,
+            Some(Disposition::FalsePositive | Disposition::NotAffected) => Status::Suppressed,
+            None if f.suppressed_by_tool => Status::Suppressed,
+            None if sighting.regressed => Status::Regressed,
+            None if overdue => Status::Overdue,
+            None => Status::Open,
+        };
+        Assessment {
+            status,
+            first_seen,
+            sla_due,
+            decision: decision.map(|(k, _)| k.clone()),
+        }
+    }
+
+    /// The status of a finding no longer reported: fixed, or dormant under a decision.
+    pub fn assess_gone(&self, f: &Finding) -> Assessment {
+        let first_seen = self.first_seen(&f.fingerprint);
+        let decision = self.decision_for(f);
+        let status = match decision.map(|(_, d)| d.disposition) {
+            Some(d) if d.suppresses() => Status::Dormant,
+            _ => Status::Fixed,
+        };
+        Assessment {
+            status,
+            first_seen,
+            sla_due: None,
+            decision: decision.map(|(k, _)| k.clone()),
+        }
+    }
+}
+
+/// A snooze or acceptance that no longer holds: its end passed, or it waited
+/// for a fix and one is now known.
+pub fn lapsed(d: &Decision, f: &Finding, now: DateTime<Utc>) -> bool {
+    matches!(d.disposition, Disposition::Snoozed | Disposition::Accepted)
+        && (d.expired(now) || (d.until_fix && f.has_fix()))
+}
+
+/// Status without any decisions (used where no workspace is involved).
 pub fn assess(
     finding: &Finding,
     first_seen: Option<DateTime<Utc>>,
@@ -96,5 +273,71 @@ pub fn assess(
         status,
         first_seen,
         sla_due,
+        decision: None,
     }
+}
+
+/// Sightings for the tests and for display of gone findings.
+pub fn sighting_is_gone(s: &Sighting) -> bool {
+    s.gone_since.is_some()
+}
+
+/// A finding that is no longer reported, rebuilt from its sighting label.
+pub fn gone_finding(
+    fingerprint: Fingerprint,
+    label: &crate::triage::decision::FindingLabel,
+    since: &str,
+) -> Finding {
+    use crate::model::{Details, Package, SourceInfo};
+    use std::sync::Arc;
+    let source = Arc::new(SourceInfo {
+        scanner: "scandeck".into(),
+        version: None,
+        report: format!("no longer reported since {since}"),
+    });
+    let target: Arc<str> = Arc::from(label.target.as_str());
+    let mut f = crate::ingest::blank_finding(label.kind, label.id.clone(), &source, &target);
+    f.severity = label.severity;
+    f.details = Arc::new(Details {
+        title: Some(format!("no longer reported since {since}")),
+        ..Details::default()
+    });
+    f.package = label.package.as_ref().map(|name| Package {
+        name: name.clone(),
+        ..Package::default()
+    });
+    f.fingerprint = fingerprint;
+    f
+}
+
+/// Assesses the current findings and appends the findings that are gone
+/// (fixed or dormant), so that every status can be listed and filtered.
+pub fn assess_current(
+    current: &mut crate::store::workspace::CurrentFindings,
+    now: DateTime<Utc>,
+    policy: &SlaPolicy,
+) -> Vec<Assessment> {
+    let view = TriageView::new(&current.triage);
+    let mut assessments: Vec<Assessment> = current
+        .findings
+        .iter()
+        .map(|f| view.assess(f, now, policy))
+        .collect();
+    let present: std::collections::HashSet<Fingerprint> =
+        current.findings.iter().map(|f| f.fingerprint).collect();
+    for (fp, s) in &current.triage.sightings {
+        let (Some(since), Some(label)) = (&s.gone_since, &s.label) else {
+            continue;
+        };
+        let Some(fp) = Fingerprint::parse(fp) else {
+            continue;
+        };
+        if present.contains(&fp) {
+            continue;
+        }
+        let f = gone_finding(fp, label, since);
+        assessments.push(view.assess_gone(&f));
+        current.findings.push(f);
+    }
+    assessments
 }

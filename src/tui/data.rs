@@ -1,14 +1,12 @@
 //! What the console shows, built once per load on a worker thread: the
 //! findings with their assessments, the search index, the per-target tallies.
 
-use crate::fasthash::FxHashMap;
-use crate::model::{Finding, Fingerprint, Severity};
+use crate::model::{Finding, Severity};
 use crate::query::{SearchIndex, SortKey};
 use crate::store::workspace::CurrentFindings;
 use crate::store::RunRecord;
-use crate::triage::{assess, Assessment, SlaPolicy};
+use crate::triage::{Assessment, SlaPolicy};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// One row of the targets pane.
@@ -57,14 +55,9 @@ impl Data {
         Data::build(CurrentFindings::default(), Utc::now())
     }
 
-    pub fn build(current: CurrentFindings, now: DateTime<Utc>) -> Data {
-        let policy = SlaPolicy::default();
-        let first_seen = first_seen_by_fingerprint(&current.first_seen);
-        let assessments: Vec<Assessment> = current
-            .findings
-            .iter()
-            .map(|f| assess(f, first_seen.get(&f.fingerprint).copied(), now, &policy))
-            .collect();
+    pub fn build(mut current: CurrentFindings, now: DateTime<Utc>) -> Data {
+        let assessments =
+            crate::triage::status::assess_current(&mut current, now, &SlaPolicy::default());
         Data::from_parts(
             current.findings,
             assessments,
@@ -130,26 +123,6 @@ impl Data {
             initial_order,
         }
     }
-}
-
-/// The index's first sightings keyed by fingerprint; each distinct timestamp
-/// text is parsed once (one import writes the same text for all its findings).
-pub fn first_seen_by_fingerprint(
-    map: &std::collections::BTreeMap<String, String>,
-) -> FxHashMap<Fingerprint, DateTime<Utc>> {
-    let mut parsed: HashMap<&str, Option<DateTime<Utc>>> = HashMap::new();
-    let mut out = FxHashMap::with_capacity_and_hasher(map.len(), Default::default());
-    for (fp, when) in map {
-        let time = *parsed.entry(when.as_str()).or_insert_with(|| {
-            DateTime::parse_from_rfc3339(when)
-                .ok()
-                .map(|t| t.with_timezone(&Utc))
-        });
-        if let (Some(fp), Some(time)) = (Fingerprint::parse(fp), time) {
-            out.insert(fp, time);
-        }
-    }
-    out
 }
 
 /// Critical 10^9, high 10^6, medium 10^3, low 1, so that one critical

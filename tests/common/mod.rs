@@ -98,9 +98,14 @@ pub fn demo_current() -> scandeck::store::workspace::CurrentFindings {
         index.runs.push(run.clone());
         current.runs.push(run);
         for f in &parsed.findings {
-            current
-                .first_seen
-                .insert(f.fingerprint.to_string(), seen.clone());
+            current.triage.sightings.insert(
+                f.fingerprint.to_string(),
+                scandeck::store::decisions::Sighting {
+                    first_seen: seen.clone(),
+                    last_seen: seen.clone(),
+                    ..Default::default()
+                },
+            );
         }
         current.findings.extend(parsed.findings);
     }

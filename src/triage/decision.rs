@@ -1,0 +1,273 @@
+//! Human decisions about findings (triage-model.md b.2, b.5). A decision
+//! targets one finding (its fingerprint, with its ids, package and asset so
+//! that it still matches when alias data changes) or a selector rule that
+//! also covers future findings.
+
+use crate::model::{fingerprint, Finding, Fingerprint, Severity};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Claimed fixed by a person; verified when a complete rescan no longer reports it.
+    Fixed,
+    Snoozed,
+    Accepted,
+    FalsePositive,
+    NotAffected,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Fixed => "fixed",
+            Disposition::Snoozed => "snoozed",
+            Disposition::Accepted => "accepted",
+            Disposition::FalsePositive => "false_positive",
+            Disposition::NotAffected => "not_affected",
+        }
+    }
+
+    /// Decisions that stay with a finding while it is absent (dormant).
+    pub fn suppresses(self) -> bool {
+        matches!(
+            self,
+            Disposition::FalsePositive | Disposition::NotAffected | Disposition::Accepted
+        )
+    }
+}
+
+impl fmt::Display for Disposition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The OpenVEX justifications for `not_affected`.
+pub const VEX_JUSTIFICATIONS: [&str; 5] = [
+    "component_not_present",
+    "vulnerable_code_not_present",
+    "vulnerable_code_not_in_execute_path",
+    "vulnerable_code_cannot_be_controlled_by_adversary",
+    "inline_mitigations_already_exist",
+];
+
+/// What a decision applies to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selector {
+    /// One finding's lineage key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// Ids and aliases; a finding matches when it carries any of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+    /// Package name (case-insensitive), without version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// Asset lineage (`image:repo` or `path:file`) or, for rules, a substring of the target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+impl Selector {
+    /// The selector of one finding.
+    pub fn for_finding(f: &Finding) -> Selector {
+        let mut ids = vec![f.id.clone()];
+        ids.extend(f.aliases.iter().cloned());
+        Selector {
+            fingerprint: Some(f.fingerprint.to_string()),
+            ids,
+            package: f
+                .package_name()
+                .map(str::to_string)
+                .filter(|p| !p.is_empty()),
+            target: Some(fingerprint::asset_lineage(f)),
+        }
+    }
+
+    /// The key a decision is stored under: one active decision per selector.
+    pub fn key(&self) -> String {
+        match &self.fingerprint {
+            Some(fp) => format!("finding:{fp}"),
+            None => {
+                let text = serde_json::to_string(self).unwrap_or_default();
+                let digest = crate::store::workspace::sha256_hex(text.as_bytes());
+                format!("rule:{}", &digest[..16])
+            }
+        }
+    }
+
+    pub fn is_rule(&self) -> bool {
+        self.fingerprint.is_none()
+    }
+
+    pub fn matches(&self, f: &Finding) -> bool {
+        let ids_match = || self.ids.iter().any(|id| f.has_id(id));
+        let package_match = |p: &String| {
+            f.package_name()
+                .is_some_and(|name| name.eq_ignore_ascii_case(p))
+        };
+        match &self.fingerprint {
+            Some(fp) => {
+                if Fingerprint::parse(fp) == Some(f.fingerprint) {
+                    return true;
+                }
+                // The same finding after its alias group changed (a GHSA gained a CVE).
+                ids_match()
+                    && self.package.as_ref().is_none_or(package_match)
+                    && self.target.as_deref() == Some(fingerprint::asset_lineage(f).as_str())
+            }
+            None => {
+                (self.ids.is_empty() || ids_match())
+                    && self.package.as_ref().is_none_or(package_match)
+                    && self.target.as_ref().is_none_or(|t| {
+                        let t = t.to_lowercase();
+                        f.display_target().to_lowercase().contains(&t)
+                            || fingerprint::asset_lineage(f).to_lowercase().contains(&t)
+                    })
+            }
+        }
+    }
+}
+
+/// A human-readable label stored with per-finding decisions, for reviewers,
+/// and kept for findings that are no longer reported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingLabel {
+    pub kind: crate::model::Kind,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    pub target: String,
+    pub severity: Severity,
+}
+
+impl FindingLabel {
+    pub fn of(f: &Finding) -> FindingLabel {
+        FindingLabel {
+            kind: f.kind,
+            id: f.id.clone(),
+            package: f
+                .package_name()
+                .map(str::to_string)
+                .filter(|p| !p.is_empty()),
+            target: f.display_target().to_string(),
+            severity: f.severity,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub disposition: Disposition,
+    pub selector: Selector,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finding: Option<FindingLabel>,
+    pub reason: String,
+    /// Snooze or acceptance end (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Snoozed until a fix is available.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub until_fix: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    /// OpenVEX justification for `not_affected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+impl Decision {
+    pub fn until_time(&self) -> Option<DateTime<Utc>> {
+        self.until
+            .as_deref()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    }
+
+    /// A snooze or acceptance whose end has passed. An unreadable date counts
+    /// as expired: a broken rule stops suppressing (fail-open).
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        match (&self.until, self.until_time()) {
+            (Some(_), None) => true,
+            (_, Some(t)) => t <= now,
+            (None, None) => false,
+        }
+    }
+}
+
+/// Why a requested decision is refused; one line each.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecisionError {
+    #[error("a reason is required (--reason)")]
+    NoReason,
+    #[error("a snooze needs an end: --until DATE|DURATION or --until-fix")]
+    NoSnoozeEnd,
+    #[error("accepting a critical or high finding needs an approver (--approver) and an expiry (--until)")]
+    AcceptNeedsApproval,
+    #[error("not affected needs an OpenVEX justification (--justification): {}", VEX_JUSTIFICATIONS.join(", "))]
+    NoJustification,
+    #[error("unknown justification \"{given}\": use {}", VEX_JUSTIFICATIONS.join(", "))]
+    BadJustification { given: String },
+    #[error("the end date is in the past")]
+    PastEnd,
+}
+
+/// Checks the required fields of a decision (b.5): reason always; a snooze
+/// end; approver and expiry for critical/high acceptances; a VEX justification.
+pub fn validate(
+    d: &Decision,
+    severity: Option<Severity>,
+    now: DateTime<Utc>,
+) -> Result<(), DecisionError> {
+    if d.reason.trim().is_empty() {
+        return Err(DecisionError::NoReason);
+    }
+    if d.until.is_some() && d.expired(now) {
+        return Err(DecisionError::PastEnd);
+    }
+    match d.disposition {
+        Disposition::Snoozed if d.until.is_none() && !d.until_fix => {
+            Err(DecisionError::NoSnoozeEnd)
+        }
+        Disposition::Accepted
+            if severity.is_some_and(|s| s >= Severity::High)
+                && (d.approver.as_deref().is_none_or(|a| a.trim().is_empty())
+                    || d.until.is_none()) =>
+        {
+            Err(DecisionError::AcceptNeedsApproval)
+        }
+        Disposition::NotAffected => match &d.justification {
+            None => Err(DecisionError::NoJustification),
+            Some(j) if !VEX_JUSTIFICATIONS.contains(&j.as_str()) => {
+                Err(DecisionError::BadJustification { given: j.clone() })
+            }
+            Some(_) => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// `2026-12-31`, an RFC 3339 time, or a duration from now (`7d`, `12h`, `2w`).
+pub fn parse_until(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Some(dt.with_timezone(&Utc));
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return date.and_hms_opt(23, 59, 59).map(|d| d.and_utc());
+    }
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit())?);
+    let n: i64 = num.parse().ok()?;
+    let delta = match unit {
+        "d" | "day" | "days" => chrono::Duration::days(n),
+        "w" | "week" | "weeks" => chrono::Duration::weeks(n),
+        "h" | "hour" | "hours" => chrono::Duration::hours(n),
+        _ => return None,
+    };
+    Some(now + delta)
+}

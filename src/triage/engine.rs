@@ -1,0 +1,403 @@
+//! Changes to the decision file: deciding, reopening, notes, expiry, and the
+//! reconciliation of a new scan against the previous one (triage-model.md
+//! b.4). Each change appends to the audit log.
+
+use super::audit;
+use super::decision::{Decision, Disposition, FindingLabel};
+use super::status::{lapsed, TriageView};
+use crate::model::{Finding, Fingerprint};
+use crate::store::decisions::{DecisionFile, Sighting};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+
+/// Who and when, for audit entries.
+#[derive(Clone, Copy, Debug)]
+pub struct Stamp<'a> {
+    pub who: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+impl Stamp<'_> {
+    pub fn at(&self) -> String {
+        self.now.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+}
+
+fn label_text(l: &FindingLabel) -> String {
+    let pkg = l
+        .package
+        .as_deref()
+        .map(|p| format!(" in {p}"))
+        .unwrap_or_default();
+    format!("{}{pkg} on {}", l.id, l.target)
+}
+
+fn describe(d: &Decision) -> String {
+    let mut s = d.disposition.as_str().to_string();
+    if let Some(until) = &d.until {
+        s.push_str(&format!(" until {until}"));
+    }
+    if d.until_fix {
+        s.push_str(" until a fix is available");
+    }
+    if let Some(j) = &d.justification {
+        s.push_str(&format!(" ({j})"));
+    }
+    if let Some(a) = &d.approver {
+        s.push_str(&format!(", approved by {a}"));
+    }
+    s
+}
+
+/// Records a decision (replacing the one with the same selector); returns its key.
+pub fn decide(file: &mut DecisionFile, decision: Decision, stamp: Stamp) -> String {
+    let key = decision.selector.key();
+    let label = decision.finding.as_ref().map(label_text).or_else(|| {
+        Some(format!(
+            "rule {}",
+            serde_json::to_string(&decision.selector).unwrap_or_default()
+        ))
+    });
+    let from = file
+        .decisions
+        .get(&key)
+        .map(describe)
+        .unwrap_or_else(|| "open".into());
+    let to = describe(&decision);
+    let reason = Some(decision.reason.clone());
+    file.decisions.insert(key.clone(), decision);
+    audit::append(
+        &mut file.audit,
+        &stamp.at(),
+        stamp.who,
+        "decided",
+        &key,
+        label,
+        Some(from),
+        Some(to),
+        reason,
+    );
+    key
+}
+
+/// Removes a decision; the finding is open again. Returns false when there was none.
+pub fn reopen(file: &mut DecisionFile, key: &str, reason: &str, stamp: Stamp) -> bool {
+    let Some(old) = file.decisions.remove(key) else {
+        return false;
+    };
+    let label = old.finding.as_ref().map(label_text);
+    audit::append(
+        &mut file.audit,
+        &stamp.at(),
+        stamp.who,
+        "reopened",
+        key,
+        label,
+        Some(describe(&old)),
+        Some("open".into()),
+        Some(reason.to_string()),
+    );
+    true
+}
+
+/// A note on a finding or rule: an audit entry only.
+pub fn note(file: &mut DecisionFile, key: &str, label: Option<String>, text: &str, stamp: Stamp) {
+    audit::append(
+        &mut file.audit,
+        &stamp.at(),
+        stamp.who,
+        "noted",
+        key,
+        label,
+        None,
+        None,
+        Some(text.to_string()),
+    );
+}
+
+/// The audit entries about one decision key, oldest first.
+pub fn history<'a>(file: &'a DecisionFile, key: &str) -> Vec<&'a audit::AuditEntry> {
+    file.audit.iter().filter(|e| e.target == key).collect()
+}
+
+/// Ends snoozes and acceptances whose time is up (or that waited for a fix
+/// that is now known). An expired acceptance restarts the SLA clock from its
+/// end. Returns one line per expired decision.
+pub fn expire(file: &mut DecisionFile, findings: &[Finding], stamp: Stamp) -> Vec<String> {
+    let mut expired: Vec<(String, Decision, Option<Fingerprint>)> = Vec::new();
+    for (key, d) in &file.decisions {
+        if !matches!(d.disposition, Disposition::Snoozed | Disposition::Accepted) {
+            continue;
+        }
+        if d.expired(stamp.now) {
+            expired.push((
+                key.clone(),
+                d.clone(),
+                d.selector
+                    .fingerprint
+                    .as_deref()
+                    .and_then(Fingerprint::parse),
+            ));
+        } else if d.until_fix {
+            if let Some(f) = findings
+                .iter()
+                .find(|f| d.selector.matches(f) && lapsed(d, f, stamp.now))
+            {
+                expired.push((key.clone(), d.clone(), Some(f.fingerprint)));
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    for (key, d, fp) in expired {
+        file.decisions.remove(&key);
+        let why = if d.expired(stamp.now) {
+            "its end date passed"
+        } else {
+            "a fix is now available"
+        };
+        let label = d.finding.as_ref().map(label_text);
+        audit::append(
+            &mut file.audit,
+            &stamp.at(),
+            "scandeck",
+            "expired",
+            &key,
+            label.clone(),
+            Some(describe(&d)),
+            Some("open".into()),
+            Some(why.to_string()),
+        );
+        if d.disposition == Disposition::Accepted {
+            if let Some(s) = fp.and_then(|fp| file.sightings.get_mut(&fp.to_string())) {
+                s.sla_start = Some(d.until.clone().unwrap_or_else(|| stamp.at()));
+            }
+        }
+        lines.push(format!(
+            "{} of {} expired: {why}; it is open again",
+            d.disposition,
+            label.unwrap_or(key)
+        ));
+    }
+    lines
+}
+
+/// Decisions ending within `days`.
+pub fn expiring_soon(
+    file: &DecisionFile,
+    now: DateTime<Utc>,
+    days: i64,
+) -> Vec<(&String, &Decision)> {
+    file.decisions
+        .iter()
+        .filter(|(_, d)| {
+            d.until_time()
+                .is_some_and(|t| t > now && t <= now + chrono::Duration::days(days))
+        })
+        .collect()
+}
+
+/// How a new scan differs from the previous scan of the same target.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changes {
+    /// New, and its package or version was not in the previous scan: the image changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub new_image_changed: Vec<String>,
+    /// New although the same package and version were already there: newly reported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub new_reported: Vec<String>,
+    #[serde(default)]
+    pub unchanged: usize,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gone: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regressed: Vec<String>,
+    /// Gone while claimed fixed: the claim is verified.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed_verified: Vec<String>,
+    /// Gone under a suppression or acceptance: kept for if it returns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dormant: Vec<String>,
+}
+
+impl Changes {
+    pub fn summary(&self) -> String {
+        format!(
+            "{} new ({} image changed, {} newly reported), {} unchanged, {} gone ({} fixed verified, {} dormant), {} regressed",
+            self.new_image_changed.len() + self.new_reported.len(),
+            self.new_image_changed.len(),
+            self.new_reported.len(),
+            self.unchanged,
+            self.gone.len(),
+            self.fixed_verified.len(),
+            self.dormant.len(),
+            self.regressed.len()
+        )
+    }
+
+    /// The change a fingerprint took part in, if any.
+    pub fn of(&self, fp: &str) -> Option<&'static str> {
+        let has = |v: &Vec<String>| v.iter().any(|x| x == fp);
+        if has(&self.regressed) {
+            Some("regressed")
+        } else if has(&self.new_image_changed) {
+            Some("new (image changed)")
+        } else if has(&self.new_reported) {
+            Some("new (newly reported)")
+        } else if has(&self.gone) {
+            Some("gone")
+        } else {
+            None
+        }
+    }
+}
+
+/// Updates sightings for a new scan of one target and classifies what
+/// changed since `previous` (the previous scan's findings, when there was one).
+pub fn reconcile(
+    file: &mut DecisionFile,
+    new: &[Finding],
+    previous: Option<&[Finding]>,
+    stamp: Stamp,
+) -> Changes {
+    let view = TriageView::new(file);
+    let at = stamp.at();
+    let mut changes = Changes::default();
+    let new_fps: HashSet<Fingerprint> = new.iter().map(|f| f.fingerprint).collect();
+    let previous_packages: HashSet<(String, Option<String>)> = previous
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|f| {
+            f.package_name().map(|p| {
+                (
+                    p.to_ascii_lowercase(),
+                    f.installed_version().map(str::to_string),
+                )
+            })
+        })
+        .collect();
+    let previous_fps: HashSet<Fingerprint> = previous
+        .unwrap_or(&[])
+        .iter()
+        .map(|f| f.fingerprint)
+        .collect();
+    for f in new {
+        let key = f.fingerprint.to_string();
+        let decision = view.decision_for(f).cloned();
+        match file.sightings.get_mut(&key) {
+            None => {
+                file.sightings.insert(
+                    key.clone(),
+                    Sighting {
+                        first_seen: at.clone(),
+                        last_seen: at.clone(),
+                        ..Sighting::default()
+                    },
+                );
+                let same_package = f.package_name().is_some_and(|p| {
+                    previous_packages.contains(&(
+                        p.to_ascii_lowercase(),
+                        f.installed_version().map(str::to_string),
+                    ))
+                });
+                if previous.is_some() && !same_package {
+                    changes.new_image_changed.push(key);
+                } else {
+                    changes.new_reported.push(key);
+                }
+            }
+            Some(s) if s.gone_since.is_some() => {
+                s.gone_since = None;
+                s.label = None;
+                s.last_seen = at.clone();
+                match decision {
+                    Some((_, d)) if d.disposition.suppresses() => changes.unchanged += 1,
+                    other => {
+                        s.regressed_at = Some(at.clone());
+                        s.sla_start = Some(at.clone());
+                        changes.regressed.push(key.clone());
+                        let label = Some(label_text(&FindingLabel::of(f)));
+                        audit::append(
+                            &mut file.audit,
+                            &at,
+                            "scandeck",
+                            "regressed",
+                            &format!("finding:{key}"),
+                            label,
+                            Some("fixed".into()),
+                            Some("open".into()),
+                            Some("reported again after it was gone".into()),
+                        );
+                        if let Some((dkey, d)) =
+                            other.filter(|(_, d)| d.disposition == Disposition::Fixed)
+                        {
+                            let _ = d;
+                            reopen(
+                                file,
+                                &dkey,
+                                "the fixed finding is reported again",
+                                Stamp {
+                                    who: "scandeck",
+                                    now: stamp.now,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+            Some(s) => {
+                s.last_seen = at.clone();
+                if previous_fps.contains(&f.fingerprint) || previous.is_none() {
+                    changes.unchanged += 1;
+                } else {
+                    changes.new_reported.push(key);
+                }
+            }
+        }
+    }
+    for f in previous.unwrap_or(&[]) {
+        if new_fps.contains(&f.fingerprint) {
+            continue;
+        }
+        let key = f.fingerprint.to_string();
+        let Some(s) = file.sightings.get_mut(&key) else {
+            continue;
+        };
+        if s.gone_since.is_some() {
+            continue;
+        }
+        s.gone_since = Some(at.clone());
+        s.label = Some(FindingLabel::of(f));
+        changes.gone.push(key.clone());
+        match view
+            .decision_for(f)
+            .map(|(k, d)| (k.clone(), d.disposition))
+        {
+            Some((dkey, Disposition::Fixed)) => {
+                changes.fixed_verified.push(key.clone());
+                audit::append(
+                    &mut file.audit,
+                    &at,
+                    "scandeck",
+                    "fixed_verified",
+                    &dkey,
+                    Some(label_text(&FindingLabel::of(f))),
+                    Some("fixed (claimed)".into()),
+                    Some("fixed (verified by scan)".into()),
+                    None,
+                );
+            }
+            Some((_, d)) if d.suppresses() => changes.dormant.push(key.clone()),
+            _ => {}
+        }
+    }
+    changes
+}
+
+/// Sighting data for display: first sightings by fingerprint.
+pub fn first_seen_map(file: &DecisionFile) -> HashMap<String, String> {
+    file.sightings
+        .iter()
+        .map(|(k, s)| (k.clone(), s.first_seen.clone()))
+        .collect()
+}
