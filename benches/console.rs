@@ -85,6 +85,7 @@ fn run_size(n: usize) {
             status: Status::Open,
             first_seen: Some(now),
             sla_due: None,
+            decision: None,
         })
         .collect();
     let data = Data::from_parts(findings, assessments, Vec::new(), Vec::new());
