@@ -30,8 +30,73 @@ pub enum Command {
     List(ListArgs),
     /// Open the console on a fresh copy of the bundled demo workspace.
     Demo(DemoArgs),
+    /// Decide about findings: fixed, snooze, accept, false-positive, not-affected, reopen, note; verify the audit log.
+    Triage(TriageArgs),
     /// Print every path scandeck uses.
     Paths,
+}
+
+#[derive(Debug, Args)]
+pub struct TriageArgs {
+    #[command(subcommand)]
+    pub action: TriageAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TriageAction {
+    /// Claim findings fixed; the next scan that no longer reports them verifies it.
+    Fixed(DecideArgs),
+    /// Snooze until a date or duration (--until) or until a fix is available (--until-fix).
+    Snooze(DecideArgs),
+    /// Accept the risk (--reason; --approver and --until required for critical and high).
+    Accept(DecideArgs),
+    /// The scanner is wrong: the finding does not apply.
+    FalsePositive(DecideArgs),
+    /// Present but not exploitable (--justification, an OpenVEX justification).
+    NotAffected(DecideArgs),
+    /// Remove the decision that applies; the findings are open again.
+    Reopen(DecideArgs),
+    /// Add a note (--text) to the findings' history.
+    Note(DecideArgs),
+    /// Check the audit log's hash chain.
+    Verify,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DecideArgs {
+    /// Findings by fingerprint (from `list --format json`), repeatable.
+    #[arg(long = "fingerprint", value_name = "FP")]
+    pub fingerprints: Vec<String>,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Only findings with this id or alias (CVE, GHSA, check id...).
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Only findings in this package (name, any version).
+    #[arg(long, value_name = "NAME")]
+    pub package: Option<String>,
+    /// Make one rule from --id/--package/--image that also covers future findings.
+    #[arg(long)]
+    pub rule: bool,
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// End of a snooze or acceptance: a date (2026-12-31), an RFC 3339 time, or a duration (7d, 2w, 12h).
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Snooze until a fix is available.
+    #[arg(long)]
+    pub until_fix: bool,
+    #[arg(long, value_name = "NAME")]
+    pub approver: Option<String>,
+    /// OpenVEX justification for not-affected.
+    #[arg(long, value_name = "JUSTIFICATION")]
+    pub justification: Option<String>,
+    /// The note's text.
+    #[arg(long, value_name = "TEXT")]
+    pub text: Option<String>,
+    /// Show what would be touched; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -80,6 +145,9 @@ pub enum ListFormat {
 pub struct ListArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
+    /// Only what changed since the previous scan of each target (new, gone, regressed).
+    #[arg(long)]
+    pub since_previous: bool,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }

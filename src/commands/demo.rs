@@ -49,7 +49,7 @@ pub fn run(paths: &Paths, args: &DemoArgs, theme: Option<&str>) -> Outcome {
             &Workspace::at(&root),
             &redactor,
             &Filter::default(),
-            chrono::Utc::now(),
+            crate::clock::now(),
         )?;
         super::list::print_listing(&listing, ListFormat::Table)?;
         return Ok(0);

@@ -63,8 +63,14 @@ pub fn import_files(
                 } else {
                     format!(", {} VEX statements", outcome.report.vex.len())
                 };
+                let image = outcome
+                    .report
+                    .image
+                    .as_ref()
+                    .map(|i| format!(" (image {})", i.name))
+                    .unwrap_or_default();
                 let line = format!(
-                    "{what} {name}: {} ({}), target {}, {} findings from {} records{vex}{}{}",
+                    "{what} {name}: {} ({}), target {}{image}, {} findings from {} records{vex}{}{}",
                     outcome.report.format.name(),
                     outcome.report.scanner,
                     outcome.target,
@@ -74,6 +80,9 @@ pub fn import_files(
                     tally(&counts),
                 );
                 println!("{}", crate::sanitize::sanitize_line(&line));
+                if let Some(changes) = &outcome.changes {
+                    println!("  since the previous scan: {}", changes.summary());
+                }
                 for note in &outcome.report.notes {
                     warn(&format!("  note: {note}"));
                 }

@@ -4,11 +4,12 @@ use super::{warn, Failure, Outcome};
 use crate::cli::{FilterArgs, ListArgs, ListFormat};
 use crate::config::Paths;
 use crate::export::{self, Record};
-use crate::model::{Finding, Redactor};
+use crate::model::{Finding, Fingerprint, Redactor};
 use crate::query::{Filter, SeveritySet};
 use crate::store::Workspace;
 use crate::triage::{Assessment, SlaPolicy};
 use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -40,13 +41,45 @@ pub fn build_filter(args: &FilterArgs) -> Result<Filter, Failure> {
 pub struct Listing {
     pub findings: Vec<Finding>,
     pub rows: Vec<(usize, Assessment)>,
+    /// Change since the previous scan, by fingerprint (filled for `--since-previous`).
+    pub changes: HashMap<Fingerprint, &'static str>,
+    pub runs: Vec<crate::store::RunRecord>,
 }
 
 impl Listing {
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.rows.iter().map(|(i, a)| {
+            let f = &self.findings[*i];
+            let mut r = Record::new(f, a);
+            r.change = self.changes.get(&f.fingerprint).map(|c| c.to_string());
+            r
+        })
+    }
+
+    /// Keeps only findings that changed since the previous scan of their target.
+    pub fn since_previous(mut self) -> Listing {
+        for run in &self.runs {
+            let Some(changes) = &run.changes else {
+                continue;
+            };
+            for list in [
+                &changes.new_image_changed,
+                &changes.new_reported,
+                &changes.gone,
+                &changes.regressed,
+            ] {
+                for fp in list {
+                    if let (Some(parsed), Some(what)) = (Fingerprint::parse(fp), changes.of(fp)) {
+                        self.changes.insert(parsed, what);
+                    }
+                }
+            }
+        }
+        let findings = &self.findings;
+        let changes = &self.changes;
         self.rows
-            .iter()
-            .map(|(i, a)| Record::new(&self.findings[*i], a))
+            .retain(|(i, _)| changes.contains_key(&findings[*i].fingerprint));
+        self
     }
 }
 
@@ -62,6 +95,13 @@ pub fn listing(
         .map_err(|e| Failure::input(e.to_string()))?;
     for w in &current.warnings {
         warn(&format!("warning: {w}"));
+    }
+    let soon = crate::triage::engine::expiring_soon(&current.triage, now, 10);
+    if !soon.is_empty() {
+        warn(&format!(
+            "heads-up: {} decision(s) expire within 10 days (snoozes and acceptances reopen then)",
+            soon.len()
+        ));
     }
     let assessments =
         crate::triage::status::assess_current(&mut current, now, &SlaPolicy::default());
@@ -79,7 +119,12 @@ pub fn listing(
             .then_with(|| a.display_target().cmp(b.display_target()))
             .then_with(|| a.package_name().cmp(&b.package_name()))
     });
-    Ok(Listing { findings, rows })
+    Ok(Listing {
+        findings,
+        rows,
+        changes: HashMap::new(),
+        runs: current.runs,
+    })
 }
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
@@ -92,7 +137,20 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
         ));
     }
     let redactor = super::redactor(paths)?;
-    let listing = listing(&ws, &redactor, &filter, Utc::now())?;
+    let mut listing = listing(&ws, &redactor, &filter, crate::clock::now())?;
+    if args.since_previous {
+        for run in listing.runs.iter().filter(|r| r.changes.is_some()) {
+            if let Some(c) = &run.changes {
+                warn(&format!(
+                    "{} on {}: {}",
+                    run.scanner,
+                    run.target,
+                    c.summary()
+                ));
+            }
+        }
+        listing = listing.since_previous();
+    }
     print_listing(&listing, args.format)?;
     Ok(0)
 }

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod import;
 pub mod list;
 pub mod paths;
+pub mod triage;
 
 use crate::config::{load_or_create_key, Paths};
 use crate::model::Redactor;

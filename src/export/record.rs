@@ -40,10 +40,16 @@ pub struct Record {
     pub description: Option<String>,
     pub merged_records: u32,
     pub secret: Option<String>,
+    /// Days until the SLA is due; negative when overdue.
+    pub sla_days_left: Option<i64>,
+    /// The decision that applies (disposition), if any.
+    pub decision: Option<String>,
+    /// With `list --since-previous`: what changed since the previous scan.
+    pub change: Option<String>,
 }
 
 /// Column names in contract order, for CSV headers.
-pub const COLUMNS: [&str; 31] = [
+pub const COLUMNS: [&str; 34] = [
     "fingerprint",
     "kind",
     "id",
@@ -75,6 +81,9 @@ pub const COLUMNS: [&str; 31] = [
     "description",
     "merged_records",
     "secret",
+    "sla_days_left",
+    "decision",
+    "change",
 ];
 
 fn line(text: &str) -> String {
@@ -87,6 +96,10 @@ fn opt_line(text: Option<&str>) -> Option<String> {
 
 impl Record {
     pub fn new(f: &Finding, a: &Assessment) -> Record {
+        Record::at(f, a, crate::clock::now())
+    }
+
+    pub fn at(f: &Finding, a: &Assessment, now: chrono::DateTime<chrono::Utc>) -> Record {
         let pkg = f.package.as_ref();
         let image = f.image.as_deref();
         Record {
@@ -134,6 +147,9 @@ impl Record {
                 .map(|d| sanitize(d).into_owned()),
             merged_records: f.merged,
             secret: f.secret.as_ref().map(|s| line(&s.mask)),
+            sla_days_left: a.days_left(now),
+            decision: a.decision.clone(),
+            change: None,
         }
     }
 
@@ -172,6 +188,11 @@ impl Record {
             o(&self.description),
             self.merged_records.to_string(),
             o(&self.secret),
+            self.sla_days_left
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            o(&self.decision),
+            o(&self.change),
         ]
     }
 }

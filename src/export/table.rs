@@ -13,7 +13,7 @@ const HEADERS: [&str; 7] = [
     "TARGET",
     "TITLE",
 ];
-const MAX: [usize; 7] = [8, 11, 24, 28, 32, 36, 60];
+const MAX: [usize; 7] = [8, 32, 24, 28, 32, 36, 60];
 
 fn cells(r: &Record) -> [String; 7] {
     let version = match (&r.installed_version, &r.fixed_version) {
@@ -30,7 +30,10 @@ fn cells(r: &Record) -> [String; 7] {
     });
     [
         r.severity.to_uppercase(),
-        r.status.to_string(),
+        match &r.change {
+            Some(change) => format!("{} · {change}", r.status),
+            None => r.status.to_string(),
+        },
         r.id.clone(),
         package.unwrap_or_default(),
         version,

@@ -118,7 +118,7 @@ impl<'a> Importer<'a> {
         }
         let stored = ingest::storage::redact_for_storage(bytes, &report, self.redactor)?;
         self.workspace.store_report(&sha, &stored, &self.lock)?;
-        let now = chrono::Utc::now();
+        let now = crate::clock::now();
         let mut record = run_record(
             &self.index,
             &report,
@@ -165,6 +165,8 @@ impl<'a> Importer<'a> {
             Ok((changes, expired)) => (Some(changes), expired),
             Err(e) => (None, vec![format!("decisions were not updated: {e}")]),
         };
+        // A first scan of a target has nothing to compare with.
+        let changes = changes.filter(|_| previous.is_some());
         record.changes = changes.clone();
         self.index.runs.push(record);
         self.workspace.save_index(&self.index, &self.lock)?;

@@ -307,11 +307,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The target a run is filed under: image name, else artifact, else the report path.
+/// Images are filed by repository, so that a rebuild under a new tag or
+/// digest replaces the older scan instead of standing beside it.
 pub fn run_target(report: &ingest::ParsedReport, original_name: &str) -> String {
     report
         .image
         .as_ref()
-        .map(|i| i.name.clone())
+        .map(|i| i.repository())
         .or_else(|| report.artifact.clone())
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| original_name.to_string())

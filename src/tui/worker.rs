@@ -28,7 +28,7 @@ pub fn spawn_loader(workspace: Workspace, redactor: Redactor, tx: UnboundedSende
                 for w in &current.warnings {
                     crate::logging::log(&format!("load warning: {w}"));
                 }
-                let data = Data::build(current, chrono::Utc::now());
+                let data = Data::build(current, crate::clock::now());
                 let _ = tx.send(Msg::Loaded(Box::new(data)));
             }
             Err(e) => {
