@@ -81,12 +81,15 @@ impl Ws {
     }
 }
 
-/// A Trivy image report for `repo:tag` with (id, vendor ids, package, version, severity, fixed).
+/// (id, vendor ids, package, installed version, severity, fixed version)
+type Vuln<'a> = (&'a str, &'a [&'a str], &'a str, &'a str, &'a str, Option<&'a str>);
+
+/// A Trivy image report for `repo:tag`.
 fn trivy(
     repo: &str,
     tag: &str,
     digest: &str,
-    vulns: &[(&str, &[&str], &str, &str, &str, Option<&str>)],
+    vulns: &[Vuln],
 ) -> Value {
     let vulns: Vec<Value> = vulns
         .iter()
