@@ -82,15 +82,17 @@ impl Ws {
 }
 
 /// (id, vendor ids, package, installed version, severity, fixed version)
-type Vuln<'a> = (&'a str, &'a [&'a str], &'a str, &'a str, &'a str, Option<&'a str>);
+type Vuln<'a> = (
+    &'a str,
+    &'a [&'a str],
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+);
 
 /// A Trivy image report for `repo:tag`.
-fn trivy(
-    repo: &str,
-    tag: &str,
-    digest: &str,
-    vulns: &[Vuln],
-) -> Value {
+fn trivy(repo: &str, tag: &str, digest: &str, vulns: &[Vuln]) -> Value {
     let vulns: Vec<Value> = vulns
         .iter()
         .map(|(id, vendor, pkg, ver, sev, fixed)| {

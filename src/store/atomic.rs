@@ -58,6 +58,27 @@ fn create_temp(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
     ))
 }
 
+/// Removes temporary files that a killed writer of `target` left behind.
+/// Only call it while holding the lock that every writer of `target` takes.
+pub fn remove_stale_temps(target: &Path) {
+    let (Some(dir), Some(name)) = (target.parent(), target.file_name().and_then(|n| n.to_str()))
+    else {
+        return;
+    };
+    let prefix = format!(".{name}.tmp-");
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_str()
+                .is_some_and(|n| n.starts_with(&prefix))
+            {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
 fn nanos() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -236,6 +236,8 @@ pub fn update_locked<T>(
     change: impl FnOnce(&mut DecisionFile) -> T,
 ) -> Result<T, StoreError> {
     let path = ws.decisions_path();
+    super::atomic::remove_stale_temps(&path);
+    super::atomic::remove_stale_temps(&bak_path(&path));
     let loaded = load(ws)?;
     if let Some(why) = loaded.read_only {
         return Err(StoreError::Io {
