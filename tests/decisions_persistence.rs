@@ -220,8 +220,7 @@ fn p2_a_read_only_file_is_never_replaced() {
     );
     assert_eq!(std::fs::read(&path).unwrap(), before, "byte-identical");
     assert!(ws.temps().is_empty());
-    perms.set_readonly(false);
-    std::fs::set_permissions(&path, perms).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     assert!(snooze(&ws, "third").status.success());
     assert_eq!(
         std::fs::read(path.with_file_name("decisions.json.bak")).unwrap(),
