@@ -26,7 +26,7 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                     let order = req.index.order(req.sort, req.reverse);
                     let rows = req
                         .index
-                        .search(&req.query, &order, req.target, req.generation, &latest)
+                        .search(&req.query, &req.statuses, &order, req.target, req.generation, &latest)
                         .unwrap();
                     pending.push(Msg::SearchDone {
                         generation: req.generation,

@@ -21,7 +21,6 @@ pub struct SearchIndex {
     haystack_of: Vec<u32>,
     severity: Vec<Severity>,
     kind: Vec<Kind>,
-    status: Vec<Status>,
     has_fix: Vec<bool>,
     target_of: Vec<u32>,
     /// Lower-case display target names.
@@ -143,10 +142,9 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
 }
 
 impl SearchIndex {
-    /// `statuses[i]` and `first_seen_secs[i]` belong to `findings[i]`.
+    /// `first_seen_secs[i]` belongs to `findings[i]`.
     pub fn build(
         findings: &[Finding],
-        statuses: &[Status],
         first_seen_secs: &[u32],
     ) -> SearchIndex {
         let n = findings.len();
@@ -160,7 +158,6 @@ impl SearchIndex {
             haystack_of: Vec::with_capacity(n),
             severity: Vec::with_capacity(n),
             kind: Vec::with_capacity(n),
-            status: statuses.to_vec(),
             has_fix: Vec::with_capacity(n),
             target_of: Vec::with_capacity(n),
             targets: Vec::new(),
@@ -278,7 +275,7 @@ impl SearchIndex {
         order
     }
 
-    fn condition_holds(&self, i: usize, c: &Condition) -> bool {
+    fn condition_holds(&self, i: usize, c: &Condition, statuses: &[Status]) -> bool {
         let holds = match &c.term {
             Term::Severity(cmp, level) => cmp.holds(self.severity[i], *level),
             Term::Image(text) => self.targets[self.target_of[i] as usize].contains(text.as_str()),
@@ -288,16 +285,20 @@ impl SearchIndex {
             Term::Kind(kind) => self.kind[i] == *kind,
             Term::Source(text) => self.sources[self.source_of[i] as usize].contains(text.as_str()),
             Term::Fix(wanted) => self.has_fix[i] == *wanted,
-            Term::Status(wanted) => self.status[i].matches(*wanted),
+            Term::Status(wanted) => statuses.get(i).is_some_and(|s| s.matches(*wanted)),
         };
         holds != c.negated
     }
 
     /// Matches `query` within `order`, optionally limited to one target.
     /// Returns `None` when `generation` is no longer the latest (a newer query won).
+    /// `statuses[i]` is the computed status of finding `i` (it changes with
+    /// decisions, so it travels with each search instead of living in the index).
+    #[allow(clippy::too_many_arguments)]
     pub fn search(
         &self,
         query: &Query,
+        statuses: &[Status],
         order: &[u32],
         target: Option<u32>,
         generation: u64,
@@ -323,7 +324,7 @@ impl SearchIndex {
                     continue;
                 }
             }
-            if query.conditions.iter().all(|c| self.condition_holds(i, c)) {
+            if query.conditions.iter().all(|c| self.condition_holds(i, c, statuses)) {
                 out.push(i as u32);
             }
         }

@@ -41,6 +41,8 @@ pub struct Data {
     pub findings: Vec<Finding>,
     pub assessments: Vec<Assessment>,
     pub index: Arc<SearchIndex>,
+    /// The computed status of every finding, shared with the matcher.
+    pub statuses: Arc<Vec<crate::triage::Status>>,
     /// Busiest first; the "All" row is drawn above them.
     pub targets: Vec<TargetRow>,
     pub all: TargetRow,
@@ -80,7 +82,7 @@ impl Data {
                     .map_or(u32::MAX, |t| t.timestamp().clamp(0, u32::MAX as i64) as u32)
             })
             .collect();
-        let index = SearchIndex::build(&findings, &statuses, &ages);
+        let index = SearchIndex::build(&findings, &ages);
         let mut by_target: Vec<Option<TargetRow>> = Vec::new();
         let mut all = TargetRow {
             name: "All".into(),
@@ -116,6 +118,7 @@ impl Data {
             findings,
             assessments,
             index: Arc::new(index),
+            statuses: Arc::new(statuses),
             targets,
             all,
             runs,

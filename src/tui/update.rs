@@ -44,6 +44,7 @@ pub struct SearchRequest {
     pub reverse: bool,
     pub target: Option<u32>,
     pub index: Arc<SearchIndex>,
+    pub statuses: Arc<Vec<crate::triage::Status>>,
 }
 
 impl std::fmt::Debug for SearchRequest {
@@ -112,6 +113,7 @@ fn search(state: &mut AppState) -> Vec<Effect> {
         reverse: state.reverse,
         target: state.target_filter,
         index: Arc::clone(&data.index),
+        statuses: Arc::clone(&data.statuses),
     })]
 }
 

@@ -77,6 +77,7 @@ impl Matcher {
                 );
                 if let Some(rows) = request.index.search(
                     &request.query,
+                    &request.statuses,
                     &order,
                     request.target,
                     request.generation,
