@@ -66,7 +66,10 @@ fn keystrokes(state: &AppState, query: &str) -> Vec<Duration> {
             continue;
         };
         let t = Instant::now();
-        let rows = data.index.search(&q, &data.statuses, &order, None, 1, &latest).unwrap();
+        let rows = data
+            .index
+            .search(&q, &data.statuses, &order, None, 1, &latest)
+            .unwrap();
         times.push(t.elapsed());
         std::hint::black_box(rows);
     }

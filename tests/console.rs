@@ -21,12 +21,29 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
     while let Some(m) = pending.pop() {
         for effect in update(state, keymap, m) {
             match effect {
+                Effect::Save(change) => {
+                    // As the runtime does, but on the in-memory file: apply, then report back.
+                    let mut file = state.data.as_ref().unwrap().triage.clone();
+                    let stamp = scandeck::triage::engine::Stamp {
+                        who: "Tess Tester <tess@example.com>",
+                        now: common::fixed_now(),
+                    };
+                    let summary = change.apply(&mut file, stamp);
+                    pending.push(Msg::Saved(Ok((file, summary))));
+                }
                 Effect::Search(req) => {
                     let latest = std::sync::atomic::AtomicU64::new(req.generation);
                     let order = req.index.order(req.sort, req.reverse);
                     let rows = req
                         .index
-                        .search(&req.query, &req.statuses, &order, req.target, req.generation, &latest)
+                        .search(
+                            &req.query,
+                            &req.statuses,
+                            &order,
+                            req.target,
+                            req.generation,
+                            &latest,
+                        )
                         .unwrap();
                     pending.push(Msg::SearchDone {
                         generation: req.generation,
@@ -43,6 +60,8 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
 fn demo_state(size: (u16, u16)) -> (AppState, KeyMap) {
     let keymap = KeyMap::defaults();
     let mut state = AppState::new("demo workspace", size);
+    state.now = common::fixed_now();
+    state.actor = "Tess Tester <tess@example.com>".into();
     let data = Data::build(common::demo_current(), common::fixed_now());
     drive(&mut state, &keymap, Msg::Loaded(Box::new(data)));
     (state, keymap)
@@ -746,4 +765,144 @@ fn targets_sort_by_score_or_name() {
     );
     key(&mut s, &km, KeyCode::Char('s'));
     assert_eq!(names(&s), by_score);
+}
+
+// ---------- triage in the console ----------
+
+fn status_of(s: &AppState, id: &str) -> Vec<String> {
+    let data = s.data.as_ref().unwrap();
+    data.findings
+        .iter()
+        .zip(&data.assessments)
+        .filter(|(f, _)| f.id == id)
+        .map(|(_, a)| a.status.as_str().to_string())
+        .collect()
+}
+
+#[test]
+fn snooze_with_a_reason_from_the_dialog() {
+    let (mut s, km) = demo_state((120, 40));
+    assert_eq!(shown_ids(&s)[0], "CVE-2023-24538");
+    key(&mut s, &km, KeyCode::Char('z'));
+    assert!(s.dialog.is_some());
+    key(&mut s, &km, KeyCode::Down);
+    let effects = key(&mut s, &km, KeyCode::Enter);
+    assert!(effects.is_empty(), "a reason is required");
+    assert!(s
+        .dialog
+        .as_ref()
+        .unwrap()
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("reason is required"));
+    typed(&mut s, &km, "waiting for the gosu rebuild");
+    let text = screen(&s, &Theme::default_ansi(), &km);
+    insta::assert_snapshot!("snooze_dialog_120x40", text);
+    key(&mut s, &km, KeyCode::Enter);
+    assert!(s.dialog.is_none());
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
+    let data = s.data.as_ref().unwrap();
+    let d = data.triage.decisions.values().next().unwrap();
+    assert_eq!(d.reason, "waiting for the gosu rebuild");
+    assert_eq!(
+        d.until.as_deref(),
+        Some("2026-11-27T12:00:00Z"),
+        "7 days from the fixed now"
+    );
+    assert_eq!(d.decided_by, "Tess Tester <tess@example.com>");
+    let detail = screen(&s, &Theme::default_ansi(), &km);
+    assert!(
+        detail.contains("decision    snoozed until 2026-11-27T12:00:00Z"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn bulk_action_on_marked_rows_asks_for_confirmation() {
+    let (mut s, km) = demo_state((120, 40));
+    for _ in 0..3 {
+        key(&mut s, &km, KeyCode::Char(' '));
+    }
+    assert_eq!(s.marked.len(), 3);
+    let marked: Vec<String> = s
+        .marked
+        .iter()
+        .map(|i| s.data.as_ref().unwrap().findings[*i as usize].id.clone())
+        .collect();
+    key(&mut s, &km, KeyCode::Char('x'));
+    assert_eq!(s.dialog.as_ref().unwrap().targets.len(), 3);
+    key(&mut s, &km, KeyCode::Tab);
+    typed(&mut s, &km, "scanner matched the wrong package");
+    key(&mut s, &km, KeyCode::Enter);
+    assert!(
+        s.dialog.as_ref().unwrap().confirming,
+        "several findings: asks once more"
+    );
+    let text = screen(&s, &Theme::default_ansi(), &km);
+    assert!(text.contains("This changes 3 findings."), "{text}");
+    insta::assert_snapshot!("bulk_confirm_120x40", text);
+    key(&mut s, &km, KeyCode::Enter);
+    assert!(s.dialog.is_none());
+    for id in marked {
+        assert!(
+            status_of(&s, &id).contains(&"suppressed".to_string()),
+            "{id}"
+        );
+    }
+    assert!(s.marked.is_empty(), "marks clear after a save");
+    key(&mut s, &km, KeyCode::Char('*'));
+    assert_eq!(s.marked.len(), 45, "mark the whole current filter");
+    key(&mut s, &km, KeyCode::Char('u'));
+    key(&mut s, &km, KeyCode::Enter);
+    assert!(s.dialog.as_ref().unwrap().confirming);
+    key(&mut s, &km, KeyCode::Esc);
+    assert!(
+        !s.dialog.as_ref().unwrap().confirming,
+        "Esc goes back one step"
+    );
+    key(&mut s, &km, KeyCode::Esc);
+    assert!(s.dialog.is_none());
+}
+
+#[test]
+fn status_filter_shows_decisions_and_history() {
+    let (mut s, km) = demo_state((160, 70));
+    key(&mut s, &km, KeyCode::Char('f'));
+    key(&mut s, &km, KeyCode::Enter);
+    key(&mut s, &km, KeyCode::Char('j'));
+    key(&mut s, &km, KeyCode::Char('n'));
+    typed(&mut s, &km, "asked the vendor");
+    key(&mut s, &km, KeyCode::Enter);
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, "status:fix-pending");
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(shown_ids(&s), vec!["CVE-2023-24538"]);
+    let text = screen(&s, &Theme::default_ansi(), &km);
+    assert!(
+        text.contains("History") && text.contains("decided: open → fixed"),
+        "{text}"
+    );
+    key(&mut s, &km, KeyCode::Esc);
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, "status:open");
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(s.visible.len(), 44);
+}
+
+#[test]
+fn a_failed_save_shows_not_saved() {
+    let (mut s, km) = demo_state((120, 40));
+    update(
+        &mut s,
+        &km,
+        Msg::Saved(Err(
+            "NOT SAVED: .scandeck/decisions.json is read-only; make it writable to save".into(),
+        )),
+    );
+    let text = screen(&s, &Theme::default_ansi(), &km);
+    assert!(
+        text.contains("NOT SAVED: .scandeck/decisions.json is read-only"),
+        "{text}"
+    );
 }

@@ -311,3 +311,39 @@ fn without_a_terminal_the_console_explains_and_exits_2() {
         assert!(err.contains("needs a terminal"), "{err}");
     }
 }
+
+#[test]
+fn snooze_with_a_reason_is_saved_from_a_real_terminal() {
+    let script = format!(
+        "'{}' --workspace \"$PWD\" demo\necho EXIT=$? > exit.txt\nls -d \"$SCANDECK_DATA_DIR\"/demo/*/ > demo-dir.txt",
+        common::bin().display()
+    );
+    let Some(t) = Tmux::start(
+        "snooze",
+        &script,
+        &[("SCANDECK_ACTOR", "Eve Engineer <eve@example.com>")],
+    ) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    t.keys(&["z"]);
+    t.wait_for("the snooze dialog", |s| s.contains("Snooze — 1 finding"));
+    t.keys(&["Down"]);
+    t.literal("gosu rebuild pending");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the saved snooze", |s| {
+        s.contains("snoozed: 1 finding(s) saved")
+    });
+    assert!(screen.contains("snoozed"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    let dir = t.wait_file("demo-dir.txt");
+    let decisions =
+        std::fs::read_to_string(PathBuf::from(dir.trim()).join(".scandeck/decisions.json"))
+            .unwrap();
+    assert!(
+        decisions.contains("\"reason\": \"gosu rebuild pending\"")
+            && decisions.contains("Eve Engineer"),
+        "{decisions}"
+    );
+}

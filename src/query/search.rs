@@ -143,10 +143,7 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
 
 impl SearchIndex {
     /// `first_seen_secs[i]` belongs to `findings[i]`.
-    pub fn build(
-        findings: &[Finding],
-        first_seen_secs: &[u32],
-    ) -> SearchIndex {
+    pub fn build(findings: &[Finding], first_seen_secs: &[u32]) -> SearchIndex {
         let n = findings.len();
         let mut hay = Interner::default();
         let mut targets = Interner::default();
@@ -324,7 +321,11 @@ impl SearchIndex {
                     continue;
                 }
             }
-            if query.conditions.iter().all(|c| self.condition_holds(i, c, statuses)) {
+            if query
+                .conditions
+                .iter()
+                .all(|c| self.condition_holds(i, c, statuses))
+            {
                 out.push(i as u32);
             }
         }

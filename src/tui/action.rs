@@ -37,12 +37,24 @@ pub enum Action {
     ClearFilterLine,
     CloseHelp,
     RunHelpEntry,
+    MarkFixed,
+    Snooze,
+    AcceptRisk,
+    Suppress,
+    Reopen,
+    Note,
+    ToggleMark,
+    MarkAll,
+    DialogConfirm,
+    DialogCancel,
+    DialogNext,
+    DialogPrev,
     /// Does nothing: used in a user key map to unbind a default key.
     None,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 44] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -74,6 +86,18 @@ impl Action {
         Action::ClearFilterLine,
         Action::CloseHelp,
         Action::RunHelpEntry,
+        Action::MarkFixed,
+        Action::Snooze,
+        Action::AcceptRisk,
+        Action::Suppress,
+        Action::Reopen,
+        Action::Note,
+        Action::ToggleMark,
+        Action::MarkAll,
+        Action::DialogConfirm,
+        Action::DialogCancel,
+        Action::DialogNext,
+        Action::DialogPrev,
         Action::None,
     ];
 
@@ -123,6 +147,18 @@ impl Action {
             Action::ClearFilterLine => "clear line",
             Action::CloseHelp => "close",
             Action::RunHelpEntry => "run",
+            Action::MarkFixed => "fixed",
+            Action::Snooze => "snooze",
+            Action::AcceptRisk => "accept",
+            Action::Suppress => "false pos.",
+            Action::Reopen => "reopen",
+            Action::Note => "note",
+            Action::ToggleMark => "mark",
+            Action::MarkAll => "mark all",
+            Action::DialogConfirm => "save",
+            Action::DialogCancel => "cancel",
+            Action::DialogNext => "next field",
+            Action::DialogPrev => "prev field",
             Action::None => "unbound",
         }
     }
@@ -161,6 +197,18 @@ impl Action {
             Action::ClearFilterLine => "Clear the query line.",
             Action::CloseHelp => "Close the help.",
             Action::RunHelpEntry => "Run the selected help entry.",
+            Action::MarkFixed => "Claim the selected (or marked) findings fixed; the next scan verifies it.",
+            Action::Snooze => "Snooze the selected (or marked) findings: 1 d, 7 d, 30 d, a date or until a fix; reason required.",
+            Action::AcceptRisk => "Accept the risk: reason, approver and expiry (required for critical and high).",
+            Action::Suppress => "Mark false positive, or not affected with an OpenVEX justification.",
+            Action::Reopen => "Remove the decision: the findings are open again.",
+            Action::Note => "Add a note to the findings' history.",
+            Action::ToggleMark => "Mark or unmark the selected finding for a bulk action.",
+            Action::MarkAll => "Mark every finding of the current filter.",
+            Action::DialogConfirm => "Save the dialog (asks once more when it touches several findings).",
+            Action::DialogCancel => "Close the dialog without saving.",
+            Action::DialogNext => "Next field of the dialog.",
+            Action::DialogPrev => "Previous field of the dialog.",
             Action::None => "Unbinds a key in a user key map.",
         }
     }

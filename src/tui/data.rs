@@ -3,8 +3,10 @@
 
 use crate::model::{Finding, Severity};
 use crate::query::{SearchIndex, SortKey};
+use crate::store::decisions::DecisionFile;
 use crate::store::workspace::CurrentFindings;
 use crate::store::RunRecord;
+use crate::triage::status::TriageView;
 use crate::triage::{Assessment, SlaPolicy};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -50,6 +52,11 @@ pub struct Data {
     pub warnings: Vec<String>,
     /// Finding indices in the default order (severity), ready for the first screen.
     pub initial_order: Arc<Vec<u32>>,
+    /// Findings from this index on are no longer reported (fixed or dormant).
+    pub gone_from: usize,
+    /// Decisions, sightings and the audit log as last loaded or saved.
+    pub triage: DecisionFile,
+    pub triage_read_only: Option<String>,
 }
 
 impl Data {
@@ -58,14 +65,47 @@ impl Data {
     }
 
     pub fn build(mut current: CurrentFindings, now: DateTime<Utc>) -> Data {
+        let present = current.findings.len();
         let assessments =
             crate::triage::status::assess_current(&mut current, now, &SlaPolicy::default());
-        Data::from_parts(
+        let mut data = Data::from_parts(
             current.findings,
             assessments,
             current.runs,
             current.warnings,
-        )
+        );
+        data.gone_from = present;
+        data.triage = current.triage;
+        data.triage_read_only = current.triage_read_only;
+        data
+    }
+
+    /// Recomputes every status after the decisions changed (the index stays).
+    pub fn reassess(&mut self, triage: DecisionFile, now: DateTime<Utc>) {
+        let view = TriageView::new(&triage);
+        let policy = SlaPolicy::default();
+        self.assessments = self
+            .findings
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                if i < self.gone_from {
+                    view.assess(f, now, &policy)
+                } else {
+                    view.assess_gone(f)
+                }
+            })
+            .collect();
+        self.statuses = Arc::new(self.assessments.iter().map(|a| a.status).collect());
+        self.triage = triage;
+    }
+
+    /// The decision key that applies to finding `i`, or the key a decision about it would get.
+    pub fn decision_key(&self, i: usize) -> String {
+        self.assessments[i]
+            .decision
+            .clone()
+            .unwrap_or_else(|| format!("finding:{}", self.findings[i].fingerprint))
     }
 
     pub fn from_parts(
@@ -75,6 +115,7 @@ impl Data {
         warnings: Vec<String>,
     ) -> Data {
         let statuses: Vec<_> = assessments.iter().map(|a| a.status).collect();
+        let n_findings = findings.len();
         let ages: Vec<u32> = assessments
             .iter()
             .map(|a| {
@@ -124,6 +165,9 @@ impl Data {
             runs,
             warnings,
             initial_order,
+            gone_from: n_findings,
+            triage: DecisionFile::default(),
+            triage_read_only: None,
         }
     }
 }

@@ -17,17 +17,19 @@ pub enum Context {
     Detail,
     Tasks,
     Filter,
+    Dialog,
     Help,
 }
 
 impl Context {
-    pub const ALL: [Context; 7] = [
+    pub const ALL: [Context; 8] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
         Context::Detail,
         Context::Tasks,
         Context::Filter,
+        Context::Dialog,
         Context::Help,
     ];
 
@@ -39,6 +41,7 @@ impl Context {
             Context::Detail => "detail",
             Context::Tasks => "tasks",
             Context::Filter => "filter",
+            Context::Dialog => "dialog",
             Context::Help => "help",
         }
     }
@@ -55,6 +58,7 @@ impl Context {
             Context::Detail => include_str!("../../assets/keymap/detail.toml"),
             Context::Tasks => include_str!("../../assets/keymap/tasks.toml"),
             Context::Filter => include_str!("../../assets/keymap/filter.toml"),
+            Context::Dialog => include_str!("../../assets/keymap/dialog.toml"),
             Context::Help => include_str!("../../assets/keymap/help.toml"),
         }
     }
@@ -397,7 +401,8 @@ impl KeyMap {
 
     /// Resolves pressed keys in `ctx`, falling back to global bindings.
     pub fn resolve(&self, ctx: Context, keys: &[Key]) -> Resolution {
-        let layers: &[Context] = if matches!(ctx, Context::Filter | Context::Help) {
+        let layers: &[Context] = if matches!(ctx, Context::Filter | Context::Dialog | Context::Help)
+        {
             &[ctx]
         } else {
             &[ctx, Context::Global]
@@ -425,7 +430,7 @@ impl KeyMap {
             .filter(|b| b.action == action)
             .map(|b| chord_text(&b.chord))
             .collect();
-        if out.is_empty() && !matches!(ctx, Context::Filter | Context::Help) {
+        if out.is_empty() && !matches!(ctx, Context::Filter | Context::Dialog | Context::Help) {
             out = self
                 .bindings(Context::Global)
                 .iter()
@@ -452,7 +457,7 @@ impl KeyMap {
         for b in self.bindings(ctx) {
             push(self.keys_for(ctx, b.action), b.action);
         }
-        if !matches!(ctx, Context::Filter | Context::Help) {
+        if !matches!(ctx, Context::Filter | Context::Dialog | Context::Help) {
             for action in [
                 Action::OpenFilter,
                 Action::FocusNext,

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod data;
+pub mod dialog;
 pub mod keymap;
 pub mod layout;
 pub mod runtime;

@@ -10,7 +10,9 @@ use super::theme::Theme;
 use super::update::{update, Effect, Msg};
 use super::worker::{spawn_loader, Matcher};
 use crate::model::Redactor;
+use crate::store::decisions;
 use crate::store::Workspace;
+use crate::triage::engine::Stamp;
 use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures_util::StreamExt;
@@ -71,6 +73,9 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         }
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let save_tx = tx.clone();
+    let actor = crate::triage::actor::current(&options.workspace.root);
+    state.actor = actor.clone();
     spawn_loader(
         options.workspace.clone(),
         options.redactor.clone(),
@@ -119,9 +124,28 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         };
         for message in messages {
             dirty = true;
+            state.now = crate::clock::now();
             for effect in update(&mut state, &options.keymap, message) {
                 match effect {
                     Effect::Search(request) => matcher.submit(request),
+                    Effect::Save(change) => {
+                        let ws = options.workspace.clone();
+                        let who = actor.clone();
+                        let now = state.now;
+                        let tx = save_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let stamp = Stamp { who: &who, now };
+                            let result = decisions::update(&ws, |file| {
+                                let summary = change.apply(file, stamp);
+                                (file.clone(), summary)
+                            });
+                            let message = result.map_err(|e| {
+                                crate::logging::log(&format!("decision not saved: {e}"));
+                                format!("NOT SAVED: {e}")
+                            });
+                            let _ = tx.send(Msg::Saved(message));
+                        });
+                    }
                     Effect::Copy(text) => {
                         crossterm::execute!(
                             term.backend_mut(),

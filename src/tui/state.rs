@@ -108,6 +108,17 @@ pub struct AppState {
     pub status: Option<String>,
     pub size: (u16, u16),
     pub quitting: bool,
+    /// Finding indices marked for a bulk action.
+    pub marked: std::collections::BTreeSet<u32>,
+    pub dialog: Option<super::dialog::Dialog>,
+    /// Set when the last save failed: shown until a save succeeds.
+    pub unsaved: Option<String>,
+    /// A save is on its way to disk.
+    pub saving: bool,
+    /// Who decisions are recorded as, and the time they are recorded at
+    /// (refreshed by the runtime before every update).
+    pub actor: String,
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl AppState {
@@ -145,6 +156,12 @@ impl AppState {
             status: None,
             size,
             quitting: false,
+            marked: std::collections::BTreeSet::new(),
+            dialog: None,
+            unsaved: None,
+            saving: false,
+            actor: "unknown".into(),
+            now: chrono::Utc::now(),
         }
     }
 

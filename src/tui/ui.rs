@@ -45,6 +45,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     findings(frame, a.findings, state, theme);
     detail(frame, a.detail, state, theme);
     footer(frame, a.footer, state, theme, keymap);
+    if let Some(dialog) = &state.dialog {
+        dialog_popup(frame, area, dialog, theme);
+    }
     if let Some(help) = &state.help {
         help_popup(frame, area, &help.filter, help.selected, theme, keymap);
     }
@@ -128,7 +131,24 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::styled(format!(" {chip} "), theme.chip));
         spans.push(Span::raw(" "));
     }
-    if let Some(status) = &state.status {
+    if !state.marked.is_empty() {
+        spans.push(Span::styled(
+            format!(" {} marked ", state.marked.len()),
+            theme.chip,
+        ));
+        spans.push(Span::raw(" "));
+    }
+    if state.saving {
+        spans.push(Span::styled(" saving… ", theme.dim));
+    }
+    if let Some(unsaved) = &state.unsaved {
+        spans.push(Span::styled(
+            format!(" {} ", cell(unsaved, 120)),
+            theme
+                .warning
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    } else if let Some(status) = &state.status {
         spans.push(Span::styled(
             format!(" {}", cell(status, 80)),
             theme.warning,
@@ -285,13 +305,13 @@ fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
     let mut names = vec!["SEV", "ID", "PACKAGE"];
     let mut widths = vec![
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(19),
         Constraint::Length(16),
     ];
     if width >= 70 {
         names.insert(1, "STATUS");
-        widths.insert(1, Constraint::Length(8));
+        widths.insert(1, Constraint::Length(11));
     }
     if width >= 90 {
         names.push("INSTALLED → FIXED");
@@ -306,14 +326,20 @@ fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
     (names, widths)
 }
 
-fn finding_row<'a>(f: &Finding, a: &Assessment, names: &[&str], theme: &Theme) -> Row<'a> {
+fn finding_row<'a>(
+    f: &Finding,
+    a: &Assessment,
+    marked: bool,
+    names: &[&str],
+    theme: &Theme,
+) -> Row<'a> {
     let cells: Vec<Cell> = names
         .iter()
         .map(|name| match *name {
-            "SEV" => Cell::from(Span::styled(
-                severity_label(f.severity),
-                theme.severity(f.severity),
-            )),
+            "SEV" => Cell::from(Line::from(vec![
+                Span::styled(if marked { "●" } else { " " }, theme.title),
+                Span::styled(severity_label(f.severity), theme.severity(f.severity)),
+            ])),
             "STATUS" => Cell::from(a.status.as_str()),
             "ID" => Cell::from(cell(&f.id, 40)),
             "PACKAGE" => Cell::from(cell(
@@ -396,7 +422,13 @@ fn findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .take(height)
         .map(|(i, idx)| {
             let idx = *idx as usize;
-            let row = finding_row(&data.findings[idx], &data.assessments[idx], &names, theme);
+            let row = finding_row(
+                &data.findings[idx],
+                &data.assessments[idx],
+                state.marked.contains(&(idx as u32)),
+                &names,
+                theme,
+            );
             if i == state.findings.selected {
                 row.style(if focused { theme.selected } else { theme.title })
             } else {
@@ -422,7 +454,13 @@ fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
 }
 
 /// The detail text of one finding (also used by tests).
-pub fn detail_text<'a>(f: &Finding, a: &Assessment, theme: &Theme) -> Text<'a> {
+pub fn detail_text<'a>(
+    f: &Finding,
+    a: &Assessment,
+    decision: Option<&crate::triage::Decision>,
+    history: &[&crate::triage::audit::AuditEntry],
+    theme: &Theme,
+) -> Text<'a> {
     let mut lines: Vec<Line> = Vec::new();
     lines.push(Line::from(vec![
         Span::styled(
@@ -559,6 +597,50 @@ pub fn detail_text<'a>(f: &Finding, a: &Assessment, theme: &Theme) -> Text<'a> {
         ));
     }
     lines.push(field("fingerprint", f.fingerprint.to_string(), theme));
+    if let Some(d) = decision {
+        let mut text = d.disposition.to_string();
+        if let Some(until) = &d.until {
+            text.push_str(&format!(" until {until}"));
+        }
+        if d.until_fix {
+            text.push_str(" until a fix is available");
+        }
+        if let Some(j) = &d.justification {
+            text.push_str(&format!(" ({j})"));
+        }
+        if let Some(by) = &d.approver {
+            text.push_str(&format!(", approved by {by}"));
+        }
+        if d.selector.is_rule() {
+            text.push_str(" — by a rule");
+        }
+        lines.push(field("decision", cell(&text, 200), theme));
+        lines.push(field("reason", cell(&d.reason, 300), theme));
+        lines.push(field(
+            "decided",
+            cell(&format!("{} by {}", d.decided_at, d.decided_by), 200),
+            theme,
+        ));
+    }
+    if !history.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("History", theme.dim));
+        for e in history {
+            let change = match (&e.from, &e.to) {
+                (Some(from), Some(to)) => format!(": {from} → {to}"),
+                _ => String::new(),
+            };
+            let reason = e
+                .reason
+                .as_deref()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default();
+            lines.push(Line::raw(cell(
+                &format!("  {} {} {}{change}{reason}", e.at, e.who, e.action),
+                400,
+            )));
+        }
+    }
     if let Some(description) = &f.details.description {
         lines.push(Line::raw(""));
         for l in truncate_chars(&sanitize(description), 20_000).lines() {
@@ -580,7 +662,17 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let block = pane_block(" 3 Detail ".into(), focused, theme);
     let selected = state.selected_finding().zip(state.data.as_ref());
     let text = match selected {
-        Some((i, data)) => detail_text(&data.findings[i], &data.assessments[i], theme),
+        Some((i, data)) => {
+            let key = data.decision_key(i);
+            let history = crate::triage::engine::history(&data.triage, &key);
+            detail_text(
+                &data.findings[i],
+                &data.assessments[i],
+                data.triage.decisions.get(&key),
+                &history,
+                theme,
+            )
+        }
         None => Text::styled("Select a finding to see its detail.", theme.dim),
     };
     let para = Paragraph::new(text)
@@ -691,4 +783,77 @@ fn help_popup(
 /// A style lookup for tests that check colours.
 pub fn severity_style(theme: &Theme, s: Severity) -> Style {
     theme.severity(s)
+}
+
+fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, theme: &Theme) {
+    let w = area.width.saturating_sub(4).min(76);
+    let rows = dialog.choices.len() as u16 + dialog.fields.len() as u16 * 2 + 6;
+    let h = rows.min(area.height.saturating_sub(2)).max(5);
+    let popup = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, popup);
+    let n = dialog.targets.len();
+    let title = format!(
+        " {} — {n} finding{} ",
+        dialog.kind.title(),
+        if n == 1 { "" } else { "s" }
+    );
+    let block = pane_block(title, true, theme);
+    let mut lines: Vec<Line> = Vec::new();
+    if dialog.confirming {
+        lines.push(Line::styled(
+            format!("This changes {n} findings."),
+            theme.warning,
+        ));
+        lines.push(Line::raw(""));
+        lines.push(Line::raw("Enter saves · Esc goes back"));
+    } else {
+        for (i, choice) in dialog.choices.iter().enumerate() {
+            let marker = if i == dialog.choice { "▸" } else { " " };
+            let style = if i == dialog.choice && dialog.focus == 0 {
+                theme.selected
+            } else if i == dialog.choice {
+                theme.title
+            } else {
+                theme.text
+            };
+            lines.push(Line::styled(format!("{marker} {} {choice}", i + 1), style));
+        }
+        if !dialog.choices.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        for (stop, field) in dialog.visible_fields() {
+            let focused = dialog.focus == stop;
+            let cursor = if focused { "█" } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{}: ", field.label),
+                    if focused {
+                        theme.border_focused
+                    } else {
+                        theme.dim
+                    },
+                ),
+                Span::raw(format!("{}{cursor}", cell(&field.value, 200))),
+            ]));
+        }
+        lines.push(Line::raw(""));
+        match &dialog.error {
+            Some(e) => lines.push(Line::styled(cell(e, 200), theme.warning)),
+            None => lines.push(Line::styled(
+                "Enter saves · Tab next field · ↑↓ choose · Esc cancels",
+                theme.dim,
+            )),
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
 }

@@ -4,6 +4,7 @@
 
 use super::action::Action;
 use super::data::Data;
+use super::dialog::{Dialog, DialogKind};
 use super::keymap::{Context, Key, KeyMap, Resolution};
 use super::layout::{contains, Areas};
 use super::state::{AppState, Cursor, HelpState, Loading, Pane};
@@ -15,6 +16,8 @@ use std::sync::Arc;
 
 /// Everything that can happen to the console.
 pub enum Msg {
+    /// A save finished: the decision file as now on disk, or why it failed.
+    Saved(Result<(crate::store::decisions::DecisionFile, String), String>),
     Key(KeyEvent),
     Action(Action),
     Mouse(MouseEvent),
@@ -22,13 +25,18 @@ pub enum Msg {
     Progress(Loading),
     Loaded(Box<Data>),
     LoadFailed(String),
-    SearchDone { generation: u64, rows: Vec<u32> },
+    SearchDone {
+        generation: u64,
+        rows: Vec<u32>,
+    },
 }
 
 /// What the runtime must do after an update.
 #[derive(Debug)]
 pub enum Effect {
     Search(SearchRequest),
+    /// Write a triage change to decisions.json (under the lock, merged with what is on disk).
+    Save(super::dialog::TriageChange),
     /// Copy text to the clipboard (OSC 52); already sanitised.
     Copy(String),
     SetMouse(bool),
@@ -121,6 +129,8 @@ fn search(state: &mut AppState) -> Vec<Effect> {
 pub fn context_of(state: &AppState) -> Context {
     if state.help.is_some() {
         Context::Help
+    } else if state.dialog.is_some() {
+        Context::Dialog
     } else if state.editing.is_some() {
         Context::Filter
     } else {
@@ -155,14 +165,35 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                     data.warnings[0]
                 ));
             }
+            let expiring = crate::triage::engine::expiring_soon(&data.triage, state.now, 10).len();
+            let lapsed = data
+                .triage
+                .decisions
+                .values()
+                .filter(|d| d.until.is_some() && d.expired(state.now))
+                .count();
+            if expiring > 0 && state.status.is_none() {
+                state.status = Some(format!(
+                    "heads-up: {expiring} decision(s) expire within 10 days"
+                ));
+            }
             state.order = Arc::clone(&data.initial_order);
             let rows = data.initial_order.to_vec();
             state.data = Some(*data);
             state.set_visible(rows);
             state.loading = None;
             state.findings = Cursor::default();
-            let effects = search(state);
+            let mut effects = search(state);
             state.shown_generation = state.generation;
+            if lapsed > 0
+                && state
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.triage_read_only.is_none())
+            {
+                state.saving = true;
+                effects.push(Effect::Save(super::dialog::TriageChange::Expire));
+            }
             effects
         }
         Msg::LoadFailed(message) => {
@@ -170,6 +201,25 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             state.status = Some(message);
             state.data = Some(Data::empty());
             Vec::new()
+        }
+        Msg::Saved(result) => {
+            state.saving = false;
+            match result {
+                Ok((file, summary)) => {
+                    state.unsaved = None;
+                    state.status = Some(summary);
+                    state.marked.clear();
+                    let now = state.now;
+                    if let Some(data) = &mut state.data {
+                        data.reassess(file, now);
+                    }
+                    search(state)
+                }
+                Err(message) => {
+                    state.unsaved = Some(message);
+                    Vec::new()
+                }
+            }
         }
         Msg::SearchDone { generation, rows } => {
             if generation != state.generation {
@@ -196,7 +246,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
 fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
     let k = Key::from_event(&ev);
     let ctx = context_of(state);
-    if matches!(ctx, Context::Help | Context::Filter) {
+    if matches!(ctx, Context::Help | Context::Filter | Context::Dialog) {
         if let Resolution::Action(a) = keymap.resolve(ctx, &[k]) {
             return act(state, keymap, a);
         }
@@ -241,6 +291,27 @@ fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
         if edit(&mut help.filter) {
             help.selected = 0;
         }
+        return Vec::new();
+    }
+    if let Some(dialog) = &mut state.dialog {
+        if dialog.confirming {
+            return Vec::new();
+        }
+        if dialog.focus == 0 && !dialog.choices.is_empty() {
+            // Digits pick a choice; other keys go to the first text field.
+            if let KeyCode::Char(c @ '1'..='9') = ev.code {
+                let n = c as usize - '1' as usize;
+                if n < dialog.choices.len() {
+                    dialog.choice = n;
+                }
+                return Vec::new();
+            }
+            dialog.next(false);
+        }
+        if let Some(field) = dialog.focused_field() {
+            edit(&mut field.value);
+        }
+        dialog.error = None;
         return Vec::new();
     }
     let changed = match &mut state.editing {
@@ -350,6 +421,12 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         Action::Back => {
             if state.help.is_some() {
                 state.help = None;
+                Vec::new()
+            } else if state.dialog.is_some() {
+                state.dialog = None;
+                Vec::new()
+            } else if !state.marked.is_empty() {
+                state.marked.clear();
                 Vec::new()
             } else if state.editing.is_some() {
                 act(state, keymap, Action::CancelFilter)
@@ -466,7 +543,106 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             Pane::Findings => focus(state, Pane::Detail),
             _ => Vec::new(),
         },
+        Action::MarkFixed => open_dialog(state, DialogKind::Fixed),
+        Action::Snooze => open_dialog(state, DialogKind::Snooze),
+        Action::AcceptRisk => open_dialog(state, DialogKind::Accept),
+        Action::Suppress => open_dialog(state, DialogKind::Suppress),
+        Action::Reopen => open_dialog(state, DialogKind::Reopen),
+        Action::Note => open_dialog(state, DialogKind::Note),
+        Action::ToggleMark => {
+            if let Some(i) = state.selected_finding() {
+                let i = i as u32;
+                if !state.marked.remove(&i) {
+                    state.marked.insert(i);
+                }
+                state.findings = state
+                    .findings
+                    .moved(1, state.visible.len(), a.findings_rows());
+            }
+            Vec::new()
+        }
+        Action::MarkAll => {
+            state.marked = state.visible.iter().copied().collect();
+            state.status = Some(format!(
+                "{} finding(s) marked: the whole current filter",
+                state.marked.len()
+            ));
+            Vec::new()
+        }
+        Action::DialogNext | Action::DialogPrev => {
+            if let Some(d) = &mut state.dialog {
+                d.next(action == Action::DialogPrev);
+            }
+            Vec::new()
+        }
+        Action::DialogCancel => {
+            match &mut state.dialog {
+                Some(d) if d.confirming => d.confirming = false,
+                _ => state.dialog = None,
+            }
+            Vec::new()
+        }
+        Action::DialogConfirm => confirm_dialog(state),
         Action::None => Vec::new(),
+    }
+}
+
+/// Opens a triage dialog for the marked findings, else the selected one.
+fn open_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
+    let Some(data) = &state.data else {
+        return Vec::new();
+    };
+    if let Some(why) = &data.triage_read_only {
+        state.unsaved = Some(why.clone());
+        return Vec::new();
+    }
+    let targets: Vec<u32> = if state.marked.is_empty() {
+        state
+            .selected_finding()
+            .map(|i| vec![i as u32])
+            .unwrap_or_default()
+    } else {
+        state.marked.iter().copied().collect()
+    };
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    if kind == DialogKind::Reopen
+        && targets
+            .iter()
+            .all(|i| data.assessments[*i as usize].decision.is_none())
+    {
+        state.status = Some("nothing to reopen: no decision applies".into());
+        return Vec::new();
+    }
+    state.dialog = Some(Dialog::new(kind, targets));
+    Vec::new()
+}
+
+/// Enter in a dialog: validate, ask once more for several findings, save.
+fn confirm_dialog(state: &mut AppState) -> Vec<Effect> {
+    let (Some(dialog), Some(data)) = (&mut state.dialog, &state.data) else {
+        return Vec::new();
+    };
+    let keys: Vec<String> = dialog
+        .targets
+        .iter()
+        .map(|i| data.decision_key(*i as usize))
+        .collect();
+    match dialog.change(&data.findings, &keys, &state.actor, state.now) {
+        Err(e) => {
+            dialog.error = Some(e);
+            Vec::new()
+        }
+        Ok(_) if dialog.targets.len() > 1 && !dialog.confirming => {
+            dialog.confirming = true;
+            Vec::new()
+        }
+        Ok(change) => {
+            state.dialog = None;
+            state.saving = true;
+            vec![Effect::Save(change)]
+        }
     }
 }
 
@@ -486,6 +662,10 @@ fn page(state: &AppState, a: &Areas) -> usize {
 }
 
 fn step(state: &mut AppState, a: &Areas, delta: isize) -> Vec<Effect> {
+    if let Some(dialog) = &mut state.dialog {
+        dialog.move_choice(delta.signum());
+        return Vec::new();
+    }
     if let Some(help) = &mut state.help {
         help.selected = (help.selected as isize + delta).max(0) as usize;
         return Vec::new();

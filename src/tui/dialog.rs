@@ -1,0 +1,344 @@
+//! The triage dialogs of the console (snooze, accept, false positive / not
+//! affected, fixed, reopen, note) and the change each one asks to save.
+
+use crate::model::Finding;
+use crate::store::decisions::DecisionFile;
+use crate::triage::decision::{
+    self, Decision, Disposition, FindingLabel, Selector, VEX_JUSTIFICATIONS,
+};
+use crate::triage::engine::{self, Stamp};
+use chrono::{DateTime, SecondsFormat, Utc};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogKind {
+    Fixed,
+    Snooze,
+    Accept,
+    Suppress,
+    Reopen,
+    Note,
+}
+
+impl DialogKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            DialogKind::Fixed => "Mark fixed",
+            DialogKind::Snooze => "Snooze",
+            DialogKind::Accept => "Accept risk",
+            DialogKind::Suppress => "False positive / not affected",
+            DialogKind::Reopen => "Reopen",
+            DialogKind::Note => "Add a note",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dialog {
+    pub kind: DialogKind,
+    /// Finding indices the action applies to.
+    pub targets: Vec<u32>,
+    pub choices: Vec<String>,
+    pub choice: usize,
+    pub fields: Vec<Field>,
+    /// 0 is the choice list when there is one; text fields follow.
+    pub focus: usize,
+    /// Second step for actions on several findings.
+    pub confirming: bool,
+    pub error: Option<String>,
+}
+
+pub const SNOOZE_CHOICES: [&str; 5] = [
+    "1 day",
+    "7 days",
+    "30 days",
+    "until a date",
+    "until a fix is available",
+];
+
+impl Dialog {
+    pub fn new(kind: DialogKind, targets: Vec<u32>) -> Dialog {
+        let field = |label: &'static str, value: &str| Field {
+            label,
+            value: value.to_string(),
+        };
+        let (choices, fields): (Vec<String>, Vec<Field>) = match kind {
+            DialogKind::Snooze => (
+                SNOOZE_CHOICES.iter().map(|s| s.to_string()).collect(),
+                vec![field("date (YYYY-MM-DD)", ""), field("reason", "")],
+            ),
+            DialogKind::Accept => (
+                Vec::new(),
+                vec![
+                    field("until (date or 30d)", "30d"),
+                    field("approver", ""),
+                    field("reason", ""),
+                ],
+            ),
+            DialogKind::Suppress => {
+                let mut c = vec!["false positive (the scanner is wrong)".to_string()];
+                c.extend(
+                    VEX_JUSTIFICATIONS
+                        .iter()
+                        .map(|j| format!("not affected: {j}")),
+                );
+                (c, vec![field("reason", "")])
+            }
+            DialogKind::Fixed => (Vec::new(), vec![field("reason", "fixed")]),
+            DialogKind::Reopen => (Vec::new(), vec![field("reason", "reopened")]),
+            DialogKind::Note => (Vec::new(), vec![field("note", "")]),
+        };
+        let focus = if choices.is_empty() { 1 } else { 0 };
+        Dialog {
+            kind,
+            targets,
+            choices,
+            choice: 0,
+            fields,
+            focus,
+            confirming: false,
+            error: None,
+        }
+    }
+
+    /// Number of focus stops: the choice list (if any) and each field.
+    fn stops(&self) -> usize {
+        self.fields.len() + 1
+    }
+
+    pub fn next(&mut self, back: bool) {
+        let first = if self.choices.is_empty() { 1 } else { 0 };
+        let n = self.stops();
+        let mut f = self.focus;
+        loop {
+            f = if back { (f + n - 1) % n } else { (f + 1) % n };
+            if f >= first && !self.field_hidden(f) {
+                break;
+            }
+        }
+        self.focus = f;
+    }
+
+    /// The date field only matters for "until a date".
+    fn field_hidden(&self, stop: usize) -> bool {
+        self.kind == DialogKind::Snooze && stop == 1 && self.choice != 3
+    }
+
+    pub fn visible_fields(&self) -> Vec<(usize, &Field)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !self.field_hidden(i + 1))
+            .map(|(i, f)| (i + 1, f))
+            .collect()
+    }
+
+    pub fn move_choice(&mut self, delta: isize) {
+        if self.focus == 0 && !self.choices.is_empty() {
+            self.choice =
+                (self.choice as isize + delta).clamp(0, self.choices.len() as isize - 1) as usize;
+        } else {
+            self.next(delta < 0);
+        }
+    }
+
+    pub fn focused_field(&mut self) -> Option<&mut Field> {
+        self.focus
+            .checked_sub(1)
+            .and_then(|i| self.fields.get_mut(i))
+    }
+
+    fn value(&self, label: &str) -> String {
+        self.fields
+            .iter()
+            .find(|f| f.label.starts_with(label))
+            .map(|f| f.value.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The change this dialog asks for, or why it cannot be saved.
+    pub fn change(
+        &self,
+        findings: &[Finding],
+        keys: &[String],
+        who: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TriageChange, String> {
+        let targets: Vec<&Finding> = self
+            .targets
+            .iter()
+            .map(|i| &findings[*i as usize])
+            .collect();
+        let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let stamp_until = |text: &str| {
+            decision::parse_until(text, now)
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .ok_or_else(|| {
+                    format!("\"{text}\" is not a date (2026-12-31) or a duration (7d, 2w)")
+                })
+        };
+        let (disposition, until, until_fix, approver, justification) = match self.kind {
+            DialogKind::Reopen => {
+                return Ok(TriageChange::Reopen {
+                    keys: keys.to_vec(),
+                    reason: self.value("reason"),
+                })
+            }
+            DialogKind::Note => {
+                let text = self.value("note");
+                if text.is_empty() {
+                    return Err("write the note first".into());
+                }
+                let labelled = keys
+                    .iter()
+                    .zip(&targets)
+                    .map(|(k, f)| (k.clone(), label(f)))
+                    .collect();
+                return Ok(TriageChange::Note {
+                    targets: labelled,
+                    text,
+                });
+            }
+            DialogKind::Fixed => (Disposition::Fixed, None, false, None, None),
+            DialogKind::Snooze => match self.choice {
+                0 => (
+                    Disposition::Snoozed,
+                    Some(stamp_until("1d")?),
+                    false,
+                    None,
+                    None,
+                ),
+                1 => (
+                    Disposition::Snoozed,
+                    Some(stamp_until("7d")?),
+                    false,
+                    None,
+                    None,
+                ),
+                2 => (
+                    Disposition::Snoozed,
+                    Some(stamp_until("30d")?),
+                    false,
+                    None,
+                    None,
+                ),
+                3 => (
+                    Disposition::Snoozed,
+                    Some(stamp_until(&self.value("date"))?),
+                    false,
+                    None,
+                    None,
+                ),
+                _ => (Disposition::Snoozed, None, true, None, None),
+            },
+            DialogKind::Accept => {
+                let until = self.value("until");
+                let until = if until.is_empty() {
+                    None
+                } else {
+                    Some(stamp_until(&until)?)
+                };
+                let approver = Some(self.value("approver")).filter(|a| !a.is_empty());
+                (Disposition::Accepted, until, false, approver, None)
+            }
+            DialogKind::Suppress => match self.choice {
+                0 => (Disposition::FalsePositive, None, false, None, None),
+                n => (
+                    Disposition::NotAffected,
+                    None,
+                    false,
+                    None,
+                    VEX_JUSTIFICATIONS.get(n - 1).map(|j| j.to_string()),
+                ),
+            },
+        };
+        let mut decisions = Vec::new();
+        for f in targets {
+            let d = Decision {
+                disposition,
+                selector: Selector::for_finding(f),
+                finding: Some(FindingLabel::of(f)),
+                reason: self.value("reason"),
+                until: until.clone(),
+                until_fix,
+                approver: approver.clone(),
+                justification: justification.clone(),
+                decided_by: who.to_string(),
+                decided_at: at.clone(),
+            };
+            decision::validate(&d, Some(f.severity), now)
+                .map_err(|e| format!("{}: {e}", crate::sanitize::sanitize_line(&f.id)))?;
+            decisions.push(d);
+        }
+        Ok(TriageChange::Decide(decisions))
+    }
+}
+
+fn label(f: &Finding) -> String {
+    let pkg = f
+        .package_name()
+        .map(|p| format!(" in {p}"))
+        .unwrap_or_default();
+    crate::sanitize::sanitize_line(&format!("{}{pkg} on {}", f.id, f.display_target())).into_owned()
+}
+
+/// A change to decisions.json asked for by the console.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TriageChange {
+    Decide(Vec<Decision>),
+    Reopen {
+        keys: Vec<String>,
+        reason: String,
+    },
+    Note {
+        targets: Vec<(String, String)>,
+        text: String,
+    },
+    /// Record the snoozes and acceptances whose end passed (at start-up).
+    Expire,
+}
+
+impl TriageChange {
+    /// Applies the change to the file as it is on disk; returns a one-line summary.
+    pub fn apply(&self, file: &mut DecisionFile, stamp: Stamp) -> String {
+        match self {
+            TriageChange::Decide(decisions) => {
+                for d in decisions {
+                    engine::decide(file, d.clone(), stamp);
+                }
+                let what = decisions
+                    .first()
+                    .map(|d| d.disposition.to_string())
+                    .unwrap_or_default();
+                format!("{what}: {} finding(s) saved", decisions.len())
+            }
+            TriageChange::Reopen { keys, reason } => {
+                let reason = if reason.trim().is_empty() {
+                    "reopened"
+                } else {
+                    reason.as_str()
+                };
+                let n = keys
+                    .iter()
+                    .filter(|k| engine::reopen(file, k, reason, stamp))
+                    .count();
+                format!("reopened {n} decision(s)")
+            }
+            TriageChange::Note { targets, text } => {
+                for (key, label) in targets {
+                    engine::note(file, key, Some(label.clone()), text, stamp);
+                }
+                format!("noted on {} finding(s)", targets.len())
+            }
+            TriageChange::Expire => {
+                let lines = engine::expire(file, &[], stamp);
+                format!("{} decision(s) expired and reopened", lines.len())
+            }
+        }
+    }
+}
