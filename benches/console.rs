@@ -68,7 +68,7 @@ fn keystrokes(state: &AppState, query: &str) -> Vec<Duration> {
         let t = Instant::now();
         let rows = data
             .index
-            .search(&q, &data.statuses, &order, None, 1, &latest)
+            .search(&q, &data.facts, &order, None, 1, &latest)
             .unwrap();
         times.push(t.elapsed());
         std::hint::black_box(rows);

@@ -38,7 +38,7 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                         .index
                         .search(
                             &req.query,
-                            &req.statuses,
+                            &req.facts,
                             &order,
                             req.target,
                             req.generation,
@@ -262,7 +262,7 @@ fn sorting_cycles_and_reverses_on_precomputed_keys() {
     let mut reversed = sorted.clone();
     reversed.reverse();
     assert_eq!(shown_ids(&s), reversed);
-    for _ in 0..4 {
+    for _ in 0..5 {
         key(&mut s, &km, KeyCode::Char('s'));
     }
     assert_eq!(
@@ -904,5 +904,55 @@ fn a_failed_save_shows_not_saved() {
     assert!(
         text.contains("NOT SAVED: .scandeck/decisions.json is read-only"),
         "{text}"
+    );
+}
+
+#[test]
+fn changes_since_the_previous_scan_view() {
+    let km = KeyMap::defaults();
+    let mut current = common::demo_current();
+    let fp = current.findings[0].fingerprint.to_string();
+    let id = current.findings[0].id.clone();
+    current.runs[0].changes = Some(scandeck::triage::engine::Changes {
+        new_image_changed: vec![fp],
+        unchanged: 17,
+        ..Default::default()
+    });
+    let mut s = AppState::new("changes", (160, 45));
+    s.now = common::fixed_now();
+    drive(
+        &mut s,
+        &km,
+        Msg::Loaded(Box::new(Data::build(current, common::fixed_now()))),
+    );
+    key(&mut s, &km, KeyCode::Char('d'));
+    assert_eq!(shown_ids(&s), vec![id]);
+    let text = screen(&s, &Theme::default_ansi(), &km);
+    assert!(
+        text.contains("· new (image changed)") && text.contains("changes since previous scan"),
+        "{text}"
+    );
+    key(&mut s, &km, KeyCode::Char('d'));
+    assert_eq!(s.visible.len(), 45);
+}
+
+#[test]
+fn sorting_by_sla_due_puts_the_most_overdue_first() {
+    let (mut s, km) = demo_state((120, 40));
+    for _ in 0..5 {
+        key(&mut s, &km, KeyCode::Char('s'));
+    }
+    assert_eq!(s.sort, scandeck::query::SortKey::Due);
+    let data = s.data.as_ref().unwrap();
+    let dues: Vec<_> = s
+        .visible
+        .iter()
+        .map(|i| data.assessments[*i as usize].sla_due)
+        .collect();
+    let known: Vec<_> = dues.iter().take_while(|d| d.is_some()).collect();
+    assert!(known.windows(2).all(|w| w[0] <= w[1]), "soonest due first");
+    assert!(
+        dues[known.len()..].iter().all(|d| d.is_none()),
+        "no SLA last"
     );
 }

@@ -22,6 +22,47 @@ pub enum Term {
     /// A fix is known (`fix:yes`) or not (`fix:no`).
     Fix(bool),
     Status(Status),
+    /// Changed since the previous scan of its target.
+    Change(ChangeFilter),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeFilter {
+    Any,
+    New,
+    Gone,
+    Regressed,
+}
+
+/// What happened to a finding in the latest scan of its target, as a small code.
+pub mod change_code {
+    pub const NONE: u8 = 0;
+    pub const NEW_IMAGE_CHANGED: u8 = 1;
+    pub const NEW_REPORTED: u8 = 2;
+    pub const GONE: u8 = 3;
+    pub const REGRESSED: u8 = 4;
+
+    pub fn label(code: u8) -> Option<&'static str> {
+        match code {
+            NEW_IMAGE_CHANGED => Some("new (image changed)"),
+            NEW_REPORTED => Some("new (newly reported)"),
+            GONE => Some("gone"),
+            REGRESSED => Some("regressed"),
+            _ => None,
+        }
+    }
+}
+
+impl ChangeFilter {
+    pub fn holds(self, code: u8) -> bool {
+        use change_code::*;
+        match self {
+            ChangeFilter::Any => code != NONE,
+            ChangeFilter::New => code == NEW_IMAGE_CHANGED || code == NEW_REPORTED,
+            ChangeFilter::Gone => code == GONE,
+            ChangeFilter::Regressed => code == REGRESSED,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +117,8 @@ pub enum QueryError {
     Status(String),
     #[error("{0}: fix takes yes or no")]
     Fix(String),
+    #[error("{0}: unknown change (any, new, gone, regressed)")]
+    Change(String),
     #[error("{0}: empty value")]
     Empty(String),
 }
@@ -120,8 +163,8 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
 fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError> {
     let key = key.to_ascii_lowercase();
     let known = [
-        "sev", "severity", "image", "img", "target", "pkg", "package", "kind", "src", "source",
-        "fix", "status",
+        "change", "changed", "sev", "severity", "image", "img", "target", "pkg", "package", "kind",
+        "src", "source", "fix", "status",
     ];
     if !known.contains(&key.as_str()) {
         return Ok(None);
@@ -157,6 +200,13 @@ fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError>
             "no" | "n" | "false" | "none" => Term::Fix(false),
             _ => return Err(QueryError::Fix(token.to_string())),
         },
+        "change" | "changed" => Term::Change(match lower.as_str() {
+            "any" | "yes" | "all" => ChangeFilter::Any,
+            "new" => ChangeFilter::New,
+            "gone" | "fixed" => ChangeFilter::Gone,
+            "regressed" | "back" => ChangeFilter::Regressed,
+            _ => return Err(QueryError::Change(token.to_string())),
+        }),
         _ => Term::Status(
             Status::parse_user(value).ok_or_else(|| QueryError::Status(token.to_string()))?,
         ),

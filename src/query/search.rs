@@ -11,6 +11,15 @@ use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// What the matcher knows per finding besides the index: it changes with
+/// decisions and rescans, so it travels with each search.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub statuses: Vec<Status>,
+    /// `language::change_code` per finding.
+    pub changes: Vec<u8>,
+}
+
 /// Minimum fuzzy score per needle character (nucleo gives 16 per matched
 /// character plus boundary bonuses, minus gap penalties).
 const FUZZY_FLOOR_PER_CHAR: u16 = 12;
@@ -34,6 +43,7 @@ pub struct SearchIndex {
     package_rank: Vec<u32>,
     target_rank: Vec<u32>,
     age: Vec<u32>,
+    due: Vec<u32>,
 }
 
 /// Interns strings, returning dense ids.
@@ -75,15 +85,18 @@ pub enum SortKey {
     Package,
     Target,
     Age,
+    /// SLA due date, soonest (most overdue) first; findings without an SLA last.
+    Due,
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 5] = [
+    pub const ALL: [SortKey; 6] = [
         SortKey::Severity,
         SortKey::Id,
         SortKey::Package,
         SortKey::Target,
         SortKey::Age,
+        SortKey::Due,
     ];
 
     pub fn name(self) -> &'static str {
@@ -93,6 +106,7 @@ impl SortKey {
             SortKey::Package => "package",
             SortKey::Target => "target",
             SortKey::Age => "age",
+            SortKey::Due => "SLA due",
         }
     }
 
@@ -142,8 +156,8 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
 }
 
 impl SearchIndex {
-    /// `first_seen_secs[i]` belongs to `findings[i]`.
-    pub fn build(findings: &[Finding], first_seen_secs: &[u32]) -> SearchIndex {
+    /// `first_seen_secs[i]` and `due_secs[i]` (SLA due; `u32::MAX` for none) belong to `findings[i]`.
+    pub fn build(findings: &[Finding], first_seen_secs: &[u32], due_secs: &[u32]) -> SearchIndex {
         let n = findings.len();
         let mut hay = Interner::default();
         let mut targets = Interner::default();
@@ -166,6 +180,7 @@ impl SearchIndex {
             package_rank: Vec::new(),
             target_rank: Vec::new(),
             age: first_seen_secs.to_vec(),
+            due: due_secs.to_vec(),
         };
         let mut id_of = Vec::with_capacity(n);
         let mut text = String::new();
@@ -221,6 +236,9 @@ impl SearchIndex {
         index.targets = targets.values.iter().map(|t| t.to_lowercase()).collect();
         index.sources = sources.values.iter().map(|s| s.to_lowercase()).collect();
         index.packages = packages.values.iter().map(|p| p.to_lowercase()).collect();
+        if index.due.len() != n {
+            index.due = vec![u32::MAX; n];
+        }
         if index.age.len() != n {
             index.age = vec![0; n];
         }
@@ -261,6 +279,7 @@ impl SearchIndex {
                     SortKey::Target => tgt << 40 | sev(i) << 32 | id << 8,
                     // Oldest first: the longest-open findings lead.
                     SortKey::Age => (self.age[i] as u64) << 32 | sev(i) << 24 | (id & 0xff_ffff),
+                    SortKey::Due => (self.due[i] as u64) << 32 | sev(i) << 24 | (id & 0xff_ffff),
                 }
             })
             .collect();
@@ -272,7 +291,7 @@ impl SearchIndex {
         order
     }
 
-    fn condition_holds(&self, i: usize, c: &Condition, statuses: &[Status]) -> bool {
+    fn condition_holds(&self, i: usize, c: &Condition, facts: &Facts) -> bool {
         let holds = match &c.term {
             Term::Severity(cmp, level) => cmp.holds(self.severity[i], *level),
             Term::Image(text) => self.targets[self.target_of[i] as usize].contains(text.as_str()),
@@ -282,20 +301,20 @@ impl SearchIndex {
             Term::Kind(kind) => self.kind[i] == *kind,
             Term::Source(text) => self.sources[self.source_of[i] as usize].contains(text.as_str()),
             Term::Fix(wanted) => self.has_fix[i] == *wanted,
-            Term::Status(wanted) => statuses.get(i).is_some_and(|s| s.matches(*wanted)),
+            Term::Status(wanted) => facts.statuses.get(i).is_some_and(|s| s.matches(*wanted)),
+            Term::Change(filter) => filter.holds(facts.changes.get(i).copied().unwrap_or(0)),
         };
         holds != c.negated
     }
 
     /// Matches `query` within `order`, optionally limited to one target.
     /// Returns `None` when `generation` is no longer the latest (a newer query won).
-    /// `statuses[i]` is the computed status of finding `i` (it changes with
-    /// decisions, so it travels with each search instead of living in the index).
+    /// `facts` hold the computed status and change of each finding.
     #[allow(clippy::too_many_arguments)]
     pub fn search(
         &self,
         query: &Query,
-        statuses: &[Status],
+        facts: &Facts,
         order: &[u32],
         target: Option<u32>,
         generation: u64,
@@ -324,7 +343,7 @@ impl SearchIndex {
             if query
                 .conditions
                 .iter()
-                .all(|c| self.condition_holds(i, c, statuses))
+                .all(|c| self.condition_holds(i, c, facts))
             {
                 out.push(i as u32);
             }

@@ -49,12 +49,13 @@ pub enum Action {
     DialogCancel,
     DialogNext,
     DialogPrev,
+    ToggleChanges,
     /// Does nothing: used in a user key map to unbind a default key.
     None,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 45] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -98,6 +99,7 @@ impl Action {
         Action::DialogCancel,
         Action::DialogNext,
         Action::DialogPrev,
+        Action::ToggleChanges,
         Action::None,
     ];
 
@@ -159,6 +161,7 @@ impl Action {
             Action::DialogCancel => "cancel",
             Action::DialogNext => "next field",
             Action::DialogPrev => "prev field",
+            Action::ToggleChanges => "changes",
             Action::None => "unbound",
         }
     }
@@ -209,6 +212,7 @@ impl Action {
             Action::DialogCancel => "Close the dialog without saving.",
             Action::DialogNext => "Next field of the dialog.",
             Action::DialogPrev => "Previous field of the dialog.",
+            Action::ToggleChanges => "Show only what changed since the previous scan of each target (new, gone, regressed).",
             Action::None => "Unbinds a key in a user key map.",
         }
     }

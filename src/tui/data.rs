@@ -2,6 +2,7 @@
 //! findings with their assessments, the search index, the per-target tallies.
 
 use crate::model::{Finding, Severity};
+use crate::query::search::Facts;
 use crate::query::{SearchIndex, SortKey};
 use crate::store::decisions::DecisionFile;
 use crate::store::workspace::CurrentFindings;
@@ -43,8 +44,8 @@ pub struct Data {
     pub findings: Vec<Finding>,
     pub assessments: Vec<Assessment>,
     pub index: Arc<SearchIndex>,
-    /// The computed status of every finding, shared with the matcher.
-    pub statuses: Arc<Vec<crate::triage::Status>>,
+    /// Status and change of every finding, shared with the matcher.
+    pub facts: Arc<Facts>,
     /// Busiest first; the "All" row is drawn above them.
     pub targets: Vec<TargetRow>,
     pub all: TargetRow,
@@ -75,6 +76,10 @@ impl Data {
             current.warnings,
         );
         data.gone_from = present;
+        data.facts = Arc::new(Facts {
+            statuses: data.facts.statuses.clone(),
+            changes: change_codes(&data.findings, &data.runs),
+        });
         data.triage = current.triage;
         data.triage_read_only = current.triage_read_only;
         data
@@ -96,7 +101,11 @@ impl Data {
                 }
             })
             .collect();
-        self.statuses = Arc::new(self.assessments.iter().map(|a| a.status).collect());
+        let changes = self.facts.changes.clone();
+        self.facts = Arc::new(Facts {
+            statuses: self.assessments.iter().map(|a| a.status).collect(),
+            changes,
+        });
         self.triage = triage;
     }
 
@@ -123,7 +132,15 @@ impl Data {
                     .map_or(u32::MAX, |t| t.timestamp().clamp(0, u32::MAX as i64) as u32)
             })
             .collect();
-        let index = SearchIndex::build(&findings, &ages);
+        let dues: Vec<u32> = assessments
+            .iter()
+            .map(|a| {
+                a.sla_due.map_or(u32::MAX, |t| {
+                    t.timestamp().clamp(0, u32::MAX as i64 - 1) as u32
+                })
+            })
+            .collect();
+        let index = SearchIndex::build(&findings, &ages, &dues);
         let mut by_target: Vec<Option<TargetRow>> = Vec::new();
         let mut all = TargetRow {
             name: "All".into(),
@@ -159,7 +176,10 @@ impl Data {
             findings,
             assessments,
             index: Arc::new(index),
-            statuses: Arc::new(statuses),
+            facts: Arc::new(Facts {
+                changes: vec![0; statuses.len()],
+                statuses,
+            }),
             targets,
             all,
             runs,
@@ -170,6 +190,34 @@ impl Data {
             triage_read_only: None,
         }
     }
+}
+
+/// What the latest scan of each target changed, per finding.
+pub fn change_codes(findings: &[Finding], runs: &[RunRecord]) -> Vec<u8> {
+    use crate::query::language::change_code::*;
+    let mut by_fp: std::collections::HashMap<&str, u8> = std::collections::HashMap::new();
+    for run in runs {
+        let Some(c) = &run.changes else { continue };
+        for (list, code) in [
+            (&c.new_image_changed, NEW_IMAGE_CHANGED),
+            (&c.new_reported, NEW_REPORTED),
+            (&c.gone, GONE),
+            (&c.regressed, REGRESSED),
+        ] {
+            for fp in list {
+                by_fp.insert(fp.as_str(), code);
+            }
+        }
+    }
+    findings
+        .iter()
+        .map(|f| {
+            by_fp
+                .get(f.fingerprint.to_string().as_str())
+                .copied()
+                .unwrap_or(NONE)
+        })
+        .collect()
 }
 
 /// Critical 10^9, high 10^6, medium 10^3, low 1, so that one critical

@@ -108,6 +108,8 @@ pub struct AppState {
     pub status: Option<String>,
     pub size: (u16, u16),
     pub quitting: bool,
+    /// Only findings that changed since the previous scan of their target.
+    pub changes_only: bool,
     /// Finding indices marked for a bulk action.
     pub marked: std::collections::BTreeSet<u32>,
     pub dialog: Option<super::dialog::Dialog>,
@@ -156,6 +158,7 @@ impl AppState {
             status: None,
             size,
             quitting: false,
+            changes_only: false,
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             unsaved: None,
@@ -168,6 +171,12 @@ impl AppState {
     /// The query the matcher runs: the typed text plus the minimum severity.
     pub fn effective_query(&self) -> Query {
         let mut q = self.query.clone();
+        if self.changes_only {
+            q.conditions.push(language::Condition {
+                term: language::Term::Change(language::ChangeFilter::Any),
+                negated: false,
+            });
+        }
         if let Some(min) = self.min_severity {
             q.conditions.push(language::Condition {
                 term: language::Term::Severity(language::Comparison::Ge, min),

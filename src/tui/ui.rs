@@ -122,6 +122,9 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if !state.query_text.is_empty() {
         chips.push(format!("query {}", cell(&state.query_text, 40)));
     }
+    if state.changes_only {
+        chips.push("changes since previous scan".into());
+    }
     chips.push(format!(
         "sort {}{}",
         state.sort.name(),
@@ -302,7 +305,7 @@ fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 /// Which columns fit: severity, id and package always; more as width allows.
-fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
+fn columns(width: u16, wide_status: bool) -> (Vec<&'static str>, Vec<Constraint>) {
     let mut names = vec!["SEV", "ID", "PACKAGE"];
     let mut widths = vec![
         Constraint::Length(5),
@@ -311,7 +314,7 @@ fn columns(width: u16) -> (Vec<&'static str>, Vec<Constraint>) {
     ];
     if width >= 70 {
         names.insert(1, "STATUS");
-        widths.insert(1, Constraint::Length(11));
+        widths.insert(1, Constraint::Length(if wide_status { 32 } else { 11 }));
     }
     if width >= 90 {
         names.push("INSTALLED → FIXED");
@@ -330,6 +333,7 @@ fn finding_row<'a>(
     f: &Finding,
     a: &Assessment,
     marked: bool,
+    change: Option<&str>,
     names: &[&str],
     theme: &Theme,
 ) -> Row<'a> {
@@ -340,7 +344,10 @@ fn finding_row<'a>(
                 Span::styled(if marked { "●" } else { " " }, theme.title),
                 Span::styled(severity_label(f.severity), theme.severity(f.severity)),
             ])),
-            "STATUS" => Cell::from(a.status.as_str()),
+            "STATUS" => Cell::from(match change {
+                Some(c) => format!("{} · {c}", a.status.as_str()),
+                None => a.status.as_str().to_string(),
+            }),
             "ID" => Cell::from(cell(&f.id, 40)),
             "PACKAGE" => Cell::from(cell(
                 f.package_name()
@@ -412,7 +419,7 @@ fn findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         );
         return;
     }
-    let (names, widths) = columns(area.width);
+    let (names, widths) = columns(area.width, state.changes_only);
     let height = area.height.saturating_sub(3) as usize;
     let rows: Vec<Row> = state
         .visible
@@ -422,10 +429,16 @@ fn findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .take(height)
         .map(|(i, idx)| {
             let idx = *idx as usize;
+            let change = if state.changes_only {
+                crate::query::language::change_code::label(data.facts.changes[idx])
+            } else {
+                None
+            };
             let row = finding_row(
                 &data.findings[idx],
                 &data.assessments[idx],
                 state.marked.contains(&(idx as u32)),
+                change,
                 &names,
                 theme,
             );
@@ -459,6 +472,7 @@ pub fn detail_text<'a>(
     a: &Assessment,
     decision: Option<&crate::triage::Decision>,
     history: &[&crate::triage::audit::AuditEntry],
+    now: chrono::DateTime<chrono::Utc>,
     theme: &Theme,
 ) -> Text<'a> {
     let mut lines: Vec<Line> = Vec::new();
@@ -579,10 +593,17 @@ pub fn detail_text<'a>(
         lines.push(field("CWE", cell(&f.details.cwes.join(", "), 200), theme));
     }
     if let Some(first) = a.first_seen {
-        let due = a
-            .sla_due
-            .map(|d| format!(" · SLA due {}", d.format("%Y-%m-%d")))
-            .unwrap_or_else(|| " · no SLA".into());
+        let due = match (a.sla_due, a.days_left(now)) {
+            (Some(d), Some(left)) if left < 0 => format!(
+                " · SLA due {} ({} days overdue)",
+                d.format("%Y-%m-%d"),
+                -left
+            ),
+            (Some(d), Some(left)) => {
+                format!(" · SLA due {} ({left} days left)", d.format("%Y-%m-%d"))
+            }
+            _ => " · no SLA".into(),
+        };
         lines.push(field(
             "first seen",
             format!("{}{due}", first.format("%Y-%m-%d %H:%M UTC")),
@@ -670,6 +691,7 @@ fn detail(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 &data.assessments[i],
                 data.triage.decisions.get(&key),
                 &history,
+                state.now,
                 theme,
             )
         }

@@ -52,7 +52,7 @@ pub struct SearchRequest {
     pub reverse: bool,
     pub target: Option<u32>,
     pub index: Arc<SearchIndex>,
-    pub statuses: Arc<Vec<crate::triage::Status>>,
+    pub facts: Arc<crate::query::search::Facts>,
 }
 
 impl std::fmt::Debug for SearchRequest {
@@ -121,7 +121,7 @@ fn search(state: &mut AppState) -> Vec<Effect> {
         reverse: state.reverse,
         target: state.target_filter,
         index: Arc::clone(&data.index),
-        statuses: Arc::clone(&data.statuses),
+        facts: Arc::clone(&data.facts),
     })]
 }
 
@@ -583,6 +583,15 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::DialogConfirm => confirm_dialog(state),
+        Action::ToggleChanges => {
+            state.changes_only = !state.changes_only;
+            state.status = Some(if state.changes_only {
+                "showing changes since the previous scan".into()
+            } else {
+                "showing all findings".into()
+            });
+            search(state)
+        }
         Action::None => Vec::new(),
     }
 }

@@ -77,7 +77,7 @@ impl Matcher {
                 );
                 if let Some(rows) = request.index.search(
                     &request.query,
-                    &request.statuses,
+                    &request.facts,
                     &order,
                     request.target,
                     request.generation,
