@@ -47,6 +47,61 @@ fn env_dir(name: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// `config.toml` in the config directory.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub theme: Option<String>,
+    pub mouse: Option<bool>,
+    #[serde(default)]
+    pub sla: SlaConfig,
+}
+
+/// `[sla]`: days to fix per severity; a negative number means not enforced.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaConfig {
+    pub critical_days: Option<i64>,
+    pub high_days: Option<i64>,
+    pub medium_days: Option<i64>,
+    pub low_days: Option<i64>,
+}
+
+impl Config {
+    /// Reads `config.toml`; a missing file is the defaults; a broken one is an
+    /// error naming the file.
+    pub fn load(paths: &Paths) -> Result<Config, String> {
+        let path = paths.config_dir.join("config.toml");
+        match fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| {
+                format!(
+                    "{}: {}; fix or remove the file",
+                    path.display(),
+                    e.message()
+                )
+            }),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(format!("{}: cannot read: {e}", path.display())),
+        }
+    }
+
+    /// The seed's SLA with the overrides of `[sla]`.
+    pub fn sla_policy(&self) -> crate::triage::SlaPolicy {
+        let base = crate::triage::SlaPolicy::default();
+        let pick = |given: Option<i64>, default: Option<i64>| match given {
+            Some(d) if d < 0 => None,
+            Some(d) => Some(d),
+            None => default,
+        };
+        crate::triage::SlaPolicy {
+            critical_days: pick(self.sla.critical_days, base.critical_days),
+            high_days: pick(self.sla.high_days, base.high_days),
+            medium_days: pick(self.sla.medium_days, base.medium_days),
+            low_days: pick(self.sla.low_days, base.low_days),
+        }
+    }
+}
+
 /// Reads the key used for keyed secret hashes, creating it (0600) on first use.
 pub fn load_or_create_key(path: &Path) -> io::Result<[u8; 32]> {
     match fs::read_to_string(path) {

@@ -752,3 +752,49 @@ fn verify_detects_an_edited_audit_log() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_sla_is_configurable() {
+    let ws = Ws::new();
+    std::fs::create_dir_all(ws.home.path().join("config")).unwrap();
+    std::fs::write(
+        ws.home.path().join("config/config.toml"),
+        "[sla]\nhigh_days = 3\nlow_days = 90\nmedium_days = -1\n",
+    )
+    .unwrap();
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[
+                ("CVE-2026-20", &[], "openssl", "3.0.1", "HIGH", None),
+                ("CVE-2026-21", &[], "zlib", "1.2", "LOW", None),
+                ("CVE-2026-22", &[], "curl", "8.1", "MEDIUM", None),
+            ],
+        ),
+    );
+    assert_eq!(ws.row(0, "CVE-2026-20")["sla_due"], "2026-03-04T10:00:00Z");
+    assert_eq!(
+        ws.row(0, "CVE-2026-21")["sla_due"],
+        "2026-05-30T10:00:00Z",
+        "low enforced when configured"
+    );
+    assert!(
+        ws.row(0, "CVE-2026-22")["sla_due"].is_null(),
+        "a negative number turns enforcement off"
+    );
+    assert_eq!(ws.row(4, "CVE-2026-20")["status"], "overdue");
+    std::fs::write(
+        ws.home.path().join("config/config.toml"),
+        "[sla]\nhihg_days = 3\n",
+    )
+    .unwrap();
+    let out = ws.run_at(0, &["list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("config.toml"),
+        "the error names the file"
+    );
+}

@@ -45,11 +45,13 @@ pub fn run(paths: &Paths, args: &DemoArgs, theme: Option<&str>) -> Outcome {
             crate::sanitize::sanitize_line(&root.display().to_string())
         );
         let redactor = super::redactor(paths)?;
+        let policy = super::sla_policy(paths)?;
         let listing = super::list::listing(
             &Workspace::at(&root),
             &redactor,
             &Filter::default(),
             crate::clock::now(),
+            &policy,
         )?;
         super::list::print_listing(&listing, ListFormat::Table)?;
         return Ok(0);

@@ -89,6 +89,7 @@ pub fn listing(
     redactor: &Redactor,
     filter: &Filter,
     now: DateTime<Utc>,
+    policy: &SlaPolicy,
 ) -> Result<Listing, Failure> {
     let mut current = ws
         .current_findings(redactor)
@@ -103,8 +104,7 @@ pub fn listing(
             soon.len()
         ));
     }
-    let assessments =
-        crate::triage::status::assess_current(&mut current, now, &SlaPolicy::default());
+    let assessments = crate::triage::status::assess_current(&mut current, now, policy);
     let findings = current.findings;
     let mut rows: Vec<(usize, Assessment)> = assessments
         .into_iter()
@@ -137,7 +137,8 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
         ));
     }
     let redactor = super::redactor(paths)?;
-    let mut listing = listing(&ws, &redactor, &filter, crate::clock::now())?;
+    let policy = super::sla_policy(paths)?;
+    let mut listing = listing(&ws, &redactor, &filter, crate::clock::now(), &policy)?;
     if args.since_previous {
         for run in listing.runs.iter().filter(|r| r.changes.is_some()) {
             if let Some(c) = &run.changes {

@@ -48,6 +48,13 @@ pub fn redactor(paths: &Paths) -> Result<Redactor, Failure> {
         })
 }
 
+/// The SLA policy: the seed's, with `[sla]` of config.toml applied.
+pub fn sla_policy(paths: &Paths) -> Result<crate::triage::SlaPolicy, Failure> {
+    crate::config::Config::load(paths)
+        .map(|c| c.sla_policy())
+        .map_err(Failure::input)
+}
+
 /// Prints one sanitised line to stderr.
 pub fn warn(text: &str) {
     eprintln!("{}", crate::sanitize::sanitize_line(text));

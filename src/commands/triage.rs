@@ -33,7 +33,8 @@ pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
     if let Some(id) = &args.id {
         filter.words.push(id.to_lowercase());
     }
-    let listing = super::list::listing(&ws, &redactor, &filter, now)?;
+    let policy = super::sla_policy(paths)?;
+    let listing = super::list::listing(&ws, &redactor, &filter, now, &policy)?;
     let selected = select(&listing, args)?;
     let who = crate::triage::actor::current(workspace);
     let stamp_now = now;

@@ -58,6 +58,7 @@ pub struct Data {
     /// Decisions, sightings and the audit log as last loaded or saved.
     pub triage: DecisionFile,
     pub triage_read_only: Option<String>,
+    pub policy: SlaPolicy,
 }
 
 impl Data {
@@ -65,10 +66,17 @@ impl Data {
         Data::build(CurrentFindings::default(), Utc::now())
     }
 
-    pub fn build(mut current: CurrentFindings, now: DateTime<Utc>) -> Data {
+    pub fn build(current: CurrentFindings, now: DateTime<Utc>) -> Data {
+        Data::build_with(current, now, &SlaPolicy::default())
+    }
+
+    pub fn build_with(
+        mut current: CurrentFindings,
+        now: DateTime<Utc>,
+        policy: &SlaPolicy,
+    ) -> Data {
         let present = current.findings.len();
-        let assessments =
-            crate::triage::status::assess_current(&mut current, now, &SlaPolicy::default());
+        let assessments = crate::triage::status::assess_current(&mut current, now, policy);
         let mut data = Data::from_parts(
             current.findings,
             assessments,
@@ -82,20 +90,21 @@ impl Data {
         });
         data.triage = current.triage;
         data.triage_read_only = current.triage_read_only;
+        data.policy = policy.clone();
         data
     }
 
     /// Recomputes every status after the decisions changed (the index stays).
     pub fn reassess(&mut self, triage: DecisionFile, now: DateTime<Utc>) {
         let view = TriageView::new(&triage);
-        let policy = SlaPolicy::default();
+        let policy = &self.policy;
         self.assessments = self
             .findings
             .iter()
             .enumerate()
             .map(|(i, f)| {
                 if i < self.gone_from {
-                    view.assess(f, now, &policy)
+                    view.assess(f, now, policy)
                 } else {
                     view.assess_gone(f)
                 }
@@ -188,6 +197,7 @@ impl Data {
             gone_from: n_findings,
             triage: DecisionFile::default(),
             triage_read_only: None,
+            policy: SlaPolicy::default(),
         }
     }
 }

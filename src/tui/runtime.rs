@@ -31,6 +31,7 @@ pub struct Options {
     pub keymap: KeyMap,
     pub redactor: Redactor,
     pub mouse: bool,
+    pub policy: crate::triage::SlaPolicy,
     /// Hidden switch for the end-to-end tests: F12 panics with hostile text.
     pub debug_panic: bool,
     pub log_file: String,
@@ -79,6 +80,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
     spawn_loader(
         options.workspace.clone(),
         options.redactor.clone(),
+        options.policy.clone(),
         tx.clone(),
     );
     let matcher = Matcher::spawn(tx);

@@ -13,7 +13,12 @@ use std::sync::{mpsc, Arc};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Loads the workspace on its own thread, reporting progress per report.
-pub fn spawn_loader(workspace: Workspace, redactor: Redactor, tx: UnboundedSender<Msg>) {
+pub fn spawn_loader(
+    workspace: Workspace,
+    redactor: Redactor,
+    policy: crate::triage::SlaPolicy,
+    tx: UnboundedSender<Msg>,
+) {
     std::thread::spawn(move || {
         let progress_tx = tx.clone();
         let mut progress = |done: usize, total: usize, name: &str| {
@@ -28,7 +33,7 @@ pub fn spawn_loader(workspace: Workspace, redactor: Redactor, tx: UnboundedSende
                 for w in &current.warnings {
                     crate::logging::log(&format!("load warning: {w}"));
                 }
-                let data = Data::build(current, crate::clock::now());
+                let data = Data::build_with(current, crate::clock::now(), &policy);
                 let _ = tx.send(Msg::Loaded(Box::new(data)));
             }
             Err(e) => {
