@@ -245,6 +245,17 @@ impl SearchIndex {
         index
     }
 
+    /// Sets first sightings and SLA due times (seconds; `u32::MAX` for none)
+    /// once they are known, so that the text part can be built in parallel.
+    pub fn set_times(&mut self, ages: Vec<u32>, dues: Vec<u32>) {
+        if ages.len() == self.len() {
+            self.age = ages;
+        }
+        if dues.len() == self.len() {
+            self.due = dues;
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.severity.len()
     }

@@ -241,25 +241,34 @@ impl Workspace {
         };
         let current = index.current_runs();
         let total = current.len();
-        for (done, run) in current.into_iter().enumerate() {
-            progress(done, total, &run.original_name);
-            let path = self.report_path(&run.sha256);
-            let ctx = ParseContext {
-                redactor,
-                report_name: &run.original_name,
-                image_override: run.image_override.as_deref(),
-            };
-            match ingest::parse_file(&path, &ctx, u64::MAX) {
-                Ok(report) => out.findings.extend(report.findings),
-                Err(e) => out.warnings.push(format!(
-                    "{}: stored report for {} unreadable: {e}",
-                    path.display(),
-                    run.original_name
-                )),
+        // decisions.json is read on the second core while the reports are parsed.
+        let loaded = std::thread::scope(|scope| {
+            let decisions = scope.spawn(|| super::decisions::load(self));
+            for (done, run) in current.into_iter().enumerate() {
+                progress(done, total, &run.original_name);
+                let path = self.report_path(&run.sha256);
+                let ctx = ParseContext {
+                    redactor,
+                    report_name: &run.original_name,
+                    image_override: run.image_override.as_deref(),
+                };
+                match ingest::parse_file(&path, &ctx, u64::MAX) {
+                    Ok(report) => out.findings.extend(report.findings),
+                    Err(e) => out.warnings.push(format!(
+                        "{}: stored report for {} unreadable: {e}",
+                        path.display(),
+                        run.original_name
+                    )),
+                }
+                out.runs.push(run.clone());
             }
-            out.runs.push(run.clone());
-        }
-        let loaded = super::decisions::load(self)?;
+            decisions.join().unwrap_or_else(|_| {
+                Err(StoreError::Io {
+                    path: self.decisions_path(),
+                    source: io::Error::other("reading decisions.json failed"),
+                })
+            })
+        })?;
         out.warnings.extend(loaded.warnings);
         out.triage_read_only = loaded.read_only;
         out.triage = loaded.file;

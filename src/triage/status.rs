@@ -310,19 +310,10 @@ pub fn gone_finding(
     f
 }
 
-/// Assesses the current findings and appends the findings that are gone
-/// (fixed or dormant), so that every status can be listed and filtered.
-pub fn assess_current(
-    current: &mut crate::store::workspace::CurrentFindings,
-    now: DateTime<Utc>,
-    policy: &SlaPolicy,
-) -> Vec<Assessment> {
-    let view = TriageView::new(&current.triage);
-    let mut assessments: Vec<Assessment> = current
-        .findings
-        .iter()
-        .map(|f| view.assess(f, now, policy))
-        .collect();
+/// Appends the findings that are gone (fixed or dormant) from their
+/// sightings, so that every status can be listed; returns how many are present.
+pub fn append_gone(current: &mut crate::store::workspace::CurrentFindings) -> usize {
+    let present_count = current.findings.len();
     let present: std::collections::HashSet<Fingerprint> =
         current.findings.iter().map(|f| f.fingerprint).collect();
     for (fp, s) in &current.triage.sightings {
@@ -332,12 +323,41 @@ pub fn assess_current(
         let Some(fp) = Fingerprint::parse(fp) else {
             continue;
         };
-        if present.contains(&fp) {
-            continue;
+        if !present.contains(&fp) {
+            current.findings.push(gone_finding(fp, label, since));
         }
-        let f = gone_finding(fp, label, since);
-        assessments.push(view.assess_gone(&f));
-        current.findings.push(f);
     }
-    assessments
+    present_count
+}
+
+/// Assesses findings of which the first `present` are reported and the rest gone.
+pub fn assess_findings(
+    findings: &[Finding],
+    present: usize,
+    view: &TriageView,
+    now: DateTime<Utc>,
+    policy: &SlaPolicy,
+) -> Vec<Assessment> {
+    findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if i < present {
+                view.assess(f, now, policy)
+            } else {
+                view.assess_gone(f)
+            }
+        })
+        .collect()
+}
+
+/// Appends the gone findings and assesses everything.
+pub fn assess_current(
+    current: &mut crate::store::workspace::CurrentFindings,
+    now: DateTime<Utc>,
+    policy: &SlaPolicy,
+) -> Vec<Assessment> {
+    let present = append_gone(current);
+    let view = TriageView::new(&current.triage);
+    assess_findings(&current.findings, present, &view, now, policy)
 }

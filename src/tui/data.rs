@@ -75,11 +75,26 @@ impl Data {
         now: DateTime<Utc>,
         policy: &SlaPolicy,
     ) -> Data {
-        let present = current.findings.len();
-        let assessments = crate::triage::status::assess_current(&mut current, now, policy);
-        let mut data = Data::from_parts(
+        let present = crate::triage::status::append_gone(&mut current);
+        // The search index (most of the work) is built on the second core
+        // while the statuses are assessed.
+        let (index, assessments) = std::thread::scope(|scope| {
+            let findings = &current.findings;
+            let index = scope.spawn(move || SearchIndex::build(findings, &[], &[]));
+            let view = TriageView::new(&current.triage);
+            let assessments =
+                crate::triage::status::assess_findings(findings, present, &view, now, policy);
+            (
+                index
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                assessments,
+            )
+        });
+        let mut data = Data::from_index(
             current.findings,
             assessments,
+            index,
             current.runs,
             current.warnings,
         );
@@ -132,6 +147,17 @@ impl Data {
         runs: Vec<RunRecord>,
         warnings: Vec<String>,
     ) -> Data {
+        let index = SearchIndex::build(&findings, &[], &[]);
+        Data::from_index(findings, assessments, index, runs, warnings)
+    }
+
+    fn from_index(
+        findings: Vec<Finding>,
+        assessments: Vec<Assessment>,
+        mut index: SearchIndex,
+        runs: Vec<RunRecord>,
+        warnings: Vec<String>,
+    ) -> Data {
         let statuses: Vec<_> = assessments.iter().map(|a| a.status).collect();
         let n_findings = findings.len();
         let ages: Vec<u32> = assessments
@@ -149,7 +175,7 @@ impl Data {
                 })
             })
             .collect();
-        let index = SearchIndex::build(&findings, &ages, &dues);
+        index.set_times(ages, dues);
         let mut by_target: Vec<Option<TargetRow>> = Vec::new();
         let mut all = TargetRow {
             name: "All".into(),
