@@ -145,6 +145,16 @@ pub struct FindingLabel {
 }
 
 impl FindingLabel {
+    /// `CVE-… in openssl on shop/api:1`, for audit entries and messages.
+    pub fn text(&self) -> String {
+        let pkg = self
+            .package
+            .as_deref()
+            .map(|p| format!(" in {p}"))
+            .unwrap_or_default();
+        format!("{}{pkg} on {}", self.id, self.target)
+    }
+
     pub fn of(f: &Finding) -> FindingLabel {
         FindingLabel {
             kind: f.kind,
@@ -182,6 +192,24 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// `snoozed until …`, `not_affected (justification)`, `accepted …, approved by …`.
+    pub fn describe(&self) -> String {
+        let mut s = self.disposition.as_str().to_string();
+        if let Some(until) = &self.until {
+            s.push_str(&format!(" until {until}"));
+        }
+        if self.until_fix {
+            s.push_str(" until a fix is available");
+        }
+        if let Some(j) = &self.justification {
+            s.push_str(&format!(" ({j})"));
+        }
+        if let Some(a) = &self.approver {
+            s.push_str(&format!(", approved by {a}"));
+        }
+        s
+    }
+
     pub fn until_time(&self) -> Option<DateTime<Utc>> {
         self.until
             .as_deref()

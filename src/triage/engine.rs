@@ -24,47 +24,25 @@ impl Stamp<'_> {
     }
 }
 
-fn label_text(l: &FindingLabel) -> String {
-    let pkg = l
-        .package
-        .as_deref()
-        .map(|p| format!(" in {p}"))
-        .unwrap_or_default();
-    format!("{}{pkg} on {}", l.id, l.target)
-}
-
-fn describe(d: &Decision) -> String {
-    let mut s = d.disposition.as_str().to_string();
-    if let Some(until) = &d.until {
-        s.push_str(&format!(" until {until}"));
-    }
-    if d.until_fix {
-        s.push_str(" until a fix is available");
-    }
-    if let Some(j) = &d.justification {
-        s.push_str(&format!(" ({j})"));
-    }
-    if let Some(a) = &d.approver {
-        s.push_str(&format!(", approved by {a}"));
-    }
-    s
-}
-
 /// Records a decision (replacing the one with the same selector); returns its key.
 pub fn decide(file: &mut DecisionFile, decision: Decision, stamp: Stamp) -> String {
     let key = decision.selector.key();
-    let label = decision.finding.as_ref().map(label_text).or_else(|| {
-        Some(format!(
-            "rule {}",
-            serde_json::to_string(&decision.selector).unwrap_or_default()
-        ))
-    });
+    let label = decision
+        .finding
+        .as_ref()
+        .map(FindingLabel::text)
+        .or_else(|| {
+            Some(format!(
+                "rule {}",
+                serde_json::to_string(&decision.selector).unwrap_or_default()
+            ))
+        });
     let from = file
         .decisions
         .get(&key)
-        .map(describe)
+        .map(Decision::describe)
         .unwrap_or_else(|| "open".into());
-    let to = describe(&decision);
+    let to = decision.describe();
     let reason = Some(decision.reason.clone());
     file.decisions.insert(key.clone(), decision);
     audit::append(
@@ -86,7 +64,7 @@ pub fn reopen(file: &mut DecisionFile, key: &str, reason: &str, stamp: Stamp) ->
     let Some(old) = file.decisions.remove(key) else {
         return false;
     };
-    let label = old.finding.as_ref().map(label_text);
+    let label = old.finding.as_ref().map(FindingLabel::text);
     audit::append(
         &mut file.audit,
         &stamp.at(),
@@ -94,7 +72,7 @@ pub fn reopen(file: &mut DecisionFile, key: &str, reason: &str, stamp: Stamp) ->
         "reopened",
         key,
         label,
-        Some(describe(&old)),
+        Some(old.describe()),
         Some("open".into()),
         Some(reason.to_string()),
     );
@@ -156,7 +134,7 @@ pub fn expire(file: &mut DecisionFile, findings: &[Finding], stamp: Stamp) -> Ve
         } else {
             "a fix is now available"
         };
-        let label = d.finding.as_ref().map(label_text);
+        let label = d.finding.as_ref().map(FindingLabel::text);
         audit::append(
             &mut file.audit,
             &stamp.at(),
@@ -164,7 +142,7 @@ pub fn expire(file: &mut DecisionFile, findings: &[Finding], stamp: Stamp) -> Ve
             "expired",
             &key,
             label.clone(),
-            Some(describe(&d)),
+            Some(d.describe()),
             Some("open".into()),
             Some(why.to_string()),
         );
@@ -316,7 +294,7 @@ pub fn reconcile(
                         s.regressed_at = Some(at.clone());
                         s.sla_start = Some(at.clone());
                         changes.regressed.push(key.clone());
-                        let label = Some(label_text(&FindingLabel::of(f)));
+                        let label = Some(FindingLabel::of(f).text());
                         audit::append(
                             &mut file.audit,
                             &at,
@@ -381,7 +359,7 @@ pub fn reconcile(
                     "scandeck",
                     "fixed_verified",
                     &dkey,
-                    Some(label_text(&FindingLabel::of(f))),
+                    Some(FindingLabel::of(f).text()),
                     Some("fixed (claimed)".into()),
                     Some("fixed (verified by scan)".into()),
                     None,

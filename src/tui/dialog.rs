@@ -280,11 +280,7 @@ impl Dialog {
 }
 
 fn label(f: &Finding) -> String {
-    let pkg = f
-        .package_name()
-        .map(|p| format!(" in {p}"))
-        .unwrap_or_default();
-    crate::sanitize::sanitize_line(&format!("{}{pkg} on {}", f.id, f.display_target())).into_owned()
+    crate::sanitize::sanitize_line(&FindingLabel::of(f).text()).into_owned()
 }
 
 /// A change to decisions.json asked for by the console.

@@ -619,19 +619,7 @@ pub fn detail_text<'a>(
     }
     lines.push(field("fingerprint", f.fingerprint.to_string(), theme));
     if let Some(d) = decision {
-        let mut text = d.disposition.to_string();
-        if let Some(until) = &d.until {
-            text.push_str(&format!(" until {until}"));
-        }
-        if d.until_fix {
-            text.push_str(" until a fix is available");
-        }
-        if let Some(j) = &d.justification {
-            text.push_str(&format!(" ({j})"));
-        }
-        if let Some(by) = &d.approver {
-            text.push_str(&format!(", approved by {by}"));
-        }
+        let mut text = d.describe();
         if d.selector.is_rule() {
             text.push_str(" — by a rule");
         }
