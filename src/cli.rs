@@ -30,10 +30,23 @@ pub enum Command {
     List(ListArgs),
     /// Open the console on a fresh copy of the bundled demo workspace.
     Demo(DemoArgs),
+    /// Export the current filter: md, html, csv, json, sarif, openvex (decisions), trivyignore (snoozes, acceptances).
+    Export(ExportArgs),
     /// Decide about findings: fixed, snooze, accept, false-positive, not-affected, reopen, note; verify the audit log.
     Triage(TriageArgs),
     /// Print every path scandeck uses.
     Paths,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum)]
+    pub format: crate::export::ExportFormat,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Write to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

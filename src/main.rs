@@ -14,6 +14,7 @@ fn main() {
         Some(Command::Import(args)) => commands::import::run(&paths, &workspace, args),
         Some(Command::List(args)) => commands::list::run(&paths, &workspace, args),
         Some(Command::Demo(args)) => commands::demo::run(&paths, args, cli.theme.as_deref()),
+        Some(Command::Export(args)) => commands::export::run(&paths, &workspace, args),
         Some(Command::Triage(args)) => commands::triage::run(&paths, &workspace, &args.action),
         Some(Command::Paths) => commands::paths::run(&paths, &workspace),
         None => commands::demo::console(&paths, &workspace, cli.theme.as_deref()),

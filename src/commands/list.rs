@@ -44,6 +44,7 @@ pub struct Listing {
     /// Change since the previous scan, by fingerprint (filled for `--since-previous`).
     pub changes: HashMap<Fingerprint, &'static str>,
     pub runs: Vec<crate::store::RunRecord>,
+    pub triage: crate::store::decisions::DecisionFile,
 }
 
 impl Listing {
@@ -124,6 +125,7 @@ pub fn listing(
         rows,
         changes: HashMap::new(),
         runs: current.runs,
+        triage: current.triage,
     })
 }
 

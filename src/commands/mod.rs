@@ -2,6 +2,7 @@
 
 pub mod console;
 pub mod demo;
+pub mod export;
 pub mod import;
 pub mod list;
 pub mod paths;

@@ -1,9 +1,69 @@
-//! Writing findings out: the `list` formats now (table, JSON contract, CSV);
-//! the export formats of the export issue join them here.
+//! Writing findings out, always of the current filter: the `list` formats
+//! (table, JSON contract, CSV) and the exports (Markdown, HTML, CSV, JSON,
+//! SARIF, OpenVEX, `.trivyignore.yaml`).
 
 pub mod csv;
+pub mod html;
+pub mod input;
 pub mod json;
+pub mod markdown;
+pub mod openvex;
 pub mod record;
+pub mod sarif;
 pub mod table;
+pub mod trivyignore;
 
+pub use input::ExportInput;
 pub use record::Record;
+
+/// Export formats of `scandeck export`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Html,
+    Csv,
+    Json,
+    Sarif,
+    Openvex,
+    Trivyignore,
+}
+
+/// Renders an export to bytes.
+pub fn render(format: ExportFormat, input: &ExportInput) -> Vec<u8> {
+    let pretty = |v: serde_json::Value| {
+        let mut bytes = serde_json::to_vec_pretty(&v).unwrap_or_default();
+        bytes.push(b'\n');
+        bytes
+    };
+    match format {
+        ExportFormat::Md => markdown::render(input).into_bytes(),
+        ExportFormat::Html => html::render(input).into_bytes(),
+        ExportFormat::Csv => {
+            let mut out = Vec::new();
+            let _ = csv::write(&mut out, input.records());
+            out
+        }
+        ExportFormat::Json => {
+            let decisions: serde_json::Map<String, serde_json::Value> = input
+                .rows
+                .iter()
+                .filter_map(|(_, a)| a.decision.as_ref())
+                .filter_map(|k| {
+                    input
+                        .decisions
+                        .decisions
+                        .get(k)
+                        .map(|d| (k.clone(), serde_json::to_value(d).unwrap_or_default()))
+                })
+                .collect();
+            pretty(serde_json::json!({
+                "header": input.header,
+                "findings": input.records().collect::<Vec<_>>(),
+                "decisions": decisions,
+            }))
+        }
+        ExportFormat::Sarif => pretty(sarif::render(input)),
+        ExportFormat::Openvex => pretty(openvex::render(input)),
+        ExportFormat::Trivyignore => trivyignore::render(input).into_bytes(),
+    }
+}

@@ -1,0 +1,118 @@
+//! What every export is made from: the filtered findings with their
+//! assessments, the decisions, and a header describing the view.
+
+use super::Record;
+use crate::model::{Finding, Severity};
+use crate::store::decisions::DecisionFile;
+use crate::triage::{Assessment, Status};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The header every export carries.
+#[derive(Clone, Debug, Serialize)]
+pub struct Header {
+    pub tool: String,
+    pub workspace: String,
+    pub generated_at: String,
+    pub filter: String,
+    pub findings: usize,
+    pub by_severity: BTreeMap<String, usize>,
+    pub by_status: BTreeMap<String, usize>,
+    /// Findings past their SLA that still count (open, regressed, snoozed, fix pending).
+    pub sla_breaches: usize,
+    pub checklist: String,
+}
+
+pub struct ExportInput<'a> {
+    pub rows: Vec<(&'a Finding, &'a Assessment)>,
+    pub decisions: &'a DecisionFile,
+    pub header: Header,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> ExportInput<'a> {
+    pub fn new(
+        rows: Vec<(&'a Finding, &'a Assessment)>,
+        decisions: &'a DecisionFile,
+        workspace: &str,
+        filter: &str,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut by_severity = BTreeMap::new();
+        let mut by_status = BTreeMap::new();
+        let mut sla_breaches = 0;
+        for (f, a) in &rows {
+            *by_severity
+                .entry(f.severity.as_str().to_string())
+                .or_insert(0) += 1;
+            *by_status.entry(a.status.as_str().to_string()).or_insert(0) += 1;
+            if a.status.in_breach_counts() && a.sla_due.is_some_and(|d| d < now) {
+                sla_breaches += 1;
+            }
+        }
+        let header = Header {
+            tool: format!("scandeck {}", env!("CARGO_PKG_VERSION")),
+            workspace: crate::sanitize::sanitize_line(workspace).into_owned(),
+            generated_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            filter: crate::sanitize::sanitize_line(filter).into_owned(),
+            findings: rows.len(),
+            by_severity,
+            by_status,
+            sla_breaches,
+            checklist: "not recorded yet".into(),
+        };
+        ExportInput {
+            rows,
+            decisions,
+            header,
+            now,
+        }
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.rows.iter().map(|(f, a)| Record::at(f, a, self.now))
+    }
+
+    /// Severity counts in severity order, for headers.
+    pub fn severity_line(&self) -> String {
+        Severity::ALL_DESCENDING
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} {}",
+                    s.as_str(),
+                    self.header
+                        .by_severity
+                        .get(s.as_str())
+                        .copied()
+                        .unwrap_or(0)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub fn status_line(&self) -> String {
+        Status::ALL
+            .iter()
+            .filter_map(|s| {
+                self.header
+                    .by_status
+                    .get(s.as_str())
+                    .map(|n| format!("{} {n}", s.as_str()))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// An http(s) URL safe to link: no whitespace, quotes, angle brackets or parentheses.
+pub fn safe_link(url: &str) -> Option<&str> {
+    let lower = url.to_ascii_lowercase();
+    let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
+    let clean = url
+        .chars()
+        .all(|c| !c.is_whitespace() && !c.is_control() && !"\"'<>()`\\".contains(c));
+    (scheme_ok && clean && url.len() < 2048).then_some(url)
+}

@@ -1,0 +1,425 @@
+//! Every export format on a scenario workspace (golden files), schema
+//! validation of SARIF and OpenVEX, injection corpora through CSV, HTML and
+//! Markdown, and `.trivyignore.yaml` entry by entry.
+
+mod common;
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+struct Scenario {
+    home: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+impl Scenario {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        common::scandeck(self.home.path())
+            .arg("--workspace")
+            .arg(&self.dir)
+            .args(args)
+            .env("SCANDECK_ACTOR", "Rita Reviewer <rita@example.com>")
+            .env("SCANDECK_NOW", "2026-06-01T12:00:00Z")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The workspace path differs per run; golden files name it <ws>.
+        let canonical = std::fs::canonicalize(&self.dir).unwrap();
+        String::from_utf8_lossy(&out.stdout).replace(&canonical.display().to_string(), "WORKSPACE")
+    }
+}
+
+/// The demo reports plus one hostile report, and one decision of each kind.
+fn scenario() -> Scenario {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("ws");
+    std::fs::create_dir_all(&dir).unwrap();
+    let s = Scenario { home, dir };
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/reports");
+    for name in [
+        "backend.trivy.json",
+        "frontend.grype.json",
+        "frontend.npm-audit.json",
+    ] {
+        s.ok(&["import", demo.join(name).to_str().unwrap()]);
+    }
+    let hostile = s.dir.join("hostile.json");
+    std::fs::write(&hostile, serde_json::json!([{
+        "code": "DL9999", "level": "error", "line": 3, "column": 1, "file": "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "message": "<script>alert(1)</script> | pipe `tick` ![img](http://evil.example/x.png) [link](javascript:alert(1)) <img src=x onerror=alert(1)>\nsecond line"
+    }]).to_string()).unwrap();
+    s.ok(&["import", hostile.to_str().unwrap()]);
+    s.ok(&[
+        "triage",
+        "snooze",
+        "--id",
+        "CVE-2024-5535",
+        "--until",
+        "2026-06-30",
+        "--reason",
+        "base image update pending",
+    ]);
+    s.ok(&[
+        "triage",
+        "accept",
+        "--id",
+        "CVE-2023-45853",
+        "--until",
+        "2026-09-30",
+        "--approver",
+        "CISO",
+        "--reason",
+        "not reachable",
+    ]);
+    s.ok(&[
+        "triage",
+        "not-affected",
+        "--id",
+        "CVE-2023-44487",
+        "--justification",
+        "vulnerable_code_not_in_execute_path",
+        "--reason",
+        "no HTTP/2 listener",
+    ]);
+    s.ok(&[
+        "triage",
+        "false-positive",
+        "--id",
+        "GHSA-7fh5-64p2-3v2j",
+        "--reason",
+        "postcss only at build time",
+    ]);
+    s
+}
+
+fn export(s: &Scenario, format: &str) -> String {
+    s.ok(&["export", "--format", format])
+}
+
+#[test]
+fn golden_files_for_every_format() {
+    let s = scenario();
+    for (format, name) in [
+        ("md", "md"),
+        ("html", "html"),
+        ("csv", "csv"),
+        ("json", "json"),
+        ("sarif", "sarif"),
+        ("openvex", "openvex"),
+        ("trivyignore", "trivyignore"),
+    ] {
+        insta::assert_snapshot!(format!("export_{name}"), export(&s, format));
+    }
+}
+
+fn schema_check(schema_file: &str, instance: &Value) -> Option<Result<(), String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/schemas")
+        .join(schema_file);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!("skipped: no schemas ({} is absent)", path.display());
+        return None;
+    };
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let url = format!("file:///{schema_file}");
+    compiler.add_resource(&url, schema).unwrap();
+    let index = compiler.compile(&url, &mut schemas).unwrap();
+    Some(
+        schemas
+            .validate(instance, index)
+            .map_err(|e| format!("{e:#}")),
+    )
+}
+
+#[test]
+fn sarif_and_openvex_validate_against_their_schemas() {
+    let s = scenario();
+    let sarif: Value = serde_json::from_str(&export(&s, "sarif")).unwrap();
+    if let Some(result) = schema_check("sarif-schema-2.1.0.json", &sarif) {
+        result.unwrap();
+    }
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results
+        .iter()
+        .all(|r| r["partialFingerprints"]["scandeckFingerprint/v1"]
+            .as_str()
+            .is_some_and(|f| f.len() == 32)));
+    let vex: Value = serde_json::from_str(&export(&s, "openvex")).unwrap();
+    if let Some(result) = schema_check("openvex_json_schema.json", &vex) {
+        result.unwrap();
+    }
+    let statements = vex["statements"].as_array().unwrap();
+    let names: Vec<&str> = statements
+        .iter()
+        .map(|st| st["vulnerability"]["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"CVE-2023-44487") && names.contains(&"GHSA-7fh5-64p2-3v2j"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"CVE-2024-5535") && !names.contains(&"CVE-2023-45853"),
+        "snoozes and acceptances never become VEX"
+    );
+    let http2 = statements
+        .iter()
+        .find(|st| st["vulnerability"]["name"] == "CVE-2023-44487")
+        .unwrap();
+    let products: Vec<&str> = http2["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["@id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        products,
+        vec![
+            "pkg:oci/frontend",
+            "pkg:oci/frontend?repository_url=index.docker.io/finance-tracker/frontend",
+            "pkg:docker/finance-tracker/frontend@1.4.0"
+        ],
+        "the identifiers Trivy, Grype and Docker Scout match"
+    );
+}
+
+#[test]
+fn openvex_export_reads_back_as_the_same_statements() {
+    let s = scenario();
+    let text = export(&s, "openvex");
+    let report = common::parse(text.as_bytes(), "vex.json").unwrap();
+    let mut ids: Vec<String> = report.vex.iter().map(|v| v.vulnerability.clone()).collect();
+    ids.sort();
+    assert_eq!(ids, vec!["CVE-2023-44487", "GHSA-7fh5-64p2-3v2j"]);
+    assert!(report.vex.iter().all(|v| v.status == "not_affected"));
+    let fp = report
+        .vex
+        .iter()
+        .find(|v| v.vulnerability == "GHSA-7fh5-64p2-3v2j")
+        .unwrap();
+    assert_eq!(
+        fp.aliases,
+        vec!["NPM-1094544"],
+        "npm's own advisory number travels as an alias"
+    );
+}
+
+#[test]
+fn trivyignore_follows_trivys_matching_rules() {
+    let s = scenario();
+    let text = export(&s, "trivyignore");
+    let entries: Vec<&str> = text.split("  - id: ").skip(1).collect();
+    assert_eq!(
+        entries.len(),
+        3,
+        "two openssl-family snoozes and one acceptance, one entry per alias id:\n{text}"
+    );
+    for e in &entries {
+        let id = e.lines().next().unwrap();
+        assert!(id.starts_with("\"CVE-"), "{e}");
+        assert!(
+            e.contains("purls:\n      - \"pkg:deb/debian/"),
+            "versionless purl: {e}"
+        );
+        let purl_line = e
+            .lines()
+            .find(|l| l.trim_start().starts_with("- \"pkg:"))
+            .unwrap();
+        assert!(!purl_line.contains('@'), "no version in the purl: {e}");
+    }
+    assert!(
+        text.contains("expired_at: 2026-07-01"),
+        "the day after the snooze ends (Trivy prunes at midnight UTC)"
+    );
+    assert!(text.contains("expired_at: 2026-10-01"));
+    assert!(text.contains("statement: \"snoozed by Rita Reviewer <rita@example.com> 2026-06-01T12:00:00Z: base image update pending [triage:finding:"));
+    assert!(
+        !text.contains("CVE-2023-44487"),
+        "not-affected decisions go to OpenVEX, not here"
+    );
+}
+
+#[test]
+fn csv_export_holds_no_live_formula() {
+    let s = scenario();
+    let text = export(&s, "csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 18 + 8 + 5 + 1);
+    for row in &rows {
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']),
+                "live formula: {cell:?}"
+            );
+        }
+    }
+}
+
+/// Every start tag in the document with its attribute names: a strict scan
+/// that treats anything unexpected as injection. Script bodies are skipped.
+fn tags(html: &str) -> Vec<(String, Vec<String>)> {
+    let bytes = html.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(off) = html[i..].find('<') {
+        let mut j = i + off + 1;
+        let closing = bytes.get(j) == Some(&b'/');
+        if closing {
+            j += 1;
+        }
+        let name_start = j;
+        while j < bytes.len() && !bytes[j].is_ascii_whitespace() && bytes[j] != b'>' {
+            j += 1;
+        }
+        let name = html[name_start..j].to_ascii_lowercase();
+        let mut attrs = Vec::new();
+        loop {
+            while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if j >= bytes.len() || bytes[j] == b'>' {
+                break;
+            }
+            let a_start = j;
+            while j < bytes.len()
+                && !bytes[j].is_ascii_whitespace()
+                && bytes[j] != b'='
+                && bytes[j] != b'>'
+            {
+                j += 1;
+            }
+            attrs.push(html[a_start..j].to_ascii_lowercase());
+            if bytes.get(j) == Some(&b'=') {
+                j += 1;
+                if bytes.get(j) == Some(&b'"') {
+                    let close = html[j + 1..]
+                        .find('"')
+                        .expect("unterminated attribute value");
+                    let value = &html[j + 1..j + 1 + close];
+                    assert!(
+                        !value.contains('<'),
+                        "a '<' inside an attribute value: {value}"
+                    );
+                    j += close + 2;
+                } else {
+                    while j < bytes.len() && !bytes[j].is_ascii_whitespace() && bytes[j] != b'>' {
+                        j += 1;
+                    }
+                }
+            }
+        }
+        if !closing {
+            out.push((name.clone(), attrs));
+        }
+        i = (j + 1).min(html.len());
+        if name == "script" && !closing {
+            i += html[i..].find("</script>").expect("script is closed");
+        }
+    }
+    out
+}
+
+#[test]
+fn html_export_is_inert() {
+    let s = scenario();
+    let html = export(&s, "html");
+    let allowed_tags = [
+        "!doctype", "html", "head", "meta", "title", "style", "body", "h1", "ul", "li", "table",
+        "thead", "tr", "th", "tbody", "td", "details", "summary", "a", "br", "script",
+    ];
+    let allowed_attrs = [
+        "lang",
+        "charset",
+        "http-equiv",
+        "content",
+        "name",
+        "class",
+        "data-key",
+        "href",
+        "rel",
+    ];
+    let found = tags(&html);
+    for (name, attrs) in &found {
+        assert!(
+            allowed_tags.contains(&name.as_str()),
+            "unexpected tag <{name}>"
+        );
+        if name == "!doctype" {
+            continue;
+        }
+        for a in attrs {
+            assert!(
+                allowed_attrs.contains(&a.as_str()) && !a.starts_with("on"),
+                "unexpected attribute {a} on <{name}>"
+            );
+        }
+    }
+    assert_eq!(
+        found.iter().filter(|(n, _)| n == "script").count(),
+        1,
+        "only the page's own sorting script"
+    );
+    assert!(
+        found.iter().all(|(n, a)| n != "script" || a.is_empty()),
+        "no external script"
+    );
+    let lower = html.to_ascii_lowercase();
+    for href in lower.split("href=\"").skip(1) {
+        assert!(
+            href.starts_with("https://") || href.starts_with("http://"),
+            "only http(s) links: {}",
+            &href[..href.len().min(40)]
+        );
+    }
+    assert!(
+        !lower.contains("href='") && !lower.contains("href=java"),
+        "every link is double-quoted and http(s)"
+    );
+    assert!(
+        html.contains("Content-Security-Policy") && html.contains("default-src &#39;none&#39;")
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the advisory's script is shown as text"
+    );
+}
+
+#[test]
+fn markdown_export_keeps_one_row_per_finding() {
+    let s = scenario();
+    let md = export(&s, "md");
+    let rows: Vec<&str> = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Severity"))
+        .collect();
+    assert_eq!(
+        rows.len(),
+        32,
+        "one row per finding even with pipes and newlines in the data"
+    );
+    let hostile = rows.iter().find(|r| r.contains("DL9999")).unwrap();
+    assert_eq!(
+        hostile.matches(" | ").count(),
+        8,
+        "pipes in the data are escaped: {hostile}"
+    );
+    assert!(!md.contains('<'), "no raw HTML tags");
+    assert!(!md.contains("!["), "no image syntax");
+    assert!(!md.contains("](javascript"), "only http(s) links");
+    for link in md.split("](").skip(1) {
+        assert!(
+            link.starts_with("http://") || link.starts_with("https://"),
+            "link {link}"
+        );
+    }
+}
