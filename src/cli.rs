@@ -34,8 +34,60 @@ pub enum Command {
     Export(ExportArgs),
     /// Decide about findings: fixed, snooze, accept, false-positive, not-affected, reopen, note; verify the audit log.
     Triage(TriageArgs),
+    /// Walk a checklist: show, check, uncheck, na, note, reset (default: the production checklist).
+    Checklist(ChecklistArgs),
+    /// Release gate: print every reason the release is blocked; exit 1 when blocked, 0 when ready.
+    Gate(GateArgs),
     /// Print every path scandeck uses.
     Paths,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecklistArgs {
+    #[command(subcommand)]
+    pub action: Option<ChecklistAction>,
+    /// Checklist name: `production`, `best-practices`, or one of yours.
+    #[arg(long, global = true, value_name = "NAME", default_value = "production")]
+    pub list: String,
+    #[arg(long, global = true, value_enum, default_value_t = ChecklistFormat::Text)]
+    pub format: ChecklistFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecklistAction {
+    /// Items with their state, evidence and who recorded them.
+    Show,
+    /// Record an item as done.
+    Check { id: String },
+    /// Record an item as to do again.
+    Uncheck { id: String },
+    /// Record an item as not applicable, with a reason.
+    Na {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Attach a note to an item (evidence, ticket, date of a rehearsal).
+    Note { id: String, text: String },
+    /// Forget every record of the checklist (kept in the audit log).
+    Reset,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ChecklistFormat {
+    Text,
+    Md,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Policy file (TOML); without it, the seed's policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,6 +32,11 @@ impl Paths {
         self.data_dir.join("secret.key")
     }
 
+    /// User checklists: every `*.toml` here is a checklist beside the bundled ones.
+    pub fn checklists_dir(&self) -> PathBuf {
+        self.config_dir.join("checklists")
+    }
+
     pub fn log_file(&self) -> PathBuf {
         self.data_dir.join("scandeck.log")
     }
@@ -55,6 +60,16 @@ pub struct Config {
     pub mouse: Option<bool>,
     #[serde(default)]
     pub sla: SlaConfig,
+    #[serde(default)]
+    pub checklist: ChecklistConfig,
+}
+
+/// `[checklist]`: settings of the automatic checks.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistConfig {
+    /// "Scans are recent": the newest scan of every target is younger than this (default 7).
+    pub max_scan_age_days: Option<i64>,
 }
 
 /// `[sla]`: days to fix per severity; a negative number means not enforced.

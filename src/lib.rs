@@ -1,6 +1,7 @@
 //! scandeck: a terminal triage console for container-security findings.
 #![forbid(unsafe_code)]
 
+pub mod checklist;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod fasthash;
+pub mod gate;
 pub mod ingest;
 pub mod logging;
 pub mod model;

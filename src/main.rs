@@ -16,6 +16,8 @@ fn main() {
         Some(Command::Demo(args)) => commands::demo::run(&paths, args, cli.theme.as_deref()),
         Some(Command::Export(args)) => commands::export::run(&paths, &workspace, args),
         Some(Command::Triage(args)) => commands::triage::run(&paths, &workspace, &args.action),
+        Some(Command::Checklist(args)) => commands::checklist::run(&paths, &workspace, args),
+        Some(Command::Gate(args)) => commands::gate::run(&paths, &workspace, args),
         Some(Command::Paths) => commands::paths::run(&paths, &workspace),
         None => commands::demo::console(&paths, &workspace, cli.theme.as_deref()),
     };

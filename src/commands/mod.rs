@@ -1,11 +1,14 @@
 //! What each subcommand does; `main.rs` only dispatches here.
 
+pub mod checklist;
 pub mod console;
 pub mod demo;
 pub mod export;
+pub mod gate;
 pub mod import;
 pub mod list;
 pub mod paths;
+pub mod readiness;
 pub mod triage;
 
 use crate::config::{load_or_create_key, Paths};

@@ -21,7 +21,8 @@ pub enum Term {
     Source(String),
     /// A fix is known (`fix:yes`) or not (`fix:no`).
     Fix(bool),
-    Status(Status),
+    /// Any of these statuses (`status:open,snoozed`).
+    Status(Vec<Status>),
     /// Changed since the previous scan of its target.
     Change(ChangeFilter),
 }
@@ -208,7 +209,13 @@ fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError>
             _ => return Err(QueryError::Change(token.to_string())),
         }),
         _ => Term::Status(
-            Status::parse_user(value).ok_or_else(|| QueryError::Status(token.to_string()))?,
+            value
+                .split(',')
+                .filter(|part| !part.is_empty())
+                .map(|part| {
+                    Status::parse_user(part).ok_or_else(|| QueryError::Status(token.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
         ),
     };
     Ok(Some(term))

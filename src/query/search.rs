@@ -312,7 +312,10 @@ impl SearchIndex {
             Term::Kind(kind) => self.kind[i] == *kind,
             Term::Source(text) => self.sources[self.source_of[i] as usize].contains(text.as_str()),
             Term::Fix(wanted) => self.has_fix[i] == *wanted,
-            Term::Status(wanted) => facts.statuses.get(i).is_some_and(|s| s.matches(*wanted)),
+            Term::Status(wanted) => facts
+                .statuses
+                .get(i)
+                .is_some_and(|s| wanted.iter().any(|w| s.matches(*w))),
             Term::Change(filter) => filter.holds(facts.changes.get(i).copied().unwrap_or(0)),
         };
         holds != c.negated

@@ -1,7 +1,9 @@
 //! Workspace files. Only this module writes under `.scandeck/`.
 
 pub mod atomic;
+pub mod checklist;
 pub mod decisions;
+pub mod document;
 pub mod import;
 pub mod index;
 pub mod lock;

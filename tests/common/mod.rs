@@ -3,7 +3,9 @@
 
 use scandeck::ingest::{self, ParseContext, ParsedReport};
 use scandeck::model::Redactor;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 pub fn redactor() -> Redactor {
     Redactor::with_key([42; 32])
@@ -57,7 +59,8 @@ pub fn scandeck(home: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(bin());
     cmd.env("SCANDECK_CONFIG_DIR", home.join("config"))
         .env("SCANDECK_DATA_DIR", home.join("data"))
-        .env_remove("SCANDECK_MAX_REPORT_BYTES");
+        .env_remove("SCANDECK_MAX_REPORT_BYTES")
+        .env_remove("DOCKER_CONTENT_TRUST");
     cmd
 }
 
@@ -111,3 +114,106 @@ pub fn demo_current() -> scandeck::store::workspace::CurrentFindings {
     }
     current
 }
+
+/// A workspace driven through the binary, on day N of March 2026.
+pub struct Ws {
+    pub home: tempfile::TempDir,
+    pub dir: PathBuf,
+    n: std::cell::Cell<usize>,
+}
+
+impl Ws {
+    pub fn new() -> Ws {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("ws");
+        std::fs::create_dir_all(&dir).unwrap();
+        Ws {
+            home,
+            dir,
+            n: std::cell::Cell::new(0),
+        }
+    }
+
+    pub fn run_at(&self, day: u32, args: &[&str]) -> Output {
+        scandeck(self.home.path())
+            .arg("--workspace")
+            .arg(&self.dir)
+            .args(args)
+            .env("SCANDECK_ACTOR", "Ana Analyst <ana@example.com>")
+            .env("SCANDECK_NOW", format!("2026-03-{:02}T10:00:00Z", day + 1))
+            .output()
+            .unwrap()
+    }
+
+    pub fn ok(&self, day: u32, args: &[&str]) -> String {
+        let out = self.run_at(day, args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    }
+
+    pub fn import(&self, day: u32, report: Value) -> String {
+        self.n.set(self.n.get() + 1);
+        let path = self.dir.join(format!("scan-{}.json", self.n.get()));
+        std::fs::write(&path, report.to_string()).unwrap();
+        self.ok(day, &["import", path.to_str().unwrap()])
+    }
+
+    pub fn list(&self, day: u32, extra: &[&str]) -> Vec<Value> {
+        let mut args = vec!["list", "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = self.run_at(day, &args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    pub fn row(&self, day: u32, id: &str) -> Value {
+        self.list(day, &[])
+            .into_iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("{id} not listed"))
+    }
+
+    pub fn decisions(&self) -> Value {
+        serde_json::from_str(
+            &std::fs::read_to_string(self.dir.join(".scandeck/decisions.json")).unwrap(),
+        )
+        .unwrap()
+    }
+}
+
+/// (id, vendor ids, package, installed version, severity, fixed version)
+pub type Vuln<'a> = (
+    &'a str,
+    &'a [&'a str],
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+);
+
+/// A Trivy image report for `repo:tag`.
+pub fn trivy(repo: &str, tag: &str, digest: &str, vulns: &[Vuln]) -> Value {
+    let vulns: Vec<Value> = vulns
+        .iter()
+        .map(|(id, vendor, pkg, ver, sev, fixed)| {
+            let mut v = json!({"VulnerabilityID": id, "VendorIDs": vendor, "PkgName": pkg, "InstalledVersion": ver, "Severity": sev, "Title": format!("{id} in {pkg}")});
+            if let Some(f) = fixed {
+                v["FixedVersion"] = json!(f);
+            }
+            v
+        })
+        .collect();
+    json!({"SchemaVersion": 2, "ArtifactName": format!("{repo}:{tag}"), "ArtifactType": "container_image",
+        "Metadata": {"RepoTags": [format!("{repo}:{tag}")], "RepoDigests": [format!("{repo}@sha256:{digest}")]},
+        "Results": [{"Target": format!("{repo}:{tag} (debian 12.4)"), "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": vulns}]})
+}
+

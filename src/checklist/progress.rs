@@ -1,0 +1,338 @@
+//! What has been recorded for each checklist item, and the pure changes the
+//! CLI and the console apply to it. Stored as `.scandeck/checklist.json`.
+
+use super::evidence::{Evidence, Proposal};
+use super::{Checklist, Item};
+use crate::triage::audit::{self, AuditEntry};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const CHECKLIST_SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recorded {
+    #[default]
+    Todo,
+    Done,
+    NotApplicable,
+}
+
+impl Recorded {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recorded::Todo => "to do",
+            Recorded::Done => "done",
+            Recorded::NotApplicable => "not applicable",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRecord {
+    pub state: Recorded,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistFile {
+    pub schema_version: u32,
+    /// Checklist name → item id → record.
+    #[serde(default)]
+    pub lists: BTreeMap<String, BTreeMap<String, ItemRecord>>,
+    #[serde(default)]
+    pub audit: Vec<AuditEntry>,
+}
+
+impl Default for ChecklistFile {
+    fn default() -> Self {
+        ChecklistFile {
+            schema_version: CHECKLIST_SCHEMA_VERSION,
+            lists: BTreeMap::new(),
+            audit: Vec::new(),
+        }
+    }
+}
+
+/// One change to a checklist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    Check,
+    Uncheck,
+    NotApplicable { reason: String },
+    Note { text: String },
+    Reset,
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeError {
+    #[error("checklist {list:?} has no item {id:?}; `scandeck checklist show --list {list}` lists the ids")]
+    UnknownItem { list: String, id: String },
+    #[error("marking an item not applicable needs a reason (--reason)")]
+    MissingReason,
+    #[error("a note needs text")]
+    EmptyNote,
+}
+
+/// Who and when, for records and audit entries.
+#[derive(Clone, Copy, Debug)]
+pub struct Stamp<'a> {
+    pub who: &'a str,
+    pub at: &'a str,
+}
+
+impl ChecklistFile {
+    pub fn record(&self, list: &str, id: &str) -> Option<&ItemRecord> {
+        self.lists.get(list).and_then(|items| items.get(id))
+    }
+
+    /// Applies `change` to item `id` (all items for `Reset`) and appends the
+    /// audit entries. Returns one line per changed item.
+    pub fn apply(
+        &mut self,
+        list: &Checklist,
+        id: Option<&str>,
+        change: &Change,
+        stamp: Stamp,
+    ) -> Result<Vec<String>, ChangeError> {
+        if let Change::Reset = change {
+            let removed: Vec<String> = self
+                .lists
+                .remove(&list.name)
+                .map(|items| items.into_keys().collect())
+                .unwrap_or_default();
+            for key in &removed {
+                self.audit_entry(list, key, "reset", stamp, None, None);
+            }
+            return Ok(vec![format!(
+                "{}: reset {} recorded item(s)",
+                list.name,
+                removed.len()
+            )]);
+        }
+        let id = id.unwrap_or_default();
+        let item = list.item(id).ok_or_else(|| ChangeError::UnknownItem {
+            list: list.name.clone(),
+            id: id.to_string(),
+        })?;
+        let previous = self.record(&list.name, id).cloned().unwrap_or_default();
+        let mut next = previous.clone();
+        let action = match change {
+            Change::Check => {
+                next.state = Recorded::Done;
+                next.reason = None;
+                "checked"
+            }
+            Change::Uncheck => {
+                next.state = Recorded::Todo;
+                next.reason = None;
+                "unchecked"
+            }
+            Change::NotApplicable { reason } => {
+                if reason.trim().is_empty() {
+                    return Err(ChangeError::MissingReason);
+                }
+                next.state = Recorded::NotApplicable;
+                next.reason = Some(crate::sanitize::sanitize_line(reason.trim()).into_owned());
+                "not_applicable"
+            }
+            Change::Note { text } => {
+                if text.trim().is_empty() {
+                    return Err(ChangeError::EmptyNote);
+                }
+                next.note = Some(crate::sanitize::sanitize_line(text.trim()).into_owned());
+                "noted"
+            }
+            Change::Reset => unreachable!("handled above"),
+        };
+        next.by = stamp.who.to_string();
+        next.at = stamp.at.to_string();
+        let reason = match change {
+            Change::NotApplicable { .. } => next.reason.clone(),
+            Change::Note { .. } => next.note.clone(),
+            _ => None,
+        };
+        let from = Some(previous.state.as_str().to_string());
+        self.lists
+            .entry(list.name.clone())
+            .or_default()
+            .insert(item.id.clone(), next.clone());
+        self.audit_entry(list, &item.id, action, stamp, from, reason);
+        Ok(vec![format!(
+            "{}/{}: {} ({})",
+            list.name,
+            item.id,
+            next.state.as_str(),
+            item.title
+        )])
+    }
+
+    fn audit_entry(
+        &mut self,
+        list: &Checklist,
+        id: &str,
+        action: &str,
+        stamp: Stamp,
+        from: Option<String>,
+        reason: Option<String>,
+    ) {
+        let to = self.record(&list.name, id).map(|r| r.state.as_str().to_string());
+        audit::append(
+            &mut self.audit,
+            stamp.at,
+            stamp.who,
+            action,
+            &format!("checklist:{}/{id}", list.name),
+            list.item(id).map(|i| i.title.clone()),
+            from,
+            to,
+            reason,
+        );
+    }
+}
+
+/// What an item shows: the recorded state, unless evidence contradicts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shown {
+    Todo,
+    Done,
+    NotApplicable,
+    /// Not done, and the automatic check fails.
+    Failing,
+    /// Recorded done, but the automatic check fails now.
+    DoneButFailing,
+}
+
+impl Shown {
+    pub fn of(record: Option<&ItemRecord>, evidence: Option<&Evidence>) -> Shown {
+        let failing = evidence.is_some_and(|e| e.proposal == Proposal::Fail);
+        match (record.map(|r| r.state).unwrap_or_default(), failing) {
+            (Recorded::NotApplicable, _) => Shown::NotApplicable,
+            (Recorded::Done, false) => Shown::Done,
+            (Recorded::Done, true) => Shown::DoneButFailing,
+            (Recorded::Todo, true) => Shown::Failing,
+            (Recorded::Todo, false) => Shown::Todo,
+        }
+    }
+
+    /// Counts towards completion.
+    pub fn complete(self) -> bool {
+        matches!(
+            self,
+            Shown::Done | Shown::NotApplicable | Shown::DoneButFailing
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Shown::Todo => "to do",
+            Shown::Done => "done",
+            Shown::NotApplicable => "n/a",
+            Shown::Failing => "failing",
+            Shown::DoneButFailing => "done, evidence fails",
+        }
+    }
+
+    pub fn mark(self) -> &'static str {
+        match self {
+            Shown::Todo => "[ ]",
+            Shown::Done => "[x]",
+            Shown::NotApplicable => "[-]",
+            Shown::Failing => "[!]",
+            Shown::DoneButFailing => "[x!]",
+        }
+    }
+}
+
+/// One item with everything known about it.
+#[derive(Clone, Debug)]
+pub struct ItemView<'a> {
+    pub item: &'a Item,
+    pub record: Option<&'a ItemRecord>,
+    pub evidence: Option<&'a Evidence>,
+    pub shown: Shown,
+}
+
+pub fn view<'a>(
+    list: &'a Checklist,
+    file: &'a ChecklistFile,
+    evidence: &'a BTreeMap<String, Evidence>,
+) -> Vec<ItemView<'a>> {
+    list.items
+        .iter()
+        .map(|item| {
+            let record = file.record(&list.name, &item.id);
+            let ev = item.check.as_ref().and_then(|c| evidence.get(c));
+            ItemView {
+                item,
+                record,
+                evidence: ev,
+                shown: Shown::of(record, ev),
+            }
+        })
+        .collect()
+}
+
+/// (complete, total)
+pub fn progress(views: &[ItemView]) -> (usize, usize) {
+    (
+        views.iter().filter(|v| v.shown.complete()).count(),
+        views.len(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list() -> Checklist {
+        toml::from_str(include_str!("../../assets/checklists/production.toml")).unwrap()
+    }
+
+    const STAMP: Stamp = Stamp {
+        who: "ops",
+        at: "2026-11-27T10:00:00Z",
+    };
+
+    #[test]
+    fn check_na_note_reset_are_recorded_and_audited() {
+        let l = list();
+        let mut file = ChecklistFile::default();
+        file.apply(&l, Some("backups"), &Change::Check, STAMP).unwrap();
+        file.apply(&l, Some("content-trust"), &Change::NotApplicable { reason: "no registry".into() }, STAMP)
+            .unwrap();
+        file.apply(&l, Some("backups"), &Change::Note { text: "nightly to S3".into() }, STAMP)
+            .unwrap();
+        let r = file.record("production", "backups").unwrap();
+        assert_eq!((r.state, r.note.as_deref(), r.by.as_str()), (Recorded::Done, Some("nightly to S3"), "ops"));
+        assert_eq!(
+            file.apply(&l, Some("https"), &Change::NotApplicable { reason: " ".into() }, STAMP),
+            Err(ChangeError::MissingReason)
+        );
+        assert!(matches!(
+            file.apply(&l, Some("nope"), &Change::Check, STAMP),
+            Err(ChangeError::UnknownItem { .. })
+        ));
+        assert_eq!(file.audit.len(), 3);
+        assert!(crate::triage::audit::verify(&file.audit).is_ok());
+        file.apply(&l, None, &Change::Reset, STAMP).unwrap();
+        assert!(file.record("production", "backups").is_none());
+        assert_eq!(file.audit.len(), 5);
+    }
+
+    #[test]
+    fn evidence_never_ticks_but_shows_failure() {
+        let fail = Evidence::fail("3 open");
+        let pass = Evidence::pass("none");
+        let done = ItemRecord { state: Recorded::Done, ..ItemRecord::default() };
+        assert_eq!(Shown::of(None, Some(&pass)), Shown::Todo);
+        assert_eq!(Shown::of(None, Some(&fail)), Shown::Failing);
+        assert_eq!(Shown::of(Some(&done), Some(&fail)), Shown::DoneButFailing);
+        assert_eq!(Shown::of(Some(&done), None), Shown::Done);
+    }
+}

@@ -1,0 +1,169 @@
+//! `scandeck checklist [show|check|uncheck|na|note|reset] [--list NAME] [--format F]`.
+
+use super::readiness::{gather, Readiness};
+use super::{Failure, Outcome};
+use crate::checklist::progress::{self, Change, ItemView, Stamp};
+use crate::checklist::Checklist;
+use crate::cli::{ChecklistAction, ChecklistArgs, ChecklistFormat};
+use crate::config::Paths;
+use crate::sanitize::sanitize_line;
+use std::path::Path;
+
+pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
+    let readiness = gather(paths, workspace)?;
+    let list = readiness.checklist(&args.list)?.clone();
+    let (id, change) = match &args.action {
+        None | Some(ChecklistAction::Show) => {
+            print!("{}", render(&readiness, &list, args.format));
+            return Ok(0);
+        }
+        Some(ChecklistAction::Check { id }) => (Some(id.as_str()), Change::Check),
+        Some(ChecklistAction::Uncheck { id }) => (Some(id.as_str()), Change::Uncheck),
+        Some(ChecklistAction::Na { id, reason }) => (
+            Some(id.as_str()),
+            Change::NotApplicable {
+                reason: reason.clone(),
+            },
+        ),
+        Some(ChecklistAction::Note { id, text }) => {
+            (Some(id.as_str()), Change::Note { text: text.clone() })
+        }
+        Some(ChecklistAction::Reset) => (None, Change::Reset),
+    };
+    let who = crate::triage::actor::current(workspace);
+    let at = readiness.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let stamp = Stamp { who: &who, at: &at };
+    let lines = crate::store::checklist::update(&readiness.workspace, |file| {
+        file.apply(&list, id, &change, stamp)
+    })
+    .map_err(|e| Failure::input(format!("{e}; nothing was recorded")))?
+    .map_err(|e| Failure::input(e.to_string()))?;
+    for line in lines {
+        println!("{}", sanitize_line(&line));
+    }
+    if let (Some(id), Change::Check) = (id, &change) {
+        let item = list.item(id);
+        if let Some(ev) = item
+            .and_then(|i| i.check.as_ref())
+            .and_then(|c| readiness.evidence.get(c))
+            .filter(|e| e.proposal == crate::checklist::evidence::Proposal::Fail)
+        {
+            super::warn(&format!(
+                "note: the automatic check disagrees: {}",
+                ev.summary
+            ));
+        }
+    }
+    Ok(0)
+}
+
+pub fn render(readiness: &Readiness, list: &Checklist, format: ChecklistFormat) -> String {
+    let views = readiness.views(list);
+    match format {
+        ChecklistFormat::Text => text(list, &views),
+        ChecklistFormat::Md => markdown(list, &views),
+        ChecklistFormat::Json => json(list, &views),
+    }
+}
+
+fn recorded(v: &ItemView) -> String {
+    v.record
+        .map(|r| {
+            let mut s = format!("{} by {} at {}", r.state.as_str(), r.by, r.at);
+            if let Some(reason) = &r.reason {
+                s.push_str(&format!(" — {reason}"));
+            }
+            s
+        })
+        .unwrap_or_default()
+}
+
+fn text(list: &Checklist, views: &[ItemView]) -> String {
+    let (done, total) = progress::progress(views);
+    let mut out = format!("{} — {done}/{total} complete\n", list.title);
+    for v in views {
+        out.push_str(&format!(
+            "{:4} {:20} {}\n",
+            v.shown.mark(),
+            v.item.id,
+            v.item.title
+        ));
+        if let Some(ev) = v.evidence {
+            out.push_str(&format!(
+                "       check {}: {}\n",
+                ev.proposal.as_str(),
+                ev.summary
+            ));
+            for d in &ev.details {
+                out.push_str(&format!("         {d}\n"));
+            }
+        }
+        if v.record.is_some() {
+            out.push_str(&format!("       {}\n", recorded(v)));
+        }
+        if let Some(note) = v.record.and_then(|r| r.note.as_ref()) {
+            out.push_str(&format!("       note: {note}\n"));
+        }
+    }
+    out.lines()
+        .map(|l| sanitize_line(l).into_owned() + "\n")
+        .collect()
+}
+
+fn md_cell(text: &str) -> String {
+    crate::export::markdown::cell(text)
+}
+
+fn markdown(list: &Checklist, views: &[ItemView]) -> String {
+    let (done, total) = progress::progress(views);
+    let mut out = format!(
+        "## {}\n\n{done} of {total} items complete.\n\n| | Item | Evidence | Recorded | Note |\n|---|---|---|---|---|\n",
+        md_cell(&list.title)
+    );
+    for v in views {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            md_cell(v.shown.label()),
+            md_cell(&v.item.title),
+            md_cell(
+                &v.evidence
+                    .map(|e| format!("{}: {}", e.proposal.as_str(), e.summary))
+                    .unwrap_or_default()
+            ),
+            md_cell(&recorded(v)),
+            md_cell(v.record.and_then(|r| r.note.as_deref()).unwrap_or_default()),
+        ));
+    }
+    out
+}
+
+fn json(list: &Checklist, views: &[ItemView]) -> String {
+    let (done, total) = progress::progress(views);
+    let items: Vec<serde_json::Value> = views
+        .iter()
+        .map(|v| {
+            serde_json::json!({
+                "id": v.item.id,
+                "title": v.item.title,
+                "state": v.shown.label(),
+                "complete": v.shown.complete(),
+                "recorded": v.record,
+                "evidence": v.evidence.map(|e| serde_json::json!({
+                    "check": v.item.check,
+                    "proposal": e.proposal.as_str(),
+                    "summary": e.summary,
+                    "details": e.details,
+                    "query": e.query,
+                })),
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "checklist": list.name,
+        "title": list.title,
+        "complete": done,
+        "total": total,
+        "items": items,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}

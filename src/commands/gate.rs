@@ -1,0 +1,58 @@
+//! `scandeck gate [--policy FILE] [--json]`: exit 0 when the release is
+//! ready, 1 when something blocks it (each reason printed), 2 on bad input.
+
+use super::readiness::gather;
+use super::{Failure, Outcome};
+use crate::cli::GateArgs;
+use crate::config::Paths;
+use crate::gate::Policy;
+use crate::sanitize::sanitize_line;
+use std::path::Path;
+
+pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
+    let policy = match &args.policy {
+        None => Policy::default(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Failure::input(format!("{}: cannot read the policy: {e}", path.display()))
+            })?;
+            Policy::parse(&path.display().to_string(), &text).map_err(Failure::input)?
+        }
+    };
+    let readiness = gather(paths, workspace)?;
+    if readiness.listing.runs.is_empty() {
+        super::warn("warning: no scans imported; the gate judges findings only from imported reports");
+    }
+    let verdict = readiness.judge(&policy);
+    if args.json {
+        let doc = serde_json::json!({
+            "ready": verdict.ready(),
+            "blocked": verdict.blocked.iter().map(|r| serde_json::json!({
+                "rule": r.rule, "message": r.message, "query": r.query,
+            })).collect::<Vec<_>>(),
+            "warnings": verdict.warnings,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        for r in &verdict.blocked {
+            let query = r
+                .query
+                .as_ref()
+                .map(|q| format!("  (console: /{q})"))
+                .unwrap_or_default();
+            println!("{}", sanitize_line(&format!("BLOCKED [{}] {}{query}", r.rule, r.message)));
+        }
+        for w in &verdict.warnings {
+            println!("{}", sanitize_line(&format!("warning: {w}")));
+        }
+        println!(
+            "{}",
+            if verdict.ready() {
+                "READY: nothing blocks the release".to_string()
+            } else {
+                format!("BLOCKED: {} reason(s)", verdict.blocked.len())
+            }
+        );
+    }
+    Ok(if verdict.ready() { 0 } else { 1 })
+}

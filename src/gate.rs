@@ -1,0 +1,239 @@
+//! The release gate: a yes/no from findings, decisions and the production
+//! checklist. The default policy is the seed's (no open critical, high fixed
+//! within 7 days, strong passwords, checklist walked) with the rules of
+//! triage-model.md b.6. Pure: the caller gathers, this judges.
+
+use crate::checklist::progress::{ItemView, Shown};
+use crate::model::{Finding, Kind, Severity};
+use crate::store::decisions::DecisionFile;
+use crate::triage::decision::Disposition;
+use crate::triage::status::{Assessment, Status};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::collections::HashSet;
+
+/// What blocks a release. Every rule can be switched off in a policy file.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// A present CRITICAL that is not accepted, false positive or not affected.
+    pub block_open_critical: bool,
+    /// A present HIGH past its SLA due date.
+    pub block_overdue_high: bool,
+    /// A risk acceptance that has expired, or of a critical/high finding without approver.
+    pub block_bad_acceptance: bool,
+    /// A secret that is not marked false positive.
+    pub block_secrets: bool,
+    /// A CRITICAL/HIGH marked fixed whose fix no scan has confirmed yet.
+    pub block_unverified_fix: bool,
+    /// A CRITICAL/HIGH introduced by the latest image change.
+    pub block_new_from_image_change: bool,
+    /// Checklists that must be complete (every item done or not applicable).
+    pub require_checklists: Vec<String>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            block_open_critical: true,
+            block_overdue_high: true,
+            block_bad_acceptance: true,
+            block_secrets: true,
+            block_unverified_fix: true,
+            block_new_from_image_change: true,
+            require_checklists: vec![crate::checklist::PRODUCTION.to_string()],
+        }
+    }
+}
+
+impl Policy {
+    pub fn parse(origin: &str, text: &str) -> Result<Policy, String> {
+        toml::from_str(text).map_err(|e| {
+            format!(
+                "{origin}: {}; fix the policy file",
+                e.message().trim()
+            )
+        })
+    }
+}
+
+/// One reason the release is blocked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reason {
+    pub rule: &'static str,
+    pub message: String,
+    /// The console query that shows the offending findings.
+    pub query: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub blocked: Vec<Reason>,
+    pub warnings: Vec<String>,
+}
+
+impl Verdict {
+    pub fn ready(&self) -> bool {
+        self.blocked.is_empty()
+    }
+}
+
+/// A checklist as the gate sees it.
+pub struct ChecklistState<'a> {
+    pub name: &'a str,
+    pub items: Vec<ItemView<'a>>,
+}
+
+pub struct GateInput<'a> {
+    pub findings: Vec<(&'a Finding, &'a Assessment)>,
+    pub triage: &'a DecisionFile,
+    /// Fingerprints (hex) the latest scans report as new because the image changed.
+    pub new_from_image_change: &'a HashSet<String>,
+    pub checklists: Vec<ChecklistState<'a>>,
+    pub now: DateTime<Utc>,
+}
+
+fn severe(f: &Finding) -> bool {
+    f.severity >= Severity::High
+}
+
+fn count_reason(rule: &'static str, n: usize, what: &str, query: &str) -> Option<Reason> {
+    (n > 0).then(|| Reason {
+        rule,
+        message: format!("{n} {what}"),
+        query: Some(query.to_string()),
+    })
+}
+
+pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
+    let mut verdict = Verdict::default();
+    let count = |keep: &dyn Fn(&Finding, &Assessment) -> bool| {
+        input.findings.iter().filter(|(f, a)| keep(f, a)).count()
+    };
+    if policy.block_open_critical {
+        let n = count(&|f, a| {
+            f.severity == Severity::Critical
+                && f.kind != Kind::Secret
+                && matches!(
+                    a.status,
+                    Status::Open | Status::Overdue | Status::Regressed | Status::Snoozed
+                )
+        });
+        verdict.blocked.extend(count_reason(
+            "open-critical",
+            n,
+            "critical finding(s) open (not accepted, false positive or not affected)",
+            "sev:critical status:open,overdue,regressed,snoozed",
+        ));
+    }
+    if policy.block_overdue_high {
+        let n = count(&|f, a| f.severity == Severity::High && a.status == Status::Overdue);
+        verdict.blocked.extend(count_reason(
+            "overdue-high",
+            n,
+            "high finding(s) past their SLA due date",
+            "sev:high status:overdue",
+        ));
+    }
+    if policy.block_bad_acceptance {
+        for (key, d) in &input.triage.decisions {
+            if d.disposition != Disposition::Accepted {
+                continue;
+            }
+            let what = d
+                .finding
+                .as_ref()
+                .map(|l| l.id.clone())
+                .unwrap_or_else(|| key.clone());
+            if d.expired(input.now) {
+                verdict.blocked.push(Reason {
+                    rule: "expired-acceptance",
+                    message: format!("the risk acceptance of {what} expired {}", d.until.clone().unwrap_or_default()),
+                    query: None,
+                });
+            } else if d.approver.as_deref().is_none_or(|a| a.trim().is_empty())
+                && input.findings.iter().any(|(f, a)| {
+                    severe(f) && a.decision.as_deref() == Some(key.as_str())
+                })
+            {
+                verdict.blocked.push(Reason {
+                    rule: "unapproved-acceptance",
+                    message: format!("the risk acceptance of {what} covers a critical or high finding and has no approver"),
+                    query: None,
+                });
+            }
+        }
+    }
+    if policy.block_secrets {
+        let n = count(&|f, a| {
+            f.kind == Kind::Secret
+                && !matches!(a.status, Status::Suppressed | Status::Fixed | Status::Dormant)
+        });
+        verdict.blocked.extend(count_reason(
+            "secret",
+            n,
+            "secret(s) found and not marked false positive",
+            "kind:secret !status:suppressed,fixed,dormant",
+        ));
+    }
+    if policy.block_unverified_fix {
+        let n = count(&|f, a| severe(f) && a.status == Status::FixPending);
+        verdict.blocked.extend(count_reason(
+            "unverified-fix",
+            n,
+            "critical or high finding(s) marked fixed but still reported by the latest scan",
+            "sev:>=high status:fix-pending",
+        ));
+    }
+    if policy.block_new_from_image_change {
+        let n = count(&|f, a| {
+            severe(f)
+                && !matches!(a.status, Status::Suppressed | Status::Accepted | Status::Fixed)
+                && input
+                    .new_from_image_change
+                    .contains(&f.fingerprint.to_string())
+        });
+        verdict.blocked.extend(count_reason(
+            "new-from-image-change",
+            n,
+            "critical or high finding(s) introduced by the latest image change",
+            "sev:>=high",
+        ));
+    }
+    for name in &policy.require_checklists {
+        let Some(list) = input.checklists.iter().find(|c| c.name == name.as_str()) else {
+            verdict.blocked.push(Reason {
+                rule: "checklist",
+                message: format!("the policy requires checklist {name:?}, which does not exist"),
+                query: None,
+            });
+            continue;
+        };
+        let open: Vec<&str> = list
+            .items
+            .iter()
+            .filter(|v| !v.shown.complete())
+            .map(|v| v.item.id.as_str())
+            .collect();
+        if !open.is_empty() {
+            verdict.blocked.push(Reason {
+                rule: "checklist",
+                message: format!(
+                    "checklist {name}: {} of {} item(s) not done: {}",
+                    open.len(),
+                    list.items.len(),
+                    open.join(", ")
+                ),
+                query: None,
+            });
+        }
+        for v in list.items.iter().filter(|v| v.shown == Shown::DoneButFailing) {
+            verdict.warnings.push(format!(
+                "checklist {name}/{}: recorded done, but its check fails now: {}",
+                v.item.id,
+                v.evidence.map(|e| e.summary.as_str()).unwrap_or_default()
+            ));
+        }
+    }
+    verdict
+}

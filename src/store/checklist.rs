@@ -1,0 +1,83 @@
+//! `.scandeck/checklist.json`: what has been recorded for each checklist
+//! item and its audit log, with the storage guarantees of decisions.json
+//! (`store::document`).
+
+use super::document::{self, Document};
+use super::workspace::{StoreError, Workspace};
+use crate::checklist::progress::{ChecklistFile, CHECKLIST_SCHEMA_VERSION};
+
+pub type Loaded = document::Loaded<ChecklistFile>;
+
+impl Document for ChecklistFile {
+    const FILE_NAME: &'static str = "checklist.json";
+    const SCHEMA_VERSION: u32 = CHECKLIST_SCHEMA_VERSION;
+    const WHAT: &'static str = "checklist records";
+
+    /// Records pretty-printed per list; one audit entry per line.
+    fn render(&self) -> String {
+        let lists = serde_json::to_string_pretty(&self.lists)
+            .unwrap_or_else(|_| "{}".into())
+            .replace('\n', "\n  ");
+        let audit: Vec<String> = self
+            .audit
+            .iter()
+            .map(|e| format!("    {}", serde_json::to_string(e).unwrap_or_default()))
+            .collect();
+        let audit = if audit.is_empty() {
+            "[]".to_string()
+        } else {
+            format!("[\n{}\n  ]", audit.join(",\n"))
+        };
+        format!(
+            "{{\n  \"schema_version\": {},\n  \"lists\": {lists},\n  \"audit\": {audit}\n}}\n",
+            self.schema_version
+        )
+    }
+}
+
+pub fn load(ws: &Workspace) -> Result<Loaded, StoreError> {
+    document::load(ws)
+}
+
+pub fn update<T>(
+    ws: &Workspace,
+    change: impl FnOnce(&mut ChecklistFile) -> T,
+) -> Result<T, StoreError> {
+    document::update(ws, change)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checklist::progress::{Change, Stamp};
+
+    #[test]
+    fn render_parses_back_and_a_broken_file_is_quarantined() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::at(dir.path());
+        ws.ensure_layout().unwrap();
+        let (lists, _) = crate::checklist::load_all(&dir.path().join("none"));
+        let production = lists.iter().find(|l| l.name == "production").unwrap();
+        let stamp = Stamp { who: "ops", at: "2026-11-27T10:00:00Z" };
+        update(&ws, |f| f.apply(production, Some("backups"), &Change::Check, stamp))
+            .unwrap()
+            .unwrap();
+        let text = std::fs::read_to_string(document::path_of::<ChecklistFile>(&ws)).unwrap();
+        let back: ChecklistFile = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, load(&ws).unwrap().file);
+        update(&ws, |f| f.apply(production, Some("https"), &Change::Check, stamp))
+            .unwrap()
+            .unwrap();
+        std::fs::write(document::path_of::<ChecklistFile>(&ws), b"{ broken").unwrap();
+        let loaded = load(&ws).unwrap();
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        assert!(loaded.file.record("production", "backups").is_some(), "restored from .bak");
+        std::fs::write(
+            document::path_of::<ChecklistFile>(&ws),
+            b"{\"schema_version\": 99, \"lists\": {}}",
+        )
+        .unwrap();
+        assert!(load(&ws).unwrap().read_only.is_some());
+        assert!(update(&ws, |_| ()).is_err(), "a newer file is never written");
+    }
+}
