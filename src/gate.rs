@@ -48,12 +48,8 @@ impl Default for Policy {
 
 impl Policy {
     pub fn parse(origin: &str, text: &str) -> Result<Policy, String> {
-        toml::from_str(text).map_err(|e| {
-            format!(
-                "{origin}: {}; fix the policy file",
-                e.message().trim()
-            )
-        })
+        toml::from_str(text)
+            .map_err(|e| format!("{origin}: {}; fix the policy file", e.message().trim()))
     }
 }
 
@@ -148,13 +144,17 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
             if d.expired(input.now) {
                 verdict.blocked.push(Reason {
                     rule: "expired-acceptance",
-                    message: format!("the risk acceptance of {what} expired {}", d.until.clone().unwrap_or_default()),
+                    message: format!(
+                        "the risk acceptance of {what} expired {}",
+                        d.until.clone().unwrap_or_default()
+                    ),
                     query: None,
                 });
             } else if d.approver.as_deref().is_none_or(|a| a.trim().is_empty())
-                && input.findings.iter().any(|(f, a)| {
-                    severe(f) && a.decision.as_deref() == Some(key.as_str())
-                })
+                && input
+                    .findings
+                    .iter()
+                    .any(|(f, a)| severe(f) && a.decision.as_deref() == Some(key.as_str()))
             {
                 verdict.blocked.push(Reason {
                     rule: "unapproved-acceptance",
@@ -167,7 +167,10 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
     if policy.block_secrets {
         let n = count(&|f, a| {
             f.kind == Kind::Secret
-                && !matches!(a.status, Status::Suppressed | Status::Fixed | Status::Dormant)
+                && !matches!(
+                    a.status,
+                    Status::Suppressed | Status::Fixed | Status::Dormant
+                )
         });
         verdict.blocked.extend(count_reason(
             "secret",
@@ -188,7 +191,10 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
     if policy.block_new_from_image_change {
         let n = count(&|f, a| {
             severe(f)
-                && !matches!(a.status, Status::Suppressed | Status::Accepted | Status::Fixed)
+                && !matches!(
+                    a.status,
+                    Status::Suppressed | Status::Accepted | Status::Fixed
+                )
                 && input
                     .new_from_image_change
                     .contains(&f.fingerprint.to_string())
@@ -227,7 +233,11 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
                 query: None,
             });
         }
-        for v in list.items.iter().filter(|v| v.shown == Shown::DoneButFailing) {
+        for v in list
+            .items
+            .iter()
+            .filter(|v| v.shown == Shown::DoneButFailing)
+        {
             verdict.warnings.push(format!(
                 "checklist {name}/{}: recorded done, but its check fails now: {}",
                 v.item.id,

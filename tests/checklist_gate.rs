@@ -34,7 +34,11 @@ fn demo_project() -> Ws {
 
 fn checklist(ws: &Ws, day: u32) -> Value {
     let out = ws.run_at(day, &["checklist", "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -109,13 +113,20 @@ fn automatic_checks_fail_on_the_demo_project_and_pass_on_a_fixed_copy() {
         "rate-limiting",
         "content-trust",
     ] {
-        assert_eq!(proposal(&before, check), "fail", "{check} on the demo project");
+        assert_eq!(
+            proposal(&before, check),
+            "fail",
+            "{check} on the demo project"
+        );
     }
     assert_eq!(proposal(&before, "scans-recent"), "pass");
     assert_eq!(before["complete"], 0, "evidence never ticks an item");
     let text = serde_json::to_string(&before).unwrap();
     for secret in ["finance123", "changeme"] {
-        assert!(!text.contains(secret), "a password value is shown: {secret}");
+        assert!(
+            !text.contains(secret),
+            "a password value is shown: {secret}"
+        );
     }
 
     std::fs::write(ws.dir.join("docker-compose.yml"), FIXED_COMPOSE).unwrap();
@@ -132,8 +143,17 @@ fn automatic_checks_fail_on_the_demo_project_and_pass_on_a_fixed_copy() {
     )
     .unwrap();
     let clean = ws.dir.join("clean.json");
-    for image in ["finance-tracker/backend", "finance-tracker/frontend", "postgres"] {
-        let report = trivy(image, "1.4.0", "f00d", &[("CVE-2026-100", &[], "zlib", "1.3", "LOW", None)]);
+    for image in [
+        "finance-tracker/backend",
+        "finance-tracker/frontend",
+        "postgres",
+    ] {
+        let report = trivy(
+            image,
+            "1.4.0",
+            "f00d",
+            &[("CVE-2026-100", &[], "zlib", "1.3", "LOW", None)],
+        );
         std::fs::write(&clean, report.to_string()).unwrap();
         ws.ok(1, &["import", clean.to_str().unwrap()]);
     }
@@ -155,10 +175,32 @@ fn automatic_checks_fail_on_the_demo_project_and_pass_on_a_fixed_copy() {
 #[test]
 fn no_open_critical_high_passes_once_only_low_findings_remain() {
     let ws = Ws::new();
-    ws.import(0, trivy("shop/api", "1", "a", &[("CVE-2026-1", &[], "openssl", "3.0.1", "CRITICAL", None)]));
-    assert_eq!(proposal(&checklist(&ws, 0), "no-open-critical-high"), "fail");
-    ws.import(1, trivy("shop/api", "2", "b", &[("CVE-2026-2", &[], "zlib", "1.3", "LOW", None)]));
-    assert_eq!(proposal(&checklist(&ws, 1), "no-open-critical-high"), "pass");
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[("CVE-2026-1", &[], "openssl", "3.0.1", "CRITICAL", None)],
+        ),
+    );
+    assert_eq!(
+        proposal(&checklist(&ws, 0), "no-open-critical-high"),
+        "fail"
+    );
+    ws.import(
+        1,
+        trivy(
+            "shop/api",
+            "2",
+            "b",
+            &[("CVE-2026-2", &[], "zlib", "1.3", "LOW", None)],
+        ),
+    );
+    assert_eq!(
+        proposal(&checklist(&ws, 1), "no-open-critical-high"),
+        "pass"
+    );
 }
 
 #[test]
@@ -166,7 +208,15 @@ fn checklist_records_who_and_when_and_refuses_bad_input() {
     let ws = Ws::new();
     let out = ws.ok(0, &["checklist", "check", "backups"]);
     assert!(out.contains("production/backups: done"), "{out}");
-    ws.ok(1, &["checklist", "note", "backups", "nightly to S3, restore rehearsed 2026-02-20"]);
+    ws.ok(
+        1,
+        &[
+            "checklist",
+            "note",
+            "backups",
+            "nightly to S3, restore rehearsed 2026-02-20",
+        ],
+    );
     let refused = ws.run_at(1, &["checklist", "na", "https", "--reason", " "]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("needs a reason"));
@@ -174,12 +224,26 @@ fn checklist_records_who_and_when_and_refuses_bad_input() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("has no item \"nope\""));
     let doc = checklist(&ws, 1);
-    let backups = doc["items"].as_array().unwrap().iter().find(|i| i["id"] == "backups").unwrap();
+    let backups = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "backups")
+        .unwrap();
     assert_eq!(backups["state"], "done");
     assert_eq!(backups["recorded"]["by"], "Ana Analyst <ana@example.com>");
-    assert_eq!(backups["recorded"]["at"], "2026-03-02T10:00:00Z", "the note's time");
-    assert_eq!(backups["recorded"]["note"], "nightly to S3, restore rehearsed 2026-02-20");
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(ws.dir.join(".scandeck/checklist.json")).unwrap()).unwrap();
+    assert_eq!(
+        backups["recorded"]["at"], "2026-03-02T10:00:00Z",
+        "the note's time"
+    );
+    assert_eq!(
+        backups["recorded"]["note"],
+        "nightly to S3, restore rehearsed 2026-02-20"
+    );
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.dir.join(".scandeck/checklist.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(file["schema_version"], 1);
     assert_eq!(file["audit"].as_array().unwrap().len(), 2);
     let md = ws.ok(1, &["checklist", "show", "--format", "md"]);
@@ -196,7 +260,16 @@ fn walk_production(ws: &Ws, day: u32) {
     for item in doc["items"].as_array().unwrap() {
         let id = item["id"].as_str().unwrap();
         if id == "content-trust" {
-            ws.ok(day, &["checklist", "na", id, "--reason", "images signed with cosign in CI"]);
+            ws.ok(
+                day,
+                &[
+                    "checklist",
+                    "na",
+                    id,
+                    "--reason",
+                    "images signed with cosign in CI",
+                ],
+            );
         } else {
             ws.ok(day, &["checklist", "check", id]);
         }
@@ -214,16 +287,32 @@ fn gate(ws: &Ws, day: u32, extra: &[&str]) -> (i32, Value) {
 fn rules(doc: &Value) -> Vec<String> {
     doc["blocked"]
         .as_array()
-        .map(|a| a.iter().map(|r| r["rule"].as_str().unwrap().to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|r| r["rule"].as_str().unwrap().to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 #[test]
 fn a_clean_workspace_with_a_walked_checklist_is_ready() {
     let ws = Ws::new();
-    ws.import(0, trivy("shop/api", "1", "a", &[("CVE-2026-1", &[], "zlib", "1.3", "LOW", None)]));
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[("CVE-2026-1", &[], "zlib", "1.3", "LOW", None)],
+        ),
+    );
     let (code, doc) = gate(&ws, 0, &[]);
-    assert_eq!((code, rules(&doc)), (1, vec!["checklist".to_string()]), "{doc}");
+    assert_eq!(
+        (code, rules(&doc)),
+        (1, vec!["checklist".to_string()]),
+        "{doc}"
+    );
     walk_production(&ws, 0);
     let (code, doc) = gate(&ws, 0, &[]);
     assert_eq!(code, 0, "{doc}");
@@ -244,31 +333,108 @@ fn each_gate_reason_blocks() {
 
     // open critical
     let ws = Ws::new();
-    ws.import(0, trivy("shop/api", "1", "a", &[("CVE-2026-1", &[], "openssl", "3.0.1", "CRITICAL", None)]));
-    assert_eq!(gate(&ws, 0, &["--policy", policy]).1["blocked"][0]["rule"], "open-critical");
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[("CVE-2026-1", &[], "openssl", "3.0.1", "CRITICAL", None)],
+        ),
+    );
+    assert_eq!(
+        gate(&ws, 0, &["--policy", policy]).1["blocked"][0]["rule"],
+        "open-critical"
+    );
     // ...unless accepted with an approver and an expiry
-    ws.ok(0, &["triage", "accept", "--id", "CVE-2026-1", "--until", "2026-03-10", "--approver", "CISO", "--reason", "not reachable"]);
+    ws.ok(
+        0,
+        &[
+            "triage",
+            "accept",
+            "--id",
+            "CVE-2026-1",
+            "--until",
+            "2026-03-10",
+            "--approver",
+            "CISO",
+            "--reason",
+            "not reachable",
+        ],
+    );
     assert_eq!(gate(&ws, 0, &["--policy", policy]).0, 0);
     // an acceptance without approver (edited by hand) blocks
     let path = ws.dir.join(".scandeck/decisions.json");
-    let text = std::fs::read_to_string(&path).unwrap().replace("\"approver\": \"CISO\",", "");
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("\"approver\": \"CISO\",", "");
     std::fs::write(&path, text).unwrap();
-    assert_eq!(rules(&gate(&ws, 1, &["--policy", policy]).1), vec!["unapproved-acceptance"]);
+    assert_eq!(
+        rules(&gate(&ws, 1, &["--policy", policy]).1),
+        vec!["unapproved-acceptance"]
+    );
 
     // overdue high: 8 days after first sight
     let ws = Ws::new();
-    ws.import(0, trivy("shop/api", "1", "a", &[("CVE-2026-2", &[], "openssl", "3.0.1", "HIGH", None)]));
-    assert_eq!(gate(&ws, 3, &["--policy", policy]).0, 0, "within the 7 days");
-    ws.import(8, trivy("shop/api", "1", "a", &[("CVE-2026-2", &[], "openssl", "3.0.1", "HIGH", None)]));
-    assert_eq!(rules(&gate(&ws, 8, &["--policy", policy]).1), vec!["overdue-high"]);
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[("CVE-2026-2", &[], "openssl", "3.0.1", "HIGH", None)],
+        ),
+    );
+    assert_eq!(
+        gate(&ws, 3, &["--policy", policy]).0,
+        0,
+        "within the 7 days"
+    );
+    ws.import(
+        8,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[("CVE-2026-2", &[], "openssl", "3.0.1", "HIGH", None)],
+        ),
+    );
+    assert_eq!(
+        rules(&gate(&ws, 8, &["--policy", policy]).1),
+        vec!["overdue-high"]
+    );
 
     // expired acceptance of a medium finding
     let ws = Ws::new();
-    ws.import(0, trivy("shop/api", "1", "a", &[("CVE-2026-3", &[], "openssl", "3.0.1", "MEDIUM", None)]));
-    ws.ok(0, &["triage", "accept", "--id", "CVE-2026-3", "--until", "2026-03-05", "--reason", "low exposure"]);
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[("CVE-2026-3", &[], "openssl", "3.0.1", "MEDIUM", None)],
+        ),
+    );
+    ws.ok(
+        0,
+        &[
+            "triage",
+            "accept",
+            "--id",
+            "CVE-2026-3",
+            "--until",
+            "2026-03-05",
+            "--reason",
+            "low exposure",
+        ],
+    );
     assert_eq!(gate(&ws, 2, &["--policy", policy]).0, 0);
     let (code, doc) = gate(&ws, 9, &["--policy", policy]);
-    assert_eq!((code, rules(&doc)), (1, vec!["expired-acceptance".to_string()]), "{doc}");
+    assert_eq!(
+        (code, rules(&doc)),
+        (1, vec!["expired-acceptance".to_string()]),
+        "{doc}"
+    );
 
     // secret
     let ws = Ws::new();
@@ -276,27 +442,87 @@ fn each_gate_reason_blocks() {
     std::fs::write(&leak, serde_json::json!([{"RuleID": "aws-access-token", "Description": "AWS", "File": "app/config.py", "StartLine": 3, "Secret": "AKIAIOSFODNN7EXAMPLE", "Match": "key = AKIAIOSFODNN7EXAMPLE", "Fingerprint": "app/config.py:aws-access-token:3"}]).to_string()).unwrap();
     ws.ok(0, &["import", leak.to_str().unwrap()]);
     assert!(rules(&gate(&ws, 0, &["--policy", policy]).1).contains(&"secret".to_string()));
-    ws.ok(0, &["triage", "false-positive", "--kind", "secret", "--reason", "documentation example key"]);
-    assert_eq!(gate(&ws, 0, &["--policy", policy]).0, 0, "a false positive no longer blocks");
+    ws.ok(
+        0,
+        &[
+            "triage",
+            "false-positive",
+            "--kind",
+            "secret",
+            "--reason",
+            "documentation example key",
+        ],
+    );
+    assert_eq!(
+        gate(&ws, 0, &["--policy", policy]).0,
+        0,
+        "a false positive no longer blocks"
+    );
 
     // a fix nobody has verified
     let ws = Ws::new();
-    ws.import(0, trivy("shop/api", "1", "a", &[("CVE-2026-4", &[], "openssl", "3.0.1", "HIGH", Some("3.0.2"))]));
-    ws.ok(0, &["triage", "fixed", "--id", "CVE-2026-4", "--reason", "bumped in main"]);
-    assert_eq!(rules(&gate(&ws, 0, &["--policy", policy]).1), vec!["unverified-fix"]);
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[("CVE-2026-4", &[], "openssl", "3.0.1", "HIGH", Some("3.0.2"))],
+        ),
+    );
+    ws.ok(
+        0,
+        &[
+            "triage",
+            "fixed",
+            "--id",
+            "CVE-2026-4",
+            "--reason",
+            "bumped in main",
+        ],
+    );
+    assert_eq!(
+        rules(&gate(&ws, 0, &["--policy", policy]).1),
+        vec!["unverified-fix"]
+    );
 
     // a high introduced by the image change
     let ws = Ws::new();
-    ws.import(0, trivy("shop/api", "1", "a", &[("CVE-2026-5", &[], "openssl", "3.0.1", "LOW", None)]));
-    ws.import(1, trivy("shop/api", "2", "b", &[("CVE-2026-5", &[], "openssl", "3.0.1", "LOW", None), ("CVE-2026-6", &[], "curl", "8.0", "HIGH", None)]));
-    assert_eq!(rules(&gate(&ws, 1, &["--policy", policy]).1), vec!["new-from-image-change"]);
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a",
+            &[("CVE-2026-5", &[], "openssl", "3.0.1", "LOW", None)],
+        ),
+    );
+    ws.import(
+        1,
+        trivy(
+            "shop/api",
+            "2",
+            "b",
+            &[
+                ("CVE-2026-5", &[], "openssl", "3.0.1", "LOW", None),
+                ("CVE-2026-6", &[], "curl", "8.0", "HIGH", None),
+            ],
+        ),
+    );
+    assert_eq!(
+        rules(&gate(&ws, 1, &["--policy", policy]).1),
+        vec!["new-from-image-change"]
+    );
 
     // the production checklist, with the default policy
     let ws = Ws::new();
     ws.import(0, trivy("shop/api", "1", "a", &[]));
     let (code, doc) = gate(&ws, 0, &[]);
     assert_eq!((code, rules(&doc)), (1, vec!["checklist".to_string()]));
-    assert!(doc["blocked"][0]["message"].as_str().unwrap().contains("12 of 12"));
+    assert!(doc["blocked"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("12 of 12"));
 }
 
 #[test]
@@ -307,7 +533,10 @@ fn a_broken_policy_is_a_usage_error() {
     let out = ws.run_at(0, &["gate", "--policy", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("policy.toml") && err.contains("block_everything"), "{err}");
+    assert!(
+        err.contains("policy.toml") && err.contains("block_everything"),
+        "{err}"
+    );
     let missing = ws.run_at(0, &["gate", "--policy", "/nonexistent/policy.toml"]);
     assert_eq!(missing.status.code(), Some(2));
 }

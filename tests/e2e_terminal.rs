@@ -347,3 +347,53 @@ fn snooze_with_a_reason_is_saved_from_a_real_terminal() {
         "{decisions}"
     );
 }
+
+#[test]
+fn walking_the_production_checklist_to_ready_in_a_real_terminal() {
+    let report = serde_json::json!({"SchemaVersion": 2, "ArtifactName": "shop/api:1", "ArtifactType": "container_image",
+        "Metadata": {"RepoTags": ["shop/api:1"], "RepoDigests": ["shop/api@sha256:ab12"]},
+        "Results": [{"Target": "shop/api:1 (debian 12.4)", "Class": "os-pkgs", "Type": "debian",
+            "Vulnerabilities": [{"VulnerabilityID": "CVE-2026-100", "PkgName": "zlib", "InstalledVersion": "1.3", "Severity": "LOW"}]}]});
+    let bin = common::bin();
+    let script = format!(
+        "mkdir -p ws\ncat > report.json <<'JSON'\n{report}\nJSON\n'{bin}' --workspace ws import report.json > import.txt 2>&1\n'{bin}' --workspace ws\necho EXIT=$? > exit.txt\n'{bin}' --workspace ws gate > gate.txt 2>&1\necho GATE=$? > gate-exit.txt",
+        bin = bin.display()
+    );
+    let Some(t) = Tmux::start(
+        "checklist",
+        &script,
+        &[("SCANDECK_ACTOR", "Olga Ops <olga@example.com>")],
+    ) else {
+        return;
+    };
+    t.wait_for("the console", |s| s.contains("1 of 1 findings"));
+    t.wait_for("a blocked release", |s| s.contains("release: BLOCKED (1)"));
+    t.keys(&["c"]);
+    t.wait_for("the checklist", |s| {
+        s.contains("Production deployment — 0/12")
+    });
+    for n in 1..=12 {
+        t.keys(&["x"]);
+        t.wait_for(&format!("{n} of 12 recorded"), |s| {
+            s.contains(&format!("Production deployment — {n}/12"))
+        });
+        t.keys(&["j"]);
+    }
+    let screen = t.wait_for("a ready release", |s| s.contains("release gate: READY"));
+    assert!(screen.contains("release: READY"), "{screen}");
+    t.keys(&["Escape"]);
+    t.wait_for("the checklist closed", |s| {
+        !s.contains("Production deployment —")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    assert_eq!(t.wait_file("gate-exit.txt").trim(), "GATE=0");
+    assert!(t.wait_file("gate.txt").contains("READY"));
+    let records = std::fs::read_to_string(t.path("ws/.scandeck/checklist.json")).unwrap();
+    assert_eq!(
+        records.matches("\"state\": \"done\"").count(),
+        12,
+        "{records}"
+    );
+    assert!(records.contains("Olga Ops"));
+}

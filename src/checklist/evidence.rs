@@ -153,7 +153,9 @@ fn open_secrets(ctx: &Context) -> Evidence {
     if open == 0 {
         Evidence::pass("no unsuppressed secrets in the current scans")
     } else {
-        let mut ev = Evidence::fail(format!("{open} secret(s) found and not marked false positive"));
+        let mut ev = Evidence::fail(format!(
+            "{open} secret(s) found and not marked false positive"
+        ));
         ev.query = Some("kind:secret status:open,overdue,regressed,snoozed".into());
         ev
     }
@@ -230,7 +232,8 @@ impl ProjectFiles {
         if matches!(
             lower.as_str(),
             "docker-compose.yml" | "docker-compose.yaml" | "compose.yml" | "compose.yaml"
-        ) || (lower.starts_with("docker-compose.") && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+        ) || (lower.starts_with("docker-compose.")
+            && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
         {
             self.compose.push(path);
         } else if (lower == ".env" || lower.ends_with(".env") || lower.starts_with(".env."))
@@ -239,12 +242,18 @@ impl ProjectFiles {
                 .any(|s| lower.ends_with(s))
         {
             self.env.push(path);
-        } else if lower.ends_with(".conf") && (lower.contains("nginx") || self.looks_like_nginx(&path)) {
+        } else if lower.ends_with(".conf")
+            && (lower.contains("nginx") || self.looks_like_nginx(&path))
+        {
             self.nginx.push(path);
         } else if in_workflows
             || matches!(
                 lower.as_str(),
-                ".gitlab-ci.yml" | "jenkinsfile" | "azure-pipelines.yml" | "bitbucket-pipelines.yml" | ".drone.yml"
+                ".gitlab-ci.yml"
+                    | "jenkinsfile"
+                    | "azure-pipelines.yml"
+                    | "bitbucket-pipelines.yml"
+                    | ".drone.yml"
             )
         {
             self.ci.push(path);
@@ -306,22 +315,37 @@ fn compose_limits(files: &ProjectFiles) -> Evidence {
                 lacks.push("CPU");
             }
             if !lacks.is_empty() {
-                missing.push(format!("{shown}: service {name} has no {} limit", lacks.join(" or ")));
+                missing.push(format!(
+                    "{shown}: service {name} has no {} limit",
+                    lacks.join(" or ")
+                ));
             }
         }
     }
     if missing.is_empty() && services > 0 {
-        Evidence::pass(format!("all {services} compose service(s) have memory and CPU limits"))
+        Evidence::pass(format!(
+            "all {services} compose service(s) have memory and CPU limits"
+        ))
     } else if services == 0 && missing.is_empty() {
         Evidence::unknown("the compose files define no services")
     } else {
-        Evidence::fail(format!("{} problem(s) with resource limits", missing.len())).with_details(missing)
+        Evidence::fail(format!("{} problem(s) with resource limits", missing.len()))
+            .with_details(missing)
     }
 }
 
 const SECRET_KEY_WORDS: [&str; 6] = ["PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN", "API_KEY"];
 const PLACEHOLDERS: [&str; 10] = [
-    "changeme", "change_me", "password", "secret", "admin", "example", "default", "test", "123456", "xxxxxxxx",
+    "changeme",
+    "change_me",
+    "password",
+    "secret",
+    "admin",
+    "example",
+    "default",
+    "test",
+    "123456",
+    "xxxxxxxx",
 ];
 const MIN_PASSWORD: usize = 16;
 
@@ -384,7 +408,9 @@ fn env_passwords(files: &ProjectFiles) -> Evidence {
         }
     }
     if weak.is_empty() && checked > 0 {
-        Evidence::pass(format!("{checked} password or secret value(s), all 16+ characters"))
+        Evidence::pass(format!(
+            "{checked} password or secret value(s), all 16+ characters"
+        ))
     } else if checked == 0 {
         Evidence::unknown("no password or secret values in the .env files")
     } else {
@@ -419,12 +445,14 @@ fn https(files: &ProjectFiles) -> Evidence {
         let Some(text) = read(path) else { continue };
         let d = directives(&text);
         if d.iter().any(|x| {
-            x.trim_start_matches(|c| c == '{' || c == ' ').starts_with("listen")
+            x.trim_start_matches(['{', ' ']).starts_with("listen")
                 && (x.contains(" ssl") || x.contains(" quic"))
         }) {
             tls.push(files.shown(path));
         }
-        if d.iter().any(|x| x.to_ascii_lowercase().contains("strict-transport-security")) {
+        if d.iter()
+            .any(|x| x.to_ascii_lowercase().contains("strict-transport-security"))
+        {
             hsts.push(files.shown(path));
         }
     }
@@ -441,9 +469,8 @@ fn https(files: &ProjectFiles) -> Evidence {
         (false, false) => Evidence::pass(format!("TLS listener and HSTS in {}", tls.join(", "))),
         (false, true) => Evidence::fail("a TLS listener but no Strict-Transport-Security header")
             .with_details(tls),
-        _ => Evidence::fail("no nginx server listens with TLS (`listen 443 ssl`)").with_details(
-            files.nginx.iter().map(|p| files.shown(p)).collect(),
-        ),
+        _ => Evidence::fail("no nginx server listens with TLS (`listen 443 ssl`)")
+            .with_details(files.nginx.iter().map(|p| files.shown(p)).collect()),
     }
 }
 
@@ -453,18 +480,23 @@ fn rate_limiting(files: &ProjectFiles) -> Evidence {
         let d = directives(&text);
         let zone = d.iter().any(|x| x.contains("limit_req_zone"));
         let applied = d.iter().any(|x| {
-            x.trim_start_matches(|c| c == '{' || c == ' ').starts_with("limit_req ")
-                || x.contains("{ limit_req ")
+            x.trim_start_matches(['{', ' ']).starts_with("limit_req ") || x.contains("{ limit_req ")
         });
         if zone && applied {
-            return Evidence::pass(format!("limit_req_zone and limit_req in {}", files.shown(path)));
+            return Evidence::pass(format!(
+                "limit_req_zone and limit_req in {}",
+                files.shown(path)
+            ));
         }
     }
     let labels = compose_labels(files);
     if labels.contains(".ratelimit.") {
         return Evidence::pass("a Traefik rateLimit middleware (compose labels)");
     }
-    for (file, marker) in [("requirements.txt", "flask-limiter"), ("package.json", "express-rate-limit")] {
+    for (file, marker) in [
+        ("requirements.txt", "flask-limiter"),
+        ("package.json", "express-rate-limit"),
+    ] {
         for path in [files.root.join(file), files.root.join("backend").join(file)] {
             if read(&path).is_some_and(|t| t.to_ascii_lowercase().contains(marker)) {
                 return Evidence::pass(format!("{marker} in {}", files.shown(&path)));
@@ -479,18 +511,19 @@ fn rate_limiting(files: &ProjectFiles) -> Evidence {
 
 /// `DOCKER_CONTENT_TRUST` set to 1 or true in `text` (env file, YAML, shell).
 fn enables_content_trust(text: &str) -> bool {
-    text.match_indices("DOCKER_CONTENT_TRUST").any(|(at, word)| {
-        let rest = &text[at + word.len()..];
-        if rest.starts_with('_') {
-            return false;
-        }
-        let rest = rest.trim_start_matches([' ', '\t']);
-        let Some(rest) = rest.strip_prefix([':', '=']) else {
-            return false;
-        };
-        let value = rest.trim_start_matches([' ', '\t', '"', '\'']);
-        value.starts_with('1') || value.to_ascii_lowercase().starts_with("true")
-    })
+    text.match_indices("DOCKER_CONTENT_TRUST")
+        .any(|(at, word)| {
+            let rest = &text[at + word.len()..];
+            if rest.starts_with('_') {
+                return false;
+            }
+            let rest = rest.trim_start_matches([' ', '\t']);
+            let Some(rest) = rest.strip_prefix([':', '=']) else {
+                return false;
+            };
+            let value = rest.trim_start_matches([' ', '\t', '"', '\'']);
+            value.starts_with('1') || value.to_ascii_lowercase().starts_with("true")
+        })
 }
 
 fn content_trust(ctx: &Context, files: &ProjectFiles) -> Evidence {
@@ -504,13 +537,21 @@ fn content_trust(ctx: &Context, files: &ProjectFiles) -> Evidence {
     for path in files.env.iter().chain(&files.ci) {
         let Some(text) = read(path) else { continue };
         if enables_content_trust(&text) {
-            return Evidence::pass(format!("DOCKER_CONTENT_TRUST enabled in {}", files.shown(path)));
+            return Evidence::pass(format!(
+                "DOCKER_CONTENT_TRUST enabled in {}",
+                files.shown(path)
+            ));
         }
         if text.contains("cosign verify") || text.contains("notation verify") {
-            return Evidence::pass(format!("image signatures verified in {}", files.shown(path)));
+            return Evidence::pass(format!(
+                "image signatures verified in {}",
+                files.shown(path)
+            ));
         }
     }
-    Evidence::fail("DOCKER_CONTENT_TRUST is not enabled in the environment, .env or CI configuration")
+    Evidence::fail(
+        "DOCKER_CONTENT_TRUST is not enabled in the environment, .env or CI configuration",
+    )
 }
 
 fn scans_recent(ctx: &Context) -> Evidence {
@@ -529,7 +570,12 @@ fn scans_recent(ctx: &Context) -> Evidence {
     let stale: Vec<String> = newest
         .iter()
         .filter(|(_, at)| (ctx.now - **at).num_days() >= ctx.max_scan_age_days)
-        .map(|(target, at)| format!("{target}: last scan {} days ago", (ctx.now - *at).num_days()))
+        .map(|(target, at)| {
+            format!(
+                "{target}: last scan {} days ago",
+                (ctx.now - *at).num_days()
+            )
+        })
         .collect();
     if stale.is_empty() {
         Evidence::pass(format!(
@@ -555,15 +601,23 @@ mod tests {
     #[test]
     fn content_trust_detection() {
         assert!(enables_content_trust("DOCKER_CONTENT_TRUST=1\n"));
-        assert!(enables_content_trust("env:\n  DOCKER_CONTENT_TRUST: \"1\"\n"));
+        assert!(enables_content_trust(
+            "env:\n  DOCKER_CONTENT_TRUST: \"1\"\n"
+        ));
         assert!(enables_content_trust("export DOCKER_CONTENT_TRUST = true"));
         assert!(!enables_content_trust("DOCKER_CONTENT_TRUST=0"));
-        assert!(!enables_content_trust("DOCKER_CONTENT_TRUST_SERVER=https://x"));
+        assert!(!enables_content_trust(
+            "DOCKER_CONTENT_TRUST_SERVER=https://x"
+        ));
     }
 
     #[test]
     fn password_strength_never_needs_the_value_in_the_message() {
-        assert_eq!(weakness("finance123"), Some("looks like a placeholder"));
+        assert_eq!(weakness("changeme"), Some("looks like a placeholder"));
+        assert_eq!(
+            weakness("finance123"),
+            Some("is shorter than 16 characters")
+        );
         assert_eq!(weakness("short"), Some("is shorter than 16 characters"));
         assert_eq!(weakness("v3ry-l0ng-and-rand0m-Xq"), None);
         assert_eq!(url_password("postgresql://u:p4ss@db:5432/x"), Some("p4ss"));

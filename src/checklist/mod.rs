@@ -5,6 +5,7 @@
 
 pub mod evidence;
 pub mod progress;
+pub mod walk;
 
 use serde::Deserialize;
 use std::path::Path;
@@ -134,7 +135,11 @@ mod tests {
             "name = \"team\"\ntitle = \"Team\"\n[[item]]\nid = \"a\"\ntitle = \"A\"\nwhy = \"w\"\nverify = \"v\"\n",
         )
         .unwrap();
-        std::fs::write(dir.path().join("bad.toml"), "name = \"bad\"\n[[item]]\nid = 1\n").unwrap();
+        std::fs::write(
+            dir.path().join("bad.toml"),
+            "name = \"bad\"\n[[item]]\nid = 1\n",
+        )
+        .unwrap();
         std::fs::write(
             dir.path().join("unknown-check.toml"),
             "name = \"u\"\ntitle = \"U\"\n[[item]]\nid = \"a\"\ntitle = \"A\"\nwhy = \"w\"\nverify = \"v\"\ncheck = \"nope\"\n",
@@ -144,6 +149,8 @@ mod tests {
         assert!(lists.iter().any(|l| l.name == "team"));
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("bad.toml")));
-        assert!(problems.iter().any(|p| p.contains("unknown check \"nope\"")));
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("unknown check \"nope\"")));
     }
 }

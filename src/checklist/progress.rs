@@ -181,7 +181,9 @@ impl ChecklistFile {
         from: Option<String>,
         reason: Option<String>,
     ) {
-        let to = self.record(&list.name, id).map(|r| r.state.as_str().to_string());
+        let to = self
+            .record(&list.name, id)
+            .map(|r| r.state.as_str().to_string());
         audit::append(
             &mut self.audit,
             stamp.at,
@@ -303,15 +305,38 @@ mod tests {
     fn check_na_note_reset_are_recorded_and_audited() {
         let l = list();
         let mut file = ChecklistFile::default();
-        file.apply(&l, Some("backups"), &Change::Check, STAMP).unwrap();
-        file.apply(&l, Some("content-trust"), &Change::NotApplicable { reason: "no registry".into() }, STAMP)
+        file.apply(&l, Some("backups"), &Change::Check, STAMP)
             .unwrap();
-        file.apply(&l, Some("backups"), &Change::Note { text: "nightly to S3".into() }, STAMP)
-            .unwrap();
+        file.apply(
+            &l,
+            Some("content-trust"),
+            &Change::NotApplicable {
+                reason: "no registry".into(),
+            },
+            STAMP,
+        )
+        .unwrap();
+        file.apply(
+            &l,
+            Some("backups"),
+            &Change::Note {
+                text: "nightly to S3".into(),
+            },
+            STAMP,
+        )
+        .unwrap();
         let r = file.record("production", "backups").unwrap();
-        assert_eq!((r.state, r.note.as_deref(), r.by.as_str()), (Recorded::Done, Some("nightly to S3"), "ops"));
         assert_eq!(
-            file.apply(&l, Some("https"), &Change::NotApplicable { reason: " ".into() }, STAMP),
+            (r.state, r.note.as_deref(), r.by.as_str()),
+            (Recorded::Done, Some("nightly to S3"), "ops")
+        );
+        assert_eq!(
+            file.apply(
+                &l,
+                Some("https"),
+                &Change::NotApplicable { reason: " ".into() },
+                STAMP
+            ),
             Err(ChangeError::MissingReason)
         );
         assert!(matches!(
@@ -329,7 +354,10 @@ mod tests {
     fn evidence_never_ticks_but_shows_failure() {
         let fail = Evidence::fail("3 open");
         let pass = Evidence::pass("none");
-        let done = ItemRecord { state: Recorded::Done, ..ItemRecord::default() };
+        let done = ItemRecord {
+            state: Recorded::Done,
+            ..ItemRecord::default()
+        };
         assert_eq!(Shown::of(None, Some(&pass)), Shown::Todo);
         assert_eq!(Shown::of(None, Some(&fail)), Shown::Failing);
         assert_eq!(Shown::of(Some(&done), Some(&fail)), Shown::DoneButFailing);

@@ -31,7 +31,9 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
         Some(ChecklistAction::Reset) => (None, Change::Reset),
     };
     let who = crate::triage::actor::current(workspace);
-    let at = readiness.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let at = readiness
+        .now
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let stamp = Stamp { who: &who, at: &at };
     let lines = crate::store::checklist::update(&readiness.workspace, |file| {
         file.apply(&list, id, &change, stamp)

@@ -21,7 +21,9 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
     };
     let readiness = gather(paths, workspace)?;
     if readiness.listing.runs.is_empty() {
-        super::warn("warning: no scans imported; the gate judges findings only from imported reports");
+        super::warn(
+            "warning: no scans imported; the gate judges findings only from imported reports",
+        );
     }
     let verdict = readiness.judge(&policy);
     if args.json {
@@ -40,7 +42,10 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
                 .as_ref()
                 .map(|q| format!("  (console: /{q})"))
                 .unwrap_or_default();
-            println!("{}", sanitize_line(&format!("BLOCKED [{}] {}{query}", r.rule, r.message)));
+            println!(
+                "{}",
+                sanitize_line(&format!("BLOCKED [{}] {}{query}", r.rule, r.message))
+            );
         }
         for w in &verdict.warnings {
             println!("{}", sanitize_line(&format!("warning: {w}")));

@@ -2,7 +2,7 @@
 //! current findings with their assessments, the checklists with their
 //! records and the evidence of the automatic checks.
 
-use super::{Failure};
+use super::Failure;
 use crate::checklist::evidence::{self, Evidence};
 use crate::checklist::progress::{self, ChecklistFile};
 use crate::checklist::Checklist;
@@ -27,7 +27,13 @@ pub fn gather(paths: &Paths, workspace: &Path) -> Result<Readiness, Failure> {
     let redactor = super::redactor(paths)?;
     let config = crate::config::Config::load(paths).map_err(Failure::input)?;
     let now = crate::clock::now();
-    let listing = super::list::listing(&ws, &redactor, &Filter::default(), now, &config.sla_policy())?;
+    let listing = super::list::listing(
+        &ws,
+        &redactor,
+        &Filter::default(),
+        now,
+        &config.sla_policy(),
+    )?;
     let (checklists, problems) = crate::checklist::load_all(&paths.checklists_dir());
     for p in problems {
         super::warn(&format!("warning: {p}"));

@@ -58,26 +58,39 @@ mod tests {
         ws.ensure_layout().unwrap();
         let (lists, _) = crate::checklist::load_all(&dir.path().join("none"));
         let production = lists.iter().find(|l| l.name == "production").unwrap();
-        let stamp = Stamp { who: "ops", at: "2026-11-27T10:00:00Z" };
-        update(&ws, |f| f.apply(production, Some("backups"), &Change::Check, stamp))
-            .unwrap()
-            .unwrap();
+        let stamp = Stamp {
+            who: "ops",
+            at: "2026-11-27T10:00:00Z",
+        };
+        update(&ws, |f| {
+            f.apply(production, Some("backups"), &Change::Check, stamp)
+        })
+        .unwrap()
+        .unwrap();
         let text = std::fs::read_to_string(document::path_of::<ChecklistFile>(&ws)).unwrap();
         let back: ChecklistFile = serde_json::from_str(&text).unwrap();
         assert_eq!(back, load(&ws).unwrap().file);
-        update(&ws, |f| f.apply(production, Some("https"), &Change::Check, stamp))
-            .unwrap()
-            .unwrap();
+        update(&ws, |f| {
+            f.apply(production, Some("https"), &Change::Check, stamp)
+        })
+        .unwrap()
+        .unwrap();
         std::fs::write(document::path_of::<ChecklistFile>(&ws), b"{ broken").unwrap();
         let loaded = load(&ws).unwrap();
         assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
-        assert!(loaded.file.record("production", "backups").is_some(), "restored from .bak");
+        assert!(
+            loaded.file.record("production", "backups").is_some(),
+            "restored from .bak"
+        );
         std::fs::write(
             document::path_of::<ChecklistFile>(&ws),
             b"{\"schema_version\": 99, \"lists\": {}}",
         )
         .unwrap();
         assert!(load(&ws).unwrap().read_only.is_some());
-        assert!(update(&ws, |_| ()).is_err(), "a newer file is never written");
+        assert!(
+            update(&ws, |_| ()).is_err(),
+            "a newer file is never written"
+        );
     }
 }

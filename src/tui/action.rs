@@ -50,12 +50,19 @@ pub enum Action {
     DialogNext,
     DialogPrev,
     ToggleChanges,
+    OpenChecklist,
+    CloseChecklist,
+    ChecklistToggle,
+    ChecklistNotApplicable,
+    ChecklistNote,
+    ChecklistNextList,
+    ChecklistJump,
     /// Does nothing: used in a user key map to unbind a default key.
     None,
 }
 
 impl Action {
-    pub const ALL: [Action; 45] = [
+    pub const ALL: [Action; 52] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -100,6 +107,13 @@ impl Action {
         Action::DialogNext,
         Action::DialogPrev,
         Action::ToggleChanges,
+        Action::OpenChecklist,
+        Action::CloseChecklist,
+        Action::ChecklistToggle,
+        Action::ChecklistNotApplicable,
+        Action::ChecklistNote,
+        Action::ChecklistNextList,
+        Action::ChecklistJump,
         Action::None,
     ];
 
@@ -162,6 +176,13 @@ impl Action {
             Action::DialogNext => "next field",
             Action::DialogPrev => "prev field",
             Action::ToggleChanges => "changes",
+            Action::OpenChecklist => "checklist",
+            Action::CloseChecklist => "close",
+            Action::ChecklistToggle => "done",
+            Action::ChecklistNotApplicable => "n/a",
+            Action::ChecklistNote => "note",
+            Action::ChecklistNextList => "next list",
+            Action::ChecklistJump => "show findings",
             Action::None => "unbound",
         }
     }
@@ -213,6 +234,13 @@ impl Action {
             Action::DialogNext => "Next field of the dialog.",
             Action::DialogPrev => "Previous field of the dialog.",
             Action::ToggleChanges => "Show only what changed since the previous scan of each target (new, gone, regressed).",
+            Action::OpenChecklist => "Open the checklists: the production deployment checklist with evidence, the best practices, yours.",
+            Action::CloseChecklist => "Close the checklist.",
+            Action::ChecklistToggle => "Record the selected item as done, or as to do again.",
+            Action::ChecklistNotApplicable => "Record the selected item as not applicable; a reason is required.",
+            Action::ChecklistNote => "Attach a note to the selected item (evidence, ticket, date).",
+            Action::ChecklistNextList => "Show the next checklist.",
+            Action::ChecklistJump => "Close the checklist and show the findings behind the selected item's evidence.",
             Action::None => "Unbinds a key in a user key map.",
         }
     }

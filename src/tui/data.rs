@@ -59,6 +59,8 @@ pub struct Data {
     pub triage: DecisionFile,
     pub triage_read_only: Option<String>,
     pub policy: SlaPolicy,
+    /// Checklists, their records and the evidence of the automatic checks.
+    pub walk: crate::checklist::walk::Walkthrough,
 }
 
 impl Data {
@@ -131,6 +133,53 @@ impl Data {
             changes,
         });
         self.triage = triage;
+    }
+
+    /// The present findings with their assessments.
+    pub fn present(&self) -> Vec<(&Finding, &Assessment)> {
+        self.findings[..self.gone_from.min(self.findings.len())]
+            .iter()
+            .zip(&self.assessments)
+            .collect()
+    }
+
+    /// Runs the checklist's automatic checks against the loaded findings.
+    pub fn load_walk(
+        &mut self,
+        ws: &crate::store::Workspace,
+        setup: &crate::checklist::walk::WalkSetup,
+        now: DateTime<Utc>,
+    ) {
+        let walk =
+            crate::checklist::walk::Walkthrough::load(ws, setup, self.present(), &self.runs, now);
+        self.warnings.extend(walk.warnings.iter().cloned());
+        self.walk = walk;
+    }
+
+    /// The release gate's verdict under the default policy.
+    pub fn verdict(&self, now: DateTime<Utc>) -> crate::gate::Verdict {
+        let new: std::collections::HashSet<String> = self
+            .runs
+            .iter()
+            .filter_map(|r| r.changes.as_ref())
+            .flat_map(|c| c.new_image_changed.iter().cloned())
+            .collect();
+        let input = crate::gate::GateInput {
+            findings: self.present(),
+            triage: &self.triage,
+            new_from_image_change: &new,
+            checklists: self
+                .walk
+                .lists
+                .iter()
+                .map(|l| crate::gate::ChecklistState {
+                    name: &l.name,
+                    items: self.walk.views(l),
+                })
+                .collect(),
+            now,
+        };
+        crate::gate::judge(&crate::gate::Policy::default(), &input)
     }
 
     /// The decision key that applies to finding `i`, or the key a decision about it would get.
@@ -224,6 +273,7 @@ impl Data {
             triage: DecisionFile::default(),
             triage_read_only: None,
             policy: SlaPolicy::default(),
+            walk: Default::default(),
         }
     }
 }

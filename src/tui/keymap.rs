@@ -19,10 +19,11 @@ pub enum Context {
     Filter,
     Dialog,
     Help,
+    Checklist,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
@@ -31,6 +32,7 @@ impl Context {
         Context::Filter,
         Context::Dialog,
         Context::Help,
+        Context::Checklist,
     ];
 
     pub fn name(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Context {
             Context::Filter => "filter",
             Context::Dialog => "dialog",
             Context::Help => "help",
+            Context::Checklist => "checklist",
         }
     }
 
@@ -60,6 +63,7 @@ impl Context {
             Context::Filter => include_str!("../../assets/keymap/filter.toml"),
             Context::Dialog => include_str!("../../assets/keymap/dialog.toml"),
             Context::Help => include_str!("../../assets/keymap/help.toml"),
+            Context::Checklist => include_str!("../../assets/keymap/checklist.toml"),
         }
     }
 }
@@ -401,8 +405,10 @@ impl KeyMap {
 
     /// Resolves pressed keys in `ctx`, falling back to global bindings.
     pub fn resolve(&self, ctx: Context, keys: &[Key]) -> Resolution {
-        let layers: &[Context] = if matches!(ctx, Context::Filter | Context::Dialog | Context::Help)
-        {
+        let layers: &[Context] = if matches!(
+            ctx,
+            Context::Filter | Context::Dialog | Context::Help | Context::Checklist
+        ) {
             &[ctx]
         } else {
             &[ctx, Context::Global]
@@ -430,7 +436,12 @@ impl KeyMap {
             .filter(|b| b.action == action)
             .map(|b| chord_text(&b.chord))
             .collect();
-        if out.is_empty() && !matches!(ctx, Context::Filter | Context::Dialog | Context::Help) {
+        if out.is_empty()
+            && !matches!(
+                ctx,
+                Context::Filter | Context::Dialog | Context::Help | Context::Checklist
+            )
+        {
             out = self
                 .bindings(Context::Global)
                 .iter()
@@ -457,7 +468,10 @@ impl KeyMap {
         for b in self.bindings(ctx) {
             push(self.keys_for(ctx, b.action), b.action);
         }
-        if !matches!(ctx, Context::Filter | Context::Dialog | Context::Help) {
+        if !matches!(
+            ctx,
+            Context::Filter | Context::Dialog | Context::Help | Context::Checklist
+        ) {
             for action in [
                 Action::OpenFilter,
                 Action::FocusNext,

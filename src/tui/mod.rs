@@ -3,6 +3,7 @@
 //! events, background results and a render deadline into them.
 
 pub mod action;
+pub mod checklist_view;
 pub mod data;
 pub mod dialog;
 pub mod keymap;
@@ -13,4 +14,5 @@ pub mod terminal;
 pub mod theme;
 pub mod ui;
 pub mod update;
+pub mod walk;
 pub mod worker;

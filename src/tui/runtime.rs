@@ -32,6 +32,8 @@ pub struct Options {
     pub redactor: Redactor,
     pub mouse: bool,
     pub policy: crate::triage::SlaPolicy,
+    /// Where checklists come from and how their checks judge.
+    pub walk: crate::checklist::walk::WalkSetup,
     /// Hidden switch for the end-to-end tests: F12 panics with hostile text.
     pub debug_panic: bool,
     pub log_file: String,
@@ -48,6 +50,28 @@ pub fn run(options: Options) -> Result<i32, String> {
     let result = runtime.block_on(event_loop(options));
     terminal::restore();
     result.map_err(|e| format!("terminal error: {e}"))
+}
+
+/// Writes one checklist change; the file as now on disk and a summary, or why not.
+fn save_checklist(
+    ws: &Workspace,
+    edit: &super::walk::ChecklistEdit,
+    who: &str,
+    at: &str,
+) -> Result<(crate::checklist::progress::ChecklistFile, String), String> {
+    let stamp = crate::checklist::progress::Stamp { who, at };
+    let result = crate::store::checklist::update(ws, |file| {
+        file.apply(&edit.list, Some(&edit.item), &edit.change, stamp)
+            .map(|lines| (file.clone(), lines.join("; ")))
+    });
+    match result {
+        Ok(Ok(saved)) => Ok(saved),
+        Ok(Err(refused)) => Err(format!("NOT SAVED: {refused}")),
+        Err(e) => {
+            crate::logging::log(&format!("checklist record not saved: {e}"));
+            Err(format!("NOT SAVED: {e}"))
+        }
+    }
 }
 
 fn draw(term: &mut Term, state: &AppState, theme: &Theme, keymap: &KeyMap) -> io::Result<()> {
@@ -81,6 +105,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         options.workspace.clone(),
         options.redactor.clone(),
         options.policy.clone(),
+        options.walk.clone(),
         tx.clone(),
     );
     let matcher = Matcher::spawn(tx);
@@ -146,6 +171,16 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                                 format!("NOT SAVED: {e}")
                             });
                             let _ = tx.send(Msg::Saved(message));
+                        });
+                    }
+                    Effect::SaveChecklist(edit) => {
+                        let ws = options.workspace.clone();
+                        let who = actor.clone();
+                        let at = state.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                        let tx = save_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let _ =
+                                tx.send(Msg::ChecklistSaved(save_checklist(&ws, &edit, &who, &at)));
                         });
                     }
                     Effect::Copy(text) => {

@@ -72,6 +72,21 @@ impl Cursor {
     }
 }
 
+/// What is being typed in the checklist view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    NotApplicable,
+    Note,
+}
+
+/// The checklist view (`c`): which list, which item, and a reason or note being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChecklistPanel {
+    pub list: usize,
+    pub cursor: Cursor,
+    pub prompt: Option<(PromptKind, String)>,
+}
+
 pub struct AppState {
     pub workspace: String,
     pub data: Option<Data>,
@@ -121,6 +136,9 @@ pub struct AppState {
     /// (refreshed by the runtime before every update).
     pub actor: String,
     pub now: chrono::DateTime<chrono::Utc>,
+    pub checklist: Option<ChecklistPanel>,
+    /// The release gate's verdict, recomputed whenever decisions or checklist records change.
+    pub gate: Option<crate::gate::Verdict>,
 }
 
 impl AppState {
@@ -165,6 +183,8 @@ impl AppState {
             saving: false,
             actor: "unknown".into(),
             now: chrono::Utc::now(),
+            checklist: None,
+            gate: None,
         }
     }
 

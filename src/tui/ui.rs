@@ -48,6 +48,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     if let Some(dialog) = &state.dialog {
         dialog_popup(frame, area, dialog, theme);
     }
+    if state.checklist.is_some() {
+        super::checklist_view::draw(frame, area, state, theme);
+    }
     if let Some(help) = &state.help {
         help_popup(frame, area, &help.filter, help.selected, theme, keymap);
     }
@@ -82,6 +85,14 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Span::styled(format!("  {}", cell(&state.workspace, 60)), theme.header),
         Span::styled("   docker: not checked", theme.dim),
         Span::styled(format!("   runs: {runs}"), theme.dim),
+        match &state.gate {
+            Some(v) if v.ready() => Span::styled("   release: READY", theme.title),
+            Some(v) => Span::styled(
+                format!("   release: BLOCKED ({})", v.blocked.len()),
+                theme.warning,
+            ),
+            None => Span::raw(""),
+        },
         Span::styled(format!("   {shown} of {total} findings"), theme.title),
         Span::styled(
             if state.searching() {

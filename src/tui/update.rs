@@ -18,6 +18,8 @@ use std::sync::Arc;
 pub enum Msg {
     /// A save finished: the decision file as now on disk, or why it failed.
     Saved(Result<(crate::store::decisions::DecisionFile, String), String>),
+    /// A checklist record was saved: the file as now on disk and a summary, or why it failed.
+    ChecklistSaved(Result<(crate::checklist::progress::ChecklistFile, String), String>),
     Key(KeyEvent),
     Action(Action),
     Mouse(MouseEvent),
@@ -37,6 +39,8 @@ pub enum Effect {
     Search(SearchRequest),
     /// Write a triage change to decisions.json (under the lock, merged with what is on disk).
     Save(super::dialog::TriageChange),
+    /// Write a checklist record to checklist.json (under the lock, merged with what is on disk).
+    SaveChecklist(super::walk::ChecklistEdit),
     /// Copy text to the clipboard (OSC 52); already sanitised.
     Copy(String),
     SetMouse(bool),
@@ -129,6 +133,8 @@ fn search(state: &mut AppState) -> Vec<Effect> {
 pub fn context_of(state: &AppState) -> Context {
     if state.help.is_some() {
         Context::Help
+    } else if state.checklist.is_some() {
+        Context::Checklist
     } else if state.dialog.is_some() {
         Context::Dialog
     } else if state.editing.is_some() {
@@ -183,6 +189,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             state.set_visible(rows);
             state.loading = None;
             state.findings = Cursor::default();
+            regate(state);
             let mut effects = search(state);
             state.shown_generation = state.generation;
             if lapsed > 0
@@ -213,6 +220,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                     if let Some(data) = &mut state.data {
                         data.reassess(file, now);
                     }
+                    regate(state);
                     search(state)
                 }
                 Err(message) => {
@@ -220,6 +228,21 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                     Vec::new()
                 }
             }
+        }
+        Msg::ChecklistSaved(result) => {
+            state.saving = false;
+            match result {
+                Ok((file, summary)) => {
+                    state.unsaved = None;
+                    state.status = Some(summary);
+                    if let Some(data) = &mut state.data {
+                        data.walk.records = file;
+                    }
+                    regate(state);
+                }
+                Err(message) => state.unsaved = Some(message),
+            }
+            Vec::new()
         }
         Msg::SearchDone { generation, rows } => {
             if generation != state.generation {
@@ -244,6 +267,9 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
 }
 
 fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
+    if state.help.is_none() && super::walk::prompting(state) {
+        return super::walk::type_prompt(state, ev);
+    }
     let k = Key::from_event(&ev);
     let ctx = context_of(state);
     if matches!(ctx, Context::Help | Context::Filter | Context::Dialog) {
@@ -345,7 +371,25 @@ fn requery(state: &mut AppState) -> Vec<Effect> {
     }
 }
 
+/// Replaces the committed query (used by jumps from other views).
+pub fn set_query(state: &mut AppState, text: String) -> Vec<Effect> {
+    state.editing = None;
+    state.query_text = text;
+    requery(state)
+}
+
+/// Recomputes the release gate's verdict from the loaded data.
+fn regate(state: &mut AppState) {
+    let now = state.now;
+    state.gate = state.data.as_ref().map(|d| d.verdict(now));
+}
+
 fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
+    if state.checklist.is_some() && state.help.is_none() {
+        if let Some(effects) = super::walk::act(state, action) {
+            return effects;
+        }
+    }
     let a = areas(state);
     match action {
         Action::Quit => {
@@ -592,6 +636,13 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             });
             search(state)
         }
+        Action::OpenChecklist => super::walk::open(state),
+        Action::CloseChecklist
+        | Action::ChecklistToggle
+        | Action::ChecklistNotApplicable
+        | Action::ChecklistNote
+        | Action::ChecklistNextList
+        | Action::ChecklistJump => Vec::new(),
         Action::None => Vec::new(),
     }
 }

@@ -17,6 +17,7 @@ pub fn spawn_loader(
     workspace: Workspace,
     redactor: Redactor,
     policy: crate::triage::SlaPolicy,
+    walk: crate::checklist::walk::WalkSetup,
     tx: UnboundedSender<Msg>,
 ) {
     std::thread::spawn(move || {
@@ -33,7 +34,9 @@ pub fn spawn_loader(
                 for w in &current.warnings {
                     crate::logging::log(&format!("load warning: {w}"));
                 }
-                let data = Data::build_with(current, crate::clock::now(), &policy);
+                let now = crate::clock::now();
+                let mut data = Data::build_with(current, now, &policy);
+                data.load_walk(&workspace, &walk, now);
                 let _ = tx.send(Msg::Loaded(Box::new(data)));
             }
             Err(e) => {

@@ -216,4 +216,3 @@ pub fn trivy(repo: &str, tag: &str, digest: &str, vulns: &[Vuln]) -> Value {
         "Metadata": {"RepoTags": [format!("{repo}:{tag}")], "RepoDigests": [format!("{repo}@sha256:{digest}")]},
         "Results": [{"Target": format!("{repo}:{tag} (debian 12.4)"), "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": vulns}]})
 }
-

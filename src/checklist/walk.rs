@@ -1,0 +1,86 @@
+//! A checklist walk as the console holds it: every checklist, what has been
+//! recorded, and the evidence of the automatic checks at load time.
+
+use super::evidence::{self, Evidence};
+use super::progress::{self, ChecklistFile, ItemView};
+use super::Checklist;
+use crate::model::Finding;
+use crate::store::{RunRecord, Workspace};
+use crate::triage::Assessment;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default)]
+pub struct Walkthrough {
+    pub lists: Vec<Checklist>,
+    pub records: ChecklistFile,
+    pub evidence: BTreeMap<String, Evidence>,
+    pub warnings: Vec<String>,
+    /// Why records cannot be saved (a newer scandeck wrote checklist.json).
+    pub read_only: Option<String>,
+}
+
+/// Where checklists come from and how the checks judge.
+#[derive(Clone, Debug)]
+pub struct WalkSetup {
+    pub user_dir: std::path::PathBuf,
+    pub max_scan_age_days: i64,
+}
+
+impl Walkthrough {
+    /// Reads checklists and records and runs the automatic checks. Never
+    /// fails: problems become warnings.
+    pub fn load(
+        ws: &Workspace,
+        setup: &WalkSetup,
+        findings: Vec<(&Finding, &Assessment)>,
+        runs: &[RunRecord],
+        now: DateTime<Utc>,
+    ) -> Walkthrough {
+        let (lists, mut warnings) = super::load_all(&setup.user_dir);
+        let (records, read_only) = match crate::store::checklist::load(ws) {
+            Ok(loaded) => {
+                warnings.extend(loaded.warnings);
+                (loaded.file, loaded.read_only)
+            }
+            Err(e) => {
+                let why = e.to_string();
+                warnings.push(why.clone());
+                (ChecklistFile::default(), Some(why))
+            }
+        };
+        let ctx = evidence::Context {
+            root: &ws.root,
+            findings,
+            runs,
+            now,
+            max_scan_age_days: setup.max_scan_age_days,
+            content_trust_env: std::env::var("DOCKER_CONTENT_TRUST").ok(),
+        };
+        Walkthrough {
+            lists,
+            records,
+            evidence: evidence::evaluate_all(&ctx),
+            warnings,
+            read_only,
+        }
+    }
+
+    pub fn views<'a>(&'a self, list: &'a Checklist) -> Vec<ItemView<'a>> {
+        progress::view(list, &self.records, &self.evidence)
+    }
+
+    /// (complete, total) of the list at `index`.
+    pub fn progress(&self, index: usize) -> (usize, usize) {
+        self.lists
+            .get(index)
+            .map_or((0, 0), |l| progress::progress(&self.views(l)))
+    }
+
+    pub fn production_index(&self) -> usize {
+        self.lists
+            .iter()
+            .position(|l| l.name == super::PRODUCTION)
+            .unwrap_or(0)
+    }
+}

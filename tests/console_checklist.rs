@@ -1,0 +1,235 @@
+//! The checklist view in the console, driven through `update` and drawn
+//! with TestBackend: walking items, recording done / not applicable / notes,
+//! jumping to the findings behind the evidence, and the release gate chip.
+
+mod common;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use scandeck::checklist::progress::{Change, Stamp};
+use scandeck::checklist::walk::{WalkSetup, Walkthrough};
+use scandeck::store::Workspace;
+use scandeck::tui::data::Data;
+use scandeck::tui::keymap::KeyMap;
+use scandeck::tui::state::AppState;
+use scandeck::tui::theme::Theme;
+use scandeck::tui::update::{update, Effect, Msg};
+use std::path::Path;
+
+/// Carries out searches and checklist saves in memory, as the runtime does on disk.
+fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
+    let mut pending = vec![msg];
+    let mut others = Vec::new();
+    while let Some(m) = pending.pop() {
+        for effect in update(state, keymap, m) {
+            match effect {
+                Effect::SaveChecklist(edit) => {
+                    let mut file = state.data.as_ref().unwrap().walk.records.clone();
+                    let stamp = Stamp {
+                        who: "Olga Ops <olga@example.com>",
+                        at: "2026-06-01T12:00:00Z",
+                    };
+                    let result = file
+                        .apply(&edit.list, Some(&edit.item), &edit.change, stamp)
+                        .map(|lines| (file.clone(), lines.join("; ")))
+                        .map_err(|e| e.to_string());
+                    pending.push(Msg::ChecklistSaved(result));
+                }
+                Effect::Search(req) => {
+                    let latest = std::sync::atomic::AtomicU64::new(req.generation);
+                    let order = req.index.order(req.sort, req.reverse);
+                    let rows = req
+                        .index
+                        .search(
+                            &req.query,
+                            &req.facts,
+                            &order,
+                            req.target,
+                            req.generation,
+                            &latest,
+                        )
+                        .unwrap();
+                    pending.push(Msg::SearchDone {
+                        generation: req.generation,
+                        rows,
+                    });
+                }
+                other => others.push(other),
+            }
+        }
+    }
+    others
+}
+
+fn key(state: &mut AppState, keymap: &KeyMap, code: KeyCode) -> Vec<Effect> {
+    drive(
+        state,
+        keymap,
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+    )
+}
+
+fn typed(state: &mut AppState, keymap: &KeyMap, text: &str) {
+    for c in text.chars() {
+        key(state, keymap, KeyCode::Char(c));
+    }
+}
+
+/// The demo findings, with the demo project's checklist evidence.
+fn demo_state() -> (AppState, KeyMap) {
+    let keymap = KeyMap::defaults();
+    let mut state = AppState::new("demo workspace", (150, 45));
+    state.now = common::fixed_now();
+    let mut data = Data::build(common::demo_current(), common::fixed_now());
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/project");
+    let walk = Walkthrough::load(
+        &Workspace::at(&project),
+        &WalkSetup {
+            user_dir: project.join("no-user-checklists"),
+            max_scan_age_days: 100_000,
+        },
+        data.present(),
+        &data.runs,
+        common::fixed_now(),
+    );
+    data.walk = walk;
+    drive(&mut state, &keymap, Msg::Loaded(Box::new(data)));
+    (state, keymap)
+}
+
+fn screen(state: &AppState) -> String {
+    let mut term = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
+    term.draw(|f| scandeck::tui::ui::draw(f, state, &Theme::mono(), &KeyMap::defaults()))
+        .unwrap();
+    let buffer = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_checklist_view_records_items_and_the_gate_follows() {
+    let (mut s, k) = demo_state();
+    assert!(screen(&s).contains("release: BLOCKED"));
+    key(&mut s, &k, KeyCode::Char('c'));
+    let shown = screen(&s);
+    assert!(shown.contains("Production deployment — 0/12"), "{shown}");
+    insta::assert_snapshot!("checklist_view", shown);
+    assert!(shown.contains("[!]"), "failing evidence is marked");
+    key(&mut s, &k, KeyCode::Char('x'));
+    let records = &s.data.as_ref().unwrap().walk.records;
+    assert_eq!(
+        records.record("production", "scan-reviewed").unwrap().by,
+        "Olga Ops <olga@example.com>"
+    );
+    assert!(screen(&s).contains("1/12"));
+    key(&mut s, &k, KeyCode::Char('j'));
+    key(&mut s, &k, KeyCode::Char('j'));
+    key(&mut s, &k, KeyCode::Char('n'));
+    typed(&mut s, &k, "no .env in production");
+    let shown = screen(&s);
+    assert!(
+        shown.contains("not applicable because: no .env in production"),
+        "{shown}"
+    );
+    key(&mut s, &k, KeyCode::Enter);
+    let r = s
+        .data
+        .as_ref()
+        .unwrap()
+        .walk
+        .records
+        .record("production", "strong-passwords")
+        .cloned()
+        .unwrap();
+    assert_eq!(r.reason.as_deref(), Some("no .env in production"));
+    // an empty reason is refused and nothing is saved
+    key(&mut s, &k, KeyCode::Char('j'));
+    key(&mut s, &k, KeyCode::Char('n'));
+    let effects = key(&mut s, &k, KeyCode::Enter);
+    assert!(effects.is_empty());
+    assert!(s
+        .status
+        .as_deref()
+        .unwrap_or_default()
+        .contains("needs a reason"));
+    key(&mut s, &k, KeyCode::Esc);
+    assert!(s.checklist.is_some(), "Esc cancels the prompt first");
+    // a note
+    key(&mut s, &k, KeyCode::Char('i'));
+    typed(&mut s, &k, "cert from Let's Encrypt, ticket OPS-12");
+    key(&mut s, &k, KeyCode::Enter);
+    assert_eq!(
+        s.data
+            .as_ref()
+            .unwrap()
+            .walk
+            .records
+            .record("production", "https")
+            .unwrap()
+            .note
+            .as_deref(),
+        Some("cert from Let's Encrypt, ticket OPS-12")
+    );
+    // x twice is done then to do again
+    key(&mut s, &k, KeyCode::Char('x'));
+    key(&mut s, &k, KeyCode::Char('x'));
+    assert_eq!(
+        s.data
+            .as_ref()
+            .unwrap()
+            .walk
+            .records
+            .record("production", "https")
+            .unwrap()
+            .state,
+        scandeck::checklist::progress::Recorded::Todo
+    );
+    // Tab shows the next checklist
+    key(&mut s, &k, KeyCode::Tab);
+    assert!(screen(&s).contains("Security best practices"));
+    key(&mut s, &k, KeyCode::Esc);
+    assert!(s.checklist.is_none());
+}
+
+#[test]
+fn enter_jumps_to_the_findings_behind_the_evidence() {
+    let (mut s, k) = demo_state();
+    key(&mut s, &k, KeyCode::Char('c'));
+    key(&mut s, &k, KeyCode::Char('j'));
+    key(&mut s, &k, KeyCode::Enter);
+    assert!(s.checklist.is_none());
+    assert!(s.query_text.starts_with("sev:>=high"), "{}", s.query_text);
+    let data = s.data.as_ref().unwrap();
+    assert!(!s.visible.is_empty());
+    for i in &s.visible {
+        assert!(data.findings[*i as usize].severity >= scandeck::model::Severity::High);
+    }
+}
+
+#[test]
+fn walking_every_production_item_makes_the_gate_ready_when_findings_allow() {
+    let (mut s, k) = demo_state();
+    key(&mut s, &k, KeyCode::Char('c'));
+    for _ in 0..12 {
+        key(&mut s, &k, KeyCode::Char('x'));
+        key(&mut s, &k, KeyCode::Char('j'));
+    }
+    assert!(screen(&s).contains("12/12"));
+    let gate = s.gate.clone().unwrap();
+    assert!(
+        gate.blocked.iter().all(|r| r.rule != "checklist"),
+        "the checklist no longer blocks: {gate:?}"
+    );
+    assert!(
+        !gate.warnings.is_empty(),
+        "done items with failing evidence are warned about"
+    );
+    let _ = Change::Reset;
+}
