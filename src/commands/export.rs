@@ -6,30 +6,29 @@ use super::{Failure, Outcome};
 use crate::cli::ExportArgs;
 use crate::config::Paths;
 use crate::export::{self, ExportInput};
-use crate::store::Workspace;
 use std::io::Write;
 use std::path::Path;
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
-    let ws = Workspace::at(workspace);
-    let redactor = super::redactor(paths)?;
-    let policy = super::sla_policy(paths)?;
-    let now = crate::clock::now();
-    let listing = super::list::listing(&ws, &redactor, &filter, now, &policy)?;
+    let readiness = super::readiness::gather(paths, workspace)?;
+    let now = readiness.now;
+    let listing = &readiness.listing;
     let rows = listing
         .rows
         .iter()
         .map(|(i, a)| (&listing.findings[*i], a))
+        .filter(|(f, a)| filter.matches(f, a))
         .collect();
     let label = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());
-    let input = ExportInput::new(
+    let mut input = ExportInput::new(
         rows,
         &listing.triage,
         &label.display().to_string(),
         &filter.describe(),
         now,
     );
+    input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     let bytes = export::render(args.format, &input);
     match &args.output {
         Some(path) => {

@@ -95,6 +95,35 @@ impl Readiness {
             .collect()
     }
 
+    /// One line for export headers: the production checklist's progress
+    /// and the gate's verdict.
+    pub fn summary(&self, policy: &crate::gate::Policy) -> String {
+        let progress = self
+            .checklists
+            .iter()
+            .find(|l| l.name == crate::checklist::PRODUCTION)
+            .map(|l| {
+                let (done, total) = progress::progress(&self.views(l));
+                format!("production checklist {done}/{total} complete")
+            })
+            .unwrap_or_else(|| "no production checklist".into());
+        let verdict = self.judge(policy);
+        let gate = if verdict.ready() {
+            "release gate READY".to_string()
+        } else {
+            format!(
+                "release gate BLOCKED ({})",
+                verdict
+                    .blocked
+                    .iter()
+                    .map(|r| r.rule)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        format!("{progress}; {gate}")
+    }
+
     pub fn judge(&self, policy: &crate::gate::Policy) -> crate::gate::Verdict {
         let new = self.new_from_image_change();
         let input = crate::gate::GateInput {
