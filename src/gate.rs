@@ -247,3 +247,23 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
     }
     verdict
 }
+
+/// One line for export headers: the production checklist's progress
+/// (complete, total) and the verdict.
+pub fn readiness_line(progress: Option<(usize, usize)>, verdict: Option<&Verdict>) -> String {
+    let progress = progress
+        .map(|(done, total)| format!("production checklist {done}/{total} complete"))
+        .unwrap_or_else(|| "no production checklist".into());
+    match verdict {
+        Some(v) if v.ready() => format!("{progress}; release gate READY"),
+        Some(v) => format!(
+            "{progress}; release gate BLOCKED ({})",
+            v.blocked
+                .iter()
+                .map(|r| r.rule)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => progress,
+    }
+}

@@ -233,3 +233,60 @@ fn walking_every_production_item_makes_the_gate_ready_when_findings_allow() {
     );
     let _ = Change::Reset;
 }
+
+#[test]
+fn the_export_dialog_exports_exactly_the_rows_shown() {
+    let (mut s, k) = demo_state();
+    key(&mut s, &k, KeyCode::Char('/'));
+    typed(&mut s, &k, "sev:critical");
+    key(&mut s, &k, KeyCode::Enter);
+    let shown = s.visible.clone();
+    assert!(!shown.is_empty() && shown.len() < 45);
+    key(&mut s, &k, KeyCode::Char('e'));
+    assert!(screen(&s).contains(&format!(
+        "Export the current view — {} findings",
+        shown.len()
+    )));
+    key(&mut s, &k, KeyCode::Char('3')); // CSV
+    key(&mut s, &k, KeyCode::Tab);
+    typed(&mut s, &k, "critical.csv");
+    let effects = key(&mut s, &k, KeyCode::Enter);
+    let Some(Effect::Export {
+        format,
+        path,
+        rows,
+        filter,
+    }) = effects.into_iter().next()
+    else {
+        panic!("no export effect");
+    };
+    assert_eq!(format, scandeck::export::ExportFormat::Csv);
+    assert_eq!(path, "critical.csv");
+    assert_eq!(rows, shown, "the rows in the order shown");
+    assert_eq!(filter, "query sev:critical");
+    let data = s.data.as_ref().unwrap();
+    let bytes = data.render_export(
+        format,
+        &rows,
+        "demo",
+        &filter,
+        s.gate.as_ref(),
+        common::fixed_now(),
+    );
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    assert_eq!(reader.records().count(), shown.len());
+    let md = data.render_export(
+        scandeck::export::ExportFormat::Md,
+        &rows,
+        "demo",
+        &filter,
+        s.gate.as_ref(),
+        common::fixed_now(),
+    );
+    let md = String::from_utf8(md).unwrap();
+    assert!(md.contains("query sev:critical"), "{md}");
+    assert!(
+        md.contains("production checklist 0/12 complete; release gate BLOCKED"),
+        "{md}"
+    );
+}

@@ -397,3 +397,39 @@ fn walking_the_production_checklist_to_ready_in_a_real_terminal() {
     );
     assert!(records.contains("Olga Ops"));
 }
+
+#[test]
+fn exporting_the_filtered_view_from_a_real_terminal() {
+    let script = format!(
+        "'{}' --workspace \"$PWD\" demo\necho EXIT=$? > exit.txt\nls -d \"$SCANDECK_DATA_DIR\"/demo/*/ > demo-dir.txt",
+        common::bin().display()
+    );
+    let Some(t) = Tmux::start("export", &script, &[]) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    t.keys(&["/"]);
+    t.literal("sev:critical");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the critical findings", |s| s.contains("6 of 45 findings"));
+    assert!(screen.contains("query sev:critical"), "{screen}");
+    t.keys(&["e"]);
+    t.wait_for("the export dialog", |s| {
+        s.contains("Export the current view — 6 findings")
+    });
+    t.keys(&["2", "Tab"]);
+    t.literal("critical.html");
+    t.keys(&["Enter"]);
+    t.wait_for("the export", |s| s.contains("exported 6 findings to"));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    let dir = t.wait_file("demo-dir.txt");
+    let html = std::fs::read_to_string(PathBuf::from(dir.trim()).join("critical.html")).unwrap();
+    assert!(html.contains("Content-Security-Policy"));
+    assert_eq!(
+        html.matches("<tr><td class=").count(),
+        6,
+        "one row per finding shown"
+    );
+    assert!(html.contains("query sev:critical"));
+}

@@ -102,26 +102,8 @@ impl Readiness {
             .checklists
             .iter()
             .find(|l| l.name == crate::checklist::PRODUCTION)
-            .map(|l| {
-                let (done, total) = progress::progress(&self.views(l));
-                format!("production checklist {done}/{total} complete")
-            })
-            .unwrap_or_else(|| "no production checklist".into());
-        let verdict = self.judge(policy);
-        let gate = if verdict.ready() {
-            "release gate READY".to_string()
-        } else {
-            format!(
-                "release gate BLOCKED ({})",
-                verdict
-                    .blocked
-                    .iter()
-                    .map(|r| r.rule)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        format!("{progress}; {gate}")
+            .map(|l| progress::progress(&self.views(l)));
+        crate::gate::readiness_line(progress, Some(&self.judge(policy)))
     }
 
     pub fn judge(&self, policy: &crate::gate::Policy) -> crate::gate::Verdict {

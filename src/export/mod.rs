@@ -28,6 +28,44 @@ pub enum ExportFormat {
     Trivyignore,
 }
 
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 7] = [
+        ExportFormat::Md,
+        ExportFormat::Html,
+        ExportFormat::Csv,
+        ExportFormat::Json,
+        ExportFormat::Sarif,
+        ExportFormat::Openvex,
+        ExportFormat::Trivyignore,
+    ];
+
+    /// What the console's export dialog offers.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExportFormat::Md => "Markdown (pull requests, tickets)",
+            ExportFormat::Html => "HTML (one self-contained page)",
+            ExportFormat::Csv => "CSV (spreadsheets)",
+            ExportFormat::Json => "JSON (the list contract with decisions and SLA)",
+            ExportFormat::Sarif => "SARIF 2.1.0 (code-scanning dashboards)",
+            ExportFormat::Openvex => "OpenVEX (not affected / false positive / fixed decisions)",
+            ExportFormat::Trivyignore => ".trivyignore.yaml (snoozes and acceptances)",
+        }
+    }
+
+    /// The file name the console proposes.
+    pub fn default_file_name(self) -> &'static str {
+        match self {
+            ExportFormat::Md => "scandeck-export.md",
+            ExportFormat::Html => "scandeck-export.html",
+            ExportFormat::Csv => "scandeck-export.csv",
+            ExportFormat::Json => "scandeck-export.json",
+            ExportFormat::Sarif => "scandeck.sarif",
+            ExportFormat::Openvex => "scandeck.openvex.json",
+            ExportFormat::Trivyignore => ".trivyignore.yaml",
+        }
+    }
+}
+
 /// Renders an export to bytes.
 pub fn render(format: ExportFormat, input: &ExportInput) -> Vec<u8> {
     let pretty = |v: serde_json::Value| {

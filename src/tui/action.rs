@@ -57,12 +57,13 @@ pub enum Action {
     ChecklistNote,
     ChecklistNextList,
     ChecklistJump,
+    Export,
     /// Does nothing: used in a user key map to unbind a default key.
     None,
 }
 
 impl Action {
-    pub const ALL: [Action; 52] = [
+    pub const ALL: [Action; 53] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -114,6 +115,7 @@ impl Action {
         Action::ChecklistNote,
         Action::ChecklistNextList,
         Action::ChecklistJump,
+        Action::Export,
         Action::None,
     ];
 
@@ -183,6 +185,7 @@ impl Action {
             Action::ChecklistNote => "note",
             Action::ChecklistNextList => "next list",
             Action::ChecklistJump => "show findings",
+            Action::Export => "export",
             Action::None => "unbound",
         }
     }
@@ -241,6 +244,7 @@ impl Action {
             Action::ChecklistNote => "Attach a note to the selected item (evidence, ticket, date).",
             Action::ChecklistNextList => "Show the next checklist.",
             Action::ChecklistJump => "Close the checklist and show the findings behind the selected item's evidence.",
+            Action::Export => "Export the findings shown now: Markdown, HTML, CSV, JSON, SARIF, OpenVEX or .trivyignore.yaml, to a file in the workspace.",
             Action::None => "Unbinds a key in a user key map.",
         }
     }

@@ -156,6 +156,40 @@ impl Data {
         self.walk = walk;
     }
 
+    /// One line for export headers: production checklist progress and the gate.
+    pub fn readiness_line(&self, verdict: Option<&crate::gate::Verdict>) -> String {
+        let index = self.walk.production_index();
+        let progress = self
+            .walk
+            .lists
+            .get(index)
+            .filter(|l| l.name == crate::checklist::PRODUCTION)
+            .map(|_| self.walk.progress(index));
+        crate::gate::readiness_line(progress, verdict)
+    }
+
+    /// Renders the rows `rows` (finding indices, in the order shown) as an export.
+    pub fn render_export(
+        &self,
+        format: crate::export::ExportFormat,
+        rows: &[u32],
+        workspace: &str,
+        filter: &str,
+        verdict: Option<&crate::gate::Verdict>,
+        now: DateTime<Utc>,
+    ) -> Vec<u8> {
+        let rows = rows
+            .iter()
+            .filter_map(|i| {
+                let i = *i as usize;
+                Some((self.findings.get(i)?, self.assessments.get(i)?))
+            })
+            .collect();
+        let mut input = crate::export::ExportInput::new(rows, &self.triage, workspace, filter, now);
+        input.header.checklist = self.readiness_line(verdict);
+        crate::export::render(format, &input)
+    }
+
     /// The release gate's verdict under the default policy.
     pub fn verdict(&self, now: DateTime<Utc>) -> crate::gate::Verdict {
         let new: std::collections::HashSet<String> = self

@@ -17,6 +17,8 @@ pub enum DialogKind {
     Suppress,
     Reopen,
     Note,
+    /// Export the current view (not a triage change).
+    Export,
 }
 
 impl DialogKind {
@@ -28,6 +30,7 @@ impl DialogKind {
             DialogKind::Suppress => "False positive / not affected",
             DialogKind::Reopen => "Reopen",
             DialogKind::Note => "Add a note",
+            DialogKind::Export => "Export the current view",
         }
     }
 }
@@ -92,6 +95,13 @@ impl Dialog {
             DialogKind::Fixed => (Vec::new(), vec![field("reason", "fixed")]),
             DialogKind::Reopen => (Vec::new(), vec![field("reason", "reopened")]),
             DialogKind::Note => (Vec::new(), vec![field("note", "")]),
+            DialogKind::Export => (
+                crate::export::ExportFormat::ALL
+                    .iter()
+                    .map(|f| f.describe().to_string())
+                    .collect(),
+                vec![field("file (empty: the proposed name)", "")],
+            ),
         };
         let focus = if choices.is_empty() { 1 } else { 0 };
         Dialog {
@@ -153,6 +163,21 @@ impl Dialog {
             .and_then(|i| self.fields.get_mut(i))
     }
 
+    /// The export this dialog asks for: format and file (relative to the workspace).
+    pub fn export_request(&self) -> (crate::export::ExportFormat, String) {
+        let format = crate::export::ExportFormat::ALL
+            .get(self.choice)
+            .copied()
+            .unwrap_or(crate::export::ExportFormat::Md);
+        let file = self.value("file");
+        let file = if file.is_empty() {
+            format.default_file_name().to_string()
+        } else {
+            file
+        };
+        (format, file)
+    }
+
     fn value(&self, label: &str) -> String {
         self.fields
             .iter()
@@ -204,6 +229,7 @@ impl Dialog {
                     text,
                 });
             }
+            DialogKind::Export => return Err("an export is not a triage change".into()),
             DialogKind::Fixed => (Disposition::Fixed, None, false, None, None),
             DialogKind::Snooze => match self.choice {
                 0 => (

@@ -52,6 +52,33 @@ pub fn run(options: Options) -> Result<i32, String> {
     result.map_err(|e| format!("terminal error: {e}"))
 }
 
+/// Writes an export atomically; never into `.scandeck/`, whose files it could replace.
+fn write_export(
+    target: &std::path::Path,
+    scandeck_dir: &std::path::Path,
+    bytes: Option<Vec<u8>>,
+    rows: usize,
+) -> Result<String, String> {
+    let shown = crate::sanitize::sanitize_line(&target.display().to_string()).into_owned();
+    let parent = target
+        .parent()
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .ok_or_else(|| format!("{shown}: the folder does not exist"))?;
+    if let Ok(protected) = std::fs::canonicalize(scandeck_dir) {
+        if parent.starts_with(&protected) {
+            return Err(format!(
+                "{shown}: scandeck's own folder; choose another file"
+            ));
+        }
+    }
+    let bytes = bytes.ok_or_else(|| "nothing loaded yet".to_string())?;
+    crate::store::atomic::write_atomic(target, &bytes).map_err(|e| {
+        crate::logging::log(&format!("export not written: {shown}: {e}"));
+        format!("{shown}: {e}")
+    })?;
+    Ok(format!("exported {rows} findings to {shown}"))
+}
+
 /// Writes one checklist change; the file as now on disk and a summary, or why not.
 fn save_checklist(
     ws: &Workspace,
@@ -181,6 +208,34 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         tokio::task::spawn_blocking(move || {
                             let _ =
                                 tx.send(Msg::ChecklistSaved(save_checklist(&ws, &edit, &who, &at)));
+                        });
+                    }
+                    Effect::Export {
+                        format,
+                        path,
+                        rows,
+                        filter,
+                    } => {
+                        let target = options.workspace.root.join(&path);
+                        let bytes = state.data.as_ref().map(|d| {
+                            d.render_export(
+                                format,
+                                &rows,
+                                &options.label,
+                                &filter,
+                                state.gate.as_ref(),
+                                state.now,
+                            )
+                        });
+                        let scandeck_dir = options.workspace.dir();
+                        let tx = save_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let _ = tx.send(Msg::Exported(write_export(
+                                &target,
+                                &scandeck_dir,
+                                bytes,
+                                rows.len(),
+                            )));
                         });
                     }
                     Effect::Copy(text) => {

@@ -20,6 +20,8 @@ pub enum Msg {
     Saved(Result<(crate::store::decisions::DecisionFile, String), String>),
     /// A checklist record was saved: the file as now on disk and a summary, or why it failed.
     ChecklistSaved(Result<(crate::checklist::progress::ChecklistFile, String), String>),
+    /// An export was written (its summary) or not (why).
+    Exported(Result<String, String>),
     Key(KeyEvent),
     Action(Action),
     Mouse(MouseEvent),
@@ -39,6 +41,13 @@ pub enum Effect {
     Search(SearchRequest),
     /// Write a triage change to decisions.json (under the lock, merged with what is on disk).
     Save(super::dialog::TriageChange),
+    /// Render the shown rows in `format` and write them to `path` (relative to the workspace).
+    Export {
+        format: crate::export::ExportFormat,
+        path: String,
+        rows: Vec<u32>,
+        filter: String,
+    },
     /// Write a checklist record to checklist.json (under the lock, merged with what is on disk).
     SaveChecklist(super::walk::ChecklistEdit),
     /// Copy text to the clipboard (OSC 52); already sanitised.
@@ -228,6 +237,13 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                     Vec::new()
                 }
             }
+        }
+        Msg::Exported(result) => {
+            match result {
+                Ok(summary) => state.status = Some(summary),
+                Err(why) => state.status = Some(format!("NOT EXPORTED: {why}")),
+            }
+            Vec::new()
         }
         Msg::ChecklistSaved(result) => {
             state.saving = false;
@@ -637,6 +653,7 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             search(state)
         }
         Action::OpenChecklist => super::walk::open(state),
+        Action::Export => open_export(state),
         Action::CloseChecklist
         | Action::ChecklistToggle
         | Action::ChecklistNotApplicable
@@ -645,6 +662,39 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         | Action::ChecklistJump => Vec::new(),
         Action::None => Vec::new(),
     }
+}
+
+/// What the shown rows are, for export headers: query, minimum severity, target, changes.
+pub fn view_description(state: &AppState) -> String {
+    let mut parts = Vec::new();
+    if !state.query_text.is_empty() {
+        parts.push(format!("query {}", state.query_text));
+    }
+    if let Some(min) = state.min_severity {
+        parts.push(format!("severity >= {}", min.as_str()));
+    }
+    if let (Some(t), Some(data)) = (state.target_filter, &state.data) {
+        if let Some(row) = data.targets.iter().find(|r| r.id == t) {
+            parts.push(format!("target {}", row.name));
+        }
+    }
+    if state.changes_only {
+        parts.push("changes since the previous scan".into());
+    }
+    if parts.is_empty() {
+        "all findings".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The export dialog, for the rows shown now.
+fn open_export(state: &mut AppState) -> Vec<Effect> {
+    if state.data.is_none() {
+        return Vec::new();
+    }
+    state.dialog = Some(Dialog::new(DialogKind::Export, state.visible.clone()));
+    Vec::new()
 }
 
 /// Opens a triage dialog for the marked findings, else the selected one.
@@ -681,6 +731,23 @@ fn open_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
 
 /// Enter in a dialog: validate, ask once more for several findings, save.
 fn confirm_dialog(state: &mut AppState) -> Vec<Effect> {
+    if state
+        .dialog
+        .as_ref()
+        .is_some_and(|d| d.kind == DialogKind::Export)
+    {
+        let Some(dialog) = state.dialog.take() else {
+            return Vec::new();
+        };
+        let (format, path) = dialog.export_request();
+        state.status = Some(format!("exporting {} findings…", dialog.targets.len()));
+        return vec![Effect::Export {
+            format,
+            path,
+            rows: dialog.targets,
+            filter: view_description(state),
+        }];
+    }
     let (Some(dialog), Some(data)) = (&mut state.dialog, &state.data) else {
         return Vec::new();
     };
