@@ -39,6 +39,11 @@ impl Scenario {
 
 /// The demo reports plus one hostile report, and one decision of each kind.
 fn scenario() -> Scenario {
+    decide(imported())
+}
+
+/// The scenario's reports, without decisions.
+fn imported() -> Scenario {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("ws");
     std::fs::create_dir_all(&dir).unwrap();
@@ -57,6 +62,10 @@ fn scenario() -> Scenario {
         "message": "<script>alert(1)</script> | pipe `tick` ![img](http://evil.example/x.png) [link](javascript:alert(1)) <img src=x onerror=alert(1)>\nsecond line"
     }]).to_string()).unwrap();
     s.ok(&["import", hostile.to_str().unwrap()]);
+    s
+}
+
+fn decide(s: Scenario) -> Scenario {
     s.ok(&[
         "triage",
         "snooze",
@@ -190,6 +199,42 @@ fn sarif_and_openvex_validate_against_their_schemas() {
         ],
         "the identifiers Trivy, Grype and Docker Scout match"
     );
+}
+
+#[test]
+fn openvex_export_read_back_suppresses_the_same_findings() {
+    let s = scenario();
+    let vex = s.dir.join("decisions.vex.json");
+    s.ok(&["export", "--format", "openvex", "-o", vex.to_str().unwrap()]);
+    let suppressed = |s: &Scenario| {
+        let rows: Vec<Value> =
+            serde_json::from_str(&s.ok(&["list", "--status", "suppressed", "--format", "json"]))
+                .unwrap();
+        let mut fps: Vec<String> = rows
+            .iter()
+            .map(|r| r["fingerprint"].as_str().unwrap().to_string())
+            .collect();
+        fps.sort();
+        fps
+    };
+    let before = suppressed(&s);
+    assert_eq!(
+        before.len(),
+        2,
+        "one not-affected and one false-positive decision"
+    );
+    let fresh = imported();
+    assert!(suppressed(&fresh).is_empty());
+    let out = fresh.ok(&["import", vex.to_str().unwrap()]);
+    assert!(out.contains("2 finding(s) recorded not affected"), "{out}");
+    assert_eq!(
+        suppressed(&fresh),
+        before,
+        "the same findings, matched by id and product"
+    );
+    // a second import changes nothing: the findings are decided already
+    let again = fresh.ok(&["import", vex.to_str().unwrap()]);
+    assert!(!again.contains("recorded not affected"), "{again}");
 }
 
 #[test]
@@ -422,4 +467,36 @@ fn markdown_export_keeps_one_row_per_finding() {
             "link {link}"
         );
     }
+}
+
+#[test]
+fn vex_statements_apply_only_to_their_products_and_with_a_justification() {
+    let s = imported();
+    let vex = s.dir.join("other.vex.json");
+    std::fs::write(&vex, serde_json::json!({
+        "@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "other team",
+        "timestamp": "2026-05-01T00:00:00Z", "version": 1,
+        "statements": [
+            {"vulnerability": {"name": "CVE-2023-44487"}, "products": [{"@id": "pkg:oci/some-other-image"}],
+             "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"},
+            {"vulnerability": {"name": "CVE-2023-44487"}, "status": "not_affected", "impact_statement": "trust me"},
+            {"vulnerability": {"name": "CVE-2023-44487"}, "status": "affected", "action_statement": "upgrade"}
+        ]
+    }).to_string()).unwrap();
+    let out = s.cmd(&["import", vex.to_str().unwrap()]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no current finding matches its products"),
+        "{err}"
+    );
+    assert!(err.contains("without a known justification"), "{err}");
+    assert!(
+        err.contains("status affected is recorded by the scanner"),
+        "{err}"
+    );
+    let rows: Vec<Value> =
+        serde_json::from_str(&s.ok(&["list", "--status", "suppressed", "--format", "json"]))
+            .unwrap();
+    assert!(rows.is_empty(), "nothing suppressed: {rows:?}");
 }

@@ -42,10 +42,14 @@ pub fn import_files(
         warn(&format!("warning: {w}"));
     }
     let mut failures = 0;
+    let mut vex_documents = Vec::new();
     for file in files {
         let name = display_name(ws, file);
         match importer.import(file, &name, image) {
             Ok(outcome) => {
+                if !outcome.report.vex.is_empty() {
+                    vex_documents.push((name.clone(), outcome.report.vex.clone()));
+                }
                 if !verbose {
                     continue;
                 }
@@ -93,7 +97,61 @@ pub fn import_files(
             }
         }
     }
+    drop(importer);
+    for (name, statements) in vex_documents {
+        apply_vex(ws, redactor, &name, &statements)?;
+    }
     Ok(failures)
+}
+
+/// Records the `not_affected` statements of an imported VEX document as
+/// decisions about the current findings that have none yet.
+fn apply_vex(
+    ws: &Workspace,
+    redactor: &Redactor,
+    name: &str,
+    statements: &[crate::ingest::VexStatement],
+) -> Result<(), Failure> {
+    let mut current = ws
+        .current_findings(redactor)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let now = crate::clock::now();
+    let assessments = crate::triage::status::assess_current(
+        &mut current,
+        now,
+        &crate::triage::SlaPolicy::default(),
+    );
+    let undecided: Vec<&crate::model::Finding> = current
+        .findings
+        .iter()
+        .zip(&assessments)
+        .filter(|(_, a)| a.decision.is_none())
+        .map(|(f, _)| f)
+        .collect();
+    let who = crate::triage::actor::current(&ws.root);
+    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let applied = crate::triage::vex::decisions_for(statements, &undecided, name, &who, &at);
+    for line in &applied.skipped {
+        warn(&format!("  VEX not applied: {line}"));
+    }
+    if applied.decisions.is_empty() {
+        return Ok(());
+    }
+    let count = applied.decisions.len();
+    let stamp = crate::triage::engine::Stamp { who: &who, now };
+    crate::store::decisions::update(ws, |file| {
+        for d in applied.decisions {
+            crate::triage::engine::decide(file, d, stamp);
+        }
+    })
+    .map_err(|e| Failure::input(format!("{e}; the VEX decisions of {name} were not saved")))?;
+    println!(
+        "{}",
+        crate::sanitize::sanitize_line(&format!(
+            "  {name}: {count} finding(s) recorded not affected from its VEX statements"
+        ))
+    );
+    Ok(())
 }
 
 /// The report's path relative to the workspace when inside it, else as given.

@@ -27,6 +27,19 @@ fn package_purl(f: &Finding) -> Option<String> {
     Some(format!("pkg:{}/{}", eco.to_ascii_lowercase(), p.name))
 }
 
+/// Every product identifier `products` writes for `f`, subcomponents included.
+pub fn product_ids(f: &Finding) -> Vec<String> {
+    let mut ids = Vec::new();
+    for p in products(f) {
+        ids.extend(p["@id"].as_str().map(str::to_string));
+        for sub in p["subcomponents"].as_array().into_iter().flatten() {
+            ids.extend(sub["@id"].as_str().map(str::to_string));
+        }
+    }
+    ids.extend(package_purl(f));
+    ids
+}
+
 /// Product entries for an image lineage: `pkg:oci/<name>`, Trivy's
 /// `repository_url` form, and Scout's `pkg:docker/...@tag`.
 fn products(f: &Finding) -> Vec<Value> {

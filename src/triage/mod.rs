@@ -8,6 +8,7 @@ pub mod decision;
 pub mod engine;
 pub mod sla;
 pub mod status;
+pub mod vex;
 
 pub use decision::{Decision, Disposition, Selector};
 pub use sla::SlaPolicy;
