@@ -500,3 +500,49 @@ fn vex_statements_apply_only_to_their_products_and_with_a_justification() {
             .unwrap();
     assert!(rows.is_empty(), "nothing suppressed: {rows:?}");
 }
+
+/// A real Snyk advisory whose description carries `<script>` payloads,
+/// exported as HTML and parsed back with an HTML5 parser.
+#[test]
+fn a_real_advisory_with_script_tags_stays_inert_in_html() {
+    let Some(real) = common::real_fixtures() else {
+        eprintln!("skipped: no real fixtures");
+        return;
+    };
+    let report = real.join("snyk/snyk-to-html-single-npm.json");
+    let s = imported();
+    s.ok(&["import", report.to_str().unwrap()]);
+    let html = export(&s, "html");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the advisory text is shown escaped"
+    );
+    let doc = scraper::Html::parse_document(&html);
+    let scripts: Vec<_> = doc
+        .select(&scraper::Selector::parse("script").unwrap())
+        .collect();
+    assert_eq!(scripts.len(), 1, "only the page's own sort script");
+    assert!(
+        scripts[0].inner_html().contains("sort"),
+        "and it is the sort script"
+    );
+    let mut handlers = 0;
+    let mut javascript_urls = 0;
+    for element in doc
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+    {
+        for (name, value) in element.value().attrs() {
+            if name.to_ascii_lowercase().starts_with("on") {
+                handlers += 1;
+            }
+            if value.trim().to_ascii_lowercase().starts_with("javascript:") {
+                javascript_urls += 1;
+            }
+        }
+    }
+    assert_eq!((handlers, javascript_urls), (0, 0));
+    let md = export(&s, "md");
+    assert!(!md.contains("<script"), "no raw HTML in Markdown");
+}
