@@ -3,13 +3,16 @@
 //! passwords are never shown, only the key and the file.
 
 use crate::model::{Finding, Kind, Severity};
+use crate::scan::project_files::{read, ProjectFiles};
 use crate::store::RunRecord;
 use crate::triage::status::{Assessment, Status};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub const CHECKS: [&str; 8] = [
+/// Checks of findings and of the production setup; the project posture
+/// rules of `scan::posture` are checks too, under their own names.
+const OWN_CHECKS: [&str; 8] = [
     "no-open-critical-high",
     "no-open-secrets",
     "compose-resource-limits",
@@ -18,6 +21,28 @@ pub const CHECKS: [&str; 8] = [
     "rate-limiting",
     "content-trust",
     "scans-recent",
+];
+
+pub const CHECKS: [&str; 19] = [
+    OWN_CHECKS[0],
+    OWN_CHECKS[1],
+    OWN_CHECKS[2],
+    OWN_CHECKS[3],
+    OWN_CHECKS[4],
+    OWN_CHECKS[5],
+    OWN_CHECKS[6],
+    OWN_CHECKS[7],
+    crate::scan::posture::RULES[0],
+    crate::scan::posture::RULES[1],
+    crate::scan::posture::RULES[2],
+    crate::scan::posture::RULES[3],
+    crate::scan::posture::RULES[4],
+    crate::scan::posture::RULES[5],
+    crate::scan::posture::RULES[6],
+    crate::scan::posture::RULES[7],
+    crate::scan::posture::RULES[8],
+    crate::scan::posture::RULES[9],
+    crate::scan::posture::RULES[10],
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,10 +117,28 @@ pub struct Context<'a> {
 /// Runs every check.
 pub fn evaluate_all(ctx: &Context) -> BTreeMap<String, Evidence> {
     let files = ProjectFiles::scan(ctx.root);
-    CHECKS
+    let mut all: BTreeMap<String, Evidence> = OWN_CHECKS
         .iter()
         .map(|name| (name.to_string(), evaluate(name, ctx, &files)))
-        .collect()
+        .collect();
+    for r in crate::scan::posture::check_project(&files) {
+        all.insert(r.rule.to_string(), posture_evidence(&r));
+    }
+    all
+}
+
+fn posture_evidence(r: &crate::scan::posture::PostureResult) -> Evidence {
+    if !r.applicable {
+        Evidence::unknown("nothing in the project for this check")
+    } else if r.problems.is_empty() {
+        Evidence::pass("the project files follow it")
+    } else {
+        Evidence::fail(format!(
+            "{} problem(s) in the project files",
+            r.problems.len()
+        ))
+        .with_details(r.problems.clone())
+    }
 }
 
 fn evaluate(name: &str, ctx: &Context, files: &ProjectFiles) -> Evidence {
@@ -159,123 +202,6 @@ fn open_secrets(ctx: &Context) -> Evidence {
         ev.query = Some("kind:secret status:open,overdue,regressed,snoozed".into());
         ev
     }
-}
-
-/// Project files the checks read, found once.
-#[derive(Default)]
-struct ProjectFiles {
-    compose: Vec<PathBuf>,
-    env: Vec<PathBuf>,
-    nginx: Vec<PathBuf>,
-    ci: Vec<PathBuf>,
-    root: PathBuf,
-}
-
-const SKIP_DIRS: [&str; 8] = [
-    ".git",
-    ".scandeck",
-    "node_modules",
-    "target",
-    "vendor",
-    ".venv",
-    "venv",
-    "__pycache__",
-];
-const MAX_DEPTH: usize = 6;
-const MAX_FILES: usize = 20_000;
-const MAX_FILE_BYTES: u64 = 1 << 20;
-
-impl ProjectFiles {
-    fn scan(root: &Path) -> ProjectFiles {
-        let mut files = ProjectFiles {
-            root: root.to_path_buf(),
-            ..ProjectFiles::default()
-        };
-        let mut stack = vec![(root.to_path_buf(), 0usize)];
-        let mut visited = 0usize;
-        while let Some((dir, depth)) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-            entries.sort_by_key(|e| e.file_name());
-            for entry in entries {
-                visited += 1;
-                if visited > MAX_FILES {
-                    return files;
-                }
-                let Ok(kind) = entry.file_type() else {
-                    continue;
-                };
-                let name = entry.file_name().to_string_lossy().to_string();
-                let path = entry.path();
-                if kind.is_dir() {
-                    if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_str()) {
-                        stack.push((path, depth + 1));
-                    }
-                    continue;
-                }
-                if !kind.is_file() || entry.metadata().map_or(true, |m| m.len() > MAX_FILE_BYTES) {
-                    continue;
-                }
-                files.classify(&name, path);
-            }
-        }
-        files
-    }
-
-    fn classify(&mut self, name: &str, path: PathBuf) {
-        let lower = name.to_ascii_lowercase();
-        let in_workflows = path
-            .parent()
-            .is_some_and(|p| p.ends_with(".github/workflows") || p.ends_with(".circleci"));
-        if matches!(
-            lower.as_str(),
-            "docker-compose.yml" | "docker-compose.yaml" | "compose.yml" | "compose.yaml"
-        ) || (lower.starts_with("docker-compose.")
-            && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
-        {
-            self.compose.push(path);
-        } else if (lower == ".env" || lower.ends_with(".env") || lower.starts_with(".env."))
-            && ![".example", ".sample", ".template", ".dist"]
-                .iter()
-                .any(|s| lower.ends_with(s))
-        {
-            self.env.push(path);
-        } else if lower.ends_with(".conf")
-            && (lower.contains("nginx") || self.looks_like_nginx(&path))
-        {
-            self.nginx.push(path);
-        } else if in_workflows
-            || matches!(
-                lower.as_str(),
-                ".gitlab-ci.yml"
-                    | "jenkinsfile"
-                    | "azure-pipelines.yml"
-                    | "bitbucket-pipelines.yml"
-                    | ".drone.yml"
-            )
-        {
-            self.ci.push(path);
-        }
-    }
-
-    fn looks_like_nginx(&self, path: &Path) -> bool {
-        read(path).is_some_and(|t| t.contains("server {") || t.contains("location "))
-    }
-
-    fn shown(&self, path: &Path) -> String {
-        path.strip_prefix(&self.root)
-            .unwrap_or(path)
-            .display()
-            .to_string()
-    }
-}
-
-fn read(path: &Path) -> Option<String> {
-    std::fs::read(path)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 fn compose_limits(files: &ProjectFiles) -> Evidence {

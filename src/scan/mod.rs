@@ -2,3 +2,5 @@
 //! every engine-based check will use.
 
 pub mod docker;
+pub mod posture;
+pub mod project_files;

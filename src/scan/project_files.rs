@@ -1,0 +1,142 @@
+//! The project files scandeck's own checks read (compose, .env, nginx, CI,
+//! Dockerfiles, dependency manifests), found in one bounded walk of the
+//! workspace that skips VCS, dependency and build folders.
+
+use std::path::{Path, PathBuf};
+
+/// Project files the checks read, found once.
+#[derive(Default)]
+pub struct ProjectFiles {
+    pub compose: Vec<PathBuf>,
+    pub env: Vec<PathBuf>,
+    pub nginx: Vec<PathBuf>,
+    pub ci: Vec<PathBuf>,
+    pub dockerfiles: Vec<PathBuf>,
+    pub requirements: Vec<PathBuf>,
+    pub package_json: Vec<PathBuf>,
+    pub root: PathBuf,
+}
+
+const SKIP_DIRS: [&str; 8] = [
+    ".git",
+    ".scandeck",
+    "node_modules",
+    "target",
+    "vendor",
+    ".venv",
+    "venv",
+    "__pycache__",
+];
+const MAX_DEPTH: usize = 6;
+const MAX_FILES: usize = 20_000;
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
+impl ProjectFiles {
+    pub fn scan(root: &Path) -> ProjectFiles {
+        let mut files = ProjectFiles {
+            root: root.to_path_buf(),
+            ..ProjectFiles::default()
+        };
+        let mut stack = vec![(root.to_path_buf(), 0usize)];
+        let mut visited = 0usize;
+        while let Some((dir, depth)) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+            entries.sort_by_key(|e| e.file_name());
+            for entry in entries {
+                visited += 1;
+                if visited > MAX_FILES {
+                    return files;
+                }
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                let name = entry.file_name().to_string_lossy().to_string();
+                let path = entry.path();
+                if kind.is_dir() {
+                    if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_str()) {
+                        stack.push((path, depth + 1));
+                    }
+                    continue;
+                }
+                if !kind.is_file() || entry.metadata().map_or(true, |m| m.len() > MAX_FILE_BYTES) {
+                    continue;
+                }
+                files.classify(&name, path);
+            }
+        }
+        files
+    }
+
+    fn classify(&mut self, name: &str, path: PathBuf) {
+        let lower = name.to_ascii_lowercase();
+        let in_workflows = path
+            .parent()
+            .is_some_and(|p| p.ends_with(".github/workflows") || p.ends_with(".circleci"));
+        if lower == "dockerfile"
+            || lower.ends_with(".dockerfile")
+            || lower.starts_with("dockerfile.")
+        {
+            self.dockerfiles.push(path);
+            return;
+        }
+        if lower == "package.json" {
+            self.package_json.push(path);
+            return;
+        }
+        if lower.starts_with("requirements") && lower.ends_with(".txt") {
+            self.requirements.push(path);
+            return;
+        }
+        if matches!(
+            lower.as_str(),
+            "docker-compose.yml" | "docker-compose.yaml" | "compose.yml" | "compose.yaml"
+        ) || (lower.starts_with("docker-compose.")
+            && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+        {
+            self.compose.push(path);
+        } else if (lower == ".env" || lower.ends_with(".env") || lower.starts_with(".env."))
+            && ![".example", ".sample", ".template", ".dist"]
+                .iter()
+                .any(|s| lower.ends_with(s))
+        {
+            self.env.push(path);
+        } else if lower.ends_with(".conf")
+            && (lower.contains("nginx") || self.looks_like_nginx(&path))
+        {
+            self.nginx.push(path);
+        } else if in_workflows
+            || matches!(
+                lower.as_str(),
+                ".gitlab-ci.yml"
+                    | "jenkinsfile"
+                    | "azure-pipelines.yml"
+                    | "bitbucket-pipelines.yml"
+                    | ".drone.yml"
+            )
+        {
+            self.ci.push(path);
+        }
+    }
+
+    fn looks_like_nginx(&self, path: &Path) -> bool {
+        read(path).is_some_and(|t| t.contains("server {") || t.contains("location "))
+    }
+
+    /// The path relative to the project, for messages.
+    pub fn shown(&self, path: &Path) -> String {
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+}
+
+/// A project file as text (lossy); `None` when unreadable.
+pub fn read(path: &Path) -> Option<String> {
+    std::fs::read(path)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
