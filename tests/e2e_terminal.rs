@@ -427,7 +427,7 @@ fn exporting_the_filtered_view_from_a_real_terminal() {
     let html = std::fs::read_to_string(PathBuf::from(dir.trim()).join("critical.html")).unwrap();
     assert!(html.contains("Content-Security-Policy"));
     assert_eq!(
-        html.matches("<tr><td class=").count(),
+        html.matches("<tr style=").count(),
         6,
         "one row per finding shown"
     );

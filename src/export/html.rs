@@ -1,11 +1,9 @@
-//! HTML: one self-contained, printable file with a sortable table, a strict
-//! Content-Security-Policy (no external resources; the one inline script is
-//! allowed by its hash), and every value escaped.
+//! HTML: one self-contained, printable file with a table sortable by radio
+//! buttons and CSS alone, a strict Content-Security-Policy (nothing external,
+//! no script at all), and every value escaped.
 
 use super::input::{safe_link, ExportInput};
 use crate::sanitize::{sanitize, sanitize_line};
-use base64_lite::encode;
-use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 
 /// Escapes text for element content and quoted attribute values.
@@ -24,51 +22,53 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-const SCRIPT: &str = r#"document.querySelectorAll('th').forEach(function (th, col) {
-  th.addEventListener('click', function () {
-    var body = th.closest('table').tBodies[0];
-    var rows = Array.from(body.rows);
-    var dir = th.dataset.dir === 'asc' ? -1 : 1;
-    th.dataset.dir = dir === 1 ? 'asc' : 'desc';
-    rows.sort(function (a, b) {
-      var x = a.cells[col].dataset.key || a.cells[col].textContent;
-      var y = b.cells[col].dataset.key || b.cells[col].textContent;
-      return x.localeCompare(y, undefined, {numeric: true}) * dir;
-    });
-    rows.forEach(function (r) { body.appendChild(r); });
-  });
-});"#;
+/// Sort keys offered on the page: (input id, label, custom property).
+/// The default order is the export's own (severity).
+const SORTS: [(&str, &str, &str); 6] = [
+    ("by-severity", "severity", "--sev"),
+    ("by-id", "id", "--id"),
+    ("by-package", "package", "--pkg"),
+    ("by-target", "target", "--tgt"),
+    ("by-status", "status", "--st"),
+    ("by-due", "SLA due", "--due"),
+];
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#111}table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}th{cursor:pointer;background:#eee}.critical{color:#a00;font-weight:bold}.high{color:#c40}.medium{color:#a70}.low{color:#06a}details{white-space:pre-wrap}@media print{th{cursor:auto}}";
-
-/// The CSP of the page: nothing external, the inline style, and only our script (by hash).
-pub fn content_security_policy() -> String {
-    let hash = encode(&Sha256::digest(SCRIPT.as_bytes()));
-    format!("default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; img-src 'none'; base-uri 'none'; form-action 'none'")
+/// The table is a CSS grid whose cells take their `order` from the row's
+/// rank for the chosen key, so sorting needs no script at all.
+fn style() -> String {
+    let mut css = String::from(concat!(
+        "body{font-family:system-ui,sans-serif;margin:2em;color:#111}",
+        "table{display:grid;grid-template-columns:repeat(6,auto) minmax(8em,1fr) minmax(12em,2fr) auto;border-collapse:collapse;width:100%}",
+        "thead,tbody,tr{display:contents}",
+        "th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}",
+        "th{background:#eee;order:-2000000000}",
+        "tr{--k:var(--sev)}td{order:var(--k)}",
+        "#reverse:checked~table td{order:calc(-1 * var(--k))}",
+        ".sort{margin:0 0 1em 0}.sort label{margin-right:1em}",
+        ".critical{color:#a00;font-weight:bold}.high{color:#c40}.medium{color:#a70}.low{color:#06a}",
+        "details{white-space:pre-wrap}",
+        "@media print{input,label{display:none}}",
+    ));
+    for (id, _, var) in SORTS {
+        css.push_str(&format!("#{id}:checked~table tr{{--k:var({var})}}"));
+    }
+    css
 }
 
-mod base64_lite {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// The CSP of the page: nothing external, no script, only the inline style.
+pub fn content_security_policy() -> String {
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; img-src 'none'; base-uri 'none'; form-action 'none'".to_string()
+}
 
-    pub fn encode(bytes: &[u8]) -> String {
-        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-        for chunk in bytes.chunks(3) {
-            let b = [
-                chunk[0],
-                *chunk.get(1).unwrap_or(&0),
-                *chunk.get(2).unwrap_or(&0),
-            ];
-            let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-            for i in 0..4 {
-                if i <= chunk.len() {
-                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-                } else {
-                    out.push('=');
-                }
-            }
-        }
-        out
+/// Each row's position when sorted by `keys` (ties keep the export order).
+fn ranks(keys: &[String]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|a, b| keys[*a].cmp(&keys[*b]).then(a.cmp(b)));
+    let mut rank = vec![0; keys.len()];
+    for (position, row) in order.into_iter().enumerate() {
+        rank[row] = position;
     }
+    rank
 }
 
 pub fn render(input: &ExportInput) -> String {
@@ -76,16 +76,38 @@ pub fn render(input: &ExportInput) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>Security findings — {}</title>\n<style>{STYLE}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>Security findings — {}</title>\n<style>{}</style></head><body>\n",
         escape(&content_security_policy()),
+        style(),
         escape(&h.workspace)
     );
     let _ = writeln!(out, "<h1>Security findings — {}</h1>", escape(&h.workspace));
     let _ = writeln!(out, "<ul><li>Generated {} by {}</li><li>Filter: {}</li><li>Findings: {} ({})</li><li>Status: {}</li><li>SLA breaches: {}</li><li>Checklist: {}</li></ul>",
         escape(&h.generated_at), escape(&h.tool), escape(&h.filter), h.findings, escape(&input.severity_line()), escape(&input.status_line()), h.sla_breaches, escape(&h.checklist));
+    // The inputs precede the table as its siblings, for the `~` selectors.
+    out.push_str("<div class=\"sort\">Sort by: </div>");
+    for (i, (id, label, _)) in SORTS.iter().enumerate() {
+        let checked = if i == 0 { " checked" } else { "" };
+        let _ = write!(
+            out,
+            "<input type=\"radio\" name=\"sort\" id=\"{id}\"{checked}><label for=\"{id}\">{label}</label>"
+        );
+    }
+    out.push_str(
+        "<input type=\"checkbox\" id=\"reverse\"><label for=\"reverse\">reverse</label>\n",
+    );
     out.push_str("<table><thead><tr><th>Severity</th><th>Status</th><th>ID</th><th>Package</th><th>Installed</th><th>Fixed</th><th>Target</th><th>Title</th><th>SLA due</th></tr></thead><tbody>\n");
-    for r in input.records() {
-        let rank = crate::model::Severity::from_word(r.severity) as u8;
+    let records: Vec<_> = input.records().collect();
+    let last = |t: Option<&str>| t.map_or_else(|| "\u{10FFFF}".to_string(), str::to_lowercase);
+    let keyed = |key: &dyn Fn(&crate::export::Record) -> String| {
+        ranks(&records.iter().map(key).collect::<Vec<_>>())
+    };
+    let by_id = keyed(&|r| r.id.to_lowercase());
+    let by_package = keyed(&|r| last(r.package.as_deref().or(r.path.as_deref())));
+    let by_target = keyed(&|r| r.target.to_lowercase());
+    let by_status = keyed(&|r| r.status.to_string());
+    let by_due = keyed(&|r| last(r.sla_due.as_deref()));
+    for (i, r) in records.iter().enumerate() {
         let line = |s: &str| escape(&sanitize_line(s));
         let links: Vec<String> = r
             .references
@@ -107,7 +129,12 @@ pub fn render(input: &ExportInput) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "<tr><td class=\"{sev}\" data-key=\"{rank}\">{SEV}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}<details><summary>detail</summary>{description}\n{}</details></td><td>{}</td></tr>",
+            "<tr style=\"--sev:{i};--id:{};--pkg:{};--tgt:{};--st:{};--due:{}\"><td class=\"{sev}\">{SEV}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}<details><summary>detail</summary>{description}\n{}</details></td><td>{}</td></tr>",
+            by_id[i],
+            by_package[i],
+            by_target[i],
+            by_status[i],
+            by_due[i],
             line(r.status),
             line(&r.id),
             line(r.package.as_deref().or(r.path.as_deref()).unwrap_or("")),
@@ -121,10 +148,7 @@ pub fn render(input: &ExportInput) -> String {
             SEV = escape(&r.severity.to_uppercase()),
         );
     }
-    let _ = write!(
-        out,
-        "</tbody></table>\n<script>{SCRIPT}</script>\n</body></html>\n"
-    );
+    let _ = write!(out, "</tbody></table>\n</body></html>\n");
     out
 }
 
@@ -133,11 +157,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base64_matches_known_values() {
-        assert_eq!(base64_lite::encode(b""), "");
-        assert_eq!(base64_lite::encode(b"f"), "Zg==");
-        assert_eq!(base64_lite::encode(b"fo"), "Zm8=");
-        assert_eq!(base64_lite::encode(b"foo"), "Zm9v");
-        assert_eq!(base64_lite::encode(b"foobar"), "Zm9vYmFy");
+    fn ranks_sort_stably() {
+        let keys: Vec<String> = ["b", "a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(ranks(&keys), vec![1, 0, 2, 3]);
     }
 }
