@@ -36,25 +36,7 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                         .map_err(|e| e.to_string());
                     pending.push(Msg::ChecklistSaved(result));
                 }
-                Effect::Search(req) => {
-                    let latest = std::sync::atomic::AtomicU64::new(req.generation);
-                    let order = req.index.order(req.sort, req.reverse);
-                    let rows = req
-                        .index
-                        .search(
-                            &req.query,
-                            &req.facts,
-                            &order,
-                            req.target,
-                            req.generation,
-                            &latest,
-                        )
-                        .unwrap();
-                    pending.push(Msg::SearchDone {
-                        generation: req.generation,
-                        rows,
-                    });
-                }
+                Effect::Search(req) => pending.push(common::search_done(req)),
                 other => others.push(other),
             }
         }

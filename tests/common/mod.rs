@@ -216,3 +216,24 @@ pub fn trivy(repo: &str, tag: &str, digest: &str, vulns: &[Vuln]) -> Value {
         "Metadata": {"RepoTags": [format!("{repo}:{tag}")], "RepoDigests": [format!("{repo}@sha256:{digest}")]},
         "Results": [{"Target": format!("{repo}:{tag} (debian 12.4)"), "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": vulns}]})
 }
+
+/// Runs a console search synchronously, as the matcher thread would.
+pub fn search_done(req: scandeck::tui::update::SearchRequest) -> scandeck::tui::update::Msg {
+    let latest = std::sync::atomic::AtomicU64::new(req.generation);
+    let order = req.index.order(req.sort, req.reverse);
+    let rows = req
+        .index
+        .search(
+            &req.query,
+            &req.facts,
+            &order,
+            req.target,
+            req.generation,
+            &latest,
+        )
+        .unwrap();
+    scandeck::tui::update::Msg::SearchDone {
+        generation: req.generation,
+        rows,
+    }
+}
