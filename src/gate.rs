@@ -101,6 +101,38 @@ fn count_reason(rule: &'static str, n: usize, what: &str, query: &str) -> Option
     })
 }
 
+/// Judges the present findings, the decisions and the checklists of a
+/// walkthrough (the CLI and the console both come here).
+pub fn judge_workspace(
+    policy: &Policy,
+    findings: Vec<(&Finding, &Assessment)>,
+    triage: &DecisionFile,
+    runs: &[crate::store::RunRecord],
+    walk: &crate::checklist::walk::Walkthrough,
+    now: DateTime<Utc>,
+) -> Verdict {
+    let new_from_image_change: HashSet<String> = runs
+        .iter()
+        .filter_map(|r| r.changes.as_ref())
+        .flat_map(|c| c.new_image_changed.iter().cloned())
+        .collect();
+    let input = GateInput {
+        findings,
+        triage,
+        new_from_image_change: &new_from_image_change,
+        checklists: walk
+            .lists
+            .iter()
+            .map(|l| ChecklistState {
+                name: &l.name,
+                items: walk.views(l),
+            })
+            .collect(),
+        now,
+    };
+    judge(policy, &input)
+}
+
 pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
     let mut verdict = Verdict::default();
     let count = |keep: &dyn Fn(&Finding, &Assessment) -> bool| {

@@ -27,6 +27,15 @@ pub struct WalkSetup {
     pub max_scan_age_days: i64,
 }
 
+impl WalkSetup {
+    pub fn from_config(paths: &crate::config::Paths, config: &crate::config::Config) -> WalkSetup {
+        WalkSetup {
+            user_dir: paths.checklists_dir(),
+            max_scan_age_days: config.checklist.max_scan_age_days.unwrap_or(7),
+        }
+    }
+}
+
 impl Walkthrough {
     /// Reads checklists and records and runs the automatic checks. Never
     /// fails: problems become warnings.
@@ -75,6 +84,20 @@ impl Walkthrough {
         self.lists
             .get(index)
             .map_or((0, 0), |l| progress::progress(&self.views(l)))
+    }
+
+    /// (complete, total) of the production checklist, when there is one.
+    pub fn production_progress(&self) -> Option<(usize, usize)> {
+        let index = self
+            .lists
+            .iter()
+            .position(|l| l.name == super::PRODUCTION)?;
+        Some(self.progress(index))
+    }
+
+    /// The list named `name`.
+    pub fn list(&self, name: &str) -> Option<&Checklist> {
+        self.lists.iter().find(|l| l.name == name)
     }
 
     pub fn production_index(&self) -> usize {

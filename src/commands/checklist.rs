@@ -47,7 +47,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
         let item = list.item(id);
         if let Some(ev) = item
             .and_then(|i| i.check.as_ref())
-            .and_then(|c| readiness.evidence.get(c))
+            .and_then(|c| readiness.walk.evidence.get(c))
             .filter(|e| e.proposal == crate::checklist::evidence::Proposal::Fail)
         {
             super::warn(&format!(
@@ -60,7 +60,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
 }
 
 pub fn render(readiness: &Readiness, list: &Checklist, format: ChecklistFormat) -> String {
-    let views = readiness.views(list);
+    let views = readiness.walk.views(list);
     match format {
         ChecklistFormat::Text => text(list, &views),
         ChecklistFormat::Md => markdown(list, &views),

@@ -33,10 +33,7 @@ pub fn open(paths: &Paths, root: &Path, label: &str, theme_flag: Option<&str>) -
         redactor,
         mouse: config.mouse.unwrap_or(false),
         policy: config.sla_policy(),
-        walk: crate::checklist::walk::WalkSetup {
-            user_dir: paths.checklists_dir(),
-            max_scan_age_days: config.checklist.max_scan_age_days.unwrap_or(7),
-        },
+        walk: crate::checklist::walk::WalkSetup::from_config(paths, &config),
         debug_panic: std::env::var_os("SCANDECK_DEBUG_PANIC_KEY").is_some(),
         log_file: paths.log_file().display().to_string(),
     })

@@ -156,18 +156,6 @@ impl Data {
         self.walk = walk;
     }
 
-    /// One line for export headers: production checklist progress and the gate.
-    pub fn readiness_line(&self, verdict: Option<&crate::gate::Verdict>) -> String {
-        let index = self.walk.production_index();
-        let progress = self
-            .walk
-            .lists
-            .get(index)
-            .filter(|l| l.name == crate::checklist::PRODUCTION)
-            .map(|_| self.walk.progress(index));
-        crate::gate::readiness_line(progress, verdict)
-    }
-
     /// Renders the rows `rows` (finding indices, in the order shown) as an export.
     pub fn render_export(
         &self,
@@ -186,34 +174,21 @@ impl Data {
             })
             .collect();
         let mut input = crate::export::ExportInput::new(rows, &self.triage, workspace, filter, now);
-        input.header.checklist = self.readiness_line(verdict);
+        input.header.checklist =
+            crate::gate::readiness_line(self.walk.production_progress(), verdict);
         crate::export::render(format, &input)
     }
 
     /// The release gate's verdict under the default policy.
     pub fn verdict(&self, now: DateTime<Utc>) -> crate::gate::Verdict {
-        let new: std::collections::HashSet<String> = self
-            .runs
-            .iter()
-            .filter_map(|r| r.changes.as_ref())
-            .flat_map(|c| c.new_image_changed.iter().cloned())
-            .collect();
-        let input = crate::gate::GateInput {
-            findings: self.present(),
-            triage: &self.triage,
-            new_from_image_change: &new,
-            checklists: self
-                .walk
-                .lists
-                .iter()
-                .map(|l| crate::gate::ChecklistState {
-                    name: &l.name,
-                    items: self.walk.views(l),
-                })
-                .collect(),
+        crate::gate::judge_workspace(
+            &crate::gate::Policy::default(),
+            self.present(),
+            &self.triage,
+            &self.runs,
+            &self.walk,
             now,
-        };
-        crate::gate::judge(&crate::gate::Policy::default(), &input)
+        )
     }
 
     /// The decision key that applies to finding `i`, or the key a decision about it would get.
