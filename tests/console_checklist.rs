@@ -7,7 +7,7 @@ mod common;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use scandeck::checklist::progress::{Change, Stamp};
+use scandeck::checklist::progress::Stamp;
 use scandeck::checklist::walk::{WalkSetup, Walkthrough};
 use scandeck::store::Workspace;
 use scandeck::tui::data::Data;
@@ -213,7 +213,6 @@ fn walking_every_production_item_makes_the_gate_ready_when_findings_allow() {
         !gate.warnings.is_empty(),
         "done items with failing evidence are warned about"
     );
-    let _ = Change::Reset;
 }
 
 #[test]

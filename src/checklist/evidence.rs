@@ -23,27 +23,13 @@ const OWN_CHECKS: [&str; 8] = [
     "scans-recent",
 ];
 
-pub const CHECKS: [&str; 19] = [
-    OWN_CHECKS[0],
-    OWN_CHECKS[1],
-    OWN_CHECKS[2],
-    OWN_CHECKS[3],
-    OWN_CHECKS[4],
-    OWN_CHECKS[5],
-    OWN_CHECKS[6],
-    OWN_CHECKS[7],
-    crate::scan::posture::RULES[0],
-    crate::scan::posture::RULES[1],
-    crate::scan::posture::RULES[2],
-    crate::scan::posture::RULES[3],
-    crate::scan::posture::RULES[4],
-    crate::scan::posture::RULES[5],
-    crate::scan::posture::RULES[6],
-    crate::scan::posture::RULES[7],
-    crate::scan::posture::RULES[8],
-    crate::scan::posture::RULES[9],
-    crate::scan::posture::RULES[10],
-];
+/// Every check a checklist item may name.
+pub fn check_names() -> impl Iterator<Item = &'static str> {
+    OWN_CHECKS
+        .iter()
+        .chain(crate::scan::posture::RULES.iter())
+        .copied()
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Proposal {

@@ -34,7 +34,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Clear, popup);
     let views = data.walk.views(list);
     let (done, total) = crate::checklist::progress::progress(&views);
-    let ready = state.gate.as_ref().map(|g| g.ready());
     let title = format!(
         " Checklist {}/{}: {} — {done}/{total} {} ",
         panel.list + 1,
@@ -166,7 +165,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     .join(", ")
             )
         };
-        let style = if ready == Some(true) {
+        let style = if verdict.ready() {
             theme.title
         } else {
             theme.warning
