@@ -156,7 +156,38 @@ impl Data {
         self.walk = walk;
     }
 
-    /// Renders the rows `rows` (finding indices, in the order shown) as an export.
+    /// Everything an export of the rows `rows` (finding indices, in the
+    /// order shown) needs, copied so that rendering can run off the UI thread.
+    pub fn export_job(
+        &self,
+        format: crate::export::ExportFormat,
+        rows: &[u32],
+        workspace: &str,
+        filter: &str,
+        verdict: Option<&crate::gate::Verdict>,
+        now: DateTime<Utc>,
+    ) -> ExportJob {
+        ExportJob {
+            format,
+            rows: rows
+                .iter()
+                .filter_map(|i| {
+                    let i = *i as usize;
+                    Some((
+                        self.findings.get(i)?.clone(),
+                        self.assessments.get(i)?.clone(),
+                    ))
+                })
+                .collect(),
+            triage: self.triage.clone(),
+            workspace: workspace.to_string(),
+            filter: filter.to_string(),
+            readiness: crate::gate::readiness_line(self.walk.production_progress(), verdict),
+            now,
+        }
+    }
+
+    /// Renders the rows `rows` as an export (on the calling thread).
     pub fn render_export(
         &self,
         format: crate::export::ExportFormat,
@@ -166,17 +197,8 @@ impl Data {
         verdict: Option<&crate::gate::Verdict>,
         now: DateTime<Utc>,
     ) -> Vec<u8> {
-        let rows = rows
-            .iter()
-            .filter_map(|i| {
-                let i = *i as usize;
-                Some((self.findings.get(i)?, self.assessments.get(i)?))
-            })
-            .collect();
-        let mut input = crate::export::ExportInput::new(rows, &self.triage, workspace, filter, now);
-        input.header.checklist =
-            crate::gate::readiness_line(self.walk.production_progress(), verdict);
-        crate::export::render(format, &input)
+        self.export_job(format, rows, workspace, filter, verdict, now)
+            .render()
     }
 
     /// The release gate's verdict under the default policy.
@@ -323,4 +345,31 @@ pub fn score(tally: &[usize; 6]) -> u64 {
         + w(Severity::High, 1_000_000)
         + w(Severity::Medium, 1_000)
         + w(Severity::Low, 1)
+}
+
+/// An export of the console's view, ready to render anywhere.
+pub struct ExportJob {
+    pub format: crate::export::ExportFormat,
+    pub rows: Vec<(Finding, Assessment)>,
+    pub triage: DecisionFile,
+    pub workspace: String,
+    pub filter: String,
+    /// Checklist progress and gate verdict, for the header.
+    pub readiness: String,
+    pub now: DateTime<Utc>,
+}
+
+impl ExportJob {
+    pub fn render(&self) -> Vec<u8> {
+        let rows = self.rows.iter().map(|(f, a)| (f, a)).collect();
+        let mut input = crate::export::ExportInput::new(
+            rows,
+            &self.triage,
+            &self.workspace,
+            &self.filter,
+            self.now,
+        );
+        input.header.checklist = self.readiness.clone();
+        crate::export::render(self.format, &input)
+    }
 }

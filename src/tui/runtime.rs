@@ -217,8 +217,9 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         filter,
                     } => {
                         let target = options.workspace.root.join(&path);
-                        let bytes = state.data.as_ref().map(|d| {
-                            d.render_export(
+                        // Copy the rows here; render and write on a blocking thread.
+                        let job = state.data.as_ref().map(|d| {
+                            d.export_job(
                                 format,
                                 &rows,
                                 &options.label,
@@ -230,6 +231,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         let scandeck_dir = options.workspace.dir();
                         let tx = save_tx.clone();
                         tokio::task::spawn_blocking(move || {
+                            let bytes = job.as_ref().map(|j| j.render());
                             let _ = tx.send(Msg::Exported(write_export(
                                 &target,
                                 &scandeck_dir,
