@@ -38,8 +38,40 @@ pub enum Command {
     Checklist(ChecklistArgs),
     /// Release gate: print every reason the release is blocked; exit 1 when blocked, 0 when ready.
     Gate(GateArgs),
+    /// Run scans now: native image, container, posture and secrets checks plus every installed scanner; results are imported.
+    Scan(ScanArgs),
     /// Print every path scandeck uses.
     Paths,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// An image to scan (repeat for more).
+    #[arg(long = "image", value_name = "REF")]
+    pub images: Vec<String>,
+    /// Every image on the Docker engine, and the running containers.
+    #[arg(long)]
+    pub all_images: bool,
+    /// The running containers (privileged, host network, limits, published ports).
+    #[arg(long)]
+    pub containers: bool,
+    /// The workspace's project files: posture, secrets and project scanners
+    /// (the default when no image is named).
+    #[arg(long)]
+    pub project: bool,
+    /// Only these tools: `native` or image-checks, containers, posture, secrets,
+    /// trivy, grype, docker-scout, snyk, pip-audit, npm-audit, gitleaks, hadolint, dockle.
+    #[arg(long, value_name = "LIST")]
+    pub tools: Option<String>,
+    /// Exit 1 when an open finding of this severity or worse was found.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Longest one scanner may run: `90s`, `15m`, `1h`.
+    #[arg(long, value_name = "DURATION", default_value = "15m")]
+    pub timeout: String,
+    /// Scans run at once.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub jobs: usize,
 }
 
 #[derive(Debug, Args)]

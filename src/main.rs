@@ -18,6 +18,7 @@ fn main() {
         Some(Command::Triage(args)) => commands::triage::run(&paths, &workspace, &args.action),
         Some(Command::Checklist(args)) => commands::checklist::run(&paths, &workspace, args),
         Some(Command::Gate(args)) => commands::gate::run(&paths, &workspace, args),
+        Some(Command::Scan(args)) => commands::scan::run(&paths, &workspace, args),
         Some(Command::Paths) => commands::paths::run(&paths, &workspace),
         None => commands::demo::console(&paths, &workspace, cli.theme.as_deref()),
     };

@@ -127,6 +127,17 @@ fn posture_evidence(r: &crate::scan::posture::PostureResult) -> Evidence {
     }
 }
 
+/// The checks that read only the project files, for the posture scan.
+pub fn project_file_check(name: &str, files: &ProjectFiles) -> Option<Evidence> {
+    Some(match name {
+        "compose-resource-limits" => compose_limits(files),
+        "env-passwords-strong" => env_passwords(files),
+        "https-enabled" => https(files),
+        "rate-limiting" => rate_limiting(files),
+        _ => return None,
+    })
+}
+
 fn evaluate(name: &str, ctx: &Context, files: &ProjectFiles) -> Evidence {
     match name {
         "no-open-critical-high" => open_critical_high(ctx),

@@ -9,6 +9,7 @@ pub mod import;
 pub mod list;
 pub mod paths;
 pub mod readiness;
+pub mod scan;
 pub mod triage;
 
 use crate::config::{load_or_create_key, Paths};

@@ -200,12 +200,22 @@ pub(crate) enum Flavour {
     Dockle,
     SecretScanner,
     VulnScanner,
+    /// scandeck's own image and container checks.
+    NativeImage,
+    /// scandeck's own project posture checks.
+    NativePosture,
     Other,
 }
 
 pub(crate) fn flavour_of(tool: &str) -> Flavour {
     let t = tool.to_ascii_lowercase();
-    if t == "trivy" {
+    if t == crate::scan::native_report::IMAGE_TOOL {
+        Flavour::NativeImage
+    } else if t == crate::scan::native_report::POSTURE_TOOL {
+        Flavour::NativePosture
+    } else if t == crate::scan::native_report::SECRETS_TOOL {
+        Flavour::SecretScanner
+    } else if t == "trivy" {
         Flavour::Trivy
     } else if t == "docker scout" {
         Flavour::Scout
@@ -335,7 +345,13 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
         let line = location
             .and_then(|p| p.region.as_ref())
             .and_then(|r| r.start_line.as_line());
-        let target_name = uri.clone().unwrap_or_default();
+        let mut target_name = uri.clone().unwrap_or_default();
+        if matches!(flavour, Flavour::NativeImage | Flavour::NativePosture) {
+            // scandeck's own reports name the file, then `#` and what in it.
+            if let Some((file, _)) = target_name.split_once('#') {
+                target_name = file.to_string();
+            }
+        }
         let target = targets
             .entry(target_name.clone())
             .or_insert_with(|| Arc::from(target_name.as_str()))
@@ -347,7 +363,11 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
             .collect();
         let fields = MessageFields::parse(&message);
         (f.severity, f.severity_raw) = severity_for(&result, rule, &fields);
-        let details_key = format!("{raw_id}\u{1f}{}", rule.is_some());
+        // Without a rule, each result's message is its own title and text.
+        let details_key = match rule {
+            Some(_) => format!("{raw_id}\u{1f}rule"),
+            None => format!("{raw_id}\u{1f}{message}"),
+        };
         f.details = details_cache
             .entry(details_key)
             .or_insert_with(|| Arc::new(rule_details(rule, &message, &id, flavour)))
@@ -387,7 +407,8 @@ pub(crate) fn kind_from_tags(flavour: Flavour, id: &str, tags: &[String]) -> Kin
     let looks_like_advisory = id.starts_with("CVE-") || id.starts_with("GHSA-");
     match flavour {
         Flavour::SecretScanner => Kind::Secret,
-        Flavour::Dockle => Kind::ImageConfig,
+        Flavour::Dockle | Flavour::NativeImage => Kind::ImageConfig,
+        Flavour::NativePosture => Kind::Posture,
         Flavour::Scout | Flavour::Grype | Flavour::VulnScanner => Kind::Vulnerability,
         _ if tags.iter().any(|t| t == "secret") => Kind::Secret,
         _ if looks_like_advisory || tags.iter().any(|t| t == "vulnerability") => {

@@ -2,6 +2,8 @@
 //! or the default socket, negotiate the API version, and say precisely why
 //! when the engine cannot be used.
 
+use super::image_checks::{ContainerFacts, ImageFacts};
+use super::native_report::ImageIdentity;
 use bollard::Docker;
 use std::error::Error as _;
 use std::fmt;
@@ -55,6 +57,17 @@ impl fmt::Display for EngineProblem {
     }
 }
 
+impl EngineProblem {
+    /// One or two words for a header: `absent`, `unreachable`, `permission denied`.
+    pub fn short(&self) -> &'static str {
+        match self {
+            EngineProblem::Absent(_) => "absent",
+            EngineProblem::Unreachable(_) => "unreachable",
+            EngineProblem::PermissionDenied(_) => "permission denied",
+        }
+    }
+}
+
 /// Time allowed for the first exchange with the engine (bollard counts whole seconds).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -97,4 +110,162 @@ fn classify(err: &bollard::errors::Error) -> EngineProblem {
         source = cause.source();
     }
     EngineProblem::Unreachable(text)
+}
+
+/// One image on the engine, as the image list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageEntry {
+    pub id: String,
+    pub tags: Vec<String>,
+    pub size_bytes: u64,
+}
+
+impl ImageEntry {
+    /// The name a scan uses: the first real tag, else the short id.
+    pub fn reference(&self) -> String {
+        self.tags
+            .iter()
+            .find(|t| *t != "<none>:<none>")
+            .cloned()
+            .unwrap_or_else(|| short_id(&self.id))
+    }
+}
+
+pub fn short_id(id: &str) -> String {
+    id.trim_start_matches("sha256:").chars().take(12).collect()
+}
+
+fn api_error(what: &str, err: &bollard::errors::Error) -> String {
+    crate::sanitize::sanitize_line(&format!("{what}: {err}")).into_owned()
+}
+
+/// The images on the engine (`GET /images/json`).
+pub async fn list_images(docker: &Docker) -> Result<Vec<ImageEntry>, String> {
+    let images = docker
+        .list_images(None::<bollard::query_parameters::ListImagesOptions>)
+        .await
+        .map_err(|e| api_error("listing images", &e))?;
+    Ok(images
+        .into_iter()
+        .map(|i| ImageEntry {
+            id: i.id,
+            tags: i.repo_tags,
+            size_bytes: u64::try_from(i.size).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Everything the image checks read, from `GET /images/{name}/json` and
+/// `GET /images/{name}/history`.
+pub async fn image_facts(
+    docker: &Docker,
+    reference: &str,
+) -> Result<(ImageFacts, ImageIdentity), String> {
+    let inspect = docker
+        .inspect_image(reference)
+        .await
+        .map_err(|e| api_error(&format!("inspecting image {reference}"), &e))?;
+    let history = docker
+        .image_history(reference)
+        .await
+        .map_err(|e| api_error(&format!("reading the history of {reference}"), &e))?;
+    let config = inspect.config.unwrap_or_default();
+    let repo_tags = inspect.repo_tags.unwrap_or_default();
+    let has_healthcheck = config
+        .healthcheck
+        .and_then(|h| h.test)
+        .is_some_and(|t| t.first().is_some_and(|first| first != "NONE"));
+    let facts = ImageFacts {
+        reference: reference.to_string(),
+        repo_tags: repo_tags.clone(),
+        user: config.user.unwrap_or_default(),
+        has_healthcheck,
+        env: config.env.unwrap_or_default(),
+        labels: config.labels.unwrap_or_default().into_iter().collect(),
+        exposed_ports: config.exposed_ports.unwrap_or_default(),
+        cmd: config.cmd.unwrap_or_default(),
+        entrypoint: config.entrypoint.unwrap_or_default(),
+        // The engine lists history newest first.
+        history: history.into_iter().rev().map(|h| h.created_by).collect(),
+        size_bytes: inspect
+            .size
+            .and_then(|s| u64::try_from(s).ok())
+            .unwrap_or(0),
+    };
+    let name = if repo_tags.iter().any(|t| t == reference) || !looks_like_id(reference) {
+        reference.to_string()
+    } else {
+        repo_tags
+            .first()
+            .cloned()
+            .unwrap_or_else(|| reference.to_string())
+    };
+    let identity = ImageIdentity {
+        name,
+        id: inspect.id,
+        digests: inspect.repo_digests.unwrap_or_default(),
+    };
+    Ok((facts, identity))
+}
+
+fn looks_like_id(reference: &str) -> bool {
+    let hex = reference.trim_start_matches("sha256:");
+    hex.len() >= 12 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Running containers and their host settings (`GET /containers/json`,
+/// `GET /containers/{id}/json`).
+pub async fn running_containers(docker: &Docker) -> Result<Vec<ContainerFacts>, String> {
+    let list = docker
+        .list_containers(None::<bollard::query_parameters::ListContainersOptions>)
+        .await
+        .map_err(|e| api_error("listing containers", &e))?;
+    let mut out = Vec::new();
+    for summary in list {
+        let Some(id) = summary.id else { continue };
+        let c = docker
+            .inspect_container(&id, None)
+            .await
+            .map_err(|e| api_error(&format!("inspecting container {}", short_id(&id)), &e))?;
+        let host = c.host_config.unwrap_or_default();
+        let mut published = Vec::new();
+        for (port, bindings) in host.port_bindings.unwrap_or_default() {
+            for b in bindings.unwrap_or_default() {
+                published.push((
+                    port.clone(),
+                    b.host_ip.unwrap_or_default(),
+                    b.host_port.unwrap_or_default(),
+                ));
+            }
+        }
+        published.sort();
+        let mut mount_sources: Vec<String> = c
+            .mounts
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| m.source)
+            .collect();
+        mount_sources.extend(
+            host.binds
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|b| b.split(':').next().map(str::to_string)),
+        );
+        out.push(ContainerFacts {
+            name: c
+                .name
+                .unwrap_or_else(|| short_id(&id))
+                .trim_start_matches('/')
+                .to_string(),
+            image: c.config.and_then(|cfg| cfg.image).unwrap_or_default(),
+            privileged: host.privileged.unwrap_or(false),
+            network_mode: host.network_mode.unwrap_or_default(),
+            pid_mode: host.pid_mode.unwrap_or_default(),
+            mount_sources,
+            memory_limit: host.memory.unwrap_or(0),
+            cpu_limited: host.nano_cpus.unwrap_or(0) > 0 || host.cpu_quota.unwrap_or(0) > 0,
+            published,
+        });
+    }
+    Ok(out)
 }

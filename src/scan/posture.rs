@@ -3,7 +3,9 @@
 //! Each rule reports whether it applies, and every problem as "file: what".
 //! The checklist maps them to the best-practices items.
 
+use super::native_report::NativeFinding;
 use super::project_files::{read, ProjectFiles};
+use crate::model::Severity;
 use std::path::Path;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,7 +16,7 @@ pub struct PostureResult {
     pub problems: Vec<String>,
 }
 
-pub const RULES: [&str; 11] = [
+pub const RULES: [&str; 16] = [
     "dockerfile-user",
     "healthcheck",
     "db-not-published",
@@ -26,6 +28,11 @@ pub const RULES: [&str; 11] = [
     "base-image",
     "oci-labels",
     "multi-stage",
+    "wsgi-server",
+    "dockerfile-secrets",
+    "dockerignore-git",
+    "compose-privileged",
+    "compose-inline-secrets",
 ];
 
 pub fn check_project(files: &ProjectFiles) -> Vec<PostureResult> {
@@ -78,6 +85,31 @@ pub fn check_project(files: &ProjectFiles) -> Vec<PostureResult> {
             "multi-stage",
             !dockerfiles.is_empty(),
             multi_stage(&dockerfiles),
+        ),
+        result(
+            "wsgi-server",
+            !dockerfiles.is_empty(),
+            wsgi_server(&dockerfiles),
+        ),
+        result(
+            "dockerfile-secrets",
+            !dockerfiles.is_empty(),
+            dockerfile_secrets(&dockerfiles),
+        ),
+        result(
+            "dockerignore-git",
+            !dockerfiles.is_empty(),
+            dockerignore_git(files),
+        ),
+        result(
+            "compose-privileged",
+            !compose.is_empty(),
+            compose_privileged(&compose),
+        ),
+        result(
+            "compose-inline-secrets",
+            !compose.is_empty(),
+            compose_inline_secrets(&compose),
         ),
     ]
 }
@@ -483,6 +515,258 @@ fn multi_stage(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
         .collect()
 }
 
+fn wsgi_server(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, ins) in dockerfiles {
+        let command: String = final_stage(ins)
+            .iter()
+            .filter(|i| i.keyword == "CMD" || i.keyword == "ENTRYPOINT")
+            .map(|i| i.args.replace(['[', ']', '"', ','], " "))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words: Vec<&str> = command.split_whitespace().collect();
+        let dev_server = words.windows(2).any(|w| w == ["flask", "run"])
+            || (words.iter().any(|w| w.starts_with("python"))
+                && words.iter().any(|w| w.ends_with("app.py")));
+        if dev_server && !words.iter().any(|w| *w == "gunicorn" || *w == "uwsgi") {
+            problems.push(format!(
+                "{name}: runs Flask's development server instead of a WSGI server"
+            ));
+        }
+    }
+    problems
+}
+
+const SECRET_WORDS: [&str; 7] = [
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+];
+
+fn secret_name(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    SECRET_WORDS.iter().any(|w| upper.contains(w))
+}
+
+/// A literal value, as opposed to a reference to something set elsewhere.
+fn literal(value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    !v.is_empty() && !v.starts_with('$') && !v.starts_with("/run/secrets")
+}
+
+fn dockerfile_secrets(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, ins) in dockerfiles {
+        for i in ins
+            .iter()
+            .filter(|i| i.keyword == "ENV" || i.keyword == "ARG")
+        {
+            let pairs: Vec<(String, String)> = if i.args.contains('=') {
+                i.args
+                    .split_whitespace()
+                    .filter_map(|w| w.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            } else {
+                // `ENV KEY value` (legacy form); `ARG KEY` has no value.
+                let mut parts = i.args.splitn(2, char::is_whitespace);
+                let key = parts.next().unwrap_or_default().to_string();
+                let value = parts.next().unwrap_or_default().to_string();
+                vec![(key, value)]
+            };
+            for (key, value) in pairs {
+                if secret_name(&key) && literal(&value) {
+                    problems.push(format!(
+                        "{name}: {} {key} sets a secret in the image",
+                        i.keyword
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+fn dockerignore_git(files: &ProjectFiles) -> Vec<String> {
+    let mut dirs: Vec<&Path> = files
+        .dockerfiles
+        .iter()
+        .filter_map(|p| p.parent())
+        .collect();
+    dirs.push(&files.root);
+    let excluded = dirs.iter().any(|d| {
+        read(&d.join(".dockerignore")).is_some_and(|t| {
+            t.lines()
+                .map(str::trim)
+                .any(|l| matches!(l, ".git" | "/.git" | ".git/" | "**/.git"))
+        })
+    });
+    if excluded {
+        Vec::new()
+    } else {
+        vec![".dockerignore: .git is not excluded; `COPY . .` copies the repository history".into()]
+    }
+}
+
+fn compose_privileged(compose: &[(String, String, serde_norway::Value)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (file, name, service) in compose {
+        let text = |key: &str| {
+            service
+                .get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        if service.get("privileged").and_then(|v| v.as_bool()) == Some(true) {
+            problems.push(format!("{file}: service {name} is privileged"));
+        }
+        if text("network_mode") == "host" {
+            problems.push(format!("{file}: service {name} uses the host network"));
+        }
+        if text("pid") == "host" {
+            problems.push(format!(
+                "{file}: service {name} shares the host PID namespace"
+            ));
+        }
+        let mounts_socket = service
+            .get("volumes")
+            .and_then(|v| v.as_sequence())
+            .into_iter()
+            .flatten()
+            .any(|v| {
+                let source = v
+                    .as_str()
+                    .map(|s| s.split(':').next().unwrap_or_default().to_string())
+                    .or_else(|| v.get("source").and_then(|s| s.as_str()).map(str::to_string))
+                    .unwrap_or_default();
+                source.ends_with("docker.sock")
+            });
+        if mounts_socket {
+            problems.push(format!("{file}: service {name} mounts the Docker socket"));
+        }
+    }
+    problems
+}
+
+fn compose_inline_secrets(compose: &[(String, String, serde_norway::Value)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (file, name, service) in compose {
+        let Some(env) = service.get("environment") else {
+            continue;
+        };
+        let pairs: Vec<(String, String)> = if let Some(map) = env.as_mapping() {
+            map.iter()
+                .map(|(k, v)| {
+                    let value = match v {
+                        serde_norway::Value::String(s) => s.clone(),
+                        serde_norway::Value::Number(n) => n.to_string(),
+                        serde_norway::Value::Bool(b) => b.to_string(),
+                        _ => String::new(),
+                    };
+                    (k.as_str().unwrap_or_default().to_string(), value)
+                })
+                .collect()
+        } else {
+            env.as_sequence()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .filter_map(|s| s.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        for (key, value) in pairs {
+            if secret_name(&key) && !key.ends_with("_FILE") && literal(&value) {
+                problems.push(format!(
+                    "{file}: service {name} sets {key} inline; the value is committed with the file"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// What the posture scan says about each rule, from `assets/rules/posture.toml`.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct RuleInfo {
+    pub id: String,
+    pub severity: String,
+    pub rationale: String,
+    pub remediation: String,
+}
+
+#[derive(serde::Deserialize)]
+struct RuleFile {
+    rule: Vec<RuleInfo>,
+}
+
+pub const RULES_TOML: &str = include_str!("../../assets/rules/posture.toml");
+
+/// The bundled rule metadata; a test proves it parses and covers every rule.
+pub fn rule_infos() -> Vec<RuleInfo> {
+    toml::from_str::<RuleFile>(RULES_TOML)
+        .map(|f| f.rule)
+        .unwrap_or_default()
+}
+
+/// Checks of `checklist::evidence` that read only project files and so are posture too.
+pub const FILE_CHECKS: [&str; 4] = [
+    "compose-resource-limits",
+    "env-passwords-strong",
+    "https-enabled",
+    "rate-limiting",
+];
+
+/// The posture scan: every problem of every rule as a finding.
+pub fn scan_findings(files: &ProjectFiles) -> Vec<NativeFinding> {
+    let infos = rule_infos();
+    let mut problems: Vec<(String, Vec<String>)> = check_project(files)
+        .into_iter()
+        .map(|r| (r.rule.to_string(), r.problems))
+        .collect();
+    for name in FILE_CHECKS {
+        if let Some(ev) = crate::checklist::evidence::project_file_check(name, files) {
+            if ev.proposal == crate::checklist::evidence::Proposal::Fail {
+                let details = if ev.details.is_empty() {
+                    vec![ev.summary.clone()]
+                } else {
+                    ev.details.clone()
+                };
+                problems.push((name.to_string(), details));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (rule, list) in problems {
+        let info = infos.iter().find(|i| i.id == rule);
+        for problem in list {
+            let (file, what) = problem.split_once(": ").unwrap_or(("", problem.as_str()));
+            out.push(NativeFinding {
+                rule: rule.clone(),
+                severity: info
+                    .map(|i| Severity::from_word(&i.severity))
+                    .unwrap_or(Severity::Medium),
+                problem: problem.clone(),
+                rationale: info.map(|i| i.rationale.clone()).unwrap_or_default(),
+                remediation: info.map(|i| i.remediation.clone()).unwrap_or_default(),
+                location: if file.is_empty() {
+                    what.to_string()
+                } else {
+                    format!("{file}#{what}")
+                },
+                line: None,
+                secret: None,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,8 +791,10 @@ mod tests {
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/project");
         let results = check_project(&ProjectFiles::scan(&demo));
         for rule in RULES {
-            if rule == "multi-stage" {
-                continue; // the demo front end is multi-stage
+            // The demo front end is multi-stage; the demo has no privileged
+            // service and no secret in a Dockerfile (see the tests below).
+            if ["multi-stage", "compose-privileged", "dockerfile-secrets"].contains(&rule) {
+                continue;
             }
             assert!(
                 !problems(&results, rule).is_empty(),
@@ -541,6 +827,53 @@ mod tests {
             assert!(r.applicable, "{}", r.rule);
             assert!(r.problems.is_empty(), "{}: {:?}", r.rule, r.problems);
         }
+    }
+
+    #[test]
+    fn every_rule_has_metadata() {
+        let infos = rule_infos();
+        for rule in RULES.iter().chain(FILE_CHECKS.iter()) {
+            let info = infos.iter().find(|i| i.id == *rule);
+            let info = info.unwrap_or_else(|| panic!("{rule} missing from posture.toml"));
+            assert_ne!(
+                Severity::from_word(&info.severity),
+                Severity::Unknown,
+                "{rule}"
+            );
+            assert!(!info.rationale.is_empty() && !info.remediation.is_empty());
+        }
+        assert_eq!(infos.len(), RULES.len() + FILE_CHECKS.len());
+    }
+
+    #[test]
+    fn privileged_services_and_baked_in_secrets_are_caught() {
+        let (_dir, results) = project(&[
+            (
+                "Dockerfile",
+                "FROM alpine:3.19\nARG NPM_TOKEN=abc123\nENV DB_PASSWORD hunter2\nARG BUILD_TOKEN\nENV API_KEY=${API_KEY}\nUSER 1000\nCMD [\"python\", \"app.py\"]\n",
+            ),
+            (
+                "docker-compose.yml",
+                "services:\n  agent:\n    image: a:1\n    privileged: true\n    network_mode: host\n    pid: host\n    volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]\n    environment:\n      API_TOKEN: s3cr3t\n      DB_PASSWORD: ${DB_PASSWORD}\n      SECRET_KEY_FILE: /run/secrets/key\n  web:\n    image: w:1\n    environment: [\"ADMIN_PASSWORD=letmein\", \"MODE=prod\"]\n",
+            ),
+        ]);
+        assert_eq!(
+            problems(&results, "dockerfile-secrets"),
+            [
+                "Dockerfile: ARG NPM_TOKEN sets a secret in the image",
+                "Dockerfile: ENV DB_PASSWORD sets a secret in the image"
+            ]
+        );
+        assert_eq!(problems(&results, "compose-privileged").len(), 4);
+        assert_eq!(
+            problems(&results, "compose-inline-secrets"),
+            [
+                "docker-compose.yml: service agent sets API_TOKEN inline; the value is committed with the file",
+                "docker-compose.yml: service web sets ADMIN_PASSWORD inline; the value is committed with the file"
+            ]
+        );
+        assert_eq!(problems(&results, "wsgi-server").len(), 1);
+        assert!(!format!("{results:?}").contains("hunter2"));
     }
 
     #[test]

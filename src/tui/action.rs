@@ -58,12 +58,18 @@ pub enum Action {
     ChecklistNextList,
     ChecklistJump,
     Export,
+    OpenTasks,
+    CloseTasks,
+    Rescan,
+    RescanAll,
+    CancelTask,
+    ApplyResults,
     /// Does nothing: used in a user key map to unbind a default key.
     None,
 }
 
 impl Action {
-    pub const ALL: [Action; 53] = [
+    pub const ALL: [Action; 59] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -116,6 +122,12 @@ impl Action {
         Action::ChecklistNextList,
         Action::ChecklistJump,
         Action::Export,
+        Action::OpenTasks,
+        Action::CloseTasks,
+        Action::Rescan,
+        Action::RescanAll,
+        Action::CancelTask,
+        Action::ApplyResults,
         Action::None,
     ];
 
@@ -186,6 +198,12 @@ impl Action {
             Action::ChecklistNextList => "next list",
             Action::ChecklistJump => "show findings",
             Action::Export => "export",
+            Action::OpenTasks => "scans",
+            Action::CloseTasks => "close",
+            Action::Rescan => "rescan",
+            Action::RescanAll => "rescan all",
+            Action::CancelTask => "cancel scan",
+            Action::ApplyResults => "show new results",
             Action::None => "unbound",
         }
     }
@@ -245,6 +263,12 @@ impl Action {
             Action::ChecklistNextList => "Show the next checklist.",
             Action::ChecklistJump => "Close the checklist and show the findings behind the selected item's evidence.",
             Action::Export => "Export the findings shown now: Markdown, HTML, CSV, JSON, SARIF, OpenVEX or .trivyignore.yaml, to a file in the workspace.",
+            Action::OpenTasks => "Show the scan tasks: running, queued, done and failed, with elapsed time, last output line and the command run.",
+            Action::CloseTasks => "Close the scan tasks list.",
+            Action::Rescan => "Scan the selected target again: the image of the selected finding or target (native checks and installed scanners), or the project.",
+            Action::RescanAll => "Scan everything again: every image on the Docker engine, the running containers and the project.",
+            Action::CancelTask => "Cancel the selected scan task; a running scanner is killed with its children.",
+            Action::ApplyResults => "Show the new scan results; until then the list under the cursor stays as it is.",
             Action::None => "Unbinds a key in a user key map.",
         }
     }

@@ -20,10 +20,11 @@ pub enum Context {
     Dialog,
     Help,
     Checklist,
+    Scans,
 }
 
 impl Context {
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
@@ -33,6 +34,7 @@ impl Context {
         Context::Dialog,
         Context::Help,
         Context::Checklist,
+        Context::Scans,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +48,7 @@ impl Context {
             Context::Dialog => "dialog",
             Context::Help => "help",
             Context::Checklist => "checklist",
+            Context::Scans => "scans",
         }
     }
 
@@ -64,6 +67,7 @@ impl Context {
             Context::Dialog => include_str!("../../assets/keymap/dialog.toml"),
             Context::Help => include_str!("../../assets/keymap/help.toml"),
             Context::Checklist => include_str!("../../assets/keymap/checklist.toml"),
+            Context::Scans => include_str!("../../assets/keymap/scans.toml"),
         }
     }
 }
@@ -407,7 +411,7 @@ impl KeyMap {
     pub fn resolve(&self, ctx: Context, keys: &[Key]) -> Resolution {
         let layers: &[Context] = if matches!(
             ctx,
-            Context::Filter | Context::Dialog | Context::Help | Context::Checklist
+            Context::Filter | Context::Dialog | Context::Help | Context::Checklist | Context::Scans
         ) {
             &[ctx]
         } else {
@@ -439,7 +443,11 @@ impl KeyMap {
         if out.is_empty()
             && !matches!(
                 ctx,
-                Context::Filter | Context::Dialog | Context::Help | Context::Checklist
+                Context::Filter
+                    | Context::Dialog
+                    | Context::Help
+                    | Context::Checklist
+                    | Context::Scans
             )
         {
             out = self
@@ -470,7 +478,7 @@ impl KeyMap {
         }
         if !matches!(
             ctx,
-            Context::Filter | Context::Dialog | Context::Help | Context::Checklist
+            Context::Filter | Context::Dialog | Context::Help | Context::Checklist | Context::Scans
         ) {
             for action in [
                 Action::OpenFilter,

@@ -10,6 +10,8 @@ pub mod keymap;
 pub mod layout;
 pub mod runtime;
 pub mod state;
+pub mod tasks;
+pub mod tasks_view;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

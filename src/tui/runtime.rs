@@ -7,9 +7,10 @@ use super::keymap::KeyMap;
 use super::state::AppState;
 use super::terminal::{self, Guard, Term};
 use super::theme::Theme;
-use super::update::{update, Effect, Msg};
+use super::update::{update, Effect, Msg, RescanScope};
 use super::worker::{spawn_loader, Matcher};
 use crate::model::Redactor;
+use crate::scan::runner::{Runner, RunnerConfig};
 use crate::store::decisions;
 use crate::store::Workspace;
 use crate::triage::engine::Stamp;
@@ -101,6 +102,42 @@ fn save_checklist(
     }
 }
 
+/// Plans the scans of a rescan and queues them; the line for the status bar.
+async fn queue_rescan(runner: &Runner, root: &std::path::Path, scope: RescanScope) -> String {
+    use crate::scan::task::{plan, Request};
+    let mut request = Request::default();
+    let mut notice = String::new();
+    match scope {
+        RescanScope::Image(name) => request.images.push(name),
+        RescanScope::Project => request.project = Some(root.to_path_buf()),
+        RescanScope::All => {
+            request.project = Some(root.to_path_buf());
+            match crate::scan::docker::connect().await {
+                Ok((engine, _)) => match crate::scan::docker::list_images(&engine).await {
+                    Ok(images) => {
+                        request.images = images.iter().map(|i| i.reference()).collect();
+                        request.containers = true;
+                    }
+                    Err(e) => notice = format!("{e}; "),
+                },
+                Err(problem) => notice = format!("{problem}; scanning the project only; "),
+            }
+        }
+    }
+    let (tasks, missing) = plan(&request, root, &crate::scan::external::locate);
+    let count = tasks.len();
+    for spec in tasks {
+        runner.submit(spec);
+    }
+    let missing: Vec<&str> = missing.iter().map(|m| m.tool).collect();
+    let not_installed = if missing.is_empty() {
+        String::new()
+    } else {
+        format!(" · not installed: {}", missing.join(", "))
+    };
+    format!("{notice}{count} scan task(s) queued (w shows them){not_installed}")
+}
+
 fn draw(term: &mut Term, state: &AppState, theme: &Theme, keymap: &KeyMap) -> io::Result<()> {
     crossterm::queue!(term.backend_mut(), BeginSynchronizedUpdate)?;
     term.draw(|frame| super::ui::draw(frame, state, theme, keymap))?;
@@ -134,7 +171,33 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         options.policy.clone(),
         options.walk.clone(),
         tx.clone(),
+        false,
     );
+    let engine_tx = tx.clone();
+    tokio::spawn(async move {
+        let line = crate::scan::docker::connect()
+            .await
+            .map(|(_, info)| format!("{} (API {})", info.version, info.api_version))
+            .map_err(|problem| (problem.short().to_string(), problem.to_string()));
+        let _ = engine_tx.send(Msg::Engine(line));
+    });
+    let (task_tx, mut task_rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = Runner::start(
+        RunnerConfig::new(options.workspace.clone(), options.redactor.clone()),
+        task_tx,
+    );
+    let forward_tx = tx.clone();
+    tokio::spawn(async move {
+        while let Some(event) = task_rx.recv().await {
+            if forward_tx.send(Msg::Task(event)).is_err() {
+                break;
+            }
+        }
+    });
+    let reload_tx = tx.clone();
+    // One reload at a time; results that land meanwhile ask for one more.
+    let (mut reloading, mut reload_again) = (false, false);
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
     let matcher = Matcher::spawn(tx);
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -172,12 +235,27 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                 batch
             }
             _ = tokio::time::sleep_until(deadline), if dirty => Vec::new(),
+            _ = ticker.tick(), if state.scans.active() => vec![Msg::Tick],
             _ = sigterm.recv() => { exit_code = 143; break }
             _ = sighup.recv() => { exit_code = 129; break }
             _ = sigint.recv() => { exit_code = 130; break }
         };
         for message in messages {
             dirty = true;
+            if matches!(message, Msg::Reloaded(_)) {
+                reloading = false;
+                if std::mem::take(&mut reload_again) {
+                    reloading = true;
+                    spawn_loader(
+                        options.workspace.clone(),
+                        options.redactor.clone(),
+                        options.policy.clone(),
+                        options.walk.clone(),
+                        reload_tx.clone(),
+                        true,
+                    );
+                }
+            }
             state.now = crate::clock::now();
             for effect in update(&mut state, &options.keymap, message) {
                 match effect {
@@ -249,6 +327,31 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                     Effect::SetMouse(on) => terminal::set_mouse(on)?,
                     Effect::Suspend => terminal::suspend(&mut term, state.mouse)?,
                     Effect::Quit => {}
+                    Effect::Rescan(scope) => {
+                        let runner = runner.clone();
+                        let root = options.workspace.root.clone();
+                        let tx = save_tx.clone();
+                        tokio::spawn(async move {
+                            let notice = queue_rescan(&runner, &root, scope).await;
+                            let _ = tx.send(Msg::Notice(notice));
+                        });
+                    }
+                    Effect::CancelTask(id) => runner.cancel(id),
+                    Effect::Reload => {
+                        if reloading {
+                            reload_again = true;
+                        } else {
+                            reloading = true;
+                            spawn_loader(
+                                options.workspace.clone(),
+                                options.redactor.clone(),
+                                options.policy.clone(),
+                                options.walk.clone(),
+                                reload_tx.clone(),
+                                true,
+                            );
+                        }
+                    }
                 }
             }
         }

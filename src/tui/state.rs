@@ -139,6 +139,13 @@ pub struct AppState {
     pub checklist: Option<ChecklistPanel>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
     pub gate: Option<crate::gate::Verdict>,
+    /// Scan tasks, the engine line and the tasks list.
+    pub scans: super::tasks::TaskBoard,
+    /// Results of finished scans, held until the user asks for them so that
+    /// the list never moves under the cursor: the data and how many findings are new.
+    pub pending: Option<(Box<Data>, usize)>,
+    /// The finding to select again once the next search lands.
+    pub reselect: Option<crate::model::Fingerprint>,
 }
 
 impl AppState {
@@ -185,6 +192,9 @@ impl AppState {
             now: chrono::Utc::now(),
             checklist: None,
             gate: None,
+            scans: super::tasks::TaskBoard::default(),
+            pending: None,
+            reselect: None,
         }
     }
 

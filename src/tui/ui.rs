@@ -51,6 +51,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     if state.checklist.is_some() {
         super::checklist_view::draw(frame, area, state, theme);
     }
+    if state.scans.open {
+        super::tasks_view::draw(frame, area, state, theme);
+    }
     if let Some(help) = &state.help {
         help_popup(frame, area, &help.filter, help.selected, theme, keymap);
     }
@@ -83,16 +86,6 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let line1 = Line::from(vec![
         Span::styled(" scandeck ", theme.chip),
         Span::styled(format!("  {}", cell(&state.workspace, 60)), theme.header),
-        Span::styled("   docker: not checked", theme.dim),
-        Span::styled(format!("   runs: {runs}"), theme.dim),
-        match &state.gate {
-            Some(v) if v.ready() => Span::styled("   release: READY", theme.title),
-            Some(v) => Span::styled(
-                format!("   release: BLOCKED ({})", v.blocked.len()),
-                theme.warning,
-            ),
-            None => Span::raw(""),
-        },
         Span::styled(format!("   {shown} of {total} findings"), theme.title),
         Span::styled(
             if state.searching() {
@@ -102,6 +95,24 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             },
             theme.dim,
         ),
+        match &state.gate {
+            Some(v) if v.ready() => Span::styled("   release: READY", theme.title),
+            Some(v) => Span::styled(
+                format!("   release: BLOCKED ({})", v.blocked.len()),
+                theme.warning,
+            ),
+            None => Span::raw(""),
+        },
+        Span::styled(format!("   runs: {runs}"), theme.dim),
+        match &state.scans.engine {
+            super::tasks::EngineLine::Checking => Span::styled("   docker: checking…", theme.dim),
+            super::tasks::EngineLine::Connected(info) => {
+                Span::styled(format!("   docker: {}", cell(info, 32)), theme.dim)
+            }
+            super::tasks::EngineLine::Unavailable { short, .. } => {
+                Span::styled(format!("   docker: {short}"), theme.warning)
+            }
+        },
     ]);
     let mut spans = vec![Span::raw(" ")];
     for s in [
@@ -149,6 +160,19 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::styled(
             format!(" {} marked ", state.marked.len()),
             theme.chip,
+        ));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(summary) = state.scans.summary() {
+        spans.push(Span::styled(format!(" scans: {summary} "), theme.dim));
+        spans.push(Span::raw(" "));
+    }
+    if let Some((_, new)) = &state.pending {
+        spans.push(Span::styled(
+            format!(" {new} new results — U to show "),
+            theme
+                .warning
+                .add_modifier(ratatui::style::Modifier::REVERSED),
         ));
         spans.push(Span::raw(" "));
     }

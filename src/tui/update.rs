@@ -33,6 +33,28 @@ pub enum Msg {
         generation: u64,
         rows: Vec<u32>,
     },
+    /// Something happened to a scan task.
+    Task(crate::scan::runner::TaskEvent),
+    /// The Docker engine answered (its description) or could not be used
+    /// (a short word and the full explanation).
+    Engine(Result<String, (String, String)>),
+    /// The workspace was read again after a scan imported results.
+    Reloaded(Box<Data>),
+    /// A second passed while tasks run (their elapsed times move).
+    Tick,
+    /// A one-line message for the status line.
+    Notice(String),
+}
+
+/// What `r` and `R` scan again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RescanScope {
+    /// One image: native checks and the installed image scanners.
+    Image(String),
+    /// The workspace's project files.
+    Project,
+    /// Every image on the engine, the running containers and the project.
+    All,
 }
 
 /// What the runtime must do after an update.
@@ -55,6 +77,11 @@ pub enum Effect {
     SetMouse(bool),
     Suspend,
     Quit,
+    /// Plan and queue scans.
+    Rescan(RescanScope),
+    CancelTask(crate::scan::runner::TaskId),
+    /// Read the workspace again in the background (results were imported).
+    Reload,
 }
 
 /// A search for the matcher thread; the newest generation wins.
@@ -142,6 +169,8 @@ fn search(state: &mut AppState) -> Vec<Effect> {
 pub fn context_of(state: &AppState) -> Context {
     if state.help.is_some() {
         Context::Help
+    } else if state.scans.open {
+        Context::Scans
     } else if state.checklist.is_some() {
         Context::Checklist
     } else if state.dialog.is_some() {
@@ -260,14 +289,59 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Task(event) => {
+            if state.scans.apply(event, state.now) {
+                vec![Effect::Reload]
+            } else {
+                Vec::new()
+            }
+        }
+        Msg::Engine(line) => {
+            state.scans.engine = match line {
+                Ok(info) => super::tasks::EngineLine::Connected(info),
+                Err((short, full)) => {
+                    crate::logging::log(&full);
+                    super::tasks::EngineLine::Unavailable { short, full }
+                }
+            };
+            Vec::new()
+        }
+        Msg::Tick => Vec::new(),
+        Msg::Notice(text) => {
+            state.status = Some(text);
+            Vec::new()
+        }
+        Msg::Reloaded(data) => {
+            let empty = state.data.as_ref().is_none_or(|d| d.findings.is_empty());
+            if empty {
+                return update(state, keymap, Msg::Loaded(data));
+            }
+            let known: std::collections::HashSet<crate::model::Fingerprint> = state
+                .data
+                .as_ref()
+                .map(|d| d.findings.iter().map(|f| f.fingerprint).collect())
+                .unwrap_or_default();
+            let new = data
+                .findings
+                .iter()
+                .filter(|f| !known.contains(&f.fingerprint))
+                .count();
+            state.pending = Some((data, new));
+            Vec::new()
+        }
         Msg::SearchDone { generation, rows } => {
             if generation != state.generation {
                 return Vec::new(); // a newer query is on its way
             }
             let keep = state.selected_finding();
+            let reselect = state.reselect.take();
             state.set_visible(rows);
             state.shown_generation = generation;
-            let at = keep
+            let wanted = match (reselect, &state.data) {
+                (Some(fp), Some(data)) => data.findings.iter().position(|f| f.fingerprint == fp),
+                _ => keep,
+            };
+            let at = wanted
                 .and_then(|f| state.visible.iter().position(|v| *v as usize == f))
                 .unwrap_or(0);
             let height = areas(state).findings_rows();
@@ -309,6 +383,62 @@ fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+    }
+}
+
+/// Keys of the open tasks list; `None` hands the action to the usual handling.
+fn scans_act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
+    let len = state.scans.rows.len();
+    let height = (state.size.1 as usize).saturating_sub(12).max(3);
+    let mut moved = |delta: isize| {
+        state.scans.cursor = state.scans.cursor.moved(delta, len, height);
+        Some(Vec::new())
+    };
+    match action {
+        Action::MoveDown => moved(1),
+        Action::MoveUp => moved(-1),
+        Action::GoTop => moved(isize::MIN / 2),
+        Action::GoBottom => moved(isize::MAX / 2),
+        Action::CancelTask => {
+            let Some(row) = state.scans.selected() else {
+                return Some(Vec::new());
+            };
+            if row.state.finished() {
+                state.status = Some(format!("{} has already finished", row.label));
+                return Some(Vec::new());
+            }
+            state.status = Some(format!("cancelling {}…", row.label));
+            Some(vec![Effect::CancelTask(row.id)])
+        }
+        _ => None,
+    }
+}
+
+/// What `r` scans again: the selected target's image, else the project.
+fn rescan_scope(state: &AppState) -> RescanScope {
+    let Some(data) = &state.data else {
+        return RescanScope::Project;
+    };
+    let image_of = |name: &str| {
+        data.findings
+            .iter()
+            .find(|f| f.display_target() == name)
+            .and_then(|f| f.image_name().map(str::to_string))
+    };
+    match state.focus {
+        Pane::Targets => match state.targets.selected {
+            0 => RescanScope::All,
+            n => data
+                .targets
+                .get(n - 1)
+                .and_then(|t| image_of(&t.name))
+                .map_or(RescanScope::Project, RescanScope::Image),
+        },
+        _ => state
+            .selected_finding()
+            .and_then(|i| data.findings.get(i))
+            .and_then(|f| f.image_name().map(str::to_string))
+            .map_or(RescanScope::Project, RescanScope::Image),
     }
 }
 
@@ -401,6 +531,11 @@ fn regate(state: &mut AppState) {
 }
 
 fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
+    if state.scans.open && state.help.is_none() {
+        if let Some(effects) = scans_act(state, action) {
+            return effects;
+        }
+    }
     if state.checklist.is_some() && state.help.is_none() {
         if let Some(effects) = super::walk::act(state, action) {
             return effects;
@@ -478,6 +613,45 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             }
             requery(state)
         }
+        Action::OpenTasks => {
+            state.scans.open = true;
+            state.scans.cursor = Cursor::default();
+            Vec::new()
+        }
+        Action::CloseTasks => {
+            state.scans.open = false;
+            Vec::new()
+        }
+        Action::Rescan => {
+            let scope = rescan_scope(state);
+            state.status = Some(match &scope {
+                RescanScope::Image(name) => format!("scanning {name} again…"),
+                RescanScope::Project => "scanning the project again…".into(),
+                RescanScope::All => "scanning everything again…".into(),
+            });
+            vec![Effect::Rescan(scope)]
+        }
+        Action::RescanAll => {
+            state.status = Some("scanning everything again…".into());
+            vec![Effect::Rescan(RescanScope::All)]
+        }
+        Action::CancelTask => {
+            state.status = Some("open the scan tasks with w to cancel one".into());
+            Vec::new()
+        }
+        Action::ApplyResults => match state.pending.take() {
+            Some((data, _)) => {
+                state.reselect = state
+                    .selected_finding()
+                    .and_then(|i| state.data.as_ref()?.findings.get(i))
+                    .map(|f| f.fingerprint);
+                update(state, keymap, Msg::Loaded(data))
+            }
+            None => {
+                state.status = Some("no new scan results".into());
+                Vec::new()
+            }
+        },
         Action::Back => {
             if state.help.is_some() {
                 state.help = None;

@@ -1,5 +1,5 @@
-//! Background work for the console: loading the workspace and matching
-//! queries. Both talk to the UI only through messages.
+//! Background work for the console: loading the workspace (again after a
+//! scan) and matching queries. Both talk to the UI only through messages.
 
 use super::data::Data;
 use super::state::Loading;
@@ -19,10 +19,14 @@ pub fn spawn_loader(
     policy: crate::triage::SlaPolicy,
     walk: crate::checklist::walk::WalkSetup,
     tx: UnboundedSender<Msg>,
+    reload: bool,
 ) {
     std::thread::spawn(move || {
         let progress_tx = tx.clone();
         let mut progress = |done: usize, total: usize, name: &str| {
+            if reload {
+                return; // a reload runs behind the shown data: no progress screen
+            }
             let _ = progress_tx.send(Msg::Progress(Loading {
                 done,
                 total,
@@ -37,7 +41,11 @@ pub fn spawn_loader(
                 let now = crate::clock::now();
                 let mut data = Data::build_with(current, now, &policy);
                 data.load_walk(&workspace, &walk, now);
-                let _ = tx.send(Msg::Loaded(Box::new(data)));
+                let _ = tx.send(if reload {
+                    Msg::Reloaded(Box::new(data))
+                } else {
+                    Msg::Loaded(Box::new(data))
+                });
             }
             Err(e) => {
                 crate::logging::log(&format!("load failed: {e}"));

@@ -1,0 +1,274 @@
+//! The native secrets scan: walks the workspace as git sees it (respecting
+//! `.gitignore`), searches every text file with the rules of
+//! `assets/rules/secrets.toml`, and redacts each match at once, exactly as
+//! ingest does. No secret value leaves this module unredacted.
+
+use super::native_report::NativeFinding;
+use crate::model::{Redactor, Severity};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use regex::Regex;
+use std::path::Path;
+
+pub const RULES_TOML: &str = include_str!("../../assets/rules/secrets.toml");
+/// Files larger than this are skipped (lockfiles and bundles rarely hold secrets).
+pub const MAX_FILE_BYTES: u64 = 2 << 20;
+/// The allowlist a project keeps beside its decisions.
+pub const ALLOWLIST_FILE: &str = ".scandeck/secrets-allow.toml";
+
+pub struct SecretRule {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    regex: Regex,
+    group: usize,
+    entropy: Option<f64>,
+}
+
+#[derive(serde::Deserialize)]
+struct RuleFile {
+    rule: Vec<RawRule>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawRule {
+    id: String,
+    title: String,
+    severity: String,
+    regex: String,
+    #[serde(default)]
+    group: usize,
+    entropy: Option<f64>,
+}
+
+/// The bundled rules; a unit test proves they compile.
+pub fn bundled_rules() -> Result<Vec<SecretRule>, String> {
+    let file: RuleFile =
+        toml::from_str(RULES_TOML).map_err(|e| format!("assets/rules/secrets.toml: {e}"))?;
+    file.rule
+        .into_iter()
+        .map(|r| {
+            let regex = Regex::new(&r.regex)
+                .map_err(|e| format!("assets/rules/secrets.toml: rule {}: {e}", r.id))?;
+            Ok(SecretRule {
+                severity: Severity::from_word(&r.severity),
+                id: r.id,
+                title: r.title,
+                regex,
+                group: r.group,
+                entropy: r.entropy,
+            })
+        })
+        .collect()
+}
+
+/// What a project says is not a secret: paths (gitignore syntax), values
+/// (regular expressions matched against the secret) and whole rules.
+#[derive(Default)]
+pub struct Allowlist {
+    paths: Option<Gitignore>,
+    values: Vec<Regex>,
+    rules: Vec<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct RawAllowlist {
+    paths: Vec<String>,
+    values: Vec<String>,
+    rules: Vec<String>,
+}
+
+impl Allowlist {
+    /// Reads `.scandeck/secrets-allow.toml` under `root`; absent is empty.
+    pub fn load(root: &Path) -> Result<Allowlist, String> {
+        let path = root.join(ALLOWLIST_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Allowlist::default()),
+            Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
+        };
+        let raw: RawAllowlist = toml::from_str(&text).map_err(|e| {
+            format!(
+                "{}: not a valid allowlist ({}); expected paths, values and rules lists",
+                path.display(),
+                crate::sanitize::sanitize_line(&e.to_string())
+            )
+        })?;
+        let mut builder = GitignoreBuilder::new(root);
+        for p in &raw.paths {
+            builder
+                .add_line(None, p)
+                .map_err(|e| format!("{}: path pattern {p:?}: {e}", path.display()))?;
+        }
+        let paths = builder
+            .build()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let values = raw
+            .values
+            .iter()
+            .map(|v| Regex::new(v).map_err(|e| format!("{}: value pattern: {e}", path.display())))
+            .collect::<Result<_, _>>()?;
+        Ok(Allowlist {
+            paths: Some(paths),
+            values,
+            rules: raw.rules,
+        })
+    }
+
+    fn allows(&self, relative: &Path, rule: &str, value: &str) -> bool {
+        self.rules.iter().any(|r| r == rule)
+            || self.values.iter().any(|v| v.is_match(value))
+            || self
+                .paths
+                .as_ref()
+                .is_some_and(|g| g.matched_path_or_any_parents(relative, false).is_ignore())
+    }
+}
+
+/// What one secrets scan did.
+#[derive(Default)]
+pub struct SecretsScan {
+    pub findings: Vec<NativeFinding>,
+    pub files_scanned: usize,
+    pub skipped_binary: usize,
+    pub skipped_large: usize,
+    pub allowed: usize,
+    pub notes: Vec<String>,
+}
+
+pub fn scan(
+    root: &Path,
+    rules: &[SecretRule],
+    allow: &Allowlist,
+    redactor: &Redactor,
+) -> SecretsScan {
+    let mut out = SecretsScan::default();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            !(e.depth() > 0 && (name == ".git" || name == ".scandeck"))
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                out.notes
+                    .push(crate::sanitize::sanitize_line(&e.to_string()).into_owned());
+                continue;
+            }
+        };
+        if !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        if entry.metadata().map(|m| m.len()).unwrap_or(0) > MAX_FILE_BYTES {
+            out.skipped_large += 1;
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(path) else {
+            out.notes.push(format!(
+                "{}: cannot read",
+                crate::sanitize::sanitize_line(&path.display().to_string())
+            ));
+            continue;
+        };
+        if bytes.iter().take(8192).any(|b| *b == 0) {
+            out.skipped_binary += 1;
+            continue;
+        }
+        out.files_scanned += 1;
+        let relative = path.strip_prefix(root).unwrap_or(path);
+        let text = String::from_utf8_lossy(&bytes);
+        scan_text(&text, relative, rules, allow, redactor, &mut out);
+    }
+    out.findings
+        .sort_by(|a, b| (&a.location, a.line, &a.rule).cmp(&(&b.location, b.line, &b.rule)));
+    out
+}
+
+fn scan_text(
+    text: &str,
+    relative: &Path,
+    rules: &[SecretRule],
+    allow: &Allowlist,
+    redactor: &Redactor,
+    out: &mut SecretsScan,
+) {
+    let shown = crate::sanitize::sanitize_line(&relative.to_string_lossy()).into_owned();
+    // Byte ranges already reported: a generic rule never repeats a specific one.
+    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+    for rule in rules {
+        for caps in rule.regex.captures_iter(text) {
+            let Some(m) = caps.get(rule.group).or_else(|| caps.get(0)) else {
+                continue;
+            };
+            let value = m.as_str().trim();
+            if value.is_empty() || taken.iter().any(|r| r.start < m.end() && m.start() < r.end) {
+                continue;
+            }
+            if rule.entropy.is_some_and(|min| shannon_entropy(value) < min) {
+                continue;
+            }
+            if allow.allows(relative, &rule.id, value) {
+                out.allowed += 1;
+                continue;
+            }
+            taken.push(m.range());
+            let line = 1 + text[..m.start()].bytes().filter(|b| *b == b'\n').count();
+            let secret = redactor.redact(value);
+            out.findings.push(NativeFinding {
+                rule: rule.id.clone(),
+                severity: rule.severity,
+                problem: format!("{} in {shown}:{line} ({secret})", rule.title),
+                rationale: "the seed checks the codebase for secrets before every release; a committed secret must be rotated".into(),
+                remediation: "remove it from the file and its history, rotate it, and load it from the environment or a secret store".into(),
+                location: shown.clone(),
+                line: u32::try_from(line).ok(),
+                secret: Some(secret),
+            });
+        }
+    }
+}
+
+/// Bits per character of the value's character distribution.
+pub fn shannon_entropy(value: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for c in value.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+        total += 1;
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    counts
+        .values()
+        .map(|&n| {
+            let p = n as f64 / total as f64;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_rules_compile() {
+        let rules = bundled_rules().unwrap();
+        assert!(rules.len() >= 12);
+        assert!(rules.iter().all(|r| r.severity != Severity::Unknown));
+    }
+
+    #[test]
+    fn entropy_separates_words_from_random_values() {
+        assert!(shannon_entropy("changeme") < 3.5);
+        assert!(shannon_entropy("finance123") < 3.5);
+        assert!(shannon_entropy("Zq8rT2pLm9vX4wKd") > 3.5);
+    }
+}
