@@ -72,6 +72,9 @@ pub struct ScanArgs {
     /// Scans run at once.
     #[arg(long, value_name = "N", default_value_t = 2)]
     pub jobs: usize,
+    /// Most bytes one scanner may print to standard output before it is stopped.
+    #[arg(long, value_name = "BYTES", default_value_t = 256 << 20)]
+    pub max_output: usize,
 }
 
 #[derive(Debug, Args)]

@@ -433,3 +433,170 @@ fn exporting_the_filtered_view_from_a_real_terminal() {
     );
     assert!(html.contains("query sev:critical"));
 }
+
+/// A stand-in `trivy` for the console scan test: prints progress on stderr
+/// until `$GO` exists, then writes a report with one new CVE for the image.
+fn slow_trivy(dir: &std::path::Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let report = common::trivy(
+        "finance-tracker/backend",
+        "1.4.0",
+        "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        &[(
+            "CVE-2099-0001",
+            &[],
+            "openssl",
+            "3.0.9-1",
+            "CRITICAL",
+            Some("3.0.15-1"),
+        )],
+    );
+    std::fs::write(dir.join("new-report.json"), report.to_string()).unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+case "$1" in --version) echo "Version: 0.58.1"; exit 0;; esac
+echo $$ > "{pid}"
+out=""; prev=""
+for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done
+i=0
+while [ ! -f "{go}" ]; do i=$((i+1)); echo "downloading vulnerability DB $i" >&2; sleep 0.1; done
+cat "{report}" > "$out"
+"#,
+        pid = dir.join("trivy.pid").display(),
+        go = dir.join("go").display(),
+        report = dir.join("new-report.json").display(),
+    );
+    let path = bin.join("trivy");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+/// Milliseconds from a key to the screen showing its effect.
+fn timed(t: &Tmux, keys: &[&str], what: &str, pred: impl Fn(&str) -> bool) -> f64 {
+    let start = Instant::now();
+    t.keys(keys);
+    let deadline = start + Duration::from_secs(30);
+    loop {
+        let screen = t.screen();
+        if pred(&screen) {
+            return start.elapsed().as_secs_f64() * 1000.0;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {what}:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[test]
+fn scans_run_in_the_background_while_the_console_answers() {
+    let staging = tempfile::tempdir().unwrap();
+    let bin = slow_trivy(staging.path());
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let script = format!(
+        "'{}' --workspace \"$PWD\" demo\necho EXIT=$? > exit.txt",
+        common::bin().display()
+    );
+    let Some(t) = Tmux::start(
+        "scans",
+        &script,
+        &[
+            ("PATH", path.as_str()),
+            ("DOCKER_HOST", "unix:///nonexistent/docker.sock"),
+        ],
+    ) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    t.wait_for("the engine line", |s| s.contains("docker: absent"));
+    // Rescan the backend image from the targets pane.
+    t.keys(&["1", "j", "r"]);
+    t.wait_for("the queued scans", |s| s.contains("scan task(s) queued"));
+    t.keys(&["w"]);
+    let tasks = t.wait_for("the running scanner's output", |s| {
+        s.contains("downloading vulnerability DB")
+    });
+    assert!(
+        tasks.contains("running") && tasks.contains("trivy finance-tracker/backend:1.4.0"),
+        "{tasks}"
+    );
+    assert!(
+        tasks.contains("failed     image checks finance-tracker/backend"),
+        "{tasks}"
+    );
+    t.keys(&["Escape"]);
+
+    // Keys while the scan runs: move and filter; each answered on screen.
+    let mut latencies = Vec::new();
+    t.keys(&["2"]);
+    for n in 2..=8 {
+        let marker = format!("Findings {n}/45");
+        latencies.push(timed(&t, &["j"], "the cursor", |s| s.contains(&marker)));
+    }
+    latencies.push(timed(&t, &["/"], "the query line", |s| s.contains("/ ")));
+    for (i, c) in "openssl".char_indices() {
+        let typed = &"openssl"[..=i];
+        latencies.push(timed(&t, &["-l", &c.to_string()], "the typed text", |s| {
+            s.contains(typed)
+        }));
+    }
+    latencies.push(timed(&t, &["Enter"], "the filtered list", |s| {
+        s.contains("query openssl")
+    }));
+    assert!(
+        t.screen().contains("1 running"),
+        "the scan is still running:\n{}",
+        t.screen()
+    );
+    latencies.sort_by(f64::total_cmp);
+    let p50 = latencies[latencies.len() / 2];
+    let worst = latencies[latencies.len() - 1];
+    eprintln!(
+        "keys answered during a running scan: {} keys, p50 {p50:.1} ms, worst {worst:.1} ms (tmux capture included)",
+        latencies.len()
+    );
+    t.keys(&["Escape"]);
+
+    // Cancel the running scanner from the tasks list: it is killed.
+    t.keys(&["w"]);
+    t.wait_for("the tasks list", |s| s.contains("Scan tasks"));
+    t.keys(&["x"]);
+    let cancelled = t.wait_for("the cancelled task", |s| s.contains("cancelled"));
+    assert!(cancelled.contains("0 running"), "{cancelled}");
+    let pid = std::fs::read_to_string(staging.path().join("trivy.pid")).unwrap();
+    let gone = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map_or(true, |s| s.split_whitespace().nth(2) == Some("Z"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !gone(pid.trim()) {
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled scanner still runs"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    t.keys(&["Escape"]);
+
+    // A scan that finishes: the list stays put and a banner offers the results.
+    std::fs::write(staging.path().join("go"), "").unwrap();
+    t.keys(&["1", "r"]);
+    let banner = t.wait_for("the new results banner", |s| {
+        s.contains("new results — U to show")
+    });
+    assert!(banner.contains("1 new results"), "{banner}");
+    assert!(
+        !banner.contains("CVE-2099-0001"),
+        "results applied before the key:\n{banner}"
+    );
+    t.keys(&["Escape", "Escape"]);
+    t.keys(&["U"]);
+    let applied = t.wait_for("the new finding", |s| s.contains("CVE-2099-0001"));
+    assert!(!applied.contains("U to show"), "{applied}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+}

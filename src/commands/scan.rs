@@ -72,7 +72,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
     config.concurrency = args.jobs.max(1);
     config.limits = Limits {
         timeout,
-        stdout_cap: runner::DEFAULT_OUTPUT_CAP,
+        stdout_cap: args.max_output.max(1024),
     };
     let summary = rt.block_on(async {
         let mut images = args.images.clone();
@@ -131,7 +131,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
             .filter(|(i, a)| {
                 let f = &listing.findings[*i];
                 summary.reports.contains(f.source.report.as_str())
-                    && f.severity <= threshold
+                    && f.severity >= threshold
                     && f.severity != Severity::Unknown
                     && matches!(a.status, Status::Open | Status::Overdue | Status::Regressed)
             })

@@ -112,9 +112,33 @@ pub fn tool(name: &str) -> Option<&'static Tool> {
     TOOLS.iter().find(|t| t.name.eq_ignore_ascii_case(name))
 }
 
-/// The absolute path of the tool's binary on PATH, if any.
+/// The absolute path of the tool's binary on PATH, if any. Docker Scout is
+/// a CLI plugin: `docker` alone does not make it installed.
 pub fn locate(tool: &Tool) -> Option<PathBuf> {
-    which(tool.binary)
+    let program = which(tool.binary)?;
+    if tool.name == "docker-scout" && !scout_plugin_present() {
+        return None;
+    }
+    Some(program)
+}
+
+fn scout_plugin_present() -> bool {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(config) = std::env::var_os("DOCKER_CONFIG") {
+        dirs.push(PathBuf::from(config).join("cli-plugins"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(home).join(".docker/cli-plugins"));
+    }
+    for d in [
+        "/usr/local/lib/docker/cli-plugins",
+        "/usr/local/libexec/docker/cli-plugins",
+        "/usr/lib/docker/cli-plugins",
+        "/usr/libexec/docker/cli-plugins",
+    ] {
+        dirs.push(PathBuf::from(d));
+    }
+    dirs.iter().any(|d| d.join("docker-scout").is_file()) || which("docker-scout").is_some()
 }
 
 pub fn version_invocation(tool: &Tool, program: &Path) -> Invocation {

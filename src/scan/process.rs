@@ -73,8 +73,7 @@ impl std::fmt::Display for Stopped {
             Stopped::Cancelled => f.write_str("cancelled; killed with its children"),
             Stopped::OutputCapped(n) => write!(
                 f,
-                "printed more than {} MiB and was killed; raise --max-output or scan a smaller target",
-                n >> 20
+                "printed more than {n} bytes and was killed with its children; raise --max-output"
             ),
         }
     }

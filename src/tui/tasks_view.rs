@@ -115,7 +115,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         rows,
         [
             Constraint::Length(10),
-            Constraint::Length(40),
+            Constraint::Length(46),
             Constraint::Length(8),
             Constraint::Min(10),
         ],

@@ -1,0 +1,381 @@
+//! External scanners run as real child processes: stand-in executables on
+//! PATH print reports in the real formats (our own fixtures). Covered: a
+//! normal run, a non-zero exit with and without a report, a hang killed at
+//! the timeout with its children, a flood of output (capped), ANSI on
+//! stderr (sanitised), a missing tool, and no credential on a command line.
+
+mod common;
+
+use common::{scandeck, trivy};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+struct Bench {
+    home: tempfile::TempDir,
+    ws: PathBuf,
+    bin: PathBuf,
+}
+
+const CANARY_TOKEN: &str = "ghp_CanaryTokenThatMustNeverAppear0123456";
+
+impl Bench {
+    fn new() -> Bench {
+        let home = tempfile::tempdir().unwrap();
+        let ws = home.path().join("ws");
+        let bin = home.path().join("bin");
+        std::fs::create_dir_all(&ws).unwrap();
+        std::fs::create_dir_all(&bin).unwrap();
+        Bench { home, ws, bin }
+    }
+
+    fn tool(&self, name: &str, script: &str) {
+        let path = self.bin.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    fn scan(&self, args: &[&str]) -> Output {
+        scandeck(self.home.path())
+            .arg("--workspace")
+            .arg(&self.ws)
+            .arg("scan")
+            .args(args)
+            .env("PATH", format!("{}:/usr/bin:/bin", self.bin.display()))
+            .env("ARGS_LOG", self.file("args.log"))
+            .env("PIDS", self.file("pids"))
+            .env("FIXTURE", self.file("fixture.json"))
+            // A credential in the environment, as a CI would have it.
+            .env("GITHUB_TOKEN", CANARY_TOKEN)
+            .env("SNYK_TOKEN", CANARY_TOKEN)
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", self.file("no-docker.sock").display()),
+            )
+            .output()
+            .unwrap()
+    }
+
+    fn list(&self) -> Vec<serde_json::Value> {
+        let out = scandeck(self.home.path())
+            .arg("--workspace")
+            .arg(&self.ws)
+            .args(["list", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A stand-in that answers `--version` and writes `$FIXTURE` to the file after `--output`.
+const TRIVY_NORMAL: &str = r#"case "$1" in --version) echo "Version: 0.58.1"; exit 0;; esac
+printf '%s\n' "$@" > "$ARGS_LOG"
+out=""; prev=""
+for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done
+echo "2026-03-01T10:00:00Z INFO Detecting Debian vulnerabilities..." >&2
+cat "$FIXTURE" > "$out"
+"#;
+
+fn pid_gone(pid: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        // A zombie has been killed; only its parent has not reaped it yet.
+        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|s| s.split_whitespace().nth(2).is_none_or(|st| st != "Z"));
+        if !alive {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_normal_run_is_imported_and_its_command_shown_without_credentials() {
+    let b = Bench::new();
+    b.tool("trivy", TRIVY_NORMAL);
+    let report = trivy(
+        "shop/api",
+        "1.0",
+        "abc",
+        &[
+            (
+                "CVE-2024-0001",
+                &[],
+                "openssl",
+                "3.0.1",
+                "HIGH",
+                Some("3.0.2"),
+            ),
+            ("CVE-2024-0002", &[], "zlib1g", "1.2.13", "LOW", None),
+        ],
+    );
+    std::fs::write(b.file("fixture.json"), report.to_string()).unwrap();
+    let out = b.scan(&[
+        "--image",
+        "shop/api:1.0",
+        "--tools",
+        "trivy",
+        "--timeout",
+        "30s",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("done     trivy shop/api:1.0: 2 findings, 2 new"),
+        "{err}"
+    );
+    let trivy_path = b.bin.join("trivy");
+    assert!(
+        err.contains(&format!(
+            "$ {} image --quiet --format json --output ",
+            trivy_path.display()
+        )),
+        "the command is shown: {err}"
+    );
+    assert!(
+        err.contains("Docker engine absent"),
+        "one line says why: {err}"
+    );
+    let args = std::fs::read_to_string(b.file("args.log")).unwrap();
+    assert!(!args.contains(CANARY_TOKEN) && !err.contains(CANARY_TOKEN));
+    let report_path = args
+        .lines()
+        .skip_while(|l| *l != "--output")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    assert!(Path::new(&report_path).is_absolute());
+    assert!(
+        !Path::new(&report_path).exists(),
+        "the temporary report is removed"
+    );
+    let ids: Vec<String> = b
+        .list()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["CVE-2024-0001", "CVE-2024-0002"]);
+
+    // The same scan again records nothing new.
+    let again = stderr(&b.scan(&["--image", "shop/api:1.0", "--tools", "trivy"]));
+    assert!(
+        again.contains("2 findings, 0 new, same as last time"),
+        "{again}"
+    );
+}
+
+#[test]
+fn a_failing_scanner_is_reported_with_its_exit_status_and_last_line() {
+    let b = Bench::new();
+    b.tool(
+        "trivy",
+        "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\necho 'FATAL init error: DB download failed' >&2\nexit 2\n",
+    );
+    let out = b.scan(&["--image", "shop/api:1.0", "--tools", "trivy"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "a failed scan exits 3: {err}");
+    assert!(
+        err.contains("FAILED   trivy shop/api:1.0: trivy exited with status 2 and wrote no report; last output: FATAL init error: DB download failed"),
+        "{err}"
+    );
+    assert!(b.list().is_empty());
+}
+
+#[test]
+fn a_non_zero_exit_with_a_report_is_still_imported() {
+    let b = Bench::new();
+    std::fs::write(
+        b.ws.join("Dockerfile"),
+        "FROM debian\nRUN apt-get install curl\n",
+    )
+    .unwrap();
+    b.tool(
+        "hadolint",
+        r#"case "$1" in --version) echo "Haskell Dockerfile Linter 2.12.0"; exit 0;; esac
+echo '[{"line":1,"code":"DL3006","message":"Always tag the version of an image explicitly","column":1,"file":"Dockerfile","level":"warning"}]'
+exit 1
+"#,
+    );
+    let out = b.scan(&["--project", "--tools", "hadolint"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("done     hadolint Dockerfile: 1 findings, 1 new"),
+        "{err}"
+    );
+    assert!(err.contains("hadolint 2.12.0"), "version read: {err}");
+    assert!(err.contains("hadolint exited with status 1"), "{err}");
+    assert_eq!(b.list()[0]["id"], "DL3006");
+}
+
+#[test]
+fn a_hanging_scanner_is_killed_at_the_timeout_with_its_children() {
+    let b = Bench::new();
+    b.tool(
+        "trivy",
+        "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\nsleep 600 &\necho $! > \"$PIDS\"\necho 'still downloading' >&2\nsleep 600\n",
+    );
+    let started = Instant::now();
+    let out = b.scan(&[
+        "--image",
+        "shop/api:1.0",
+        "--tools",
+        "trivy",
+        "--timeout",
+        "2s",
+    ]);
+    let err = stderr(&out);
+    assert!(started.elapsed() < Duration::from_secs(60), "{err}");
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains(
+            "timed out after 2s and was killed with its children (last output: still downloading)"
+        ),
+        "{err}"
+    );
+    let child = std::fs::read_to_string(b.file("pids")).unwrap();
+    assert!(
+        pid_gone(child.trim()),
+        "the scanner's child {child} survived"
+    );
+}
+
+#[test]
+fn a_flood_of_output_is_capped_and_the_scanner_killed() {
+    let b = Bench::new();
+    std::fs::write(b.ws.join("Dockerfile"), "FROM debian:12\n").unwrap();
+    b.tool(
+        "hadolint",
+        "case \"$1\" in --version) echo 2.12.0; exit 0;; esac\necho $$ > \"$PIDS\"\nexec yes '{\"flood\": true}'\n",
+    );
+    let out = b.scan(&["--project", "--tools", "hadolint", "--max-output", "65536"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("printed more than 65536 bytes and was killed with its children"),
+        "{err}"
+    );
+    let pid = std::fs::read_to_string(b.file("pids")).unwrap();
+    assert!(pid_gone(pid.trim()));
+}
+
+#[test]
+fn ansi_and_control_bytes_on_stderr_are_sanitised() {
+    let b = Bench::new();
+    b.tool(
+        "trivy",
+        "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\nprintf '\\033]0;PWNED\\007\\033[31mred alert\\033[0m\\r\\n' >&2\nexit 1\n",
+    );
+    let out = b.scan(&["--image", "shop/api:1.0", "--tools", "trivy"]);
+    let err = stderr(&out);
+    assert!(err.contains("red alert"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+}
+
+#[test]
+fn a_missing_tool_is_listed_as_not_installed_with_a_hint() {
+    let b = Bench::new();
+    b.tool("trivy", TRIVY_NORMAL);
+    std::fs::write(
+        b.file("fixture.json"),
+        trivy("shop/api", "1.0", "abc", &[]).to_string(),
+    )
+    .unwrap();
+    let out = b.scan(&["--image", "shop/api:1.0", "--tools", "trivy,grype,dockle"]);
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "missing tools are not errors: {err}"
+    );
+    assert!(
+        err.contains("not installed: grype (install: https://github.com/anchore/grype"),
+        "{err}"
+    );
+    assert!(err.contains("not installed: dockle (install:"), "{err}");
+    assert!(
+        err.contains("done     trivy shop/api:1.0: 0 findings"),
+        "{err}"
+    );
+    assert!(!err.contains("FAILED"), "{err}");
+}
+
+#[test]
+fn tools_in_the_current_directory_are_never_run() {
+    let b = Bench::new();
+    let evil = b.ws.join("trivy");
+    std::fs::write(&evil, "#!/bin/sh\ntouch \"$PIDS\"\n").unwrap();
+    std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = scandeck(b.home.path())
+        .current_dir(&b.ws)
+        .args(["scan", "--image", "x:1", "--tools", "trivy"])
+        .env("PATH", ".:trivy-dir:/usr/bin:/bin")
+        .env("PIDS", b.file("pids"))
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .output()
+        .unwrap();
+    assert!(
+        stderr(&out).contains("not installed: trivy"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!b.file("pids").exists(), "./trivy ran");
+}
+
+#[test]
+fn fail_on_exits_1_when_an_open_finding_meets_it() {
+    let b = Bench::new();
+    b.tool("trivy", TRIVY_NORMAL);
+    let report = trivy(
+        "shop/api",
+        "1.0",
+        "abc",
+        &[(
+            "CVE-2024-0001",
+            &[],
+            "openssl",
+            "3.0.1",
+            "HIGH",
+            Some("3.0.2"),
+        )],
+    );
+    std::fs::write(b.file("fixture.json"), report.to_string()).unwrap();
+    let critical = b.scan(&[
+        "--image",
+        "shop/api:1.0",
+        "--tools",
+        "trivy",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(critical.status.code(), Some(0), "{}", stderr(&critical));
+    let high = b.scan(&[
+        "--image",
+        "shop/api:1.0",
+        "--tools",
+        "trivy",
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(high.status.code(), Some(1), "{}", stderr(&high));
+    assert!(stderr(&high).contains("fail-on high: 1 open finding(s) at or above high"));
+    let bad = b.scan(&["--fail-on", "severe"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
