@@ -21,16 +21,13 @@ async fn talks_to_the_engine_with_a_negotiated_version() {
     eprintln!("engine: {info}");
     assert_ne!(info.api_version, "unknown");
     assert_eq!(
-        engine.client_version().to_string(),
+        engine.client_version(),
         info.api_version,
         "client speaks the daemon's version"
     );
     let pong = engine.ping().await.expect("ping");
     assert_eq!(pong, "OK");
-    let images = engine
-        .list_images(None::<bollard::query_parameters::ListImagesOptions>)
-        .await
-        .expect("list images");
+    let images = docker::list_images(&engine).await.expect("list images");
     eprintln!("images on the engine: {}", images.len());
 }
 
@@ -47,6 +44,27 @@ async fn a_missing_socket_is_reported_as_absent() {
         .unwrap()
         .to_string()
         .starts_with("Docker engine absent"));
+}
+
+#[tokio::test]
+async fn a_socket_nobody_listens_on_is_reported_as_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dead.sock");
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    let problem = with_docker_host(&format!("unix://{}", path.display())).await;
+    assert!(
+        matches!(problem, Some(EngineProblem::Unreachable(_))),
+        "{problem:?}"
+    );
+}
+
+#[tokio::test]
+async fn plain_tcp_is_refused_before_any_connection() {
+    let problem = with_docker_host("tcp://127.0.0.1:2375").await;
+    assert!(
+        matches!(&problem, Some(EngineProblem::Refused(d)) if d.contains("unencrypted TCP")),
+        "{problem:?}"
+    );
 }
 
 async fn with_docker_host(host: &str) -> Option<EngineProblem> {
@@ -69,6 +87,7 @@ async fn with_docker_host(host: &str) -> Option<EngineProblem> {
     match line.trim_start_matches("PROBLEM ") {
         l if l.starts_with("absent") => Some(EngineProblem::Absent(l.into())),
         l if l.starts_with("permission") => Some(EngineProblem::PermissionDenied(l.into())),
+        l if l.starts_with("refused") => Some(EngineProblem::Refused(l.into())),
         l => Some(EngineProblem::Unreachable(l.into())),
     }
 }
@@ -85,5 +104,6 @@ async fn probe_child() {
         Err(EngineProblem::Absent(d)) => println!("PROBLEM absent {d}"),
         Err(EngineProblem::PermissionDenied(d)) => println!("PROBLEM permission {d}"),
         Err(EngineProblem::Unreachable(d)) => println!("PROBLEM unreachable {d}"),
+        Err(EngineProblem::Refused(d)) => println!("PROBLEM refused {d}"),
     }
 }

@@ -18,7 +18,7 @@ struct Bench {
     bin: PathBuf,
 }
 
-const CANARY_TOKEN: &str = "ghp_CanaryTokenThatMustNeverAppear0123456";
+const CANARY_TOKEN: &str = "ghp_CanaryTokenThatMustNeverAppear012345";
 
 impl Bench {
     fn new() -> Bench {
@@ -287,6 +287,19 @@ fn ansi_and_control_bytes_on_stderr_are_sanitised() {
     let err = stderr(&out);
     assert!(err.contains("red alert"), "{err}");
     assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+}
+
+#[test]
+fn secrets_a_scanner_echoes_on_stderr_are_masked() {
+    let b = Bench::new();
+    b.tool(
+        "trivy",
+        "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\necho \"leak: $GITHUB_TOKEN\" >&2\nexit 1\n",
+    );
+    let out = b.scan(&["--image", "shop/api:1.0", "--tools", "trivy"]);
+    let err = stderr(&out);
+    assert!(err.contains("leak: ghp_…(40 chars)"), "{err}");
+    assert!(!err.contains(CANARY_TOKEN), "{err}");
 }
 
 #[test]

@@ -282,11 +282,11 @@ async fn drive(config: RunnerConfig, tasks: Vec<task::TaskSpec>) -> Summary {
                         } else {
                             format!(" [{}]", notes.join("; "))
                         };
-                        format!("done     {label}: {n} findings, {fresh} new{same} ({elapsed:.1}s){notes}")
+                        format!("done     {label}: {n} findings, {fresh} new{same} ({elapsed:.2}s){notes}")
                     }
                     runner::Outcome::Failed(why) => {
                         summary.failed += 1;
-                        format!("FAILED   {label}: {why} ({elapsed:.1}s)")
+                        format!("FAILED   {label}: {why} ({elapsed:.2}s)")
                     }
                     other => format!("{:<8} {label}", other.word()),
                 };
@@ -299,7 +299,7 @@ async fn drive(config: RunnerConfig, tasks: Vec<task::TaskSpec>) -> Summary {
     }
     let parts: Vec<String> = counts.iter().map(|(w, n)| format!("{n} {w}")).collect();
     eprintln!(
-        "scan finished in {:.1}s: {}; {findings} findings, {new} new",
+        "scan finished in {:.3}s: {}; {findings} findings, {new} new",
         started_all.elapsed().as_secs_f64(),
         parts.join(" · ")
     );

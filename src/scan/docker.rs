@@ -1,6 +1,8 @@
 //! The Docker Engine through bollard, read-only: connect per `DOCKER_HOST`
 //! or the default socket, negotiate the API version, and say precisely why
-//! when the engine cannot be used.
+//! when the engine cannot be used. Access to the socket is root-equivalent,
+//! so the handle this module gives out (`Engine`) can only read: list and
+//! inspect images and containers, image history, version, ping.
 
 use super::image_checks::{ContainerFacts, ImageFacts};
 use super::native_report::ImageIdentity;
@@ -37,6 +39,8 @@ pub enum EngineProblem {
     Unreachable(String),
     /// The socket exists but this user may not use it.
     PermissionDenied(String),
+    /// `DOCKER_HOST` names a transport scandeck will not use (plain TCP, SSH).
+    Refused(String),
 }
 
 impl fmt::Display for EngineProblem {
@@ -53,6 +57,7 @@ impl fmt::Display for EngineProblem {
             EngineProblem::PermissionDenied(d) => {
                 write!(f, "Docker engine refused permission: {d}; add your user to the docker group or use rootless Docker")
             }
+            EngineProblem::Refused(d) => write!(f, "Docker engine not used: {d}"),
         }
     }
 }
@@ -64,6 +69,7 @@ impl EngineProblem {
             EngineProblem::Absent(_) => "absent",
             EngineProblem::Unreachable(_) => "unreachable",
             EngineProblem::PermissionDenied(_) => "permission denied",
+            EngineProblem::Refused(_) => "refused (DOCKER_HOST)",
         }
     }
 }
@@ -71,9 +77,57 @@ impl EngineProblem {
 /// Time allowed for the first exchange with the engine (bollard counts whole seconds).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The engine, readable only: every method here is a GET.
+#[derive(Clone)]
+pub struct Engine {
+    docker: Docker,
+}
+
+impl Engine {
+    pub fn client_version(&self) -> String {
+        self.docker.client_version().to_string()
+    }
+
+    pub async fn ping(&self) -> Result<String, String> {
+        self.docker
+            .ping()
+            .await
+            .map_err(|e| api_error("pinging the engine", &e))
+    }
+}
+
+/// Why a `DOCKER_HOST` value is not used, if it is not.
+pub fn refused_host(host: &str) -> Option<String> {
+    let host = host.trim();
+    if host.is_empty() || host.starts_with("unix://") || host.starts_with('/') {
+        return None;
+    }
+    if host.starts_with("ssh://") {
+        return Some(format!(
+            "DOCKER_HOST={} uses SSH, which scandeck does not speak; forward the socket (`ssh -L /tmp/docker.sock:/var/run/docker.sock host`) and use unix:///tmp/docker.sock",
+            crate::sanitize::sanitize_line(host)
+        ));
+    }
+    let insecure_ok = std::env::var("SCANDECK_INSECURE_DOCKER_HOST").is_ok_and(|v| v == "1");
+    if (host.starts_with("tcp://") || host.starts_with("http://")) && !insecure_ok {
+        return Some(format!(
+            "DOCKER_HOST={} is unencrypted TCP: anyone on the path can drive the engine; use a unix socket (or set SCANDECK_INSECURE_DOCKER_HOST=1 to accept the risk)",
+            crate::sanitize::sanitize_line(host)
+        ));
+    }
+    None
+}
+
 /// Connects and negotiates the API version (always: bollard 0.21 never sends
 /// a version otherwise, and 0.22 will send one the daemon may reject).
-pub async fn connect() -> Result<(Docker, EngineInfo), EngineProblem> {
+pub async fn connect() -> Result<(Engine, EngineInfo), EngineProblem> {
+    if let Some(why) = std::env::var("DOCKER_HOST")
+        .ok()
+        .as_deref()
+        .and_then(refused_host)
+    {
+        return Err(EngineProblem::Refused(why));
+    }
     let docker = Docker::connect_with_defaults()
         .map_err(|e| classify(&e))?
         .with_timeout(CONNECT_TIMEOUT);
@@ -85,7 +139,7 @@ pub async fn connect() -> Result<(Docker, EngineInfo), EngineProblem> {
         os: version.os.unwrap_or_default(),
         arch: version.arch.unwrap_or_default(),
     };
-    Ok((docker, info))
+    Ok((Engine { docker }, info))
 }
 
 fn classify(err: &bollard::errors::Error) -> EngineProblem {
@@ -140,8 +194,9 @@ fn api_error(what: &str, err: &bollard::errors::Error) -> String {
 }
 
 /// The images on the engine (`GET /images/json`).
-pub async fn list_images(docker: &Docker) -> Result<Vec<ImageEntry>, String> {
-    let images = docker
+pub async fn list_images(engine: &Engine) -> Result<Vec<ImageEntry>, String> {
+    let images = engine
+        .docker
         .list_images(None::<bollard::query_parameters::ListImagesOptions>)
         .await
         .map_err(|e| api_error("listing images", &e))?;
@@ -158,9 +213,10 @@ pub async fn list_images(docker: &Docker) -> Result<Vec<ImageEntry>, String> {
 /// Everything the image checks read, from `GET /images/{name}/json` and
 /// `GET /images/{name}/history`.
 pub async fn image_facts(
-    docker: &Docker,
+    engine: &Engine,
     reference: &str,
 ) -> Result<(ImageFacts, ImageIdentity), String> {
+    let docker = &engine.docker;
     let inspect = docker
         .inspect_image(reference)
         .await
@@ -215,7 +271,8 @@ fn looks_like_id(reference: &str) -> bool {
 
 /// Running containers and their host settings (`GET /containers/json`,
 /// `GET /containers/{id}/json`).
-pub async fn running_containers(docker: &Docker) -> Result<Vec<ContainerFacts>, String> {
+pub async fn running_containers(engine: &Engine) -> Result<Vec<ContainerFacts>, String> {
+    let docker = &engine.docker;
     let list = docker
         .list_containers(None::<bollard::query_parameters::ListContainersOptions>)
         .await
@@ -268,4 +325,71 @@ pub async fn running_containers(docker: &Docker) -> Result<Vec<ContainerFacts>, 
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_tcp_and_ssh_hosts_are_refused() {
+        assert_eq!(refused_host("unix:///var/run/docker.sock"), None);
+        assert_eq!(refused_host(""), None);
+        assert!(refused_host("tcp://10.0.0.5:2375")
+            .unwrap()
+            .contains("unencrypted TCP"));
+        assert!(refused_host("ssh://ops@build-host")
+            .unwrap()
+            .contains("SSH"));
+    }
+
+    /// No code in scandeck calls a bollard method that changes the engine.
+    #[test]
+    fn no_mutating_engine_call_is_reachable() {
+        const MUTATING: [&str; 24] = [
+            ".create_container(",
+            ".start_container(",
+            ".stop_container(",
+            ".restart_container(",
+            ".kill_container(",
+            ".remove_container(",
+            ".update_container(",
+            ".rename_container(",
+            ".pause_container(",
+            ".unpause_container(",
+            ".commit_container(",
+            ".upload_to_container(",
+            ".create_exec(",
+            ".start_exec(",
+            ".create_image(",
+            ".build_image(",
+            ".remove_image(",
+            ".tag_image(",
+            ".push_image(",
+            ".import_image(",
+            ".prune_",
+            ".create_volume(",
+            ".create_network(",
+            ".attach_container(",
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![root];
+        let mut checked = 0;
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                    for call in MUTATING {
+                        assert!(!code.contains(call), "{} calls {call}", path.display());
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50);
+    }
 }

@@ -324,9 +324,9 @@ async fn execute(
         match &spec.job {
             Job::ImageChecks { image } => {
                 stage("connecting");
-                let (docker, _) = super::docker::connect().await.map_err(|p| p.to_string())?;
+                let (engine, _) = super::docker::connect().await.map_err(|p| p.to_string())?;
                 stage("inspecting");
-                let (facts, identity) = super::docker::image_facts(&docker, image).await?;
+                let (facts, identity) = super::docker::image_facts(&engine, image).await?;
                 let found = super::image_checks::check_image(&facts, &config.redactor);
                 Ok(native(to_sarif(
                     native_report::IMAGE_TOOL,
@@ -336,9 +336,9 @@ async fn execute(
             }
             Job::Containers => {
                 stage("connecting");
-                let (docker, _) = super::docker::connect().await.map_err(|p| p.to_string())?;
+                let (engine, _) = super::docker::connect().await.map_err(|p| p.to_string())?;
                 stage("inspecting");
-                let containers = super::docker::running_containers(&docker).await?;
+                let containers = super::docker::running_containers(&engine).await?;
                 let found: Vec<_> = containers
                     .iter()
                     .flat_map(super::image_checks::check_container)

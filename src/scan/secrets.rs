@@ -234,6 +234,46 @@ fn scan_text(
     }
 }
 
+/// Replaces every secret the bundled rules find in `text` with its mask
+/// (`ghp_…(40 chars)`): for scanner output, which can echo what it found.
+pub fn mask_secrets(text: &str) -> std::borrow::Cow<'_, str> {
+    static RULES: std::sync::OnceLock<Vec<SecretRule>> = std::sync::OnceLock::new();
+    let rules = RULES.get_or_init(|| bundled_rules().unwrap_or_default());
+    // The mask does not depend on the key; only the keyed hash would.
+    let masker = Redactor::with_key([0; 32]);
+    let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+    for rule in rules {
+        for caps in rule.regex.captures_iter(text) {
+            let Some(m) = caps.get(rule.group).or_else(|| caps.get(0)) else {
+                continue;
+            };
+            if rule
+                .entropy
+                .is_some_and(|min| shannon_entropy(m.as_str()) < min)
+                || ranges
+                    .iter()
+                    .any(|r| r.start < m.end() && m.start() < r.end)
+            {
+                continue;
+            }
+            ranges.push(m.range());
+        }
+    }
+    if ranges.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    ranges.sort_by_key(|r| r.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in ranges {
+        out.push_str(&text[at..r.start]);
+        out.push_str(&masker.redact(&text[r.clone()]).mask);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    std::borrow::Cow::Owned(out)
+}
+
 /// Bits per character of the value's character distribution.
 pub fn shannon_entropy(value: &str) -> f64 {
     let mut counts = std::collections::HashMap::new();
@@ -263,6 +303,18 @@ mod tests {
         let rules = bundled_rules().unwrap();
         assert!(rules.len() >= 12);
         assert!(rules.iter().all(|r| r.severity != Severity::Unknown));
+    }
+
+    #[test]
+    fn scanner_output_is_masked() {
+        let line =
+            "found ghp_0123456789abcdefghijABCDEFGHIJ012345 in .env; key AKIAQ7CANARY2WXYZ5KQ";
+        let masked = mask_secrets(line);
+        assert_eq!(masked, "found ghp_…(40 chars) in .env; key AKIA…(20 chars)");
+        assert!(matches!(
+            mask_secrets("nothing here"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
