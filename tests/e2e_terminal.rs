@@ -597,6 +597,65 @@ fn scans_run_in_the_background_while_the_console_answers() {
     t.keys(&["U"]);
     let applied = t.wait_for("the new finding", |s| s.contains("CVE-2099-0001"));
     assert!(!applied.contains("U to show"), "{applied}");
+
+    // Quitting while a scanner runs stops it.
+    std::fs::remove_file(staging.path().join("go")).unwrap();
+    std::fs::remove_file(staging.path().join("trivy.pid")).unwrap();
+    t.keys(&["1", "r"]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let pid = loop {
+        if let Ok(pid) = std::fs::read_to_string(staging.path().join("trivy.pid")) {
+            if !pid.trim().is_empty() {
+                break pid;
+            }
+        }
+        assert!(Instant::now() < deadline, "the last scan did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    };
     t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !gone(pid.trim()) {
+        assert!(Instant::now() < deadline, "a scanner outlived the console");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn headless_scan_draws_a_progress_bar_on_a_terminal() {
+    let staging = tempfile::tempdir().unwrap();
+    let bin = slow_trivy(staging.path());
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let script = format!(
+        "'{}' --workspace \"$PWD\" scan --image finance-tracker/backend:1.4.0 --tools trivy\necho EXIT=$? > exit.txt",
+        common::bin().display()
+    );
+    let Some(t) = Tmux::start(
+        "scanbar",
+        &script,
+        &[
+            ("PATH", path.as_str()),
+            ("DOCKER_HOST", "unix:///nonexistent/docker.sock"),
+        ],
+    ) else {
+        return;
+    };
+    let bar = t.wait_for("the progress bar", |s| {
+        s.contains("[--------------------] 0/1 trivy finance-tracker/backend:1.4.0: downloading vulnerability DB")
+    });
+    assert!(
+        bar.contains("started  trivy finance-tracker/backend:1.4.0"),
+        "{bar}"
+    );
+    std::fs::write(staging.path().join("go"), "").unwrap();
+    let done = t.wait_for("the summary", |s| s.contains("scan finished in"));
+    assert!(
+        done.contains("[1/1] done     trivy finance-tracker/backend:1.4.0: 1 findings, 1 new"),
+        "{done}"
+    );
+    assert!(
+        !done.contains("[--------------------]"),
+        "the bar is cleared:\n{done}"
+    );
     assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
 }

@@ -258,6 +258,55 @@ fn a_hanging_scanner_is_killed_at_the_timeout_with_its_children() {
 }
 
 #[test]
+fn interrupting_scandeck_stops_its_scanners_and_their_children() {
+    let b = Bench::new();
+    b.tool(
+        "trivy",
+        "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\nsleep 600 &\necho $! > \"$PIDS\"\nsleep 600\n",
+    );
+    for signal in [
+        nix::sys::signal::Signal::SIGINT,
+        nix::sys::signal::Signal::SIGTERM,
+    ] {
+        let _ = std::fs::remove_file(b.file("pids"));
+        let mut child = scandeck(b.home.path())
+            .arg("--workspace")
+            .arg(&b.ws)
+            .args(["scan", "--image", "shop/api:1.0", "--tools", "trivy"])
+            .env("PATH", format!("{}:/usr/bin:/bin", b.bin.display()))
+            .env("PIDS", b.file("pids"))
+            .env("DOCKER_HOST", "unix:///nonexistent.sock")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::fs::read_to_string(b.file("pids")).map_or(true, |t| t.trim().is_empty()) {
+            assert!(Instant::now() < deadline, "the scanner did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        nix::sys::signal::kill(pid, signal).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        let expected = if signal == nix::sys::signal::Signal::SIGINT {
+            130
+        } else {
+            143
+        };
+        assert_eq!(out.status.code(), Some(expected), "{err}");
+        assert!(
+            err.contains("interrupted: stopping 1 running scan(s)"),
+            "{err}"
+        );
+        let grandchild = std::fs::read_to_string(b.file("pids")).unwrap();
+        assert!(
+            pid_gone(grandchild.trim()),
+            "{signal:?}: the scanner's child survived"
+        );
+    }
+}
+
+#[test]
 fn a_flood_of_output_is_capped_and_the_scanner_killed() {
     let b = Bench::new();
     std::fs::write(b.ws.join("Dockerfile"), "FROM debian:12\n").unwrap();

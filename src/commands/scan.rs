@@ -116,6 +116,11 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
         }
         Ok(drive(config, tasks).await)
     })?;
+    // Leaving the runtime drops the tasks; each scanner's group is killed.
+    drop(rt);
+    if let Some(code) = summary.interrupted {
+        return Ok(code);
+    }
     let mut code = 0;
     if let Some(threshold) = fail_on {
         let listing = super::list::listing(
@@ -154,6 +159,8 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
 #[derive(Default)]
 struct Summary {
     failed: usize,
+    /// The exit code of the signal that stopped the scan.
+    interrupted: Option<i32>,
     /// Report names imported by this scan (the findings' source).
     reports: HashSet<String>,
 }
@@ -228,8 +235,34 @@ async fn drive(config: RunnerConfig, tasks: Vec<task::TaskSpec>) -> Summary {
     let mut summary = Summary::default();
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut findings, mut new) = (0usize, 0usize);
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     while p.done < p.total {
-        let Some(event) = rx.recv().await else { break };
+        let event = tokio::select! {
+            event = rx.recv() => event,
+            _ = tokio::signal::ctrl_c() => {
+                summary.interrupted = Some(130);
+                None
+            }
+            _ = async {
+                match terminate.as_mut() {
+                    Some(t) => { t.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {
+                summary.interrupted = Some(143);
+                None
+            }
+        };
+        let Some(event) = event else {
+            if summary.interrupted.is_some() {
+                p.line(&format!(
+                    "interrupted: stopping {} running scan(s) with their children",
+                    p.running.len()
+                ));
+            }
+            break;
+        };
         match event {
             TaskEvent::Queued { .. } => {}
             TaskEvent::Started { id } => {

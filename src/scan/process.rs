@@ -137,6 +137,9 @@ pub async fn run(
         .id()
         .and_then(|id| i32::try_from(id).ok())
         .map(Pid::from_raw);
+    // Whatever way this future ends (done, cancelled, timed out, or dropped
+    // because scandeck is quitting), the scanner's whole group goes with it.
+    let _group_guard = GroupGuard(group);
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let (capped_tx, mut capped_rx) = mpsc::channel::<usize>(1);
@@ -186,6 +189,14 @@ async fn wait_cancel(cancel: &mut watch::Receiver<bool>) {
             // The sender is gone: nobody can cancel any more.
             std::future::pending::<()>().await;
         }
+    }
+}
+
+struct GroupGuard(Option<Pid>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
     }
 }
 
