@@ -269,7 +269,7 @@ fn interrupting_scandeck_stops_its_scanners_and_their_children() {
         nix::sys::signal::Signal::SIGTERM,
     ] {
         let _ = std::fs::remove_file(b.file("pids"));
-        let mut child = scandeck(b.home.path())
+        let child = scandeck(b.home.path())
             .arg("--workspace")
             .arg(&b.ws)
             .args(["scan", "--image", "shop/api:1.0", "--tools", "trivy"])
