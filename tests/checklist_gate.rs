@@ -4,22 +4,9 @@
 
 mod common;
 
-use common::{trivy, Ws};
+use common::{copy_dir, trivy, Ws};
 use serde_json::Value;
 use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// A workspace holding a copy of the demo project and its reports.
 fn demo_project() -> Ws {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{scandeck, trivy};
+use common::{pid_gone, scandeck, trivy};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -81,6 +81,9 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// A stand-in that hangs, with a child of its own whose pid it leaves in `$PIDS`.
+const TRIVY_HANGS: &str = "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\nsleep 600 &\necho $! > \"$PIDS\"\necho 'still downloading' >&2\nsleep 600\n";
+
 /// A stand-in that answers `--version` and writes `$FIXTURE` to the file after `--output`.
 const TRIVY_NORMAL: &str = r#"case "$1" in --version) echo "Version: 0.58.1"; exit 0;; esac
 printf '%s\n' "$@" > "$ARGS_LOG"
@@ -89,22 +92,6 @@ for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done
 echo "2026-03-01T10:00:00Z INFO Detecting Debian vulnerabilities..." >&2
 cat "$FIXTURE" > "$out"
 "#;
-
-fn pid_gone(pid: &str) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        // A zombie has been killed; only its parent has not reaped it yet.
-        let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|s| s.split_whitespace().nth(2).is_none_or(|st| st != "Z"));
-        if !alive {
-            return true;
-        }
-        if Instant::now() > deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn a_normal_run_is_imported_and_its_command_shown_without_credentials() {
@@ -228,10 +215,7 @@ exit 1
 #[test]
 fn a_hanging_scanner_is_killed_at_the_timeout_with_its_children() {
     let b = Bench::new();
-    b.tool(
-        "trivy",
-        "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\nsleep 600 &\necho $! > \"$PIDS\"\necho 'still downloading' >&2\nsleep 600\n",
-    );
+    b.tool("trivy", TRIVY_HANGS);
     let started = Instant::now();
     let out = b.scan(&[
         "--image",
@@ -260,10 +244,7 @@ fn a_hanging_scanner_is_killed_at_the_timeout_with_its_children() {
 #[test]
 fn interrupting_scandeck_stops_its_scanners_and_their_children() {
     let b = Bench::new();
-    b.tool(
-        "trivy",
-        "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\nsleep 600 &\necho $! > \"$PIDS\"\nsleep 600\n",
-    );
+    b.tool("trivy", TRIVY_HANGS);
     for signal in [
         nix::sys::signal::Signal::SIGINT,
         nix::sys::signal::Signal::SIGTERM,

@@ -4,22 +4,9 @@
 
 mod common;
 
-use common::scandeck;
+use common::{copy_dir, scandeck};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 struct Project {
     home: tempfile::TempDir,

@@ -195,6 +195,16 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         }
     });
     let reload_tx = tx.clone();
+    let start_reload = || {
+        spawn_loader(
+            options.workspace.clone(),
+            options.redactor.clone(),
+            options.policy.clone(),
+            options.walk.clone(),
+            reload_tx.clone(),
+            true,
+        )
+    };
     // One reload at a time; results that land meanwhile ask for one more.
     let (mut reloading, mut reload_again) = (false, false);
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
@@ -246,14 +256,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                 reloading = false;
                 if std::mem::take(&mut reload_again) {
                     reloading = true;
-                    spawn_loader(
-                        options.workspace.clone(),
-                        options.redactor.clone(),
-                        options.policy.clone(),
-                        options.walk.clone(),
-                        reload_tx.clone(),
-                        true,
-                    );
+                    start_reload();
                 }
             }
             state.now = crate::clock::now();
@@ -342,14 +345,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                             reload_again = true;
                         } else {
                             reloading = true;
-                            spawn_loader(
-                                options.workspace.clone(),
-                                options.redactor.clone(),
-                                options.policy.clone(),
-                                options.walk.clone(),
-                                reload_tx.clone(),
-                                true,
-                            );
+                            start_reload();
                         }
                     }
                 }
