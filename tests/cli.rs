@@ -543,6 +543,7 @@ fn paths_names_every_location() {
         "data dir",
         "log file",
         "secret-hash key",
+        "secrets allowlist",
     ] {
         assert!(text.contains(label), "{text}");
     }

@@ -12,6 +12,10 @@ pub fn run(paths: &Paths, workspace: &Path) -> Outcome {
         ("workspace data", ws.dir()),
         ("scan index", ws.index_path()),
         ("stored reports", ws.scans_dir()),
+        (
+            "secrets allowlist",
+            ws.root.join(crate::scan::secrets::ALLOWLIST_FILE),
+        ),
         ("config dir", paths.config_dir.clone()),
         ("config file", paths.config_dir.join("config.toml")),
         ("key map file", paths.config_dir.join("keymap.toml")),
@@ -22,7 +26,7 @@ pub fn run(paths: &Paths, workspace: &Path) -> Outcome {
     ];
     for (name, path) in rows {
         println!(
-            "{name:<16} {}",
+            "{name:<17} {}",
             crate::sanitize::sanitize_line(&path.display().to_string())
         );
     }

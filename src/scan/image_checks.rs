@@ -83,6 +83,17 @@ const SECRET_ENV_WORDS: [&str; 8] = [
 ];
 const DATABASE_PORTS: [u16; 8] = [3306, 5432, 6379, 27017, 9200, 5984, 11211, 1433];
 const SENSITIVE_PORTS: [u16; 4] = [22, 23, 2375, 2376];
+const DATABASE_IMAGES: [&str; 9] = [
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "redis",
+    "elasticsearch",
+    "couchdb",
+    "memcached",
+    "mssql",
+];
 
 fn severity_of(id: &str) -> Severity {
     IMAGE_CHECKS
@@ -171,11 +182,21 @@ pub fn check_image(facts: &ImageFacts, redactor: &Redactor) -> Vec<NativeFinding
     }
     history_checks(facts, &mut out);
     tag_check(facts, &mut out);
+    // A database image offers its own port; an application image should not.
+    let database_image = facts
+        .repo_tags
+        .iter()
+        .chain(std::iter::once(&facts.reference))
+        .any(|t| {
+            let repo = t.split(':').next().unwrap_or_default();
+            let base = repo.rsplit('/').next().unwrap_or_default();
+            DATABASE_IMAGES.iter().any(|d| base.starts_with(d))
+        });
     for port in &facts.exposed_ports {
         let number: Option<u16> = port.split('/').next().and_then(|p| p.parse().ok());
-        if let Some(n) =
-            number.filter(|n| SENSITIVE_PORTS.contains(n) || DATABASE_PORTS.contains(n))
-        {
+        if let Some(n) = number.filter(|n| {
+            SENSITIVE_PORTS.contains(n) || (DATABASE_PORTS.contains(n) && !database_image)
+        }) {
             out.push(finding(
                 "image-exposes-sensitive-port",
                 format!("exposes port {n} ({})", port_name(n)),
@@ -474,6 +495,18 @@ mod tests {
         assert_eq!(got, all);
         let text = format!("{found:?}");
         assert!(!text.contains("hunter2hunter2"), "{text}");
+    }
+
+    #[test]
+    fn a_database_image_may_expose_its_own_port_but_not_ssh() {
+        let r = Redactor::with_key([1; 32]);
+        let mut db = clean_image();
+        db.reference = "postgres:15.4".into();
+        db.repo_tags = vec!["postgres:15.4".into()];
+        db.exposed_ports = vec!["5432/tcp".into()];
+        assert!(check_image(&db, &r).is_empty());
+        db.exposed_ports.push("22/tcp".into());
+        assert_eq!(ids(&check_image(&db, &r)), ["image-exposes-sensitive-port"]);
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! Scans scandeck runs itself. For now: the Docker engine connection that
-//! every engine-based check will use.
+//! Scans scandeck runs itself: `task` says what to scan, `runner` runs the
+//! tasks (concurrency, cancel, timeout, newest wins) and imports their
+//! results; `process` runs one scanner as a child; `external` knows the
+//! scanners; `docker` reads the engine; `image_checks`, `posture` and
+//! `secrets` are the native checks, which report through `native_report`.
 
 pub mod docker;
 pub mod external;
