@@ -67,11 +67,51 @@ async fn plain_tcp_is_refused_before_any_connection() {
     );
 }
 
+#[tokio::test]
+async fn a_socket_this_user_may_not_use_is_reported_as_permission_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("guarded.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root ignores file modes: probe as `nobody` then (the socket's folder is
+    // private to root, which refuses the same way).
+    use std::os::unix::fs::MetadataExt;
+    let as_root = std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    if as_root
+        && std::process::Command::new("setpriv")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        eprintln!("skipped: running as root and setpriv is missing");
+        return;
+    }
+    let problem = probe(&format!("unix://{}", path.display()), as_root).await;
+    assert!(
+        matches!(&problem, Some(EngineProblem::PermissionDenied(_))),
+        "{problem:?}"
+    );
+}
+
 async fn with_docker_host(host: &str) -> Option<EngineProblem> {
+    probe(host, false).await
+}
+
+async fn probe(host: &str, as_nobody: bool) -> Option<EngineProblem> {
     let output = tokio::task::spawn_blocking({
         let host = host.to_string();
         move || {
-            std::process::Command::new(std::env::current_exe().unwrap())
+            let test_binary = std::env::current_exe().unwrap();
+            let mut command = if as_nobody {
+                let mut c = std::process::Command::new("setpriv");
+                c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                    .arg(&test_binary);
+                c
+            } else {
+                std::process::Command::new(&test_binary)
+            };
+            command
                 .args(["--exact", "probe_child", "--nocapture", "--include-ignored"])
                 .env("DOCKER_HOST", host)
                 .env("SCANDECK_PROBE_CHILD", "1")
