@@ -422,3 +422,155 @@ fn fail_on_exits_1_when_an_open_finding_meets_it() {
     let bad = b.scan(&["--fail-on", "severe"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// One stand-in for every tool: answers its version command, then writes
+/// `$FIXTURES/<binary>.json` to the output file named on its command line,
+/// or to stdout when none is named.
+const ANY_TOOL: &str = r#"tool=$(basename "$0")
+case "$1 $2" in "--version "*|"version "*|"scout version") echo "$tool version 1.2.3"; exit 0;; esac
+printf '%s\n' "$*" >> "$ARGS_LOG"
+out=""; prev=""
+for a in "$@"; do
+  case "$prev" in --output|--file|--report-path) out="$a";; esac
+  case "$a" in --json-file-output=*) out="${a#--json-file-output=}";; esac
+  prev="$a"
+done
+if [ -n "$out" ]; then cat "$FIXTURES/$tool.json" > "$out"; else cat "$FIXTURES/$tool.json"; fi
+"#;
+
+#[test]
+fn every_external_tool_runs_and_its_report_is_imported() {
+    let b = Bench::new();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/reports");
+    let fixtures = b.file("fixtures");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    let report = |binary: &str, text: String| {
+        std::fs::write(fixtures.join(format!("{binary}.json")), text).unwrap();
+    };
+    let demo_report = |name: &str| std::fs::read_to_string(demo.join(name)).unwrap();
+    report(
+        "trivy",
+        trivy(
+            "shop/api",
+            "1",
+            "ab",
+            &[(
+                "CVE-2024-0001",
+                &[],
+                "openssl",
+                "3.0.1",
+                "HIGH",
+                Some("3.0.2"),
+            )],
+        )
+        .to_string(),
+    );
+    report("grype", demo_report("frontend.grype.json"));
+    report("docker", demo_report("database.scout.sarif"));
+    report(
+        "snyk",
+        r#"{"vulnerabilities":[{"id":"SNYK-JS-A-1","severity":"high","packageName":"a","version":"1.0.0","from":["app","a@1.0.0"]}],"packageManager":"npm","ok":false,"path":"/src"}"#.into(),
+    );
+    report("pip-audit", demo_report("backend.pip-audit.json"));
+    report("npm", demo_report("frontend.npm-audit.json"));
+    report("gitleaks", demo_report("repo.gitleaks.json"));
+    report(
+        "hadolint",
+        r#"[{"code":"DL3008","level":"warning","line":4,"column":1,"file":"Dockerfile","message":"Pin versions"}]"#.into(),
+    );
+    report(
+        "dockle",
+        r#"{"image":"shop/api:1","summary":{"fatal":0,"warn":1,"info":0,"skip":0,"pass":0},"details":[{"code":"CIS-DI-0001","title":"Create a user for the container","level":"WARN","alerts":["Last user should not be root"]}]}"#.into(),
+    );
+    for binary in [
+        "trivy",
+        "grype",
+        "docker",
+        "snyk",
+        "pip-audit",
+        "npm",
+        "gitleaks",
+        "hadolint",
+        "dockle",
+    ] {
+        b.tool(binary, ANY_TOOL);
+    }
+    // Docker Scout counts as installed only with its CLI plugin.
+    b.tool("docker-scout", "exit 0\n");
+    std::fs::write(b.ws.join("Dockerfile"), "FROM debian:12\n").unwrap();
+    std::fs::write(b.ws.join("requirements.txt"), "flask==2.2.2\n").unwrap();
+    std::fs::write(
+        b.ws.join("package.json"),
+        r#"{"dependencies":{"a":"1.0.0"}}"#,
+    )
+    .unwrap();
+    std::fs::write(b.ws.join("package-lock.json"), "{}").unwrap();
+
+    let out = scandeck(b.home.path())
+        .arg("--workspace")
+        .arg(&b.ws)
+        .args([
+            "scan",
+            "--image",
+            "shop/api:1",
+            "--project",
+            "--tools",
+            "trivy,grype,docker-scout,snyk,pip-audit,npm-audit,gitleaks,hadolint,dockle",
+        ])
+        .env("PATH", format!("{}:/usr/bin:/bin", b.bin.display()))
+        .env("ARGS_LOG", b.file("args.log"))
+        .env("FIXTURES", &fixtures)
+        .env("SNYK_TOKEN", CANARY_TOKEN)
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    for task in [
+        "trivy shop/api:1",
+        "trivy .",
+        "grype shop/api:1",
+        "grype .",
+        "docker-scout shop/api:1",
+        "snyk shop/api:1",
+        "snyk .",
+        "pip-audit requirements.txt",
+        "npm-audit .",
+        "gitleaks .",
+        "hadolint Dockerfile",
+        "dockle shop/api:1",
+    ] {
+        assert!(
+            err.contains(&format!("done     {task}: ")),
+            "{task}:\n{err}"
+        );
+    }
+    assert!(
+        !err.contains("not installed") && !err.contains("FAILED"),
+        "{err}"
+    );
+    let mut sources: Vec<String> = b
+        .list()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap().to_string())
+        .collect();
+    sources.sort();
+    sources.dedup();
+    assert_eq!(
+        sources,
+        [
+            "docker-scout",
+            "dockle",
+            "gitleaks",
+            "grype",
+            "hadolint",
+            "npm-audit",
+            "pip-audit",
+            "snyk",
+            "trivy"
+        ]
+    );
+    let args = std::fs::read_to_string(b.file("args.log")).unwrap();
+    assert_eq!(args.lines().count(), 12, "{args}");
+    assert!(!args.contains(CANARY_TOKEN));
+}

@@ -71,29 +71,8 @@ pub const LARGE_IMAGE_BYTES: u64 = 1 << 30;
 /// Smaller limit when the image's own labels or history name a slim or alpine base.
 pub const LARGE_SLIM_IMAGE_BYTES: u64 = 400 << 20;
 
-const SECRET_ENV_WORDS: [&str; 8] = [
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-];
 const DATABASE_PORTS: [u16; 8] = [3306, 5432, 6379, 27017, 9200, 5984, 11211, 1433];
 const SENSITIVE_PORTS: [u16; 4] = [22, 23, 2375, 2376];
-const DATABASE_IMAGES: [&str; 9] = [
-    "postgres",
-    "mysql",
-    "mariadb",
-    "mongo",
-    "redis",
-    "elasticsearch",
-    "couchdb",
-    "memcached",
-    "mssql",
-];
 
 fn severity_of(id: &str) -> Severity {
     IMAGE_CHECKS
@@ -149,8 +128,7 @@ pub fn check_image(facts: &ImageFacts, redactor: &Redactor) -> Vec<NativeFinding
         let Some((key, value)) = entry.split_once('=') else {
             continue;
         };
-        let upper = key.to_ascii_uppercase();
-        if value.is_empty() || !SECRET_ENV_WORDS.iter().any(|w| upper.contains(w)) {
+        if value.is_empty() || !super::names::secret_like_key(key) {
             continue;
         }
         let redacted = redactor.redact(value);
@@ -187,11 +165,7 @@ pub fn check_image(facts: &ImageFacts, redactor: &Redactor) -> Vec<NativeFinding
         .repo_tags
         .iter()
         .chain(std::iter::once(&facts.reference))
-        .any(|t| {
-            let repo = t.split(':').next().unwrap_or_default();
-            let base = repo.rsplit('/').next().unwrap_or_default();
-            DATABASE_IMAGES.iter().any(|d| base.starts_with(d))
-        });
+        .any(|t| super::names::database_image(t));
     for port in &facts.exposed_ports {
         let number: Option<u16> = port.split('/').next().and_then(|p| p.parse().ok());
         if let Some(n) = number.filter(|n| {

@@ -7,6 +7,7 @@
 pub mod docker;
 pub mod external;
 pub mod image_checks;
+pub mod names;
 pub mod native_report;
 pub mod posture;
 pub mod process;

@@ -251,23 +251,12 @@ fn healthchecks(
     problems
 }
 
-const DATABASE_IMAGES: [&str; 7] = [
-    "postgres",
-    "mysql",
-    "mariadb",
-    "mongo",
-    "redis",
-    "elasticsearch",
-    "couchdb",
-];
-
 fn databases(compose: &[(String, String, serde_norway::Value)]) -> Vec<String> {
     compose
         .iter()
         .filter(|(_, _, s)| {
             let image = s.get("image").and_then(|i| i.as_str()).unwrap_or_default();
-            let repo = image.rsplit('/').next().unwrap_or_default();
-            DATABASE_IMAGES.iter().any(|d| repo.starts_with(d))
+            super::names::database_image(image)
                 && s.get("ports")
                     .and_then(|p| p.as_sequence())
                     .is_some_and(|p| !p.is_empty())
@@ -537,21 +526,6 @@ fn wsgi_server(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
     problems
 }
 
-const SECRET_WORDS: [&str; 7] = [
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-];
-
-fn secret_name(key: &str) -> bool {
-    let upper = key.to_ascii_uppercase();
-    SECRET_WORDS.iter().any(|w| upper.contains(w))
-}
-
 /// A literal value, as opposed to a reference to something set elsewhere.
 fn literal(value: &str) -> bool {
     let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
@@ -579,7 +553,7 @@ fn dockerfile_secrets(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String>
                 vec![(key, value)]
             };
             for (key, value) in pairs {
-                if secret_name(&key) && literal(&value) {
+                if super::names::secret_like_key(&key) && literal(&value) {
                     problems.push(format!(
                         "{name}: {} {key} sets a secret in the image",
                         i.keyword
@@ -681,7 +655,7 @@ fn compose_inline_secrets(compose: &[(String, String, serde_norway::Value)]) -> 
                 .collect()
         };
         for (key, value) in pairs {
-            if secret_name(&key) && !key.ends_with("_FILE") && literal(&value) {
+            if super::names::secret_like_key(&key) && !key.ends_with("_FILE") && literal(&value) {
                 problems.push(format!(
                     "{file}: service {name} sets {key} inline; the value is committed with the file"
                 ));

@@ -401,7 +401,7 @@ fn native(bytes: Vec<u8>) -> Produced {
 fn secrets_report(root: &std::path::Path, redactor: &Redactor) -> Result<Produced, String> {
     let rules = super::secrets::bundled_rules()?;
     let allow = super::secrets::Allowlist::load(root)?;
-    let scan = super::secrets::scan(root, &rules, &allow, redactor);
+    let scan = super::secrets::scan(root, rules, &allow, redactor);
     let mut produced = native(to_sarif(native_report::SECRETS_TOOL, &scan.findings, None));
     produced.notes.push(format!(
         "{} file(s) searched, {} binary and {} over {} MiB skipped, {} match(es) allowlisted",

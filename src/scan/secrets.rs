@@ -40,8 +40,17 @@ struct RawRule {
     entropy: Option<f64>,
 }
 
-/// The bundled rules; a unit test proves they compile.
-pub fn bundled_rules() -> Result<Vec<SecretRule>, String> {
+/// The bundled rules, compiled once for the scan and for masking scanner
+/// output; a unit test proves they compile.
+pub fn bundled_rules() -> Result<&'static [SecretRule], String> {
+    static RULES: std::sync::OnceLock<Result<Vec<SecretRule>, String>> = std::sync::OnceLock::new();
+    RULES
+        .get_or_init(compile_bundled)
+        .as_deref()
+        .map_err(Clone::clone)
+}
+
+fn compile_bundled() -> Result<Vec<SecretRule>, String> {
     let file: RuleFile =
         toml::from_str(RULES_TOML).map_err(|e| format!("assets/rules/secrets.toml: {e}"))?;
     file.rule
@@ -237,8 +246,7 @@ fn scan_text(
 /// Replaces every secret the bundled rules find in `text` with its mask
 /// (`ghp_…(40 chars)`): for scanner output, which can echo what it found.
 pub fn mask_secrets(text: &str) -> std::borrow::Cow<'_, str> {
-    static RULES: std::sync::OnceLock<Vec<SecretRule>> = std::sync::OnceLock::new();
-    let rules = RULES.get_or_init(|| bundled_rules().unwrap_or_default());
+    let rules = bundled_rules().unwrap_or_default();
     // The mask does not depend on the key; only the keyed hash would.
     let masker = Redactor::with_key([0; 32]);
     let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();

@@ -54,16 +54,12 @@ impl TaskSpec {
     }
 
     /// The name the stored report is imported under (its run's target when
-    /// the report does not name an image).
+    /// the report does not name an image): the label, marked as scandeck's
+    /// own for the native checks.
     pub fn report_name(&self) -> String {
         match &self.job {
-            Job::ImageChecks { image } => format!("scandeck image checks {image}"),
-            Job::Containers => "scandeck container checks".into(),
-            Job::Posture { .. } => "scandeck project posture".into(),
-            Job::Secrets { .. } => "scandeck project secrets".into(),
-            Job::External { tool, target, .. } => {
-                format!("{tool} {}", self.target_text(target))
-            }
+            Job::External { .. } => self.label(),
+            _ => format!("scandeck {}", self.label()),
         }
     }
 

@@ -82,11 +82,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 evidence,
             ])
             .style(style);
-            if i == panel.cursor.selected {
-                row.style(theme.selected)
-            } else {
-                row
-            }
+            super::ui::highlight(row, i == panel.cursor.selected, theme)
         })
         .collect();
     let table = Table::new(

@@ -104,11 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 Span::raw(elapsed),
                 Span::raw(cell(now_text, 120)),
             ]);
-            if i == cursor.selected {
-                row.style(theme.selected)
-            } else {
-                row
-            }
+            super::ui::highlight(row, i == cursor.selected, theme)
         })
         .collect();
     let table = Table::new(

@@ -59,6 +59,15 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     }
 }
 
+/// A table row in the selection style when it is the selected one.
+pub(super) fn highlight<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
+    if selected {
+        row.style(theme.selected)
+    } else {
+        row
+    }
+}
+
 fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Block<'a> {
     Block::new()
         .borders(Borders::ALL)
@@ -319,11 +328,7 @@ fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 cell(&r.target, 40),
                 r.findings.to_string(),
             ]);
-            if i == state.tasks.selected && focused {
-                row.style(theme.selected)
-            } else {
-                row
-            }
+            highlight(row, i == state.tasks.selected && focused, theme)
         })
         .collect();
     let table = Table::new(
@@ -803,11 +808,7 @@ fn help_popup(
                 action.name(),
                 action.description().to_string(),
             ]);
-            if i == selected {
-                row.style(theme.selected)
-            } else {
-                row
-            }
+            highlight(row, i == selected, theme)
         })
         .collect();
     let table = Table::new(
