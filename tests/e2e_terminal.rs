@@ -90,13 +90,17 @@ impl Tmux {
         assert!(status.success());
     }
 
+    /// Waits until the screen satisfies `pred` and has settled: two captures
+    /// in a row are the same, so a frame caught half drawn is never judged.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut previous = String::new();
         loop {
             let screen = self.screen();
-            if pred(&screen) {
+            if pred(&screen) && screen == previous {
                 return screen;
             }
+            previous = screen.clone();
             assert!(
                 Instant::now() < deadline,
                 "timed out waiting for {what}; screen:\n{screen}"
