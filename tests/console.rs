@@ -41,7 +41,7 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
 
 fn demo_state(size: (u16, u16)) -> (AppState, KeyMap) {
     let keymap = KeyMap::defaults();
-    let mut state = AppState::new("demo workspace", size);
+    let mut state = common::state_at("demo workspace", size);
     state.now = common::fixed_now();
     state.actor = "Tess Tester <tess@example.com>".into();
     let data = Data::build(common::demo_current(), common::fixed_now());
@@ -389,7 +389,7 @@ fn copy_mouse_quit_and_suspend_are_effects() {
 #[test]
 fn keys_while_loading_do_not_panic() {
     let km = KeyMap::defaults();
-    let mut s = AppState::new("ws", (80, 24));
+    let mut s = common::state_at("ws", (80, 24));
     for code in [
         KeyCode::Char('j'),
         KeyCode::Char('/'),
@@ -426,7 +426,7 @@ fn snapshot_demo_workspace() {
 fn snapshot_empty_workspace() {
     for size in SIZES {
         let km = KeyMap::defaults();
-        let mut s = AppState::new("empty workspace", size);
+        let mut s = common::state_at("empty workspace", size);
         drive(&mut s, &km, Msg::Loaded(Box::new(Data::empty())));
         insta::assert_snapshot!(
             format!("empty_{}x{}", size.0, size.1),
@@ -478,7 +478,7 @@ fn hostile_data() -> Data {
 fn snapshot_detail_of_a_hostile_description() {
     for size in SIZES {
         let km = KeyMap::defaults();
-        let mut s = AppState::new("hostile", size);
+        let mut s = common::state_at("hostile", size);
         drive(&mut s, &km, Msg::Loaded(Box::new(hostile_data())));
         key(&mut s, &km, KeyCode::Char('/'));
         typed(&mut s, &km, "sev:critical pkg:libssl3");
@@ -529,7 +529,7 @@ fn snapshot_custom_keymap_in_footer() {
         "[findings]\n\"J\" = \"move_down\"\n\"j\" = \"none\"\n\"<C-f>\" = \"page_down\"\n",
     );
     assert!(km.problems.is_empty(), "{:?}", km.problems);
-    let mut s = AppState::new("custom keys", (200, 40));
+    let mut s = common::state_at("custom keys", (200, 40));
     drive(
         &mut s,
         &km,
@@ -684,7 +684,7 @@ fn hostile_corpus_renders_without_foreign_escape_sequences() {
         current.findings.push(f);
     }
     let km = KeyMap::defaults();
-    let mut s = AppState::new("hostile \u{1b}]0;ws\u{7}", (160, 45));
+    let mut s = common::state_at("hostile \u{1b}]0;ws\u{7}", (160, 45));
     drive(
         &mut s,
         &km,
@@ -900,7 +900,7 @@ fn changes_since_the_previous_scan_view() {
         unchanged: 17,
         ..Default::default()
     });
-    let mut s = AppState::new("changes", (160, 45));
+    let mut s = common::state_at("changes", (160, 45));
     s.now = common::fixed_now();
     drive(
         &mut s,

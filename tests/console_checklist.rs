@@ -61,7 +61,7 @@ fn typed(state: &mut AppState, keymap: &KeyMap, text: &str) {
 /// The demo findings, with the demo project's checklist evidence.
 fn demo_state() -> (AppState, KeyMap) {
     let keymap = KeyMap::defaults();
-    let mut state = AppState::new("demo workspace", (150, 45));
+    let mut state = common::state_at("demo workspace", (150, 45));
     state.now = common::fixed_now();
     let mut data = Data::build(common::demo_current(), common::fixed_now());
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/project");

@@ -30,7 +30,7 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
 
 fn demo_state() -> (AppState, KeyMap) {
     let keymap = KeyMap::defaults();
-    let mut state = AppState::new("demo workspace", (160, 45));
+    let mut state = common::state_at("demo workspace", (160, 45));
     state.now = common::fixed_now();
     let data = Data::build(common::demo_current(), common::fixed_now());
     drive(&mut state, &keymap, Msg::Loaded(Box::new(data)));

@@ -389,7 +389,7 @@ fn planted_canaries_are_all_found_and_never_shown_in_full() {
     let current = ws.current_findings(&key_of(&p)).unwrap();
     let data = scandeck::tui::data::Data::build(current, common::fixed_now());
     let keymap = scandeck::tui::keymap::KeyMap::defaults();
-    let mut state = scandeck::tui::state::AppState::new("canaries", (200, 60));
+    let mut state = common::state_at("canaries", (200, 60));
     state.now = common::fixed_now();
     for effect in scandeck::tui::update::update(
         &mut state,

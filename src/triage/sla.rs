@@ -35,8 +35,10 @@ impl SlaPolicy {
     }
 
     pub fn due(&self, severity: Severity, first_seen: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        // Days come from config.toml: an absurd value means "never due", not a crash.
         self.days_for(severity)
-            .map(|d| first_seen + Duration::days(d))
+            .and_then(Duration::try_days)
+            .and_then(|d| first_seen.checked_add_signed(d))
     }
 }
 
@@ -54,5 +56,19 @@ mod tests {
         assert_eq!(p.due(Severity::High, t), Some(t + Duration::days(7)));
         assert_eq!(p.due(Severity::Medium, t), Some(t + Duration::days(30)));
         assert_eq!(p.due(Severity::Low, t), None);
+    }
+
+    #[test]
+    fn absurd_days_are_never_due_instead_of_a_crash() {
+        let p = SlaPolicy {
+            high_days: Some(99_999_999),
+            medium_days: Some(i64::MAX),
+            ..SlaPolicy::default()
+        };
+        let t = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(p.due(Severity::High, t), None);
+        assert_eq!(p.due(Severity::Medium, t), None);
     }
 }

@@ -97,14 +97,33 @@ pub struct Assessment {
 }
 
 impl Assessment {
-    /// Whole days until the SLA is due; negative when overdue.
+    /// Calendar days (UTC) from today to the due day, as a person counts
+    /// them: 0 is "due today", -1 "1 day overdue", 1 "1 day left".
     pub fn days_left(&self, now: DateTime<Utc>) -> Option<i64> {
-        self.sla_due.map(|due| {
-            (due - now).num_days()
-                - i64::from(
-                    (due - now).num_seconds() < 0 && (due - now).num_seconds() % 86_400 != 0,
-                )
-        })
+        self.sla_due.map(|due| calendar_days_between(now, due))
+    }
+
+    /// Past its due day (found today with a same-day SLA is due today, not overdue).
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.days_left(now).is_some_and(|d| d < 0)
+    }
+}
+
+/// Whole calendar days (UTC) from `from`'s day to `to`'s day.
+pub fn calendar_days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    (to.date_naive() - from.date_naive()).num_days()
+}
+
+/// "due today", "3 days left", "1 day overdue".
+pub fn due_phrase(days_left: i64) -> String {
+    let plural = |n: i64| if n == 1 { "" } else { "s" };
+    match days_left {
+        0 => "due today".to_string(),
+        n if n > 0 => format!("{n} day{} left", plural(n)),
+        n => {
+            let n = n.unsigned_abs() as i64;
+            format!("{n} day{} overdue", plural(n))
+        }
     }
 }
 
@@ -211,7 +230,7 @@ impl TriageView {
         let sla_start = sighting.sla_start.or(first_seen);
         let sla_due = sla_start.and_then(|t| policy.due(f.severity, t));
         let decision = self.decision_for(f).filter(|(_, d)| !lapsed(d, f, now));
-        let overdue = sla_due.is_some_and(|due| due < now);
+        let overdue = sla_due.is_some_and(|due| calendar_days_between(now, due) < 0);
         let status = match decision.map(|(_, d)| d.disposition) {
             Some(Disposition::Fixed) => Status::FixPending,
             Some(Disposition::Snoozed) => Status::Snoozed,
@@ -264,7 +283,7 @@ pub fn assess(
     let sla_due = first_seen.and_then(|t| policy.due(finding.severity, t));
     let status = if finding.suppressed_by_tool {
         Status::Suppressed
-    } else if sla_due.is_some_and(|due| due < now) {
+    } else if sla_due.is_some_and(|due| calendar_days_between(now, due) < 0) {
         Status::Overdue
     } else {
         Status::Open
@@ -360,4 +379,46 @@ pub fn assess_current(
     let present = append_gone(current);
     let view = TriageView::new(&current.triage);
     assess_findings(&current.findings, present, &view, now, policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn due(sla_due: &str) -> Assessment {
+        Assessment {
+            status: Status::Open,
+            first_seen: None,
+            sla_due: Some(at(sla_due)),
+            decision: None,
+        }
+    }
+
+    #[test]
+    fn days_are_counted_as_a_person_reads_a_calendar() {
+        // Found three minutes ago with a same-day SLA: due today, not overdue.
+        let now = at("2026-12-01T10:03:00Z");
+        let a = due("2026-12-01T10:00:00Z");
+        assert_eq!(a.days_left(now), Some(0));
+        assert!(!a.is_overdue(now));
+        assert_eq!(due_phrase(0), "due today");
+        // Late in the evening, due the next morning: one day left.
+        assert_eq!(
+            due("2026-12-02T06:00:00Z").days_left(at("2026-12-01T23:00:00Z")),
+            Some(1)
+        );
+        // Due yesterday evening, now just after midnight: one day overdue.
+        let late = due("2026-11-30T23:00:00Z");
+        assert_eq!(late.days_left(at("2026-12-01T00:01:00Z")), Some(-1));
+        assert!(late.is_overdue(at("2026-12-01T00:01:00Z")));
+        assert_eq!(due_phrase(-1), "1 day overdue");
+        assert_eq!(due_phrase(-14), "14 days overdue");
+        assert_eq!(due_phrase(3), "3 days left");
+    }
 }

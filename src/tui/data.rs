@@ -65,7 +65,7 @@ pub struct Data {
 
 impl Data {
     pub fn empty() -> Data {
-        Data::build(CurrentFindings::default(), Utc::now())
+        Data::build(CurrentFindings::default(), crate::clock::now())
     }
 
     pub fn build(current: CurrentFindings, now: DateTime<Utc>) -> Data {

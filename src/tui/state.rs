@@ -189,7 +189,7 @@ impl AppState {
             unsaved: None,
             saving: false,
             actor: "unknown".into(),
-            now: chrono::Utc::now(),
+            now: crate::clock::now(),
             checklist: None,
             gate: None,
             scans: super::tasks::TaskBoard::default(),

@@ -634,14 +634,11 @@ pub fn detail_text<'a>(
     }
     if let Some(first) = a.first_seen {
         let due = match (a.sla_due, a.days_left(now)) {
-            (Some(d), Some(left)) if left < 0 => format!(
-                " · SLA due {} ({} days overdue)",
+            (Some(d), Some(left)) => format!(
+                " · SLA due {} ({})",
                 d.format("%Y-%m-%d"),
-                -left
+                crate::triage::status::due_phrase(left)
             ),
-            (Some(d), Some(left)) => {
-                format!(" · SLA due {} ({left} days left)", d.format("%Y-%m-%d"))
-            }
             _ => " · no SLA".into(),
         };
         lines.push(field(

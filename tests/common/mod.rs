@@ -267,3 +267,11 @@ pub fn search_done(req: scandeck::tui::update::SearchRequest) -> scandeck::tui::
         rows,
     }
 }
+
+/// A console state whose clock is pinned to `fixed_now`, so that screens
+/// never depend on the day the tests run.
+pub fn state_at(label: &str, size: (u16, u16)) -> scandeck::tui::state::AppState {
+    let mut state = scandeck::tui::state::AppState::new(label, size);
+    state.now = fixed_now();
+    state
+}
