@@ -207,6 +207,12 @@ pub struct ImportArgs {
     /// Image the reports are about, for formats that do not record it (Docker Scout SARIF).
     #[arg(long, value_name = "NAME")]
     pub image: Option<String>,
+    /// What the reports are about (a project name), instead of the directory they sit in.
+    #[arg(long, value_name = "NAME")]
+    pub subject: Option<String>,
+    /// The scanner or format (`gitleaks`, `trivy-json`...), instead of detecting it.
+    #[arg(long, value_name = "NAME")]
+    pub format: Option<String>,
     /// Largest report accepted, in bytes (default 1 GiB, or SCANDECK_MAX_REPORT_BYTES).
     #[arg(long, value_name = "BYTES")]
     pub max_report_size: Option<u64>,

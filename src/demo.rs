@@ -61,6 +61,19 @@ pub struct DemoReport {
     pub path: &'static str,
     pub bytes: &'static str,
     pub image: Option<&'static str>,
+    /// The project directory a dependency or secrets report is about.
+    pub subject: Option<&'static str>,
+}
+
+impl DemoReport {
+    /// Where the report comes from: the demo project's own directory.
+    pub fn origin(&self) -> crate::ingest::identify::Origin {
+        crate::ingest::identify::Origin {
+            subject: self.subject.map(str::to_string),
+            report_path: Some(self.path.to_string()),
+            ..Default::default()
+        }
+    }
 }
 
 pub const REPORTS: &[DemoReport] = &[
@@ -68,31 +81,37 @@ pub const REPORTS: &[DemoReport] = &[
         path: "reports/backend.trivy.json",
         bytes: include_str!("../assets/demo/reports/backend.trivy.json"),
         image: None,
+        subject: None,
     },
     DemoReport {
         path: "reports/frontend.grype.json",
         bytes: include_str!("../assets/demo/reports/frontend.grype.json"),
         image: None,
+        subject: None,
     },
     DemoReport {
         path: "reports/database.scout.sarif",
         bytes: include_str!("../assets/demo/reports/database.scout.sarif"),
         image: Some("postgres:15.4"),
+        subject: None,
     },
     DemoReport {
         path: "reports/backend.pip-audit.json",
         bytes: include_str!("../assets/demo/reports/backend.pip-audit.json"),
         image: None,
+        subject: Some("backend"),
     },
     DemoReport {
         path: "reports/frontend.npm-audit.json",
         bytes: include_str!("../assets/demo/reports/frontend.npm-audit.json"),
         image: None,
+        subject: Some("frontend"),
     },
     DemoReport {
         path: "reports/repo.gitleaks.json",
         bytes: include_str!("../assets/demo/reports/repo.gitleaks.json"),
         image: None,
+        subject: None,
     },
 ];
 

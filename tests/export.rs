@@ -164,7 +164,7 @@ fn sarif_and_openvex_validate_against_their_schemas() {
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert!(results
         .iter()
-        .all(|r| r["partialFingerprints"]["scandeckFingerprint/v1"]
+        .all(|r| r["partialFingerprints"]["scandeckFingerprint/v2"]
             .as_str()
             .is_some_and(|f| f.len() == 32)));
     let vex: Value = serde_json::from_str(&export(&s, "openvex")).unwrap();

@@ -29,13 +29,15 @@ fn arr(v: &Value) -> Vec<Value> {
     v.as_array().cloned().unwrap_or_default()
 }
 
+/// The first CVE (`CVE-YYYY-NNNN…`) or GHSA (`GHSA-xxxx-xxxx-xxxx`) id in a
+/// text, as a person reads it: old Trivy rule ids glue the package on
+/// (`CVE-2008-0732-GERONIMO-JMS`), which is not part of the id.
 fn first_advisory_id(text: &str) -> Option<String> {
+    let re = regex::Regex::new(r"(?i)^(CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3})").unwrap();
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
-        .find(|w| {
-            let u = w.to_ascii_uppercase();
-            (u.starts_with("CVE-") && u.len() >= 13) || (u.starts_with("GHSA-") && w.len() == 19)
-        })
-        .map(|w| {
+        .find_map(|word| re.find(word))
+        .map(|m| {
+            let w = m.as_str();
             if w.to_ascii_uppercase().starts_with("CVE-") {
                 w.to_ascii_uppercase()
             } else {

@@ -40,7 +40,7 @@ fn a_rebuilt_image_with_a_new_tag_and_digest_keeps_its_decisions() {
         ),
     );
     assert!(
-        changes.contains("target shop/api (image shop/api:1.1)"),
+        changes.contains("subject image:shop/api (image shop/api:1.1)"),
         "{changes}"
     );
     assert!(changes.contains("0 new"), "{changes}");

@@ -262,7 +262,9 @@ pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
                 suppressed_by_tool: false,
                 secret: None,
                 merged: 1,
+                subject: Arc::from(format!("image:{}", images[img].repository()).as_str()),
                 fingerprint: Fingerprint::default(),
+                legacy_fingerprint: None,
             };
             let mut fp = [0u8; 16];
             fp[..8].copy_from_slice(&(i as u64).to_le_bytes());

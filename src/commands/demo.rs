@@ -24,8 +24,16 @@ pub fn prepare(paths: &Paths) -> Result<PathBuf, Failure> {
     let (mut importer, _) =
         Importer::begin(&ws, &redactor, u64::MAX).map_err(|e| Failure::input(e.to_string()))?;
     for report in demo::REPORTS {
+        let mut origin = report.origin();
+        origin.roots = ws.import_origin(None).roots;
+        let request = crate::store::import::ImportRequest {
+            display_name: report.path.to_string(),
+            image: report.image.map(str::to_string),
+            origin,
+            ..Default::default()
+        };
         importer
-            .import_bytes(report.bytes.as_bytes(), report.path, report.image)
+            .import_request(report.bytes.as_bytes(), &request)
             .map_err(|e| Failure::input(format!("bundled demo report {}: {e}", report.path)))?;
     }
     Ok(root)

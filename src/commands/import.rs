@@ -5,7 +5,7 @@ use super::{warn, Failure, Outcome};
 use crate::cli::ImportArgs;
 use crate::config::Paths;
 use crate::model::Redactor;
-use crate::store::import::Importer;
+use crate::store::import::{ImportRequest, Importer};
 use crate::store::workspace::tally;
 use crate::store::Workspace;
 use std::collections::BTreeMap;
@@ -16,15 +16,37 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ImportArgs) -> Outcome {
     let cap = args
         .max_report_size
         .unwrap_or_else(crate::ingest::max_report_bytes_from_env);
+    let format = match args.format.as_deref() {
+        Some(name) => Some(crate::ingest::Format::from_user(name).ok_or_else(|| {
+            Failure::input(format!(
+                "--format: unknown scanner or format {:?}; known: {}",
+                crate::sanitize::sanitize_line(name),
+                crate::ingest::Format::user_names()
+            ))
+        })?),
+        None => None,
+    };
     let failures = import_files(
         &Workspace::at(workspace),
         &redactor,
         &args.files,
-        args.image.as_deref(),
+        &FileOptions {
+            image: args.image.as_deref(),
+            subject: args.subject.as_deref(),
+            format,
+        },
         cap,
         true,
     )?;
     Ok(if failures == 0 { 0 } else { 2 })
+}
+
+/// What the user said about the files of one `import`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FileOptions<'a> {
+    pub image: Option<&'a str>,
+    pub subject: Option<&'a str>,
+    pub format: Option<crate::ingest::Format>,
 }
 
 /// Imports files, printing one line per file; returns how many failed.
@@ -32,7 +54,7 @@ pub fn import_files(
     ws: &Workspace,
     redactor: &Redactor,
     files: &[PathBuf],
-    image: Option<&str>,
+    options: &FileOptions,
     cap: u64,
     verbose: bool,
 ) -> Result<usize, Failure> {
@@ -45,7 +67,16 @@ pub fn import_files(
     let mut vex_documents = Vec::new();
     for file in files {
         let name = display_name(ws, file);
-        match importer.import(file, &name, image) {
+        let mut origin = ws.import_origin(Some(&name));
+        origin.subject = options.subject.map(str::to_string);
+        let request = ImportRequest {
+            display_name: name.clone(),
+            image: options.image.map(str::to_string),
+            format: options.format,
+            origin,
+            scope: None,
+        };
+        match importer.import(file, &request) {
             Ok(outcome) => {
                 if !outcome.report.vex.is_empty() {
                     vex_documents.push((name.clone(), outcome.report.vex.clone()));
@@ -74,10 +105,10 @@ pub fn import_files(
                     .map(|i| format!(" (image {})", i.name))
                     .unwrap_or_default();
                 let line = format!(
-                    "{what} {name}: {} ({}), target {}{image}, {} findings from {} records{vex}{}{}",
+                    "{what} {name}: {} ({}), subject {}{image}, {} findings from {} records{vex}{}{}",
                     outcome.report.format.name(),
                     outcome.report.scanner,
-                    outcome.target,
+                    outcome.report.subject,
                     outcome.report.findings.len(),
                     outcome.report.records,
                     if counts.is_empty() { "" } else { ": " },

@@ -10,6 +10,8 @@ use serde::Serialize;
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Record {
     pub fingerprint: String,
+    /// What was scanned: `image:<repository>` or `project:<dir>`.
+    pub subject: String,
     pub kind: &'static str,
     pub id: String,
     pub aliases: Vec<String>,
@@ -49,8 +51,9 @@ pub struct Record {
 }
 
 /// Column names in contract order, for CSV headers.
-pub const COLUMNS: [&str; 34] = [
+pub const COLUMNS: [&str; 35] = [
     "fingerprint",
+    "subject",
     "kind",
     "id",
     "aliases",
@@ -104,6 +107,7 @@ impl Record {
         let image = f.image.as_deref();
         Record {
             fingerprint: f.fingerprint.to_string(),
+            subject: line(&f.subject),
             kind: f.kind.as_str(),
             id: line(&f.id),
             aliases: f.aliases.iter().map(|s| line(s)).collect(),
@@ -158,6 +162,7 @@ impl Record {
         let o = |v: &Option<String>| v.clone().unwrap_or_default();
         vec![
             self.fingerprint.clone(),
+            self.subject.clone(),
             self.kind.to_string(),
             self.id.clone(),
             self.aliases.join("; "),

@@ -85,7 +85,7 @@ pub fn render(input: &ExportInput) -> Value {
             "level": level(sev),
             "message": {"text": format!("{}{package} on {}{fix} ({})", r.id, r.target, r.status)},
             "locations": [location],
-            "partialFingerprints": {"scandeckFingerprint/v1": r.fingerprint},
+            "partialFingerprints": {"scandeckFingerprint/v2": r.fingerprint},
             "properties": {"severity": r.severity, "status": r.status, "source": r.source, "target": r.target},
         });
         if matches!(r.status, "suppressed" | "accepted" | "dormant") {

@@ -267,6 +267,17 @@ pub struct Detected {
     pub values: usize,
 }
 
+impl Detected {
+    /// The format the caller names, for a body that is at least JSON-like.
+    pub fn forced(body: &[u8], format: Format) -> Result<Detected, IngestError> {
+        match body.first() {
+            None => Err(IngestError::Empty),
+            Some(b'{') | Some(b'[') | Some(b'n') => Ok(Detected { format, values: 1 }),
+            Some(_) => Err(IngestError::NotJson(first_line(body))),
+        }
+    }
+}
+
 /// Runs detection on a body whose BOM and leading whitespace are already gone.
 pub fn detect(body: &[u8]) -> Result<Detected, IngestError> {
     match body.first() {

@@ -52,6 +52,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             f.location = Location {
                 path: Some(file.clone()),
                 line: e.line_number.as_line(),
+                ..Location::default()
             };
             f.secret = Some(
                 ctx.redactor

@@ -71,6 +71,7 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
         f.location = Location {
             path: Some(file),
             line,
+            ..Location::default()
         };
         f.secret = Some(ctx.redactor.redact(&secret));
         report.findings.push(f);

@@ -271,6 +271,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
         f.location = Location {
             path: first_path,
             line: None,
+            ..Location::default()
         };
         f.scanner_status = v.fix.as_ref().and_then(|fx| text(&fx.state));
         report.findings.push(f);

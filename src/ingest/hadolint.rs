@@ -17,6 +17,7 @@ struct Hit<'a> {
     #[serde(borrow)]
     file: Option<Str<'a>>,
     line: LooseNumber,
+    column: LooseNumber,
     #[serde(borrow)]
     message: Option<Str<'a>>,
 }
@@ -67,6 +68,8 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             f.location = Location {
                 path: Some(file),
                 line: hit.line.as_line(),
+                column: hit.column.as_line(),
+                ..Location::default()
             };
             report.findings.push(f);
         }

@@ -164,15 +164,12 @@ pub fn ids_in_text(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
         let upper = word.to_ascii_uppercase();
-        let is_cve = upper.starts_with("CVE-")
-            && upper.len() >= 13
-            && upper[4..8].chars().all(|c| c.is_ascii_digit());
-        let is_ghsa = upper.starts_with("GHSA-") && word.len() == 19;
-        if is_cve || is_ghsa {
-            let id = if is_ghsa {
-                format!("GHSA-{}", &word[5..].to_ascii_lowercase())
-            } else {
-                upper
+        let cve = cve_prefix(&upper);
+        let is_ghsa = is_ghsa_prefix(word);
+        if cve.is_some() || is_ghsa {
+            let id = match cve {
+                Some(cve) => cve.to_string(),
+                None => format!("GHSA-{}", &word[5..19].to_ascii_lowercase()),
             };
             if !out.contains(&id) {
                 out.push(id);
@@ -182,9 +179,50 @@ pub fn ids_in_text(text: &str) -> Vec<String> {
     out
 }
 
+/// `CVE-2008-0732` of `CVE-2008-0732-GERONIMO-JMS` (old Trivy SARIF rule ids
+/// glue the package on): the year, a dash and at least four digits.
+fn cve_prefix(upper: &str) -> Option<&str> {
+    let rest = upper.strip_prefix("CVE-")?;
+    let bytes = rest.as_bytes();
+    if bytes.len() < 9 || !bytes[..4].iter().all(u8::is_ascii_digit) || bytes[4] != b'-' {
+        return None;
+    }
+    let digits = bytes[5..].iter().take_while(|b| b.is_ascii_digit()).count();
+    (digits >= 4).then(|| &upper[..4 + 5 + digits])
+}
+
+/// `GHSA-xxxx-xxxx-xxxx`, alone or with a package glued on after a dash.
+fn is_ghsa_prefix(word: &str) -> bool {
+    let b = word.as_bytes();
+    let groups_ok = b.len() >= 19
+        && b[..5].eq_ignore_ascii_case(b"GHSA-")
+        && [9, 14].iter().all(|&i| b[i] == b'-')
+        && [5..9, 10..14, 15..19]
+            .into_iter()
+            .all(|r| b[r].iter().all(u8::is_ascii_alphanumeric));
+    groups_ok && (b.len() == 19 || b[19] == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cve_ids_end_where_the_number_ends() {
+        assert_eq!(
+            ids_in_text("CVE-2008-0732-GERONIMO-JMS"),
+            vec!["CVE-2008-0732".to_string()]
+        );
+        assert_eq!(
+            ids_in_text("cve-2021-44228"),
+            vec!["CVE-2021-44228".to_string()]
+        );
+        assert!(ids_in_text("CVE-20-1").is_empty());
+        assert_eq!(
+            ids_in_text("GHSA-57j2-w4cx-62h2-jackson-databind"),
+            vec!["GHSA-57j2-w4cx-62h2".to_string()]
+        );
+    }
 
     #[derive(Deserialize)]
     struct Holder<'a> {

@@ -9,6 +9,7 @@ pub mod dockle;
 pub mod gitleaks;
 pub mod grype;
 pub mod hadolint;
+pub mod identify;
 pub mod json;
 pub mod normalize;
 pub mod npm_audit;
@@ -78,6 +79,91 @@ impl Format {
             Format::OpenVex => "openvex",
             Format::EmptyList => "empty-list",
         }
+    }
+}
+
+impl Format {
+    /// The tool a format belongs to (`gitleaks` for both gitleaks layouts).
+    pub fn tool(self) -> &'static str {
+        match self {
+            Format::TrivyJson | Format::TrivyLegacy | Format::TrivyK8s => "trivy",
+            Format::Grype => "grype",
+            Format::Sarif => "sarif",
+            Format::Snyk => "snyk",
+            Format::PipAudit => "pip-audit",
+            Format::NpmAuditV2 | Format::NpmAuditV1 | Format::NpmAuditError => "npm-audit",
+            Format::GitleaksV8 | Format::GitleaksV7 => "gitleaks",
+            Format::TrufflehogV3 | Format::TrufflehogV2 => "trufflehog",
+            Format::DetectSecrets => "detect-secrets",
+            Format::Hadolint => "hadolint",
+            Format::DockleJson => "dockle",
+            Format::CycloneDx => "cyclonedx",
+            Format::OpenVex => "openvex",
+            Format::EmptyList => "",
+        }
+    }
+
+    pub const ALL: [Format; 19] = [
+        Format::TrivyJson,
+        Format::TrivyLegacy,
+        Format::TrivyK8s,
+        Format::Grype,
+        Format::Sarif,
+        Format::Snyk,
+        Format::PipAudit,
+        Format::NpmAuditV2,
+        Format::NpmAuditV1,
+        Format::NpmAuditError,
+        Format::GitleaksV8,
+        Format::GitleaksV7,
+        Format::TrufflehogV3,
+        Format::TrufflehogV2,
+        Format::DetectSecrets,
+        Format::Hadolint,
+        Format::DockleJson,
+        Format::CycloneDx,
+        Format::OpenVex,
+    ];
+
+    /// A format the user names: an exact format name (`gitleaks-v7`) or a
+    /// tool (`gitleaks`, the tool's current layout). `docker-scout` is SARIF.
+    pub fn from_user(name: &str) -> Option<Format> {
+        let n = name.trim().to_ascii_lowercase().replace('_', "-");
+        if let Some(exact) = Format::ALL.iter().find(|f| f.name() == n) {
+            return Some(*exact);
+        }
+        let by_tool = match n.as_str() {
+            "docker-scout" | "scout" => Format::Sarif,
+            "npm" | "npm-audit" => Format::NpmAuditV2,
+            "trufflehog" => Format::TrufflehogV3,
+            other => *Format::ALL.iter().find(|f| f.tool() == other)?,
+        };
+        Some(by_tool)
+    }
+
+    /// What `from_user` accepts, for messages.
+    pub fn user_names() -> String {
+        let mut tools: Vec<&str> = Format::ALL.iter().map(|f| f.tool()).collect();
+        tools.dedup();
+        tools.join(", ")
+    }
+
+    /// Tools whose clean run prints a bare `[]`.
+    pub fn prints_empty_list(tool: &str) -> bool {
+        matches!(tool, "gitleaks" | "hadolint" | "pip-audit" | "snyk")
+    }
+}
+
+/// The format to parse with when the caller names one: the detected layout
+/// when it belongs to the named tool (so `--format npm-audit` still reads a
+/// v1 report), else the named one.
+fn chosen_format(body: &[u8], wanted: Format) -> Result<detect::Detected, IngestError> {
+    match detect::detect(body) {
+        Ok(d) if d.format != Format::EmptyList && d.format.tool() == wanted.tool() => Ok(d),
+        Ok(_) | Err(IngestError::Unknown(_)) | Err(IngestError::Shape { .. }) => {
+            detect::Detected::forced(body, wanted)
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -151,6 +237,8 @@ pub struct ParsedReport {
     pub records: usize,
     /// Things the user should know that are not errors (skipped dependencies...).
     pub notes: Vec<String>,
+    /// What the report is about (`model::subject`), set by `identify`.
+    pub subject: String,
 }
 
 impl ParsedReport {
@@ -165,6 +253,7 @@ impl ParsedReport {
             vex: Vec::new(),
             records: 0,
             notes: Vec::new(),
+            subject: String::new(),
         }
     }
 }
@@ -214,10 +303,25 @@ pub fn trim_start(bytes: &[u8]) -> &[u8] {
     &body[start..]
 }
 
-/// Detects, parses and normalises one report held in memory.
+/// Detects, parses and normalises one report held in memory, about the
+/// subject the report itself names (or the workspace).
 pub fn parse_bytes(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
+    parse_bytes_from(bytes, ctx, &identify::Origin::default(), None)
+}
+
+/// Like `parse_bytes`, for a report from `origin`; `format` overrides
+/// detection (`import --format`, or the tool a scan ran).
+pub fn parse_bytes_from(
+    bytes: &[u8],
+    ctx: &ParseContext,
+    origin: &identify::Origin,
+    format: Option<Format>,
+) -> Result<ParsedReport, IngestError> {
     let body = trim_start(bytes);
-    let detected = detect::detect(body)?;
+    let detected = match format {
+        Some(format) => chosen_format(body, format)?,
+        None => detect::detect(body)?,
+    };
     let mut report = match detected.format {
         Format::TrivyJson | Format::TrivyLegacy | Format::TrivyK8s => {
             trivy::parse(body, detected.format, ctx)?
@@ -241,6 +345,7 @@ pub fn parse_bytes(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, Ing
         Format::EmptyList => ParsedReport::new(Format::EmptyList, "unknown"),
     };
     normalize::finish(&mut report, ctx);
+    identify::identify(&mut report, origin);
     Ok(report)
 }
 
@@ -248,6 +353,18 @@ pub fn parse_bytes(bytes: &[u8], ctx: &ParseContext) -> Result<ParsedReport, Ing
 pub fn parse_file(path: &Path, ctx: &ParseContext, cap: u64) -> Result<ParsedReport, IngestError> {
     let bytes = read_capped(path, cap)?;
     parse_bytes(&bytes, ctx)
+}
+
+/// Like `parse_file`, for a report from `origin` (see `parse_bytes_from`).
+pub fn parse_file_from(
+    path: &Path,
+    ctx: &ParseContext,
+    cap: u64,
+    origin: &identify::Origin,
+    format: Option<Format>,
+) -> Result<ParsedReport, IngestError> {
+    let bytes = read_capped(path, cap)?;
+    parse_bytes_from(&bytes, ctx, origin, format)
 }
 
 /// A finding with only the essentials set; parsers fill in the rest.
@@ -273,7 +390,9 @@ pub fn blank_finding(
         suppressed_by_tool: false,
         secret: None,
         merged: 1,
+        subject: Arc::from(""),
         fingerprint: Fingerprint::default(),
+        legacy_fingerprint: None,
     }
 }
 

@@ -1,10 +1,10 @@
-//! Report-wide finishing: image assignment, alias clean-up, fingerprints, and
+//! Report-wide finishing: image assignment, alias clean-up, and
 //! merging records that are the same finding (Snyk's one entry per dependency
 //! path, Trivy's repeated vendored packages, k8s workloads sharing an image).
 
 use super::{ParseContext, ParsedReport};
 use crate::fasthash::{FxHashMap, FxHasher};
-use crate::model::{fingerprint, Finding, ImageRef};
+use crate::model::{Finding, ImageRef};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -54,7 +54,6 @@ pub fn finish(report: &mut ParsedReport, ctx: &ParseContext) {
         match at {
             Some(i) => absorb(&mut merged[i], finding),
             None => {
-                finding.fingerprint = fingerprint::compute(&finding);
                 let new = merged.len();
                 chain.push(first.insert(hash, new).unwrap_or(NONE));
                 merged.push(finding);
@@ -84,7 +83,6 @@ fn absorb(kept: &mut Finding, other: Finding) {
     }
     if grew {
         kept.aliases.sort();
-        kept.fingerprint = fingerprint::compute(kept);
     }
     if other.severity > kept.severity {
         kept.severity = other.severity;

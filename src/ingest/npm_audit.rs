@@ -271,6 +271,8 @@ fn add_v1(adv: V1Advisory, source: &Arc<SourceInfo>, target: &Arc<str>, report: 
         }
     }
     aliases.extend(adv.cves.iter().flatten().map(|c| c.as_str().to_string()));
+    // The bare advisory number is how npm's own output and old tickets name it.
+    aliases.extend(adv.id.0.map(|n| (n as u64).to_string()));
     let cwes = match text(&adv.cwe) {
         Some(c) if c.starts_with('[') => {
             serde_json::from_str::<Vec<String>>(&c).unwrap_or_default()

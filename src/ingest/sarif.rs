@@ -143,6 +143,9 @@ struct SarifResult<'a> {
     locations: Option<Vec<ResultLocation<'a>>>,
     #[serde(borrow)]
     suppressions: Option<Vec<Suppression<'a>>>,
+    /// GitHub code scanning's stable location identity (`primaryLocationLineHash`…).
+    #[serde(rename = "partialFingerprints")]
+    partial_fingerprints: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -187,6 +190,8 @@ struct ArtifactLocation<'a> {
 struct Region<'a> {
     #[serde(rename = "startLine")]
     start_line: LooseNumber,
+    #[serde(rename = "startColumn")]
+    start_column: LooseNumber,
     #[serde(borrow)]
     snippet: Option<Message<'a>>,
 }
@@ -374,7 +379,13 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
             .clone();
         f.package = package_for(flavour, &fields, &message, rule)
             .or_else(|| package_from_rule_id(&raw_id, &id));
-        f.location = Location { path: uri, line };
+        f.location = Location::at(uri, line);
+        f.location.column = location
+            .and_then(|p| p.region.as_ref())
+            .and_then(|r| r.start_column.as_line());
+        if kind != Kind::Secret {
+            f.location.content = content_identity(&result, location);
+        }
         f.suppressed_by_tool = result.suppressions.as_ref().is_some_and(|s| {
             !s.is_empty()
                 && s.iter()
@@ -391,6 +402,35 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
         }
         report.findings.push(f);
     }
+}
+
+/// What the flagged code is, independent of its line: the tool's
+/// `partialFingerprints` (GitHub's `primaryLocationLineHash` first), else a
+/// hash of the snippet. Never used for secrets, whose snippet is the secret.
+fn content_identity(result: &SarifResult, location: Option<&PhysicalLocation>) -> Option<String> {
+    if let Some(partial) = &result.partial_fingerprints {
+        let chosen = partial
+            .get("primaryLocationLineHash")
+            .or_else(|| partial.values().next());
+        if let Some(value) = chosen {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if !text.trim().is_empty() {
+                return Some(format!("partial:{}", text.trim()));
+            }
+        }
+    }
+    let snippet = location
+        .and_then(|p| p.region.as_ref())
+        .and_then(|r| r.snippet.as_ref())
+        .and_then(|s| text(&s.text))
+        .filter(|t| !t.trim().is_empty())?;
+    Some(format!(
+        "snippet:{}",
+        crate::model::fingerprint::content_hash(&snippet)
+    ))
 }
 
 fn kind_for(flavour: Flavour, id: &str, rule: Option<&Rule>) -> Kind {
@@ -588,8 +628,14 @@ fn package_from_rule_id(raw_id: &str, id: &str) -> Option<Package> {
     let (_, rest) = raw_id.split_once(id)?;
     let name =
         rest.trim_matches(|c: char| c == '/' || c == '_' || c == '-' || c == ' ' || c == ':');
+    // Old Trivy templates upper-case the package (`CVE-2008-0732-GERONIMO-JMS`).
+    let name = if name.chars().any(|c| c.is_ascii_lowercase()) {
+        name.to_string()
+    } else {
+        name.to_ascii_lowercase()
+    };
     (!name.is_empty()).then(|| Package {
-        name: name.to_string(),
+        name,
         ..Package::default()
     })
 }

@@ -524,6 +524,7 @@ impl<'c> Builder<'c> {
         f.location = Location {
             path: file.or_else(|| resource.map(str::to_string)),
             line: cause.start_line.as_line(),
+            ..Location::default()
         };
         // The resource names what was checked; it tells apart two hits of one check in a file.
         f.package = text(&cause.resource).map(|name| Package {
@@ -546,6 +547,7 @@ impl<'c> Builder<'c> {
         f.location = Location {
             path: Some(file.to_string()),
             line: s.start_line.as_line(),
+            ..Location::default()
         };
         let matched = text(&s.matched).unwrap_or_default();
         let mut redacted = self.ctx.redactor.redact(&matched);

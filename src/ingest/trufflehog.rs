@@ -117,6 +117,7 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
             f.location = Location {
                 path: Some(file),
                 line: data.line.as_line(),
+                ..Location::default()
             };
             let raw = text(&r.raw_v2).or_else(|| text(&r.raw)).unwrap_or_default();
             f.secret = Some(ctx.redactor.redact(&raw));
@@ -138,6 +139,7 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
             f.location = Location {
                 path: Some(path),
                 line: None,
+                ..Location::default()
             };
             let found: Vec<String> = r
                 .strings_found

@@ -76,8 +76,23 @@ pub struct Package {
 /// Where in the target the finding sits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Location {
+    /// Relative to the scanned root once the report is identified (see `ingest::identify`).
     pub path: Option<String>,
     pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// What the code at the location is, independent of its line number: the
+    /// tool's own `partialFingerprints`, or a hash of the normalised snippet.
+    pub content: Option<String>,
+}
+
+impl Location {
+    pub fn at(path: Option<String>, line: Option<u32>) -> Location {
+        Location {
+            path,
+            line,
+            ..Location::default()
+        }
+    }
 }
 
 /// Advisory text shared by every finding with the same id in one report.
@@ -126,7 +141,12 @@ pub struct Finding {
     pub secret: Option<RedactedSecret>,
     /// How many report records were merged into this finding (dependency paths, duplicates).
     pub merged: u32,
+    /// What was scanned (`image:<repository>` or `project:<dir>`), see `model::subject`.
+    pub subject: Arc<str>,
     pub fingerprint: Fingerprint,
+    /// The fingerprint the first scandeck gave this finding, computed only
+    /// while decisions.json is migrated (`ingest::Origin::legacy`).
+    pub legacy_fingerprint: Option<Fingerprint>,
 }
 
 impl Finding {
@@ -166,6 +186,11 @@ impl Finding {
     /// The image when known, else the scanner's target.
     pub fn display_target(&self) -> &str {
         self.image_name().unwrap_or(&self.target)
+    }
+
+    /// The subject without its kind: an image repository or a project directory.
+    pub fn subject_name(&self) -> &str {
+        super::subject::name_of(&self.subject)
     }
 
     /// True when `needle` equals the id or one of the aliases (case-insensitive).

@@ -99,12 +99,9 @@ fn is_os_ecosystem(ecosystem: &str) -> bool {
     OS_ECOSYSTEMS.contains(&ecosystem)
 }
 
-/// The asset part of the key: image repository, else the scanner's target path.
+/// The asset part of a decision's selector: the finding's subject.
 pub fn asset_lineage(finding: &Finding) -> String {
-    match &finding.image {
-        Some(image) if !image.name.is_empty() => format!("image:{}", image.repository()),
-        _ => format!("path:{}", normalise_path(&finding.target)),
-    }
+    finding.subject.to_string()
 }
 
 fn normalise_path(path: &str) -> String {
@@ -112,10 +109,113 @@ fn normalise_path(path: &str) -> String {
     forward.trim_start_matches("./").to_string()
 }
 
-/// Computes the lineage key from the fields of b.3; evidence such as versions,
-/// digests, severity and text never enters it.
+/// Computes the lineage key (README "Fingerprints"); evidence such as
+/// versions, digests, severity and text never enters it.
+///
+/// * packages: subject, alias group, ecosystem and name, and for language
+///   packages the manifest or install path;
+/// * code findings (misconfigurations, image configuration, posture): subject,
+///   rule, path, and where in the file: the tool's `partialFingerprints` or a
+///   hash of the normalised source line when known (they survive lines moving),
+///   else line and column;
+/// * secrets: subject, rule family, path and the keyed hash of the secret.
 pub fn compute(finding: &Finding) -> Fingerprint {
-    let lineage = asset_lineage(finding);
+    let path = finding
+        .location
+        .path
+        .as_deref()
+        .map(normalise_path)
+        .unwrap_or_default();
+    let mut parts: Vec<String> = vec![
+        "v2".into(),
+        finding.kind.as_str().into(),
+        finding.subject.to_string(),
+    ];
+    match finding.kind {
+        Kind::Vulnerability | Kind::License => {
+            parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
+            if let Some(pkg) = &finding.package {
+                let ecosystem = pkg.ecosystem.as_deref().unwrap_or("").to_ascii_lowercase();
+                let location = if is_os_ecosystem(&ecosystem) {
+                    String::new()
+                } else {
+                    pkg.path
+                        .as_deref()
+                        .map(normalise_path)
+                        .unwrap_or_else(|| path.clone())
+                };
+                parts.push(ecosystem);
+                parts.push(pkg.name.to_ascii_lowercase());
+                parts.push(location);
+            } else {
+                parts.push(path);
+            }
+        }
+        Kind::Secret => {
+            parts.push(normalise_rule(&finding.id));
+            parts.push(path);
+            parts.push(
+                finding
+                    .secret
+                    .as_ref()
+                    .map(|s| s.keyed_hash.clone())
+                    .unwrap_or_default(),
+            );
+        }
+        Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
+            parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
+            parts.push(path);
+            parts.push(finding.package_name().unwrap_or("").to_string());
+            parts.push(match &finding.location.content {
+                Some(content) => format!("content:{content}"),
+                None => format!(
+                    "line:{}:{}",
+                    finding.location.line.unwrap_or(0),
+                    finding.location.column.unwrap_or(0)
+                ),
+            });
+        }
+    }
+    digest(&parts)
+}
+
+/// The n-th finding (n ≥ 2) in one report that shares another's key.
+pub fn with_occurrence(fp: Fingerprint, n: u32) -> Fingerprint {
+    digest(&["occurrence".to_string(), fp.to_string(), n.to_string()])
+}
+
+/// A hash of a source line that ignores indentation and spacing.
+pub fn content_hash(text: &str) -> String {
+    let normalised: Vec<&str> = text.split_whitespace().collect();
+    hex(&Sha256::digest(normalised.join(" ").as_bytes())[..8])
+}
+
+fn digest(parts: &[String]) -> Fingerprint {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update(part.as_bytes());
+        hasher.update([0x1f]);
+    }
+    let digest = hasher.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&digest[..16]);
+    Fingerprint(out)
+}
+
+/// v1 asset part: image repository, else the scanner's target path.
+fn asset_lineage_v1(finding: &Finding) -> String {
+    match &finding.image {
+        Some(image) if !image.name.is_empty() => format!("image:{}", image.repository()),
+        _ if finding.target.is_empty() => format!("path:{}", finding.source.report),
+        _ => format!("path:{}", normalise_path(&finding.target)),
+    }
+}
+
+/// The first scandeck's key, kept only to migrate decisions made with it:
+/// it keyed non-image findings by the report's target (often the report
+/// file's own name) and left the line out of code findings.
+pub fn compute_v1(finding: &Finding) -> Fingerprint {
+    let lineage = asset_lineage_v1(finding);
     let path = finding
         .location
         .path

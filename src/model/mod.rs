@@ -5,6 +5,7 @@ pub mod fingerprint;
 pub mod image;
 pub mod secret;
 pub mod severity;
+pub mod subject;
 
 pub use finding::{Details, Finding, Kind, Location, Package, SourceInfo};
 pub use fingerprint::Fingerprint;

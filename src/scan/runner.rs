@@ -279,7 +279,7 @@ fn import(config: &RunnerConfig, spec: &TaskSpec, produced: Produced) -> Outcome
         Ok(pair) => pair,
         Err(e) => return Outcome::Failed(e.to_string()),
     };
-    match importer.import_bytes(&produced.bytes, &name, spec.image()) {
+    match importer.import_request(&produced.bytes, &spec.import_request()) {
         Ok(out) => {
             let findings = out.report.findings.len();
             let new = match (&out.changes, out.duplicate) {

@@ -82,6 +82,53 @@ impl TaskSpec {
         }
     }
 
+    /// How the report of this task is filed: its subject is the scanned
+    /// directory relative to the root (or the image), its paths are made
+    /// relative to the root, and a per-file scan is its own scope.
+    pub fn import_request(&self) -> crate::store::import::ImportRequest {
+        let root = std::fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let mut roots = vec![root];
+        if !roots.contains(&self.root) {
+            roots.push(self.root.clone());
+        }
+        let relative = |p: &Path| {
+            let rel = p
+                .strip_prefix(&self.root)
+                .or_else(|_| p.strip_prefix(&roots[0]))
+                .unwrap_or(p);
+            crate::model::subject::normalise_dir(&rel.to_string_lossy())
+        };
+        let (project_dir, scope, format) = match &self.job {
+            Job::External { tool, target, .. } => {
+                let format = crate::ingest::Format::from_user(tool);
+                match target {
+                    ExternalTarget::Image(_) => (None, None, format),
+                    ExternalTarget::Dir(d) => (Some(relative(d)), None, format),
+                    ExternalTarget::File(d) if d.is_dir() => (Some(relative(d)), None, format),
+                    ExternalTarget::File(f) => (
+                        Some(relative(f.parent().unwrap_or(Path::new(".")))),
+                        Some(relative(f)),
+                        format,
+                    ),
+                }
+            }
+            Job::Posture { root } | Job::Secrets { root } => (Some(relative(root)), None, None),
+            Job::ImageChecks { .. } => (None, None, None),
+            Job::Containers => (None, Some("containers".to_string()), None),
+        };
+        crate::store::import::ImportRequest {
+            display_name: self.report_name(),
+            image: self.image().map(str::to_string),
+            format,
+            origin: crate::ingest::identify::Origin {
+                project_dir,
+                roots,
+                ..Default::default()
+            },
+            scope,
+        }
+    }
+
     fn target_text(&self, target: &ExternalTarget) -> String {
         let rel = |p: &Path| {
             let shown = p

@@ -18,6 +18,20 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
+/// Where one report comes from and what the caller knows about it.
+#[derive(Clone, Debug, Default)]
+pub struct ImportRequest {
+    /// The report's name as the user gave it (a path relative to the workspace when inside it).
+    pub display_name: String,
+    /// `--image NAME`.
+    pub image: Option<String>,
+    /// `--format NAME`, or the tool a scan ran.
+    pub format: Option<ingest::Format>,
+    pub origin: ingest::identify::Origin,
+    /// The part of the subject a scan looked at alone (see `RunRecord::scope`).
+    pub scope: Option<String>,
+}
+
 /// What one import did.
 #[derive(Debug)]
 pub struct ImportOutcome {
@@ -40,6 +54,33 @@ pub struct Importer<'a> {
 }
 
 impl<'a> Importer<'a> {
+    /// The tool behind a bare `[]`: named in the file name, else the one
+    /// `[]`-printing tool that reported on this subject before.
+    fn empty_list_tool(
+        &self,
+        display_name: &str,
+        subject: &str,
+    ) -> Result<&'static str, IngestError> {
+        let file = Path::new(display_name)
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase().replace('_', "-"))
+            .unwrap_or_default();
+        const TOOLS: [&str; 4] = ["gitleaks", "hadolint", "pip-audit", "snyk"];
+        if let Some(tool) = TOOLS.iter().find(|t| file.contains(*t)) {
+            return Ok(tool);
+        }
+        let before = self.index.empty_list_scanners_of(subject);
+        if let [only] = before.as_slice() {
+            if let Some(tool) = TOOLS.iter().find(|t| *t == only) {
+                return Ok(tool);
+            }
+        }
+        Err(IngestError::Unknown(format!(
+            "an empty list `[]` does not say which scanner printed it; name it with --format {}",
+            TOOLS.join("|")
+        )))
+    }
+
     /// Takes the workspace lock and reads the index once for a batch of imports.
     pub fn begin(
         workspace: &'a Workspace,
@@ -67,40 +108,56 @@ impl<'a> Importer<'a> {
     pub fn import(
         &mut self,
         path: &Path,
-        display_name: &str,
-        image: Option<&str>,
+        request: &ImportRequest,
     ) -> Result<ImportOutcome, ImportError> {
         let bytes = ingest::read_capped(path, self.max_bytes)?;
-        self.import_bytes(&bytes, display_name, image)
+        self.import_request(&bytes, request)
     }
 
+    /// Imports a report from the workspace (its subject from where it sits).
     pub fn import_bytes(
         &mut self,
         bytes: &[u8],
         display_name: &str,
         image: Option<&str>,
     ) -> Result<ImportOutcome, ImportError> {
+        let request = ImportRequest {
+            display_name: display_name.to_string(),
+            image: image.map(str::to_string),
+            origin: self.workspace.import_origin(Some(display_name)),
+            ..ImportRequest::default()
+        };
+        self.import_request(bytes, &request)
+    }
+
+    pub fn import_request(
+        &mut self,
+        bytes: &[u8],
+        request: &ImportRequest,
+    ) -> Result<ImportOutcome, ImportError> {
+        let display_name = request.display_name.as_str();
+        let image = request.image.as_deref();
         let ctx = ParseContext {
             redactor: self.redactor,
             report_name: display_name,
             image_override: image,
         };
-        let report = ingest::parse_bytes(bytes, &ctx)?;
-        let sha = sha256_hex(bytes);
-        let mut target = run_target(&report, display_name);
-        let mut scanner = report.scanner.clone();
+        let mut report = ingest::parse_bytes_from(bytes, &ctx, &request.origin, request.format)?;
         if report.format == ingest::Format::EmptyList {
-            // `[]` names no tool: it continues whatever was last imported for this target.
-            if let Some(prev) = self.index.runs.iter().rev().find(|r| r.target == target) {
-                scanner = prev.scanner.clone();
-                target = prev.target.clone();
-            }
+            // `[]` names no tool: the file name or this subject's history must.
+            let tool = self.empty_list_tool(display_name, &report.subject)?;
+            let format = ingest::Format::from_user(tool);
+            report = ingest::parse_bytes_from(bytes, &ctx, &request.origin, format)?;
         }
-        if let Some(existing) =
-            self.index.runs.iter().find(|r| {
-                r.sha256 == sha && r.target == target && r.image_override.as_deref() == image
-            })
-        {
+        let sha = sha256_hex(bytes);
+        let target = run_target(&report, display_name);
+        let scanner = report.scanner.clone();
+        if let Some(existing) = self.index.runs.iter().find(|r| {
+            r.sha256 == sha
+                && r.subject == report.subject
+                && r.scope == request.scope
+                && r.image_override.as_deref() == image
+        }) {
             let latest_same = self
                 .index
                 .current_runs()
@@ -130,15 +187,18 @@ impl<'a> Importer<'a> {
             &target,
         );
         record.scanner = scanner;
+        record.scope = request.scope.clone();
+        record.roots = request
+            .origin
+            .roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect();
         let run_id = record.id;
         let previous = self.index.previous_run(&record).cloned();
         let previous_findings = previous.as_ref().and_then(|prev| {
-            let ctx = ParseContext {
-                redactor: self.redactor,
-                report_name: &prev.original_name,
-                image_override: prev.image_override.as_deref(),
-            };
-            ingest::parse_file(&self.workspace.report_path(&prev.sha256), &ctx, u64::MAX)
+            self.workspace
+                .read_run(prev, self.redactor, false)
                 .ok()
                 .map(|r| r.findings)
         });
@@ -170,7 +230,6 @@ impl<'a> Importer<'a> {
         record.changes = changes.clone();
         self.index.runs.push(record);
         self.workspace.save_index(&self.index, &self.lock)?;
-        let mut report = report;
         report.notes.append(&mut notes);
         Ok(ImportOutcome {
             report,

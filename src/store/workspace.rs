@@ -37,6 +37,8 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
 #[derive(Debug, Default)]
 pub struct LoadNotes {
     pub warnings: Vec<String>,
+    /// The index was upgraded in memory and should be saved.
+    pub migrated: bool,
 }
 
 /// Findings of the latest run per scanner and target, with their runs.
@@ -125,7 +127,12 @@ impl Workspace {
                     supported: INDEX_SCHEMA_VERSION,
                 })
             }
-            Ok(index) => Ok((index, notes)),
+            Ok(mut index) => {
+                if index.schema_version < INDEX_SCHEMA_VERSION {
+                    self.migrate_index(&mut index, redactor, &mut notes);
+                }
+                Ok((index, notes))
+            }
             Err(reason) => {
                 let aside = quarantine(&path).map_err(io_err(&path))?;
                 notes.warnings.push(format!(
@@ -196,13 +203,14 @@ impl Workspace {
                 report_name: &name,
                 image_override: None,
             };
-            match ingest::parse_bytes(&bytes, &ctx) {
+            let origin = self.import_origin(None);
+            match ingest::parse_bytes_from(&bytes, &ctx, &origin, None) {
                 Ok(report) => {
                     let when = fs::metadata(&file)
                         .and_then(|m| m.modified())
                         .map(chrono::DateTime::<chrono::Utc>::from)
                         .unwrap_or_else(|_| chrono::Utc::now());
-                    let record = run_record(
+                    let mut record = run_record(
                         &index,
                         &report,
                         &sha,
@@ -212,6 +220,11 @@ impl Workspace {
                         when,
                         &name,
                     );
+                    record.roots = origin
+                        .roots
+                        .iter()
+                        .map(|r| r.display().to_string())
+                        .collect();
                     index.runs.push(record);
                 }
                 Err(e) => notes
@@ -220,6 +233,85 @@ impl Workspace {
             }
         }
         index
+    }
+
+    /// The origin of a report imported from the workspace: paths relative
+    /// to the workspace root, the subject from where the report sits.
+    pub fn import_origin(&self, report_path: Option<&str>) -> ingest::identify::Origin {
+        let root = fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        let mut roots = vec![root.clone()];
+        if root != self.root && self.root.is_absolute() {
+            roots.push(self.root.clone());
+        }
+        ingest::identify::Origin {
+            report_path: report_path
+                .filter(|p| !Path::new(p).is_absolute())
+                .map(str::to_string),
+            roots,
+            ..Default::default()
+        }
+    }
+
+    /// Parses the stored report of `run` as it was imported.
+    pub fn read_run(
+        &self,
+        run: &RunRecord,
+        redactor: &Redactor,
+        legacy: bool,
+    ) -> Result<ingest::ParsedReport, ingest::IngestError> {
+        let ctx = ParseContext {
+            redactor,
+            report_name: &run.original_name,
+            image_override: run.image_override.as_deref(),
+        };
+        ingest::parse_file_from(
+            &self.report_path(&run.sha256),
+            &ctx,
+            u64::MAX,
+            &run.origin(legacy),
+            run.stored_format(),
+        )
+    }
+
+    /// Files the runs of a schema-1 index under the subject their reports
+    /// are about (schema 1 filed them under the report's name).
+    fn migrate_index(&self, index: &mut ScanIndex, redactor: &Redactor, notes: &mut LoadNotes) {
+        let mut filed = 0;
+        for run in &mut index.runs {
+            if !run.subject.is_empty() {
+                continue;
+            }
+            let origin = self.import_origin(Some(&run.original_name));
+            let ctx = ParseContext {
+                redactor,
+                report_name: &run.original_name,
+                image_override: run.image_override.as_deref(),
+            };
+            let format = ingest::Format::ALL
+                .iter()
+                .copied()
+                .find(|f| f.name() == run.format);
+            let parsed = ingest::read_capped(&self.report_path(&run.sha256), u64::MAX)
+                .and_then(|bytes| ingest::parse_bytes_from(&bytes, &ctx, &origin, format));
+            run.subject = match parsed {
+                Ok(report) => report.subject,
+                Err(_) => crate::model::subject::project_of_report(Some(&run.original_name)),
+            };
+            // Scans named their runs "<tool> <what>": each what stays its own run.
+            if run.original_name.contains(' ') {
+                run.scope = Some(run.original_name.clone());
+            }
+            run.roots = origin
+                .roots
+                .iter()
+                .map(|r| r.display().to_string())
+                .collect();
+            filed += 1;
+        }
+        index.schema_version = INDEX_SCHEMA_VERSION;
+        if filed > 0 {
+            notes.migrated = true;
+        }
     }
 
     /// Parses the latest run per scanner and target. A stored report that no
@@ -235,6 +327,12 @@ impl Workspace {
         progress: &mut dyn FnMut(usize, usize, &str),
     ) -> Result<CurrentFindings, StoreError> {
         let (index, notes) = self.load_index(redactor)?;
+        if notes.migrated {
+            // Saved once so that the next command reads the upgraded index.
+            if let Ok(lock) = self.lock() {
+                self.save_index(&index, &lock)?;
+            }
+        }
         let mut out = CurrentFindings {
             warnings: notes.warnings,
             ..CurrentFindings::default()
@@ -247,12 +345,7 @@ impl Workspace {
             for (done, run) in current.into_iter().enumerate() {
                 progress(done, total, &run.original_name);
                 let path = self.report_path(&run.sha256);
-                let ctx = ParseContext {
-                    redactor,
-                    report_name: &run.original_name,
-                    image_override: run.image_override.as_deref(),
-                };
-                match ingest::parse_file(&path, &ctx, u64::MAX) {
+                match self.read_run(run, redactor, false) {
                     Ok(report) => out.findings.extend(report.findings),
                     Err(e) => out.warnings.push(format!(
                         "{}: stored report for {} unreadable: {e}",
@@ -315,17 +408,16 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     crate::model::fingerprint::hex(&Sha256::digest(bytes))
 }
 
-/// The target a run is filed under: image name, else artifact, else the report path.
-/// Images are filed by repository, so that a rebuild under a new tag or
-/// digest replaces the older scan instead of standing beside it.
+/// The name a run is shown under: its subject's name (an image repository,
+/// so that a rebuild under a new tag replaces the older scan, or a project
+/// directory), never the report file's name.
 pub fn run_target(report: &ingest::ParsedReport, original_name: &str) -> String {
-    report
-        .image
-        .as_ref()
-        .map(|i| i.repository())
-        .or_else(|| report.artifact.clone())
-        .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| original_name.to_string())
+    let name = crate::model::subject::name_of(&report.subject);
+    if name.is_empty() {
+        original_name.to_string()
+    } else {
+        name.to_string()
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -359,6 +451,9 @@ pub fn run_record(
         findings: report.findings.len(),
         counts,
         changes: None,
+        subject: report.subject.clone(),
+        scope: None,
+        roots: Vec::new(),
     }
 }
 

@@ -115,7 +115,9 @@ pub fn demo_current() -> scandeck::store::workspace::CurrentFindings {
             report_name: report.path,
             image_override: report.image,
         };
-        let parsed = ingest::parse_bytes(report.bytes.as_bytes(), &ctx).unwrap();
+        let parsed =
+            ingest::parse_bytes_from(report.bytes.as_bytes(), &ctx, &report.origin(), None)
+                .unwrap();
         let target = scandeck::store::workspace::run_target(&parsed, report.path);
         let mut run = run_record(
             &index,

@@ -1,0 +1,109 @@
+//! The subject of a scan: the thing that was scanned, never the report file.
+//! An image is its repository (tag and digest are attributes of the run); a
+//! project is a directory relative to the workspace (`.` for the workspace
+//! itself), or a name the user gave with `--subject`. The latest complete run
+//! per scanner and subject is current, whatever the report is called.
+
+pub const IMAGE: &str = "image:";
+pub const PROJECT: &str = "project:";
+
+/// `image:<repository>`.
+pub fn image(repository: &str) -> String {
+    format!("{IMAGE}{}", repository.trim())
+}
+
+/// `project:<dir>`, the directory normalised (`./a/` → `a`, empty → `.`).
+pub fn project(dir: &str) -> String {
+    format!("{PROJECT}{}", normalise_dir(dir))
+}
+
+/// The part after the kind.
+pub fn name_of(subject: &str) -> &str {
+    subject
+        .strip_prefix(IMAGE)
+        .or_else(|| subject.strip_prefix(PROJECT))
+        .unwrap_or(subject)
+}
+
+pub fn is_image(subject: &str) -> bool {
+    subject.starts_with(IMAGE)
+}
+
+/// Forward slashes, no `./`, no trailing `/`; the workspace itself is `.`.
+pub fn normalise_dir(dir: &str) -> String {
+    let forward = dir.trim().replace('\\', "/");
+    let parts: Vec<&str> = forward
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Folders people keep reports in; a report inside one is about the project above it.
+const REPORT_FOLDERS: [&str; 10] = [
+    "reports",
+    "report",
+    "scans",
+    "scan",
+    "security",
+    "artifacts",
+    "out",
+    "output",
+    ".scandeck",
+    "results",
+];
+
+/// The project a report file is about, from where it sits: its directory
+/// relative to the workspace, skipping report folders (`api/reports/x.json`
+/// is about `api`). A report outside the workspace is about the workspace.
+pub fn project_of_report(relative_report_path: Option<&str>) -> String {
+    let Some(path) = relative_report_path else {
+        return project(".");
+    };
+    let forward = path.replace('\\', "/");
+    let mut dirs: Vec<&str> = forward
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    dirs.pop();
+    while dirs
+        .last()
+        .is_some_and(|d| REPORT_FOLDERS.contains(&d.to_ascii_lowercase().as_str()))
+    {
+        dirs.pop();
+    }
+    if dirs.contains(&"..") {
+        return project(".");
+    }
+    project(&dirs.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_folders_name_the_project_above_them() {
+        assert_eq!(
+            project_of_report(Some("gitleaks-2026-12-01.json")),
+            "project:."
+        );
+        assert_eq!(
+            project_of_report(Some("reports/gitleaks-2026-12-01.json")),
+            "project:."
+        );
+        assert_eq!(project_of_report(Some("api/npm-audit.json")), "project:api");
+        assert_eq!(
+            project_of_report(Some("./shop/web/reports/x.json")),
+            "project:shop/web"
+        );
+        assert_eq!(project_of_report(Some("../elsewhere/x.json")), "project:.");
+        assert_eq!(project_of_report(None), "project:.");
+        assert_eq!(name_of("image:ghcr.io/a/b"), "ghcr.io/a/b");
+        assert_eq!(name_of("project:."), ".");
+    }
+}
