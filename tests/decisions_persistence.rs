@@ -552,3 +552,57 @@ fn the_committed_decision_file_diffs_well() {
         "-{removed} +{added}: a changed decision should be a small diff"
     );
 }
+
+/// The sequence that used to lose decisions: a corrupt file is quarantined,
+/// then two more writes happen. Every decision that was readable anywhere
+/// must still be there, and the `.bak` must never become an empty state.
+#[test]
+fn writes_after_a_corrupt_file_start_from_the_newest_readable_copy() {
+    for round in 0..6 {
+        let ws = Ws::new();
+        assert!(snooze(&ws, "first decision").status.success());
+        let fp = ws.fingerprint("CVE-2026-101");
+        let noted = ws.run(&["triage", "note", "--fingerprint", &fp, "--text", "second"]);
+        assert!(noted.status.success());
+        let path = ws.decisions_path();
+        let good = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &good[..good.len() / (2 + round)]).unwrap();
+        let listed = ws.run(&["list", "--format", "json"]);
+        let told = String::from_utf8_lossy(&listed.stderr).into_owned();
+        assert!(
+            told.contains("was unreadable") && told.contains("decisions.json.bak"),
+            "{told}"
+        );
+        for n in 0..2 {
+            let out = ws.run(&[
+                "triage",
+                "note",
+                "--fingerprint",
+                &fp,
+                "--text",
+                &format!("after {n}"),
+            ]);
+            assert!(out.status.success());
+            assert!(
+                !String::from_utf8_lossy(&out.stderr).contains("was unreadable"),
+                "told once, not on every command"
+            );
+        }
+        let reasons = ws.audit_reasons();
+        for expected in ["first decision", "after 0", "after 1"] {
+            assert!(
+                reasons.iter().any(|r| r == expected),
+                "round {round}: {expected} lost: {reasons:?}"
+            );
+        }
+        let bak: Value = serde_json::from_slice(
+            &std::fs::read(path.with_file_name("decisions.json.bak")).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            bak["decisions"].as_object().is_some_and(|d| !d.is_empty()),
+            "round {round}: the .bak still holds the decisions"
+        );
+        assert!(ws.run(&["triage", "verify"]).status.success());
+    }
+}

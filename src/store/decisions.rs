@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Current layout. Older layouts are migrated on load (see `migrate`).
-pub const DECISIONS_SCHEMA_VERSION: u32 = 1;
+/// Current layout. 2: fingerprints name the subject and the line (see
+/// `store::migrate`, which upgrades schema 1 files in place).
+pub const DECISIONS_SCHEMA_VERSION: u32 = 2;
 
 /// When a fingerprint was seen, and what happened to it since.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,9 +79,20 @@ impl Document for DecisionFile {
     fn render(&self) -> String {
         render(self)
     }
-    // The first layout is the current one, so there is nothing to migrate
-    // yet; the next schema adds its step here and a golden file of the old
-    // layout to the tests.
+
+    /// Schema 1 has the same layout; its fingerprints are mapped to the new
+    /// ones by `store::migrate` once the findings are known, which also sets
+    /// the version.
+    fn migrate(version: u32, bytes: &[u8]) -> Result<Self, String> {
+        match version {
+            1 | DECISIONS_SCHEMA_VERSION => {
+                serde_json::from_slice(bytes).map_err(|e| e.to_string())
+            }
+            other => Err(format!(
+                "schema version {other} is not one scandeck ever wrote"
+            )),
+        }
+    }
 }
 
 /// Renders the committed layout: decisions pretty-printed, one sighting and

@@ -104,16 +104,23 @@ pub fn load<D: Document>(ws: &Workspace) -> Result<Loaded<D>, StoreError> {
                 path: path.clone(),
                 source,
             })?;
-            let from_bak = fs::read(bak_of::<D>(ws))
-                .ok()
-                .and_then(|b| match parse::<D>(&b) {
-                    Parsed::Current(f) => Some(f),
-                    _ => None,
-                });
-            let restored = if from_bak.is_some() {
-                format!("; loaded the previous version from {}.bak", D::FILE_NAME)
-            } else {
-                String::new()
+            let bak_bytes = fs::read(bak_of::<D>(ws)).ok();
+            let from_bak = bak_bytes.as_deref().and_then(|b| match parse::<D>(b) {
+                Parsed::Current(f) => Some(f),
+                _ => None,
+            });
+            // The newest readable copy goes back in place, so that the next
+            // read or write starts from it, never from an empty file (and the
+            // next write's `.bak` is that copy again, not an empty state).
+            let restored = match (&from_bak, &bak_bytes) {
+                (Some(_), Some(bytes)) => match write_atomic(&path, bytes) {
+                    Ok(()) => format!("; restored the previous version from {}.bak", D::FILE_NAME),
+                    Err(e) => format!(
+                        "; loaded the previous version from {}.bak (could not put it back: {e})",
+                        D::FILE_NAME
+                    ),
+                },
+                _ => String::new(),
             };
             loaded.warnings.push(format!(
                 "{} was unreadable ({}); kept as {}{restored}",

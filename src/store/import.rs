@@ -88,7 +88,13 @@ impl<'a> Importer<'a> {
         max_bytes: u64,
     ) -> Result<(Importer<'a>, Vec<String>), StoreError> {
         let lock = workspace.lock()?;
-        let (index, notes) = workspace.load_index(redactor)?;
+        let (index, mut notes) = workspace.load_index(redactor)?;
+        if notes.migrated {
+            workspace.save_index(&index, &lock)?;
+        }
+        notes.warnings.extend(super::migrate::upgrade_decisions(
+            workspace, redactor, &index, &lock,
+        )?);
         let who = crate::triage::actor::current(&workspace.root);
         Ok((
             Importer {

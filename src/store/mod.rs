@@ -7,6 +7,7 @@ pub mod document;
 pub mod import;
 pub mod index;
 pub mod lock;
+pub mod migrate;
 pub mod workspace;
 
 pub use index::{RunRecord, ScanIndex, INDEX_SCHEMA_VERSION};

@@ -252,6 +252,18 @@ impl Workspace {
         }
     }
 
+    /// decisions.json is of schema 1 (cheap: reads only its version).
+    pub fn decisions_need_upgrade(&self) -> bool {
+        #[derive(serde::Deserialize)]
+        struct Version {
+            schema_version: u32,
+        }
+        fs::read(self.decisions_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Version>(&b).ok())
+            .is_some_and(|v| v.schema_version < super::decisions::DECISIONS_SCHEMA_VERSION)
+    }
+
     /// Parses the stored report of `run` as it was imported.
     pub fn read_run(
         &self,
@@ -327,11 +339,14 @@ impl Workspace {
         progress: &mut dyn FnMut(usize, usize, &str),
     ) -> Result<CurrentFindings, StoreError> {
         let (index, notes) = self.load_index(redactor)?;
-        if notes.migrated {
-            // Saved once so that the next command reads the upgraded index.
-            if let Ok(lock) = self.lock() {
+        let mut upgrade_notes = Vec::new();
+        if notes.migrated || self.decisions_need_upgrade() {
+            // Saved once so that the next command reads the upgraded files.
+            let lock = self.lock()?;
+            if notes.migrated {
                 self.save_index(&index, &lock)?;
             }
+            upgrade_notes = super::migrate::upgrade_decisions(self, redactor, &index, &lock)?;
         }
         let mut out = CurrentFindings {
             warnings: notes.warnings,
@@ -363,6 +378,7 @@ impl Workspace {
             })
         })?;
         out.warnings.extend(loaded.warnings);
+        out.warnings.extend(upgrade_notes);
         out.triage_read_only = loaded.read_only;
         out.triage = loaded.file;
         // Workspaces from before decisions.json kept first sightings in the index.

@@ -114,8 +114,14 @@ impl Selector {
                 if Fingerprint::parse(fp) == Some(f.fingerprint) {
                     return true;
                 }
-                // The same finding after its alias group changed (a GHSA gained a CVE).
-                ids_match()
+                // The same finding after its alias group changed (a GHSA gained
+                // a CVE). Only advisories have alias groups: a rule id names
+                // every hit of the rule, so matching code findings by id
+                // would let one decision cover them all.
+                matches!(
+                    f.kind,
+                    crate::model::Kind::Vulnerability | crate::model::Kind::License
+                ) && ids_match()
                     && self.package.as_ref().is_none_or(package_match)
                     && self.target.as_deref() == Some(fingerprint::asset_lineage(f).as_str())
             }

@@ -166,6 +166,25 @@ impl Ws {
         }
     }
 
+    /// Another checkout on the same machine: same user config (and so the
+    /// same secret-hash key), another directory.
+    pub fn clone_beside(&self, name: &str) -> Ws {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for sub in ["config", "data"] {
+            let from = self.home.path().join(sub);
+            if from.is_dir() {
+                copy_dir(&from, &home.path().join(sub));
+            }
+        }
+        Ws {
+            home,
+            dir,
+            n: std::cell::Cell::new(0),
+        }
+    }
+
     pub fn run_at(&self, day: u32, args: &[&str]) -> Output {
         scandeck(self.home.path())
             .arg("--workspace")

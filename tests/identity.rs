@@ -1,0 +1,375 @@
+//! One identity you can trust: findings belong to the subject scanned, not
+//! to the report file; one fingerprint is one finding; decisions follow a
+//! clone; schema-1 decision files are upgraded without losing or widening.
+
+mod common;
+
+use common::{real_fixtures, Ws};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+fn write(ws: &Ws, rel: &str, body: &str) -> String {
+    let path = ws.dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, body).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn gitleaks(leaks: &[(&str, &str)]) -> String {
+    let items: Vec<Value> = leaks
+        .iter()
+        .enumerate()
+        .map(|(i, (file, secret))| {
+            json!({"RuleID": "generic-api-key", "Description": "key", "File": file,
+                   "StartLine": i + 1, "Secret": secret, "Match": secret, "Commit": ""})
+        })
+        .collect();
+    Value::Array(items).to_string()
+}
+
+fn hadolint(hits: &[(&str, u32)]) -> String {
+    let items: Vec<Value> = hits
+        .iter()
+        .map(|(file, line)| {
+            json!({"code": "DL3008", "level": "warning", "file": file, "line": line,
+                   "column": 1, "message": "Pin versions in apt get install"})
+        })
+        .collect();
+    Value::Array(items).to_string()
+}
+
+fn pip_audit(packages: &[&str]) -> String {
+    let deps: Vec<Value> = packages
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            json!({"name": name, "version": "1.0", "vulns": [
+                {"id": format!("PYSEC-2026-{}", 100 + i), "fix_versions": ["2.0"], "aliases": []}
+            ]})
+        })
+        .collect();
+    json!({"dependencies": deps, "fixes": []}).to_string()
+}
+
+fn npm_audit(packages: &[&str]) -> String {
+    let mut vulns = serde_json::Map::new();
+    for (i, name) in packages.iter().enumerate() {
+        vulns.insert(
+            name.to_string(),
+            json!({"name": name, "severity": "high", "isDirect": true, "range": "<2.0.0",
+                   "nodes": [format!("node_modules/{name}")], "fixAvailable": true,
+                   "via": [{"source": 1000 + i, "name": name, "title": "bad",
+                            "url": format!("https://github.com/advisories/GHSA-aaaa-bbbb-{:04}", i),
+                            "severity": "high", "range": "<2.0.0"}]}),
+        );
+    }
+    json!({"auditReportVersion": 2, "vulnerabilities": vulns, "metadata": {}}).to_string()
+}
+
+fn ids(rows: &[Value]) -> BTreeSet<String> {
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["id"].as_str().unwrap(),
+                r["path"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_newer_report_under_another_name_replaces_the_older_one() {
+    // (scanner, older report, newer report, rows the newer one has)
+    let cases: Vec<(&str, String, String, usize)> = vec![
+        (
+            "gitleaks",
+            gitleaks(&[
+                ("a.py", "k1xxxxxxxxxxxxxxxx"),
+                ("b.py", "k2xxxxxxxxxxxxxxxx"),
+                ("c.py", "k3xxxxxxxxxxxxxxxx"),
+            ]),
+            gitleaks(&[("c.py", "k3xxxxxxxxxxxxxxxx")]),
+            1,
+        ),
+        (
+            "hadolint",
+            hadolint(&[("Dockerfile", 3), ("Dockerfile", 9)]),
+            hadolint(&[("Dockerfile", 9)]),
+            1,
+        ),
+        (
+            "pip-audit",
+            pip_audit(&["flask", "jinja2", "idna"]),
+            pip_audit(&["idna"]),
+            1,
+        ),
+        (
+            "npm-audit",
+            npm_audit(&["axios", "semver"]),
+            npm_audit(&["semver"]),
+            1,
+        ),
+    ];
+    for (scanner, older, newer, rows) in cases {
+        let ws = Ws::new();
+        let a = write(&ws, &format!("reports/{scanner}-2026-11-24.json"), &older);
+        let b = write(&ws, &format!("reports/{scanner}-2026-12-01.json"), &newer);
+        ws.ok(0, &["import", &a]);
+        let out = ws.ok(1, &["import", &b]);
+        assert!(out.contains("subject project:."), "{scanner}: {out}");
+        let listed = ws.list(1, &["--status", "open"]);
+        assert_eq!(
+            listed.len(),
+            rows,
+            "{scanner}: only the newer report is current: {listed:#?}"
+        );
+        assert!(
+            listed.iter().all(|r| r["subject"] == "project:."),
+            "{scanner}"
+        );
+    }
+}
+
+#[test]
+fn a_clean_gitleaks_run_verifies_the_fixed_leaks() {
+    let ws = Ws::new();
+    let dirty = write(
+        &ws,
+        "reports/gitleaks-2026-11-24.json",
+        &gitleaks(&[("a.py", "k1xxxxxxxxxxxxxxxx")]),
+    );
+    ws.ok(0, &["import", &dirty]);
+    assert_eq!(ws.list(0, &["--status", "open"]).len(), 1);
+    // `[]` under a name that says nothing: this subject's history says gitleaks.
+    let clean = write(&ws, "reports/secrets-latest.json", "[]\n");
+    let out = ws.ok(1, &["import", &clean]);
+    assert!(out.contains("(gitleaks)"), "{out}");
+    assert!(ws.list(1, &["--status", "open"]).is_empty());
+    assert_eq!(ws.list(1, &["--status", "fixed"]).len(), 1);
+    // A `[]` nothing can place is refused with what to do, and --format places it.
+    let fresh = Ws::new();
+    let bare = write(&fresh, "out.json", "[]");
+    let refused = fresh.run_at(0, &["import", &bare]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--format"));
+    let placed = fresh.ok(0, &["import", "--format", "gitleaks", &bare]);
+    assert!(placed.contains("(gitleaks)"), "{placed}");
+}
+
+#[test]
+fn two_projects_with_the_same_lockfile_stay_apart() {
+    let ws = Ws::new();
+    let report = npm_audit(&["axios"]);
+    let a = write(&ws, "shop/npm-audit.json", &report);
+    let b = write(&ws, "blog/npm-audit.json", &report);
+    ws.ok(0, &["import", &a, &b]);
+    let rows = ws.list(0, &[]);
+    let subjects: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, BTreeSet::from(["project:blog", "project:shop"]));
+    let fps: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["fingerprint"].as_str().unwrap())
+        .collect();
+    assert_eq!(fps.len(), 2, "one finding per project");
+    // --subject names a report's project explicitly.
+    let c = write(&ws, "reports/third.json", &report);
+    let out = ws.ok(0, &["import", "--subject", "api", &c]);
+    assert!(out.contains("subject project:api"), "{out}");
+}
+
+#[test]
+fn decisions_follow_a_clone_in_another_directory() {
+    // hadolint and gitleaks print absolute paths when given absolute paths.
+    let decide = |ws: &Ws| -> Vec<Value> {
+        let root = ws.dir.canonicalize().unwrap();
+        let file = root.join("backend/Dockerfile").display().to_string();
+        let config = root.join("backend/config.py").display().to_string();
+        let h = write(ws, "reports/hadolint.json", &hadolint(&[(&file, 4)]));
+        let g = write(
+            ws,
+            "reports/gitleaks.json",
+            &gitleaks(&[(&config, "s3cr3tvaluexxxxxxxxx")]),
+        );
+        ws.ok(0, &["import", &h, &g]);
+        ws.list(0, &[])
+    };
+    let first = Ws::new();
+    let rows = decide(&first);
+    assert!(
+        rows.iter()
+            .all(|r| !r["path"].as_str().unwrap_or("").starts_with('/')),
+        "{rows:#?}"
+    );
+    for r in &rows {
+        first.ok(
+            0,
+            &[
+                "triage",
+                "false-positive",
+                "--fingerprint",
+                r["fingerprint"].as_str().unwrap(),
+                "--reason",
+                "test data",
+            ],
+        );
+    }
+    // Secret identity is keyed per installation (see README "Fingerprints"):
+    // the clone is on the same machine, in another directory.
+    let clone = first.clone_beside("elsewhere");
+    std::fs::create_dir_all(clone.dir.join(".scandeck")).unwrap();
+    std::fs::copy(
+        first.dir.join(".scandeck/decisions.json"),
+        clone.dir.join(".scandeck/decisions.json"),
+    )
+    .unwrap();
+    let cloned = decide(&clone);
+    assert_eq!(ids(&rows), ids(&cloned));
+    assert!(
+        cloned.iter().all(|r| r["status"] == "suppressed"),
+        "every decision applies in the clone: {cloned:#?}"
+    );
+}
+
+#[test]
+fn one_false_positive_on_a_semgrep_result_suppresses_exactly_one_row() {
+    let Some(real) = real_fixtures() else { return };
+    let fixture = real.join("sarif/semgrep-oss-1.69-security-severity.sarif.json");
+    let ws = Ws::new();
+    ws.ok(0, &["import", fixture.to_str().unwrap()]);
+    let rows = ws.list(0, &[]);
+    let fps: BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r["fingerprint"].as_str().unwrap())
+        .collect();
+    let results: usize = serde_json::from_slice::<Value>(&std::fs::read(&fixture).unwrap())
+        .unwrap()["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["results"].as_array().map_or(0, Vec::len))
+        .sum();
+    let legacy: BTreeSet<String> = {
+        use scandeck::ingest::{identify::Origin, parse_bytes_from, ParseContext};
+        let redactor = scandeck::model::Redactor::with_key([0; 32]);
+        let ctx = ParseContext {
+            redactor: &redactor,
+            report_name: "semgrep.sarif",
+            image_override: None,
+        };
+        let origin = Origin {
+            legacy: true,
+            ..Origin::default()
+        };
+        let parsed =
+            parse_bytes_from(&std::fs::read(&fixture).unwrap(), &ctx, &origin, None).unwrap();
+        parsed
+            .findings
+            .iter()
+            .filter_map(|f| f.legacy_fingerprint)
+            .map(|f| f.to_string())
+            .collect()
+    };
+    eprintln!(
+        "semgrep: {results} results, {} rows, {} fingerprints (schema 1 gave {})",
+        rows.len(),
+        fps.len(),
+        legacy.len()
+    );
+    assert_eq!(fps.len(), rows.len(), "one fingerprint per row");
+    let before = rows.iter().filter(|r| r["status"] == "suppressed").count();
+    let fp = rows[0]["fingerprint"].as_str().unwrap();
+    let out = ws.ok(
+        1,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            fp,
+            "--reason",
+            "reviewed",
+        ],
+    );
+    let after = ws
+        .list(1, &[])
+        .iter()
+        .filter(|r| r["status"] == "suppressed")
+        .count();
+    assert_eq!(after - before, 1, "{out}");
+}
+
+#[test]
+fn a_schema_1_decision_file_is_upgraded_onto_the_findings_it_covered() {
+    use scandeck::ingest::{identify::Origin, parse_bytes_from, ParseContext};
+    let ws = Ws::new();
+    // Two hadolint hits of one rule in one file: schema 1 gave them one fingerprint.
+    let report = hadolint(&[("Dockerfile", 3), ("Dockerfile", 9), ("web/Dockerfile", 2)]);
+    let path = write(&ws, "reports/hadolint.json", &report);
+    ws.ok(0, &["import", &path]);
+    let redactor = scandeck::model::Redactor::with_key([0; 32]);
+    let ctx = ParseContext {
+        redactor: &redactor,
+        report_name: "reports/hadolint.json",
+        image_override: None,
+    };
+    let origin = Origin {
+        legacy: true,
+        ..Origin::default()
+    };
+    let parsed = parse_bytes_from(report.as_bytes(), &ctx, &origin, None).unwrap();
+    let old = |file: &str| {
+        parsed
+            .findings
+            .iter()
+            .find(|f| f.location.path.as_deref() == Some(file))
+            .unwrap()
+            .legacy_fingerprint
+            .unwrap()
+            .to_string()
+    };
+    let (collapsed, single) = (old("Dockerfile"), old("web/Dockerfile"));
+    let decision = |fp: &str| {
+        json!({"disposition": "false_positive", "selector": {"fingerprint": fp, "ids": ["DL3008"], "target": "path:reports/hadolint.json"},
+               "reason": "pinned by the base image", "decided_by": "Old Tool <o@example.com>", "decided_at": "2026-02-01T00:00:00Z"})
+    };
+    let v1 = json!({
+        "schema_version": 1,
+        "decisions": {format!("finding:{collapsed}"): decision(&collapsed), format!("finding:{single}"): decision(&single)},
+        "sightings": {collapsed.clone(): {"first_seen": "2026-02-01T00:00:00Z", "last_seen": "2026-02-01T00:00:00Z"}},
+        "audit": []
+    });
+    std::fs::write(
+        ws.dir.join(".scandeck/decisions.json"),
+        serde_json::to_string_pretty(&v1).unwrap(),
+    )
+    .unwrap();
+    let out = ws.run_at(1, &["list", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("upgraded to schema 2: 3 decision(s) moved")
+            && stderr.contains("covered 2 findings"),
+        "{stderr}"
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter().all(|r| r["status"] == "suppressed"),
+        "{rows:#?}"
+    );
+    let file = ws.decisions();
+    assert_eq!(file["schema_version"], 2);
+    assert_eq!(file["decisions"].as_object().unwrap().len(), 3);
+    // The SLA clock of the collapsed finding carries over to both.
+    let seen: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["path"] == "Dockerfile")
+        .map(|r| r["first_seen"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen, ["2026-02-01T00:00:00Z", "2026-02-01T00:00:00Z"]);
+    // A second run has nothing to upgrade.
+    let again = ws.run_at(2, &["list"]);
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("upgraded"));
+}
