@@ -132,36 +132,8 @@ pub fn compute(finding: &Finding) -> Fingerprint {
         finding.subject.to_string(),
     ];
     match finding.kind {
-        Kind::Vulnerability | Kind::License => {
-            parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
-            if let Some(pkg) = &finding.package {
-                let ecosystem = pkg.ecosystem.as_deref().unwrap_or("").to_ascii_lowercase();
-                let location = if is_os_ecosystem(&ecosystem) {
-                    String::new()
-                } else {
-                    pkg.path
-                        .as_deref()
-                        .map(normalise_path)
-                        .unwrap_or_else(|| path.clone())
-                };
-                parts.push(ecosystem);
-                parts.push(pkg.name.to_ascii_lowercase());
-                parts.push(location);
-            } else {
-                parts.push(path);
-            }
-        }
-        Kind::Secret => {
-            parts.push(normalise_rule(&finding.id));
-            parts.push(path);
-            parts.push(
-                finding
-                    .secret
-                    .as_ref()
-                    .map(|s| s.keyed_hash.clone())
-                    .unwrap_or_default(),
-            );
-        }
+        Kind::Vulnerability | Kind::License => package_parts(finding, path, &mut parts),
+        Kind::Secret => secret_parts(finding, path, &mut parts),
         Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
             parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
             parts.push(path);
@@ -224,51 +196,46 @@ pub fn compute_v1(finding: &Finding) -> Fingerprint {
         .unwrap_or_default();
     let mut parts: Vec<String> = vec!["v1".into(), finding.kind.as_str().into(), lineage];
     match finding.kind {
-        Kind::Vulnerability | Kind::License => {
-            parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
-            if let Some(pkg) = &finding.package {
-                let ecosystem = pkg.ecosystem.as_deref().unwrap_or("").to_ascii_lowercase();
-                let location = if is_os_ecosystem(&ecosystem) {
-                    String::new()
-                } else {
-                    pkg.path
-                        .as_deref()
-                        .map(normalise_path)
-                        .unwrap_or_else(|| path.clone())
-                };
-                parts.push(ecosystem);
-                parts.push(pkg.name.to_ascii_lowercase());
-                parts.push(location);
-            } else {
-                parts.push(path);
-            }
-        }
-        Kind::Secret => {
-            parts.push(normalise_rule(&finding.id));
-            parts.push(path);
-            parts.push(
-                finding
-                    .secret
-                    .as_ref()
-                    .map(|s| s.keyed_hash.clone())
-                    .unwrap_or_default(),
-            );
-        }
+        Kind::Vulnerability | Kind::License => package_parts(finding, path, &mut parts),
+        Kind::Secret => secret_parts(finding, path, &mut parts),
         Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
             parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
             parts.push(path);
             parts.push(finding.package_name().unwrap_or("").to_string());
         }
     }
-    let mut hasher = Sha256::new();
-    for part in &parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0x1f]);
-    }
-    let digest = hasher.finalize();
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&digest[..16]);
-    Fingerprint(out)
+    digest(&parts)
+}
+
+/// Alias group, ecosystem, name and (language packages) location: the same in v1 and v2.
+fn package_parts(finding: &Finding, path: String, parts: &mut Vec<String>) {
+    parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
+    let Some(pkg) = &finding.package else {
+        parts.push(path);
+        return;
+    };
+    let ecosystem = pkg.ecosystem.as_deref().unwrap_or("").to_ascii_lowercase();
+    let location = if is_os_ecosystem(&ecosystem) {
+        String::new()
+    } else {
+        pkg.path.as_deref().map(normalise_path).unwrap_or(path)
+    };
+    parts.push(ecosystem);
+    parts.push(pkg.name.to_ascii_lowercase());
+    parts.push(location);
+}
+
+/// Rule family, path and the keyed hash: the same in v1 and v2.
+fn secret_parts(finding: &Finding, path: String, parts: &mut Vec<String>) {
+    parts.push(normalise_rule(&finding.id));
+    parts.push(path);
+    parts.push(
+        finding
+            .secret
+            .as_ref()
+            .map(|s| s.keyed_hash.clone())
+            .unwrap_or_default(),
+    );
 }
 
 /// gitleaks `aws-access-token` and Trivy `aws-access-key-id` name the same family.
