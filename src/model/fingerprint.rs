@@ -120,12 +120,7 @@ fn normalise_path(path: &str) -> String {
 ///   else line and column;
 /// * secrets: subject, rule family, path and the keyed hash of the secret.
 pub fn compute(finding: &Finding) -> Fingerprint {
-    let path = finding
-        .location
-        .path
-        .as_deref()
-        .map(normalise_path)
-        .unwrap_or_default();
+    let path = location_path(finding);
     let mut parts: Vec<String> = vec![
         "v2".into(),
         finding.kind.as_str().into(),
@@ -188,12 +183,7 @@ fn asset_lineage_v1(finding: &Finding) -> String {
 /// file's own name) and left the line out of code findings.
 pub fn compute_v1(finding: &Finding) -> Fingerprint {
     let lineage = asset_lineage_v1(finding);
-    let path = finding
-        .location
-        .path
-        .as_deref()
-        .map(normalise_path)
-        .unwrap_or_default();
+    let path = location_path(finding);
     let mut parts: Vec<String> = vec!["v1".into(), finding.kind.as_str().into(), lineage];
     match finding.kind {
         Kind::Vulnerability | Kind::License => package_parts(finding, path, &mut parts),
@@ -205,6 +195,15 @@ pub fn compute_v1(finding: &Finding) -> Fingerprint {
         }
     }
     digest(&parts)
+}
+
+fn location_path(finding: &Finding) -> String {
+    finding
+        .location
+        .path
+        .as_deref()
+        .map(normalise_path)
+        .unwrap_or_default()
 }
 
 /// Alias group, ecosystem, name and (language packages) location: the same in v1 and v2.

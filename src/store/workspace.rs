@@ -209,7 +209,7 @@ impl Workspace {
                     let when = fs::metadata(&file)
                         .and_then(|m| m.modified())
                         .map(chrono::DateTime::<chrono::Utc>::from)
-                        .unwrap_or_else(|_| chrono::Utc::now());
+                        .unwrap_or_else(|_| crate::clock::now());
                     let mut record = run_record(
                         &index,
                         &report,
@@ -299,10 +299,7 @@ impl Workspace {
                 report_name: &run.original_name,
                 image_override: run.image_override.as_deref(),
             };
-            let format = ingest::Format::ALL
-                .iter()
-                .copied()
-                .find(|f| f.name() == run.format);
+            let format = run.stored_format();
             let parsed = ingest::read_capped(&self.report_path(&run.sha256), u64::MAX)
                 .and_then(|bytes| ingest::parse_bytes_from(&bytes, &ctx, &origin, format));
             run.subject = match parsed {
@@ -412,6 +409,8 @@ pub fn parse_index(bytes: &[u8]) -> Result<ScanIndex, String> {
 }
 
 /// Moves an unreadable file aside with a timestamp; it is never deleted.
+/// The stamp only makes the name unique, so it is the real time: a fixed
+/// `SCANDECK_NOW` would give two quarantines one name, the second replacing the first.
 pub fn quarantine(path: &Path) -> io::Result<PathBuf> {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
