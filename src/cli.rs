@@ -106,6 +106,9 @@ pub enum ChecklistAction {
     Note { id: String, text: String },
     /// Forget every record of the checklist (kept in the audit log).
     Reset,
+    /// Check the audit log: its chain, its head, every record against the
+    /// entry that made it, and this machine's witness of earlier writes.
+    Verify,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -158,7 +161,8 @@ pub enum TriageAction {
     Reopen(DecideArgs),
     /// Add a note (--text) to the findings' history.
     Note(DecideArgs),
-    /// Check the audit log's hash chain.
+    /// Check the audit log: its chain, its head, every decision against the
+    /// entry that made it, and this machine's witness of earlier writes.
     Verify,
 }
 

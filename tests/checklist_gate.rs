@@ -256,7 +256,7 @@ fn checklist_records_who_and_when_and_refuses_bad_input() {
         &std::fs::read_to_string(ws.dir.join(".scandeck/checklist.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(file["schema_version"], 1);
+    assert_eq!(file["schema_version"], 2);
     assert_eq!(file["audit"].as_array().unwrap().len(), 2);
     let md = ws.ok(1, &["checklist", "show", "--format", "md"]);
     assert!(md.contains("1 of 12 items complete."), "{md}");

@@ -810,7 +810,15 @@ fn bulk_action_on_marked_rows_asks_for_confirmation() {
     let marked: Vec<String> = s
         .marked
         .iter()
-        .map(|i| s.data.as_ref().unwrap().findings[*i as usize].id.clone())
+        .map(|fp| {
+            let data = s.data.as_ref().unwrap();
+            data.findings
+                .iter()
+                .find(|f| f.fingerprint == *fp)
+                .unwrap()
+                .id
+                .clone()
+        })
         .collect();
     key(&mut s, &km, KeyCode::Char('x'));
     assert_eq!(s.dialog.as_ref().unwrap().targets.len(), 3);

@@ -450,7 +450,7 @@ fn p4_sightings_move_from_the_first_index_layout_into_decisions() {
 #[test]
 fn p4_the_golden_file_of_the_current_layout_round_trips_byte_for_byte() {
     let golden = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/decisions/v1.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/decisions/scenario-after.json"),
     )
     .unwrap();
     let file: scandeck::store::decisions::DecisionFile = serde_json::from_str(&golden).unwrap();
@@ -547,8 +547,10 @@ fn the_committed_decision_file_diffs_well() {
     let removed = old.iter().filter(|l| !new.contains(l)).count();
     let added = new.iter().filter(|l| !old.contains(l)).count();
     eprintln!("one changed decision: -{removed} +{added} lines");
+    // The decision's changed lines, its link to the new audit entry, the
+    // audit head, and the new entry itself.
     assert!(
-        removed <= 3 && added <= 4,
+        removed <= 4 && added <= 6,
         "-{removed} +{added}: a changed decision should be a small diff"
     );
 }

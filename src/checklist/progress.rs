@@ -7,7 +7,8 @@ use crate::triage::audit::{self, AuditEntry};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub const CHECKLIST_SCHEMA_VERSION: u32 = 1;
+/// 2: each record names the audit entry that made it (schema 1 is sealed on upgrade).
+pub const CHECKLIST_SCHEMA_VERSION: u32 = 2;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -37,6 +38,19 @@ pub struct ItemRecord {
     pub note: Option<String>,
     pub by: String,
     pub at: String,
+    /// The hash of the audit entry that made this record (see `audit::seal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+}
+
+impl audit::Sealed for ItemRecord {
+    fn entry(&self) -> Option<&str> {
+        self.entry.as_deref()
+    }
+
+    fn set_entry(&mut self, entry: Option<String>) {
+        self.entry = entry;
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,7 +121,17 @@ impl ChecklistFile {
                 .map(|items| items.into_keys().collect())
                 .unwrap_or_default();
             for key in &removed {
-                self.audit_entry(list, key, "reset", stamp, None, None);
+                audit::removed(
+                    &mut self.audit,
+                    stamp.at,
+                    stamp.who,
+                    "reset",
+                    &record_target(&list.name, key),
+                    list.item(key).map(|i| i.title.clone()),
+                    None,
+                    Some(Recorded::Todo.as_str().to_string()),
+                    None,
+                );
             }
             return Ok(vec![format!(
                 "{}: reset {} recorded item(s)",
@@ -158,11 +182,23 @@ impl ChecklistFile {
             _ => None,
         };
         let from = Some(previous.state.as_str().to_string());
+        let to = Some(next.state.as_str().to_string());
+        audit::seal(
+            &mut self.audit,
+            &mut next,
+            stamp.at,
+            stamp.who,
+            action,
+            &record_target(&list.name, &item.id),
+            Some(item.title.clone()),
+            from,
+            to,
+            reason,
+        );
         self.lists
             .entry(list.name.clone())
             .or_default()
             .insert(item.id.clone(), next.clone());
-        self.audit_entry(list, &item.id, action, stamp, from, reason);
         Ok(vec![format!(
             "{}/{}: {} ({})",
             list.name,
@@ -172,30 +208,53 @@ impl ChecklistFile {
         )])
     }
 
-    fn audit_entry(
-        &mut self,
-        list: &Checklist,
-        id: &str,
-        action: &str,
-        stamp: Stamp,
-        from: Option<String>,
-        reason: Option<String>,
-    ) {
-        let to = self
-            .record(&list.name, id)
-            .map(|r| r.state.as_str().to_string());
-        audit::append(
-            &mut self.audit,
-            stamp.at,
-            stamp.who,
-            action,
-            &format!("checklist:{}/{id}", list.name),
-            list.item(id).map(|i| i.title.clone()),
-            from,
-            to,
-            reason,
-        );
+    /// Each record as filed, for `audit::verify_all`.
+    pub fn record_states(&self) -> Vec<audit::RecordState> {
+        self.lists
+            .iter()
+            .flat_map(|(list, items)| {
+                items.iter().map(move |(id, r)| audit::RecordState {
+                    target: record_target(list, id),
+                    entry: r.entry.clone(),
+                    digest: audit::digest_of(r),
+                })
+            })
+            .collect()
     }
+
+    /// Links every record no entry vouches for to a new `sealed` entry
+    /// (records written before entries carried digests).
+    pub fn seal_unsealed(&mut self, at: &str) -> usize {
+        let mut sealed = 0;
+        let mut lists = std::mem::take(&mut self.lists);
+        for (list, items) in lists.iter_mut() {
+            for (id, r) in items.iter_mut() {
+                if r.entry.is_none() {
+                    let to = Some(r.state.as_str().to_string());
+                    audit::seal(
+                        &mut self.audit,
+                        r,
+                        at,
+                        "scandeck",
+                        "sealed",
+                        &record_target(list, id),
+                        None,
+                        None,
+                        to,
+                        Some("recorded before audit entries vouched for record contents".into()),
+                    );
+                    sealed += 1;
+                }
+            }
+        }
+        self.lists = lists;
+        sealed
+    }
+}
+
+/// The audit target of a checklist item's record.
+pub fn record_target(list: &str, id: &str) -> String {
+    format!("checklist:{list}/{id}")
 }
 
 /// What an item shows: the recorded state, unless evidence contradicts it.

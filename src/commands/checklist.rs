@@ -10,6 +10,10 @@ use crate::sanitize::sanitize_line;
 use std::path::Path;
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
+    if let Some(ChecklistAction::Verify) = &args.action {
+        let ws = crate::store::Workspace::at(workspace);
+        return super::verify_document::<progress::ChecklistFile>(&ws);
+    }
     let readiness = gather(paths, workspace)?;
     let list = readiness.checklist(&args.list)?.clone();
     let (id, change) = match &args.action {
@@ -29,6 +33,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
             (Some(id.as_str()), Change::Note { text: text.clone() })
         }
         Some(ChecklistAction::Reset) => (None, Change::Reset),
+        Some(ChecklistAction::Verify) => return Ok(0),
     };
     let who = crate::triage::actor::current(workspace);
     let at = readiness

@@ -61,6 +61,31 @@ pub fn sla_policy(paths: &Paths) -> Result<crate::triage::SlaPolicy, Failure> {
 }
 
 /// Prints one sanitised line to stderr.
+/// `triage verify` and `checklist verify`: 0 intact, 1 broken (naming the
+/// entry or record), 2 when this scandeck cannot judge the file.
+pub fn verify_document<D: crate::store::document::Document>(
+    ws: &crate::store::Workspace,
+) -> Outcome {
+    use crate::store::document::{verify, Verdict};
+    match verify::<D>(ws) {
+        Verdict::Intact { entries, note } => {
+            println!(
+                "audit log intact: {entries} entries, each chained to the one before; the {} match the entries that made them",
+                D::WHAT
+            );
+            if let Some(note) = note {
+                warn(&format!("note: {note}"));
+            }
+            Ok(0)
+        }
+        Verdict::Broken(problem) => {
+            warn(&format!("audit log broken: {problem}"));
+            Ok(1)
+        }
+        Verdict::Refused(why) => Err(Failure::input(why)),
+    }
+}
+
 pub fn warn(text: &str) {
     eprintln!("{}", crate::sanitize::sanitize_line(text));
 }

@@ -11,7 +11,7 @@ use crate::store::{decisions, Workspace};
 use crate::triage::decision::{self, Decision, Disposition, FindingLabel, Selector};
 use crate::triage::engine::{self, Stamp};
 use crate::triage::status::TriageView;
-use crate::triage::{audit, Assessment};
+use crate::triage::Assessment;
 use chrono::{SecondsFormat, Utc};
 use std::path::Path;
 
@@ -152,6 +152,7 @@ fn decide(
         justification: args.justification.clone(),
         decided_by: who.to_string(),
         decided_at: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        entry: None,
     };
     let mut decisions: Vec<Decision> = Vec::new();
     if args.rule {
@@ -306,21 +307,5 @@ fn note(
 }
 
 fn verify(ws: &Workspace) -> Outcome {
-    let loaded = decisions::load(ws).map_err(|e| Failure::input(e.to_string()))?;
-    for w in &loaded.warnings {
-        super::warn(&format!("warning: {w}"));
-    }
-    match audit::verify(&loaded.file.audit) {
-        Ok(n) => {
-            println!("audit log intact: {n} entries, each chained to the one before");
-            Ok(0)
-        }
-        Err(e) => {
-            super::warn(&format!(
-                "{}: audit log broken: {e}",
-                ws.decisions_path().display()
-            ));
-            Ok(1)
-        }
-    }
+    super::verify_document::<decisions::DecisionFile>(ws)
 }

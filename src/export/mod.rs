@@ -87,11 +87,12 @@ pub fn render(format: ExportFormat, input: &ExportInput) -> Vec<u8> {
                 .iter()
                 .filter_map(|(_, a)| a.decision.as_ref())
                 .filter_map(|k| {
-                    input
-                        .decisions
-                        .decisions
-                        .get(k)
-                        .map(|d| (k.clone(), serde_json::to_value(d).unwrap_or_default()))
+                    input.decisions.decisions.get(k).map(|d| {
+                        // The audit link means nothing outside the workspace.
+                        let mut d = d.clone();
+                        d.entry = None;
+                        (k.clone(), serde_json::to_value(d).unwrap_or_default())
+                    })
                 })
                 .collect();
             pretty(serde_json::json!({

@@ -29,9 +29,37 @@ impl Document for ChecklistFile {
             format!("[\n{}\n  ]", audit.join(",\n"))
         };
         format!(
-            "{{\n  \"schema_version\": {},\n  \"lists\": {lists},\n  \"audit\": {audit}\n}}\n",
-            self.schema_version
+            "{{\n  \"schema_version\": {},\n{}  \"lists\": {lists},\n  \"audit\": {audit}\n}}\n",
+            self.schema_version,
+            document::head_line(&self.audit)
         )
+    }
+
+    fn audit_log(&self) -> &[crate::triage::audit::AuditEntry] {
+        &self.audit
+    }
+
+    fn record_states(&self) -> Vec<crate::triage::audit::RecordState> {
+        ChecklistFile::record_states(self)
+    }
+
+    /// Schema 1 records have the same layout but no audit entry vouches for
+    /// their contents: they are sealed on upgrade.
+    fn migrate(version: u32, bytes: &[u8]) -> Result<Self, String> {
+        match version {
+            1 => {
+                let mut file: ChecklistFile =
+                    serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+                let at = crate::clock::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                file.seal_unsealed(&at);
+                file.schema_version = CHECKLIST_SCHEMA_VERSION;
+                Ok(file)
+            }
+            CHECKLIST_SCHEMA_VERSION => serde_json::from_slice(bytes).map_err(|e| e.to_string()),
+            other => Err(format!(
+                "schema version {other} is not one scandeck ever wrote"
+            )),
+        }
     }
 }
 

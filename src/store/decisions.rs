@@ -65,6 +65,47 @@ impl Default for DecisionFile {
 /// How decisions.json was found.
 pub type Loaded = super::document::Loaded<DecisionFile>;
 
+impl DecisionFile {
+    /// Each decision as filed, for `audit::verify_all`.
+    pub fn record_states(&self) -> Vec<crate::triage::audit::RecordState> {
+        self.decisions
+            .iter()
+            .map(|(key, d)| crate::triage::audit::RecordState {
+                target: key.clone(),
+                entry: d.entry.clone(),
+                digest: crate::triage::audit::digest_of(d),
+            })
+            .collect()
+    }
+
+    /// Links every decision no entry vouches for to a new `sealed` entry
+    /// (decisions written before entries carried digests).
+    pub fn seal_unsealed(&mut self, at: &str) -> usize {
+        let mut sealed = 0;
+        let mut decisions = std::mem::take(&mut self.decisions);
+        for (key, d) in decisions.iter_mut() {
+            if d.entry.is_none() {
+                let (label, to) = (d.finding.as_ref().map(|l| l.text()), Some(d.describe()));
+                crate::triage::audit::seal(
+                    &mut self.audit,
+                    d,
+                    at,
+                    "scandeck",
+                    "sealed",
+                    key,
+                    label,
+                    None,
+                    to,
+                    Some("decided before audit entries vouched for decision contents".into()),
+                );
+                sealed += 1;
+            }
+        }
+        self.decisions = decisions;
+        sealed
+    }
+}
+
 impl Workspace {
     pub fn decisions_path(&self) -> PathBuf {
         super::document::path_of::<DecisionFile>(self)
@@ -78,6 +119,14 @@ impl Document for DecisionFile {
 
     fn render(&self) -> String {
         render(self)
+    }
+
+    fn audit_log(&self) -> &[AuditEntry] {
+        &self.audit
+    }
+
+    fn record_states(&self) -> Vec<crate::triage::audit::RecordState> {
+        DecisionFile::record_states(self)
     }
 
     /// Schema 1 has the same layout; its fingerprints are mapped to the new
@@ -100,6 +149,7 @@ impl Document for DecisionFile {
 pub fn render(file: &DecisionFile) -> String {
     let mut out = String::from("{\n");
     out.push_str(&format!("  \"schema_version\": {},\n", file.schema_version));
+    out.push_str(&super::document::head_line(&file.audit));
     out.push_str("  \"decisions\": {");
     for (i, (key, decision)) in file.decisions.iter().enumerate() {
         let body = serde_json::to_string_pretty(decision).unwrap_or_else(|_| "{}".into());

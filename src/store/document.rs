@@ -27,6 +27,12 @@ pub trait Document: Default + DeserializeOwned {
     /// The committed text layout.
     fn render(&self) -> String;
 
+    /// The audit log kept in the document.
+    fn audit_log(&self) -> &[crate::triage::audit::AuditEntry];
+
+    /// Each record the audit log vouches for.
+    fn record_states(&self) -> Vec<crate::triage::audit::RecordState>;
+
     /// Reads the layout `version` (never newer than `SCHEMA_VERSION`).
     fn migrate(version: u32, bytes: &[u8]) -> Result<Self, String> {
         if version == Self::SCHEMA_VERSION {
@@ -128,7 +134,21 @@ pub fn load<D: Document>(ws: &Workspace) -> Result<Loaded<D>, StoreError> {
                 crate::sanitize::sanitize_line(&reason),
                 aside.display()
             ));
-            loaded.file = from_bak.unwrap_or_default();
+            let file = from_bak.unwrap_or_default();
+            // The log now ends where the copy ends: the witness learns so,
+            // and `verify` says what was lost instead of failing forever.
+            let aside_name = aside
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let head = crate::triage::audit::head(file.audit_log());
+            if let Err(e) = witness::restored::<D>(ws, &head, &aside_name) {
+                crate::logging::log(&format!(
+                    "{}: could not record the restore in the local witness: {e}",
+                    path.display()
+                ));
+            }
+            loaded.file = file;
         }
     }
     Ok(loaded)
@@ -178,5 +198,215 @@ pub fn update_locked<D: Document, T>(
         path: path.clone(),
         source,
     })?;
+    if let Err(e) = witness::record::<D>(ws, &crate::triage::audit::head(file.audit_log())) {
+        crate::logging::log(&format!(
+            "{}: could not record the audit head in the local witness: {e}",
+            path.display()
+        ));
+    }
     Ok(value)
+}
+
+/// The `"audit_head"` line of a rendered document.
+pub fn head_line(log: &[crate::triage::audit::AuditEntry]) -> String {
+    let head = crate::triage::audit::head(log);
+    format!(
+        "  \"audit_head\": {},\n",
+        serde_json::to_string(&head).unwrap_or_else(|_| "{}".into())
+    )
+}
+
+/// What `verify` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every check passed: the entry count, and a note on what could not be checked.
+    Intact {
+        entries: usize,
+        note: Option<String>,
+    },
+    /// A check failed: what, naming the entry or record.
+    Broken(String),
+    /// The file cannot be judged by this scandeck (newer schema): why.
+    Refused(String),
+}
+
+/// Checks the document on disk as it is, without changing anything (no
+/// quarantine, no upgrade): its audit chain, its head, every record against
+/// the entry that made it, and this machine's witness of earlier writes.
+pub fn verify<D: Document>(ws: &Workspace) -> Verdict {
+    let path = path_of::<D>(ws);
+    let witness = witness::read::<D>(ws);
+    let bytes = match fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return match witness.last().map(|h| h.entries) {
+                Some(n) if n > 0 => Verdict::Broken(format!(
+                    "{} is missing, but this machine wrote it with {n} audit entries: it was deleted",
+                    path.display()
+                )),
+                _ => Verdict::Intact {
+                    entries: 0,
+                    note: Some(format!("no {} recorded yet", D::WHAT)),
+                },
+            };
+        }
+        Err(e) => return Verdict::Refused(format!("{}: cannot read it: {e}", path.display())),
+    };
+    #[derive(Deserialize)]
+    struct Envelope {
+        schema_version: u32,
+        #[serde(default)]
+        audit_head: Option<crate::triage::audit::Head>,
+    }
+    let envelope: Envelope = match serde_json::from_slice(&bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            return Verdict::Broken(format!(
+                "{} is not readable JSON ({}): restore it from version control",
+                path.display(),
+                crate::sanitize::sanitize_line(&e.to_string())
+            ))
+        }
+    };
+    if envelope.schema_version > D::SCHEMA_VERSION {
+        return Verdict::Refused(format!(
+            "{} was written by a newer scandeck (schema {}, this one knows {}); verify it with that version",
+            path.display(),
+            envelope.schema_version,
+            D::SCHEMA_VERSION
+        ));
+    }
+    if envelope.schema_version < D::SCHEMA_VERSION {
+        return Verdict::Broken(format!(
+            "{} is schema {}, written before audit entries vouched for {}: the next change made with this scandeck upgrades and seals it",
+            path.display(),
+            envelope.schema_version,
+            D::WHAT
+        ));
+    }
+    let file: D = match D::migrate(envelope.schema_version, &bytes) {
+        Ok(f) => f,
+        Err(e) => {
+            return Verdict::Broken(format!(
+                "{} does not have the layout of schema {} ({})",
+                path.display(),
+                envelope.schema_version,
+                crate::sanitize::sanitize_line(&e)
+            ))
+        }
+    };
+    let records = file.record_states();
+    // Heads written before the last restore from a backup are superseded:
+    // the log was knowingly rolled back to that copy.
+    let since = witness
+        .iter()
+        .rposition(|w| w.restored.is_some())
+        .unwrap_or(0);
+    let heads: Vec<crate::triage::audit::Head> = witness[since..]
+        .iter()
+        .map(|w| crate::triage::audit::Head {
+            entries: w.entries,
+            hash: w.hash.clone(),
+        })
+        .collect();
+    let evidence = crate::triage::audit::Evidence {
+        log: file.audit_log(),
+        head: envelope.audit_head.as_ref(),
+        records: &records,
+        witness: &heads,
+    };
+    match crate::triage::audit::verify_all(&evidence) {
+        Ok(entries) => {
+            let note = match witness.get(since).and_then(|w| w.restored.as_deref()) {
+                Some(aside) => Some(format!(
+                    "the file was unreadable once and restored from its backup with {} entries; what was written after that backup is in .scandeck/{aside}",
+                    witness[since].entries
+                )),
+                None if witness.is_empty() => Some(
+                    "this machine has no witness of earlier writes (a fresh clone): a log rewritten with recomputed hashes cannot be told from the original here".to_string(),
+                ),
+                None => None,
+            };
+            Verdict::Intact { entries, note }
+        }
+        Err(problem) => Verdict::Broken(format!("{}: {problem}", path.display())),
+    }
+}
+
+/// The local witness: every audit head this machine wrote, one JSON line
+/// each, in the scan cache (`.scandeck/scans/`, never committed), so that a
+/// committed file whose log was cut or rewritten no longer matches it.
+mod witness {
+    use super::{Document, Workspace};
+    use crate::triage::audit::Head;
+    use serde::{Deserialize, Serialize};
+    use std::io::Write;
+    use std::path::PathBuf;
+
+    /// One head this machine wrote; `restored` names the quarantined copy
+    /// when the head is that of a backup the file was rolled back to.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Line {
+        pub entries: u64,
+        pub hash: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub restored: Option<String>,
+    }
+
+    fn path<D: Document>(ws: &Workspace) -> PathBuf {
+        ws.scans_dir().join(format!("{}.witness", D::FILE_NAME))
+    }
+
+    pub fn read<D: Document>(ws: &Workspace) -> Vec<Line> {
+        std::fs::read_to_string(path::<D>(ws))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+
+    /// Appends `head` unless it is the last one recorded (an empty log is
+    /// not worth a witness).
+    pub fn record<D: Document>(ws: &Workspace, head: &Head) -> std::io::Result<()> {
+        let last = read::<D>(ws).pop();
+        if head.entries == 0
+            || last.is_some_and(|l| l.entries == head.entries && l.hash == head.hash)
+        {
+            return Ok(());
+        }
+        append::<D>(
+            ws,
+            &Line {
+                entries: head.entries,
+                hash: head.hash.clone(),
+                restored: None,
+            },
+        )
+    }
+
+    /// Records that the file was rolled back to a backup whose head is `head`.
+    pub fn restored<D: Document>(ws: &Workspace, head: &Head, aside: &str) -> std::io::Result<()> {
+        if read::<D>(ws).is_empty() {
+            return Ok(());
+        }
+        append::<D>(
+            ws,
+            &Line {
+                entries: head.entries,
+                hash: head.hash.clone(),
+                restored: Some(aside.to_string()),
+            },
+        )
+    }
+
+    fn append<D: Document>(ws: &Workspace, entry: &Line) -> std::io::Result<()> {
+        std::fs::create_dir_all(ws.scans_dir())?;
+        let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
+        line.push('\n');
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path::<D>(ws))?;
+        file.write_all(line.as_bytes())
+    }
 }

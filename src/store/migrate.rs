@@ -94,13 +94,15 @@ pub fn migrate_file(
             d.selector.fingerprint = Some(f.fingerprint.to_string());
             d.selector.target = Some(fingerprint::asset_lineage(f));
             let new_key = d.selector.key();
-            crate::triage::audit::append(
+            let label = d.finding.as_ref().map(|l| l.text());
+            crate::triage::audit::seal(
                 &mut file.audit,
+                &mut d,
                 &stamp.at(),
                 "scandeck",
                 "migrated",
                 &new_key,
-                d.finding.as_ref().map(|l| l.text()),
+                label,
                 Some(key.clone()),
                 Some(new_key.clone()),
                 Some("fingerprints now name the subject and the line (schema 2)".into()),
@@ -130,6 +132,7 @@ pub fn migrate_file(
             }
         }
     }
+    file.seal_unsealed(&stamp.at());
     file.schema_version = DECISIONS_SCHEMA_VERSION;
     lines.insert(
         0,

@@ -195,6 +195,19 @@ pub struct Decision {
     pub justification: Option<String>,
     pub decided_by: String,
     pub decided_at: String,
+    /// The hash of the audit entry that made this decision (see `audit::seal`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+}
+
+impl super::audit::Sealed for Decision {
+    fn entry(&self) -> Option<&str> {
+        self.entry.as_deref()
+    }
+
+    fn set_entry(&mut self, entry: Option<String>) {
+        self.entry = entry;
+    }
 }
 
 impl Decision {

@@ -25,7 +25,7 @@ impl Stamp<'_> {
 }
 
 /// Records a decision (replacing the one with the same selector); returns its key.
-pub fn decide(file: &mut DecisionFile, decision: Decision, stamp: Stamp) -> String {
+pub fn decide(file: &mut DecisionFile, mut decision: Decision, stamp: Stamp) -> String {
     let key = decision.selector.key();
     let label = decision
         .finding
@@ -44,9 +44,9 @@ pub fn decide(file: &mut DecisionFile, decision: Decision, stamp: Stamp) -> Stri
         .unwrap_or_else(|| "open".into());
     let to = decision.describe();
     let reason = Some(decision.reason.clone());
-    file.decisions.insert(key.clone(), decision);
-    audit::append(
+    audit::seal(
         &mut file.audit,
+        &mut decision,
         &stamp.at(),
         stamp.who,
         "decided",
@@ -56,6 +56,7 @@ pub fn decide(file: &mut DecisionFile, decision: Decision, stamp: Stamp) -> Stri
         Some(to),
         reason,
     );
+    file.decisions.insert(key.clone(), decision);
     key
 }
 
@@ -65,7 +66,7 @@ pub fn reopen(file: &mut DecisionFile, key: &str, reason: &str, stamp: Stamp) ->
         return false;
     };
     let label = old.finding.as_ref().map(FindingLabel::text);
-    audit::append(
+    audit::removed(
         &mut file.audit,
         &stamp.at(),
         stamp.who,
@@ -135,7 +136,7 @@ pub fn expire(file: &mut DecisionFile, findings: &[Finding], stamp: Stamp) -> Ve
             "a fix is now available"
         };
         let label = d.finding.as_ref().map(FindingLabel::text);
-        audit::append(
+        audit::removed(
             &mut file.audit,
             &stamp.at(),
             "scandeck",

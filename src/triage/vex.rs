@@ -102,6 +102,7 @@ pub fn decisions_for(
                 justification: Some(justification.to_string()),
                 decided_by: who.to_string(),
                 decided_at: at.to_string(),
+                entry: None,
             });
         }
     }

@@ -215,10 +215,37 @@ impl Data {
 
     /// The decision key that applies to finding `i`, or the key a decision about it would get.
     pub fn decision_key(&self, i: usize) -> String {
-        self.assessments[i]
-            .decision
-            .clone()
-            .unwrap_or_else(|| format!("finding:{}", self.findings[i].fingerprint))
+        match (self.assessments.get(i), self.findings.get(i)) {
+            (
+                Some(Assessment {
+                    decision: Some(key),
+                    ..
+                }),
+                _,
+            ) => key.clone(),
+            (_, Some(f)) => format!("finding:{}", f.fingerprint),
+            _ => String::new(),
+        }
+    }
+
+    /// The first row of each fingerprint in `wanted` that is loaded, in
+    /// `wanted`'s order; fingerprints no longer reported are left out.
+    pub fn first_of(&self, wanted: &[crate::model::Fingerprint]) -> Vec<usize> {
+        let mut first: std::collections::HashMap<crate::model::Fingerprint, usize> =
+            wanted.iter().map(|fp| (*fp, usize::MAX)).collect();
+        for (i, f) in self.findings.iter().enumerate() {
+            if let Some(slot) = first.get_mut(&f.fingerprint) {
+                if *slot == usize::MAX {
+                    *slot = i;
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        wanted
+            .iter()
+            .filter(|fp| seen.insert(**fp))
+            .filter_map(|fp| first.get(fp).copied().filter(|i| *i != usize::MAX))
+            .collect()
     }
 
     pub fn from_parts(

@@ -44,8 +44,11 @@ pub struct Field {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dialog {
     pub kind: DialogKind,
-    /// Finding indices the action applies to.
-    pub targets: Vec<u32>,
+    /// The findings the action applies to, by fingerprint (resolved to rows
+    /// only when saving, so that a reload in between cannot redirect it).
+    pub targets: Vec<crate::model::Fingerprint>,
+    /// How many rows an export writes (exports take the rows shown).
+    pub rows: usize,
     pub choices: Vec<String>,
     pub choice: usize,
     pub fields: Vec<Field>,
@@ -65,7 +68,7 @@ pub const SNOOZE_CHOICES: [&str; 5] = [
 ];
 
 impl Dialog {
-    pub fn new(kind: DialogKind, targets: Vec<u32>) -> Dialog {
+    pub fn new(kind: DialogKind, targets: Vec<crate::model::Fingerprint>) -> Dialog {
         let field = |label: &'static str, value: &str| Field {
             label,
             value: value.to_string(),
@@ -106,6 +109,7 @@ impl Dialog {
         let focus = if choices.is_empty() { 1 } else { 0 };
         Dialog {
             kind,
+            rows: targets.len(),
             targets,
             choices,
             choice: 0,
@@ -189,16 +193,11 @@ impl Dialog {
     /// The change this dialog asks for, or why it cannot be saved.
     pub fn change(
         &self,
-        findings: &[Finding],
+        targets: &[&Finding],
         keys: &[String],
         who: &str,
         now: DateTime<Utc>,
     ) -> Result<TriageChange, String> {
-        let targets: Vec<&Finding> = self
-            .targets
-            .iter()
-            .map(|i| &findings[*i as usize])
-            .collect();
         let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
         let stamp_until = |text: &str| {
             decision::parse_until(text, now)
@@ -221,7 +220,7 @@ impl Dialog {
                 }
                 let labelled = keys
                     .iter()
-                    .zip(&targets)
+                    .zip(targets)
                     .map(|(k, f)| (k.clone(), label(f)))
                     .collect();
                 return Ok(TriageChange::Note {
@@ -296,6 +295,7 @@ impl Dialog {
                 justification: justification.clone(),
                 decided_by: who.to_string(),
                 decided_at: at.clone(),
+                entry: None,
             };
             decision::validate(&d, Some(f.severity), now)
                 .map_err(|e| format!("{}: {e}", crate::sanitize::sanitize_line(&f.id)))?;

@@ -87,6 +87,27 @@ pub struct ChecklistPanel {
     pub prompt: Option<(PromptKind, String)>,
 }
 
+/// One row's identity across reloads: the finding and the scanner that
+/// reported it (two scanners may report the same finding).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FindingRef {
+    pub fingerprint: crate::model::Fingerprint,
+    pub scanner: String,
+}
+
+impl FindingRef {
+    pub fn of(f: &crate::model::Finding) -> FindingRef {
+        FindingRef {
+            fingerprint: f.fingerprint,
+            scanner: f.source.scanner.clone(),
+        }
+    }
+
+    pub fn is(&self, f: &crate::model::Finding) -> bool {
+        f.fingerprint == self.fingerprint && f.source.scanner == self.scanner
+    }
+}
+
 pub struct AppState {
     pub workspace: String,
     pub data: Option<Data>,
@@ -99,8 +120,9 @@ pub struct AppState {
     pub editing: Option<(String, String)>,
     pub query_error: Option<String>,
     pub min_severity: Option<Severity>,
-    /// Selected in the targets pane (a search-index target id).
-    pub target_filter: Option<u32>,
+    /// The target chosen in the targets pane, by name: search-index ids
+    /// change with every load, names do not.
+    pub target_filter: Option<String>,
     pub sort: SortKey,
     pub reverse: bool,
     /// The targets pane lists by name instead of by score.
@@ -125,8 +147,9 @@ pub struct AppState {
     pub quitting: bool,
     /// Only findings that changed since the previous scan of their target.
     pub changes_only: bool,
-    /// Finding indices marked for a bulk action.
-    pub marked: std::collections::BTreeSet<u32>,
+    /// Findings marked for a bulk action, by fingerprint, so that a reload
+    /// never moves a mark onto another row.
+    pub marked: std::collections::BTreeSet<crate::model::Fingerprint>,
     pub dialog: Option<super::dialog::Dialog>,
     /// Set when the last save failed: shown until a save succeeds.
     pub unsaved: Option<String>,
@@ -145,7 +168,7 @@ pub struct AppState {
     /// the list never moves under the cursor: the data and how many findings are new.
     pub pending: Option<(Box<Data>, usize)>,
     /// The finding to select again once the next search lands.
-    pub reselect: Option<crate::model::Fingerprint>,
+    pub reselect: Option<FindingRef>,
 }
 
 impl AppState {
@@ -220,6 +243,34 @@ impl AppState {
         self.visible
             .get(self.findings.selected)
             .map(|i| *i as usize)
+    }
+
+    /// The selected finding by identity.
+    pub fn selected_ref(&self) -> Option<FindingRef> {
+        let data = self.data.as_ref()?;
+        FindingRef::of(data.findings.get(self.selected_finding()?)?).into()
+    }
+
+    /// The search-index id of the target filter in the loaded data; `None`
+    /// when no filter is set, `u32::MAX` when the target has no findings now.
+    pub fn target_filter_id(&self) -> Option<u32> {
+        let name = self.target_filter.as_ref()?;
+        Some(
+            self.data
+                .as_ref()
+                .and_then(|d| d.targets.iter().find(|t| &t.name == name))
+                .map_or(u32::MAX, |t| t.id),
+        )
+    }
+
+    /// Whether finding `i` of the loaded data is marked.
+    pub fn is_marked(&self, i: usize) -> bool {
+        !self.marked.is_empty()
+            && self
+                .data
+                .as_ref()
+                .and_then(|d| d.findings.get(i))
+                .is_some_and(|f| self.marked.contains(&f.fingerprint))
     }
 
     pub fn target_rows(&self) -> usize {

@@ -145,10 +145,8 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if let Some(min) = state.min_severity {
         chips.push(format!("sev ≥ {}", min.as_str()));
     }
-    if let (Some(t), Some(data)) = (state.target_filter, &state.data) {
-        if let Some(row) = data.targets.iter().find(|r| r.id == t) {
-            chips.push(format!("target {}", cell(&row.name, 30)));
-        }
+    if let Some(name) = &state.target_filter {
+        chips.push(format!("target {}", cell(name, 30)));
     }
     if !state.query_text.is_empty() {
         chips.push(format!("query {}", cell(&state.query_text, 40)));
@@ -285,7 +283,7 @@ fn targets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             let active = if i == 0 {
                 state.target_filter.is_none()
             } else {
-                state.target_filter == Some(row.id)
+                state.target_filter.as_ref() == Some(&row.name)
             };
             let marker = if active { "▸" } else { " " };
             let mut spans = vec![Span::raw(format!(
@@ -477,7 +475,7 @@ fn findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             let row = finding_row(
                 &data.findings[idx],
                 &data.assessments[idx],
-                state.marked.contains(&(idx as u32)),
+                state.is_marked(idx),
                 change,
                 &names,
                 theme,
@@ -839,7 +837,11 @@ fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, t
         h,
     );
     frame.render_widget(Clear, popup);
-    let n = dialog.targets.len();
+    let n = if dialog.kind == super::dialog::DialogKind::Export {
+        dialog.rows
+    } else {
+        dialog.targets.len()
+    };
     let title = format!(
         " {} — {n} finding{} ",
         dialog.kind.title(),

@@ -159,7 +159,7 @@ fn search(state: &mut AppState) -> Vec<Effect> {
         query: state.effective_query(),
         sort: state.sort,
         reverse: state.reverse,
-        target: state.target_filter,
+        target: state.target_filter_id(),
         index: Arc::clone(&data.index),
         facts: Arc::clone(&data.facts),
     })]
@@ -227,6 +227,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             state.set_visible(rows);
             state.loading = None;
             state.findings = Cursor::default();
+            rebase(state);
             regate(state);
             let mut effects = search(state);
             state.shown_generation = state.generation;
@@ -255,6 +256,11 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                     state.status = Some(summary);
                     state.marked.clear();
                     let now = state.now;
+                    // Results waiting behind the banner were read before this
+                    // save: they get the decisions as now on disk too.
+                    if let Some((pending, _)) = &mut state.pending {
+                        pending.reassess(file.clone(), now);
+                    }
                     if let Some(data) = &mut state.data {
                         data.reassess(file, now);
                     }
@@ -311,7 +317,14 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             state.status = Some(text);
             Vec::new()
         }
-        Msg::Reloaded(data) => {
+        Msg::Reloaded(mut data) => {
+            // A reload that read decisions.json before a save finished must
+            // not bring the older decisions back.
+            if let Some(current) = &state.data {
+                if current.triage.audit.len() > data.triage.audit.len() {
+                    data.reassess(current.triage.clone(), state.now);
+                }
+            }
             let empty = state.data.as_ref().is_none_or(|d| d.findings.is_empty());
             if empty {
                 return update(state, keymap, Msg::Loaded(data));
@@ -338,7 +351,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             state.set_visible(rows);
             state.shown_generation = generation;
             let wanted = match (reselect, &state.data) {
-                (Some(fp), Some(data)) => data.findings.iter().position(|f| f.fingerprint == fp),
+                (Some(row), Some(data)) => data.findings.iter().position(|f| row.is(f)),
                 _ => keep,
             };
             let at = wanted
@@ -641,10 +654,7 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         }
         Action::ApplyResults => match state.pending.take() {
             Some((data, _)) => {
-                state.reselect = state
-                    .selected_finding()
-                    .and_then(|i| state.data.as_ref()?.findings.get(i))
-                    .map(|f| f.fingerprint);
+                state.reselect = state.selected_ref();
                 update(state, keymap, Msg::Loaded(data))
             }
             None => {
@@ -768,7 +778,7 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
                         .data
                         .as_ref()
                         .and_then(|d| d.targets.get(n - 1))
-                        .map(|t| t.id),
+                        .map(|t| t.name.clone()),
                 };
                 state.focus = Pane::Findings;
                 state.findings = Cursor::default();
@@ -784,10 +794,10 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         Action::Reopen => open_dialog(state, DialogKind::Reopen),
         Action::Note => open_dialog(state, DialogKind::Note),
         Action::ToggleMark => {
-            if let Some(i) = state.selected_finding() {
-                let i = i as u32;
-                if !state.marked.remove(&i) {
-                    state.marked.insert(i);
+            if let Some(row) = state.selected_ref() {
+                let fp = row.fingerprint;
+                if !state.marked.remove(&fp) {
+                    state.marked.insert(fp);
                 }
                 state.findings = state
                     .findings
@@ -796,7 +806,14 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::MarkAll => {
-            state.marked = state.visible.iter().copied().collect();
+            if let Some(data) = &state.data {
+                state.marked = state
+                    .visible
+                    .iter()
+                    .filter_map(|i| data.findings.get(*i as usize))
+                    .map(|f| f.fingerprint)
+                    .collect();
+            }
             state.status = Some(format!(
                 "{} finding(s) marked: the whole current filter",
                 state.marked.len()
@@ -847,10 +864,8 @@ pub fn view_description(state: &AppState) -> String {
     if let Some(min) = state.min_severity {
         parts.push(format!("severity >= {}", min.as_str()));
     }
-    if let (Some(t), Some(data)) = (state.target_filter, &state.data) {
-        if let Some(row) = data.targets.iter().find(|r| r.id == t) {
-            parts.push(format!("target {}", row.name));
-        }
+    if let Some(name) = &state.target_filter {
+        parts.push(format!("target {name}"));
     }
     if state.changes_only {
         parts.push("changes since the previous scan".into());
@@ -867,7 +882,9 @@ fn open_export(state: &mut AppState) -> Vec<Effect> {
     if state.data.is_none() {
         return Vec::new();
     }
-    state.dialog = Some(Dialog::new(DialogKind::Export, state.visible.clone()));
+    let mut dialog = Dialog::new(DialogKind::Export, Vec::new());
+    dialog.rows = state.visible.len();
+    state.dialog = Some(dialog);
     Vec::new()
 }
 
@@ -880,10 +897,10 @@ fn open_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
         state.unsaved = Some(why.clone());
         return Vec::new();
     }
-    let targets: Vec<u32> = if state.marked.is_empty() {
+    let targets: Vec<crate::model::Fingerprint> = if state.marked.is_empty() {
         state
-            .selected_finding()
-            .map(|i| vec![i as u32])
+            .selected_ref()
+            .map(|row| vec![row.fingerprint])
             .unwrap_or_default()
     } else {
         state.marked.iter().copied().collect()
@@ -892,9 +909,11 @@ fn open_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
         return Vec::new();
     }
     if kind == DialogKind::Reopen
-        && targets
-            .iter()
-            .all(|i| data.assessments[*i as usize].decision.is_none())
+        && data.first_of(&targets).iter().all(|i| {
+            data.assessments
+                .get(*i)
+                .is_none_or(|a| a.decision.is_none())
+        })
     {
         state.status = Some("nothing to reopen: no decision applies".into());
         return Vec::new();
@@ -914,23 +933,28 @@ fn confirm_dialog(state: &mut AppState) -> Vec<Effect> {
             return Vec::new();
         };
         let (format, path) = dialog.export_request();
-        state.status = Some(format!("exporting {} findings…", dialog.targets.len()));
+        state.status = Some(format!("exporting {} findings…", state.visible.len()));
         return vec![Effect::Export {
             format,
             path,
-            rows: dialog.targets,
+            rows: state.visible.clone(),
             filter: view_description(state),
         }];
     }
     let (Some(dialog), Some(data)) = (&mut state.dialog, &state.data) else {
         return Vec::new();
     };
-    let keys: Vec<String> = dialog
-        .targets
-        .iter()
-        .map(|i| data.decision_key(*i as usize))
-        .collect();
-    match dialog.change(&data.findings, &keys, &state.actor, state.now) {
+    // Resolved now, against the data as loaded now: the dialog holds
+    // fingerprints, never row positions.
+    let rows = data.first_of(&dialog.targets);
+    if rows.is_empty() {
+        dialog.error = Some("these findings are no longer reported; Esc closes".into());
+        return Vec::new();
+    }
+    let findings: Vec<&crate::model::Finding> =
+        rows.iter().filter_map(|i| data.findings.get(*i)).collect();
+    let keys: Vec<String> = rows.iter().map(|i| data.decision_key(*i)).collect();
+    match dialog.change(&findings, &keys, &state.actor, state.now) {
         Err(e) => {
             dialog.error = Some(e);
             Vec::new()
@@ -945,6 +969,34 @@ fn confirm_dialog(state: &mut AppState) -> Vec<Effect> {
             vec![Effect::Save(change)]
         }
     }
+}
+
+/// After new data arrived: marks and an open dialog keep only findings
+/// still reported, and the targets pane's cursor follows the filtered
+/// target to its new row.
+fn rebase(state: &mut AppState) {
+    let Some(data) = &state.data else {
+        return;
+    };
+    if !state.marked.is_empty() || state.dialog.is_some() {
+        let present: std::collections::HashSet<_> =
+            data.findings.iter().map(|f| f.fingerprint).collect();
+        state.marked.retain(|fp| present.contains(fp));
+        if let Some(dialog) = &mut state.dialog {
+            dialog.targets.retain(|fp| present.contains(fp));
+        }
+    }
+    if let Some(name) = &state.target_filter {
+        match data.targets.iter().position(|t| &t.name == name) {
+            Some(row) => state.targets.selected = row + 1,
+            None => {
+                state.status = Some(format!(
+                    "{name} has no findings now; Esc shows every target"
+                ));
+            }
+        }
+    }
+    clamp_cursors(state);
 }
 
 fn focus(state: &mut AppState, pane: Pane) -> Vec<Effect> {
