@@ -285,7 +285,7 @@ fn a_corrupt_file_restored_from_its_backup_verifies_and_says_what_was_lost() {
     let out = ws.run_at(0, &["triage", "verify"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("restored from its backup with 2 entries"),
+        stderr(&out).contains("was rebuilt with 2 entries from its backup"),
         "{}",
         stderr(&out)
     );
@@ -354,4 +354,55 @@ fn checklist_verify_catches_what_triage_verify_catches() {
     .unwrap();
     let out = ws.run_at(0, &["checklist", "verify"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn what_only_the_unreadable_file_held_is_salvaged_on_top_of_the_backup() {
+    let ws = decided();
+    // The newest decision exists only in decisions.json, not in its .bak.
+    ws.ok(
+        0,
+        &[
+            "triage",
+            "accept",
+            "--id",
+            "CVE-2026-12",
+            "--until",
+            "30d",
+            "--reason",
+            "newest",
+            "--approver",
+            "Head of Security",
+        ],
+    );
+    let path = decisions_path(&ws);
+    let good = std::fs::read_to_string(&path).unwrap();
+    let bak: DecisionFile = serde_json::from_str(
+        &std::fs::read_to_string(path.with_file_name("decisions.json.bak")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(bak.audit.len(), 3, "the backup is one write behind");
+    // A merge left a conflict marker behind: the JSON no longer parses.
+    let mut lines: Vec<&str> = good.lines().collect();
+    lines.insert(2, "<<<<<<< HEAD");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+
+    let out = ws.run_at(0, &["list", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let told = stderr(&out);
+    assert!(told.contains("was unreadable"), "{told}");
+    assert!(
+        told.contains("took 1 audit entry (with their decisions)"),
+        "{told}"
+    );
+    let file = read(&ws);
+    assert_eq!(file.audit.len(), 4, "nothing the broken file held is lost");
+    assert!(file.decisions.values().any(|d| d.reason == "newest"));
+    let out = ws.run_at(0, &["triage", "verify"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("was rebuilt with 4 entries from its backup"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -373,3 +373,198 @@ fn a_schema_1_decision_file_is_upgraded_onto_the_findings_it_covered() {
     let again = ws.run_at(2, &["list"]);
     assert!(!String::from_utf8_lossy(&again.stderr).contains("upgraded"));
 }
+
+/// The number a triage command reports is the number of rows whose status
+/// changes: no decision reaches another finding through a shared id.
+#[test]
+fn a_triage_count_is_the_number_of_rows_that_change_status() {
+    let ws = Ws::new();
+    let lodash = |target: &str| {
+        json!({"Target": target, "Class": "lang-pkgs", "Type": "npm", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2021-23337", "PkgName": "lodash", "InstalledVersion": "4.17.20",
+             "FixedVersion": "4.17.21", "Severity": "HIGH", "PkgPath": format!("{target}/node_modules/lodash/package.json")}]})
+    };
+    let report = json!({"SchemaVersion": 2, "ArtifactName": "shop/web:1", "ArtifactType": "container_image",
+        "Metadata": {"RepoTags": ["shop/web:1"]},
+        "Results": [lodash("app"), lodash("admin"), lodash("tools")]});
+    ws.import(0, report);
+    let statuses = |day| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = ws
+            .list(day, &[])
+            .iter()
+            .map(|r| {
+                (
+                    r["fingerprint"].as_str().unwrap().to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let changed = |a: &[(String, String)], b: &[(String, String)]| {
+        a.iter().zip(b).filter(|(x, y)| x.1 != y.1).count()
+    };
+    let before = statuses(0);
+    assert_eq!(before.len(), 3, "three copies of lodash are three findings");
+
+    let out = ws.ok(
+        0,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            &before[0].0,
+            "--reason",
+            "vendored test copy",
+        ],
+    );
+    let after_one = statuses(0);
+    assert!(out.contains("1 finding(s)"), "{out}");
+    assert_eq!(changed(&before, &after_one), 1, "{after_one:?}");
+
+    let out = ws.ok(
+        0,
+        &[
+            "triage",
+            "snooze",
+            "--id",
+            "CVE-2021-23337",
+            "--status",
+            "open",
+            "--until",
+            "7d",
+            "--reason",
+            "next sprint",
+        ],
+    );
+    let after_two = statuses(0);
+    let n = changed(&after_one, &after_two);
+    assert!(
+        out.contains(&format!("{n} finding(s)")),
+        "{n} rows changed: {out}"
+    );
+    assert_eq!(n, 2, "{after_two:?}");
+}
+
+/// Stand-ins for hadolint and gitleaks that print absolute paths, as the
+/// real tools do when scandeck hands them absolute paths.
+const HADOLINT: &str = r#"case "$1" in --version) echo "Haskell Dockerfile Linter 2.12.0"; exit 0;; esac
+for a in "$@"; do file="$a"; done
+printf '[{"code":"DL3008","level":"warning","line":4,"column":1,"file":"%s","message":"Pin versions in apt get install"}]\n' "$file"
+"#;
+const GITLEAKS: &str = r#"case "$1" in version|--version) echo "8.18.0"; exit 0;; esac
+src=""; out=""; prev=""
+for a in "$@"; do
+  case "$prev" in --source) src="$a";; --report-path) out="$a";; esac
+  prev="$a"
+done
+printf '[{"RuleID":"generic-api-key","Description":"Generic API Key","File":"%s/backend/config.py","StartLine":2,"EndLine":2,"StartColumn":12,"EndColumn":40,"Secret":"Zk9vX3Rlc3Rfc2VjcmV0XzEyMzQ1","Match":"API_KEY = Zk9vX3Rlc3Rfc2VjcmV0XzEyMzQ1","Commit":""}]\n' "$src" > "$out"
+"#;
+
+fn scan_project(ws: &Ws, bin: &std::path::Path) -> std::process::Output {
+    common::scandeck(ws.home.path())
+        .arg("--workspace")
+        .arg(&ws.dir)
+        .args(["scan", "--project", "--tools", "hadolint,gitleaks"])
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("SCANDECK_ACTOR", "Ana Analyst <ana@example.com>")
+        .env("SCANDECK_NOW", "2026-03-01T10:00:00Z")
+        .env("DOCKER_HOST", "unix:///nonexistent.sock")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn decisions_made_on_scan_results_follow_a_clone() {
+    use std::os::unix::fs::PermissionsExt;
+    let first = Ws::new();
+    let bin = first.home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for (name, script) in [("hadolint", HADOLINT), ("gitleaks", GITLEAKS)] {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{script}")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let project = |ws: &Ws| {
+        write(
+            ws,
+            "backend/Dockerfile",
+            "FROM debian:12\nRUN true\nRUN true\nRUN apt-get install -y curl\n",
+        );
+        write(
+            ws,
+            "backend/config.py",
+            "# settings\nAPI_KEY = Zk9vX3Rlc3Rfc2VjcmV0XzEyMzQ1\n",
+        );
+    };
+    project(&first);
+    let out = scan_project(&first, &bin);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = first.list(0, &[]);
+    let mine: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["source"] == "hadolint" || r["source"] == "gitleaks")
+        .collect();
+    assert_eq!(mine.len(), 2, "{rows:#?}");
+    let root = first.dir.canonicalize().unwrap().display().to_string();
+    for r in &mine {
+        let text = r.to_string();
+        assert!(!text.contains(&root), "no absolute path is stored: {text}");
+        first.ok(
+            0,
+            &[
+                "triage",
+                "false-positive",
+                "--fingerprint",
+                r["fingerprint"].as_str().unwrap(),
+                "--reason",
+                "test data",
+            ],
+        );
+    }
+    let sarif = first.ok(0, &["export", "--format", "sarif"]);
+    // Locations only: the export header names the workspace (issue 10 covers that).
+    let uris: Vec<&str> = sarif.lines().filter(|l| l.contains("\"uri\"")).collect();
+    assert!(!uris.is_empty());
+    assert!(
+        uris.iter()
+            .all(|l| !l.contains(&root) && !l.contains("\"/")),
+        "no absolute path in SARIF locations: {uris:?}"
+    );
+
+    // A checkout elsewhere on the same machine with the committed decisions.
+    let clone = first.clone_beside("checkout-2");
+    project(&clone);
+    std::fs::create_dir_all(clone.dir.join(".scandeck")).unwrap();
+    std::fs::copy(
+        first.dir.join(".scandeck/decisions.json"),
+        clone.dir.join(".scandeck/decisions.json"),
+    )
+    .unwrap();
+    let out = scan_project(&clone, &bin);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cloned = clone.list(0, &[]);
+    let theirs: Vec<&Value> = cloned
+        .iter()
+        .filter(|r| r["source"] == "hadolint" || r["source"] == "gitleaks")
+        .collect();
+    let fps = |rows: &[&Value]| -> BTreeSet<String> {
+        rows.iter()
+            .map(|r| r["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(fps(&mine), fps(&theirs), "the same findings in the clone");
+    assert!(
+        theirs.iter().all(|r| r["status"] == "suppressed"),
+        "every decision applies in the clone: {theirs:#?}"
+    );
+}

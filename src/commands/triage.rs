@@ -221,7 +221,7 @@ fn decide(
 fn applying_key(listing: &Listing, i: usize, file: &decisions::DecisionFile) -> Option<String> {
     let assessed: &Assessment = &listing.rows.iter().find(|(j, _)| *j == i)?.1;
     assessed.decision.clone().or_else(|| {
-        TriageView::new(file)
+        TriageView::for_findings(file, &listing.findings)
             .decision_for(&listing.findings[i])
             .map(|(k, _)| k.clone())
     })

@@ -129,6 +129,10 @@ impl Document for DecisionFile {
         DecisionFile::record_states(self)
     }
 
+    fn salvage(&mut self, broken: &str) -> Option<String> {
+        salvage(self, broken)
+    }
+
     /// Schema 1 has the same layout; its fingerprints are mapped to the new
     /// ones by `store::migrate` once the findings are known, which also sets
     /// the version.
@@ -193,6 +197,116 @@ pub fn render(file: &DecisionFile) -> String {
     out
 }
 
+/// Reads what is still whole in an unreadable decisions.json (cut short, a
+/// merge-conflict marker, a stray edit) in the layout `render` writes:
+/// every sighting line; then the audit entries that continue `file`'s log,
+/// in order, each with the decision it vouches for — stopping at the first
+/// entry whose decision cannot be read, so that the log and the decisions
+/// still agree.
+fn salvage(file: &mut DecisionFile, broken: &str) -> Option<String> {
+    use crate::triage::audit::{digest_of, REMOVED};
+    let mut blocks: BTreeMap<String, Decision> = BTreeMap::new();
+    let mut sightings = 0usize;
+    let mut entries: Vec<AuditEntry> = Vec::new();
+    let lines: Vec<&str> = broken.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if let Some(key) = line
+            .strip_prefix("    \"")
+            .and_then(|rest| rest.strip_suffix("\": {"))
+        {
+            // A pretty-printed decision: up to its closing brace at the same depth.
+            if let Some(end) = lines[i + 1..]
+                .iter()
+                .position(|l| *l == "    }" || *l == "    },")
+            {
+                let body = format!("{{\n{}\n}}", lines[i + 1..i + 1 + end].join("\n"));
+                if let (Ok(key), Ok(d)) = (
+                    serde_json::from_str::<String>(&format!("\"{key}\"")),
+                    serde_json::from_str::<Decision>(&body),
+                ) {
+                    blocks.insert(key, d);
+                }
+                i += end + 2;
+                continue;
+            }
+        }
+        let item = line.trim().trim_end_matches(',');
+        if let Ok(e) = serde_json::from_str::<AuditEntry>(item) {
+            entries.push(e);
+        } else if let Some((key, rest)) = item.split_once("\": ") {
+            if let (Some(key), Ok(s)) = (
+                key.strip_prefix('"'),
+                serde_json::from_str::<Sighting>(rest),
+            ) {
+                let newer = file
+                    .sightings
+                    .get(key)
+                    .is_none_or(|old| old.last_seen < s.last_seen);
+                if newer {
+                    file.sightings.insert(key.to_string(), s);
+                    sightings += 1;
+                }
+            }
+        }
+        i += 1;
+    }
+    // The entries that continue the copy's log, in chain order.
+    let mut chain: Vec<AuditEntry> = Vec::new();
+    let mut head = crate::triage::audit::head(&file.audit).hash;
+    for e in entries {
+        if e.prev == head && e.compute_hash() == e.hash {
+            head = e.hash.clone();
+            chain.push(e);
+        } else if !chain.is_empty() {
+            break;
+        }
+    }
+    // Cut the chain before the first entry whose outcome cannot be read
+    // back, until every decision it ends on is there as recorded.
+    loop {
+        let mut last: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
+        for (n, e) in chain.iter().enumerate() {
+            if let Some(record) = e.record.as_deref() {
+                last.insert(e.target.as_str(), (n, record));
+            }
+        }
+        let unreadable = last
+            .iter()
+            .filter(|(target, (_, record))| {
+                *record != REMOVED && blocks.get(**target).is_none_or(|d| digest_of(d) != *record)
+            })
+            .map(|(_, (n, _))| *n)
+            .min();
+        match unreadable {
+            Some(n) => chain.truncate(n),
+            None => break,
+        }
+    }
+    let taken = chain.len();
+    for e in chain {
+        match e.record.as_deref() {
+            Some(REMOVED) => {
+                file.decisions.remove(&e.target);
+            }
+            Some(_) => {
+                if let Some(d) = blocks.get(&e.target) {
+                    file.decisions.insert(e.target.clone(), d.clone());
+                }
+            }
+            None => {}
+        }
+        file.audit.push(e);
+    }
+    (taken > 0 || sightings > 0).then(|| {
+        format!(
+            "took {taken} audit entr{} (with their decisions) and {sightings} sighting(s)",
+            if taken == 1 { "y" } else { "ies" }
+        )
+    })
+}
+
 fn json_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
@@ -223,6 +337,74 @@ pub fn update_locked<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::triage::decision::{Disposition, Selector};
+    use crate::triage::engine::{decide, reopen, Stamp};
+
+    fn decision(fp: &str, reason: &str) -> Decision {
+        Decision {
+            disposition: Disposition::FalsePositive,
+            selector: Selector {
+                fingerprint: Some(fp.into()),
+                ..Selector::default()
+            },
+            finding: None,
+            reason: reason.into(),
+            until: None,
+            until_fix: false,
+            approver: None,
+            justification: None,
+            decided_by: "me".into(),
+            decided_at: "2026-01-01T00:00:00Z".into(),
+            entry: None,
+        }
+    }
+
+    /// Whatever line a file is cut at, what is salvaged on top of its
+    /// backup agrees with its own audit log, and never loses the backup.
+    #[test]
+    fn salvage_at_every_cut_keeps_log_and_decisions_in_agreement() {
+        let stamp = Stamp {
+            who: "me",
+            now: chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc),
+        };
+        let mut bak = DecisionFile::default();
+        decide(&mut bak, decision("aa", "one"), stamp);
+        let mut newest = bak.clone();
+        decide(&mut newest, decision("bb", "two"), stamp);
+        decide(&mut newest, decision("aa", "three"), stamp);
+        reopen(&mut newest, "finding:bb", "four", stamp);
+        decide(&mut newest, decision("cc", "five"), stamp);
+        let text = render(&newest);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut best = 0;
+        for cut in 0..=lines.len() {
+            let broken = lines[..cut].join("\n");
+            let mut file = bak.clone();
+            salvage(&mut file, &broken);
+            let records = file.record_states();
+            let head = crate::triage::audit::head(&file.audit);
+            let evidence = crate::triage::audit::Evidence {
+                log: &file.audit,
+                head: Some(&head),
+                records: &records,
+                witness: &[],
+            };
+            assert!(
+                crate::triage::audit::verify_all(&evidence).is_ok(),
+                "cut at line {cut}: {:?}",
+                crate::triage::audit::verify_all(&evidence)
+            );
+            assert!(file.audit.len() >= bak.audit.len());
+            best = best.max(file.audit.len());
+        }
+        assert_eq!(
+            best,
+            newest.audit.len(),
+            "a whole file gives everything back"
+        );
+    }
 
     #[test]
     fn render_parses_back() {

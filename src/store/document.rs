@@ -33,6 +33,13 @@ pub trait Document: Default + DeserializeOwned {
     /// Each record the audit log vouches for.
     fn record_states(&self) -> Vec<crate::triage::audit::RecordState>;
 
+    /// Takes what can still be read from an unreadable copy of the file
+    /// (`broken`) on top of `self`, the newest readable copy; says what it
+    /// took, or `None` when nothing could be.
+    fn salvage(&mut self, _broken: &str) -> Option<String> {
+        None
+    }
+
     /// Reads the layout `version` (never newer than `SCHEMA_VERSION`).
     fn migrate(version: u32, bytes: &[u8]) -> Result<Self, String> {
         if version == Self::SCHEMA_VERSION {
@@ -134,7 +141,19 @@ pub fn load<D: Document>(ws: &Workspace) -> Result<Loaded<D>, StoreError> {
                 crate::sanitize::sanitize_line(&reason),
                 aside.display()
             ));
-            let file = from_bak.unwrap_or_default();
+            let mut file = from_bak.unwrap_or_default();
+            if let Some(taken) = file.salvage(&String::from_utf8_lossy(&bytes)) {
+                match write_atomic(&path, file.render().as_bytes()) {
+                    Ok(()) => loaded.warnings.push(format!(
+                        "{}: {taken} from the unreadable copy, on top of the previous version",
+                        path.display()
+                    )),
+                    Err(e) => loaded.warnings.push(format!(
+                        "{}: {taken} from the unreadable copy, but could not write them back ({e}); they are in memory only",
+                        path.display()
+                    )),
+                }
+            }
             // The log now ends where the copy ends: the witness learns so,
             // and `verify` says what was lost instead of failing forever.
             let aside_name = aside
@@ -319,7 +338,7 @@ pub fn verify<D: Document>(ws: &Workspace) -> Verdict {
         Ok(entries) => {
             let note = match witness.get(since).and_then(|w| w.restored.as_deref()) {
                 Some(aside) => Some(format!(
-                    "the file was unreadable once and restored from its backup with {} entries; what was written after that backup is in .scandeck/{aside}",
+                    "the file was unreadable once and was rebuilt with {} entries from its backup and what could still be read of it; the unreadable copy is .scandeck/{aside}",
                     witness[since].entries
                 )),
                 None if witness.is_empty() => Some(

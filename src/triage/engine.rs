@@ -239,7 +239,7 @@ pub fn reconcile(
     previous: Option<&[Finding]>,
     stamp: Stamp,
 ) -> Changes {
-    let view = TriageView::new(file);
+    let view = TriageView::for_findings(file, new);
     let at = stamp.at();
     let mut changes = Changes::default();
     let new_fps: HashSet<Fingerprint> = new.iter().map(|f| f.fingerprint).collect();

@@ -199,6 +199,26 @@ impl TriageView {
         view
     }
 
+    /// The view for assessing `present`, the findings reported now: a
+    /// decision whose own finding is among them covers that finding only,
+    /// never another one by its ids (the alias fallback is for a finding
+    /// whose fingerprint changed, so its old one is no longer reported).
+    pub fn for_findings(file: &DecisionFile, present: &[Finding]) -> TriageView {
+        let mut view = TriageView::new(file);
+        let reported: std::collections::HashSet<Fingerprint> =
+            present.iter().map(|f| f.fingerprint).collect();
+        for candidates in view.by_id.values_mut() {
+            candidates.retain(|(_, d)| {
+                d.selector
+                    .fingerprint
+                    .as_deref()
+                    .and_then(Fingerprint::parse)
+                    .is_none_or(|fp| !reported.contains(&fp))
+            });
+        }
+        view
+    }
+
     /// The decision that applies to `f`: its own, else the newest matching rule.
     pub fn decision_for(&self, f: &Finding) -> Option<&(String, Decision)> {
         if let Some(d) = self.by_fingerprint.get(&f.fingerprint) {
@@ -377,7 +397,7 @@ pub fn assess_current(
     policy: &SlaPolicy,
 ) -> Vec<Assessment> {
     let present = append_gone(current);
-    let view = TriageView::new(&current.triage);
+    let view = TriageView::for_findings(&current.triage, &current.findings[..present]);
     assess_findings(&current.findings, present, &view, now, policy)
 }
 

@@ -83,7 +83,7 @@ impl Data {
         let (index, assessments) = std::thread::scope(|scope| {
             let findings = &current.findings;
             let index = scope.spawn(move || SearchIndex::build(findings, &[], &[]));
-            let view = TriageView::new(&current.triage);
+            let view = TriageView::for_findings(&current.triage, &findings[..present]);
             let assessments =
                 crate::triage::status::assess_findings(findings, present, &view, now, policy);
             (
@@ -113,7 +113,8 @@ impl Data {
 
     /// Recomputes every status after the decisions changed (the index stays).
     pub fn reassess(&mut self, triage: DecisionFile, now: DateTime<Utc>) {
-        let view = TriageView::new(&triage);
+        let present = self.gone_from.min(self.findings.len());
+        let view = TriageView::for_findings(&triage, &self.findings[..present]);
         let policy = &self.policy;
         self.assessments = self
             .findings
