@@ -134,9 +134,13 @@ pub struct ExportArgs {
     pub format: crate::export::ExportFormat,
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output (`-` is standard output; a
+    /// device or pipe is written through, never replaced).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Replace FILE when it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

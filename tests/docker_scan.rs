@@ -56,7 +56,12 @@ fn make_rootfs(root: &Path) {
         .find(|p| Path::new(p).exists())
         .expect("sleep on the host");
     let mut files = vec![PathBuf::from(sleep)];
-    let ldd = Command::new("ldd").arg(sleep).output().expect("ldd");
+    // What `sleep` itself needs, not a preload of the test run (faketime's).
+    let ldd = Command::new("ldd")
+        .arg(sleep)
+        .env_remove("LD_PRELOAD")
+        .output()
+        .expect("ldd");
     for line in String::from_utf8_lossy(&ldd.stdout).lines() {
         if let Some(path) = line
             .split_whitespace()

@@ -66,6 +66,51 @@ fn npm_audit(packages: &[&str]) -> String {
     json!({"auditReportVersion": 2, "vulnerabilities": vulns, "metadata": {}}).to_string()
 }
 
+fn trufflehog(leaks: &[(&str, &str)]) -> String {
+    leaks
+        .iter()
+        .enumerate()
+        .map(|(i, (file, secret))| {
+            json!({"SourceMetadata": {"Data": {"Filesystem": {"file": file, "line": i + 1}}},
+                   "SourceName": "trufflehog - filesystem", "DetectorName": "Generic",
+                   "Verified": false, "Raw": secret, "Redacted": ""})
+            .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn sarif(hits: &[(&str, u32)]) -> String {
+    let results: Vec<Value> = hits
+        .iter()
+        .map(|(file, line)| {
+            json!({"ruleId": "python.lang.security.eval", "level": "error",
+                   "message": {"text": "eval of untrusted input"},
+                   "locations": [{"physicalLocation": {"artifactLocation": {"uri": file},
+                                  "region": {"startLine": line, "startColumn": 5}}}]})
+        })
+        .collect();
+    json!({"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+           "runs": [{"tool": {"driver": {"name": "semgrep", "rules": [
+               {"id": "python.lang.security.eval", "shortDescription": {"text": "eval"}}]}},
+                     "results": results}]})
+    .to_string()
+}
+
+fn snyk(packages: &[&str]) -> String {
+    let vulns: Vec<Value> = packages
+        .iter()
+        .map(|p| {
+            json!({"id": format!("SNYK-JS-{}-1", p.to_uppercase()), "title": "Prototype Pollution",
+                   "severity": "high", "packageName": p, "version": "1.0.0",
+                   "from": ["app@1.0.0", format!("{p}@1.0.0")], "identifiers": {"CVE": []}})
+        })
+        .collect();
+    json!({"vulnerabilities": vulns, "ok": false, "packageManager": "npm",
+           "projectName": "app", "displayTargetFile": "package-lock.json", "path": "."})
+    .to_string()
+}
+
 fn ids(rows: &[Value]) -> BTreeSet<String> {
     rows.iter()
         .map(|r| {
@@ -108,6 +153,27 @@ fn a_newer_report_under_another_name_replaces_the_older_one() {
             "npm-audit",
             npm_audit(&["axios", "semver"]),
             npm_audit(&["semver"]),
+            1,
+        ),
+        (
+            "trufflehog",
+            trufflehog(&[
+                ("a.py", "k1xxxxxxxxxxxxxxxx"),
+                ("b.py", "k2xxxxxxxxxxxxxxxx"),
+            ]),
+            trufflehog(&[("b.py", "k2xxxxxxxxxxxxxxxx")]),
+            1,
+        ),
+        (
+            "semgrep",
+            sarif(&[("app/views.py", 10), ("app/admin.py", 3)]),
+            sarif(&[("app/admin.py", 3)]),
+            1,
+        ),
+        (
+            "snyk",
+            snyk(&["lodash", "minimist"]),
+            snyk(&["minimist"]),
             1,
         ),
     ];
@@ -475,6 +541,20 @@ fn scan_project(ws: &Ws, bin: &std::path::Path) -> std::process::Output {
         .unwrap()
 }
 
+/// Scans the project with the stand-ins and lists what they found.
+fn scanned(ws: &Ws, bin: &std::path::Path) -> Vec<Value> {
+    let out = scan_project(ws, bin);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ws.list(0, &[])
+        .into_iter()
+        .filter(|r| r["source"] == "hadolint" || r["source"] == "gitleaks")
+        .collect()
+}
+
 #[test]
 fn decisions_made_on_scan_results_follow_a_clone() {
     use std::os::unix::fs::PermissionsExt;
@@ -499,18 +579,8 @@ fn decisions_made_on_scan_results_follow_a_clone() {
         );
     };
     project(&first);
-    let out = scan_project(&first, &bin);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let rows = first.list(0, &[]);
-    let mine: Vec<&Value> = rows
-        .iter()
-        .filter(|r| r["source"] == "hadolint" || r["source"] == "gitleaks")
-        .collect();
-    assert_eq!(mine.len(), 2, "{rows:#?}");
+    let mine = scanned(&first, &bin);
+    assert_eq!(mine.len(), 2, "{mine:#?}");
     let root = first.dir.canonicalize().unwrap().display().to_string();
     for r in &mine {
         let text = r.to_string();
@@ -546,18 +616,8 @@ fn decisions_made_on_scan_results_follow_a_clone() {
         clone.dir.join(".scandeck/decisions.json"),
     )
     .unwrap();
-    let out = scan_project(&clone, &bin);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let cloned = clone.list(0, &[]);
-    let theirs: Vec<&Value> = cloned
-        .iter()
-        .filter(|r| r["source"] == "hadolint" || r["source"] == "gitleaks")
-        .collect();
-    let fps = |rows: &[&Value]| -> BTreeSet<String> {
+    let theirs = scanned(&clone, &bin);
+    let fps = |rows: &[Value]| -> BTreeSet<String> {
         rows.iter()
             .map(|r| r["fingerprint"].as_str().unwrap().to_string())
             .collect()

@@ -248,6 +248,7 @@ fn interrupting_scandeck_stops_its_scanners_and_their_children() {
     for signal in [
         nix::sys::signal::Signal::SIGINT,
         nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
     ] {
         let _ = std::fs::remove_file(b.file("pids"));
         let child = scandeck(b.home.path())
@@ -269,11 +270,7 @@ fn interrupting_scandeck_stops_its_scanners_and_their_children() {
         nix::sys::signal::kill(pid, signal).unwrap();
         let out = child.wait_with_output().unwrap();
         let err = stderr(&out);
-        let expected = if signal == nix::sys::signal::Signal::SIGINT {
-            130
-        } else {
-            143
-        };
+        let expected = 128 + signal as i32;
         assert_eq!(out.status.code(), Some(expected), "{err}");
         assert!(
             err.contains("interrupted: stopping 1 running scan(s)"),
@@ -573,4 +570,38 @@ fn every_external_tool_runs_and_its_report_is_imported() {
     let args = std::fs::read_to_string(b.file("args.log")).unwrap();
     assert_eq!(args.lines().count(), 12, "{args}");
     assert!(!args.contains(CANARY_TOKEN));
+}
+
+/// gitleaks as `scan` runs it: the folder its report goes to is private,
+/// it is asked to redact, and the folder is gone afterwards.
+const GITLEAKS_PROBE: &str = r#"case "$1" in version|--version) echo "8.30.0"; exit 0;; esac
+printf '%s\n' "$@" > "$ARGS_LOG"
+out=""; prev=""
+for a in "$@"; do [ "$prev" = "--report-path" ] && out="$a"; prev="$a"; done
+dir=$(dirname "$out")
+stat -c '%a' "$dir" > "$PIDS"
+echo "$dir" >> "$PIDS"
+printf '[{"RuleID":"generic-api-key","Description":"Generic API Key","File":"a.py","StartLine":1,"Secret":"REDACTED","Match":"key = REDACTED","Commit":""},{"RuleID":"generic-api-key","Description":"Generic API Key","File":"a.py","StartLine":7,"Secret":"REDACTED","Match":"key = REDACTED","Commit":""}]' > "$out"
+"#;
+
+#[test]
+fn a_scanners_report_folder_is_private_and_gitleaks_redacts() {
+    let b = Bench::new();
+    b.tool("gitleaks", GITLEAKS_PROBE);
+    std::fs::write(b.ws.join("a.py"), "key = 1\n").unwrap();
+    let out = b.scan(&["--project", "--tools", "gitleaks"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let probe = std::fs::read_to_string(b.file("pids")).unwrap();
+    let mut lines = probe.lines();
+    assert_eq!(lines.next(), Some("700"), "only the user may enter it");
+    let dir = lines.next().unwrap();
+    assert!(!Path::new(dir).exists(), "{dir} is removed after the scan");
+    let args = std::fs::read_to_string(b.file("args.log")).unwrap();
+    assert!(args.lines().any(|a| a == "--redact"), "{args}");
+    let rows = b.list();
+    assert_eq!(
+        rows.len(),
+        2,
+        "two redacted secrets stay two findings: {rows:#?}"
+    );
 }

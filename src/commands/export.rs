@@ -6,7 +6,6 @@ use super::{Failure, Outcome};
 use crate::cli::ExportArgs;
 use crate::config::Paths;
 use crate::export::{self, ExportInput};
-use std::io::Write;
 use std::path::Path;
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
@@ -30,28 +29,31 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     );
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     let bytes = export::render(args.format, &input);
-    match &args.output {
-        Some(path) => {
-            crate::store::atomic::write_atomic(path, &bytes).map_err(|e| {
-                Failure::input(format!("{}: cannot write the export: {e}", path.display()))
-            })?;
-            eprintln!(
-                "{}",
-                crate::sanitize::sanitize_line(&format!(
-                    "wrote {} findings to {}",
-                    input.header.findings,
-                    path.display()
-                ))
-            );
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(&bytes).and_then(|_| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return Err(Failure::input(format!("cannot write the export: {e}")));
-                }
-            }
-        }
+    use crate::export::destination::{self, Existing, Written};
+    let path = args
+        .output
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("-"));
+    let existing = if args.force {
+        Existing::Replace
+    } else {
+        Existing::Keep
+    };
+    let written = destination::write(&path, &bytes, existing).map_err(Failure::input)?;
+    if written != Written::Through {
+        eprintln!(
+            "{}",
+            crate::sanitize::sanitize_line(&format!(
+                "{} {} with {} findings",
+                if written == Written::Replaced {
+                    "replaced"
+                } else {
+                    "wrote"
+                },
+                path.display(),
+                input.header.findings,
+            ))
+        );
     }
     Ok(0)
 }

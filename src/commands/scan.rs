@@ -235,8 +235,10 @@ async fn drive(config: RunnerConfig, tasks: Vec<task::TaskSpec>) -> Summary {
     let mut summary = Summary::default();
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut findings, mut new) = (0usize, 0usize);
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    // A closed terminal must stop the scanners too, not leave them running.
+    let mut hangup = signal(SignalKind::hangup()).ok();
     while p.done < p.total {
         let event = tokio::select! {
             event = rx.recv() => event,
@@ -251,6 +253,15 @@ async fn drive(config: RunnerConfig, tasks: Vec<task::TaskSpec>) -> Summary {
                 }
             } => {
                 summary.interrupted = Some(143);
+                None
+            }
+            _ = async {
+                match hangup.as_mut() {
+                    Some(h) => { h.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {
+                summary.interrupted = Some(129);
                 None
             }
         };

@@ -3,6 +3,7 @@
 //! SARIF, OpenVEX, `.trivyignore.yaml`).
 
 pub mod csv;
+pub mod destination;
 pub mod html;
 pub mod input;
 pub mod json;

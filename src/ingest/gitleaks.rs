@@ -40,6 +40,9 @@ struct V7<'a> {
     commit: Option<Str<'a>>,
 }
 
+/// What `gitleaks --redact` prints instead of a secret.
+pub const SCANNER_REDACTED: &str = "REDACTED";
+
 pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedReport, IngestError> {
     let mut report = ParsedReport::new(format, "gitleaks");
     let source = source_info("gitleaks", None, ctx);
@@ -73,6 +76,10 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
             line,
             ..Location::default()
         };
+        // `gitleaks --redact` (as `scandeck scan` runs it) prints REDACTED:
+        // its hash would be the same for every secret, so its place keys it.
+        f.location.content = (secret == SCANNER_REDACTED)
+            .then(|| crate::model::fingerprint::SCANNER_REDACTED.to_string());
         f.secret = Some(ctx.redactor.redact(&secret));
         report.findings.push(f);
     };

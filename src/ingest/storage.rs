@@ -28,11 +28,11 @@ pub fn redact_for_storage<'b>(
     for value in &mut values {
         match report.format {
             Format::GitleaksV8 => each(value, |leak| {
-                replace_secret(leak, "Secret", redactor, false);
+                replace_unless_redacted(leak, "Secret", redactor);
                 blank(leak, &["Match", "Line"]);
             }),
             Format::GitleaksV7 => each(value, |leak| {
-                replace_secret(leak, "offender", redactor, false);
+                replace_unless_redacted(leak, "offender", redactor);
                 blank(leak, &["line"]);
             }),
             Format::TrufflehogV3 => each(value, |hit| {
@@ -133,6 +133,14 @@ fn each(value: &mut Value, mut f: impl FnMut(&mut Value)) {
 }
 
 /// `trimmed` mirrors how the parser reads the field, so the identity hash matches.
+/// `gitleaks --redact` leaves nothing secret to replace, and the word it
+/// prints tells the parser to key the finding by its place.
+fn replace_unless_redacted(obj: &mut Value, key: &str, redactor: &Redactor) {
+    if obj.get(key).and_then(Value::as_str) != Some(super::gitleaks::SCANNER_REDACTED) {
+        replace_secret(obj, key, redactor, false);
+    }
+}
+
 fn replace_secret(obj: &mut Value, key: &str, redactor: &Redactor, trimmed: bool) {
     if let Some(raw) = obj.get(key).and_then(Value::as_str).map(str::to_string) {
         let value = if trimmed { raw.trim() } else { raw.as_str() };

@@ -128,7 +128,7 @@ pub fn compute(finding: &Finding) -> Fingerprint {
     ];
     match finding.kind {
         Kind::Vulnerability | Kind::License => package_parts(finding, path, &mut parts),
-        Kind::Secret => secret_parts(finding, path, &mut parts),
+        Kind::Secret => secret_parts(finding, path, &mut parts, true),
         Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
             parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
             parts.push(path);
@@ -187,7 +187,7 @@ pub fn compute_v1(finding: &Finding) -> Fingerprint {
     let mut parts: Vec<String> = vec!["v1".into(), finding.kind.as_str().into(), lineage];
     match finding.kind {
         Kind::Vulnerability | Kind::License => package_parts(finding, path, &mut parts),
-        Kind::Secret => secret_parts(finding, path, &mut parts),
+        Kind::Secret => secret_parts(finding, path, &mut parts, false),
         Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
             parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
             parts.push(path);
@@ -224,18 +224,26 @@ fn package_parts(finding: &Finding, path: String, parts: &mut Vec<String>) {
     parts.push(location);
 }
 
-/// Rule family, path and the keyed hash: the same in v1 and v2.
-fn secret_parts(finding: &Finding, path: String, parts: &mut Vec<String>) {
+/// Rule family, path and the keyed hash: the same in v1 and v2, but for a
+/// value the scanner redacted itself, which v2 keys by its place.
+fn secret_parts(finding: &Finding, path: String, parts: &mut Vec<String>, v2: bool) {
     parts.push(normalise_rule(&finding.id));
     parts.push(path);
-    parts.push(
-        finding
-            .secret
-            .as_ref()
-            .map(|s| s.keyed_hash.clone())
-            .unwrap_or_default(),
-    );
+    let scanner_redacted = finding.location.content.as_deref() == Some(SCANNER_REDACTED);
+    parts.push(match &finding.secret {
+        // The scanner redacted the value itself: where it sits tells two apart.
+        _ if v2 && scanner_redacted => format!(
+            "at:{}:{}",
+            finding.location.line.unwrap_or(0),
+            finding.location.column.unwrap_or(0)
+        ),
+        Some(s) => s.keyed_hash.clone(),
+        None => String::new(),
+    });
 }
+
+/// `Location::content` of a secret whose value the scanner itself redacted.
+pub const SCANNER_REDACTED: &str = "scanner-redacted";
 
 /// gitleaks `aws-access-token` and Trivy `aws-access-key-id` name the same family.
 fn normalise_rule(rule: &str) -> String {

@@ -257,6 +257,8 @@ pub fn invocation(
                 "detect",
                 "--no-git",
                 "--no-banner",
+                // The report never holds a secret in full, even briefly.
+                "--redact",
                 "--source",
                 &d.to_string_lossy(),
                 "--report-format",

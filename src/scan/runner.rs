@@ -454,8 +454,11 @@ async fn external_scan(
         Ok(_) => "unknown".into(),
         Err(e) => return Err(format!("{}: {e}", tool.name)),
     };
+    // The scanner's report may hold what it found (secrets included) until
+    // it is read back: the folder is the user's alone.
     let dir = tempfile::Builder::new()
         .prefix("scandeck-scan-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700))
         .tempdir()
         .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
     let report_path = dir.path().join("report.json");

@@ -73,11 +73,18 @@ fn write_export(
         }
     }
     let bytes = bytes.ok_or_else(|| "nothing loaded yet".to_string())?;
-    crate::store::atomic::write_atomic(target, &bytes).map_err(|e| {
-        crate::logging::log(&format!("export not written: {shown}: {e}"));
-        format!("{shown}: {e}")
+    use crate::export::destination::{self, Existing, Written, EXISTS_HINT};
+    let written = destination::write(target, &bytes, Existing::Keep).map_err(|e| {
+        crate::logging::log(&format!("export not written: {e}"));
+        // The console never replaces a file silently: another name is one Enter away.
+        e.replace(EXISTS_HINT, "; type another file name")
     })?;
-    Ok(format!("exported {rows} findings to {shown}"))
+    let verb = if written == Written::Through {
+        "wrote"
+    } else {
+        "exported"
+    };
+    Ok(format!("{verb} {rows} findings to {shown}"))
 }
 
 /// Writes one checklist change; the file as now on disk and a summary, or why not.

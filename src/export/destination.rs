@@ -1,0 +1,94 @@
+//! Where an export goes: a new file (written atomically), an existing file
+//! only when the user said to replace it, and anything that is not a regular
+//! file (a terminal, `/dev/stdout`, a pipe) written through — never replaced
+//! by a file of its own.
+
+use std::io::Write;
+use std::path::Path;
+
+/// How an existing regular file is treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Existing {
+    Keep,
+    Replace,
+}
+
+/// Ends the message for an existing file kept; callers that offer another
+/// way to replace it say so instead.
+pub const EXISTS_HINT: &str = "; pass --force to replace it, or name another file";
+
+/// What happened, for the one-line summary.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    Created,
+    Replaced,
+    /// Written through to a device, pipe or terminal.
+    Through,
+}
+
+/// Writes `bytes` to `path` (`-` is standard output).
+pub fn write(path: &Path, bytes: &[u8], existing: Existing) -> Result<Written, String> {
+    let shown = crate::sanitize::sanitize_line(&path.display().to_string()).into_owned();
+    if path.as_os_str() == "-" {
+        return through(&mut std::io::stdout().lock(), bytes, &shown);
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(format!("{shown} is a folder; name a file")),
+        Ok(meta) if !meta.is_file() => {
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| format!("{shown}: cannot write to it: {e}"))?;
+            through(&mut file, bytes, &shown)
+        }
+        Ok(_) if existing == Existing::Keep => Err(format!("{shown} exists{EXISTS_HINT}")),
+        Ok(_) => {
+            crate::store::atomic::write_atomic(path, bytes).map_err(|e| format!("{shown}: {e}"))?;
+            Ok(Written::Replaced)
+        }
+        Err(_) => {
+            crate::store::atomic::write_atomic(path, bytes).map_err(|e| format!("{shown}: {e}"))?;
+            Ok(Written::Created)
+        }
+    }
+}
+
+fn through(out: &mut dyn Write, bytes: &[u8], shown: &str) -> Result<Written, String> {
+    match out.write_all(bytes).and_then(|_| out.flush()) {
+        Ok(()) => Ok(Written::Through),
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Written::Through),
+        Err(e) => Err(format!("{shown}: cannot write the export: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_created_kept_or_replaced_and_devices_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out.json");
+        assert_eq!(write(&file, b"one", Existing::Keep), Ok(Written::Created));
+        assert!(write(&file, b"two", Existing::Keep)
+            .unwrap_err()
+            .contains("exists; pass --force"));
+        assert_eq!(std::fs::read(&file).unwrap(), b"one");
+        assert_eq!(
+            write(&file, b"two", Existing::Replace),
+            Ok(Written::Replaced)
+        );
+        assert_eq!(std::fs::read(&file).unwrap(), b"two");
+        assert!(write(dir.path(), b"x", Existing::Replace)
+            .unwrap_err()
+            .contains("is a folder"));
+        use std::os::unix::fs::FileTypeExt;
+        let null = Path::new("/dev/null");
+        assert_eq!(write(null, b"x", Existing::Replace), Ok(Written::Through));
+        assert!(std::fs::metadata(null)
+            .unwrap()
+            .file_type()
+            .is_char_device());
+    }
+}
