@@ -8,6 +8,10 @@ use scandeck::config::Paths;
 
 fn main() {
     let cli = Cli::parse();
+    if let Err(why) = scandeck::ingest::checked_max_report_bytes() {
+        commands::warn(&format!("scandeck: {why}"));
+        std::process::exit(2);
+    }
     let paths = Paths::resolve();
     let workspace = commands::workspace_root(cli.workspace.as_deref());
     let result = match &cli.command {

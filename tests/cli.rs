@@ -548,3 +548,73 @@ fn paths_names_every_location() {
         assert!(text.contains(label), "{text}");
     }
 }
+
+#[test]
+fn small_inputs_get_one_clear_line() {
+    let env = Env::new();
+    // A FIFO nobody writes to: refused at once instead of waiting forever.
+    let fifo = env.ws.join("report.fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let out = env.run(&["import", fifo.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a regular file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A size cap that is not a number is named, not ignored.
+    let report = format!("{DEMO}/frontend.grype.json");
+    let out = common::scandeck(env.home.path())
+        .arg("--workspace")
+        .arg(&env.ws)
+        .args(["import", &report])
+        .env("SCANDECK_MAX_REPORT_BYTES", "1GB")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("SCANDECK_MAX_REPORT_BYTES=\"1GB\" is not a number"));
+    // A reader that stops early: quiet, and the command keeps its own exit code.
+    assert!(env.run(&["import", &report]).status.success());
+    for (args, code) in [
+        (&["gate"][..], 1),
+        (&["list"][..], 0),
+        (&["checklist"][..], 0),
+    ] {
+        let mut child = common::scandeck(env.home.path())
+            .arg("--workspace")
+            .arg(&env.ws)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A workspace that does not exist is created, and the user told so.
+    let fresh = env.home.path().join("new-ws");
+    let out = common::scandeck(env.home.path())
+        .arg("--workspace")
+        .arg(&fresh)
+        .args(["import", &report])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist yet; creating it"));
+}

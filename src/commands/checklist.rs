@@ -18,7 +18,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
     let list = readiness.checklist(&args.list)?.clone();
     let (id, change) = match &args.action {
         None | Some(ChecklistAction::Show) => {
-            print!("{}", render(&readiness, &list, args.format));
+            say_raw!("{}", render(&readiness, &list, args.format))?;
             return Ok(0);
         }
         Some(ChecklistAction::Check { id }) => (Some(id.as_str()), Change::Check),
@@ -46,7 +46,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
     .map_err(|e| Failure::input(format!("{e}; nothing was recorded")))?
     .map_err(|e| Failure::input(e.to_string()))?;
     for line in lines {
-        println!("{}", sanitize_line(&line));
+        say!("{}", sanitize_line(&line))?;
     }
     if let (Some(id), Change::Check) = (id, &change) {
         let item = list.item(id);

@@ -34,7 +34,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
             })).collect::<Vec<_>>(),
             "warnings": verdict.warnings,
         });
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
     } else {
         for r in &verdict.blocked {
             let query = r
@@ -42,22 +42,22 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
                 .as_ref()
                 .map(|q| format!("  (console: /{q})"))
                 .unwrap_or_default();
-            println!(
+            say!(
                 "{}",
                 sanitize_line(&format!("BLOCKED [{}] {}{query}", r.rule, r.message))
-            );
+            )?;
         }
         for w in &verdict.warnings {
-            println!("{}", sanitize_line(&format!("warning: {w}")));
+            say!("{}", sanitize_line(&format!("warning: {w}")))?;
         }
-        println!(
+        say!(
             "{}",
             if verdict.ready() {
                 "READY: nothing blocks the release".to_string()
             } else {
                 format!("BLOCKED: {} reason(s)", verdict.blocked.len())
             }
-        );
+        )?;
     }
     Ok(if verdict.ready() { 0 } else { 1 })
 }

@@ -26,6 +26,12 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ImportArgs) -> Outcome {
         })?),
         None => None,
     };
+    if !workspace.exists() {
+        warn(&format!(
+            "scandeck: the workspace {} does not exist yet; creating it",
+            workspace.display()
+        ));
+    }
     let failures = import_files(
         &Workspace::at(workspace),
         &redactor,
@@ -114,9 +120,9 @@ pub fn import_files(
                     if counts.is_empty() { "" } else { ": " },
                     tally(&counts),
                 );
-                println!("{}", crate::sanitize::sanitize_line(&line));
+                say!("{}", crate::sanitize::sanitize_line(&line))?;
                 if let Some(changes) = &outcome.changes {
-                    println!("  since the previous scan: {}", changes.summary());
+                    say!("  since the previous scan: {}", changes.summary())?;
                 }
                 for note in &outcome.report.notes {
                     warn(&format!("  note: {note}"));
@@ -176,12 +182,12 @@ fn apply_vex(
         }
     })
     .map_err(|e| Failure::input(format!("{e}; the VEX decisions of {name} were not saved")))?;
-    println!(
+    say!(
         "{}",
         crate::sanitize::sanitize_line(&format!(
             "  {name}: {count} finding(s) recorded not affected from its VEX statements"
         ))
-    );
+    )?;
     Ok(())
 }
 

@@ -1,5 +1,16 @@
 //! What each subcommand does; `main.rs` only dispatches here.
 
+/// `println!` for commands: see `say_text`.
+macro_rules! say {
+    () => { $crate::commands::say_text("\n") };
+    ($($arg:tt)*) => { $crate::commands::say_text(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` for commands: see `say_text`.
+macro_rules! say_raw {
+    ($($arg:tt)*) => { $crate::commands::say_text(&format!($($arg)*)) };
+}
+
 pub mod checklist;
 pub mod console;
 pub mod demo;
@@ -69,10 +80,10 @@ pub fn verify_document<D: crate::store::document::Document>(
     use crate::store::document::{verify, Verdict};
     match verify::<D>(ws) {
         Verdict::Intact { entries, note } => {
-            println!(
+            say!(
                 "audit log intact: {entries} entries, each chained to the one before; the {} match the entries that made them",
                 D::WHAT
-            );
+            )?;
             if let Some(note) = note {
                 warn(&format!("note: {note}"));
             }
@@ -83,6 +94,29 @@ pub fn verify_document<D: crate::store::document::Document>(
             Ok(1)
         }
         Verdict::Refused(why) => Err(Failure::input(why)),
+    }
+}
+
+/// Writes to standard output. A reader that went away (`| head`) is not an
+/// error: nothing more is printed and the command keeps its exit code; any
+/// other failure to write is one (`/dev/full`).
+pub fn say_text(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+    if CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(Failure::input(format!(
+            "cannot write to standard output: {e}"
+        ))),
     }
 }
 

@@ -25,10 +25,10 @@ pub fn run(paths: &Paths, workspace: &Path) -> Outcome {
         ("demo workspaces", paths.demo_dir()),
     ];
     for (name, path) in rows {
-        println!(
+        say!(
             "{name:<17} {}",
             crate::sanitize::sanitize_line(&path.display().to_string())
-        );
+        )?;
     }
     Ok(0)
 }

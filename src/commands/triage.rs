@@ -190,9 +190,9 @@ fn decide(
         } else {
             "would mark"
         };
-        println!("dry run: {scope} {} finding(s) as {what}:", selected.len());
+        say!("dry run: {scope} {} finding(s) as {what}:", selected.len())?;
         for i in selected {
-            println!("  {}", summary(&listing.findings[*i]));
+            say!("  {}", summary(&listing.findings[*i]))?;
         }
         return Ok(0);
     }
@@ -208,13 +208,13 @@ fn decide(
     } else {
         format!("{count} finding(s)")
     };
-    println!(
+    say!(
         "{}",
         sanitize_line(&format!(
             "{what}: {scope}; recorded in {}",
             ws.decisions_path().display()
         ))
-    );
+    )?;
     Ok(0)
 }
 
@@ -250,9 +250,9 @@ fn reopen(
         ));
     }
     if args.dry_run {
-        println!("dry run: would reopen {} decision(s):", keys.len());
+        say!("dry run: would reopen {} decision(s):", keys.len())?;
         for (_, s) in &keys {
-            println!("  {s}");
+            say!("  {s}")?;
         }
         return Ok(0);
     }
@@ -263,7 +263,7 @@ fn reopen(
             .count()
     })
     .map_err(|e| Failure::input(format!("NOT saved: {e}")))?;
-    println!("reopened {done} decision(s)");
+    say!("reopened {done} decision(s)")?;
     Ok(0)
 }
 
@@ -282,7 +282,7 @@ fn note(
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| Failure::input("a note needs --text"))?;
     if args.dry_run {
-        println!("dry run: would add a note to {} finding(s)", selected.len());
+        say!("dry run: would add a note to {} finding(s)", selected.len())?;
         return Ok(0);
     }
     let file = decisions::load(ws)
@@ -302,7 +302,7 @@ fn note(
         }
     })
     .map_err(|e| Failure::input(format!("NOT saved: {e}")))?;
-    println!("noted on {} finding(s)", targets.len());
+    say!("noted on {} finding(s)", targets.len())?;
     Ok(0)
 }
 

@@ -42,9 +42,8 @@ pub fn render(input: &ExportInput) -> String {
             Kind::License => "licenses",
         };
         let expired_at = d.until_time().map(|t| {
-            (t.date_naive() + chrono::Duration::days(1))
-                .format("%Y-%m-%d")
-                .to_string()
+            let day = t.date_naive();
+            day.succ_opt().unwrap_or(day).format("%Y-%m-%d").to_string()
         });
         let statement = format!(
             "{} by {} {}: {} [triage:{}]",

@@ -186,6 +186,10 @@ pub enum IngestError {
     NpmAuditError { code: String, summary: String },
     #[error("the report is over the size cap of {cap} bytes; raise it with --max-report-size or SCANDECK_MAX_REPORT_BYTES")]
     TooLarge { cap: u64 },
+    #[error(
+        "not a regular file (a pipe, device or folder); save the report to a file and import that"
+    )]
+    NotAFile,
     #[error("cannot read it: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -271,15 +275,33 @@ pub struct ParseContext<'a> {
 pub const DEFAULT_MAX_REPORT_BYTES: u64 = 1 << 30;
 
 pub fn max_report_bytes_from_env() -> u64 {
-    std::env::var("SCANDECK_MAX_REPORT_BYTES")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(DEFAULT_MAX_REPORT_BYTES)
+    checked_max_report_bytes().unwrap_or(DEFAULT_MAX_REPORT_BYTES)
+}
+
+/// `SCANDECK_MAX_REPORT_BYTES` when set, or why it cannot be used.
+pub fn checked_max_report_bytes() -> Result<u64, String> {
+    match std::env::var("SCANDECK_MAX_REPORT_BYTES") {
+        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_MAX_REPORT_BYTES),
+        Ok(v) => v.trim().parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            format!(
+                "SCANDECK_MAX_REPORT_BYTES={:?} is not a number of bytes; give a whole number or unset it",
+                crate::sanitize::sanitize_line(&v)
+            )
+        }),
+        Err(_) => Err(
+            "SCANDECK_MAX_REPORT_BYTES is not valid text; give a whole number or unset it".into(),
+        ),
+    }
 }
 
 /// Reads at most `cap` bytes; a longer input is rejected, never truncated.
 /// The length from metadata is not trusted (FIFOs, growing files).
 pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, IngestError> {
+    // Opening a FIFO with no writer would wait forever; a device never ends.
+    let kind = std::fs::metadata(path)?.file_type();
+    if !kind.is_file() {
+        return Err(IngestError::NotAFile);
+    }
     let file = std::fs::File::open(path)?;
     let hint = file.metadata().map(|m| m.len()).unwrap_or(0);
     if hint > cap {

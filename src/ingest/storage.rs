@@ -124,9 +124,11 @@ fn carries_secret_material(format: Format) -> bool {
     )
 }
 
+/// Calls `f` on each record: `value` itself or the items of an array, and
+/// only those that are objects (writing a key into anything else panics).
 fn each(value: &mut Value, mut f: impl FnMut(&mut Value)) {
     match value {
-        Value::Array(items) => items.iter_mut().for_each(f),
+        Value::Array(items) => items.iter_mut().filter(|v| v.is_object()).for_each(f),
         Value::Object(_) => f(value),
         _ => {}
     }
@@ -189,7 +191,10 @@ fn redact_sarif_snippets(log: &mut Value, redactor: &Redactor) {
                 continue;
             };
             for loc in locations {
-                if let Some(snippet) = loc.pointer_mut("/physicalLocation/region/snippet") {
+                if let Some(snippet) = loc
+                    .pointer_mut("/physicalLocation/region/snippet")
+                    .filter(|s| s.is_object())
+                {
                     if let Some(text) = snippet
                         .get("text")
                         .and_then(Value::as_str)

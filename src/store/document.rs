@@ -11,7 +11,7 @@ use super::lock::WorkspaceLock;
 use super::workspace::{quarantine, StoreError, Workspace};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use std::fs;
+
 use std::io;
 use std::path::PathBuf;
 
@@ -95,7 +95,7 @@ fn parse<D: Document>(bytes: &[u8]) -> Parsed<D> {
 pub fn load<D: Document>(ws: &Workspace) -> Result<Loaded<D>, StoreError> {
     let path = path_of::<D>(ws);
     let mut loaded = Loaded::<D>::default();
-    let bytes = match fs::read(&path) {
+    let bytes = match super::safe::read(&path, super::safe::DOCUMENT_CAP) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(loaded),
         Err(e) => return Err(StoreError::Io { path, source: e }),
@@ -117,7 +117,7 @@ pub fn load<D: Document>(ws: &Workspace) -> Result<Loaded<D>, StoreError> {
                 path: path.clone(),
                 source,
             })?;
-            let bak_bytes = fs::read(bak_of::<D>(ws)).ok();
+            let bak_bytes = super::safe::read(&bak_of::<D>(ws), super::safe::DOCUMENT_CAP).ok();
             let from_bak = bak_bytes.as_deref().and_then(|b| match parse::<D>(b) {
                 Parsed::Current(f) => Some(f),
                 _ => None,
@@ -207,7 +207,7 @@ pub fn update_locked<D: Document, T>(
     let mut file = loaded.file;
     let value = change(&mut file);
     let text = file.render();
-    if let Ok(previous) = fs::read(&path) {
+    if let Ok(previous) = super::safe::read(&path, super::safe::DOCUMENT_CAP) {
         write_atomic(&bak, &previous).map_err(|source| StoreError::Io {
             path: bak.clone(),
             source,
@@ -255,7 +255,7 @@ pub enum Verdict {
 pub fn verify<D: Document>(ws: &Workspace) -> Verdict {
     let path = path_of::<D>(ws);
     let witness = witness::read::<D>(ws);
-    let bytes = match fs::read(&path) {
+    let bytes = match super::safe::read(&path, super::safe::DOCUMENT_CAP) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return match witness.last().map(|h| h.entries) {
@@ -341,7 +341,7 @@ pub fn verify<D: Document>(ws: &Workspace) -> Verdict {
                     "the file was unreadable once and was rebuilt with {} entries from its backup and what could still be read of it; the unreadable copy is .scandeck/{aside}",
                     witness[since].entries
                 )),
-                None if witness.is_empty() => Some(
+                None if witness.is_empty() && entries > 0 => Some(
                     "this machine has no witness of earlier writes (a fresh clone): a log rewritten with recomputed hashes cannot be told from the original here".to_string(),
                 ),
                 None => None,
@@ -360,6 +360,7 @@ mod witness {
     use crate::triage::audit::Head;
     use serde::{Deserialize, Serialize};
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
     use std::path::PathBuf;
 
     /// One head this machine wrote; `restored` names the quarantined copy
@@ -377,8 +378,9 @@ mod witness {
     }
 
     pub fn read<D: Document>(ws: &Workspace) -> Vec<Line> {
-        std::fs::read_to_string(path::<D>(ws))
-            .unwrap_or_default()
+        let bytes = crate::store::safe::read(&path::<D>(ws), crate::store::safe::DOCUMENT_CAP)
+            .unwrap_or_default();
+        String::from_utf8_lossy(&bytes)
             .lines()
             .filter_map(|line| serde_json::from_str(line).ok())
             .collect()
@@ -422,9 +424,11 @@ mod witness {
         std::fs::create_dir_all(ws.scans_dir())?;
         let mut line = serde_json::to_string(entry).map_err(std::io::Error::other)?;
         line.push('\n');
+        crate::store::safe::refuse_link(&path::<D>(ws))?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
             .open(path::<D>(ws))?;
         file.write_all(line.as_bytes())
     }

@@ -1,7 +1,7 @@
 //! One writer at a time per workspace: an advisory lock on a sidecar file
 //! (never on the file that is replaced by rename).
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -16,11 +16,7 @@ pub struct WorkspaceLock {
 impl WorkspaceLock {
     /// Waits up to `timeout` for another scandeck to finish writing.
     pub fn acquire(path: &Path, timeout: Duration) -> io::Result<WorkspaceLock> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)?;
+        let file = super::safe::open_for_writing(path)?;
         let start = Instant::now();
         loop {
             match file.try_lock() {

@@ -8,6 +8,7 @@ pub mod import;
 pub mod index;
 pub mod lock;
 pub mod migrate;
+pub mod safe;
 pub mod workspace;
 
 pub use index::{RunRecord, ScanIndex, INDEX_SCHEMA_VERSION};

@@ -91,6 +91,9 @@ impl Workspace {
 
     /// Creates `.scandeck/scans/` and the `.gitignore` that keeps the scan cache out of git.
     pub fn ensure_layout(&self) -> Result<(), StoreError> {
+        for dir in [self.dir(), self.scans_dir()] {
+            super::safe::refuse_link(&dir).map_err(io_err(&dir))?;
+        }
         let scans = self.scans_dir();
         fs::create_dir_all(&scans).map_err(io_err(&scans))?;
         let gitignore = self.dir().join(".gitignore");
@@ -112,7 +115,7 @@ impl Workspace {
     pub fn load_index(&self, redactor: &Redactor) -> Result<(ScanIndex, LoadNotes), StoreError> {
         let path = self.index_path();
         let mut notes = LoadNotes::default();
-        let bytes = match fs::read(&path) {
+        let bytes = match super::safe::read(&path, super::safe::DOCUMENT_CAP) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Ok((ScanIndex::default(), notes))
@@ -149,7 +152,7 @@ impl Workspace {
     /// Writes the index under the workspace lock, refusing to replace a newer schema.
     pub fn save_index(&self, index: &ScanIndex, _lock: &WorkspaceLock) -> Result<(), StoreError> {
         let path = self.index_path();
-        if let Ok(existing) = fs::read(&path) {
+        if let Ok(existing) = super::safe::read(&path, super::safe::DOCUMENT_CAP) {
             if let Ok(on_disk) = parse_index(&existing) {
                 if on_disk.schema_version > INDEX_SCHEMA_VERSION {
                     return Err(StoreError::FutureSchema {
@@ -191,7 +194,11 @@ impl Workspace {
             .collect();
         files.sort_by_key(|p| fs::metadata(p).and_then(|m| m.modified()).ok());
         for file in files {
-            let Ok(bytes) = fs::read(&file) else { continue };
+            // A regular file that is no link cannot be endless; copies may be
+            // larger than today's cap when they were imported with a higher one.
+            let Ok(bytes) = super::safe::read(&file, u64::MAX) else {
+                continue;
+            };
             let sha = file
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -258,7 +265,7 @@ impl Workspace {
         struct Version {
             schema_version: u32,
         }
-        fs::read(self.decisions_path())
+        super::safe::read(&self.decisions_path(), super::safe::DOCUMENT_CAP)
             .ok()
             .and_then(|b| serde_json::from_slice::<Version>(&b).ok())
             .is_some_and(|v| v.schema_version < super::decisions::DECISIONS_SCHEMA_VERSION)
@@ -276,13 +283,8 @@ impl Workspace {
             report_name: &run.original_name,
             image_override: run.image_override.as_deref(),
         };
-        ingest::parse_file_from(
-            &self.report_path(&run.sha256),
-            &ctx,
-            u64::MAX,
-            &run.origin(legacy),
-            run.stored_format(),
-        )
+        let bytes = super::safe::read(&self.report_path(&run.sha256), u64::MAX)?;
+        ingest::parse_bytes_from(&bytes, &ctx, &run.origin(legacy), run.stored_format())
     }
 
     /// Files the runs of a schema-1 index under the subject their reports
@@ -300,7 +302,8 @@ impl Workspace {
                 image_override: run.image_override.as_deref(),
             };
             let format = run.stored_format();
-            let parsed = ingest::read_capped(&self.report_path(&run.sha256), u64::MAX)
+            let parsed = super::safe::read(&self.report_path(&run.sha256), u64::MAX)
+                .map_err(ingest::IngestError::from)
                 .and_then(|bytes| ingest::parse_bytes_from(&bytes, &ctx, &origin, format));
             run.subject = match parsed {
                 Ok(report) => report.subject,

@@ -310,11 +310,12 @@ pub fn parse_until(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     }
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit())?);
     let n: i64 = num.parse().ok()?;
+    // Checked: a duration typed by a user (`99999999d`) is no reason to crash.
     let delta = match unit {
-        "d" | "day" | "days" => chrono::Duration::days(n),
-        "w" | "week" | "weeks" => chrono::Duration::weeks(n),
-        "h" | "hour" | "hours" => chrono::Duration::hours(n),
+        "d" | "day" | "days" => chrono::TimeDelta::try_days(n)?,
+        "w" | "week" | "weeks" => chrono::TimeDelta::try_weeks(n)?,
+        "h" | "hour" | "hours" => chrono::TimeDelta::try_hours(n)?,
         _ => return None,
     };
-    Some(now + delta)
+    now.checked_add_signed(delta)
 }

@@ -170,8 +170,12 @@ pub fn expiring_soon(
     file.decisions
         .iter()
         .filter(|(_, d)| {
-            d.until_time()
-                .is_some_and(|t| t > now && t <= now + chrono::Duration::days(days))
+            d.until_time().is_some_and(|t| {
+                t > now
+                    && chrono::TimeDelta::try_days(days)
+                        .and_then(|d| now.checked_add_signed(d))
+                        .is_none_or(|limit| t <= limit)
+            })
         })
         .collect()
 }
