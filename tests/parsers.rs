@@ -511,3 +511,26 @@ fn fingerprints_survive_rebuilds_retags_and_version_bumps() {
         other_image.findings[0].fingerprint
     );
 }
+
+#[test]
+fn a_scanner_that_checked_nothing_is_an_error_not_a_clean_report() {
+    // pip-audit that could audit no dependency at all (offline, private index).
+    let skipped = r#"{"dependencies":[
+        {"name":"flask","version":"2.2.2","skip_reason":"Dependency not found on PyPI and could not be audited: flask (2.2.2)"},
+        {"name":"idna","version":"3.4","skip_reason":"Dependency not found on PyPI and could not be audited: idna (3.4)"}],"fixes":[]}"#;
+    let err = common::parse(skipped.as_bytes(), "pip-audit.json").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("pip-audit audited nothing: it skipped every one of the 2 dependencies"),
+        "{err}"
+    );
+    // npm audit when the registry refuses the audit endpoint, as npm 11 prints it.
+    let refused = r#"{"message":"405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk","method":"POST","uri":"https://registry.npmjs.org/-/npm/v1/security/advisories/bulk","headers":{"allow":["GET,HEAD"]},"statusCode":405,"body":"","error":{"summary":"","detail":""}}"#;
+    let err = common::parse(refused.as_bytes(), "npm-audit.json").unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "npm audit error, not a report: the registry answered HTTP 405: 405 Method Not Allowed"
+        ),
+        "{err}"
+    );
+}

@@ -338,13 +338,10 @@ fn a_missing_tool_is_listed_as_not_installed_with_a_hint() {
         trivy("shop/api", "1.0", "abc", &[]).to_string(),
     )
     .unwrap();
+    // Tools asked for by name must run: a missing one fails the scan.
     let out = b.scan(&["--image", "shop/api:1.0", "--tools", "trivy,grype,dockle"]);
     let err = stderr(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "missing tools are not errors: {err}"
-    );
+    assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
         err.contains("not installed: grype (install: https://github.com/anchore/grype"),
         "{err}"
@@ -354,7 +351,28 @@ fn a_missing_tool_is_listed_as_not_installed_with_a_hint() {
         err.contains("done     trivy shop/api:1.0: 0 findings"),
         "{err}"
     );
-    assert!(!err.contains("FAILED"), "{err}");
+    assert!(
+        err.contains("scan failed: grype, dockle named with --tools but not installed"),
+        "{err}"
+    );
+    // None of them installed: still no green gate that checked nothing.
+    let out = b.scan(&[
+        "--project",
+        "--tools",
+        "gitleaks,hadolint",
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // Without --tools, the installed ones run and the others are a note.
+    let out = b.scan(&["--project"]);
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "missing optional tools are notes: {err}"
+    );
+    assert!(err.contains("not installed: grype"), "{err}");
 }
 
 #[test]

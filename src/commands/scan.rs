@@ -110,11 +110,22 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
         for m in &missing {
             eprintln!("not installed: {} (install: {})", m.tool, m.hint);
         }
-        if tasks.is_empty() {
+        // A tool named with --tools that cannot run is a scan that did not
+        // happen: never a green result.
+        let unmet: Vec<&str> = missing
+            .iter()
+            .filter(|m| request.tools.named(m.tool))
+            .map(|m| m.tool)
+            .collect();
+        let mut summary = if tasks.is_empty() {
             eprintln!("nothing to scan with the chosen tools");
-            return Ok(Summary::default());
-        }
-        Ok(drive(config, tasks).await)
+            Summary::default()
+        } else {
+            drive(config, tasks).await
+        };
+        summary.failed += unmet.len();
+        summary.unmet_named = unmet.iter().map(|t| t.to_string()).collect();
+        Ok(summary)
     })?;
     // Leaving the runtime drops the tasks; each scanner's group is killed.
     drop(rt);
@@ -153,12 +164,20 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
     if code == 0 && summary.failed > 0 {
         code = 3;
     }
+    if !summary.unmet_named.is_empty() {
+        warn(&format!(
+            "scan failed: {} named with --tools but not installed; nothing was checked with it",
+            summary.unmet_named.join(", ")
+        ));
+    }
     Ok(code)
 }
 
 #[derive(Default)]
 struct Summary {
     failed: usize,
+    /// Tools named with `--tools` that are not installed.
+    unmet_named: Vec<String>,
     /// The exit code of the signal that stopped the scan.
     interrupted: Option<i32>,
     /// Report names imported by this scan (the findings' source).

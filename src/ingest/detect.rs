@@ -364,7 +364,11 @@ fn classify(p: &Probe) -> Result<Format, IngestError> {
         Format::NpmAuditV2
     } else if p.kind_of("advisories") == Object && p.kind_of("actions") == Array {
         Format::NpmAuditV1
-    } else if p.kind_of("error") == Object && first_elem_has(p, "error", "code") {
+    } else if p.kind_of("error") == Object
+        && (first_elem_has(p, "error", "code") || p.has("statusCode"))
+    {
+        // `{"error":{"code":"ENOAUDIT",…}}`, or the registry's HTTP answer
+        // (`"statusCode": 405` with an empty error, as npm 11 prints it).
         Format::NpmAuditError
     } else if p.text_of("bomFormat") == "CycloneDX" {
         Format::CycloneDx
@@ -465,6 +469,12 @@ mod tests {
         );
         assert_eq!(
             fmt(r#"{"error":{"code":"ENOAUDIT","summary":"x"}}"#),
+            Format::NpmAuditError
+        );
+        assert_eq!(
+            fmt(
+                r#"{"message":"405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk","statusCode":405,"body":"","error":{"summary":"","detail":""}}"#
+            ),
             Format::NpmAuditError
         );
         assert_eq!(

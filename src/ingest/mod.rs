@@ -182,6 +182,12 @@ pub enum IngestError {
         format: &'static str,
         message: String,
     },
+    #[error("{tool} audited nothing: it skipped every one of the {count} dependencies (first reason: {reason}); not imported, so that nothing reads as clean")]
+    NotAudited {
+        tool: &'static str,
+        count: usize,
+        reason: String,
+    },
     #[error("this is an npm audit error, not a report: {code}: {summary}")]
     NpmAuditError { code: String, summary: String },
     #[error("the report is over the size cap of {cap} bytes; raise it with --max-report-size or SCANDECK_MAX_REPORT_BYTES")]

@@ -144,6 +144,11 @@ struct V1Finding<'a> {
 struct ErrorReport<'a> {
     #[serde(borrow)]
     error: ErrorBody<'a>,
+    /// The registry's answer when the audit endpoint refused the request.
+    #[serde(rename = "statusCode")]
+    status_code: Option<f64>,
+    #[serde(borrow)]
+    message: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -175,12 +180,18 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
         Format::NpmAuditError => {
             let e: ErrorReport =
                 serde_json::from_slice(body).map_err(|e| IngestError::shape(format, e))?;
+            let code = text(&e.error.code)
+                .or_else(|| {
+                    e.status_code
+                        .map(|c| format!("the registry answered HTTP {c}"))
+                })
+                .unwrap_or_else(|| "no code".into());
+            let summary = text(&e.error.summary)
+                .or_else(|| text(&e.message))
+                .unwrap_or_else(|| "no summary".into());
             return Err(IngestError::NpmAuditError {
-                code: text(&e.error.code).unwrap_or_default(),
-                summary: crate::sanitize::sanitize_line(
-                    &text(&e.error.summary).unwrap_or_default(),
-                )
-                .into_owned(),
+                code: crate::sanitize::sanitize_line(&code).into_owned(),
+                summary: crate::sanitize::sanitize_line(&summary).into_owned(),
             });
         }
         Format::NpmAuditV1 => {

@@ -49,6 +49,17 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
         ObjectOrList::Object(r) => r.dependencies,
         ObjectOrList::List(deps) => deps,
     };
+    let skipped: Vec<String> = dependencies
+        .iter()
+        .filter_map(|d| text(&d.skip_reason))
+        .collect();
+    if !dependencies.is_empty() && skipped.len() == dependencies.len() {
+        return Err(IngestError::NotAudited {
+            tool: "pip-audit",
+            count: dependencies.len(),
+            reason: crate::sanitize::sanitize_line(&skipped[0]).into_owned(),
+        });
+    }
     let mut report = ParsedReport::new(Format::PipAudit, "pip-audit");
     let source = source_info("pip-audit", None, ctx);
     let target: Arc<str> = Arc::from(ctx.report_name);
