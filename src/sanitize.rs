@@ -27,6 +27,34 @@ pub fn sanitize_line(text: &str) -> Cow<'_, str> {
     sanitize_with(text, Mode::Line)
 }
 
+/// Sanitises every string (keys included) of a JSON document in place, for
+/// the documents scandeck writes: exports and committed files.
+pub fn sanitize_json(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => {
+            if let Cow::Owned(clean) = sanitize(s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(sanitize_json),
+        Value::Object(map) => {
+            let dirty: Vec<String> = map
+                .keys()
+                .filter(|k| matches!(sanitize_line(k), Cow::Owned(_)))
+                .cloned()
+                .collect();
+            for key in dirty {
+                if let Some(v) = map.remove(&key) {
+                    map.insert(sanitize_line(&key).into_owned(), v);
+                }
+            }
+            map.values_mut().for_each(sanitize_json);
+        }
+        _ => {}
+    }
+}
+
 pub fn sanitize_with(text: &str, mode: Mode) -> Cow<'_, str> {
     if is_plain(text, mode) {
         return Cow::Borrowed(text);

@@ -332,3 +332,84 @@ fn a_stream_that_never_ends_is_refused_before_reading() {
     let err = ingest::read_capped(std::path::Path::new("/dev/zero"), 1 << 20).unwrap_err();
     assert!(matches!(err, IngestError::NotAFile), "{err}");
 }
+
+/// Characters that must never reach a terminal, raw or as a JSON escape that
+/// `jq -r` would turn back into them.
+fn hostile_chars(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = text
+        .chars()
+        .filter(|c| *c != '\n' && scandeck::sanitize::is_forbidden(*c))
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    for escape in ["\\u001b", "\\u009b", "\\u202e", "\\u0007", "\\u200b"] {
+        if text.to_lowercase().contains(escape) {
+            found.push(escape.to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn report_text_is_sanitised_in_committed_files_and_exports() {
+    let home = tempfile::tempdir().unwrap();
+    let ws = home.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    let evil = "\u{1b}]52;c;aGk=\u{7}\u{9b}31m\u{202e}gnp.exe\u{200b}";
+    let report = json!({"SchemaVersion": 2, "ArtifactName": format!("shop/api{evil}:1"),
+        "ArtifactType": "container_image",
+        "Results": [{"Target": format!("debian{evil}"), "Class": "os-pkgs", "Type": "debian",
+            "Vulnerabilities": [{"VulnerabilityID": "CVE-2024-0001", "PkgName": format!("openssl{evil}"),
+                "InstalledVersion": "3.0.1", "FixedVersion": "3.0.2", "Severity": "HIGH",
+                "Title": format!("title {evil}"), "Description": format!("desc {evil}"),
+                "References": [format!("https://example.com/{evil}")]}]}]});
+    let path = ws.join("trivy.json");
+    std::fs::write(&path, report.to_string()).unwrap();
+    let run = |args: &[&str]| {
+        common::scandeck(home.path())
+            .arg("--workspace")
+            .arg(&ws)
+            .args(args)
+            .env("SCANDECK_ACTOR", format!("Eve {evil} <eve@example.com>"))
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["import", path.to_str().unwrap()]).status.success());
+    let out = run(&[
+        "triage",
+        "not-affected",
+        "--id",
+        "CVE-2024-0001",
+        "--justification",
+        "vulnerable_code_not_in_execute_path",
+        "--reason",
+        &format!("never called {evil}"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = std::fs::read_to_string(ws.join(".scandeck/decisions.json")).unwrap();
+    assert_eq!(
+        hostile_chars(&committed),
+        Vec::<String>::new(),
+        "decisions.json"
+    );
+    for format in ["json", "openvex", "sarif", "csv", "md", "html"] {
+        let out = run(&["export", "--format", format]);
+        assert!(out.status.success(), "{format}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            hostile_chars(&text),
+            Vec::<String>::new(),
+            "{format} export"
+        );
+    }
+    let verify = run(&["triage", "verify"]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}

@@ -80,7 +80,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
         if wants_engine {
             match docker::connect().await {
                 Ok((engine, info)) => {
-                    eprintln!("engine: {info}");
+                    warn(&format!("engine: {info}"));
                     if args.all_images {
                         let listed = docker::list_images(&engine).await.map_err(Failure::input)?;
                         for image in listed {

@@ -69,7 +69,10 @@ impl ExportFormat {
 
 /// Renders an export to bytes.
 pub fn render(format: ExportFormat, input: &ExportInput) -> Vec<u8> {
-    let pretty = |v: serde_json::Value| {
+    // Report text reaches these documents through many fields: one pass
+    // over the whole document before it leaves.
+    let pretty = |mut v: serde_json::Value| {
+        crate::sanitize::sanitize_json(&mut v);
         let mut bytes = serde_json::to_vec_pretty(&v).unwrap_or_default();
         bytes.push(b'\n');
         bytes

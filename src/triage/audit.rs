@@ -181,16 +181,20 @@ fn append_entry(
         .last()
         .map(|e| e.hash.clone())
         .unwrap_or_else(|| GENESIS.to_string());
+    // The log is committed and read in terminals: no report or user text
+    // goes into it raw.
+    let clean = |s: &str| crate::sanitize::sanitize_line(s).into_owned();
+    let clean_opt = |s: Option<String>| s.map(|s| clean(&s));
     let mut entry = AuditEntry {
         seq: log.last().map_or(1, |e| e.seq + 1),
-        at: at.to_string(),
-        who: who.to_string(),
-        action: action.to_string(),
-        target: target.to_string(),
-        label,
-        from,
-        to,
-        reason,
+        at: clean(at),
+        who: clean(who),
+        action: clean(action),
+        target: clean(target),
+        label: clean_opt(label),
+        from: clean_opt(from),
+        to: clean_opt(to),
+        reason: clean_opt(reason),
         record,
         prev,
         hash: String::new(),

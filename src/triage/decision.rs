@@ -211,6 +211,35 @@ impl super::audit::Sealed for Decision {
 }
 
 impl Decision {
+    /// Makes every text field safe for the committed file and a terminal
+    /// (report text in the label and selector, user text in the reason).
+    pub fn sanitize(&mut self) {
+        fn clean(s: &mut String) {
+            if let std::borrow::Cow::Owned(c) = crate::sanitize::sanitize_line(s) {
+                *s = c;
+            }
+        }
+        fn clean_opt(s: &mut Option<String>) {
+            if let Some(s) = s {
+                clean(s);
+            }
+        }
+        clean(&mut self.reason);
+        clean(&mut self.decided_by);
+        clean(&mut self.decided_at);
+        clean_opt(&mut self.until);
+        clean_opt(&mut self.approver);
+        clean_opt(&mut self.justification);
+        self.selector.ids.iter_mut().for_each(clean);
+        clean_opt(&mut self.selector.package);
+        clean_opt(&mut self.selector.target);
+        if let Some(label) = &mut self.finding {
+            clean(&mut label.id);
+            clean_opt(&mut label.package);
+            clean(&mut label.target);
+        }
+    }
+
     /// `snoozed until …`, `not_affected (justification)`, `accepted …, approved by …`.
     pub fn describe(&self) -> String {
         let mut s = self.disposition.as_str().to_string();

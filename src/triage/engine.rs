@@ -26,6 +26,7 @@ impl Stamp<'_> {
 
 /// Records a decision (replacing the one with the same selector); returns its key.
 pub fn decide(file: &mut DecisionFile, mut decision: Decision, stamp: Stamp) -> String {
+    decision.sanitize();
     let key = decision.selector.key();
     let label = decision
         .finding
