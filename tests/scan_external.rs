@@ -623,3 +623,55 @@ fn a_scanners_report_folder_is_private_and_gitleaks_redacts() {
         "two redacted secrets stay two findings: {rows:#?}"
     );
 }
+
+/// A scanner whose helper leaves the process group (`setsid`) before it hangs.
+const TRIVY_ESCAPES: &str = "case \"$1\" in --version) echo 0.58.1; exit 0;; esac\nsetsid sleep 600 &\necho $! > \"$PIDS\"\necho 'still downloading' >&2\nsleep 600\n";
+
+#[test]
+fn a_helper_that_left_the_group_is_killed_too() {
+    let b = Bench::new();
+    b.tool("trivy", TRIVY_ESCAPES);
+    let out = b.scan(&[
+        "--image",
+        "shop/api:1.0",
+        "--tools",
+        "trivy",
+        "--timeout",
+        "2s",
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let escaped = std::fs::read_to_string(b.file("pids")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !pid_gone(escaped.trim()) {
+        assert!(
+            Instant::now() < deadline,
+            "the helper {escaped} in its own session survived"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_flood_on_stderr_without_newlines_is_capped_too() {
+    let b = Bench::new();
+    std::fs::write(b.ws.join("Dockerfile"), "FROM debian:12\n").unwrap();
+    b.tool(
+        "hadolint",
+        "case \"$1\" in --version) echo 2.12.0; exit 0;; esac\necho $$ > \"$PIDS\"\nexec tr '\\0' 'a' < /dev/zero >&2\n",
+    );
+    let out = b.scan(&[
+        "--project",
+        "--tools",
+        "hadolint",
+        "--max-output",
+        "1048576",
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("printed more than 1048576 bytes and was killed with its children"),
+        "{err}"
+    );
+    let pid = std::fs::read_to_string(b.file("pids")).unwrap();
+    assert!(pid_gone(pid.trim()));
+}

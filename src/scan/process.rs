@@ -116,9 +116,13 @@ pub async fn run(
     lines: mpsc::UnboundedSender<String>,
     mut cancel: watch::Receiver<bool>,
 ) -> Result<Finished, RunError> {
+    let marker = task_marker();
     let mut command = Command::new(&inv.program);
     command
         .args(&inv.args)
+        // Inherited by every descendant, even one that leaves the process
+        // group (`setsid`, a double fork): how they are all found again.
+        .env(TASK_ENV, &marker)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -139,11 +143,12 @@ pub async fn run(
         .map(Pid::from_raw);
     // Whatever way this future ends (done, cancelled, timed out, or dropped
     // because scandeck is quitting), the scanner's whole group goes with it.
-    let _group_guard = GroupGuard(group);
+    let _group_guard = GroupGuard(group, marker.clone());
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
     let (capped_tx, mut capped_rx) = mpsc::channel::<usize>(1);
     let cap = limits.stdout_cap;
+    let err_capped = capped_tx.clone();
     let reader = tokio::spawn(async move {
         match stdout {
             Some(out) => read_capped(out, cap, capped_tx).await,
@@ -153,7 +158,7 @@ pub async fn run(
     let (last_tx, last_rx) = watch::channel::<Option<String>>(None);
     let err_reader = tokio::spawn(async move {
         if let Some(err) = stderr {
-            read_lines(err, lines, last_tx).await;
+            read_lines(err, lines, last_tx, cap, err_capped).await;
         }
     });
     let deadline = tokio::time::sleep(limits.timeout);
@@ -161,8 +166,8 @@ pub async fn run(
     let stopped = tokio::select! {
         status = child.wait() => {
             let status = status.map_err(|e| RunError::Spawn(format!("waiting for the scanner: {e}")))?;
-            // Whatever it left behind in its group goes too.
-            kill_group(group);
+            // Whatever it left behind goes too.
+            kill_task(group, &marker);
             let stdout = reader.await.unwrap_or_default();
             let _ = err_reader.await;
             let last_line = last_rx.borrow().clone();
@@ -172,7 +177,7 @@ pub async fn run(
         _ = wait_cancel(&mut cancel) => Stopped::Cancelled,
         Some(n) = capped_rx.recv() => Stopped::OutputCapped(n),
     };
-    kill_group(group);
+    kill_task(group, &marker);
     let _ = child.kill().await;
     reader.abort();
     err_reader.abort();
@@ -192,19 +197,64 @@ async fn wait_cancel(cancel: &mut watch::Receiver<bool>) {
     }
 }
 
-struct GroupGuard(Option<Pid>);
+struct GroupGuard(Option<Pid>, String);
 
 impl Drop for GroupGuard {
     fn drop(&mut self) {
-        kill_group(self.0);
+        kill_task(self.0, &self.1);
     }
 }
 
-fn kill_group(group: Option<Pid>) {
+/// The environment variable that marks every process of one scan task.
+pub const TASK_ENV: &str = "SCANDECK_TASK";
+
+fn task_marker() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    )
+}
+
+/// Kills the scanner's process group, then every process still carrying
+/// the task's marker (those that left the group), until none is left.
+fn kill_task(group: Option<Pid>, marker: &str) {
     if let Some(pid) = group {
         // ESRCH (already gone) is the normal case after a clean exit.
         let _ = killpg(pid, Signal::SIGKILL);
     }
+    for _ in 0..5 {
+        let marked = marked_processes(marker);
+        if marked.is_empty() {
+            return;
+        }
+        for pid in marked {
+            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+        }
+    }
+}
+
+/// Processes of this user whose environment carries `SCANDECK_TASK=marker`.
+fn marked_processes(marker: &str) -> Vec<Pid> {
+    let needle = format!("{TASK_ENV}={marker}\0").into_bytes();
+    let me = std::process::id();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.windows(needle.len()).any(|w| w == needle.as_slice()))
+        })
+        .filter_map(|pid| i32::try_from(pid).ok().map(Pid::from_raw))
+        .collect()
 }
 
 async fn read_capped(
@@ -232,15 +282,24 @@ async fn read_lines(
     err: impl AsyncRead + Unpin,
     lines: mpsc::UnboundedSender<String>,
     last: watch::Sender<Option<String>>,
+    cap: usize,
+    capped: mpsc::Sender<usize>,
 ) {
     let mut reader = BufReader::new(err);
     let mut raw = Vec::new();
+    let mut total = 0usize;
     loop {
         raw.clear();
         let mut limited = (&mut reader).take(LINE_BYTES as u64);
         match limited.read_until(b'\n', &mut raw).await {
             Ok(0) | Err(_) => return,
-            Ok(_) => {
+            Ok(n) => {
+                // stderr is capped like stdout: a flood ends the scanner.
+                total = total.saturating_add(n);
+                if total > cap {
+                    let _ = capped.send(cap).await;
+                    return;
+                }
                 let text = String::from_utf8_lossy(&raw);
                 let clean = crate::sanitize::sanitize_line(text.trim());
                 // Scanners echo what they found; no secret goes further than here.
