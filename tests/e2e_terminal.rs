@@ -658,3 +658,63 @@ fn headless_scan_draws_a_progress_bar_on_a_terminal() {
     );
     assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
 }
+
+/// The console on a pty whose other end is closed while SIGHUP is blocked
+/// in it (so no signal says the terminal is gone): it notices and ends.
+const VANISHING_TERMINAL: &str = r#"
+import fcntl, os, pty, signal, struct, sys, termios, time
+binary = sys.argv[1]
+pid, master = pty.fork()
+if pid == 0:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    os.execv(binary, [binary, "demo"])
+fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 45, 160, 0, 0))
+seen, deadline = b"", time.time() + 60
+while b"release" not in seen and time.time() < deadline:
+    try:
+        chunk = os.read(master, 65536)
+    except OSError:
+        break
+    seen += chunk
+    # Answer the cursor-position query as a terminal would.
+    for _ in range(chunk.count(b"\x1b[6n")):
+        os.write(master, b"\x1b[1;1R")
+if b"release" not in seen:
+    print("the console never drew: %r" % seen[-400:]); os.kill(pid, 9); sys.exit(2)
+os.close(master)
+start = time.time()
+while time.time() - start < 15:
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        print("exited %d after %.1fs" % (os.waitstatus_to_exitcode(status), time.time() - start))
+        sys.exit(0)
+    time.sleep(0.05)
+print("still running 15s after its terminal went away"); os.kill(pid, 9); sys.exit(1)
+"#;
+
+#[test]
+fn a_console_whose_terminal_vanished_without_a_hangup_ends() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: python3 is not installed (it opens the pty)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(VANISHING_TERMINAL)
+        .arg(common::bin())
+        .env("SCANDECK_CONFIG_DIR", home.path().join("config"))
+        .env("SCANDECK_DATA_DIR", home.path().join("data"))
+        .env("TERM", "xterm-256color")
+        .env_remove("FAKETIME_SHARED")
+        .env("FAKETIME_FLSHM", "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("exited 129"), "{said}");
+}

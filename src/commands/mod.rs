@@ -121,5 +121,11 @@ pub fn say_text(text: &str) -> Result<(), Failure> {
 }
 
 pub fn warn(text: &str) {
-    eprintln!("{}", crate::sanitize::sanitize_line(text));
+    // Never a panic: stderr may be a terminal that is gone (EIO).
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "{}",
+        crate::sanitize::sanitize_line(text)
+    );
 }

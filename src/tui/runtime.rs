@@ -50,7 +50,14 @@ pub fn run(options: Options) -> Result<i32, String> {
     terminal::install_panic_hook(options.log_file.clone());
     let result = runtime.block_on(event_loop(options));
     terminal::restore();
-    result.map_err(|e| format!("terminal error: {e}"))
+    match result {
+        // Reading or drawing failed because the terminal is gone: a hangup.
+        Err(e) if terminal::hung_up() => {
+            crate::logging::log(&format!("the terminal went away ({e}); the console ends"));
+            Ok(129)
+        }
+        other => other.map_err(|e| format!("terminal error: {e}")),
+    }
 }
 
 /// Writes an export atomically; never into `.scandeck/`, whose files it could replace.
@@ -153,7 +160,7 @@ fn draw(term: &mut Term, state: &AppState, theme: &Theme, keymap: &KeyMap) -> io
 
 async fn event_loop(options: Options) -> io::Result<i32> {
     let _guard = Guard;
-    let mut term = terminal::enter(options.mouse)?;
+    let mut term = terminal::Owned::new(terminal::enter(options.mouse)?);
     let size = term.size()?;
     let mut state = AppState::new(&options.label, (size.width, size.height));
     state.mouse = options.mouse;
@@ -220,6 +227,10 @@ async fn event_loop(options: Options) -> io::Result<i32> {
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
+    // A terminal can vanish without a SIGHUP reaching us (the emulator
+    // killed, SIGHUP ignored): the reader then sees only EOF. Look once a
+    // second and end like a hangup.
+    let mut tty_check = tokio::time::interval(Duration::from_secs(1));
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let mut exit_code = 0;
@@ -241,6 +252,8 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                 Some(Ok(Event::Mouse(m))) => vec![Msg::Mouse(m)],
                 Some(Ok(Event::Resize(w, h))) => vec![Msg::Resize(w, h)],
                 Some(Ok(_)) => Vec::new(),
+                // The terminal went away (EIO): end as on a hangup.
+                Some(Err(_)) | None if terminal::hung_up() => { exit_code = 129; break }
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
@@ -255,6 +268,14 @@ async fn event_loop(options: Options) -> io::Result<i32> {
             _ = ticker.tick(), if state.scans.active() => vec![Msg::Tick],
             _ = sigterm.recv() => { exit_code = 143; break }
             _ = sighup.recv() => { exit_code = 129; break }
+            _ = tty_check.tick() => {
+                if terminal::hung_up() {
+                    crate::logging::log("the terminal went away; the console ends");
+                    exit_code = 129;
+                    break;
+                }
+                Vec::new()
+            }
             _ = sigint.recv() => { exit_code = 130; break }
         };
         for message in messages {

@@ -11,6 +11,40 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// The console's terminal. When the terminal has gone away, it is not
+/// dropped: ratatui's drop would try to show the cursor and print the
+/// failure to a stderr that is gone too, which panics.
+pub struct Owned(Option<Term>);
+
+impl Owned {
+    pub fn new(term: Term) -> Owned {
+        Owned(Some(term))
+    }
+}
+
+impl std::ops::Deref for Owned {
+    type Target = Term;
+    fn deref(&self) -> &Term {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Owned {
+    fn deref_mut(&mut self) -> &mut Term {
+        self.0.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        if let Some(term) = self.0.take() {
+            if hung_up() {
+                std::mem::forget(term);
+            }
+        }
+    }
+}
+
 /// Whether mouse capture is on, for the restore path (panic hook included).
 static MOUSE_ON: AtomicBool = AtomicBool::new(false);
 /// Whether the terminal is currently in the console's modes.
@@ -80,7 +114,11 @@ pub fn install_panic_hook(log_file: String) {
             .unwrap_or_default();
         let text = crate::sanitize::sanitize_line(&message).into_owned();
         crate::logging::log(&format!("panic: {text}{location}"));
-        eprintln!("scandeck crashed: {text}{location}\nThe terminal was restored; details are in {log_file}.");
+        // Not eprintln!: a panic while printing to a vanished terminal aborts.
+        let _ = writeln!(
+            io::stderr(),
+            "scandeck crashed: {text}{location}\nThe terminal was restored; details are in {log_file}."
+        );
     }));
 }
 
@@ -93,4 +131,23 @@ pub fn suspend(term: &mut Term, mouse: bool) -> io::Result<()> {
     execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
     set_mouse(mouse)?;
     term.clear()
+}
+
+/// Whether the console's terminal has gone away: its other end closed
+/// (POLLHUP), or the descriptor is no longer usable. Checks standard input
+/// and standard output, the two ends the console uses.
+pub fn hung_up() -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    let (stdin, stdout) = (io::stdin(), io::stdout());
+    let mut fds = [
+        PollFd::new(stdin.as_fd(), PollFlags::POLLIN),
+        PollFd::new(stdout.as_fd(), PollFlags::POLLOUT),
+    ];
+    if poll(&mut fds, PollTimeout::ZERO).is_err() {
+        return false;
+    }
+    let gone = PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
+    fds.iter()
+        .any(|fd| fd.revents().is_some_and(|r| r.intersects(gone)))
 }
