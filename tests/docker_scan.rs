@@ -190,13 +190,13 @@ fn image_and_container_checks_through_a_read_only_engine_connection() {
     build(
         &bad,
         &format!(
-            "FROM {base}\nENV DB_PASSWORD=CanaryImagePassw0rd42 APP_ENV=prod\nEXPOSE 22/tcp 8080/tcp\nCMD [\"flask\", \"run\", \"--host=0.0.0.0\"]\n"
+            "FROM {base}\nENV DB_PASSWORD=CanaryImagePassw0rd42 APP_ENV=prod\nENV PAYMENTS=sk_live_CanaryImageStripe0042xyz GH=ghp_CanaryImageGithubToken00000000000042 DATABASE_URL=postgres://app:CanaryImageDbPass42@db:5432/app\nEXPOSE 22/tcp 8080/tcp\nCMD [\"flask\", \"run\", \"--host=0.0.0.0\"]\n"
         ),
     );
     build(
         &clean,
         &format!(
-            "FROM {base}\nLABEL org.opencontainers.image.version=\"1.0.0\" org.opencontainers.image.source=\"https://example.invalid/clean\"\nEXPOSE 8080/tcp\nUSER 1000:1000\nHEALTHCHECK --interval=30s CMD [\"/bin/sleep\", \"0\"]\nCMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8080\", \"app:app\"]\n"
+            "FROM {base}\nLABEL org.opencontainers.image.version=\"1.0.0\" org.opencontainers.image.source=\"https://example.invalid/clean\"\nENV PASSWORD_MIN_LENGTH=12 TOKEN_TTL_SECONDS=3600 SECRET_NAME=prod/db DB_PASSWORD_FILE=/run/secrets/db\nEXPOSE 8080/tcp\nUSER 1000:1000\nHEALTHCHECK --interval=30s CMD [\"/bin/sleep\", \"0\"]\nCMD [\"gunicorn\", \"--bind\", \"0.0.0.0:8080\", \"app:app\"]\n"
         ),
     );
     let socket = daemon_socket();
@@ -279,10 +279,15 @@ fn image_and_container_checks_through_a_read_only_engine_connection() {
             "image-missing-oci-labels",
             "image-no-healthcheck",
             "image-runs-as-root",
+            // The password by its key; Stripe, GitHub and the database URL by their values.
+            "image-secret-in-env",
+            "image-secret-in-env",
+            "image-secret-in-env",
             "image-secret-in-env",
         ],
         "{listed}"
     );
+    // Settings about secrets (`*_FILE`, lengths, lifetimes, names) are not secrets.
     assert!(ids_where(&on_image(&clean)).is_empty(), "{listed}");
     let ours = format!("container/{container}#");
     assert_eq!(
@@ -295,14 +300,23 @@ fn image_and_container_checks_through_a_read_only_engine_connection() {
         ],
         "{listed}"
     );
-    assert!(!listed.contains("CanaryImagePassw0rd42") && !err.contains("CanaryImagePassw0rd42"));
+    let canaries = [
+        "CanaryImagePassw0rd42",
+        "sk_live_CanaryImageStripe0042xyz",
+        "ghp_CanaryImageGithubToken00000000000042",
+        "CanaryImageDbPass42",
+    ];
+    for canary in canaries {
+        assert!(
+            !listed.contains(canary) && !err.contains(canary),
+            "{canary}"
+        );
+    }
     for file in common::files_under(&ws.join(".scandeck")) {
         let body = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
-        assert!(
-            !body.contains("CanaryImagePassw0rd42"),
-            "{}",
-            file.display()
-        );
+        for canary in canaries {
+            assert!(!body.contains(canary), "{}: {canary}", file.display());
+        }
     }
 
     // Every request scandeck sent was a read of an allowed endpoint.

@@ -305,6 +305,14 @@ fn planted_canaries_are_all_found_and_never_shown_in_full() {
         &("x".repeat(3 << 20) + "\n" + &token("Huge") + "\n"),
     );
     p.write("fixtures/test-keys.txt", &format!("{}\n", token("Fixture")));
+    // A scanner's report in the project repeats what that scanner found.
+    p.write(
+        "reports/gitleaks.json",
+        &format!(
+            "[{{\"RuleID\":\"github-pat\",\"File\":\"app.py\",\"StartLine\":1,\"Secret\":\"{}\",\"Match\":\"x\",\"Commit\":\"\"}}]\n",
+            token("Report")
+        ),
+    );
     for t in ["Ignored", "Binary", "Huge", "Fixture"] {
         p.write(&format!("control/{t}.txt"), &format!("{}\n", token(t)));
     }
@@ -323,7 +331,9 @@ fn planted_canaries_are_all_found_and_never_shown_in_full() {
         "{scan}"
     );
     assert!(
-        scan.contains("1 binary and 1 over 2 MiB skipped, 2 match(es) allowlisted"),
+        scan.contains(
+            "1 binary, 1 over 2 MiB and 1 scanner report(s) skipped, 2 match(es) allowlisted"
+        ),
         "{scan}"
     );
     let rows = p.rows();

@@ -246,6 +246,13 @@ async fn drive(config: RunnerConfig, tasks: Vec<task::TaskSpec>) -> Summary {
         started: BTreeMap::new(),
         running: BTreeMap::new(),
     };
+    // Listening before any scanner starts: a signal that arrives early must
+    // still stop the scanners instead of killing scandeck outright.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    // A closed terminal must stop the scanners too, not leave them running.
+    let mut hangup = signal(SignalKind::hangup()).ok();
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
     for spec in tasks {
         let label = spec.label();
         let id = runner.submit(spec);
@@ -254,14 +261,15 @@ async fn drive(config: RunnerConfig, tasks: Vec<task::TaskSpec>) -> Summary {
     let mut summary = Summary::default();
     let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut findings, mut new) = (0usize, 0usize);
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate()).ok();
-    // A closed terminal must stop the scanners too, not leave them running.
-    let mut hangup = signal(SignalKind::hangup()).ok();
     while p.done < p.total {
         let event = tokio::select! {
             event = rx.recv() => event,
-            _ = tokio::signal::ctrl_c() => {
+            _ = async {
+                match interrupt.as_mut() {
+                    Some(i) => { i.recv().await; }
+                    None => std::future::pending::<()>().await,
+                }
+            } => {
                 summary.interrupted = Some(130);
                 None
             }

@@ -128,13 +128,13 @@ pub fn check_image(facts: &ImageFacts, redactor: &Redactor) -> Vec<NativeFinding
         let Some((key, value)) = entry.split_once('=') else {
             continue;
         };
-        if value.is_empty() || !super::names::secret_like_key(key) {
+        let Some(why) = super::secrets::env_secret(key, value) else {
             continue;
-        }
+        };
         let redacted = redactor.redact(value);
         let mut f = finding(
             "image-secret-in-env",
-            format!("ENV {key} holds a secret-looking value ({redacted})"),
+            format!("ENV {key} holds a secret ({why}: {redacted})"),
             "the seed keeps secrets out of images: anyone who can pull the image can read its ENV",
             "pass the value at run time (secrets, env_file) and rotate it",
             format!("config/Env/{key}"),

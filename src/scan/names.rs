@@ -32,6 +32,62 @@ pub fn secret_like_key(key: &str) -> bool {
     SECRET_WORDS.iter().any(|w| upper.contains(w))
 }
 
+/// Endings that make a secret-sounding key a setting about a secret, not
+/// the secret: `DB_PASSWORD_FILE` (the Docker-secrets pattern),
+/// `PASSWORD_MIN_LENGTH`, `TOKEN_TTL_SECONDS`, `SECRET_NAME`.
+const SETTING_ENDINGS: [&str; 22] = [
+    "_FILE",
+    "_PATH",
+    "_DIR",
+    "_NAME",
+    "_LENGTH",
+    "_LEN",
+    "_TTL",
+    "_SECONDS",
+    "_MINUTES",
+    "_HOURS",
+    "_DAYS",
+    "_TIMEOUT",
+    "_EXPIRY",
+    "_EXPIRES",
+    "_HOST",
+    "_PORT",
+    "_USER",
+    "_USERNAME",
+    "_ENABLED",
+    "_REQUIRED",
+    "_ALGORITHM",
+    "_VERSION",
+];
+
+pub fn setting_key(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    SETTING_ENDINGS.iter().any(|e| upper.ends_with(e))
+}
+
+/// Values that are settings whatever the key says: numbers and durations
+/// (`12`, `3600`, `30s`, `1.5h`), switches (`true`, `off`), and paths.
+pub fn setting_value(value: &str) -> bool {
+    let v = value.trim();
+    let lower = v.to_ascii_lowercase();
+    let number = {
+        let digits = lower.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+        let unit = &lower[digits.len()..];
+        !digits.is_empty()
+            && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && [
+                "", "s", "ms", "m", "h", "d", "w", "min", "sec", "kb", "mb", "gb",
+            ]
+            .contains(&unit)
+    };
+    let switch = [
+        "true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null",
+    ]
+    .contains(&lower.as_str());
+    let path = v.starts_with('/') || v.starts_with("./") || v.starts_with("~/");
+    number || switch || path
+}
+
 /// `postgres:15.4`, `bitnami/redis`, `mongo@sha256:…`: a database image.
 pub fn database_image(reference: &str) -> bool {
     let repo = reference.split(['@', ':']).next().unwrap_or_default();

@@ -528,8 +528,12 @@ fn wsgi_server(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
 
 /// A literal value, as opposed to a reference to something set elsewhere.
 fn literal(value: &str) -> bool {
-    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let v = unquoted(value);
     !v.is_empty() && !v.starts_with('$') && !v.starts_with("/run/secrets")
+}
+
+fn unquoted(value: &str) -> &str {
+    value.trim().trim_matches(|c| c == '"' || c == '\'')
 }
 
 fn dockerfile_secrets(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
@@ -553,7 +557,7 @@ fn dockerfile_secrets(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String>
                 vec![(key, value)]
             };
             for (key, value) in pairs {
-                if super::names::secret_like_key(&key) && literal(&value) {
+                if literal(&value) && super::secrets::env_secret(&key, unquoted(&value)).is_some() {
                     problems.push(format!(
                         "{name}: {} {key} sets a secret in the image",
                         i.keyword
@@ -655,7 +659,7 @@ fn compose_inline_secrets(compose: &[(String, String, serde_norway::Value)]) -> 
                 .collect()
         };
         for (key, value) in pairs {
-            if super::names::secret_like_key(&key) && !key.ends_with("_FILE") && literal(&value) {
+            if literal(&value) && super::secrets::env_secret(&key, unquoted(&value)).is_some() {
                 problems.push(format!(
                     "{file}: service {name} sets {key} inline; the value is committed with the file"
                 ));

@@ -404,11 +404,12 @@ fn secrets_report(root: &std::path::Path, redactor: &Redactor) -> Result<Produce
     let scan = super::secrets::scan(root, rules, &allow, redactor);
     let mut produced = native(to_sarif(native_report::SECRETS_TOOL, &scan.findings, None));
     produced.notes.push(format!(
-        "{} file(s) searched, {} binary and {} over {} MiB skipped, {} match(es) allowlisted",
+        "{} file(s) searched, {} binary, {} over {} MiB and {} scanner report(s) skipped, {} match(es) allowlisted",
         scan.files_scanned,
         scan.skipped_binary,
         scan.skipped_large,
         super::secrets::MAX_FILE_BYTES >> 20,
+        scan.skipped_reports,
         scan.allowed
     ));
     produced.notes.extend(scan.notes);

@@ -141,6 +141,9 @@ pub struct SecretsScan {
     pub files_scanned: usize,
     pub skipped_binary: usize,
     pub skipped_large: usize,
+    /// Scanner reports in the workspace: their findings arrive through
+    /// import (redacted), not as new secrets in the report file.
+    pub skipped_reports: usize,
     pub allowed: usize,
     pub notes: Vec<String>,
 }
@@ -189,6 +192,10 @@ pub fn scan(
             out.skipped_binary += 1;
             continue;
         }
+        if is_scanner_report(&bytes) {
+            out.skipped_reports += 1;
+            continue;
+        }
         out.files_scanned += 1;
         let relative = path.strip_prefix(root).unwrap_or(path);
         let text = String::from_utf8_lossy(&bytes);
@@ -197,6 +204,15 @@ pub fn scan(
     out.findings
         .sort_by(|a, b| (&a.location, a.line, &a.rule).cmp(&(&b.location, b.line, &b.rule)));
     out
+}
+
+/// A JSON document in a format scandeck imports (a Trivy, gitleaks, SARIF…
+/// report), which repeats the secrets other scanners found.
+fn is_scanner_report(bytes: &[u8]) -> bool {
+    let body = crate::ingest::trim_start(bytes);
+    matches!(body.first(), Some(b'{' | b'['))
+        && crate::ingest::detect::detect(body)
+            .is_ok_and(|d| d.format != crate::ingest::Format::EmptyList)
 }
 
 fn scan_text(
@@ -229,6 +245,17 @@ fn scan_text(
             taken.push(m.range());
             let line = 1 + text[..m.start()].bytes().filter(|b| *b == b'\n').count();
             let secret = redactor.redact(value);
+            // The same secret on the same line, found by another rule, is
+            // the same finding.
+            if out.findings.iter().any(|f| {
+                f.location == shown
+                    && f.line == u32::try_from(line).ok()
+                    && f.secret
+                        .as_ref()
+                        .is_some_and(|s| s.keyed_hash == secret.keyed_hash)
+            }) {
+                continue;
+            }
             out.findings.push(NativeFinding {
                 rule: rule.id.clone(),
                 severity: rule.severity,
@@ -241,6 +268,40 @@ fn scan_text(
             });
         }
     }
+}
+
+/// Whether an environment variable (an image's `ENV`, a compose
+/// `environment:`) holds a secret, judged by its value as the workspace scan
+/// judges file text: a known token format, a URL with a password, a
+/// high-entropy value assigned to a secret-named key — or any value of a
+/// secret-named key that is not obviously a setting (a number, a duration,
+/// a switch, a path, a `*_FILE` or `*_NAME` key). Returns the reason.
+pub fn env_secret(key: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let text = format!("{key}={value}");
+    let setting = super::names::setting_key(key) || super::names::setting_value(value);
+    for rule in bundled_rules().unwrap_or_default() {
+        // Rules that judge by entropy alone do not apply to settings.
+        if setting && rule.entropy.is_some() {
+            continue;
+        }
+        let matched = rule.regex.captures_iter(&text).any(|caps| {
+            caps.get(rule.group)
+                .or_else(|| caps.get(0))
+                .is_some_and(|m| {
+                    rule.entropy
+                        .is_none_or(|min| shannon_entropy(m.as_str()) >= min)
+                })
+        });
+        if matched {
+            return Some(rule.title.clone());
+        }
+    }
+    (super::names::secret_like_key(key) && !setting)
+        .then(|| "a value in a secret-named variable".to_string())
 }
 
 /// Replaces every secret the bundled rules find in `text` with its mask
@@ -311,6 +372,32 @@ mod tests {
         let rules = bundled_rules().unwrap();
         assert!(rules.len() >= 12);
         assert!(rules.iter().all(|r| r.severity != Severity::Unknown));
+    }
+
+    #[test]
+    fn environment_secrets_are_judged_by_value() {
+        for (key, value) in [
+            ("PASSWORD_MIN_LENGTH", "12"),
+            ("TOKEN_TTL_SECONDS", "3600"),
+            ("SECRET_NAME", "prod/db"),
+            ("DB_PASSWORD_FILE", "/run/secrets/db"),
+            ("JWT_EXPIRY", "15m"),
+            ("API_KEY_REQUIRED", "true"),
+        ] {
+            assert_eq!(env_secret(key, value), None, "{key}={value} is a setting");
+        }
+        for (key, value) in [
+            ("STRIPE", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+            ("GH", "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"),
+            ("DATABASE_URL", "postgres://app:S3cretPassw0rd@db:5432/app"),
+            ("DB_PASSWORD", "hunter2"),
+            ("APP_SECRET", "Zk9vX3Rlc3Rfc2VjcmV0XzEyMzQ1"),
+        ] {
+            assert!(
+                env_secret(key, value).is_some(),
+                "{key}={value} is a secret"
+            );
+        }
     }
 
     #[test]
