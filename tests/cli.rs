@@ -618,3 +618,81 @@ fn small_inputs_get_one_clear_line() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist yet; creating it"));
 }
+
+#[test]
+fn absurd_durations_and_sla_days_are_errors_or_never_due_not_crashes() {
+    let env = Env::new();
+    env.import_demo();
+    let out = env.run(&[
+        "triage",
+        "snooze",
+        "--id",
+        "CVE-2023-24538",
+        "--until",
+        "99999999d",
+        "--reason",
+        "x",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::create_dir_all(env.home.path().join("config")).unwrap();
+    std::fs::write(
+        env.home.path().join("config/config.toml"),
+        "[sla]\nhigh_days = 99999999\ncritical_days = 99999999\n",
+    )
+    .unwrap();
+    for args in [
+        &["list"][..],
+        &["gate"][..],
+        &["export", "--format", "html"][..],
+    ] {
+        let out = env.run(args);
+        assert_ne!(
+            out.status.code(),
+            Some(101),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn exports_write_devices_through_and_replace_files_only_when_told() {
+    let env = Env::new();
+    env.import_demo();
+    // /dev/null stays a device (as root, a rename would have replaced it).
+    let out = env.run(&["export", "--format", "csv", "-o", "/dev/null"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    let out = env.run(&["export", "--format", "csv", "-o", "-"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("fingerprint,"));
+    let file = env.ws.join("view.csv");
+    std::fs::write(&file, "mine").unwrap();
+    let out = env.run(&["export", "--format", "csv", "-o", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists; pass --force"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    let out = env.run(&[
+        "export",
+        "--format",
+        "csv",
+        "-o",
+        file.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("replaced"));
+    assert_ne!(std::fs::read_to_string(&file).unwrap(), "mine");
+}

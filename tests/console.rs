@@ -946,3 +946,20 @@ fn sorting_by_sla_due_puts_the_most_overdue_first() {
         "no SLA last"
     );
 }
+
+#[test]
+fn an_absurd_snooze_date_is_an_error_in_the_dialog_not_a_crash() {
+    let (mut s, km) = demo_state((120, 40));
+    key(&mut s, &km, KeyCode::Char('z'));
+    for _ in 0..3 {
+        key(&mut s, &km, KeyCode::Down);
+    }
+    key(&mut s, &km, KeyCode::Tab);
+    typed(&mut s, &km, "99999999d");
+    key(&mut s, &km, KeyCode::Tab);
+    typed(&mut s, &km, "far away");
+    let effects = key(&mut s, &km, KeyCode::Enter);
+    assert!(effects.is_empty(), "{effects:?}");
+    let error = s.dialog.as_ref().unwrap().error.clone().unwrap_or_default();
+    assert!(error.contains("is not a date"), "{error}");
+}

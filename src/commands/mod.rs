@@ -71,7 +71,6 @@ pub fn sla_policy(paths: &Paths) -> Result<crate::triage::SlaPolicy, Failure> {
         .map_err(Failure::input)
 }
 
-/// Prints one sanitised line to stderr.
 /// `triage verify` and `checklist verify`: 0 intact, 1 broken (naming the
 /// entry or record), 2 when this scandeck cannot judge the file.
 pub fn verify_document<D: crate::store::document::Document>(
@@ -120,6 +119,7 @@ pub fn say_text(text: &str) -> Result<(), Failure> {
     }
 }
 
+/// Prints one sanitised line to stderr.
 pub fn warn(text: &str) {
     // Never a panic: stderr may be a terminal that is gone (EIO).
     use std::io::Write;

@@ -386,3 +386,25 @@ async fn event_loop(options: Options) -> io::Result<i32> {
     terminal::restore();
     Ok(exit_code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_console_never_replaces_a_file_and_never_writes_into_scandecks_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let scandeck = dir.path().join(".scandeck");
+        std::fs::create_dir_all(&scandeck).unwrap();
+        let target = dir.path().join("view.csv");
+        let bytes = || Some(b"a,b\n".to_vec());
+        assert_eq!(
+            write_export(&target, &scandeck, bytes(), 1),
+            Ok(format!("exported 1 findings to {}", target.display()))
+        );
+        let again = write_export(&target, &scandeck, bytes(), 1).unwrap_err();
+        assert!(again.ends_with("exists; type another file name"), "{again}");
+        let inside = write_export(&scandeck.join("decisions.json"), &scandeck, bytes(), 1);
+        assert!(inside.unwrap_err().contains("scandeck's own folder"));
+    }
+}
