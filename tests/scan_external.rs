@@ -675,3 +675,37 @@ fn a_flood_on_stderr_without_newlines_is_capped_too() {
     let pid = std::fs::read_to_string(b.file("pids")).unwrap();
     assert!(pid_gone(pid.trim()));
 }
+
+#[test]
+fn an_interrupted_scan_leaves_no_report_folder_behind() {
+    let b = Bench::new();
+    b.tool(
+        "gitleaks",
+        "case \"$1\" in version|--version) echo 8.30.0; exit 0;; esac\nout=\"\"; prev=\"\"\nfor a in \"$@\"; do [ \"$prev\" = \"--report-path\" ] && out=\"$a\"; prev=\"$a\"; done\necho secret > \"$out\"\ndirname \"$out\" > \"$PIDS\"\nsleep 600\n",
+    );
+    let child = scandeck(b.home.path())
+        .arg("--workspace")
+        .arg(&b.ws)
+        .args(["scan", "--project", "--tools", "gitleaks"])
+        .env("PATH", format!("{}:/usr/bin:/bin", b.bin.display()))
+        .env("PIDS", b.file("pids"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::read_to_string(b.file("pids")).map_or(true, |t| t.trim().is_empty()) {
+        assert!(Instant::now() < deadline, "the scanner did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let dir = std::fs::read_to_string(b.file("pids")).unwrap();
+    assert!(Path::new(dir.trim()).exists());
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        !Path::new(dir.trim()).exists(),
+        "{} (with what the scanner wrote) is removed",
+        dir.trim()
+    );
+}

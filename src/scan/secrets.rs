@@ -375,6 +375,28 @@ mod tests {
     }
 
     #[test]
+    fn one_secret_matched_by_two_rules_is_one_finding() {
+        let rules = bundled_rules().unwrap();
+        let redactor = Redactor::with_key([1; 32]);
+        let mut out = SecretsScan::default();
+        let text = "DB_PASSWORD=postgres://app:CanaryPassw0rd4242xyz@db:5432/app\nAPI_TOKEN = \"ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\"\n";
+        scan_text(
+            text,
+            Path::new("settings.env"),
+            rules,
+            &Allowlist::default(),
+            &redactor,
+            &mut out,
+        );
+        let rules: Vec<&str> = out.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            ["github-token", "connection-string-password"],
+            "{rules:?}"
+        );
+    }
+
+    #[test]
     fn environment_secrets_are_judged_by_value() {
         for (key, value) in [
             ("PASSWORD_MIN_LENGTH", "12"),
