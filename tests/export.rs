@@ -285,11 +285,13 @@ fn trivyignore_follows_trivys_matching_rules() {
             .unwrap();
         assert!(!purl_line.contains('@'), "no version in the purl: {e}");
     }
+    // Snoozed until 2026-06-30T23:59:59Z: Trivy stops ignoring at midnight
+    // UTC of the expiry day, so the file says the 30th — never later than decided.
     assert!(
-        text.contains("expired_at: 2026-07-01"),
-        "the day after the snooze ends (Trivy prunes at midnight UTC)"
+        text.contains("expired_at: 2026-06-30"),
+        "the day the snooze ends: {text}"
     );
-    assert!(text.contains("expired_at: 2026-10-01"));
+    assert!(text.contains("expired_at: 2026-09-30"));
     assert!(text.contains("statement: \"snoozed by Rita Reviewer <rita@example.com> 2026-06-01T12:00:00Z: base image update pending [triage:finding:"));
     assert!(
         !text.contains("CVE-2023-44487"),
@@ -641,4 +643,24 @@ fn csv_formula_corpus_stays_inert() {
         "the payloads are kept as text ({seen})"
     );
     assert_eq!(live, 0, "no cell a spreadsheet would evaluate");
+}
+
+#[test]
+fn the_html_head_holds_the_title_as_text_and_the_stylesheet_as_style() {
+    let s = imported();
+    let html = export(&s, "html");
+    let doc = scraper::Html::parse_document(&html);
+    let text_of = |css: &str| -> String {
+        doc.select(&scraper::Selector::parse(css).unwrap())
+            .map(|e| e.text().collect::<String>())
+            .collect()
+    };
+    let title = text_of("title");
+    assert!(title.starts_with("Security findings — "), "{title}");
+    assert!(!title.contains('{'), "no CSS in the title: {title}");
+    let style = text_of("style");
+    assert!(
+        style.contains("table{") && style.contains("#by-severity:checked"),
+        "the stylesheet (with its CSS-only sorting) is in <style>: {style}"
+    );
 }

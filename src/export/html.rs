@@ -78,8 +78,8 @@ pub fn render(input: &ExportInput) -> String {
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>Security findings — {}</title>\n<style>{}</style></head><body>\n",
         escape(&content_security_policy()),
-        style(),
-        escape(&h.workspace)
+        escape(&h.workspace),
+        style()
     );
     let _ = writeln!(out, "<h1>Security findings — {}</h1>", escape(&h.workspace));
     let _ = writeln!(out, "<ul><li>Generated {} by {}</li><li>Filter: {}</li><li>Findings: {} ({})</li><li>Status: {}</li><li>SLA breaches: {}</li><li>Checklist: {}</li></ul>",

@@ -1,7 +1,8 @@
 //! `.trivyignore.yaml` for snoozes and risk acceptances: one entry per alias
-//! id (Trivy matches only the id it reports), `expired_at` the day after the
-//! end (Trivy prunes at midnight UTC), the reason as `statement`, versionless
-//! purls so that a version bump keeps matching.
+//! id (Trivy matches only the id it reports), `expired_at` the day the
+//! decision ends (Trivy stops ignoring at midnight UTC of that day: never
+//! later than decided), the reason as `statement`, versionless purls so that
+//! a version bump keeps matching.
 
 use super::input::ExportInput;
 use crate::model::Kind;
@@ -9,9 +10,20 @@ use crate::triage::Disposition;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+/// A YAML double-quoted scalar (JSON string syntax is valid YAML), with the
+/// characters YAML does not allow in a document (U+FFFE, U+FFFF, C1
+/// controls) replaced, so that Trivy can always read the file.
 fn quoted(text: &str) -> String {
-    serde_json::to_string(&crate::sanitize::sanitize_line(text)).unwrap_or_else(|_| "\"\"".into())
+    let clean: String = crate::sanitize::sanitize_line(text)
+        .chars()
+        .map(|c| if yaml_printable(c) { c } else { '\u{fffd}' })
+        .collect();
+    serde_json::to_string(&clean).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// YAML 1.2's printable set.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 struct Entry {
@@ -41,10 +53,9 @@ pub fn render(input: &ExportInput) -> String {
             Kind::Secret => "secrets",
             Kind::License => "licenses",
         };
-        let expired_at = d.until_time().map(|t| {
-            let day = t.date_naive();
-            day.succ_opt().unwrap_or(day).format("%Y-%m-%d").to_string()
-        });
+        let expired_at = d
+            .until_time()
+            .map(|t| t.date_naive().format("%Y-%m-%d").to_string());
         let statement = format!(
             "{} by {} {}: {} [triage:{}]",
             d.disposition,
@@ -105,4 +116,16 @@ pub fn render(input: &ExportInput) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_yaml_forbids_never_reach_the_file() {
+        let q = quoted("title \u{ffff} and \u{fffe} and \u{9c}");
+        assert!(q.chars().all(yaml_printable), "{q}");
+        assert!(q.starts_with('"') && q.ends_with('"'));
+    }
 }

@@ -91,8 +91,8 @@ impl Allowlist {
     /// Reads `.scandeck/secrets-allow.toml` under `root`; absent is empty.
     pub fn load(root: &Path) -> Result<Allowlist, String> {
         let path = root.join(ALLOWLIST_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        let text = match crate::store::safe::read(&path, 1 << 20) {
+            Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Allowlist::default()),
             Err(e) => return Err(format!("{}: cannot read: {e}", path.display())),
         };
