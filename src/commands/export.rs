@@ -34,6 +34,19 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
         .output
         .clone()
         .unwrap_or_else(|| std::path::PathBuf::from("-"));
+    // Trivy reads `.trivyignore` (or any non-YAML name) as its plain format
+    // and would ignore nothing, silently.
+    let yaml_name = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    if args.format == crate::export::ExportFormat::Trivyignore
+        && path.as_os_str() != "-"
+        && !yaml_name
+        && !args.force
+    {
+        return Err(Failure::input(format!(
+            "{}: Trivy reads it as its plain format and would ignore nothing; name it .trivyignore.yaml (or pass --force)",
+            crate::sanitize::sanitize_line(&path.display().to_string())
+        )));
+    }
     let existing = if args.force {
         Existing::Replace
     } else {
