@@ -4,7 +4,7 @@
 
 mod common;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -774,4 +774,36 @@ fn real_trivy_obeys_the_exported_ignore_file() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Trivy reads it as its plain format"));
+}
+
+#[test]
+fn markdown_cells_and_links_stay_inside_their_table_and_mention_nobody() {
+    let s = imported();
+    let report = json!({"SchemaVersion": 2, "ArtifactName": "shop/md:1", "ArtifactType": "container_image",
+        "Metadata": {"RepoTags": ["shop/md:1"]},
+        "Results": [{"Target": "shop/md:1 (debian 12)", "Class": "os-pkgs", "Type": "debian",
+            "Vulnerabilities": [{"VulnerabilityID": "CVE-2024-0001", "PkgName": "pipe|pkg",
+                "InstalledVersion": "1", "Severity": "HIGH",
+                "Title": "ping @security-team about `code` | [link](x)",
+                "References": ["https://example.com/a|b"]}]}]});
+    let path = s.dir.join("md.json");
+    std::fs::write(&path, report.to_string()).unwrap();
+    s.ok(&["import", path.to_str().unwrap()]);
+    let md = export(&s, "md");
+    let row = md
+        .lines()
+        .find(|l| l.contains("CVE-2024-0001"))
+        .expect("the row");
+    // Nine columns: ten unescaped pipes.
+    let pipes = row
+        .match_indices('|')
+        .filter(|(i, _)| *i == 0 || &row[i - 1..*i] != "\\")
+        .count();
+    assert_eq!(pipes, 10, "{row}");
+    assert!(!row.contains('@'), "no live mention: {row}");
+    assert!(row.contains("https://example.com/a%7Cb"), "{row}");
+    assert!(
+        md.starts_with("# Security findings — ws\n"),
+        "named by its folder"
+    );
 }

@@ -19,14 +19,14 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
         .map(|(i, a)| (&listing.findings[*i], a))
         .filter(|(f, a)| filter.matches(f, a))
         .collect();
+    // Exports travel (tickets, pull requests, uploads): the workspace is named
+    // by its folder, never by a path on this machine.
     let label = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());
-    let mut input = ExportInput::new(
-        rows,
-        &listing.triage,
-        &label.display().to_string(),
-        &filter.describe(),
-        now,
+    let name = label.file_name().map_or_else(
+        || label.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
     );
+    let mut input = ExportInput::new(rows, &listing.triage, &name, &filter.describe(), now);
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     let bytes = export::render(args.format, &input);
     use crate::export::destination::{self, Existing, Written};

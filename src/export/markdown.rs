@@ -20,6 +20,8 @@ pub fn cell(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // An entity, so that `@name` never notifies anyone.
+            '@' => out.push_str("&#64;"),
             c => out.push(c),
         }
     }
@@ -61,7 +63,8 @@ pub fn render(input: &ExportInput) -> String {
             .references
             .iter()
             .find_map(|u| safe_link(u))
-            .map(|u| format!("[advisory]({u})"))
+            // A `|` would end the table cell inside the link.
+            .map(|u| format!("[advisory]({})", u.replace('|', "%7C")))
             .unwrap_or_default();
         let title = truncate_chars(r.title.as_deref().unwrap_or(""), 140).into_owned();
         let _ = writeln!(
