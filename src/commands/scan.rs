@@ -173,6 +173,16 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
     Ok(code)
 }
 
+/// Waits for the signal, or forever when it could not be listened for.
+async fn arrival(signal: &mut Option<tokio::signal::unix::Signal>) {
+    match signal.as_mut() {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
 #[derive(Default)]
 struct Summary {
     failed: usize,
@@ -264,30 +274,15 @@ async fn drive(config: RunnerConfig, tasks: Vec<task::TaskSpec>) -> Summary {
     while p.done < p.total {
         let event = tokio::select! {
             event = rx.recv() => event,
-            _ = async {
-                match interrupt.as_mut() {
-                    Some(i) => { i.recv().await; }
-                    None => std::future::pending::<()>().await,
-                }
-            } => {
+            _ = arrival(&mut interrupt) => {
                 summary.interrupted = Some(130);
                 None
             }
-            _ = async {
-                match terminate.as_mut() {
-                    Some(t) => { t.recv().await; }
-                    None => std::future::pending::<()>().await,
-                }
-            } => {
+            _ = arrival(&mut terminate) => {
                 summary.interrupted = Some(143);
                 None
             }
-            _ = async {
-                match hangup.as_mut() {
-                    Some(h) => { h.recv().await; }
-                    None => std::future::pending::<()>().await,
-                }
-            } => {
+            _ = arrival(&mut hangup) => {
                 summary.interrupted = Some(129);
                 None
             }
