@@ -107,8 +107,9 @@ fn p1_saves_killed_at_random_points_lose_nothing_acknowledged() {
     let (mut acknowledged, mut killed, mut unparsable) = (Vec::new(), 0, 0);
     for n in 0..cycles {
         let text = format!("note-{n}");
-        let mut child = ws
-            .cmd(&["triage", "note", "--fingerprint", &fp, "--text", &text])
+        let mut cmd = ws.cmd(&["triage", "note", "--fingerprint", &fp, "--text", &text]);
+        common::without_faketime(&mut cmd);
+        let mut child = cmd
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

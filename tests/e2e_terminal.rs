@@ -716,8 +716,6 @@ fn a_console_whose_terminal_vanished_without_a_hangup_ends() {
             "CHILD_LD_PRELOAD",
             std::env::var("LD_PRELOAD").unwrap_or_default(),
         )
-        .env_remove("FAKETIME_SHARED")
-        .env("FAKETIME_FLSHM", "1")
         .output()
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);

@@ -91,17 +91,18 @@ pub fn scandeck(home: &Path) -> std::process::Command {
         .env("SCANDECK_DATA_DIR", home.join("data"))
         .env_remove("SCANDECK_MAX_REPORT_BYTES")
         .env_remove("DOCKER_CONTENT_TRUST");
-    isolate_from_faketime(&mut cmd);
     cmd
 }
 
 /// Under `faketime`, every process shares one semaphore that libfaketime
-/// takes inside each `stat()`; a child killed while holding it (the tests
-/// kill children at random points on purpose) would hang every other
-/// process of the run. The child gets a semaphore of its own instead and
-/// still sees the faked date (docs/testing.md).
-pub fn isolate_from_faketime(cmd: &mut std::process::Command) {
-    cmd.env_remove("FAKETIME_SHARED").env("FAKETIME_FLSHM", "1");
+/// takes inside each `stat()`; a child killed at a random point while
+/// holding it would hang every other process of the run. Children that a
+/// test kills at random run without libfaketime (they never judge dates;
+/// docs/testing.md).
+pub fn without_faketime(cmd: &mut std::process::Command) {
+    cmd.env_remove("LD_PRELOAD")
+        .env_remove("FAKETIME")
+        .env_remove("FAKETIME_SHARED");
 }
 
 /// A fixed moment for tests that show dates and SLA status.
