@@ -807,3 +807,142 @@ fn markdown_cells_and_links_stay_inside_their_table_and_mention_nobody() {
         "named by its folder"
     );
 }
+
+/// The keys DefectDojo's Generic Findings Import JSON parser accepts
+/// (`dojo/tools/generic/json_parser.py`; also in docs/exports.md): any other
+/// key fails the whole import with "Not allowed fields are present".
+const DEFECTDOJO_REQUIRED: [&str; 3] = ["title", "severity", "description"];
+const DEFECTDOJO_ALLOWED: [&str; 56] = [
+    "date",
+    "cwe",
+    "cve",
+    "epss_score",
+    "epss_percentile",
+    "cvssv3",
+    "cvssv3_score",
+    "cvssv4",
+    "cvssv4_score",
+    "mitigation",
+    "impact",
+    "steps_to_reproduce",
+    "severity_justification",
+    "references",
+    "active",
+    "verified",
+    "false_p",
+    "out_of_scope",
+    "risk_accepted",
+    "under_review",
+    "is_mitigated",
+    "thread_id",
+    "mitigated",
+    "numerical_severity",
+    "param",
+    "payload",
+    "line",
+    "file_path",
+    "component_name",
+    "component_version",
+    "static_finding",
+    "dynamic_finding",
+    "scanner_confidence",
+    "unique_id_from_tool",
+    "vuln_id_from_tool",
+    "sast_source_object",
+    "sast_sink_object",
+    "sast_source_line",
+    "sast_source_file_path",
+    "nb_occurences",
+    "publish_date",
+    "service",
+    "planned_remediation_date",
+    "planned_remediation_version",
+    "effort_for_fixing",
+    "tags",
+    "kev_date",
+    "known_exploited",
+    "ransomware_used",
+    "fix_available",
+    "fix_version",
+    // Popped by the parser before the check.
+    "endpoints",
+    "files",
+    "vulnerability_ids",
+    "cwes",
+    "title",
+];
+
+#[test]
+fn defectdojo_export_uses_only_the_fields_its_parser_allows() {
+    let s = scenario();
+    let doc: Value = serde_json::from_str(&export(&s, "defectdojo")).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), doc_count(&s));
+    let mut states = std::collections::BTreeMap::new();
+    for f in findings {
+        let item = f.as_object().unwrap();
+        for key in DEFECTDOJO_REQUIRED {
+            assert!(item.contains_key(key), "{key} is required: {f}");
+        }
+        for key in item.keys() {
+            assert!(
+                DEFECTDOJO_ALLOWED.contains(&key.as_str())
+                    || DEFECTDOJO_REQUIRED.contains(&key.as_str()),
+                "not allowed by DefectDojo: {key}"
+            );
+        }
+        assert!(["Info", "Low", "Medium", "High", "Critical"]
+            .contains(&item["severity"].as_str().unwrap()));
+        if let Some(cwe) = item.get("cwe") {
+            assert!(cwe.is_u64(), "cwe must be an integer: {cwe}");
+        }
+        if let Some(line) = item.get("line") {
+            assert!(line.is_u64(), "{line}");
+        }
+        let date = item["date"].as_str().unwrap();
+        assert!(
+            chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(),
+            "{date}"
+        );
+        assert_eq!(item["unique_id_from_tool"].as_str().unwrap().len(), 32);
+        for state in [
+            "false_p",
+            "out_of_scope",
+            "risk_accepted",
+            "is_mitigated",
+            "under_review",
+        ] {
+            if item[state] == true {
+                *states.entry(state).or_insert(0) += 1;
+            }
+        }
+    }
+    // The scenario's decisions: a false positive, a not-affected, an
+    // acceptance and snoozes, each on the rows it covers.
+    let rows = |status: &str| {
+        let listed: Vec<Value> =
+            serde_json::from_str(&s.ok(&["list", "--format", "json"])).unwrap();
+        listed.iter().filter(|r| r["status"] == status).count()
+    };
+    assert_eq!(
+        states.get("risk_accepted").copied().unwrap_or(0),
+        rows("accepted")
+    );
+    assert_eq!(
+        states.get("under_review").copied().unwrap_or(0),
+        rows("snoozed")
+    );
+    assert_eq!(
+        states.get("false_p").copied().unwrap_or(0)
+            + states.get("out_of_scope").copied().unwrap_or(0),
+        rows("suppressed"),
+        "{states:?}"
+    );
+    assert!(states.get("false_p").copied().unwrap_or(0) >= 1);
+    assert!(states.get("out_of_scope").copied().unwrap_or(0) >= 1);
+}
+
+fn doc_count(s: &Scenario) -> usize {
+    let listed: Vec<Value> = serde_json::from_str(&s.ok(&["list", "--format", "json"])).unwrap();
+    listed.len()
+}

@@ -3,6 +3,7 @@
 //! SARIF, OpenVEX, `.trivyignore.yaml`).
 
 pub mod csv;
+pub mod defectdojo;
 pub mod destination;
 pub mod html;
 pub mod input;
@@ -27,10 +28,11 @@ pub enum ExportFormat {
     Sarif,
     Openvex,
     Trivyignore,
+    Defectdojo,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 7] = [
+    pub const ALL: [ExportFormat; 8] = [
         ExportFormat::Md,
         ExportFormat::Html,
         ExportFormat::Csv,
@@ -38,6 +40,7 @@ impl ExportFormat {
         ExportFormat::Sarif,
         ExportFormat::Openvex,
         ExportFormat::Trivyignore,
+        ExportFormat::Defectdojo,
     ];
 
     /// What the console's export dialog offers.
@@ -50,6 +53,7 @@ impl ExportFormat {
             ExportFormat::Sarif => "SARIF 2.1.0 (code-scanning dashboards)",
             ExportFormat::Openvex => "OpenVEX (not affected / false positive / fixed decisions)",
             ExportFormat::Trivyignore => ".trivyignore.yaml (snoozes and acceptances)",
+            ExportFormat::Defectdojo => "DefectDojo (Generic Findings Import JSON)",
         }
     }
 
@@ -63,6 +67,7 @@ impl ExportFormat {
             ExportFormat::Sarif => "scandeck.sarif",
             ExportFormat::Openvex => "scandeck.openvex.json",
             ExportFormat::Trivyignore => ".trivyignore.yaml",
+            ExportFormat::Defectdojo => "scandeck.defectdojo.json",
         }
     }
 }
@@ -108,5 +113,6 @@ pub fn render(format: ExportFormat, input: &ExportInput) -> Vec<u8> {
         ExportFormat::Sarif => pretty(sarif::render(input)),
         ExportFormat::Openvex => pretty(openvex::render(input)),
         ExportFormat::Trivyignore => trivyignore::render(input).into_bytes(),
+        ExportFormat::Defectdojo => pretty(defectdojo::render(input)),
     }
 }
