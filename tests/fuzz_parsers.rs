@@ -30,9 +30,66 @@ impl Rng {
     }
 }
 
+/// One small report per format the demo does not cover, so that every
+/// parser is fuzzed even where `../shared/fixtures/real` is absent.
+const INLINE_SEEDS: [(&str, &str); 10] = [
+    (
+        "hadolint.json",
+        r#"[{"code":"DL3008","level":"warning","line":4,"column":1,"file":"Dockerfile","message":"Pin versions"}]"#,
+    ),
+    (
+        "dockle.json",
+        r#"{"image":"shop/api:1","summary":{"fatal":0,"warn":1,"info":0,"skip":0,"pass":0},"details":[{"code":"CIS-DI-0001","title":"Create a user","level":"WARN","alerts":["Last user should not be root"]}]}"#,
+    ),
+    (
+        "snyk.json",
+        r#"{"vulnerabilities":[{"id":"SNYK-JS-A-1","title":"Prototype Pollution","severity":"high","packageName":"a","version":"1.0.0","from":["app","a@1.0.0"],"identifiers":{"CVE":["CVE-2024-1"],"CWE":["CWE-1321"]}}],"packageManager":"npm","ok":false,"path":"/src"}"#,
+    ),
+    (
+        "trufflehog.jsonl",
+        r#"{"SourceMetadata":{"Data":{"Filesystem":{"file":"a.py","line":2}}},"SourceName":"trufflehog - filesystem","DetectorName":"AWS","Verified":false,"Raw":"AKIAIOSFODNN7EXAMPLE","Redacted":""}"#,
+    ),
+    (
+        "trufflehog-v2.json",
+        r#"{"branch":"main","commit":"x","commitHash":"abc","date":"2021-01-01","diff":"+k","path":"a.py","reason":"High Entropy","stringsFound":["s3cr3tvaluexxxxxxxx"]}"#,
+    ),
+    (
+        "detect-secrets.baseline",
+        r#"{"version":"1.5.0","plugins_used":[],"filters_used":[],"results":{"a.py":[{"type":"Secret Keyword","filename":"a.py","hashed_secret":"0123456789abcdef0123456789abcdef01234567","is_verified":false,"line_number":3}]},"generated_at":"2024-01-01T00:00:00Z"}"#,
+    ),
+    (
+        "cyclonedx.json",
+        r#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[{"bom-ref":"pkg:npm/a@1.0.0","type":"library","name":"a","version":"1.0.0","purl":"pkg:npm/a@1.0.0"}],"vulnerabilities":[{"id":"CVE-2024-1","ratings":[{"severity":"high"}],"affects":[{"ref":"pkg:npm/a@1.0.0"}]}]}"#,
+    ),
+    (
+        "openvex.json",
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"x","author":"me","timestamp":"2024-01-01T00:00:00Z","version":1,"statements":[{"vulnerability":{"name":"CVE-2024-1"},"products":[{"@id":"pkg:oci/api"}],"status":"not_affected","justification":"component_not_present"}]}"#,
+    ),
+    (
+        "gitleaks-v7.json",
+        r#"[{"line":"key = x","lineNumber":3,"offender":"s3cr3tvaluexxxxxxxx","commit":"abc","repo":".","rule":"Generic","commitMessage":"m","author":"a","email":"e","file":"a.py","date":"2021-01-01T00:00:00Z","tags":"key"}]"#,
+    ),
+    (
+        "trivy-legacy.json",
+        r#"[{"Target":"shop/api:1 (debian 12)","Type":"debian","Vulnerabilities":[{"VulnerabilityID":"CVE-2024-1","PkgName":"openssl","InstalledVersion":"1","FixedVersion":"2","Severity":"HIGH"}]}]"#,
+    ),
+];
+
 fn seeds() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> =
         common::files_under(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/reports"));
+    let inline = std::env::temp_dir().join(format!("scandeck-fuzz-seeds-{}", std::process::id()));
+    std::fs::create_dir_all(&inline).unwrap();
+    for (name, body) in INLINE_SEEDS {
+        let path = inline.join(name);
+        std::fs::write(&path, body).unwrap();
+        assert!(
+            common::parse(body.as_bytes(), name).is_ok(),
+            "the inline seed {name} must parse before it is mutated: {:?}",
+            common::parse(body.as_bytes(), name).err()
+        );
+        files.push(path);
+    }
     match common::real_fixtures() {
         Some(real) => files.extend(
             common::files_under(&real)
@@ -219,6 +276,9 @@ fn mutated_reports_never_panic_a_parser() {
         }
     }
     std::panic::set_hook(previous_hook);
+    let _ = std::fs::remove_dir_all(
+        std::env::temp_dir().join(format!("scandeck-fuzz-seeds-{}", std::process::id())),
+    );
     eprintln!(
         "fuzzed {} seed files, {runs} mutated inputs, {} panics",
         seeds.len(),
