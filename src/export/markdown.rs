@@ -50,6 +50,15 @@ pub fn render(input: &ExportInput) -> String {
     let _ = writeln!(out, "- SLA breaches: {}", h.sla_breaches);
     let _ = writeln!(out, "- Checklist: {}", cell(&h.checklist));
     let _ = writeln!(out);
+    let first = input.fix_first(5);
+    if !first.is_empty() {
+        let _ = writeln!(out, "## Fix first");
+        let _ = writeln!(out);
+        for (i, line) in first.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", i + 1, cell(line));
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "| Severity | Status | ID | Package | Installed → fixed | Target | Title | SLA due | Link |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
     for r in input.records() {
