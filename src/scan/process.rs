@@ -168,6 +168,14 @@ pub async fn run(
             let status = status.map_err(|e| RunError::Spawn(format!("waiting for the scanner: {e}")))?;
             // Whatever it left behind goes too.
             kill_task(group, &marker);
+            // Closing a flooded pipe can end the scanner (SIGPIPE) before the
+            // cap is seen here: the cap is still why it stopped.
+            if let Ok(n) = capped_rx.try_recv() {
+                reader.abort();
+                err_reader.abort();
+                let last_line = last_rx.borrow().clone();
+                return Err(RunError::Stopped(Stopped::OutputCapped(n), last_line));
+            }
             let stdout = reader.await.unwrap_or_default();
             let _ = err_reader.await;
             let last_line = last_rx.borrow().clone();
