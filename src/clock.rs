@@ -10,3 +10,18 @@ pub fn now() -> DateTime<Utc> {
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_else(Utc::now)
 }
+
+/// The machine's real time, for what must differ between two moments even
+/// when `SCANDECK_NOW` fixes `now()`: unique file names (quarantined copies,
+/// demo copies, temporary files, task markers) and log stamps. Never for
+/// anything a user or a test judges (expiry, SLA, what a screen shows).
+pub fn wall() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// Nanoseconds since the epoch on the real clock, for unique names.
+pub fn wall_nanos() -> u128 {
+    wall()
+        .timestamp_nanos_opt()
+        .map_or(0, |n| n.unsigned_abs() as u128)
+}

@@ -122,7 +122,7 @@ const KEEP: usize = 5;
 /// `parent/<timestamp>` and prunes old copies.
 pub fn write_project(parent: &Path) -> io::Result<PathBuf> {
     fs::create_dir_all(parent)?;
-    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f").to_string();
+    let stamp = crate::clock::wall().format("%Y%m%d-%H%M%S-%3f").to_string();
     let root = parent.join(format!("finance-tracker-{stamp}"));
     for (rel, text) in PROJECT_FILES {
         write_file(&root.join(rel), text)?;

@@ -21,7 +21,7 @@ pub fn init(path: &Path) {
 pub fn log(message: &str) {
     if let Some(lock) = LOG.get() {
         if let Ok(mut file) = lock.lock() {
-            let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let stamp = crate::clock::wall().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             let _ = writeln!(file, "{stamp} {}", crate::sanitize::sanitize_line(message));
         }
     }

@@ -223,9 +223,7 @@ fn task_marker() -> String {
         "{}-{}-{}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::Relaxed),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos())
+        crate::clock::wall_nanos()
     )
 }
 

@@ -80,10 +80,7 @@ pub fn remove_stale_temps(target: &Path) {
 }
 
 fn nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
+    crate::clock::wall_nanos()
 }
 
 /// Makes a rename durable. Directories cannot be opened for sync on every

@@ -373,6 +373,16 @@ mod witness {
         pub restored: Option<String>,
     }
 
+    impl Line {
+        fn of(head: &Head, restored: Option<String>) -> Line {
+            Line {
+                entries: head.entries,
+                hash: head.hash.clone(),
+                restored,
+            }
+        }
+    }
+
     fn path<D: Document>(ws: &Workspace) -> PathBuf {
         ws.scans_dir().join(format!("{}.witness", D::FILE_NAME))
     }
@@ -395,14 +405,7 @@ mod witness {
         {
             return Ok(());
         }
-        append::<D>(
-            ws,
-            &Line {
-                entries: head.entries,
-                hash: head.hash.clone(),
-                restored: None,
-            },
-        )
+        append::<D>(ws, &Line::of(head, None))
     }
 
     /// Records that the file was rolled back to a backup whose head is `head`.
@@ -410,14 +413,7 @@ mod witness {
         if read::<D>(ws).is_empty() {
             return Ok(());
         }
-        append::<D>(
-            ws,
-            &Line {
-                entries: head.entries,
-                hash: head.hash.clone(),
-                restored: Some(aside.to_string()),
-            },
-        )
+        append::<D>(ws, &Line::of(head, Some(aside.to_string())))
     }
 
     fn append<D: Document>(ws: &Workspace, entry: &Line) -> std::io::Result<()> {

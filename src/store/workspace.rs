@@ -415,7 +415,7 @@ pub fn parse_index(bytes: &[u8]) -> Result<ScanIndex, String> {
 /// The stamp only makes the name unique, so it is the real time: a fixed
 /// `SCANDECK_NOW` would give two quarantines one name, the second replacing the first.
 pub fn quarantine(path: &Path) -> io::Result<PathBuf> {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+    let stamp = crate::clock::wall().format("%Y%m%dT%H%M%S%.3fZ");
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let aside = path.with_file_name(format!("{name}.corrupt-{stamp}"));
     fs::rename(path, &aside)?;
