@@ -40,6 +40,8 @@ pub enum Command {
     Gate(GateArgs),
     /// Run scans now: native image, container, posture and secrets checks plus every installed scanner; results are imported.
     Scan(ScanArgs),
+    /// Rebuild the findings store from the stored raw reports.
+    Rebuild,
     /// Print every path scandeck uses.
     Paths,
 }
@@ -221,7 +223,7 @@ pub struct ImportArgs {
     /// The scanner or format (`gitleaks`, `trivy-json`...), instead of detecting it.
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,
-    /// Largest report accepted, in bytes (default 1 GiB, or SCANDECK_MAX_REPORT_BYTES).
+    /// Largest report accepted, in bytes (default 4 GiB, or SCANDECK_MAX_REPORT_BYTES).
     #[arg(long, value_name = "BYTES")]
     pub max_report_size: Option<u64>,
 }

@@ -247,10 +247,21 @@ fn reimporting_the_same_report_adds_nothing() {
     assert_eq!(
         std::fs::read_dir(env.ws.join(".scandeck/scans"))
             .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                let name = name.to_string_lossy();
+                name == "index.json" || name.ends_with(".report")
+            })
             .count(),
         2,
         "index + one stored report"
     );
+    let stored_runs: i64 =
+        rusqlite::Connection::open(env.ws.join(".scandeck/scans/findings.sqlite"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+            .unwrap();
+    assert_eq!(stored_runs, 1, "one run in the findings store");
     let gitignore = std::fs::read_to_string(env.ws.join(".scandeck/.gitignore")).unwrap();
     assert!(gitignore.contains("scans/"));
 }

@@ -509,10 +509,11 @@ fn the_committed_decision_file_diffs_well() {
         ],
     );
     let sightings_free = |text: String| -> String {
-        // Sightings carry import times of this run; compare decisions and audit.
+        // Sightings and baselines carry import times of this run; compare decisions and audit.
         let v: Value = serde_json::from_str(&text).unwrap();
         let mut file: scandeck::store::decisions::DecisionFile = serde_json::from_value(v).unwrap();
         file.sightings.clear();
+        file.baselines.clear();
         scandeck::store::decisions::render(&file)
     };
     let before = sightings_free(std::fs::read_to_string(ws.decisions_path()).unwrap());

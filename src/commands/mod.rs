@@ -20,6 +20,7 @@ pub mod import;
 pub mod list;
 pub mod paths;
 pub mod readiness;
+pub mod rebuild;
 pub mod scan;
 pub mod triage;
 

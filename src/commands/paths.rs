@@ -12,6 +12,7 @@ pub fn run(paths: &Paths, workspace: &Path) -> Outcome {
         ("workspace data", ws.dir()),
         ("scan index", ws.index_path()),
         ("stored reports", ws.scans_dir()),
+        ("findings store", ws.findings_store_path()),
         (
             "secrets allowlist",
             ws.root.join(crate::scan::secrets::ALLOWLIST_FILE),

@@ -278,7 +278,14 @@ pub struct ParseContext<'a> {
 }
 
 /// Default cap on one report's size; `SCANDECK_MAX_REPORT_BYTES` overrides.
-pub const DEFAULT_MAX_REPORT_BYTES: u64 = 1 << 30;
+/// A Trivy report of a million findings is about 3 GiB (docs/benchmarks.md).
+pub const DEFAULT_MAX_REPORT_BYTES: u64 = 4 << 30;
+
+/// What the parsers make of a report. The findings store keeps parsed
+/// findings and rebuilds itself from the stored reports when this changes:
+/// bump it with any change to what a parser produces (fields, fingerprints,
+/// merging), or stored findings would disagree with a fresh import.
+pub const PARSER_VERSION: u32 = 1;
 
 pub fn max_report_bytes_from_env() -> u64 {
     checked_max_report_bytes().unwrap_or(DEFAULT_MAX_REPORT_BYTES)

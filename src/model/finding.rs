@@ -60,7 +60,7 @@ impl fmt::Display for Kind {
 }
 
 /// The affected package, when the finding is about one.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Package {
     pub name: String,
     /// purl type or scanner package type: `npm`, `pypi`, `deb`, `apk`, ...
@@ -74,7 +74,7 @@ pub struct Package {
 }
 
 /// Where in the target the finding sits.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// Relative to the scanned root once the report is identified (see `ingest::identify`).
     pub path: Option<String>,
@@ -96,7 +96,7 @@ impl Location {
 }
 
 /// Advisory text shared by every finding with the same id in one report.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Details {
     pub title: Option<String>,
     pub description: Option<String>,
@@ -109,7 +109,7 @@ pub struct Details {
 }
 
 /// Which scanner produced the finding, and from which stored report.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SourceInfo {
     /// Lower-case tool name: `trivy`, `grype`, `docker-scout`, ...
     pub scanner: String,

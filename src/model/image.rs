@@ -1,7 +1,7 @@
 //! Container image references and their tag-free lineage.
 
 /// An image as a report names it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ImageRef {
     /// Name as reported or given with `--image` (`backend:1.4`, `ghcr.io/acme/api@sha256:…`).
     pub name: String,

@@ -45,6 +45,13 @@ impl Redactor {
         Redactor { key }
     }
 
+    /// Names the key without revealing it: findings stored under another
+    /// key have other secret fingerprints and must be computed again.
+    pub fn key_id(&self) -> String {
+        let digest = self.keyed_hash(b"scandeck key id");
+        digest.chars().take(16).collect()
+    }
+
     /// The text that replaces a secret in a stored copy of a report. Reading it
     /// back gives the same redaction, so fingerprints do not change.
     pub fn marker(secret: &RedactedSecret) -> String {

@@ -24,7 +24,12 @@ pub const DECISIONS_SCHEMA_VERSION: u32 = 2;
 /// When a fingerprint was seen, and what happened to it since.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sighting {
+    /// Empty: first seen at its subject's baseline (`DecisionFile::baselines`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub first_seen: String,
+    /// When the line last changed state (not rewritten by every scan, so
+    /// that a rescan leaves committed lines alone).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub last_seen: String,
     /// When the SLA clock (re)started, if not at `first_seen` (regression, acceptance expiry).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +50,13 @@ pub struct DecisionFile {
     pub schema_version: u32,
     #[serde(default)]
     pub decisions: BTreeMap<String, Decision>,
+    /// When each subject (`image:…`, `project:…`) was first scanned: the
+    /// first sighting of every finding that scan reported, which therefore
+    /// needs no line in `sightings` (docs/store.md).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub baselines: BTreeMap<String, String>,
+    /// Lines only for findings first seen after their subject's baseline,
+    /// and for those that regressed, are gone or had their SLA restarted.
     #[serde(default)]
     pub sightings: BTreeMap<String, Sighting>,
     #[serde(default)]
@@ -56,6 +68,7 @@ impl Default for DecisionFile {
         DecisionFile {
             schema_version: DECISIONS_SCHEMA_VERSION,
             decisions: BTreeMap::new(),
+            baselines: BTreeMap::new(),
             sightings: BTreeMap::new(),
             audit: Vec::new(),
         }
@@ -64,6 +77,12 @@ impl Default for DecisionFile {
 
 /// How decisions.json was found.
 pub type Loaded = super::document::Loaded<DecisionFile>;
+
+/// The key of a subject in `baselines`: subjects come from report text,
+/// and the file is committed.
+pub fn baseline_key(subject: &str) -> std::borrow::Cow<'_, str> {
+    crate::sanitize::sanitize_line(subject)
+}
 
 impl DecisionFile {
     /// Each decision as filed, for `audit::verify_all`.
@@ -166,6 +185,18 @@ pub fn render(file: &DecisionFile) -> String {
     } else {
         "\n  },\n"
     });
+    if !file.baselines.is_empty() {
+        out.push_str("  \"baselines\": {");
+        for (i, (subject, at)) in file.baselines.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            out.push_str(&format!(
+                "    {}: {}",
+                json_string(subject),
+                json_string(at)
+            ));
+        }
+        out.push_str("\n  },\n");
+    }
     out.push_str("  \"sightings\": {");
     for (i, (fp, s)) in file.sightings.iter().enumerate() {
         out.push_str(if i == 0 { "\n" } else { ",\n" });
@@ -236,8 +267,21 @@ fn salvage(file: &mut DecisionFile, broken: &str) -> Option<String> {
         if let Ok(e) = serde_json::from_str::<AuditEntry>(item) {
             entries.push(e);
         } else if let Some((key, rest)) = item.split_once("\": ") {
-            if let (Some(key), Ok(s)) = (
-                key.strip_prefix('"'),
+            let key = key.strip_prefix('"');
+            if let (Some(subject), Ok(at)) = (
+                key.filter(|k| k.contains(':')),
+                serde_json::from_str::<String>(rest),
+            ) {
+                file.baselines
+                    .entry(subject.to_string())
+                    .and_modify(|old| {
+                        if at < *old {
+                            *old = at.clone()
+                        }
+                    })
+                    .or_insert(at);
+            } else if let (Some(key), Ok(s)) = (
+                key.filter(|k| crate::model::Fingerprint::parse(k).is_some()),
                 serde_json::from_str::<Sighting>(rest),
             ) {
                 let newer = file

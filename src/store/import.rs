@@ -2,6 +2,7 @@
 //! rejected before anything is stored), store content-addressed, record the run.
 
 use super::decisions::{self, Sighting};
+use super::findings::FindingsStore;
 use super::index::ScanIndex;
 use super::lock::WorkspaceLock;
 use super::workspace::{run_record, run_target, sha256_hex, StoreError, Workspace};
@@ -51,9 +52,31 @@ pub struct Importer<'a> {
     pub index: ScanIndex,
     lock: WorkspaceLock,
     who: String,
+    /// Where parsed findings go; `None` when the store cannot be opened
+    /// (readers then parse the report copies, as they say).
+    findings: Option<FindingsStore>,
 }
 
 impl<'a> Importer<'a> {
+    /// The findings of the run a new one replaces, from the store when it
+    /// holds them, else from the run's report copy.
+    fn previous_findings(
+        &mut self,
+        prev: &super::index::RunRecord,
+    ) -> Option<Vec<crate::model::Finding>> {
+        if let Some(store) = self.findings.as_ref() {
+            if store.has_run(prev).unwrap_or(false) {
+                if let Ok(findings) = store.load_run(prev, &mut |_| {}) {
+                    return Some(findings);
+                }
+            }
+        }
+        self.workspace
+            .read_run(prev, self.redactor, false)
+            .ok()
+            .map(|r| r.findings)
+    }
+
     /// The tool behind a bare `[]`: named in the file name, else the one
     /// `[]`-printing tool that reported on this subject before.
     fn empty_list_tool(
@@ -96,6 +119,16 @@ impl<'a> Importer<'a> {
             workspace, redactor, &index, &lock,
         )?);
         let who = crate::triage::actor::current(&workspace.root);
+        let findings = match FindingsStore::open(workspace, redactor, &mut notes.warnings) {
+            Ok(store) => Some(store),
+            Err(e @ StoreError::FutureSchema { .. }) => return Err(e),
+            Err(e) => {
+                notes
+                    .warnings
+                    .push(format!("{e}; findings are read from the stored reports"));
+                None
+            }
+        };
         Ok((
             Importer {
                 workspace,
@@ -104,6 +137,7 @@ impl<'a> Importer<'a> {
                 index,
                 lock,
                 who,
+                findings,
             },
             notes.warnings,
         ))
@@ -202,17 +236,31 @@ impl<'a> Importer<'a> {
             .collect();
         let run_id = record.id;
         let previous = self.index.previous_run(&record).cloned();
-        let previous_findings = previous.as_ref().and_then(|prev| {
-            self.workspace
-                .read_run(prev, self.redactor, false)
-                .ok()
-                .map(|r| r.findings)
-        });
+        let mut store_notes = Vec::new();
+        if let Some(store) = self.findings.as_mut() {
+            // Stored before the run is recorded: a reader never meets a
+            // recorded run whose findings are half-written.
+            if let Err(e) = store.insert_run(&record, &report.findings) {
+                store_notes.push(format!("{e}; findings are read from the stored report"));
+            }
+        }
+        let previous_findings = previous
+            .as_ref()
+            .and_then(|prev| self.previous_findings(prev));
         let stamp = Stamp {
             who: &self.who,
             now,
         };
         let migrated = std::mem::take(&mut self.index.first_seen);
+        let store = self.findings.as_ref();
+        let this_run = &record;
+        // The first scan of a subject here whose baseline came through git
+        // (a clone, CI): the committed file lists every finding first seen
+        // after the baseline, so one without a line was seen at it.
+        let first_here = !self.index.runs.iter().any(|r| r.subject == report.subject);
+        let mut known = |fp: &crate::model::Fingerprint| {
+            first_here || store.is_some_and(|s| s.holds_elsewhere(fp, this_run).unwrap_or(false))
+        };
         let triage = decisions::update_locked(self.workspace, &self.lock, |file| {
             // Sightings used to live in the scan index: carry them over once.
             for (fp, when) in migrated {
@@ -222,20 +270,37 @@ impl<'a> Importer<'a> {
                     ..Sighting::default()
                 });
             }
-            let changes =
-                engine::reconcile(file, &report.findings, previous_findings.as_deref(), stamp);
+            let changes = engine::reconcile(
+                file,
+                &report.findings,
+                previous_findings.as_deref(),
+                &mut known,
+                stamp,
+            );
             let expired = engine::expire(file, &report.findings, stamp);
             (changes, expired)
         });
         let (changes, mut notes) = match triage {
-            Ok((changes, expired)) => (Some(changes), expired),
-            Err(e) => (None, vec![format!("decisions were not updated: {e}")]),
+            Ok((changes, mut expired)) => {
+                expired.append(&mut store_notes);
+                (Some(changes), expired)
+            }
+            Err(e) => {
+                store_notes.push(format!("decisions were not updated: {e}"));
+                (None, store_notes)
+            }
         };
         // A first scan of a target has nothing to compare with.
         let changes = changes.filter(|_| previous.is_some());
         record.changes = changes.clone();
         self.index.runs.push(record);
         self.workspace.save_index(&self.index, &self.lock)?;
+        if let Some(store) = self.findings.as_mut() {
+            // The replaced run's findings are no longer anyone's.
+            if let Err(e) = store.forget_replaced(&self.index) {
+                notes.push(e.to_string());
+            }
+        }
         report.notes.append(&mut notes);
         Ok(ImportOutcome {
             report,

@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod checklist;
 pub mod decisions;
 pub mod document;
+pub mod findings;
 pub mod import;
 pub mod index;
 pub mod lock;

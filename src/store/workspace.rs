@@ -18,6 +18,8 @@ use std::time::Duration;
 pub enum StoreError {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error("{path}: {message}; `scandeck rebuild` makes it again from the stored reports")]
+    Database { path: PathBuf, message: String },
     #[error("{path} was written by a newer scandeck (schema {found}, this one reads up to {supported}); it was left untouched: upgrade scandeck")]
     FutureSchema {
         path: PathBuf,
@@ -326,13 +328,17 @@ impl Workspace {
         }
     }
 
-    /// Parses the latest run per scanner and target. A stored report that no
-    /// longer parses is reported as a warning; the others still load.
+    /// The findings of the latest run per scanner and target, read from the
+    /// findings store. Runs the store lacks (a first start after an upgrade,
+    /// a rebuild, an import killed half-way) are parsed from their stored
+    /// report once and stored. A stored report that no longer parses is
+    /// reported as a warning; the others still load.
     pub fn current_findings(&self, redactor: &Redactor) -> Result<CurrentFindings, StoreError> {
         self.current_findings_with_progress(redactor, &mut |_, _, _| {})
     }
 
-    /// Like `current_findings`, reporting `(done, total, report name)` before each report.
+    /// Like `current_findings`, reporting `(findings done, findings in all,
+    /// what is being read)` as it goes.
     pub fn current_findings_with_progress(
         &self,
         redactor: &Redactor,
@@ -353,29 +359,17 @@ impl Workspace {
             ..CurrentFindings::default()
         };
         let current = index.current_runs();
-        let total = current.len();
-        // decisions.json is read on the second core while the reports are parsed.
+        // decisions.json is read on the second core while the findings load.
         let loaded = std::thread::scope(|scope| {
             let decisions = scope.spawn(|| super::decisions::load(self));
-            for (done, run) in current.into_iter().enumerate() {
-                progress(done, total, &run.original_name);
-                let path = self.report_path(&run.sha256);
-                match self.read_run(run, redactor, false) {
-                    Ok(report) => out.findings.extend(report.findings),
-                    Err(e) => out.warnings.push(format!(
-                        "{}: stored report for {} unreadable: {e}",
-                        path.display(),
-                        run.original_name
-                    )),
-                }
-                out.runs.push(run.clone());
-            }
-            decisions.join().unwrap_or_else(|_| {
+            let read = self.read_current(&index, &current, redactor, progress, &mut out);
+            let decisions = decisions.join().unwrap_or_else(|_| {
                 Err(StoreError::Io {
                     path: self.decisions_path(),
                     source: io::Error::other("reading decisions.json failed"),
                 })
-            })
+            });
+            read.and(decisions)
         })?;
         out.warnings.extend(loaded.warnings);
         out.warnings.extend(upgrade_notes);
@@ -393,6 +387,135 @@ impl Workspace {
                 });
         }
         Ok(out)
+    }
+
+    /// Reads `runs` from the findings store into `out`, storing first the
+    /// runs it lacks. Without a usable store (a read-only workspace, a
+    /// full disk) the reports are parsed instead, with a warning.
+    fn read_current(
+        &self,
+        index: &ScanIndex,
+        runs: &[&RunRecord],
+        redactor: &Redactor,
+        progress: &mut dyn FnMut(usize, usize, &str),
+        out: &mut CurrentFindings,
+    ) -> Result<(), StoreError> {
+        let mut notes = Vec::new();
+        let store = super::findings::FindingsStore::open(self, redactor, &mut notes);
+        out.warnings.append(&mut notes);
+        let mut store = match store {
+            Ok(store) => Some(store),
+            Err(e @ StoreError::FutureSchema { .. }) => return Err(e),
+            Err(e) => {
+                out.warnings
+                    .push(format!("{e}; reading the stored reports instead"));
+                None
+            }
+        };
+        let total: usize = runs.iter().map(|r| r.findings).sum();
+        let mut done = 0usize;
+        for run in runs {
+            let name = run.original_name.as_str();
+            let stored = match store.as_mut() {
+                Some(store) => match self.stored_run(store, run, redactor) {
+                    Ok(true) => {
+                        let base = done;
+                        let loaded = store
+                            .load_run(run, &mut |n| progress(base.saturating_add(n), total, name));
+                        match loaded {
+                            Ok(findings) => Some(findings),
+                            Err(e) => {
+                                out.warnings
+                                    .push(format!("{e}; reading the stored report instead"));
+                                None
+                            }
+                        }
+                    }
+                    Ok(false) => None,
+                    Err(e) => {
+                        out.warnings.push(e.to_string());
+                        None
+                    }
+                },
+                None => None,
+            };
+            let findings = match stored {
+                Some(findings) => findings,
+                None => {
+                    progress(done, total, name);
+                    match self.read_run(run, redactor, false) {
+                        Ok(report) => report.findings,
+                        Err(e) => {
+                            out.warnings.push(format!(
+                                "{}: stored report for {} unreadable: {e}",
+                                self.report_path(&run.sha256).display(),
+                                run.original_name
+                            ));
+                            Vec::new()
+                        }
+                    }
+                }
+            };
+            done = done.saturating_add(run.findings);
+            out.findings.extend(findings);
+            out.runs.push((*run).clone());
+        }
+        if let Some(store) = store.as_mut() {
+            if let Err(e) = store.forget_replaced(index) {
+                out.warnings.push(e.to_string());
+            }
+        }
+        progress(total, total, "");
+        Ok(())
+    }
+
+    /// Makes sure the store holds `run`, parsing its report copy when it
+    /// does not. False when the report copy cannot be read (the caller says why).
+    fn stored_run(
+        &self,
+        store: &mut super::findings::FindingsStore,
+        run: &RunRecord,
+        redactor: &Redactor,
+    ) -> Result<bool, StoreError> {
+        if store.has_run(run)? {
+            return Ok(true);
+        }
+        let Ok(report) = self.read_run(run, redactor, false) else {
+            return Ok(false);
+        };
+        store.insert_run(run, &report.findings)?;
+        Ok(true)
+    }
+
+    /// Empties the findings store and fills it again from the stored
+    /// reports of the current runs, reporting `(runs done, runs, name)`.
+    pub fn rebuild_findings(
+        &self,
+        redactor: &Redactor,
+        progress: &mut dyn FnMut(usize, usize, &str),
+    ) -> Result<(usize, Vec<String>), StoreError> {
+        let (index, notes) = self.load_index(redactor)?;
+        let mut warnings = notes.warnings;
+        let mut store = super::findings::FindingsStore::open(self, redactor, &mut warnings)?;
+        store.clear(redactor)?;
+        let current = index.current_runs();
+        let mut stored = 0usize;
+        for (done, run) in current.iter().enumerate() {
+            progress(done, current.len(), &run.original_name);
+            match self.read_run(run, redactor, false) {
+                Ok(report) => {
+                    store.insert_run(run, &report.findings)?;
+                    stored = stored.saturating_add(report.findings.len());
+                }
+                Err(e) => warnings.push(format!(
+                    "{}: stored report for {} unreadable: {e}",
+                    self.report_path(&run.sha256).display(),
+                    run.original_name
+                )),
+            }
+        }
+        progress(current.len(), current.len(), "");
+        Ok((stored, warnings))
     }
 }
 

@@ -149,7 +149,10 @@ pub fn expire(file: &mut DecisionFile, findings: &[Finding], stamp: Stamp) -> Ve
             Some(why.to_string()),
         );
         if d.disposition == Disposition::Accepted {
-            if let Some(s) = fp.and_then(|fp| file.sightings.get_mut(&fp.to_string())) {
+            if let Some(fp) = fp {
+                // A finding without a line was first seen at its baseline:
+                // the line it gets now leaves `first_seen` empty to say so.
+                let s = file.sightings.entry(fp.to_string()).or_default();
                 s.sla_start = Some(d.until.clone().unwrap_or_else(|| stamp.at()));
             }
         }
@@ -238,15 +241,22 @@ impl Changes {
 
 /// Updates sightings for a new scan of one target and classifies what
 /// changed since `previous` (the previous scan's findings, when there was one).
+///
+/// A subject's first scan sets its baseline and writes no line per finding:
+/// they were all first seen then. Later findings get a line of their own;
+/// `known` says whether a finding without a line is in a current scan
+/// already (and so was first seen at its subject's baseline).
 pub fn reconcile(
     file: &mut DecisionFile,
     new: &[Finding],
     previous: Option<&[Finding]>,
+    known: &mut dyn FnMut(&Fingerprint) -> bool,
     stamp: Stamp,
 ) -> Changes {
     let view = TriageView::for_findings(file, new);
     let at = stamp.at();
     let mut changes = Changes::default();
+    let mut fresh_baselines: HashSet<String> = HashSet::new();
     let new_fps: HashSet<Fingerprint> = new.iter().map(|f| f.fingerprint).collect();
     let previous_packages: HashSet<(String, Option<String>)> = previous
         .unwrap_or(&[])
@@ -268,16 +278,38 @@ pub fn reconcile(
     for f in new {
         let key = f.fingerprint.to_string();
         let decision = view.decision_for(f).cloned();
+        let subject = crate::store::decisions::baseline_key(&f.subject);
+        let baseline_now = match file.baselines.get(subject.as_ref()) {
+            None => {
+                file.baselines.insert(subject.to_string(), at.clone());
+                fresh_baselines.insert(subject.to_string());
+                true
+            }
+            Some(_) => fresh_baselines.contains(subject.as_ref()),
+        };
+        let unlined_but_known = !file.sightings.contains_key(&key) && !baseline_now && {
+            previous_fps.contains(&f.fingerprint) || known(&f.fingerprint)
+        };
+        if unlined_but_known {
+            if previous_fps.contains(&f.fingerprint) || previous.is_none() {
+                changes.unchanged += 1;
+            } else {
+                changes.new_reported.push(key);
+            }
+            continue;
+        }
         match file.sightings.get_mut(&key) {
             None => {
-                file.sightings.insert(
-                    key.clone(),
-                    Sighting {
-                        first_seen: at.clone(),
-                        last_seen: at.clone(),
-                        ..Sighting::default()
-                    },
-                );
+                if !baseline_now {
+                    file.sightings.insert(
+                        key.clone(),
+                        Sighting {
+                            first_seen: at.clone(),
+                            last_seen: at.clone(),
+                            ..Sighting::default()
+                        },
+                    );
+                }
                 let same_package = f.package_name().is_some_and(|p| {
                     previous_packages.contains(&(
                         p.to_ascii_lowercase(),
@@ -329,8 +361,7 @@ pub fn reconcile(
                     }
                 }
             }
-            Some(s) => {
-                s.last_seen = at.clone();
+            Some(_) => {
                 if previous_fps.contains(&f.fingerprint) || previous.is_none() {
                     changes.unchanged += 1;
                 } else {
@@ -344,6 +375,21 @@ pub fn reconcile(
             continue;
         }
         let key = f.fingerprint.to_string();
+        if !file.sightings.contains_key(&key) {
+            // First seen at its subject's baseline: it needs a line now.
+            let subject = crate::store::decisions::baseline_key(&f.subject);
+            let Some(baseline) = file.baselines.get(subject.as_ref()) else {
+                continue;
+            };
+            let first_seen = baseline.clone();
+            file.sightings.insert(
+                key.clone(),
+                Sighting {
+                    first_seen,
+                    ..Sighting::default()
+                },
+            );
+        }
         let Some(s) = file.sightings.get_mut(&key) else {
             continue;
         };
@@ -351,6 +397,7 @@ pub fn reconcile(
             continue;
         }
         s.gone_since = Some(at.clone());
+        s.last_seen = at.clone();
         s.label = Some(FindingLabel::of(f));
         changes.gone.push(key.clone());
         match view

@@ -141,6 +141,8 @@ pub struct TriageView {
     by_id: FxHashMap<String, Vec<(String, Decision)>>,
     rules: Vec<(String, Decision)>,
     sightings: FxHashMap<Fingerprint, SightingTimes>,
+    /// First scan of each subject: the first sighting of findings without a line.
+    baselines: FxHashMap<String, Option<DateTime<Utc>>>,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -174,6 +176,9 @@ impl TriageView {
         }
         view.rules
             .sort_by(|a, b| b.1.decided_at.cmp(&a.1.decided_at));
+        for (subject, at) in &file.baselines {
+            view.baselines.insert(subject.clone(), time(at));
+        }
         // One import writes the same time text for all its findings: parse each text once.
         let mut parsed: FxHashMap<&str, Option<DateTime<Utc>>> = FxHashMap::default();
         for (fp, s) in &file.sightings {
@@ -235,8 +240,19 @@ impl TriageView {
         self.rules.iter().find(|(_, d)| d.selector.matches(f))
     }
 
-    pub fn first_seen(&self, fp: &Fingerprint) -> Option<DateTime<Utc>> {
-        self.sightings.get(fp).and_then(|s| s.first_seen)
+    /// When `f` was first seen: its own line, else its subject's baseline.
+    pub fn first_seen_of(&self, f: &Finding) -> Option<DateTime<Utc>> {
+        self.sightings
+            .get(&f.fingerprint)
+            .and_then(|s| s.first_seen)
+            .or_else(|| self.baseline(&f.subject))
+    }
+
+    fn baseline(&self, subject: &str) -> Option<DateTime<Utc>> {
+        self.baselines
+            .get(crate::store::decisions::baseline_key(subject).as_ref())
+            .copied()
+            .flatten()
     }
 
     /// The status of a finding the latest scans report.
@@ -246,7 +262,7 @@ impl TriageView {
             .get(&f.fingerprint)
             .copied()
             .unwrap_or_default();
-        let first_seen = sighting.first_seen;
+        let first_seen = sighting.first_seen.or_else(|| self.baseline(&f.subject));
         let sla_start = sighting.sla_start.or(first_seen);
         let sla_due = sla_start.and_then(|t| policy.due(f.severity, t));
         let decision = self.decision_for(f).filter(|(_, d)| !lapsed(d, f, now));
@@ -271,7 +287,7 @@ impl TriageView {
 
     /// The status of a finding no longer reported: fixed, or dormant under a decision.
     pub fn assess_gone(&self, f: &Finding) -> Assessment {
-        let first_seen = self.first_seen(&f.fingerprint);
+        let first_seen = self.first_seen_of(f);
         let decision = self.decision_for(f);
         let status = match decision.map(|(_, d)| d.disposition) {
             Some(d) if d.suppresses() => Status::Dormant,

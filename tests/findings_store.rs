@@ -1,0 +1,411 @@
+//! The findings store (`.scandeck/scans/findings.sqlite`, docs/store.md):
+//! readers never parse the report copies; a store that is damaged, from
+//! another parser, from a newer scandeck or half-written by a killed import
+//! is detected and rebuilt (or refused) without losing a decision; imports
+//! and decisions on one workspace at once lose nothing.
+
+mod common;
+
+use common::{trivy, without_faketime, Vuln, Ws};
+use rusqlite::Connection;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn store_path(ws: &Ws) -> PathBuf {
+    ws.dir.join(".scandeck/scans/findings.sqlite")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A workspace with two images and a decision.
+fn workspace() -> Ws {
+    let ws = Ws::new();
+    let api: Vec<Vuln> = vec![
+        (
+            "CVE-2026-1",
+            &[],
+            "openssl",
+            "3.0.1",
+            "CRITICAL",
+            Some("3.0.9"),
+        ),
+        ("CVE-2026-2", &[], "zlib1g", "1.2.13", "HIGH", None),
+        (
+            "CVE-2026-3",
+            &["GHSA-aaaa-bbbb-cccc"],
+            "libxml2",
+            "2.9",
+            "MEDIUM",
+            Some("2.10"),
+        ),
+    ];
+    let web: Vec<Vuln> = vec![("CVE-2026-4", &[], "curl", "8.2", "LOW", Some("8.4"))];
+    ws.import(0, trivy("acme/api", "1.0", "aa", &api));
+    ws.import(0, trivy("acme/web", "2.0", "bb", &web));
+    ws.ok(
+        1,
+        &[
+            "triage",
+            "snooze",
+            "--id",
+            "CVE-2026-2",
+            "--until",
+            "30d",
+            "--reason",
+            "base image next week",
+        ],
+    );
+    ws
+}
+
+fn report_copies(ws: &Ws) -> Vec<PathBuf> {
+    std::fs::read_dir(ws.dir.join(".scandeck/scans"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "report"))
+        .collect()
+}
+
+fn set_meta(ws: &Ws, key: &str, value: &str) {
+    let conn = Connection::open(store_path(ws)).unwrap();
+    conn.execute("UPDATE meta SET value = ?1 WHERE key = ?2", [value, key])
+        .unwrap();
+}
+
+fn meta(ws: &Ws, key: &str) -> String {
+    let conn = Connection::open(store_path(ws)).unwrap();
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn readers_never_parse_the_report_copies() {
+    let ws = workspace();
+    let before = ws.list(2, &[]);
+    assert_eq!(before.len(), 4);
+    let copies = report_copies(&ws);
+    assert_eq!(copies.len(), 2);
+    for copy in &copies {
+        std::fs::write(copy, b"not a report any more").unwrap();
+    }
+    // Every reader: list, export, gate, checklist, a decision.
+    let out = ws.run_at(2, &["list", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "no reader should touch the report copies");
+    let after: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(before, after);
+    let export = ws.run_at(2, &["export", "--format", "csv", "-o", "-"]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    assert_eq!(String::from_utf8_lossy(&export.stdout).lines().count(), 5);
+    let gate = ws.run_at(2, &["gate"]);
+    assert!(!stderr(&gate).contains("unreadable"), "{}", stderr(&gate));
+    assert!(String::from_utf8_lossy(&gate.stdout).contains("critical"));
+    let checklist = ws.run_at(2, &["checklist"]);
+    assert!(checklist.status.success(), "{}", stderr(&checklist));
+    assert!(!stderr(&checklist).contains("unreadable"));
+    let fp = before[0]["fingerprint"].as_str().unwrap().to_string();
+    ws.ok(
+        2,
+        &[
+            "triage",
+            "note",
+            "--fingerprint",
+            &fp,
+            "--text",
+            "read from the store",
+        ],
+    );
+}
+
+#[test]
+fn a_damaged_store_is_set_aside_and_rebuilt_from_the_report_copies() {
+    let ws = workspace();
+    let before = ws.list(2, &[]);
+    std::fs::write(store_path(&ws), b"this is no database, just damage").unwrap();
+    let out = ws.run_at(2, &["list", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("findings.sqlite was unreadable")
+            && err.contains("rebuilt from the stored reports"),
+        "{err}"
+    );
+    let after: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(before, after, "same findings, same decisions");
+    let kept: Vec<_> = std::fs::read_dir(ws.dir.join(".scandeck/scans"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("findings.sqlite.corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged file is kept for inspection");
+    // The next reader finds a healthy store and says nothing.
+    let again = ws.run_at(2, &["list", "--format", "json"]);
+    assert_eq!(stderr(&again), "");
+}
+
+#[test]
+fn a_store_damaged_inside_is_rebuilt_too() {
+    let ws = workspace();
+    let before = ws.list(2, &[]);
+    // Keep the header (so it opens as a database) and wreck the pages after it.
+    let path = store_path(&ws);
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 4096, "a store of {} bytes", bytes.len());
+    for b in bytes.iter_mut().skip(100) {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let out = ws.run_at(2, &["list", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("was unreadable"), "{}", stderr(&out));
+    let after: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn a_store_from_a_newer_scandeck_is_refused_and_left_alone() {
+    let ws = workspace();
+    let decisions = std::fs::read(ws.dir.join(".scandeck/decisions.json")).unwrap();
+    set_meta(&ws, "schema_version", "999");
+    for args in [
+        &["list"][..],
+        &["gate"][..],
+        &["triage", "note", "--id", "CVE-2026-1", "--text", "x"][..],
+    ] {
+        let out = ws.run_at(2, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(
+            err.contains("findings.sqlite") && err.contains("newer scandeck"),
+            "{err}"
+        );
+    }
+    assert_eq!(meta(&ws, "schema_version"), "999", "never written");
+    let report = ws.dir.join("later.json");
+    std::fs::write(&report, trivy("acme/api", "1.1", "cc", &[]).to_string()).unwrap();
+    let out = ws.run_at(3, &["import", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(ws.dir.join(".scandeck/decisions.json")).unwrap(),
+        decisions,
+        "decisions untouched"
+    );
+}
+
+#[test]
+fn a_store_from_another_parser_version_or_key_is_rebuilt() {
+    let ws = workspace();
+    let before = ws.list(2, &[]);
+    set_meta(&ws, "parser_version", "0");
+    let out = ws.run_at(2, &["list", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("parser version 0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap(),
+        before
+    );
+    assert_ne!(meta(&ws, "parser_version"), "0");
+    set_meta(&ws, "key_id", "0000000000000000");
+    let out = ws.run_at(2, &["list", "--format", "json"]);
+    assert!(
+        stderr(&out).contains("another secret-hash key"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn rebuild_makes_the_store_again_and_keeps_decisions() {
+    let ws = workspace();
+    let before = ws.list(2, &[]);
+    let decisions = std::fs::read(ws.dir.join(".scandeck/decisions.json")).unwrap();
+    let out = ws.ok(2, &["rebuild"]);
+    assert!(out.contains("4 finding(s) stored"), "{out}");
+    assert_eq!(ws.list(2, &[]), before);
+    assert_eq!(
+        std::fs::read(ws.dir.join(".scandeck/decisions.json")).unwrap(),
+        decisions
+    );
+    let none = Ws::new();
+    let out = none.run_at(0, &["rebuild"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no scandeck workspace"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_replaced_scan_leaves_the_store() {
+    let ws = workspace();
+    let conn_count = |ws: &Ws| -> i64 {
+        Connection::open(store_path(ws))
+            .unwrap()
+            .query_row("SELECT count(*) FROM findings", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(conn_count(&ws), 4);
+    let newer: Vec<Vuln> = vec![(
+        "CVE-2026-1",
+        &[],
+        "openssl",
+        "3.0.1",
+        "CRITICAL",
+        Some("3.0.9"),
+    )];
+    ws.import(3, trivy("acme/api", "1.1", "cc", &newer));
+    assert_eq!(conn_count(&ws), 2, "the older acme/api run's rows are gone");
+    assert_eq!(
+        ws.list(3, &[]).len(),
+        2 + 2,
+        "plus the two findings gone from acme/api, listed from their labels"
+    );
+}
+
+/// A Trivy report of `n` findings for one image.
+fn big_report(repo: &str, n: usize) -> Value {
+    let vulns: Vec<Value> = (0..n)
+        .map(|i| {
+            let severity = ["CRITICAL", "HIGH", "MEDIUM", "LOW"][i % 4];
+            serde_json::json!({"VulnerabilityID": format!("CVE-2025-{i}"), "PkgName": format!("pkg{}", i % 500),
+                "InstalledVersion": "1.0", "Severity": severity,
+                "Title": format!("issue {i} with a title long enough to be realistic"),
+                "Description": "x".repeat(400)})
+        })
+        .collect();
+    serde_json::json!({"SchemaVersion": 2, "ArtifactName": format!("{repo}:1"), "ArtifactType": "container_image",
+        "Results": [{"Target": format!("{repo}:1 (debian 12.4)"), "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": vulns}]})
+}
+
+#[test]
+fn an_import_killed_at_any_point_leaves_a_readable_workspace() {
+    let ws = Ws::new();
+    ws.import(0, big_report("acme/big", 3000));
+    let fp = ws.list(1, &[])[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ws.ok(
+        1,
+        &[
+            "triage",
+            "note",
+            "--fingerprint",
+            &fp,
+            "--text",
+            "before the kills",
+        ],
+    );
+    let next = ws.dir.join("next.json");
+    std::fs::write(&next, big_report("acme/big", 6000).to_string()).unwrap();
+    // Kill points spread over a whole import, whose length is measured once.
+    let probe = ws.dir.join("probe.json");
+    std::fs::write(&probe, big_report("acme/probe", 6000).to_string()).unwrap();
+    let started = Instant::now();
+    ws.ok(1, &["import", probe.to_str().unwrap()]);
+    let whole = started.elapsed().max(Duration::from_millis(50));
+    let (mut killed, mut finished) = (0, 0);
+    for step in 0..12u32 {
+        let mut cmd = common::scandeck(ws.home.path());
+        cmd.arg("--workspace")
+            .arg(&ws.dir)
+            .args(["import", next.to_str().unwrap()])
+            .env("SCANDECK_NOW", "2026-03-03T10:00:00Z")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        without_faketime(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(whole * step / 12);
+        let _ = child.kill();
+        if child.wait().unwrap().success() {
+            finished += 1;
+        } else {
+            killed += 1;
+        }
+        // Whatever the kill hit, every reader sees a whole scan: the old or the new.
+        let out = ws.run_at(2, &["list", "--format", "json", "--image", "acme/big"]);
+        assert!(out.status.success(), "after kill {step}: {}", stderr(&out));
+        let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            rows.len() == 3000 || rows.len() == 6000,
+            "after kill {step}: {} rows",
+            rows.len()
+        );
+        assert!(!stderr(&out).contains("unreadable"), "{}", stderr(&out));
+    }
+    eprintln!("import kills: {killed} killed, {finished} finished");
+    assert!(killed > 0, "no import was killed mid-way");
+    let reasons = ws.decisions()["audit"].to_string();
+    assert!(
+        reasons.contains("before the kills"),
+        "the decision survived"
+    );
+    ws.ok(3, &["import", next.to_str().unwrap()]);
+    assert_eq!(ws.list(3, &["--image", "acme/big"]).len(), 6000);
+}
+
+#[test]
+fn imports_and_decisions_at_once_lose_nothing() {
+    let ws = Ws::new();
+    ws.import(0, big_report("acme/one", 2000));
+    let fp = ws.list(1, &[])[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let reports: Vec<PathBuf> = (0..3)
+        .map(|i| {
+            let p = ws.dir.join(format!("img{i}.json"));
+            std::fs::write(&p, big_report(&format!("acme/img{i}"), 4000).to_string()).unwrap();
+            p
+        })
+        .collect();
+    let (home, dir) = (ws.home.path().to_path_buf(), ws.dir.clone());
+    std::thread::scope(|scope| {
+        let importer = scope.spawn(|| {
+            for r in &reports {
+                let out = common::scandeck(&home)
+                    .arg("--workspace")
+                    .arg(&dir)
+                    .args(["import", r.to_str().unwrap()])
+                    .env("SCANDECK_NOW", "2026-03-03T10:00:00Z")
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{}", stderr(&out));
+            }
+        });
+        for n in 0..10 {
+            ws.ok(
+                2,
+                &[
+                    "triage",
+                    "note",
+                    "--fingerprint",
+                    &fp,
+                    "--text",
+                    &format!("during-{n}"),
+                ],
+            );
+        }
+        importer.join().unwrap();
+    });
+    let audit = ws.decisions()["audit"].to_string();
+    for n in 0..10 {
+        assert!(audit.contains(&format!("during-{n}")), "note {n} lost");
+    }
+    assert_eq!(ws.list(3, &[]).len(), 2000 + 3 * 4000);
+    ws.ok(3, &["triage", "verify"]);
+}
