@@ -409,3 +409,239 @@ fn imports_and_decisions_at_once_lose_nothing() {
     assert_eq!(ws.list(3, &[]).len(), 2000 + 3 * 4000);
     ws.ok(3, &["triage", "verify"]);
 }
+
+fn decisions_text(ws: &Ws) -> String {
+    std::fs::read_to_string(ws.dir.join(".scandeck/decisions.json")).unwrap()
+}
+
+#[test]
+fn a_first_scan_is_one_baseline_line_and_a_rescan_changes_nothing() {
+    let ws = Ws::new();
+    ws.import(0, big_report("acme/big", 2000));
+    let text = decisions_text(&ws);
+    let file = ws.decisions();
+    assert_eq!(file["baselines"]["image:acme/big"], "2026-03-01T10:00:00Z");
+    assert_eq!(file["sightings"].as_object().unwrap().len(), 0);
+    assert!(text.len() < 1000, "{} bytes for 2000 findings", text.len());
+    // Every finding's SLA clock starts at the baseline.
+    let rows = ws.list(3, &[]);
+    assert_eq!(rows.len(), 2000);
+    assert!(rows
+        .iter()
+        .all(|r| r["first_seen"] == "2026-03-01T10:00:00Z"));
+    // The same findings scanned again: not a byte of the committed file changes.
+    let again = big_report("acme/big", 2000);
+    let mut again_text = again.to_string();
+    again_text.push(' '); // other bytes, same findings
+    let path = ws.dir.join("rescan.json");
+    std::fs::write(&path, again_text).unwrap();
+    ws.ok(5, &["import", path.to_str().unwrap()]);
+    assert_eq!(
+        decisions_text(&ws),
+        text,
+        "a rescan rewrote the committed file"
+    );
+}
+
+#[test]
+fn later_findings_get_a_line_and_gone_ones_keep_their_first_sighting() {
+    let ws = Ws::new();
+    let v1: Vec<Vuln> = vec![
+        (
+            "CVE-2026-10",
+            &[],
+            "openssl",
+            "3.0.1",
+            "HIGH",
+            Some("3.0.9"),
+        ),
+        ("CVE-2026-11", &[], "zlib1g", "1.2.13", "MEDIUM", None),
+    ];
+    ws.import(0, trivy("acme/api", "1.0", "aa", &v1));
+    let v2: Vec<Vuln> = vec![
+        (
+            "CVE-2026-10",
+            &[],
+            "openssl",
+            "3.0.1",
+            "HIGH",
+            Some("3.0.9"),
+        ),
+        ("CVE-2026-12", &[], "curl", "8.2", "HIGH", None),
+    ];
+    ws.import(4, trivy("acme/api", "1.1", "bb", &v2));
+    let file = ws.decisions();
+    let sightings = file["sightings"].as_object().unwrap();
+    assert_eq!(
+        sightings.len(),
+        2,
+        "the new one and the gone one: {sightings:?}"
+    );
+    let first_seen = |id: &str| ws.row(6, id)["first_seen"].as_str().unwrap().to_string();
+    assert_eq!(
+        first_seen("CVE-2026-10"),
+        "2026-03-01T10:00:00Z",
+        "baseline"
+    );
+    assert_eq!(
+        first_seen("CVE-2026-12"),
+        "2026-03-05T10:00:00Z",
+        "its own line"
+    );
+    let gone = ws.row(6, "CVE-2026-11");
+    assert_eq!(gone["status"], "fixed");
+    assert_eq!(gone["first_seen"], "2026-03-01T10:00:00Z");
+    // It comes back: a regression, with its first sighting kept.
+    ws.import(8, trivy("acme/api", "1.2", "cc", &v1));
+    let back = ws.row(9, "CVE-2026-11");
+    assert_eq!(back["status"], "regressed");
+    assert_eq!(back["first_seen"], "2026-03-01T10:00:00Z");
+}
+
+#[test]
+fn a_clone_reads_first_sightings_from_the_committed_file() {
+    let ws = Ws::new();
+    let v1: Vec<Vuln> = vec![(
+        "CVE-2026-20",
+        &[],
+        "openssl",
+        "3.0.1",
+        "HIGH",
+        Some("3.0.9"),
+    )];
+    ws.import(0, trivy("acme/api", "1.0", "aa", &v1));
+    let v2: Vec<Vuln> = vec![
+        (
+            "CVE-2026-20",
+            &[],
+            "openssl",
+            "3.0.1",
+            "HIGH",
+            Some("3.0.9"),
+        ),
+        ("CVE-2026-21", &[], "curl", "8.2", "HIGH", None),
+    ];
+    let v2_report = trivy("acme/api", "1.1", "bb", &v2);
+    ws.import(3, v2_report.clone());
+    // The clone has the committed decisions.json and imports the latest scan weeks later.
+    let clone = ws.clone_beside("clone");
+    std::fs::create_dir_all(clone.dir.join(".scandeck")).unwrap();
+    std::fs::copy(
+        ws.dir.join(".scandeck/decisions.json"),
+        clone.dir.join(".scandeck/decisions.json"),
+    )
+    .unwrap();
+    clone.import(20, v2_report);
+    for (id, first) in [
+        ("CVE-2026-20", "2026-03-01T10:00:00Z"),
+        ("CVE-2026-21", "2026-03-04T10:00:00Z"),
+    ] {
+        assert_eq!(clone.row(21, id)["first_seen"], first, "{id} in the clone");
+        assert_eq!(
+            clone.row(21, id)["status"],
+            "overdue",
+            "{id}: the SLA clock is shared"
+        );
+    }
+}
+
+#[test]
+fn a_decision_by_fingerprint_reads_only_its_findings_and_agrees_with_a_full_load() {
+    let ws = Ws::new();
+    let vulns: Vec<Vuln> = vec![
+        (
+            "CVE-2026-30",
+            &[],
+            "libssl3",
+            "3.0.1",
+            "HIGH",
+            Some("3.0.9"),
+        ),
+        (
+            "CVE-2026-30",
+            &[],
+            "openssl",
+            "3.0.1",
+            "HIGH",
+            Some("3.0.9"),
+        ),
+    ];
+    ws.import(0, trivy("acme/api", "1.0", "aa", &vulns));
+    let rows = ws.list(1, &[]);
+    let fp_of = |pkg: &str| {
+        rows.iter().find(|r| r["package"] == pkg).unwrap()["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (libssl, openssl) = (fp_of("libssl3"), fp_of("openssl"));
+    ws.ok(
+        1,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            &libssl,
+            "--reason",
+            "not linked",
+        ],
+    );
+    // By fingerprint alone the store is read by index; with a filter, whole.
+    let fast = ws.ok(
+        2,
+        &[
+            "triage",
+            "fixed",
+            "--fingerprint",
+            &openssl,
+            "--reason",
+            "r",
+            "--dry-run",
+        ],
+    );
+    let full = ws.ok(
+        2,
+        &[
+            "triage",
+            "fixed",
+            "--fingerprint",
+            &openssl,
+            "--severity",
+            "high",
+            "--reason",
+            "r",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(fast, full, "the indexed path and the full load disagree");
+    assert!(fast.contains("1 finding"), "{fast}");
+    ws.ok(
+        2,
+        &[
+            "triage",
+            "note",
+            "--fingerprint",
+            &openssl,
+            "--text",
+            "by index",
+        ],
+    );
+    let statuses: Vec<(String, String)> = ws
+        .list(3, &[])
+        .iter()
+        .map(|r| {
+            (
+                r["package"].as_str().unwrap().into(),
+                r["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&("libssl3".into(), "suppressed".into())),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("openssl".into(), "open".into())),
+        "{statuses:?}"
+    );
+}

@@ -92,9 +92,19 @@ pub fn listing(
     now: DateTime<Utc>,
     policy: &SlaPolicy,
 ) -> Result<Listing, Failure> {
-    let mut current = ws
+    let current = ws
         .current_findings(redactor)
         .map_err(|e| Failure::input(e.to_string()))?;
+    Ok(listing_of(current, filter, now, policy))
+}
+
+/// Assesses, filters and sorts findings already loaded.
+pub fn listing_of(
+    mut current: crate::store::workspace::CurrentFindings,
+    filter: &Filter,
+    now: DateTime<Utc>,
+    policy: &SlaPolicy,
+) -> Listing {
     for w in &current.warnings {
         warn(&format!("warning: {w}"));
     }
@@ -120,13 +130,13 @@ pub fn listing(
             .then_with(|| a.display_target().cmp(b.display_target()))
             .then_with(|| a.package_name().cmp(&b.package_name()))
     });
-    Ok(Listing {
+    Listing {
         findings,
         rows,
         changes: HashMap::new(),
         runs: current.runs,
         triage: current.triage,
-    })
+    }
 }
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {

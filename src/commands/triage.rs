@@ -34,7 +34,10 @@ pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
         filter.words.push(id.to_lowercase());
     }
     let policy = super::sla_policy(paths)?;
-    let listing = super::list::listing(&ws, &redactor, &filter, now, &policy)?;
+    let listing = match named_findings(&ws, &redactor, args)? {
+        Some(current) => super::list::listing_of(current, &filter, now, &policy),
+        None => super::list::listing(&ws, &redactor, &filter, now, &policy)?,
+    };
     let selected = select(&listing, args)?;
     let who = crate::triage::actor::current(workspace);
     let stamp_now = now;
@@ -52,6 +55,37 @@ pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
             decide(&ws, &listing, &selected, args, disposition, &who, stamp_now)
         }
     }
+}
+
+/// A decision about findings named by fingerprint reads only those (and
+/// the findings other decisions are about) from the store, so its cost does
+/// not grow with the workspace. `None`: load everything.
+fn named_findings(
+    ws: &Workspace,
+    redactor: &crate::model::Redactor,
+    args: &DecideArgs,
+) -> Result<Option<crate::store::workspace::CurrentFindings>, Failure> {
+    let filtered = args.filters.severity.is_some()
+        || args.filters.status.is_some()
+        || args.filters.image.is_some()
+        || args.filters.source.is_some()
+        || args.filters.kind.is_some()
+        || args.filters.query.is_some()
+        || args.id.is_some()
+        || args.package.is_some();
+    if args.fingerprints.is_empty() || filtered {
+        return Ok(None);
+    }
+    let Some(fps) = args
+        .fingerprints
+        .iter()
+        .map(|t| Fingerprint::parse(t))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(None); // `select` names the one that is not a fingerprint
+    };
+    ws.current_findings_with(redactor, &fps)
+        .map_err(|e| Failure::input(e.to_string()))
 }
 
 /// The listed findings the arguments point at (indices into `listing.findings`).

@@ -391,6 +391,58 @@ impl FindingsStore {
         tx.commit().map_err(&err)
     }
 
+    /// The stored findings of `runs` whose fingerprint is one of `fps`, by
+    /// index: the cost follows the number asked for, not the store's size.
+    pub fn findings_with(
+        &self,
+        fps: &[Fingerprint],
+        runs: &[&RunRecord],
+    ) -> Result<Vec<Finding>, StoreError> {
+        let err = db_err(&self.path);
+        let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
+        let mut interner = Interner::default();
+        let mut details: HashMap<(i64, i64), Arc<Details>> = HashMap::new();
+        let mut out = Vec::new();
+        let mut by_fp = self
+            .conn
+            .prepare_cached(
+                "SELECT run_id, details_id, body FROM findings WHERE fingerprint = ?1 ORDER BY run_id, seq",
+            )
+            .map_err(&err)?;
+        let mut details_of = self
+            .conn
+            .prepare_cached("SELECT body FROM details WHERE run_id = ?1 AND details_id = ?2")
+            .map_err(&err)?;
+        for fp in fps {
+            let mut rows = by_fp.query([&fp.0[..]]).map_err(&err)?;
+            while let Some(row) = rows.next().map_err(&err)? {
+                let run: i64 = row.get(0).map_err(&err)?;
+                if !wanted.contains(&run) {
+                    continue;
+                }
+                let details_id: i64 = row.get(1).map_err(&err)?;
+                let body: String = row.get(2).map_err(&err)?;
+                let shared = match details.get(&(run, details_id)) {
+                    Some(d) => Arc::clone(d),
+                    None => {
+                        let text: String = details_of
+                            .query_row([run, details_id], |r| r.get(0))
+                            .map_err(&err)?;
+                        let parsed: Details =
+                            serde_json::from_str(&text).map_err(|e| corrupt(&self.path, e))?;
+                        let parsed = Arc::new(parsed);
+                        details.insert((run, details_id), Arc::clone(&parsed));
+                        parsed
+                    }
+                };
+                let stored: Stored =
+                    serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
+                out.push(stored.into_finding(*fp, shared, &mut interner));
+            }
+        }
+        Ok(out)
+    }
+
     /// Reads the findings of one stored run, calling `progress` with the
     /// number of rows read every few thousand rows.
     pub fn load_run(

@@ -469,6 +469,57 @@ impl Workspace {
         Ok(())
     }
 
+    /// The current findings with one of `fps` (and the decisions), read
+    /// by index without loading the rest: what a decision about named
+    /// findings needs. `None` when only a full load can answer exactly (the
+    /// store lacks a current run, or files need an upgrade first).
+    pub fn current_findings_with(
+        &self,
+        redactor: &Redactor,
+        fps: &[crate::model::Fingerprint],
+    ) -> Result<Option<CurrentFindings>, StoreError> {
+        let (index, notes) = self.load_index(redactor)?;
+        if notes.migrated || self.decisions_need_upgrade() || !index.first_seen.is_empty() {
+            return Ok(None);
+        }
+        let mut warnings = notes.warnings;
+        let store = match super::findings::FindingsStore::open(self, redactor, &mut warnings) {
+            Ok(store) => store,
+            Err(e @ StoreError::FutureSchema { .. }) => return Err(e),
+            Err(_) => return Ok(None),
+        };
+        let current = index.current_runs();
+        for run in &current {
+            if !store.has_run(run)? {
+                return Ok(None);
+            }
+        }
+        let loaded = super::decisions::load(self)?;
+        // Decisions on other findings matter to these (a decision whose own
+        // finding is reported never covers another by its ids), so their
+        // findings are read too; there are as many as people decided.
+        let mut wanted: Vec<crate::model::Fingerprint> = fps.to_vec();
+        wanted.extend(
+            loaded
+                .file
+                .decisions
+                .values()
+                .filter_map(|d| d.selector.fingerprint.as_deref())
+                .filter_map(crate::model::Fingerprint::parse),
+        );
+        wanted.sort_unstable();
+        wanted.dedup();
+        let findings = store.findings_with(&wanted, &current)?;
+        warnings.extend(loaded.warnings);
+        Ok(Some(CurrentFindings {
+            findings,
+            runs: current.into_iter().cloned().collect(),
+            triage: loaded.file,
+            triage_read_only: loaded.read_only,
+            warnings,
+        }))
+    }
+
     /// Makes sure the store holds `run`, parsing its report copy when it
     /// does not. False when the report copy cannot be read (the caller says why).
     fn stored_run(

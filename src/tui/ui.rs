@@ -436,9 +436,10 @@ fn findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(data) = &state.data else {
         let text = match &state.loading {
             Some(l) if l.total > 0 => format!(
-                "Loading reports {}/{}: {}",
+                "Loading findings {}/{} ({}%): {}",
                 l.done,
                 l.total,
+                l.done.saturating_mul(100) / l.total,
                 cell(&l.current, 60)
             ),
             _ => "Loading the workspace…".to_string(),
