@@ -645,3 +645,50 @@ fn a_decision_by_fingerprint_reads_only_its_findings_and_agrees_with_a_full_load
         "{statuses:?}"
     );
 }
+
+#[test]
+fn a_list_of_some_severities_reads_them_by_index_and_agrees_with_a_full_load() {
+    let ws = workspace();
+    let vulns: Vec<Vuln> = vec![
+        (
+            "CVE-2026-40",
+            &[],
+            "libssl3",
+            "3.0.1",
+            "HIGH",
+            Some("3.0.9"),
+        ),
+        ("CVE-2026-40", &[], "openssl", "3.0.1", "LOW", Some("3.0.9")),
+    ];
+    ws.import(1, trivy("acme/ssl", "1.0", "dd", &vulns));
+    let low = ws
+        .list(2, &["--severity", "low"])
+        .into_iter()
+        .find(|r| r["package"] == "openssl")
+        .unwrap();
+    ws.ok(
+        2,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            low["fingerprint"].as_str().unwrap(),
+            "--reason",
+            "not linked",
+        ],
+    );
+    let all = ws.list(3, &[]);
+    for severities in ["critical", "high", "critical,high", "medium,low", "low"] {
+        let wanted: Vec<&str> = severities.split(',').collect();
+        let expected: Vec<&Value> = all
+            .iter()
+            .filter(|r| wanted.contains(&r["severity"].as_str().unwrap()))
+            .collect();
+        let listed = ws.list(3, &["--severity", severities]);
+        assert_eq!(
+            listed.iter().collect::<Vec<_>>(),
+            expected,
+            "--severity {severities}"
+        );
+    }
+}

@@ -92,9 +92,28 @@ pub fn listing(
     now: DateTime<Utc>,
     policy: &SlaPolicy,
 ) -> Result<Listing, Failure> {
-    let current = ws
-        .current_findings(redactor)
-        .map_err(|e| Failure::input(e.to_string()))?;
+    // Some severities only: the store reads just those, by index.
+    let selected = match filter.severities {
+        Some(set) => {
+            let wanted: Vec<crate::model::Severity> = crate::model::Severity::ALL_DESCENDING
+                .iter()
+                .copied()
+                .filter(|s| set.contains(*s))
+                .collect();
+            ws.current_findings_with(
+                redactor,
+                &crate::store::workspace::Selection::Severities(wanted),
+            )
+            .map_err(|e| Failure::input(e.to_string()))?
+        }
+        None => None,
+    };
+    let current = match selected {
+        Some(current) => current,
+        None => ws
+            .current_findings(redactor)
+            .map_err(|e| Failure::input(e.to_string()))?,
+    };
     Ok(listing_of(current, filter, now, policy))
 }
 

@@ -84,8 +84,11 @@ fn named_findings(
     else {
         return Ok(None); // `select` names the one that is not a fingerprint
     };
-    ws.current_findings_with(redactor, &fps)
-        .map_err(|e| Failure::input(e.to_string()))
+    ws.current_findings_with(
+        redactor,
+        &crate::store::workspace::Selection::Fingerprints(fps),
+    )
+    .map_err(|e| Failure::input(e.to_string()))
 }
 
 /// The listed findings the arguments point at (indices into `listing.findings`).

@@ -391,6 +391,50 @@ impl FindingsStore {
         tx.commit().map_err(&err)
     }
 
+    /// The stored findings of `runs` of the given severities, by index.
+    pub fn findings_of_severity(
+        &self,
+        severities: &[Severity],
+        runs: &[&RunRecord],
+    ) -> Result<Vec<Finding>, StoreError> {
+        let err = db_err(&self.path);
+        let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
+        let mut matched: Vec<(i64, i64, Fingerprint, i64, String)> = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT run_id, seq, fingerprint, details_id, body FROM findings WHERE severity = ?1",
+            )
+            .map_err(&err)?;
+        for severity in severities {
+            let mut rows = stmt.query([*severity as i64]).map_err(&err)?;
+            while let Some(row) = rows.next().map_err(&err)? {
+                let run: i64 = row.get(0).map_err(&err)?;
+                if !wanted.contains(&run) {
+                    continue;
+                }
+                let fp: Vec<u8> = row.get(2).map_err(&err)?;
+                let fp = <[u8; 16]>::try_from(fp.as_slice())
+                    .map(Fingerprint)
+                    .map_err(|_| corrupt(&self.path, "a fingerprint is not 16 bytes"))?;
+                matched.push((
+                    run,
+                    row.get(1).map_err(&err)?,
+                    fp,
+                    row.get(3).map_err(&err)?,
+                    row.get(4).map_err(&err)?,
+                ));
+            }
+        }
+        // Report order, as a full load gives.
+        matched.sort_by_key(|(run, seq, ..)| (*run, *seq));
+        let mut reader = RowReader::new(self);
+        matched
+            .into_iter()
+            .map(|(run, _, fp, details_id, body)| reader.finding(run, fp, details_id, &body))
+            .collect()
+    }
+
     /// The stored findings of `runs` whose fingerprint is one of `fps`, by
     /// index: the cost follows the number asked for, not the store's size.
     pub fn findings_with(
@@ -400,18 +444,13 @@ impl FindingsStore {
     ) -> Result<Vec<Finding>, StoreError> {
         let err = db_err(&self.path);
         let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
-        let mut interner = Interner::default();
-        let mut details: HashMap<(i64, i64), Arc<Details>> = HashMap::new();
+        let mut reader = RowReader::new(self);
         let mut out = Vec::new();
         let mut by_fp = self
             .conn
             .prepare_cached(
                 "SELECT run_id, details_id, body FROM findings WHERE fingerprint = ?1 ORDER BY run_id, seq",
             )
-            .map_err(&err)?;
-        let mut details_of = self
-            .conn
-            .prepare_cached("SELECT body FROM details WHERE run_id = ?1 AND details_id = ?2")
             .map_err(&err)?;
         for fp in fps {
             let mut rows = by_fp.query([&fp.0[..]]).map_err(&err)?;
@@ -420,24 +459,8 @@ impl FindingsStore {
                 if !wanted.contains(&run) {
                     continue;
                 }
-                let details_id: i64 = row.get(1).map_err(&err)?;
                 let body: String = row.get(2).map_err(&err)?;
-                let shared = match details.get(&(run, details_id)) {
-                    Some(d) => Arc::clone(d),
-                    None => {
-                        let text: String = details_of
-                            .query_row([run, details_id], |r| r.get(0))
-                            .map_err(&err)?;
-                        let parsed: Details =
-                            serde_json::from_str(&text).map_err(|e| corrupt(&self.path, e))?;
-                        let parsed = Arc::new(parsed);
-                        details.insert((run, details_id), Arc::clone(&parsed));
-                        parsed
-                    }
-                };
-                let stored: Stored =
-                    serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
-                out.push(stored.into_finding(*fp, shared, &mut interner));
+                out.push(reader.finding(run, *fp, row.get(1).map_err(&err)?, &body)?);
             }
         }
         Ok(out)
@@ -532,6 +555,53 @@ fn describe_difference(found: &Stamp, ours: &Stamp) -> String {
         )
     } else {
         "another secret-hash key".to_string()
+    }
+}
+
+/// Turns rows picked from several runs into findings, reading each
+/// advisory text once.
+struct RowReader<'a> {
+    store: &'a FindingsStore,
+    details: HashMap<(i64, i64), Arc<Details>>,
+    interner: Interner,
+}
+
+impl<'a> RowReader<'a> {
+    fn new(store: &'a FindingsStore) -> RowReader<'a> {
+        RowReader {
+            store,
+            details: HashMap::new(),
+            interner: Interner::default(),
+        }
+    }
+
+    fn finding(
+        &mut self,
+        run: i64,
+        fp: Fingerprint,
+        details_id: i64,
+        body: &str,
+    ) -> Result<Finding, StoreError> {
+        let path = &self.store.path;
+        let shared = match self.details.get(&(run, details_id)) {
+            Some(d) => Arc::clone(d),
+            None => {
+                let text: String = self
+                    .store
+                    .conn
+                    .prepare_cached(
+                        "SELECT body FROM details WHERE run_id = ?1 AND details_id = ?2",
+                    )
+                    .and_then(|mut stmt| stmt.query_row([run, details_id], |r| r.get(0)))
+                    .map_err(db_err(path))?;
+                let parsed: Details = serde_json::from_str(&text).map_err(|e| corrupt(path, e))?;
+                let parsed = Arc::new(parsed);
+                self.details.insert((run, details_id), Arc::clone(&parsed));
+                parsed
+            }
+        };
+        let stored: Stored = serde_json::from_str(body).map_err(|e| corrupt(path, e))?;
+        Ok(stored.into_finding(fp, shared, &mut self.interner))
     }
 }
 

@@ -35,6 +35,13 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     }
 }
 
+/// A part of the current findings that the store can read by index.
+#[derive(Clone, Debug)]
+pub enum Selection {
+    Fingerprints(Vec<crate::model::Fingerprint>),
+    Severities(Vec<Severity>),
+}
+
 /// What `load_index` had to do besides reading.
 #[derive(Debug, Default)]
 pub struct LoadNotes {
@@ -469,14 +476,15 @@ impl Workspace {
         Ok(())
     }
 
-    /// The current findings with one of `fps` (and the decisions), read
-    /// by index without loading the rest: what a decision about named
-    /// findings needs. `None` when only a full load can answer exactly (the
+    /// The current findings in `selection` (and the decisions), read by
+    /// index without loading the rest: what a decision about named findings
+    /// or a list of some severities needs; other findings come along only
+    /// when a decision is about them (the caller's filter drops them). `None` when only a full load can answer exactly (the
     /// store lacks a current run, or files need an upgrade first).
     pub fn current_findings_with(
         &self,
         redactor: &Redactor,
-        fps: &[crate::model::Fingerprint],
+        selection: &Selection,
     ) -> Result<Option<CurrentFindings>, StoreError> {
         let (index, notes) = self.load_index(redactor)?;
         if notes.migrated || self.decisions_need_upgrade() || !index.first_seen.is_empty() {
@@ -498,7 +506,10 @@ impl Workspace {
         // Decisions on other findings matter to these (a decision whose own
         // finding is reported never covers another by its ids), so their
         // findings are read too; there are as many as people decided.
-        let mut wanted: Vec<crate::model::Fingerprint> = fps.to_vec();
+        let mut wanted: Vec<crate::model::Fingerprint> = match selection {
+            Selection::Fingerprints(fps) => fps.clone(),
+            Selection::Severities(_) => Vec::new(),
+        };
         wanted.extend(
             loaded
                 .file
@@ -509,7 +520,16 @@ impl Workspace {
         );
         wanted.sort_unstable();
         wanted.dedup();
-        let findings = store.findings_with(&wanted, &current)?;
+        let mut findings = match selection {
+            Selection::Fingerprints(_) => Vec::new(),
+            Selection::Severities(severities) => {
+                store.findings_of_severity(severities, &current)?
+            }
+        };
+        let present: std::collections::HashSet<crate::model::Fingerprint> =
+            findings.iter().map(|f| f.fingerprint).collect();
+        wanted.retain(|fp| !present.contains(fp));
+        findings.extend(store.findings_with(&wanted, &current)?);
         warnings.extend(loaded.warnings);
         Ok(Some(CurrentFindings {
             findings,
