@@ -205,8 +205,10 @@ fn console_first_screen(ws: &Path, home: &Path) -> (Duration, Duration, f64) {
     let start = Instant::now();
     let workspace = scandeck::store::Workspace::at(ws);
     let current = workspace.current_findings(&redactor).expect("load");
+    let loaded = start.elapsed();
     let now = scandeck::clock::now();
     let data = Data::build_with(current, now, &scandeck::triage::SlaPolicy::default());
+    let built = start.elapsed();
     let keymap = KeyMap::defaults();
     let mut state = AppState::new("bench", (200, 50));
     let _ = update(&mut state, &keymap, Msg::Loaded(Box::new(data)));
@@ -214,6 +216,12 @@ fn console_first_screen(ws: &Path, home: &Path) -> (Duration, Duration, f64) {
     term.draw(|f| scandeck::tui::ui::draw(f, &state, &Theme::default_ansi(), &keymap))
         .unwrap();
     let wall = start.elapsed();
+    eprintln!(
+        "first screen: read {} + build {} + state and frame {}",
+        secs(loaded),
+        secs(built - loaded),
+        secs(wall - built)
+    );
     let cpu = self_cpu().saturating_sub(cpu);
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()

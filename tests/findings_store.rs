@@ -692,3 +692,97 @@ fn a_list_of_some_severities_reads_them_by_index_and_agrees_with_a_full_load() {
         );
     }
 }
+
+#[test]
+fn the_gate_and_checklist_read_by_index_judge_as_a_full_load_does() {
+    use scandeck::commands::readiness::{gather, Scope};
+    let ws = workspace();
+    let mixed: Vec<Vuln> = vec![
+        (
+            "CVE-2026-50",
+            &[],
+            "libssl3",
+            "3.0.1",
+            "HIGH",
+            Some("3.0.9"),
+        ),
+        ("CVE-2026-50", &[], "openssl", "3.0.1", "LOW", Some("3.0.9")),
+        ("CVE-2026-51", &[], "bash", "5.1", "MEDIUM", None),
+        ("CVE-2026-52", &[], "glibc", "2.36", "CRITICAL", None),
+    ];
+    ws.import(1, trivy("acme/mixed", "1.0", "ee", &mixed));
+    ws.ok(
+        2,
+        &[
+            "triage",
+            "accept",
+            "--id",
+            "CVE-2026-52",
+            "--until",
+            "30d",
+            "--approver",
+            "CISO",
+            "--reason",
+            "r",
+        ],
+    );
+    ws.ok(
+        2,
+        &[
+            "triage",
+            "fixed",
+            "--id",
+            "CVE-2026-1",
+            "--reason",
+            "bumped",
+        ],
+    );
+    let secrets = serde_json::json!([{"Description": "AWS key", "StartLine": 3, "EndLine": 3, "StartColumn": 1, "EndColumn": 20,
+        "Match": "AKIAIOSFODNN7EXAMPLE", "Secret": "AKIAIOSFODNN7EXAMPLE", "File": "config.py", "RuleID": "aws-access-token",
+        "Entropy": 3.5, "Fingerprint": "config.py:aws-access-token:3"}]);
+    let gl = ws.dir.join("gitleaks.json");
+    std::fs::write(&gl, secrets.to_string()).unwrap();
+    ws.ok(2, &["import", gl.to_str().unwrap()]);
+    // A secret below high: only the secret rule brings it into the gate.
+    let medium_secret = serde_json::json!({"SchemaVersion": 2, "ArtifactName": "acme/conf:1", "ArtifactType": "container_image",
+        "Results": [{"Target": "/app/settings.env", "Class": "secret", "Secrets": [{"RuleID": "generic-password", "Category": "Generic",
+            "Severity": "MEDIUM", "Title": "Password", "StartLine": 2, "EndLine": 2, "Match": "PASSWORD=********"}]}]});
+    let tv = ws.dir.join("secret-scan.json");
+    std::fs::write(&tv, medium_secret.to_string()).unwrap();
+    ws.ok(2, &["import", tv.to_str().unwrap()]);
+    assert!(
+        ws.list(2, &["--kind", "secret", "--severity", "medium"])
+            .len()
+            == 1,
+        "the fixture has a medium secret"
+    );
+    let paths = scandeck::config::Paths {
+        config_dir: ws.home.path().join("config"),
+        data_dir: ws.home.path().join("data"),
+    };
+    let policy = scandeck::gate::Policy::default();
+    let full = gather(&paths, &ws.dir, Scope::All).unwrap();
+    let by_index = gather(&paths, &ws.dir, Scope::Gate).unwrap();
+    assert!(by_index.listing.findings.len() < full.listing.findings.len());
+    let (a, b) = (full.judge(&policy), by_index.judge(&policy));
+    assert!(!a.blocked.is_empty(), "the fixture blocks the release");
+    assert_eq!(a, b);
+    let evidence = |r: &scandeck::commands::readiness::Readiness| {
+        let list = r.checklist("production").unwrap();
+        list.items
+            .iter()
+            .map(|item| {
+                format!(
+                    "{} {:?}",
+                    item.id,
+                    r.walk
+                        .views(list)
+                        .iter()
+                        .find(|v| v.item.id == item.id)
+                        .map(|v| v.evidence.map(|e| e.summary.clone()))
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(evidence(&full), evidence(&by_index));
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
-    let readiness = super::readiness::gather(paths, workspace)?;
+    let readiness = super::readiness::gather(paths, workspace, super::readiness::Scope::All)?;
     let now = readiness.now;
     let listing = &readiness.listing;
     let rows = listing

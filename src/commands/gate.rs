@@ -19,7 +19,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
             Policy::parse(&path.display().to_string(), &text).map_err(Failure::input)?
         }
     };
-    let readiness = gather(paths, workspace)?;
+    let readiness = gather(paths, workspace, super::readiness::Scope::Gate)?;
     if readiness.listing.runs.is_empty() {
         super::warn(
             "warning: no scans imported; the gate judges findings only from imported reports",

@@ -18,18 +18,40 @@ pub struct Readiness {
     pub workspace: Workspace,
 }
 
-pub fn gather(paths: &Paths, workspace: &Path) -> Result<Readiness, Failure> {
+/// How much of the workspace a command needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every finding (exports).
+    All,
+    /// What the gate and the checklist evidence judge (critical and high
+    /// findings, secrets): read by index, so the gate does not grow with
+    /// the findings it ignores.
+    Gate,
+}
+
+pub fn gather(paths: &Paths, workspace: &Path, scope: Scope) -> Result<Readiness, Failure> {
     let ws = Workspace::at(workspace);
     let redactor = super::redactor(paths)?;
     let config = crate::config::Config::load(paths).map_err(Failure::input)?;
     let now = crate::clock::now();
-    let listing = super::list::listing(
-        &ws,
-        &redactor,
-        &Filter::default(),
-        now,
-        &config.sla_policy(),
-    )?;
+    let selected = match scope {
+        Scope::All => None,
+        Scope::Gate => ws
+            .current_findings_with(&redactor, &crate::store::workspace::Selection::GateRelevant)
+            .map_err(|e| Failure::input(e.to_string()))?,
+    };
+    let listing = match selected {
+        Some(current) => {
+            super::list::listing_of(current, &Filter::default(), now, &config.sla_policy())
+        }
+        None => super::list::listing(
+            &ws,
+            &redactor,
+            &Filter::default(),
+            now,
+            &config.sla_policy(),
+        )?,
+    };
     let walk = Walkthrough::load(
         &ws,
         &WalkSetup::from_config(paths, &config),

@@ -391,23 +391,26 @@ impl FindingsStore {
         tx.commit().map_err(&err)
     }
 
-    /// The stored findings of `runs` of the given severities, by index.
+    /// The stored findings of `runs` of the given severities (each, when a
+    /// kind is named, of that kind only), by index.
     pub fn findings_of_severity(
         &self,
-        severities: &[Severity],
+        severities: &[(Severity, Option<Kind>)],
         runs: &[&RunRecord],
     ) -> Result<Vec<Finding>, StoreError> {
         let err = db_err(&self.path);
         let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
         let mut matched: Vec<(i64, i64, Fingerprint, i64, String)> = Vec::new();
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT run_id, seq, fingerprint, details_id, body FROM findings WHERE severity = ?1",
-            )
-            .map_err(&err)?;
-        for severity in severities {
-            let mut rows = stmt.query([*severity as i64]).map_err(&err)?;
+        for (severity, kind) in severities {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT run_id, seq, fingerprint, details_id, body FROM findings WHERE severity = ?1 AND (?2 IS NULL OR kind = ?2)",
+                )
+                .map_err(&err)?;
+            let mut rows = stmt
+                .query(params![*severity as i64, kind.map(Kind::as_str)])
+                .map_err(&err)?;
             while let Some(row) = rows.next().map_err(&err)? {
                 let run: i64 = row.get(0).map_err(&err)?;
                 if !wanted.contains(&run) {

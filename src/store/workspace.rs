@@ -40,6 +40,26 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
 pub enum Selection {
     Fingerprints(Vec<crate::model::Fingerprint>),
     Severities(Vec<Severity>),
+    /// What the release gate and the checklist evidence judge: critical and
+    /// high findings, and secrets of any severity (`gate::judge`,
+    /// `checklist::evidence`).
+    GateRelevant,
+}
+
+impl Selection {
+    fn severities(&self) -> Vec<(Severity, Option<crate::model::Kind>)> {
+        match self {
+            Selection::Fingerprints(_) => Vec::new(),
+            Selection::Severities(list) => list.iter().map(|s| (*s, None)).collect(),
+            Selection::GateRelevant => Severity::ALL_DESCENDING
+                .iter()
+                .map(|s| {
+                    let kind = (*s < Severity::High).then_some(crate::model::Kind::Secret);
+                    (*s, kind)
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What `load_index` had to do besides reading.
@@ -508,7 +528,7 @@ impl Workspace {
         // findings are read too; there are as many as people decided.
         let mut wanted: Vec<crate::model::Fingerprint> = match selection {
             Selection::Fingerprints(fps) => fps.clone(),
-            Selection::Severities(_) => Vec::new(),
+            _ => Vec::new(),
         };
         wanted.extend(
             loaded
@@ -520,12 +540,7 @@ impl Workspace {
         );
         wanted.sort_unstable();
         wanted.dedup();
-        let mut findings = match selection {
-            Selection::Fingerprints(_) => Vec::new(),
-            Selection::Severities(severities) => {
-                store.findings_of_severity(severities, &current)?
-            }
-        };
+        let mut findings = store.findings_of_severity(&selection.severities(), &current)?;
         let present: std::collections::HashSet<crate::model::Fingerprint> =
             findings.iter().map(|f| f.fingerprint).collect();
         wanted.retain(|fp| !present.contains(fp));
