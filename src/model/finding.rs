@@ -64,12 +64,17 @@ impl fmt::Display for Kind {
 pub struct Package {
     pub name: String,
     /// purl type or scanner package type: `npm`, `pypi`, `deb`, `apk`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ecosystem: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub installed: Option<String>,
     /// Versions that fix it; empty when no fix is known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fixed: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
     /// Manifest, lockfile or install path for language packages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
 }
 
@@ -77,11 +82,15 @@ pub struct Package {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// Relative to the scanned root once the report is identified (see `ingest::identify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub column: Option<u32>,
     /// What the code at the location is, independent of its line number: the
     /// tool's own `partialFingerprints`, or a hash of the normalised snippet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
 }
 

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 /// Layout of the tables. Bumped with any change to them or to the row body;
 /// an older store is rebuilt, a newer one is refused (never written).
-pub const STORE_SCHEMA_VERSION: u32 = 1;
+pub const STORE_SCHEMA_VERSION: u32 = 2;
 
 /// How often (in rows) a load reports progress.
 const PROGRESS_EVERY: usize = 16_384;
@@ -42,6 +42,12 @@ CREATE TABLE IF NOT EXISTS details (
     body TEXT NOT NULL,
     PRIMARY KEY (run_id, details_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS contexts (
+    run_id INTEGER NOT NULL,
+    context_id INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (run_id, context_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS findings (
     run_id INTEGER NOT NULL,
     seq INTEGER NOT NULL,
@@ -52,6 +58,7 @@ CREATE TABLE IF NOT EXISTS findings (
     id TEXT NOT NULL,
     package TEXT,
     details_id INTEGER NOT NULL,
+    context_id INTEGER NOT NULL,
     body TEXT NOT NULL,
     PRIMARY KEY (run_id, seq)
 );
@@ -237,7 +244,7 @@ impl FindingsStore {
         let err = db_err(&self.path);
         let tx = self.conn.transaction().map_err(&err)?;
         tx.execute_batch(
-            "DELETE FROM findings; DELETE FROM details; DELETE FROM runs; DELETE FROM meta;",
+            "DELETE FROM findings; DELETE FROM details; DELETE FROM contexts; DELETE FROM runs; DELETE FROM meta;",
         )
         .map_err(&err)?;
         for (key, value) in [
@@ -300,19 +307,23 @@ impl FindingsStore {
             .map_err(&err)?;
         tx.execute("DELETE FROM findings WHERE run_id = ?1", [id])
             .map_err(&err)?;
-        tx.execute("DELETE FROM details WHERE run_id = ?1", [id])
-            .map_err(&err)?;
-        tx.execute("DELETE FROM runs WHERE run_id = ?1", [id])
-            .map_err(&err)?;
+        for table in ["details", "contexts", "runs"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])
+                .map_err(&err)?;
+        }
         {
+            let mut context_ids: HashMap<ContextRef, i64> = HashMap::new();
+            let mut insert_context = tx
+                .prepare("INSERT INTO contexts (run_id, context_id, body) VALUES (?1, ?2, ?3)")
+                .map_err(&err)?;
             let mut details_ids: HashMap<*const Details, i64> = HashMap::new();
             let mut insert_details = tx
                 .prepare("INSERT INTO details (run_id, details_id, body) VALUES (?1, ?2, ?3)")
                 .map_err(&err)?;
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO findings (run_id, seq, fingerprint, subject, kind, severity, id, package, details_id, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    "INSERT INTO findings (run_id, seq, fingerprint, subject, kind, severity, id, package, details_id, context_id, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(&err)?;
             for (seq, f) in findings.iter().enumerate() {
@@ -323,6 +334,19 @@ impl FindingsStore {
                         let body = serde_json::to_string(f.details.as_ref())
                             .map_err(|e| err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
                         insert_details
+                            .execute(params![id, next, body])
+                            .map_err(&err)?;
+                        *e.insert(next)
+                    }
+                };
+                let context = ContextRef::of(f);
+                let next = context_ids.len() as i64;
+                let context_id = match context_ids.entry(context) {
+                    std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let body = serde_json::to_string(e.key())
+                            .map_err(|e| err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+                        insert_context
                             .execute(params![id, next, body])
                             .map_err(&err)?;
                         *e.insert(next)
@@ -341,6 +365,7 @@ impl FindingsStore {
                         f.id,
                         f.package_name(),
                         details_id,
+                        context_id,
                         body
                     ])
                     .map_err(&err)?;
@@ -383,7 +408,7 @@ impl FindingsStore {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(&err)?;
         for id in gone {
-            for table in ["findings", "details", "runs"] {
+            for table in ["findings", "details", "contexts", "runs"] {
                 tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])
                     .map_err(&err)?;
             }
@@ -400,12 +425,13 @@ impl FindingsStore {
     ) -> Result<Vec<Finding>, StoreError> {
         let err = db_err(&self.path);
         let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
-        let mut matched: Vec<(i64, i64, Fingerprint, i64, String)> = Vec::new();
+        let mut matched: Vec<(i64, i64, RawRow)> = Vec::new();
         for (severity, kind) in severities {
             let mut stmt = self
                 .conn
                 .prepare_cached(
-                    "SELECT run_id, seq, fingerprint, details_id, body FROM findings WHERE severity = ?1 AND (?2 IS NULL OR kind = ?2)",
+                    "SELECT run_id, seq, fingerprint, details_id, context_id, body FROM findings
+                     WHERE severity = ?1 AND (?2 IS NULL OR kind = ?2)",
                 )
                 .map_err(&err)?;
             let mut rows = stmt
@@ -413,28 +439,18 @@ impl FindingsStore {
                 .map_err(&err)?;
             while let Some(row) = rows.next().map_err(&err)? {
                 let run: i64 = row.get(0).map_err(&err)?;
-                if !wanted.contains(&run) {
-                    continue;
+                if wanted.contains(&run) {
+                    let seq: i64 = row.get(1).map_err(&err)?;
+                    matched.push((run, seq, RawRow::read(row, 2).map_err(&err)?));
                 }
-                let fp: Vec<u8> = row.get(2).map_err(&err)?;
-                let fp = <[u8; 16]>::try_from(fp.as_slice())
-                    .map(Fingerprint)
-                    .map_err(|_| corrupt(&self.path, "a fingerprint is not 16 bytes"))?;
-                matched.push((
-                    run,
-                    row.get(1).map_err(&err)?,
-                    fp,
-                    row.get(3).map_err(&err)?,
-                    row.get(4).map_err(&err)?,
-                ));
             }
         }
         // Report order, as a full load gives.
-        matched.sort_by_key(|(run, seq, ..)| (*run, *seq));
+        matched.sort_by_key(|(run, seq, _)| (*run, *seq));
         let mut reader = RowReader::new(self);
         matched
             .into_iter()
-            .map(|(run, _, fp, details_id, body)| reader.finding(run, fp, details_id, &body))
+            .map(|(run, _, raw)| reader.finding(run, raw))
             .collect()
     }
 
@@ -452,76 +468,138 @@ impl FindingsStore {
         let mut by_fp = self
             .conn
             .prepare_cached(
-                "SELECT run_id, details_id, body FROM findings WHERE fingerprint = ?1 ORDER BY run_id, seq",
+                "SELECT run_id, fingerprint, details_id, context_id, body FROM findings
+                 WHERE fingerprint = ?1 ORDER BY run_id, seq",
             )
             .map_err(&err)?;
         for fp in fps {
             let mut rows = by_fp.query([&fp.0[..]]).map_err(&err)?;
             while let Some(row) = rows.next().map_err(&err)? {
                 let run: i64 = row.get(0).map_err(&err)?;
-                if !wanted.contains(&run) {
-                    continue;
+                if wanted.contains(&run) {
+                    let raw = RawRow::read(row, 1).map_err(&err)?;
+                    out.push(reader.finding(run, raw)?);
                 }
-                let body: String = row.get(2).map_err(&err)?;
-                out.push(reader.finding(run, *fp, row.get(1).map_err(&err)?, &body)?);
             }
         }
         Ok(out)
     }
 
+    /// The advisory texts and contexts of one run, by id.
+    fn shared_of(&self, run: i64) -> Result<Shared, StoreError> {
+        let err = db_err(&self.path);
+        let mut shared = Shared::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT details_id, body FROM details WHERE run_id = ?1")
+            .map_err(&err)?;
+        let mut rows = stmt.query([run]).map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let body: String = row.get(1).map_err(&err)?;
+            let parsed: Details =
+                serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
+            shared
+                .details
+                .insert(row.get(0).map_err(&err)?, Arc::new(parsed));
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT context_id, body FROM contexts WHERE run_id = ?1")
+            .map_err(&err)?;
+        let mut rows = stmt.query([run]).map_err(&err)?;
+        let mut images: HashMap<ImageRef, Arc<ImageRef>> = HashMap::new();
+        while let Some(row) = rows.next().map_err(&err)? {
+            let body: String = row.get(1).map_err(&err)?;
+            let parsed: Context =
+                serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
+            let image = parsed
+                .image
+                .map(|i| Arc::clone(images.entry(i.clone()).or_insert_with(|| Arc::new(i))));
+            shared.contexts.insert(
+                row.get(0).map_err(&err)?,
+                SharedContext {
+                    image,
+                    source: Arc::new(parsed.source),
+                    target: Arc::from(parsed.target.as_str()),
+                    subject: Arc::from(parsed.subject.as_str()),
+                },
+            );
+        }
+        Ok(shared)
+    }
+
     /// Reads the findings of one stored run, calling `progress` with the
-    /// number of rows read every few thousand rows.
+    /// number of rows read every few thousand rows. SQLite is read on a
+    /// second thread while this one decodes the rows it hands over.
     pub fn load_run(
         &self,
         run: &RunRecord,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<Finding>, StoreError> {
-        let err = db_err(&self.path);
         let id = run_id(run)?;
-        let mut details: HashMap<i64, Arc<Details>> = HashMap::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT details_id, body FROM details WHERE run_id = ?1")
-                .map_err(&err)?;
-            let mut rows = stmt.query([id]).map_err(&err)?;
-            while let Some(row) = rows.next().map_err(&err)? {
-                let body: String = row.get(1).map_err(&err)?;
-                let parsed: Details =
-                    serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
-                details.insert(row.get(0).map_err(&err)?, Arc::new(parsed));
-            }
-        }
-        let mut interner = Interner::default();
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT fingerprint, details_id, body FROM findings WHERE run_id = ?1 ORDER BY seq",
-            )
-            .map_err(&err)?;
-        let mut rows = stmt.query([id]).map_err(&err)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(&err)? {
-            let fp: Vec<u8> = row.get(0).map_err(&err)?;
-            let details_id: i64 = row.get(1).map_err(&err)?;
-            let body: String = row.get(2).map_err(&err)?;
-            let stored: Stored = serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
-            let fingerprint = <[u8; 16]>::try_from(fp.as_slice())
-                .map(Fingerprint)
-                .map_err(|_| corrupt(&self.path, "a fingerprint is not 16 bytes"))?;
-            let details = details.get(&details_id).cloned().ok_or_else(|| {
-                corrupt(
-                    &self.path,
-                    "a finding names advisory text that is not stored",
+        let shared = self.shared_of(id)?;
+        let path = self.path.as_path();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRow>>(4);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || -> Result<(), StoreError> {
+                let err = db_err(path);
+                let conn = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_NOFOLLOW,
                 )
-            })?;
-            out.push(stored.into_finding(fingerprint, details, &mut interner));
-            if out.len() % PROGRESS_EVERY == 0 {
-                progress(out.len());
+                .map_err(&err)?;
+                conn.busy_timeout(Duration::from_secs(30)).map_err(&err)?;
+                let mut stmt = conn
+                    .prepare(
+                        "SELECT fingerprint, details_id, context_id, body FROM findings
+                         WHERE run_id = ?1 ORDER BY seq",
+                    )
+                    .map_err(&err)?;
+                let mut rows = stmt.query([id]).map_err(&err)?;
+                let mut batch = Vec::with_capacity(BATCH);
+                while let Some(row) = rows.next().map_err(&err)? {
+                    batch.push(RawRow::read(row, 0).map_err(&err)?);
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if tx.send(full).is_err() {
+                            return Ok(()); // the decoder gave up on an error
+                        }
+                    }
+                }
+                let _ = tx.send(batch);
+                Ok(())
+            });
+            let mut out = Vec::with_capacity(run.findings);
+            let mut decoded: Result<(), StoreError> = Ok(());
+            let mut last_report = 0;
+            for batch in rx {
+                for raw in batch {
+                    match decode(path, &shared, raw) {
+                        Ok(f) => out.push(f),
+                        Err(e) => {
+                            decoded = Err(e);
+                            break;
+                        }
+                    }
+                }
+                if decoded.is_err() {
+                    break; // dropping `rx` stops the reader
+                }
+                if out.len() >= last_report + PROGRESS_EVERY {
+                    last_report = out.len();
+                    progress(out.len());
+                }
             }
-        }
-        progress(out.len());
-        Ok(out)
+            let read = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            decoded?;
+            read?;
+            progress(out.len());
+            Ok(out)
+        })
     }
 }
 
@@ -561,90 +639,119 @@ fn describe_difference(found: &Stamp, ours: &Stamp) -> String {
     }
 }
 
-/// Turns rows picked from several runs into findings, reading each
-/// advisory text once.
+/// One findings row as SQLite gives it, before decoding.
+struct RawRow {
+    fingerprint: Vec<u8>,
+    details_id: i64,
+    context_id: i64,
+    body: String,
+}
+
+impl RawRow {
+    /// Reads `fingerprint, details_id, context_id, body` from column `at` on.
+    fn read(row: &rusqlite::Row, at: usize) -> rusqlite::Result<RawRow> {
+        Ok(RawRow {
+            fingerprint: row.get(at)?,
+            details_id: row.get(at + 1)?,
+            context_id: row.get(at + 2)?,
+            body: row.get(at + 3)?,
+        })
+    }
+}
+
+/// Rows handed from the SQLite reader to the decoder at a time.
+const BATCH: usize = 4096;
+
+/// What the findings of one run share: advisory texts and contexts.
+#[derive(Default)]
+struct Shared {
+    details: HashMap<i64, Arc<Details>>,
+    contexts: HashMap<i64, SharedContext>,
+}
+
+struct SharedContext {
+    image: Option<Arc<ImageRef>>,
+    source: Arc<SourceInfo>,
+    target: Arc<str>,
+    subject: Arc<str>,
+}
+
+fn decode(path: &Path, shared: &Shared, raw: RawRow) -> Result<Finding, StoreError> {
+    let fingerprint = <[u8; 16]>::try_from(raw.fingerprint.as_slice())
+        .map(Fingerprint)
+        .map_err(|_| corrupt(path, "a fingerprint is not 16 bytes"))?;
+    let details = shared
+        .details
+        .get(&raw.details_id)
+        .ok_or_else(|| corrupt(path, "a finding names advisory text that is not stored"))?;
+    let context = shared
+        .contexts
+        .get(&raw.context_id)
+        .ok_or_else(|| corrupt(path, "a finding names a context that is not stored"))?;
+    let stored: Stored = serde_json::from_str(&raw.body).map_err(|e| corrupt(path, e))?;
+    Ok(stored.into_finding(fingerprint, Arc::clone(details), context))
+}
+
+/// Turns rows picked from several runs into findings, reading each run's
+/// shared parts once.
 struct RowReader<'a> {
     store: &'a FindingsStore,
-    details: HashMap<(i64, i64), Arc<Details>>,
-    interner: Interner,
+    runs: HashMap<i64, Shared>,
 }
 
 impl<'a> RowReader<'a> {
     fn new(store: &'a FindingsStore) -> RowReader<'a> {
         RowReader {
             store,
-            details: HashMap::new(),
-            interner: Interner::default(),
+            runs: HashMap::new(),
         }
     }
 
-    fn finding(
-        &mut self,
-        run: i64,
-        fp: Fingerprint,
-        details_id: i64,
-        body: &str,
-    ) -> Result<Finding, StoreError> {
-        let path = &self.store.path;
-        let shared = match self.details.get(&(run, details_id)) {
-            Some(d) => Arc::clone(d),
-            None => {
-                let text: String = self
-                    .store
-                    .conn
-                    .prepare_cached(
-                        "SELECT body FROM details WHERE run_id = ?1 AND details_id = ?2",
-                    )
-                    .and_then(|mut stmt| stmt.query_row([run, details_id], |r| r.get(0)))
-                    .map_err(db_err(path))?;
-                let parsed: Details = serde_json::from_str(&text).map_err(|e| corrupt(path, e))?;
-                let parsed = Arc::new(parsed);
-                self.details.insert((run, details_id), Arc::clone(&parsed));
-                parsed
-            }
-        };
-        let stored: Stored = serde_json::from_str(body).map_err(|e| corrupt(path, e))?;
-        Ok(stored.into_finding(fp, shared, &mut self.interner))
-    }
-}
-
-/// Shares the strings and records that repeat across a run's findings, as
-/// the parsers do.
-#[derive(Default)]
-struct Interner {
-    text: HashMap<String, Arc<str>>,
-    images: HashMap<ImageRef, Arc<ImageRef>>,
-    sources: HashMap<SourceInfo, Arc<SourceInfo>>,
-}
-
-impl Interner {
-    fn text(&mut self, s: String) -> Arc<str> {
-        if let Some(shared) = self.text.get(&s) {
-            return Arc::clone(shared);
+    fn finding(&mut self, run: i64, raw: RawRow) -> Result<Finding, StoreError> {
+        if !self.runs.contains_key(&run) {
+            self.runs.insert(run, self.store.shared_of(run)?);
         }
-        let shared: Arc<str> = Arc::from(s.as_str());
-        self.text.insert(s, Arc::clone(&shared));
-        shared
-    }
-
-    fn image(&mut self, image: ImageRef) -> Arc<ImageRef> {
-        Arc::clone(
-            self.images
-                .entry(image.clone())
-                .or_insert_with(|| Arc::new(image)),
-        )
-    }
-
-    fn source(&mut self, source: SourceInfo) -> Arc<SourceInfo> {
-        Arc::clone(
-            self.sources
-                .entry(source.clone())
-                .or_insert_with(|| Arc::new(source)),
-        )
+        let shared = self
+            .runs
+            .get(&run)
+            .ok_or_else(|| corrupt(&self.store.path, "a run's shared parts vanished"))?;
+        decode(&self.store.path, shared, raw)
     }
 }
 
-/// A finding's row body as written (borrowing the finding).
+/// Where a finding was found, shared by the findings of a run that have it
+/// in common: the image, the scanner, the scanned target and the subject.
+#[derive(Serialize, PartialEq, Eq, Hash)]
+struct ContextRef<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<&'a ImageRef>,
+    source: &'a SourceInfo,
+    target: &'a str,
+    subject: &'a str,
+}
+
+impl<'a> ContextRef<'a> {
+    fn of(f: &'a Finding) -> ContextRef<'a> {
+        ContextRef {
+            image: f.image.as_deref(),
+            source: &f.source,
+            target: &f.target,
+            subject: &f.subject,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Context {
+    #[serde(default)]
+    image: Option<ImageRef>,
+    source: SourceInfo,
+    target: String,
+    subject: String,
+}
+
+/// A finding's row body as written (borrowing the finding); what it shares
+/// with others of its run is in `details` and `contexts`.
 #[derive(Serialize)]
 struct StoredRef<'a> {
     kind: Kind,
@@ -656,11 +763,8 @@ struct StoredRef<'a> {
     severity_raw: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     package: Option<&'a Package>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    image: Option<&'a ImageRef>,
-    target: &'a str,
+    #[serde(skip_serializing_if = "is_nowhere")]
     location: &'a Location,
-    source: &'a SourceInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
     scanner_status: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -668,7 +772,10 @@ struct StoredRef<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<(&'a str, &'a str)>,
     merged: u32,
-    subject: &'a str,
+}
+
+fn is_nowhere(location: &&Location) -> bool {
+    **location == Location::default()
 }
 
 impl<'a> StoredRef<'a> {
@@ -680,10 +787,7 @@ impl<'a> StoredRef<'a> {
             severity: f.severity,
             severity_raw: f.severity_raw.as_deref(),
             package: f.package.as_ref(),
-            image: f.image.as_deref(),
-            target: &f.target,
             location: &f.location,
-            source: &f.source,
             scanner_status: f.scanner_status.as_deref(),
             suppressed_by_tool: f.suppressed_by_tool,
             secret: f
@@ -691,7 +795,6 @@ impl<'a> StoredRef<'a> {
                 .as_ref()
                 .map(|s| (s.mask.as_str(), s.keyed_hash.as_str())),
             merged: f.merged,
-            subject: &f.subject,
         }
     }
 }
@@ -709,10 +812,7 @@ struct Stored {
     #[serde(default)]
     package: Option<Package>,
     #[serde(default)]
-    image: Option<ImageRef>,
-    target: String,
     location: Location,
-    source: SourceInfo,
     #[serde(default)]
     scanner_status: Option<String>,
     #[serde(default)]
@@ -720,7 +820,6 @@ struct Stored {
     #[serde(default)]
     secret: Option<(String, String)>,
     merged: u32,
-    subject: String,
 }
 
 impl Stored {
@@ -728,7 +827,7 @@ impl Stored {
         self,
         fingerprint: Fingerprint,
         details: Arc<Details>,
-        interner: &mut Interner,
+        context: &SharedContext,
     ) -> Finding {
         Finding {
             kind: self.kind,
@@ -738,19 +837,74 @@ impl Stored {
             severity_raw: self.severity_raw,
             details,
             package: self.package,
-            image: self.image.map(|i| interner.image(i)),
-            target: interner.text(self.target),
+            image: context.image.clone(),
+            target: Arc::clone(&context.target),
             location: self.location,
-            source: interner.source(self.source),
+            source: Arc::clone(&context.source),
             scanner_status: self.scanner_status,
             suppressed_by_tool: self.suppressed_by_tool,
             secret: self
                 .secret
                 .map(|(mask, keyed_hash)| RedactedSecret { mask, keyed_hash }),
             merged: self.merged,
-            subject: interner.text(self.subject),
+            subject: Arc::clone(&context.subject),
             fingerprint,
             legacy_fingerprint: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{self, ParseContext};
+
+    /// Every demo report read back from the store is the report as parsed:
+    /// every field, in order, for every format the demo carries.
+    #[test]
+    fn stored_findings_read_back_exactly_as_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::at(dir.path());
+        let redactor = Redactor::with_key([3; 32]);
+        let mut notes = Vec::new();
+        let mut store = FindingsStore::open(&ws, &redactor, &mut notes).unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        let mut index = ScanIndex::default();
+        for (n, report) in crate::demo::REPORTS.iter().enumerate() {
+            let ctx = ParseContext {
+                redactor: &redactor,
+                report_name: report.path,
+                image_override: report.image,
+            };
+            let parsed =
+                ingest::parse_bytes_from(report.bytes.as_bytes(), &ctx, &report.origin(), None)
+                    .unwrap();
+            let mut run = crate::store::workspace::run_record(
+                &index,
+                &parsed,
+                &format!("{n:064}"),
+                report.path,
+                report.bytes.len() as u64,
+                report.image,
+                crate::clock::now(),
+                "t",
+            );
+            run.id = n as u64 + 1;
+            index.runs.push(run.clone());
+            store.insert_run(&run, &parsed.findings).unwrap();
+            assert!(store.has_run(&run).unwrap());
+            let back = store.load_run(&run, &mut |_| {}).unwrap();
+            assert_eq!(back.len(), parsed.findings.len(), "{}", report.path);
+            for (a, b) in parsed.findings.iter().zip(&back) {
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{}", report.path);
+            }
+            let by_fp = store
+                .findings_with(&[parsed.findings[0].fingerprint], &[&run])
+                .unwrap();
+            assert_eq!(
+                format!("{:?}", by_fp[0]),
+                format!("{:?}", parsed.findings[0])
+            );
         }
     }
 }
