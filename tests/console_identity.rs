@@ -320,3 +320,68 @@ fn a_decision_saved_while_results_wait_stays_when_they_are_shown() {
         "the selection stays on its finding"
     );
 }
+
+/// The most severe findings first, as the loader sends them before the rest.
+fn preview_of(current: &CurrentFindings, n: usize) -> CurrentFindings {
+    let mut top: Vec<Finding> = current.findings.clone();
+    top.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    top.truncate(n);
+    CurrentFindings {
+        findings: top,
+        runs: current.runs.clone(),
+        triage: current.triage.clone(),
+        ..CurrentFindings::default()
+    }
+}
+
+#[test]
+fn the_first_screen_shows_the_most_severe_and_the_whole_set_keeps_the_selection() {
+    let full = common::demo_current();
+    let total = full.findings.len();
+    let keymap = KeyMap::defaults();
+    let mut state = common::state_at("demo workspace", (160, 45));
+    state.actor = ACTOR.into();
+    let preview = Data::build(preview_of(&full, 6), common::fixed_now());
+    drive(&mut state, &keymap, Msg::Preview(Box::new(preview), total));
+    assert_eq!(state.preview, Some(total));
+    assert_eq!(state.visible.len(), 6, "the first screen has rows at once");
+    assert!(state.gate.is_none(), "no verdict over part of the findings");
+    assert!(state
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .contains(&format!("/{total} findings")));
+    // Whole-filter actions wait: they would miss what is not loaded yet.
+    key(&mut state, &keymap, KeyCode::Char('*'));
+    assert!(state.marked.is_empty());
+    assert!(state
+        .status
+        .as_deref()
+        .unwrap_or("")
+        .contains("still loading"));
+    key(&mut state, &keymap, KeyCode::Char('e'));
+    assert!(state.dialog.is_none());
+    // The user moved to the third row; the whole set arrives in another order.
+    key(&mut state, &keymap, KeyCode::Char('j'));
+    key(&mut state, &keymap, KeyCode::Char('j'));
+    let chosen = state.selected_ref().unwrap();
+    drive(
+        &mut state,
+        &keymap,
+        Msg::Loaded(Box::new(Data::build(full, common::fixed_now()))),
+    );
+    assert_eq!(state.preview, None);
+    assert_eq!(state.visible.len(), total);
+    assert_eq!(
+        state.selected_ref(),
+        Some(chosen),
+        "the selection stayed on its finding"
+    );
+    assert!(state.gate.is_some());
+    key(&mut state, &keymap, KeyCode::Char('*'));
+    assert_eq!(state.marked.len(), total);
+    // A late first screen never replaces the whole set.
+    let late = Data::build(preview_of(&common::demo_current(), 3), common::fixed_now());
+    drive(&mut state, &keymap, Msg::Preview(Box::new(late), total));
+    assert_eq!(state.visible.len(), total);
+}

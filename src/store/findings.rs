@@ -454,6 +454,38 @@ impl FindingsStore {
             .collect()
     }
 
+    /// The `n` most severe stored findings of `runs`, walking the severity
+    /// index from the top: the console's first screen before the rest.
+    pub fn findings_top(&self, n: usize, runs: &[&RunRecord]) -> Result<Vec<Finding>, StoreError> {
+        let err = db_err(&self.path);
+        let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
+        let mut matched: Vec<(i64, i64, RawRow)> = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT run_id, seq, fingerprint, details_id, context_id, body FROM findings
+                 ORDER BY severity DESC",
+            )
+            .map_err(&err)?;
+        let mut rows = stmt.query([]).map_err(&err)?;
+        while matched.len() < n {
+            let Some(row) = rows.next().map_err(&err)? else {
+                break;
+            };
+            let run: i64 = row.get(0).map_err(&err)?;
+            if wanted.contains(&run) {
+                let seq: i64 = row.get(1).map_err(&err)?;
+                matched.push((run, seq, RawRow::read(row, 2).map_err(&err)?));
+            }
+        }
+        matched.sort_by_key(|(run, seq, _)| (*run, *seq));
+        let mut reader = RowReader::new(self);
+        matched
+            .into_iter()
+            .map(|(run, _, raw)| reader.finding(run, raw))
+            .collect()
+    }
+
     /// The stored findings of `runs` whose fingerprint is one of `fps`, by
     /// index: the cost follows the number asked for, not the store's size.
     pub fn findings_with(
@@ -512,17 +544,9 @@ impl FindingsStore {
             let body: String = row.get(1).map_err(&err)?;
             let parsed: Context =
                 serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
-            let image = parsed
-                .image
-                .map(|i| Arc::clone(images.entry(i.clone()).or_insert_with(|| Arc::new(i))));
             shared.contexts.insert(
                 row.get(0).map_err(&err)?,
-                SharedContext {
-                    image,
-                    source: Arc::new(parsed.source),
-                    target: Arc::from(parsed.target.as_str()),
-                    subject: Arc::from(parsed.subject.as_str()),
-                },
+                shared_context(parsed, &mut images),
             );
         }
         Ok(shared)
@@ -692,30 +716,70 @@ fn decode(path: &Path, shared: &Shared, raw: RawRow) -> Result<Finding, StoreErr
     Ok(stored.into_finding(fingerprint, Arc::clone(details), context))
 }
 
-/// Turns rows picked from several runs into findings, reading each run's
-/// shared parts once.
+/// Turns rows picked from several runs into findings, reading each
+/// advisory text and context they name once, and no others.
 struct RowReader<'a> {
     store: &'a FindingsStore,
-    runs: HashMap<i64, Shared>,
+    shared: Shared,
+    images: HashMap<ImageRef, Arc<ImageRef>>,
 }
 
 impl<'a> RowReader<'a> {
     fn new(store: &'a FindingsStore) -> RowReader<'a> {
         RowReader {
             store,
-            runs: HashMap::new(),
+            shared: Shared::default(),
+            images: HashMap::new(),
         }
     }
 
     fn finding(&mut self, run: i64, raw: RawRow) -> Result<Finding, StoreError> {
-        if !self.runs.contains_key(&run) {
-            self.runs.insert(run, self.store.shared_of(run)?);
+        let path = &self.store.path;
+        let err = db_err(path);
+        // Ids are per run: rows of several runs are told apart in the keys.
+        let key = |id: i64| run.checked_mul(1 << 32).and_then(|k| k.checked_add(id));
+        let (Some(details_key), Some(context_key)) = (key(raw.details_id), key(raw.context_id))
+        else {
+            return Err(corrupt(path, "an id is out of range"));
+        };
+        if !self.shared.details.contains_key(&details_key) {
+            let body: String = self
+                .store
+                .conn
+                .prepare_cached("SELECT body FROM details WHERE run_id = ?1 AND details_id = ?2")
+                .and_then(|mut stmt| stmt.query_row([run, raw.details_id], |r| r.get(0)))
+                .map_err(&err)?;
+            let parsed: Details = serde_json::from_str(&body).map_err(|e| corrupt(path, e))?;
+            self.shared.details.insert(details_key, Arc::new(parsed));
         }
-        let shared = self
-            .runs
-            .get(&run)
-            .ok_or_else(|| corrupt(&self.store.path, "a run's shared parts vanished"))?;
-        decode(&self.store.path, shared, raw)
+        if !self.shared.contexts.contains_key(&context_key) {
+            let body: String = self
+                .store
+                .conn
+                .prepare_cached("SELECT body FROM contexts WHERE run_id = ?1 AND context_id = ?2")
+                .and_then(|mut stmt| stmt.query_row([run, raw.context_id], |r| r.get(0)))
+                .map_err(&err)?;
+            let parsed: Context = serde_json::from_str(&body).map_err(|e| corrupt(path, e))?;
+            let context = shared_context(parsed, &mut self.images);
+            self.shared.contexts.insert(context_key, context);
+        }
+        let raw = RawRow {
+            details_id: details_key,
+            context_id: context_key,
+            ..raw
+        };
+        decode(path, &self.shared, raw)
+    }
+}
+
+fn shared_context(parsed: Context, images: &mut HashMap<ImageRef, Arc<ImageRef>>) -> SharedContext {
+    SharedContext {
+        image: parsed
+            .image
+            .map(|i| Arc::clone(images.entry(i.clone()).or_insert_with(|| Arc::new(i)))),
+        source: Arc::new(parsed.source),
+        target: Arc::from(parsed.target.as_str()),
+        subject: Arc::from(parsed.subject.as_str()),
     }
 }
 

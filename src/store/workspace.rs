@@ -44,12 +44,14 @@ pub enum Selection {
     /// high findings, and secrets of any severity (`gate::judge`,
     /// `checklist::evidence`).
     GateRelevant,
+    /// The most severe findings, this many: a first screen.
+    Top(usize),
 }
 
 impl Selection {
     fn severities(&self) -> Vec<(Severity, Option<crate::model::Kind>)> {
         match self {
-            Selection::Fingerprints(_) => Vec::new(),
+            Selection::Fingerprints(_) | Selection::Top(_) => Vec::new(),
             Selection::Severities(list) => list.iter().map(|s| (*s, None)).collect(),
             Selection::GateRelevant => Severity::ALL_DESCENDING
                 .iter()
@@ -540,7 +542,10 @@ impl Workspace {
         );
         wanted.sort_unstable();
         wanted.dedup();
-        let mut findings = store.findings_of_severity(&selection.severities(), &current)?;
+        let mut findings = match selection {
+            Selection::Top(n) => store.findings_top(*n, &current)?,
+            _ => store.findings_of_severity(&selection.severities(), &current)?,
+        };
         let present: std::collections::HashSet<crate::model::Fingerprint> =
             findings.iter().map(|f| f.fingerprint).collect();
         wanted.retain(|fp| !present.contains(fp));

@@ -169,6 +169,8 @@ pub struct AppState {
     pub pending: Option<(Box<Data>, usize)>,
     /// The finding to select again once the next search lands.
     pub reselect: Option<FindingRef>,
+    /// Only the most severe findings are loaded yet, of this many.
+    pub preview: Option<usize>,
 }
 
 impl AppState {
@@ -218,6 +220,7 @@ impl AppState {
             scans: super::tasks::TaskBoard::default(),
             pending: None,
             reselect: None,
+            preview: None,
         }
     }
 

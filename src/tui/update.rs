@@ -27,6 +27,8 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Progress(Loading),
+    /// The most severe findings, shown while the whole set (this many) loads.
+    Preview(Box<Data>, usize),
     Loaded(Box<Data>),
     LoadFailed(String),
     SearchDone {
@@ -198,10 +200,38 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Progress(p) => {
+            if state.preview.is_some() && p.total > 0 {
+                state.status = Some(preview_status(p.done, p.total));
+            }
             state.loading = Some(p);
             Vec::new()
         }
+        Msg::Preview(data, total) => {
+            if state.data.is_some() {
+                return Vec::new(); // the whole set came first
+            }
+            let shown = data.findings.len();
+            let mut effects = update(state, keymap, Msg::Loaded(data));
+            // Expiring lapsed decisions waits for the whole set's load.
+            if effects
+                .iter()
+                .any(|e| matches!(e, Effect::Save(super::dialog::TriageChange::Expire)))
+            {
+                state.saving = false;
+                effects.retain(|e| !matches!(e, Effect::Save(_)));
+            }
+            state.preview = Some(total);
+            // A verdict over part of the findings would be wrong: none until all are in.
+            state.gate = None;
+            state.status = Some(preview_status(shown, total));
+            effects
+        }
         Msg::Loaded(data) => {
+            if state.preview.take().is_some() {
+                // The whole set replaces the first screen: stay on the same finding.
+                state.reselect = state.selected_ref();
+                state.status = None;
+            }
             if !data.warnings.is_empty() {
                 state.status = Some(format!(
                     "{} warning(s) while loading: {}",
@@ -538,7 +568,25 @@ pub fn set_query(state: &mut AppState, text: String) -> Vec<Effect> {
 }
 
 /// Recomputes the release gate's verdict from the loaded data.
+fn preview_status(done: usize, total: usize) -> String {
+    format!(
+        "loading {done}/{total} findings: the most severe are shown; * and export wait for the rest"
+    )
+}
+
+/// Actions over the whole current filter would miss what is not loaded yet.
+fn needs_everything(state: &mut AppState) -> bool {
+    if state.preview.is_some() {
+        state.status = Some("still loading every finding: try again in a moment".into());
+        return true;
+    }
+    false
+}
+
 fn regate(state: &mut AppState) {
+    if state.preview.is_some() {
+        return;
+    }
     let now = state.now;
     state.gate = state.data.as_ref().map(|d| d.verdict(now));
 }
@@ -806,6 +854,9 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::MarkAll => {
+            if needs_everything(state) {
+                return Vec::new();
+            }
             if let Some(data) = &state.data {
                 state.marked = state
                     .visible
@@ -844,7 +895,12 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             search(state)
         }
         Action::OpenChecklist => super::walk::open(state),
-        Action::Export => open_export(state),
+        Action::Export => {
+            if needs_everything(state) {
+                return Vec::new();
+            }
+            open_export(state)
+        }
         Action::CloseChecklist
         | Action::ChecklistToggle
         | Action::ChecklistNotApplicable

@@ -22,6 +22,9 @@ pub fn spawn_loader(
     reload: bool,
 ) {
     std::thread::spawn(move || {
+        if !reload {
+            send_preview(&workspace, &redactor, &policy, &tx);
+        }
         let progress_tx = tx.clone();
         let mut progress = |done: usize, total: usize, name: &str| {
             if reload {
@@ -53,6 +56,31 @@ pub fn spawn_loader(
             }
         }
     });
+}
+
+/// How many of the most severe findings the first screen shows while the
+/// rest loads: a few screens' worth.
+const PREVIEW_ROWS: usize = 500;
+
+/// The first screen, read by index before the whole set: the most severe
+/// findings, so a large workspace shows rows at once. Nothing is sent when
+/// everything fits in it anyway, or when the store cannot answer by index.
+fn send_preview(
+    workspace: &Workspace,
+    redactor: &Redactor,
+    policy: &crate::triage::SlaPolicy,
+    tx: &UnboundedSender<Msg>,
+) {
+    let selection = crate::store::workspace::Selection::Top(PREVIEW_ROWS);
+    let Ok(Some(current)) = workspace.current_findings_with(redactor, &selection) else {
+        return;
+    };
+    let total: usize = current.runs.iter().map(|r| r.findings).sum();
+    if total <= PREVIEW_ROWS {
+        return;
+    }
+    let data = Data::build_with(current, crate::clock::now(), policy);
+    let _ = tx.send(Msg::Preview(Box::new(data), total));
 }
 
 /// The matcher thread: runs the newest search, drops superseded ones, and
