@@ -334,11 +334,38 @@ impl SearchIndex {
         generation: u64,
         latest: &AtomicU64,
     ) -> Option<Vec<u32>> {
+        self.search_within(query, facts, order, target, generation, latest, None)
+            .map(|(rows, _)| rows)
+    }
+
+    /// `search`, told what the previous query matched: when this query's
+    /// words only extend that one's (a longer last word, more words), only
+    /// the haystacks it could match are tried. Also returns what this query
+    /// matched, for the next one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn search_within(
+        &self,
+        query: &Query,
+        facts: &Facts,
+        order: &[u32],
+        target: Option<u32>,
+        generation: u64,
+        latest: &AtomicU64,
+        previous: Option<&Narrowing>,
+    ) -> Option<(Vec<u32>, Option<Narrowing>)> {
         let stale = || latest.load(Ordering::Relaxed) != generation;
-        let hay_ok = if query.words.is_empty() {
-            None
+        let within = previous
+            .filter(|p| narrows(&p.words, &query.words))
+            .map(|p| p.candidates.as_slice());
+        let (hay_ok, narrowing) = if query.words.is_empty() {
+            (None, None)
         } else {
-            Some(self.match_haystacks(&query.words, &stale)?)
+            let (ok, candidates) = self.match_haystacks(&query.words, within, &stale)?;
+            let narrowing = Narrowing {
+                words: query.words.clone(),
+                candidates,
+            };
+            (Some(ok), Some(narrowing))
         };
         let mut out = Vec::with_capacity(order.len().min(1 << 20));
         for (n, &i) in order.iter().enumerate() {
@@ -362,15 +389,19 @@ impl SearchIndex {
                 out.push(i as u32);
             }
         }
-        Some(out)
+        Some((out, narrowing))
     }
 
-    /// Which unique haystacks every word accepts, on up to two threads.
+    /// Which unique haystacks every word accepts, on up to two threads,
+    /// trying only `within` when given; and the haystacks every word
+    /// matches at all (below the fuzzy floor too), which are all that a
+    /// longer query can match.
     fn match_haystacks(
         &self,
         words: &[Word],
+        within: Option<&[u32]>,
         stale: &(dyn Fn() -> bool + Sync),
-    ) -> Option<Vec<bool>> {
+    ) -> Option<(Vec<bool>, Vec<u32>)> {
         let atoms: Vec<Atom> = words
             .iter()
             .map(|w| {
@@ -406,36 +437,135 @@ impl SearchIndex {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 2);
-        let chunk = self.haystacks.len().div_ceil(threads).max(1);
-        let mut ok = vec![false; self.haystacks.len()];
-        let aborted = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            for (part, slots) in self.haystacks.chunks(chunk).zip(ok.chunks_mut(chunk)) {
-                let atoms = &atoms;
-                let aborted = &aborted;
-                scope.spawn(move || {
-                    let mut matcher = Matcher::new(Config::DEFAULT);
-                    for (n, (hay, slot)) in part.iter().zip(slots.iter_mut()).enumerate() {
-                        if n % 16_384 == 0 && (stale() || aborted.load(Ordering::Relaxed)) {
-                            aborted.store(true, Ordering::Relaxed);
-                            return;
-                        }
-                        *slot = atoms.iter().zip(floors).all(|(a, floor)| {
-                            // A negative atom scores (0) exactly when its text is absent.
-                            a.score(hay.slice(..), &mut matcher)
-                                .is_some_and(|s| s >= *floor)
-                        });
-                    }
-                });
+        let all: Vec<u32>;
+        let tried: &[u32] = match within {
+            Some(ids) => ids,
+            None => {
+                all = (0..self.haystacks.len() as u32).collect();
+                &all
             }
+        };
+        let chunk = tried.len().div_ceil(threads).max(1);
+        let aborted = std::sync::atomic::AtomicBool::new(false);
+        let parts: Vec<(Vec<u32>, Vec<u32>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = tried
+                .chunks(chunk)
+                .map(|part| {
+                    let atoms = &atoms;
+                    let aborted = &aborted;
+                    scope.spawn(move || {
+                        let mut matcher = Matcher::new(Config::DEFAULT);
+                        let (mut passed, mut loose) = (Vec::new(), Vec::new());
+                        for (n, &h) in part.iter().enumerate() {
+                            if n % 16_384 == 0 && (stale() || aborted.load(Ordering::Relaxed)) {
+                                aborted.store(true, Ordering::Relaxed);
+                                return (passed, loose);
+                            }
+                            let hay = self.haystacks[h as usize].slice(..);
+                            let mut all_match = true;
+                            let mut all_pass = true;
+                            for (a, floor) in atoms.iter().zip(floors) {
+                                // A negative atom scores (0) exactly when its text is absent.
+                                match a.score(hay, &mut matcher) {
+                                    Some(score) => all_pass &= score >= *floor,
+                                    None => {
+                                        all_match = false;
+                                        break;
+                                    }
+                                }
+                            }
+                            if all_match {
+                                loose.push(h);
+                                if all_pass {
+                                    passed.push(h);
+                                }
+                            }
+                        }
+                        (passed, loose)
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
         });
-        (!aborted.load(Ordering::Relaxed)).then_some(ok)
+        if aborted.load(Ordering::Relaxed) {
+            return None;
+        }
+        let mut ok = vec![false; self.haystacks.len()];
+        let mut candidates = Vec::new();
+        for (passed, loose) in parts {
+            for h in passed {
+                ok[h as usize] = true;
+            }
+            candidates.extend(loose);
+        }
+        Some((ok, candidates))
     }
+}
+
+/// What a query's words matched at all, so that a query extending it can
+/// try only those haystacks.
+#[derive(Clone, Debug, Default)]
+pub struct Narrowing {
+    words: Vec<Word>,
+    candidates: Vec<u32>,
+}
+
+/// Whether everything `next` can match, `previous` matched: the same words,
+/// the last one possibly longer (and not negated, which would widen), and
+/// perhaps more words after it.
+pub fn narrows(previous: &[Word], next: &[Word]) -> bool {
+    if previous.is_empty() || next.len() < previous.len() {
+        return false;
+    }
+    let last = previous.len() - 1;
+    previous.iter().zip(next).enumerate().all(|(i, (p, n))| {
+        if p == n {
+            return true;
+        }
+        // A fuzzy word that became id-like still needs its letters in order.
+        let flags_ok =
+            p.negated == n.negated && !p.negated && (p.substring == n.substring || !p.substring);
+        i == last && flags_ok && n.text.starts_with(&p.text)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn word(text: &str, negated: bool, substring: bool) -> Word {
+        Word {
+            text: text.into(),
+            negated,
+            substring,
+        }
+    }
+
+    #[test]
+    fn only_extensions_narrow() {
+        let w = |t: &str| word(t, false, false);
+        assert!(narrows(&[w("ssl")], &[w("ssl")]));
+        assert!(narrows(&[w("ss")], &[w("ssl")]));
+        assert!(narrows(&[w("ssl")], &[w("ssl"), w("lib")]));
+        assert!(narrows(&[w("cve")], &[word("cve-2", false, true)]));
+        assert!(!narrows(&[w("ssl")], &[w("ss")]), "shorter widens");
+        assert!(
+            !narrows(&[w("ab"), w("c")], &[w("abx"), w("c")]),
+            "only the last word may grow"
+        );
+        assert!(
+            !narrows(&[word("ab", true, false)], &[word("abc", true, false)]),
+            "a longer negation widens"
+        );
+        assert!(
+            !narrows(&[word("1.2", false, true)], &[w("1.2x")]),
+            "substring to fuzzy widens"
+        );
+        assert!(!narrows(&[], &[w("a")]));
+    }
 
     #[test]
     fn natural_order() {

@@ -98,6 +98,9 @@ impl Matcher {
         std::thread::spawn(move || {
             let mut orders: HashMap<(SortKey, bool), Arc<Vec<u32>>> = HashMap::new();
             let mut for_index: Option<Arc<SearchIndex>> = None;
+            // What the last finished query matched: a query that extends it
+            // (the next keystroke) tries only those.
+            let mut narrowing: Option<crate::query::search::Narrowing> = None;
             while let Ok(mut request) = rx.recv() {
                 while let Ok(newer) = rx.try_recv() {
                     request = newer;
@@ -110,6 +113,7 @@ impl Matcher {
                     .is_some_and(|i| Arc::ptr_eq(i, &request.index))
                 {
                     orders.clear();
+                    narrowing = None;
                     for_index = Some(Arc::clone(&request.index));
                 }
                 let order = Arc::clone(
@@ -119,14 +123,16 @@ impl Matcher {
                             Arc::new(request.index.order(request.sort, request.reverse))
                         }),
                 );
-                if let Some(rows) = request.index.search(
+                if let Some((rows, matched)) = request.index.search_within(
                     &request.query,
                     &request.facts,
                     &order,
                     request.target,
                     request.generation,
                     &seen,
+                    narrowing.as_ref(),
                 ) {
+                    narrowing = matched;
                     if tx
                         .send(Msg::SearchDone {
                             generation: request.generation,
