@@ -168,6 +168,10 @@ fn sarif_and_openvex_validate_against_their_schemas() {
         .all(|r| r["partialFingerprints"]["scandeckFingerprint/v2"]
             .as_str()
             .is_some_and(|f| f.len() == 32)));
+    assert!(
+        github_code_scanning_accepts(&sarif) > 0,
+        "the scenario has suppressed findings"
+    );
     let vex: Value = serde_json::from_str(&export(&s, "openvex")).unwrap();
     if let Some(result) = schema_check("openvex_json_schema.json", &vex) {
         result.unwrap();
@@ -945,4 +949,90 @@ fn defectdojo_export_uses_only_the_fields_its_parser_allows() {
 fn doc_count(s: &Scenario) -> usize {
     let listed: Vec<Value> = serde_json::from_str(&s.ok(&["list", "--format", "json"])).unwrap();
     listed.len()
+}
+
+/// What GitHub code scanning asks of an upload beyond the schema
+/// (docs/exports.md): one category per run, relative URIs under
+/// `%SRCROOT%` with nothing after `#`, rules with help, suppressions on all
+/// results of a run or none, with the person's reason.
+fn github_code_scanning_accepts(sarif: &Value) -> usize {
+    let runs = sarif["runs"].as_array().unwrap();
+    assert!(runs.len() <= 20);
+    let mut categories = std::collections::HashSet::new();
+    let mut justifications = Vec::new();
+    for run in runs {
+        let category = run["automationDetails"]["id"].as_str().unwrap();
+        assert!(categories.insert(category.to_string()), "{category} twice");
+        assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
+        for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+            assert!(
+                rule["help"]["text"].as_str().is_some_and(|t| !t.is_empty()),
+                "{rule}"
+            );
+            assert!(rule["properties"]["tags"].as_array().unwrap().len() <= 20);
+        }
+        let results = run["results"].as_array().unwrap();
+        assert!(results.len() <= 25_000);
+        let with = results
+            .iter()
+            .filter(|r| r.get("suppressions").is_some())
+            .count();
+        assert!(
+            with == 0 || with == results.len(),
+            "{category}: suppressions on {with} of {}",
+            results.len()
+        );
+        for r in results {
+            let location = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            let uri = location["uri"].as_str().unwrap();
+            assert_eq!(location["uriBaseId"], "%SRCROOT%");
+            assert!(
+                !uri.starts_with('/') && !uri.contains('#') && !uri.contains("://"),
+                "{uri}"
+            );
+            for s in r["suppressions"].as_array().into_iter().flatten() {
+                justifications.push(s["justification"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert!(
+        justifications
+            .iter()
+            .all(|j| !j.starts_with("finding:") && !j.starts_with("rule:")),
+        "a person's reason, never a decision id: {justifications:?}"
+    );
+    justifications.len()
+}
+
+#[test]
+fn a_sarif_export_of_more_subjects_than_github_takes_per_file_is_written_as_several_files() {
+    let ws = common::Ws::new();
+    for n in 0..21 {
+        let vulns: Vec<common::Vuln> = vec![("CVE-2026-7", &[], "zlib1g", "1.2", "HIGH", None)];
+        ws.import(
+            0,
+            common::trivy(&format!("acme/svc-{n}"), "1", "aa", &vulns),
+        );
+    }
+    let out = ws.run_at(1, &["export", "--format", "sarif"]);
+    assert_eq!(out.status.code(), Some(2), "stdout cannot hold two files");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs 2 files"));
+    let first = ws.dir.join("code-scanning.sarif");
+    ws.ok(
+        1,
+        &["export", "--format", "sarif", "-o", first.to_str().unwrap()],
+    );
+    let second = ws.dir.join("code-scanning.2.sarif");
+    let mut results = 0;
+    for file in [&first, &second] {
+        let doc: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        if let Some(check) = schema_check("sarif-schema-2.1.0.json", &doc) {
+            check.unwrap();
+        }
+        github_code_scanning_accepts(&doc);
+        for run in doc["runs"].as_array().unwrap() {
+            results += run["results"].as_array().unwrap().len();
+        }
+    }
+    assert_eq!(results, 21);
 }

@@ -52,6 +52,12 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     } else {
         Existing::Keep
     };
+    if args.format == crate::export::ExportFormat::Sarif {
+        let docs = crate::export::sarif::documents(&input);
+        if docs.len() > 1 {
+            return write_sarif_files(&path, docs, existing, input.header.findings);
+        }
+    }
     let written = destination::write(&path, &bytes, existing).map_err(Failure::input)?;
     if written != Written::Through {
         eprintln!(
@@ -68,5 +74,47 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
             ))
         );
     }
+    Ok(0)
+}
+
+/// More runs than GitHub takes in one file: `NAME.sarif`, `NAME.2.sarif`, …
+fn write_sarif_files(
+    path: &Path,
+    docs: Vec<serde_json::Value>,
+    existing: crate::export::destination::Existing,
+    findings: usize,
+) -> Outcome {
+    if path.as_os_str() == "-" {
+        return Err(Failure::input(format!(
+            "the SARIF export needs {} files (GitHub takes {} runs per file); name the first with -o FILE.sarif",
+            docs.len(),
+            crate::export::sarif::GITHUB_RUNS_PER_FILE
+        )));
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scandeck".into());
+    let total = docs.len();
+    for (n, mut doc) in docs.into_iter().enumerate() {
+        crate::sanitize::sanitize_json(&mut doc);
+        let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+        bytes.push(b'\n');
+        let target = if n == 0 {
+            path.to_path_buf()
+        } else {
+            path.with_file_name(format!("{stem}.{}.sarif", n + 1))
+        };
+        crate::export::destination::write(&target, &bytes, existing).map_err(Failure::input)?;
+        eprintln!(
+            "{}",
+            crate::sanitize::sanitize_line(&format!(
+                "wrote {} ({} of {total})",
+                target.display(),
+                n + 1
+            ))
+        );
+    }
+    eprintln!("{findings} findings in {total} SARIF files: upload each one");
     Ok(0)
 }

@@ -2,6 +2,7 @@
 //! code-scanning dashboards keep dismissals across rebuilds and renames.
 
 use super::input::ExportInput;
+use super::record::Record;
 use crate::model::Severity;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -45,28 +46,137 @@ pub fn uri_reference(path: &str) -> String {
     out
 }
 
+/// GitHub code scanning's hard limits (docs/exports.md): more results in
+/// a run, or more runs in a file, and the upload is rejected.
+pub const GITHUB_RESULTS_PER_RUN: usize = 25_000;
+pub const GITHUB_RUNS_PER_FILE: usize = 20;
+
+/// Every run in one document: what the console writes. `documents` splits
+/// it at GitHub's limit of runs per file.
 pub fn render(input: &ExportInput) -> Value {
-    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
-    let mut results = Vec::new();
+    document(runs(input))
+}
+
+/// The export as files GitHub accepts: at most 20 runs each.
+pub fn documents(input: &ExportInput) -> Vec<Value> {
+    let mut runs = runs(input);
+    let mut docs = Vec::new();
+    while runs.len() > GITHUB_RUNS_PER_FILE {
+        let rest = runs.split_off(GITHUB_RUNS_PER_FILE);
+        docs.push(document(runs));
+        runs = rest;
+    }
+    docs.push(document(runs));
+    docs
+}
+
+fn document(runs: Vec<Value>) -> Value {
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": runs,
+    })
+}
+
+/// One run per subject (GitHub's analysis category, `automationDetails.id`),
+/// and more for a subject of over 25,000 results, each its own category so
+/// that one upload never holds two runs of one category.
+fn runs(input: &ExportInput) -> Vec<Value> {
+    let mut by_subject: BTreeMap<String, Vec<Record>> = BTreeMap::new();
     for r in input.records() {
+        by_subject.entry(r.subject.clone()).or_default().push(r);
+    }
+    let mut runs = Vec::new();
+    for (subject, mut records) in by_subject {
+        // A stable split: the same findings land in the same part next time.
+        records.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+        for (part, chunk) in records.chunks(GITHUB_RESULTS_PER_RUN).enumerate() {
+            runs.push(run(input, &subject, part, chunk));
+        }
+    }
+    if runs.is_empty() {
+        runs.push(run(input, "", 0, &[]));
+    }
+    runs
+}
+
+fn category(subject: &str, part: usize) -> String {
+    let subject = if subject.is_empty() {
+        "workspace"
+    } else {
+        subject
+    };
+    if part == 0 {
+        format!("scandeck/{subject}/")
+    } else {
+        format!("scandeck/{subject}/part-{}/", part + 1)
+    }
+}
+
+/// Where a result points: a workspace file relative to `%SRCROOT%` (the
+/// checkout), with the part after `#` (which entry of the file) kept out of
+/// the URI; else the manifest, else the image repository.
+fn artifact(r: &Record) -> (String, Option<String>) {
+    let raw = r.path.clone().unwrap_or_else(|| {
+        r.subject
+            .split_once(':')
+            .map(|(_, name)| name.to_string())
+            .filter(|n| !n.is_empty() && n != ".")
+            .unwrap_or_else(|| r.target.clone())
+    });
+    let (file, entry) = match raw.split_once('#') {
+        Some((file, entry)) => (file.to_string(), Some(entry.to_string())),
+        None => (raw, None),
+    };
+    let relative = file.trim_start_matches('/').trim_start_matches("./");
+    let relative = if relative.is_empty() { "." } else { relative };
+    (uri_reference(relative), entry)
+}
+
+fn rule_of(r: &Record, sev: Severity) -> Value {
+    let title = r.title.clone().unwrap_or_else(|| r.id.clone());
+    let link = r.references.iter().find_map(|u| super::input::safe_link(u));
+    let fix = r
+        .fixed_version
+        .as_deref()
+        .map(|f| {
+            format!(
+                "Upgrade {} to {f}.",
+                r.package.as_deref().unwrap_or("the package")
+            )
+        })
+        .unwrap_or_else(|| "No fixed version is known yet; see the advisory.".into());
+    let about = r.description.clone().unwrap_or_else(|| title.clone());
+    let mut help_md = format!("**{}** ({})\n\n{about}\n\n{fix}", r.id, r.severity);
+    if let Some(url) = &link {
+        help_md.push_str(&format!("\n\n[Advisory]({url})"));
+    }
+    let mut rule = json!({
+        "id": r.id,
+        "name": r.id,
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": about},
+        "help": {"text": format!("{about}\n\n{fix}"), "markdown": help_md},
+        "defaultConfiguration": {"level": level(sev)},
+        "properties": {"security-severity": security_severity(sev, r.cvss_score), "tags": ["security", r.kind]},
+    });
+    if let Some(url) = link {
+        rule["helpUri"] = json!(url);
+    }
+    rule
+}
+
+fn run(input: &ExportInput, subject: &str, part: usize, records: &[Record]) -> Value {
+    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    let suppressed = |r: &Record| matches!(r.status, "suppressed" | "accepted" | "dormant");
+    // GitHub wants suppressions on every result of a run or on none.
+    let any_suppressed = records.iter().any(suppressed);
+    let mut results = Vec::with_capacity(records.len());
+    for r in records {
         let sev = Severity::from_word(r.severity);
-        rules.entry(r.id.clone()).or_insert_with(|| {
-            let mut rule = json!({
-                "id": r.id,
-                "shortDescription": {"text": r.title.clone().unwrap_or_else(|| r.id.clone())},
-                "defaultConfiguration": {"level": level(sev)},
-                "properties": {"security-severity": security_severity(sev, r.cvss_score), "tags": ["security", r.kind]},
-            });
-            if let Some(d) = &r.description {
-                rule["fullDescription"] = json!({"text": d});
-            }
-            if let Some(url) = r.references.iter().find_map(|u| super::input::safe_link(u)) {
-                rule["helpUri"] = json!(url);
-            }
-            rule
-        });
-        let uri = uri_reference(r.path.as_deref().unwrap_or(&r.target));
-        let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri}}});
+        rules.entry(r.id.clone()).or_insert_with(|| rule_of(r, sev));
+        let (uri, entry) = artifact(r);
+        let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}});
         if let Some(line) = r.line.filter(|l| *l > 0) {
             location["physicalLocation"]["region"] = json!({"startLine": line});
         }
@@ -75,6 +185,7 @@ pub fn render(input: &ExportInput) -> Value {
             (Some(p), None) => format!(" in {p}"),
             _ => String::new(),
         };
+        let at = entry.map(|e| format!(" ({e})")).unwrap_or_default();
         let fix = r
             .fixed_version
             .as_deref()
@@ -83,23 +194,129 @@ pub fn render(input: &ExportInput) -> Value {
         let mut result = json!({
             "ruleId": r.id,
             "level": level(sev),
-            "message": {"text": format!("{}{package} on {}{fix} ({})", r.id, r.target, r.status)},
+            "message": {"text": format!("{}{package} on {}{at}{fix} ({})", r.id, r.target, r.status)},
             "locations": [location],
             "partialFingerprints": {"scandeckFingerprint/v2": r.fingerprint},
             "properties": {"severity": r.severity, "status": r.status, "source": r.source, "target": r.target},
         });
-        if matches!(r.status, "suppressed" | "accepted" | "dormant") {
-            result["suppressions"] = json!([{"kind": "external", "status": "accepted", "justification": r.decision.clone().unwrap_or_default()}]);
+        if any_suppressed {
+            result["suppressions"] = if suppressed(r) {
+                let reason = r
+                    .decision
+                    .as_deref()
+                    .and_then(|key| input.decisions.decisions.get(key))
+                    .map(|d| d.reason.clone())
+                    .filter(|reason| !reason.trim().is_empty())
+                    .unwrap_or_else(|| format!("{} in scandeck", r.status));
+                json!([{"kind": "external", "status": "accepted", "justification": reason}])
+            } else {
+                json!([])
+            };
         }
         results.push(result);
     }
     json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "scandeck", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://example.invalid/scandeck", "rules": rules.into_values().collect::<Vec<_>>()}},
-            "results": results,
-            "properties": {"header": serde_json::to_value(&input.header).unwrap_or(Value::Null)},
-        }],
+        "tool": {"driver": {"name": "scandeck", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://example.invalid/scandeck", "rules": rules.into_values().collect::<Vec<_>>()}},
+        "automationDetails": {"id": category(subject, part)},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the root of the scanned workspace (the repository checkout)"}}},
+        "results": results,
+        "properties": {"header": serde_json::to_value(&input.header).unwrap_or(Value::Null)},
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Finding, Fingerprint, Kind, SourceInfo};
+    use crate::triage::{Assessment, Status};
+    use std::sync::Arc;
+
+    fn findings(subjects: usize, per_subject: usize) -> Vec<Finding> {
+        let source = Arc::new(SourceInfo {
+            scanner: "trivy".into(),
+            ..SourceInfo::default()
+        });
+        let target: Arc<str> = Arc::from("t");
+        let mut out = Vec::new();
+        for s in 0..subjects {
+            let subject: Arc<str> = Arc::from(format!("image:acme/svc-{s}").as_str());
+            for n in 0..per_subject {
+                let mut f = crate::ingest::blank_finding(
+                    Kind::Vulnerability,
+                    format!("CVE-2026-{n}"),
+                    &source,
+                    &target,
+                );
+                f.subject = Arc::clone(&subject);
+                let mut fp = [0u8; 16];
+                fp[..8].copy_from_slice(&(s as u64).to_be_bytes());
+                fp[8..].copy_from_slice(&(n as u64).to_be_bytes());
+                f.fingerprint = Fingerprint(fp);
+                out.push(f);
+            }
+        }
+        out
+    }
+
+    fn split(subjects: usize, per_subject: usize) -> Vec<Value> {
+        let all = findings(subjects, per_subject);
+        let open = Assessment {
+            status: Status::Open,
+            first_seen: None,
+            sla_due: None,
+            decision: None,
+        };
+        let rows = all.iter().map(|f| (f, &open)).collect();
+        let decisions = crate::store::decisions::DecisionFile::default();
+        let input = ExportInput::new(rows, &decisions, "ws", "", crate::clock::now());
+        documents(&input)
+    }
+
+    /// GitHub rejects a run of over 25,000 results, a file of over 20 runs,
+    /// and two runs of one category in an upload.
+    fn within_github_limits(docs: &[Value]) {
+        for doc in docs {
+            let runs = doc["runs"].as_array().unwrap();
+            assert!(runs.len() <= GITHUB_RUNS_PER_FILE);
+            let mut categories = std::collections::HashSet::new();
+            for run in runs {
+                assert!(run["results"].as_array().unwrap().len() <= GITHUB_RESULTS_PER_RUN);
+                assert!(run["tool"]["driver"]["rules"].as_array().unwrap().len() <= 25_000);
+                assert!(
+                    categories.insert(run["automationDetails"]["id"].as_str().unwrap().to_string())
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_subject_of_more_results_than_a_run_takes_is_split_into_categories() {
+        let docs = split(1, GITHUB_RESULTS_PER_RUN + 1);
+        within_github_limits(&docs);
+        assert_eq!(docs.len(), 1);
+        let runs = docs[0]["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(
+            runs[0]["automationDetails"]["id"],
+            "scandeck/image:acme/svc-0/"
+        );
+        assert_eq!(
+            runs[1]["automationDetails"]["id"],
+            "scandeck/image:acme/svc-0/part-2/"
+        );
+        assert_eq!(runs[1]["results"].as_array().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn more_subjects_than_a_file_takes_go_to_more_files() {
+        let docs = split(GITHUB_RUNS_PER_FILE + 1, 2);
+        within_github_limits(&docs);
+        assert_eq!(docs.len(), 2);
+        let results: usize = docs
+            .iter()
+            .flat_map(|d| d["runs"].as_array().unwrap())
+            .map(|r| r["results"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(results, (GITHUB_RUNS_PER_FILE + 1) * 2);
+    }
 }
