@@ -246,24 +246,28 @@ fn the_export_dialog_exports_exactly_the_rows_shown() {
     assert_eq!(rows, shown, "the rows in the order shown");
     assert_eq!(filter, "query sev:critical");
     let data = s.data.as_ref().unwrap();
-    let bytes = data.render_export(
-        format,
-        &rows,
-        "demo",
-        &filter,
-        s.gate.as_ref(),
-        common::fixed_now(),
-    );
+    let bytes = data
+        .render_export(
+            format,
+            &rows,
+            "demo",
+            &filter,
+            s.gate.as_ref(),
+            common::fixed_now(),
+        )
+        .unwrap();
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     assert_eq!(reader.records().count(), shown.len());
-    let md = data.render_export(
-        scandeck::export::ExportFormat::Md,
-        &rows,
-        "demo",
-        &filter,
-        s.gate.as_ref(),
-        common::fixed_now(),
-    );
+    let md = data
+        .render_export(
+            scandeck::export::ExportFormat::Md,
+            &rows,
+            "demo",
+            &filter,
+            s.gate.as_ref(),
+            common::fixed_now(),
+        )
+        .unwrap();
     let md = String::from_utf8(md).unwrap();
     assert!(md.contains("query sev:critical"), "{md}");
     assert!(

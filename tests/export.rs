@@ -202,11 +202,18 @@ fn sarif_and_openvex_validate_against_their_schemas() {
     assert_eq!(
         products,
         vec![
-            "pkg:oci/frontend",
+            "pkg:docker/finance-tracker/frontend@1.4.0",
             "pkg:oci/frontend?repository_url=index.docker.io/finance-tracker/frontend",
-            "pkg:docker/finance-tracker/frontend@1.4.0"
+            "pkg:oci/frontend@sha256:1d3b2f0c9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b?repository_url=index.docker.io/finance-tracker/frontend",
         ],
-        "the identifiers Trivy, Grype and Docker Scout match"
+        "the image by digest and by repository, scoped by registry (Trivy, Grype), and by tag (Docker Scout)"
+    );
+    assert!(
+        products
+            .iter()
+            .filter(|p| p.starts_with("pkg:oci/"))
+            .all(|p| p.contains("?repository_url=index.docker.io/finance-tracker/frontend")),
+        "never the bare last segment"
     );
 }
 

@@ -158,7 +158,7 @@ pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
             Arc::new(ImageRef {
                 name: format!("fleet/svc-{i}:1.{}", i % 7),
                 digest: Some(format!("sha256:{i:064x}")),
-                id: None,
+                ..ImageRef::default()
             })
         })
         .collect();

@@ -28,7 +28,11 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     );
     let mut input = ExportInput::new(rows, &listing.triage, &name, &filter.describe(), now);
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
-    let bytes = export::render(args.format, &input);
+    let (bytes, left_out) =
+        export::render_with_notes(args.format, &input).map_err(Failure::input)?;
+    if let Some(line) = left_out {
+        super::warn(&line);
+    }
     use crate::export::destination::{self, Existing, Written};
     let path = args
         .output

@@ -72,8 +72,17 @@ impl ExportFormat {
     }
 }
 
-/// Renders an export to bytes.
-pub fn render(format: ExportFormat, input: &ExportInput) -> Vec<u8> {
+/// Renders an export to bytes, or says why there is nothing to write (an
+/// OpenVEX document needs a statement).
+pub fn render(format: ExportFormat, input: &ExportInput) -> Result<Vec<u8>, String> {
+    render_with_notes(format, input).map(|(bytes, _)| bytes)
+}
+
+/// `render`, with a line about what the export left out, if anything.
+pub fn render_with_notes(
+    format: ExportFormat,
+    input: &ExportInput,
+) -> Result<(Vec<u8>, Option<String>), String> {
     // Report text reaches these documents through many fields: one pass
     // over the whole document before it leaves.
     let pretty = |mut v: serde_json::Value| {
@@ -82,7 +91,7 @@ pub fn render(format: ExportFormat, input: &ExportInput) -> Vec<u8> {
         bytes.push(b'\n');
         bytes
     };
-    match format {
+    let bytes = match format {
         ExportFormat::Md => markdown::render(input).into_bytes(),
         ExportFormat::Html => html::render(input).into_bytes(),
         ExportFormat::Csv => {
@@ -111,8 +120,12 @@ pub fn render(format: ExportFormat, input: &ExportInput) -> Vec<u8> {
             }))
         }
         ExportFormat::Sarif => pretty(sarif::render(input)),
-        ExportFormat::Openvex => pretty(openvex::render(input)),
+        ExportFormat::Openvex => {
+            let (doc, left_out) = openvex::render(input)?;
+            return Ok((pretty(doc), left_out));
+        }
         ExportFormat::Trivyignore => trivyignore::render(input).into_bytes(),
         ExportFormat::Defectdojo => pretty(defectdojo::render(input)),
-    }
+    };
+    Ok((bytes, None))
 }

@@ -1,12 +1,22 @@
-//! OpenVEX v0.2.0 for "not a real problem" decisions only: false positive
-//! and not affected, and fixes a scan has verified. Snoozes and risk
-//! acceptances never become VEX (triage-model.md c). Products carry the
-//! identifiers Trivy, Grype and Docker Scout each match.
+//! OpenVEX v0.2.0 for "not a real problem" decisions about vulnerabilities
+//! in packages: false positive and not affected, and fixes a scan has
+//! verified. Snoozes and risk acceptances never become VEX
+//! (triage-model.md c); secrets, misconfigurations and other findings
+//! without a package are not VEX material and are left out, with a count.
+//!
+//! Products are written in the forms Trivy and Grype resolve
+//! (docs/exports.md, "OpenVEX"): both compare a statement's product purl
+//! with the scanned image's `pkg:oci/NAME@DIGEST?repository_url=REGISTRY/REPO`
+//! (a product without a version matches every digest; every qualifier it has
+//! must be there too) and the statement's subcomponents with the package's
+//! purl. So an image is named by its repository with its registry, never by
+//! its last path segment alone, and a package by its versionless purl.
 
 use super::input::ExportInput;
-use crate::model::{image, Finding};
+use crate::model::{Finding, Kind};
 use crate::triage::{Disposition, Status};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// `pkg:deb/debian/openssl@3.0.1?arch=amd64` → `pkg:deb/debian/openssl`.
 pub fn versionless_purl(purl: &str) -> String {
@@ -17,75 +27,143 @@ pub fn versionless_purl(purl: &str) -> String {
     }
 }
 
-/// The package purl, from the report or built from ecosystem and name.
+/// The package purl without version or qualifiers, from the report or built
+/// from ecosystem and name.
 fn package_purl(f: &Finding) -> Option<String> {
     let p = f.package.as_ref()?;
-    if let Some(purl) = &p.purl {
+    if let Some(purl) = p.purl.as_deref().filter(|p| p.starts_with("pkg:")) {
         return Some(versionless_purl(purl));
     }
     let eco = p.ecosystem.as_deref()?;
     Some(format!("pkg:{}/{}", eco.to_ascii_lowercase(), p.name))
 }
 
-/// Every product identifier `products` writes for `f`, subcomponents included.
-pub fn product_ids(f: &Finding) -> Vec<String> {
+/// An image repository as the registry client both scanners use reads it:
+/// `(last path segment, REGISTRY/REPOSITORY)`. Docker Hub is
+/// `index.docker.io`, and its official images live under `library/`.
+pub fn oci_repository(reference: &str) -> Option<(String, String)> {
+    let without_digest = reference.split('@').next().unwrap_or("").trim();
+    let last_slash = without_digest.rfind('/').map_or(0, |p| p + 1);
+    let without_tag = match without_digest[last_slash..].find(':') {
+        Some(colon) => &without_digest[..last_slash + colon],
+        None => without_digest,
+    };
+    if without_tag.is_empty() {
+        return None;
+    }
+    let (registry, path) = match without_tag.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (first.to_string(), rest.to_string())
+        }
+        _ => ("index.docker.io".to_string(), without_tag.to_string()),
+    };
+    let registry = if registry == "docker.io" {
+        "index.docker.io".to_string()
+    } else {
+        registry
+    };
+    let path = path.to_ascii_lowercase();
+    let path = if registry == "index.docker.io" && !path.contains('/') {
+        format!("library/{path}")
+    } else {
+        path
+    };
+    let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+    Some((name, format!("{registry}/{path}")))
+}
+
+/// The image product identifiers for `f`: the exact digests the report
+/// knows, and the repository (any digest), each scoped by `repository_url`.
+fn image_products(f: &Finding) -> Vec<String> {
+    let Some(img) = f.image.as_deref() else {
+        return Vec::new();
+    };
     let mut ids = Vec::new();
-    for p in products(f) {
-        ids.extend(p["@id"].as_str().map(str::to_string));
-        for sub in p["subcomponents"].as_array().into_iter().flatten() {
-            ids.extend(sub["@id"].as_str().map(str::to_string));
+    let mut repositories = Vec::new();
+    if let Some(rd) = img.repo_digest.as_deref() {
+        if let (Some(repo), Some(digest)) = (oci_repository(rd), rd.split('@').nth(1)) {
+            ids.push(format!(
+                "pkg:oci/{}@{digest}?repository_url={}",
+                repo.0, repo.1
+            ));
+            if let Some(other) = img.digest.as_deref().filter(|d| *d != digest) {
+                ids.push(format!(
+                    "pkg:oci/{}@{other}?repository_url={}",
+                    repo.0, repo.1
+                ));
+            }
+            repositories.push(repo);
         }
     }
+    if let Some(repo) = oci_repository(&img.name) {
+        if img.repo_digest.is_none() {
+            if let Some(digest) = img.digest.as_deref().filter(|d| d.starts_with("sha256:")) {
+                ids.push(format!(
+                    "pkg:oci/{}@{digest}?repository_url={}",
+                    repo.0, repo.1
+                ));
+            }
+        }
+        if !repositories.contains(&repo) {
+            repositories.push(repo);
+        }
+    }
+    for (name, url) in repositories {
+        ids.push(format!("pkg:oci/{name}?repository_url={url}"));
+    }
+    // Docker Scout names an image by repository and tag.
+    let repository = crate::model::image::image_repository(&img.name);
+    let tag = img
+        .name
+        .split('@')
+        .next()
+        .and_then(|n| n.rsplit_once(':'))
+        .filter(|(head, tag)| !head.is_empty() && !tag.contains('/'))
+        .map(|(_, tag)| tag.to_string());
+    if let Some(tag) = tag {
+        ids.push(format!("pkg:docker/{repository}@{tag}"));
+    }
+    ids.dedup();
+    ids
+}
+
+/// Every product identifier a statement about `f` names, subcomponents
+/// included (what reading VEX back compares with).
+pub fn product_ids(f: &Finding) -> Vec<String> {
+    let mut ids = image_products(f);
     ids.extend(package_purl(f));
     ids
 }
 
-/// Product entries for an image lineage: `pkg:oci/<name>`, Trivy's
-/// `repository_url` form, and Scout's `pkg:docker/...@tag`.
-fn products(f: &Finding) -> Vec<Value> {
-    let sub = package_purl(f).map(|p| vec![json!({"@id": p, "identifiers": {"purl": p}})]);
-    let mut ids: Vec<String> = Vec::new();
-    match f.image.as_deref() {
-        Some(img) => {
-            let repo = image::image_repository(&img.name);
-            let name = repo.rsplit('/').next().unwrap_or(&repo).to_string();
-            // Trivy's repository_url names the registry; Docker Hub is implied when none is.
-            let first = repo.split('/').next().unwrap_or("");
-            let has_registry = repo.contains('/')
-                && (first.contains('.') || first.contains(':') || first == "localhost");
-            let full = match (has_registry, repo.contains('/')) {
-                (true, _) => repo.clone(),
-                (false, true) => format!("index.docker.io/{repo}"),
-                (false, false) => format!("index.docker.io/library/{repo}"),
-            };
-            ids.push(format!("pkg:oci/{name}"));
-            ids.push(format!("pkg:oci/{name}?repository_url={full}"));
-            let tag = img
-                .name
-                .rsplit_once(':')
-                .filter(|(head, _)| !head.ends_with('/'))
-                .map(|(_, t)| t.to_string());
-            if let Some(tag) = tag.filter(|t| !t.contains('/')) {
-                ids.push(format!("pkg:docker/{repo}@{tag}"));
-            }
-        }
-        None => ids.push(package_purl(f).unwrap_or_else(|| f.target.to_string())),
+/// Why a finding gets no statement, when it gets none.
+fn not_vex_material(f: &Finding) -> Option<&'static str> {
+    match f.kind {
+        Kind::Vulnerability => None,
+        Kind::Secret => Some("secret"),
+        Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => Some("misconfiguration"),
+        Kind::License => Some("license"),
     }
-    ids.into_iter()
-        .map(|id| {
-            let mut p = json!({"@id": id, "identifiers": {"purl": id}});
-            if f.image.is_some() {
-                if let Some(s) = &sub {
-                    p["subcomponents"] = json!(s);
-                }
-            }
-            p
-        })
-        .collect()
 }
 
-pub fn render(input: &ExportInput) -> Value {
-    let mut statements = Vec::new();
+/// What one statement says, before its products are gathered.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Claim {
+    vulnerability: String,
+    aliases: Vec<String>,
+    status: &'static str,
+    justification: Option<String>,
+    note: String,
+    timestamp: String,
+}
+
+/// The OpenVEX document, and a line saying what was left out; an error
+/// when no decision is VEX material, as a document needs a statement.
+pub fn render(input: &ExportInput) -> Result<(Value, Option<String>), String> {
+    // claim → product → subcomponents
+    let mut grouped: BTreeMap<Claim, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    let mut left_out: BTreeMap<&'static str, usize> = BTreeMap::new();
     for (f, a) in &input.rows {
         let Some(decision) = a
             .decision
@@ -96,43 +174,164 @@ pub fn render(input: &ExportInput) -> Value {
         };
         let (status, justification) = match decision.disposition {
             Disposition::NotAffected => ("not_affected", decision.justification.clone()),
-            Disposition::FalsePositive => {
-                ("not_affected", Some("component_not_present".to_string()))
-            }
+            // The package is there; the scanner's claim about it is wrong.
+            Disposition::FalsePositive => (
+                "not_affected",
+                Some("vulnerable_code_not_present".to_string()),
+            ),
             Disposition::Fixed if a.status == Status::Fixed => ("fixed", None),
             _ => continue,
         };
-        let mut aliases: Vec<&str> = f.aliases.iter().map(String::as_str).collect();
-        aliases.sort();
+        if let Some(what) = not_vex_material(f) {
+            *left_out.entry(what).or_default() += 1;
+            continue;
+        }
+        let package = package_purl(f);
+        let images = image_products(f);
+        let products: Vec<(String, Option<String>)> = if images.is_empty() {
+            // Not in an image: the package itself is the product (Trivy
+            // matches a project's packages so; Grype reads VEX for images only).
+            package.iter().map(|p| (p.clone(), None)).collect()
+        } else {
+            images.into_iter().map(|i| (i, package.clone())).collect()
+        };
+        if products.is_empty() {
+            *left_out.entry("finding without a package").or_default() += 1;
+            continue;
+        }
         let canonical = crate::model::fingerprint::canonical_alias(&f.id, &f.aliases).to_string();
-        let mut all: Vec<&str> = std::iter::once(f.id.as_str())
-            .chain(aliases)
+        let mut aliases: Vec<String> = std::iter::once(f.id.clone())
+            .chain(f.aliases.iter().cloned())
             .filter(|x| *x != canonical)
             .collect();
-        all.dedup();
-        let mut statement = json!({
-            "vulnerability": {"name": canonical, "aliases": all},
-            "products": products(f),
-            "status": status,
-            "timestamp": decision.decided_at,
-        });
-        if let Some(j) = justification {
-            statement["justification"] = json!(j);
-            statement["impact_statement"] = json!(crate::sanitize::sanitize_line(&decision.reason));
-        } else if status == "fixed" {
-            statement["status_notes"] = json!(crate::sanitize::sanitize_line(&decision.reason));
+        aliases.sort();
+        aliases.dedup();
+        let claim = Claim {
+            vulnerability: canonical,
+            aliases,
+            status,
+            justification,
+            note: crate::sanitize::sanitize_line(&decision.reason).into_owned(),
+            timestamp: decision.decided_at.clone(),
+        };
+        let by_product = grouped.entry(claim).or_default();
+        for (product, sub) in products {
+            let subs = by_product.entry(product).or_default();
+            subs.extend(sub);
+            subs.sort();
+            subs.dedup();
         }
-        statements.push(statement);
     }
+    let statements: Vec<Value> = grouped
+        .into_iter()
+        .map(|(claim, by_product)| {
+            let products: Vec<Value> = by_product
+                .into_iter()
+                .map(|(product, subs)| {
+                    let mut p = json!({"@id": product, "identifiers": {"purl": product}});
+                    if !subs.is_empty() {
+                        p["subcomponents"] = subs
+                            .iter()
+                            .map(|s| json!({"@id": s, "identifiers": {"purl": s}}))
+                            .collect();
+                    }
+                    p
+                })
+                .collect();
+            let mut vulnerability = json!({"name": claim.vulnerability});
+            if !claim.aliases.is_empty() {
+                vulnerability["aliases"] = json!(claim.aliases);
+            }
+            let mut statement = json!({
+                "vulnerability": vulnerability,
+                "products": products,
+                "status": claim.status,
+                "timestamp": claim.timestamp,
+            });
+            match claim.justification {
+                Some(j) => {
+                    statement["justification"] = json!(j);
+                    statement["impact_statement"] = json!(claim.note);
+                }
+                None if claim.status == "fixed" => statement["status_notes"] = json!(claim.note),
+                None => statement["impact_statement"] = json!(claim.note),
+            }
+            statement
+        })
+        .collect();
+    let left_out_line = (!left_out.is_empty()).then(|| {
+        let parts: Vec<String> = left_out
+            .iter()
+            .map(|(what, n)| format!("{n} {what} decision(s)"))
+            .collect();
+        format!(
+            "not VEX material, left out of the OpenVEX file: {}",
+            parts.join(", ")
+        )
+    });
+    if statements.is_empty() {
+        return Err(format!(
+            "no decision is VEX material (not affected, false positive or a verified fix of a vulnerability in a package){}; OpenVEX needs at least one statement: nothing written",
+            left_out_line
+                .as_deref()
+                .map(|l| format!("; {l}"))
+                .unwrap_or_default()
+        ));
+    }
+    let tooling = match &left_out_line {
+        Some(line) => format!("{} ({line})", input.header.tool),
+        None => input.header.tool.clone(),
+    };
     let version = input.decisions.audit.len().max(1);
-    json!({
-        "@context": "https://openvex.dev/ns/v0.2.0",
-        "@id": format!("https://openvex.dev/docs/scandeck/{}", input.header.generated_at.replace(':', "")),
-        "author": "scandeck triage",
-        "role": "Document Creator",
-        "timestamp": input.header.generated_at,
-        "version": version,
-        "tooling": input.header.tool,
-        "statements": statements,
-    })
+    Ok((
+        json!({
+            "@context": "https://openvex.dev/ns/v0.2.0",
+            "@id": format!("https://openvex.dev/docs/scandeck/{}", input.header.generated_at.replace(':', "")),
+            "author": "scandeck triage",
+            "role": "Document Creator",
+            "timestamp": input.header.generated_at,
+            "version": version,
+            "tooling": tooling,
+            "statements": statements,
+        }),
+        left_out_line,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repositories_are_read_as_the_registry_client_reads_them() {
+        let r = |s: &str| oci_repository(s).unwrap();
+        assert_eq!(
+            r("alpine:3.18"),
+            ("alpine".into(), "index.docker.io/library/alpine".into())
+        );
+        assert_eq!(
+            r("docker.io/library/alpine"),
+            ("alpine".into(), "index.docker.io/library/alpine".into())
+        );
+        assert_eq!(
+            r("finance-tracker/backend:1.4.0"),
+            (
+                "backend".into(),
+                "index.docker.io/finance-tracker/backend".into()
+            )
+        );
+        assert_eq!(
+            r("ghcr.io/Acme/API@sha256:ab"),
+            ("api".into(), "ghcr.io/acme/api".into())
+        );
+        assert_eq!(
+            r("localhost:5000/team/app:dev"),
+            ("app".into(), "localhost:5000/team/app".into())
+        );
+        assert_eq!(
+            r("registry.example.com:8443/a/b/c:1"),
+            ("c".into(), "registry.example.com:8443/a/b/c".into())
+        );
+        assert!(oci_repository("").is_none());
+    }
 }

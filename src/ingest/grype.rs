@@ -188,16 +188,23 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
                 .find(|s| !s.is_empty());
             let name = text(&t.user_input).or(tag).unwrap_or_default();
             if is_image {
+                let repo_digest = t
+                    .repo_digests
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(Str::into_string)
+                    .find(|d| d.contains("@sha256:"));
                 let digest = text(&t.manifest_digest).or_else(|| {
-                    t.repo_digests
-                        .unwrap_or_default()
-                        .iter()
-                        .find_map(|d| d.as_str().split('@').nth(1).map(str::to_string))
+                    repo_digest
+                        .as_deref()
+                        .and_then(|d| d.split('@').nth(1))
+                        .map(str::to_string)
                 });
                 report.image = Some(ImageRef {
                     name: image::clean_image_name(&name),
                     digest,
                     id: text(&t.image_id),
+                    repo_digest,
                 });
             }
             name

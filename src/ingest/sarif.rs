@@ -285,6 +285,7 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
                 name: image::clean_image_name(&name),
                 digest,
                 id: text(&props.image_id),
+                ..ImageRef::default()
             });
         }
     }

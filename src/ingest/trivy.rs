@@ -270,16 +270,21 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
                     .filter(|a| !a.is_empty())
                     .or(tag)
                     .unwrap_or_default();
-                let digest = meta
+                let repo_digest = meta
                     .repo_digests
                     .unwrap_or_default()
                     .into_iter()
-                    .filter_map(|d| d.as_str().split('@').nth(1).map(str::to_string))
-                    .next();
+                    .map(Str::into_string)
+                    .find(|d| d.contains("@sha256:"));
+                let digest = repo_digest
+                    .as_deref()
+                    .and_then(|d| d.split('@').nth(1))
+                    .map(str::to_string);
                 report.image = Some(ImageRef {
                     name: image::clean_image_name(&name),
                     digest,
                     id: text(&meta.image_id),
+                    repo_digest,
                 });
             } else {
                 report.artifact = artifact;

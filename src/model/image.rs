@@ -9,6 +9,11 @@ pub struct ImageRef {
     pub digest: Option<String>,
     /// Image config id when the report has one.
     pub id: Option<String>,
+    /// The registry reference the digest was pulled from or pushed to
+    /// (`registry.example.com/acme/api@sha256:…`, the report's first repo
+    /// digest): what VEX products must name for a scanner to match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repo_digest: Option<String>,
 }
 
 impl ImageRef {

@@ -197,7 +197,7 @@ impl Data {
         filter: &str,
         verdict: Option<&crate::gate::Verdict>,
         now: DateTime<Utc>,
-    ) -> Vec<u8> {
+    ) -> Result<Vec<u8>, String> {
         self.export_job(format, rows, workspace, filter, verdict, now)
             .render()
     }
@@ -388,7 +388,7 @@ pub struct ExportJob {
 }
 
 impl ExportJob {
-    pub fn render(&self) -> Vec<u8> {
+    pub fn render(&self) -> Result<Vec<u8>, String> {
         let rows = self.rows.iter().map(|(f, a)| (f, a)).collect();
         let mut input = crate::export::ExportInput::new(
             rows,

@@ -64,7 +64,7 @@ pub fn run(options: Options) -> Result<i32, String> {
 fn write_export(
     target: &std::path::Path,
     scandeck_dir: &std::path::Path,
-    bytes: Option<Vec<u8>>,
+    bytes: Option<Result<Vec<u8>, String>>,
     rows: usize,
 ) -> Result<String, String> {
     let shown = crate::sanitize::sanitize_line(&target.display().to_string()).into_owned();
@@ -79,7 +79,7 @@ fn write_export(
             ));
         }
     }
-    let bytes = bytes.ok_or_else(|| "nothing loaded yet".to_string())?;
+    let bytes = bytes.ok_or_else(|| "nothing loaded yet".to_string())??;
     use crate::export::destination::{self, Existing, Written, EXISTS_HINT};
     let written = destination::write(target, &bytes, Existing::Keep).map_err(|e| {
         crate::logging::log(&format!("export not written: {e}"));
@@ -397,7 +397,7 @@ mod tests {
         let scandeck = dir.path().join(".scandeck");
         std::fs::create_dir_all(&scandeck).unwrap();
         let target = dir.path().join("view.csv");
-        let bytes = || Some(b"a,b\n".to_vec());
+        let bytes = || Some(Ok(b"a,b\n".to_vec()));
         assert_eq!(
             write_export(&target, &scandeck, bytes(), 1),
             Ok(format!("exported 1 findings to {}", target.display()))
