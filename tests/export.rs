@@ -399,7 +399,7 @@ fn html_export_is_inert() {
     let allowed_tags = [
         "!doctype", "html", "head", "meta", "title", "style", "body", "h1", "ul", "li", "table",
         "thead", "tr", "th", "tbody", "td", "details", "summary", "a", "br", "div", "input",
-        "label", "h2", "ol",
+        "label", "h2", "ol", "p", "strong",
     ];
     let allowed_attrs = [
         "lang",

@@ -47,7 +47,8 @@ fn style() -> String {
         ".sort{margin:0 0 1em 0}.sort label{margin-right:1em}",
         ".critical{color:#a00;font-weight:bold}.high{color:#c40}.medium{color:#a70}.low{color:#06a}",
         "details{white-space:pre-wrap}",
-        "@media print{input,label{display:none}}",
+        ".glance{font-size:1.15em}",
+        "@media print{input,label,.sort{display:none}body{margin:0}th{background:#eee;-webkit-print-color-adjust:exact;print-color-adjust:exact}}",
     ));
     for (id, _, var) in SORTS {
         css.push_str(&format!("#{id}:checked~table tr{{--k:var({var})}}"));
@@ -82,6 +83,11 @@ pub fn render(input: &ExportInput) -> String {
         style()
     );
     let _ = writeln!(out, "<h1>Security findings — {}</h1>", escape(&h.workspace));
+    let _ = writeln!(
+        out,
+        "<p class=\"glance\"><strong>{}</strong></p>",
+        escape(&sanitize_line(&input.glance()))
+    );
     let _ = writeln!(out, "<ul><li>Generated {} by {}</li><li>Filter: {}</li><li>Findings: {} ({})</li><li>Status: {}</li><li>SLA breaches: {}</li><li>Checklist: {}</li></ul>",
         escape(&h.generated_at), escape(&h.tool), escape(&h.filter), h.findings, escape(&input.severity_line()), escape(&input.status_line()), h.sla_breaches, escape(&h.checklist));
     let first = input.fix_first(5);

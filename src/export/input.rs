@@ -136,6 +136,29 @@ impl<'a> ExportInput<'a> {
             .join(", ")
     }
 
+    /// The ten-second summary at the top of the HTML and Markdown exports:
+    /// what still needs work, how much of it is late, and the release verdict.
+    pub fn glance(&self) -> String {
+        use crate::model::Severity;
+        let (mut open, mut critical, mut high) = (0usize, 0usize, 0usize);
+        for (f, a) in &self.rows {
+            if matches!(a.status, Status::Open | Status::Overdue | Status::Regressed) {
+                open += 1;
+                critical += usize::from(f.severity == Severity::Critical);
+                high += usize::from(f.severity == Severity::High);
+            }
+        }
+        let mut line = format!(
+            "{open} finding(s) need work ({critical} critical, {high} high), {} past their SLA",
+            self.header.sla_breaches
+        );
+        if !self.header.checklist.is_empty() {
+            line.push_str("; ");
+            line.push_str(&self.header.checklist);
+        }
+        line
+    }
+
     pub fn status_line(&self) -> String {
         Status::ALL
             .iter()

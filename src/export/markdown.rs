@@ -33,6 +33,8 @@ pub fn render(input: &ExportInput) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Security findings — {}", cell(&h.workspace));
     let _ = writeln!(out);
+    let _ = writeln!(out, "**{}**", cell(&input.glance()));
+    let _ = writeln!(out);
     let _ = writeln!(
         out,
         "- Generated: {} by {}",
