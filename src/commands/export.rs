@@ -13,11 +13,25 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     let readiness = super::readiness::gather(paths, workspace, super::readiness::Scope::All)?;
     let now = readiness.now;
     let listing = &readiness.listing;
+    // The rows the query keeps, in list order: the console's own search.
+    let positions: Vec<u32> = listing.rows.iter().map(|(i, _)| *i as u32).collect();
+    let statuses = {
+        let mut all = vec![crate::triage::Status::Open; listing.findings.len()];
+        for (i, a) in &listing.rows {
+            all[*i] = a.status;
+        }
+        all
+    };
+    let changes = crate::query::search::change_codes(&listing.findings, &listing.runs);
+    let kept: std::collections::HashSet<u32> = filter
+        .select(&listing.findings, statuses, changes, &positions)
+        .into_iter()
+        .collect();
     let rows = listing
         .rows
         .iter()
+        .filter(|(i, _)| kept.contains(&(*i as u32)))
         .map(|(i, a)| (&listing.findings[*i], a))
-        .filter(|(f, a)| filter.matches(f, a))
         .collect();
     // Exports travel (tickets, pull requests, uploads): the workspace is named
     // by its folder, never by a path on this machine.

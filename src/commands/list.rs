@@ -5,7 +5,7 @@ use crate::cli::{FilterArgs, ListArgs, ListFormat};
 use crate::config::Paths;
 use crate::export::{self, Record};
 use crate::model::{Finding, Fingerprint, Redactor};
-use crate::query::{Filter, SeveritySet};
+use crate::query::Filter;
 use crate::store::Workspace;
 use crate::triage::{Assessment, SlaPolicy};
 use chrono::{DateTime, Utc};
@@ -14,26 +14,15 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn build_filter(args: &FilterArgs) -> Result<Filter, Failure> {
-    let mut filter = Filter::default();
-    if let Some(s) = &args.severity {
-        filter.severities = Some(SeveritySet::parse(s).map_err(|e| Failure::input(e.to_string()))?);
-    }
-    if let Some(s) = &args.status {
-        filter = filter
-            .with_statuses(s)
-            .map_err(|e| Failure::input(e.to_string()))?;
-    }
-    if let Some(k) = &args.kind {
-        filter = filter
-            .with_kinds(k)
-            .map_err(|e| Failure::input(e.to_string()))?;
-    }
-    if let Some(q) = &args.query {
-        filter = filter.with_query(q);
-    }
-    filter.image = args.image.clone();
-    filter.source = args.source.clone();
-    Ok(filter)
+    Filter::from_parts(
+        args.severity.as_deref(),
+        args.status.as_deref(),
+        args.image.as_deref(),
+        args.source.as_deref(),
+        args.kind.as_deref(),
+        args.query.as_deref(),
+    )
+    .map_err(|e| Failure::input(e.to_string()))
 }
 
 /// The current findings that pass a filter, in list order (severity, then
@@ -93,19 +82,13 @@ pub fn listing(
     policy: &SlaPolicy,
 ) -> Result<Listing, Failure> {
     // Some severities only: the store reads just those, by index.
-    let selected = match filter.severities {
-        Some(set) => {
-            let wanted: Vec<crate::model::Severity> = crate::model::Severity::ALL_DESCENDING
-                .iter()
-                .copied()
-                .filter(|s| set.contains(*s))
-                .collect();
-            ws.current_findings_with(
+    let selected = match filter.severities() {
+        Some(wanted) => ws
+            .current_findings_with(
                 redactor,
                 &crate::store::workspace::Selection::Severities(wanted),
             )
-            .map_err(|e| Failure::input(e.to_string()))?
-        }
+            .map_err(|e| Failure::input(e.to_string()))?,
         None => None,
     };
     let current = match selected {
@@ -136,19 +119,23 @@ pub fn listing_of(
     }
     let assessments = crate::triage::status::assess_current(&mut current, now, policy);
     let findings = current.findings;
-    let mut rows: Vec<(usize, Assessment)> = assessments
-        .into_iter()
-        .enumerate()
-        .filter(|(i, a)| filter.matches(&findings[*i], a))
-        .collect();
-    rows.sort_by(|(a, _), (b, _)| {
-        let (a, b) = (&findings[*a], &findings[*b]);
+    let mut order: Vec<u32> = (0..findings.len() as u32).collect();
+    order.sort_by(|a, b| {
+        let (a, b) = (&findings[*a as usize], &findings[*b as usize]);
         b.severity
             .cmp(&a.severity)
             .then_with(|| a.id.cmp(&b.id))
             .then_with(|| a.display_target().cmp(b.display_target()))
             .then_with(|| a.package_name().cmp(&b.package_name()))
     });
+    let statuses = assessments.iter().map(|a| a.status).collect();
+    let changes = crate::query::search::change_codes(&findings, &current.runs);
+    let kept = filter.select(&findings, statuses, changes, &order);
+    let mut assessments: Vec<Option<Assessment>> = assessments.into_iter().map(Some).collect();
+    let rows: Vec<(usize, Assessment)> = kept
+        .into_iter()
+        .filter_map(|i| Some((i as usize, assessments.get_mut(i as usize)?.take()?)))
+        .collect();
     Listing {
         findings,
         rows,

@@ -31,7 +31,7 @@ pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
     let now = crate::clock::now();
     let mut filter = build_filter(&args.filters)?;
     if let Some(id) = &args.id {
-        filter.words.push(id.to_lowercase());
+        filter = filter.with_word(id);
     }
     let policy = super::sla_policy(paths)?;
     let listing = match named_findings(&ws, &redactor, args)? {

@@ -1,8 +1,10 @@
 //! The command-line filters of DESIGN.md (`--severity`, `--status`, `--image`,
-//! `--source`, `--kind`, `--query`).
+//! `--source`, `--kind`, `--query`): sugar for the console's query language.
 
+use super::language::{Query, Term};
+use super::search::{Facts, SearchIndex};
 use crate::model::{Finding, Kind, Severity};
-use crate::triage::{Assessment, Status};
+use crate::triage::Status;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum FilterError {
@@ -14,6 +16,10 @@ pub enum FilterError {
     Status(String),
     #[error("unknown kind \"{0}\": use vulnerability, misconfiguration, secret, image-config, posture, license")]
     Kind(String),
+    #[error("{0} \"{1}\": give one value without spaces")]
+    Value(String, String),
+    #[error("{0}")]
+    Query(super::language::QueryError),
 }
 
 /// A set of severities as a bit mask.
@@ -58,136 +64,144 @@ impl SeveritySet {
     }
 }
 
+/// The filter of a command: the console's query language, with every flag
+/// sugar for one of its terms (`--severity critical,high` is
+/// `sev:critical,high`, `--image backend` is `image:backend`, …), matched
+/// by the console's own search index, so that a command and the console
+/// show the same rows for the same query.
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
-    pub severities: Option<SeveritySet>,
-    pub statuses: Vec<Status>,
-    /// Case-insensitive substring of the image name (or target when there is no image).
-    pub image: Option<String>,
-    /// Case-insensitive substring of the scanner name.
-    pub source: Option<String>,
-    pub kinds: Vec<Kind>,
-    /// Every word must occur (case-insensitive) in id, aliases, package, version or title.
-    pub words: Vec<String>,
+    pub query: Query,
+    /// The query as text, for headers and exports.
+    text: String,
+}
+
+/// A flag's value as one query token: no spaces, which would split it.
+fn token(flag: &str, value: &str) -> Result<String, FilterError> {
+    let value = value.trim();
+    if value.is_empty() || value.contains(char::is_whitespace) {
+        return Err(FilterError::Value(flag.to_string(), value.to_string()));
+    }
+    Ok(value.to_string())
 }
 
 impl Filter {
-    pub fn with_statuses(mut self, text: &str) -> Result<Filter, FilterError> {
-        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            self.statuses.push(
-                Status::parse_user(part).ok_or_else(|| FilterError::Status(part.to_string()))?,
-            );
-        }
-        Ok(self)
-    }
-
-    pub fn with_kinds(mut self, text: &str) -> Result<Filter, FilterError> {
-        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            self.kinds
-                .push(Kind::parse_user(part).ok_or_else(|| FilterError::Kind(part.to_string()))?);
-        }
-        Ok(self)
-    }
-
-    pub fn with_query(mut self, text: &str) -> Filter {
-        self.words = text.split_whitespace().map(str::to_lowercase).collect();
-        self
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.severities.is_none()
-            && self.statuses.is_empty()
-            && self.image.is_none()
-            && self.source.is_none()
-            && self.kinds.is_empty()
-            && self.words.is_empty()
-    }
-
-    pub fn matches(&self, f: &Finding, a: &Assessment) -> bool {
-        if let Some(set) = self.severities {
-            if !set.contains(f.severity) {
-                return false;
-            }
-        }
-        if !self.statuses.is_empty() && !self.statuses.iter().any(|s| a.status.matches(*s)) {
-            return false;
-        }
-        if !self.kinds.is_empty() && !self.kinds.contains(&f.kind) {
-            return false;
-        }
-        if let Some(image) = &self.image {
-            if !contains_ci(f.display_target(), image) && !contains_ci(&f.target, image) {
-                return false;
-            }
-        }
-        if let Some(source) = &self.source {
-            if !contains_ci(&f.source.scanner, source) {
-                return false;
-            }
-        }
-        self.words.iter().all(|w| word_matches(f, w))
-    }
-
-    /// A short description for headers and exports.
-    pub fn describe(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(set) = self.severities {
+    /// Builds the filter from flags (each optional) and `--query` text.
+    pub fn from_parts(
+        severity: Option<&str>,
+        status: Option<&str>,
+        image: Option<&str>,
+        source: Option<&str>,
+        kind: Option<&str>,
+        query: Option<&str>,
+    ) -> Result<Filter, FilterError> {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(s) = severity {
+            let set = SeveritySet::parse(s)?;
             let names: Vec<&str> = Severity::ALL_DESCENDING
                 .into_iter()
                 .filter(|s| set.contains(*s))
                 .map(Severity::as_str)
                 .collect();
-            parts.push(format!("severity={}", names.join(",")));
+            parts.push(format!("sev:{}", names.join(",")));
         }
-        if !self.statuses.is_empty() {
-            parts.push(format!(
-                "status={}",
-                self.statuses
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ));
+        if let Some(s) = status {
+            for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                Status::parse_user(part).ok_or_else(|| FilterError::Status(part.to_string()))?;
+            }
+            parts.push(format!("status:{}", token("--status", s)?));
         }
-        if let Some(i) = &self.image {
-            parts.push(format!("image={i}"));
+        if let Some(k) = kind {
+            for part in k.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                Kind::parse_user(part).ok_or_else(|| FilterError::Kind(part.to_string()))?;
+            }
+            parts.push(format!("kind:{}", token("--kind", k)?));
         }
-        if let Some(s) = &self.source {
-            parts.push(format!("source={s}"));
+        if let Some(i) = image {
+            parts.push(format!("image:{}", token("--image", i)?));
         }
-        if !self.kinds.is_empty() {
-            parts.push(format!(
-                "kind={}",
-                self.kinds
-                    .iter()
-                    .map(|k| k.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            ));
+        if let Some(s) = source {
+            parts.push(format!("src:{}", token("--source", s)?));
         }
-        if !self.words.is_empty() {
-            parts.push(format!("query={}", self.words.join(" ")));
+        if let Some(q) = query.map(str::trim).filter(|q| !q.is_empty()) {
+            parts.push(q.to_string());
         }
-        if parts.is_empty() {
+        Filter::parse(&parts.join(" "))
+    }
+
+    /// A filter from query text, as typed on the console's query line.
+    pub fn parse(text: &str) -> Result<Filter, FilterError> {
+        let query = super::language::parse(text).map_err(FilterError::Query)?;
+        Ok(Filter {
+            query,
+            text: text.trim().to_string(),
+        })
+    }
+
+    /// Adds a free-text word (an id, say) to what must match.
+    pub fn with_word(mut self, word: &str) -> Filter {
+        self.query.words.push(super::language::Word {
+            text: word.to_string(),
+            negated: false,
+            substring: true,
+        });
+        self.text = format!("{} {word}", self.text).trim().to_string();
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.query.conditions.is_empty() && self.query.words.is_empty()
+    }
+
+    /// The severities a finding must have to pass (`None`: any), so that
+    /// only those need reading.
+    pub fn severities(&self) -> Option<Vec<Severity>> {
+        let mut allowed: Vec<Severity> = Severity::ALL_DESCENDING.to_vec();
+        let mut bounded = false;
+        for c in self.query.conditions.iter().filter(|c| !c.negated) {
+            match &c.term {
+                Term::Severity(cmp, level) => {
+                    allowed.retain(|s| cmp.holds(*s, *level));
+                    bounded = true;
+                }
+                Term::SeverityIn(levels) => {
+                    allowed.retain(|s| levels.contains(s));
+                    bounded = true;
+                }
+                _ => {}
+            }
+        }
+        bounded.then_some(allowed)
+    }
+
+    /// Which of `findings` pass, as positions in `order` kept in that order:
+    /// the console's search over the same findings and statuses.
+    pub fn select(
+        &self,
+        findings: &[Finding],
+        statuses: Vec<Status>,
+        changes: Vec<u8>,
+        order: &[u32],
+    ) -> Vec<u32> {
+        if self.is_empty() {
+            return order.to_vec();
+        }
+        let index = SearchIndex::build(findings, &[], &[]);
+        let facts = Facts { statuses, changes };
+        let latest = std::sync::atomic::AtomicU64::new(1);
+        index
+            .search(&self.query, &facts, order, None, 1, &latest)
+            .unwrap_or_default()
+    }
+
+    /// A short description for headers and exports.
+    pub fn describe(&self) -> String {
+        if self.text.is_empty() {
             "all findings".to_string()
         } else {
-            parts.join(" ")
+            format!("query {}", self.text)
         }
     }
-}
-
-fn contains_ci(haystack: &str, needle_lower: &str) -> bool {
-    haystack
-        .to_lowercase()
-        .contains(&needle_lower.to_lowercase())
-}
-
-fn word_matches(f: &Finding, word: &str) -> bool {
-    contains_ci(&f.id, word)
-        || f.aliases.iter().any(|a| contains_ci(a, word))
-        || f.package_name().is_some_and(|p| contains_ci(p, word))
-        || f.installed_version().is_some_and(|v| contains_ci(v, word))
-        || contains_ci(f.title(), word)
 }
 
 #[cfg(test)]

@@ -12,11 +12,19 @@ use crate::triage::Status;
 pub enum Term {
     /// Severity compared with a level: `sev:high`, `sev:>=high`, `sev:<medium`.
     Severity(Comparison, Severity),
-    /// Image or target name contains the text (lower case).
+    /// Any of these severities: `sev:critical,high`.
+    SeverityIn(Vec<Severity>),
+    /// The image (its repository, without tag or digest) is this one: the
+    /// whole repository or its last path segments (`image:backend` is
+    /// `finance-tracker/backend`, never `backend-worker` or a file in a
+    /// `backend/` folder). Lower case; findings not in an image never match.
     Image(String),
+    /// The scanned target's name contains the text (lower case).
+    Target(String),
     /// Package name contains the text (lower case).
     Package(String),
-    Kind(Kind),
+    /// Any of these kinds: `kind:secret`, `kind:vuln,secret`.
+    Kind(Vec<Kind>),
     /// Scanner name contains the text (lower case).
     Source(String),
     /// A fix is known (`fix:yes`) or not (`fix:no`).
@@ -160,6 +168,18 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
     Ok(query)
 }
 
+/// Whether image repository `repo` (lower case, empty when the finding is
+/// not in an image) is the one `wanted` names: all of it, or its last path
+/// segments.
+pub fn image_matches(repo: &str, wanted: &str) -> bool {
+    !repo.is_empty()
+        && !wanted.is_empty()
+        && (repo == wanted
+            || repo
+                .strip_suffix(wanted)
+                .is_some_and(|head| head.ends_with('/')))
+}
+
 /// `Ok(None)` when the key is not a known one (the token is then free text).
 fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError> {
     let key = key.to_ascii_lowercase();
@@ -186,15 +206,34 @@ fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError>
             .iter()
             .find_map(|(p, c)| value.strip_prefix(p).map(|rest| (*c, rest)))
             .unwrap_or((Comparison::Eq, value));
-            let level = Severity::parse_user(level)
-                .ok_or_else(|| QueryError::Severity(token.to_string()))?;
-            Term::Severity(cmp, level)
+            if cmp == Comparison::Eq && level.contains(',') {
+                let levels = level
+                    .split(',')
+                    .filter(|l| !l.is_empty())
+                    .map(|l| {
+                        Severity::parse_user(l)
+                            .ok_or_else(|| QueryError::Severity(token.to_string()))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Term::SeverityIn(levels)
+            } else {
+                let level = Severity::parse_user(level)
+                    .ok_or_else(|| QueryError::Severity(token.to_string()))?;
+                Term::Severity(cmp, level)
+            }
         }
-        "image" | "img" | "target" => Term::Image(lower),
+        "image" | "img" => Term::Image(crate::model::image::image_repository(&lower)),
+        "target" => Term::Target(lower),
         "pkg" | "package" => Term::Package(lower),
-        "kind" => {
-            Term::Kind(Kind::parse_user(value).ok_or_else(|| QueryError::Kind(token.to_string()))?)
-        }
+        "kind" => Term::Kind(
+            value
+                .split(',')
+                .filter(|part| !part.is_empty())
+                .map(|part| {
+                    Kind::parse_user(part).ok_or_else(|| QueryError::Kind(token.to_string()))
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
         "src" | "source" => Term::Source(lower),
         "fix" => match lower.as_str() {
             "yes" | "y" | "true" | "available" => Term::Fix(true),
@@ -256,6 +295,30 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn lists_and_image_repositories() {
+        let q = parse("sev:critical,high kind:vuln,secret image:Backend:1.4 target:api").unwrap();
+        assert_eq!(
+            q.conditions[0].term,
+            Term::SeverityIn(vec![Severity::Critical, Severity::High])
+        );
+        assert_eq!(
+            q.conditions[1].term,
+            Term::Kind(vec![Kind::Vulnerability, Kind::Secret])
+        );
+        assert_eq!(q.conditions[2].term, Term::Image("backend".into()));
+        assert_eq!(q.conditions[3].term, Term::Target("api".into()));
+        assert!(image_matches("finance-tracker/backend", "backend"));
+        assert!(image_matches(
+            "finance-tracker/backend",
+            "finance-tracker/backend"
+        ));
+        assert!(image_matches("ghcr.io/acme/backend", "acme/backend"));
+        assert!(!image_matches("finance-tracker/backend-worker", "backend"));
+        assert!(!image_matches("finance-tracker/mybackend", "backend"));
+        assert!(!image_matches("", "backend"), "not an image");
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub struct SearchIndex {
     target_of: Vec<u32>,
     /// Lower-case display target names.
     targets: Vec<String>,
+    /// Lower-case image repository of each finding's subject ("" when it is
+    /// not in an image), by id.
+    image_of: Vec<u32>,
+    images: Vec<String>,
     source_of: Vec<u16>,
     sources: Vec<String>,
     package_of: Vec<u32>,
@@ -161,6 +165,7 @@ impl SearchIndex {
         let n = findings.len();
         let mut hay = Interner::default();
         let mut targets = Interner::default();
+        let mut images = Interner::default();
         let mut sources = Interner::default();
         let mut packages = Interner::default();
         let mut ids = Interner::default();
@@ -172,6 +177,8 @@ impl SearchIndex {
             has_fix: Vec::with_capacity(n),
             target_of: Vec::with_capacity(n),
             targets: Vec::new(),
+            image_of: Vec::with_capacity(n),
+            images: Vec::new(),
             source_of: Vec::with_capacity(n),
             sources: Vec::new(),
             package_of: Vec::with_capacity(n),
@@ -206,6 +213,8 @@ impl SearchIndex {
             index.kind.push(f.kind);
             index.has_fix.push(f.has_fix());
             index.target_of.push(targets.id(f.display_target()));
+            let repository = f.subject.strip_prefix("image:").unwrap_or("");
+            index.image_of.push(images.id(repository));
             index
                 .source_of
                 .push(sources.id(&f.source.scanner).min(u16::MAX as u32) as u16);
@@ -234,6 +243,7 @@ impl SearchIndex {
             .map(|s| Utf32String::from(s.as_str()))
             .collect();
         index.targets = targets.values.iter().map(|t| t.to_lowercase()).collect();
+        index.images = images.values.iter().map(|t| t.to_lowercase()).collect();
         index.sources = sources.values.iter().map(|s| s.to_lowercase()).collect();
         index.packages = packages.values.iter().map(|p| p.to_lowercase()).collect();
         if index.due.len() != n {
@@ -305,11 +315,15 @@ impl SearchIndex {
     fn condition_holds(&self, i: usize, c: &Condition, facts: &Facts) -> bool {
         let holds = match &c.term {
             Term::Severity(cmp, level) => cmp.holds(self.severity[i], *level),
-            Term::Image(text) => self.targets[self.target_of[i] as usize].contains(text.as_str()),
+            Term::SeverityIn(levels) => levels.contains(&self.severity[i]),
+            Term::Image(repo) => {
+                super::language::image_matches(&self.images[self.image_of[i] as usize], repo)
+            }
+            Term::Target(text) => self.targets[self.target_of[i] as usize].contains(text.as_str()),
             Term::Package(text) => {
                 self.packages[self.package_of[i] as usize].contains(text.as_str())
             }
-            Term::Kind(kind) => self.kind[i] == *kind,
+            Term::Kind(kinds) => kinds.contains(&self.kind[i]),
             Term::Source(text) => self.sources[self.source_of[i] as usize].contains(text.as_str()),
             Term::Fix(wanted) => self.has_fix[i] == *wanted,
             Term::Status(wanted) => facts
@@ -530,6 +544,34 @@ pub fn narrows(previous: &[Word], next: &[Word]) -> bool {
             p.negated == n.negated && !p.negated && (p.substring == n.substring || !p.substring);
         i == last && flags_ok && n.text.starts_with(&p.text)
     })
+}
+
+/// What the latest scan of each target changed, per finding.
+pub fn change_codes(findings: &[Finding], runs: &[crate::store::RunRecord]) -> Vec<u8> {
+    use crate::query::language::change_code::*;
+    let mut by_fp: std::collections::HashMap<&str, u8> = std::collections::HashMap::new();
+    for run in runs {
+        let Some(c) = &run.changes else { continue };
+        for (list, code) in [
+            (&c.new_image_changed, NEW_IMAGE_CHANGED),
+            (&c.new_reported, NEW_REPORTED),
+            (&c.gone, GONE),
+            (&c.regressed, REGRESSED),
+        ] {
+            for fp in list {
+                by_fp.insert(fp.as_str(), code);
+            }
+        }
+    }
+    findings
+        .iter()
+        .map(|f| {
+            by_fp
+                .get(f.fingerprint.to_string().as_str())
+                .copied()
+                .unwrap_or(NONE)
+        })
+        .collect()
 }
 
 #[cfg(test)]

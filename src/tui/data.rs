@@ -337,33 +337,7 @@ impl Data {
     }
 }
 
-/// What the latest scan of each target changed, per finding.
-pub fn change_codes(findings: &[Finding], runs: &[RunRecord]) -> Vec<u8> {
-    use crate::query::language::change_code::*;
-    let mut by_fp: std::collections::HashMap<&str, u8> = std::collections::HashMap::new();
-    for run in runs {
-        let Some(c) = &run.changes else { continue };
-        for (list, code) in [
-            (&c.new_image_changed, NEW_IMAGE_CHANGED),
-            (&c.new_reported, NEW_REPORTED),
-            (&c.gone, GONE),
-            (&c.regressed, REGRESSED),
-        ] {
-            for fp in list {
-                by_fp.insert(fp.as_str(), code);
-            }
-        }
-    }
-    findings
-        .iter()
-        .map(|f| {
-            by_fp
-                .get(f.fingerprint.to_string().as_str())
-                .copied()
-                .unwrap_or(NONE)
-        })
-        .collect()
-}
+pub use crate::query::search::change_codes;
 
 /// Critical 10^9, high 10^6, medium 10^3, low 1, so that one critical
 /// outweighs any number of highs seen in practice.
