@@ -963,3 +963,95 @@ fn an_absurd_snooze_date_is_an_error_in_the_dialog_not_a_crash() {
     let error = s.dialog.as_ref().unwrap().error.clone().unwrap_or_default();
     assert!(error.contains("is not a date"), "{error}");
 }
+
+#[test]
+fn dialog_fields_edit_like_a_shell_line() {
+    let (mut s, km) = demo_state((120, 40));
+    let field = |s: &AppState, label: &str| -> String {
+        let d = s.dialog.as_ref().unwrap();
+        d.fields
+            .iter()
+            .find(|f| f.label.starts_with(label))
+            .unwrap()
+            .value()
+            .to_string()
+    };
+    // A proposed value is replaced by typing, not appended to.
+    key(&mut s, &km, KeyCode::Char('a'));
+    assert_eq!(field(&s, "until"), "30d");
+    typed(&mut s, &km, "14d");
+    assert_eq!(field(&s, "until"), "14d", "not 30d14d");
+    key(&mut s, &km, KeyCode::Esc);
+    // Snooze until a date: the digit picks the choice, then the date's digits are text.
+    key(&mut s, &km, KeyCode::Char('z'));
+    typed(&mut s, &km, "4");
+    assert_eq!(s.dialog.as_ref().unwrap().choice, 3, "until a date");
+    typed(&mut s, &km, "2026-12-15");
+    assert_eq!(field(&s, "date"), "2026-12-15");
+    assert_eq!(field(&s, "reason"), "", "nothing spilled into the reason");
+    key(&mut s, &km, KeyCode::Tab);
+    typed(&mut s, &km, "base image update");
+    ctrl(&mut s, &km, 'w');
+    assert_eq!(field(&s, "reason"), "base image ");
+    ctrl(&mut s, &km, 'a');
+    typed(&mut s, &km, "the ");
+    assert_eq!(field(&s, "reason"), "the base image ");
+    ctrl(&mut s, &km, 'e');
+    typed(&mut s, &km, "lands");
+    ctrl(&mut s, &km, 'u');
+    assert_eq!(field(&s, "reason"), "");
+    typed(&mut s, &km, "base image lands on the 15th");
+    key(&mut s, &km, KeyCode::Enter);
+    assert!(s.dialog.is_none(), "{:?}", s.status);
+    let d = s
+        .data
+        .as_ref()
+        .unwrap()
+        .triage
+        .decisions
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(d.reason, "base image lands on the 15th");
+    assert!(
+        d.until.as_deref().unwrap_or("").starts_with("2026-12-15"),
+        "{:?}",
+        d.until
+    );
+}
+
+#[test]
+fn the_detail_pane_scrolls_within_its_content() {
+    let (mut s, km) = demo_state((100, 30));
+    key(&mut s, &km, KeyCode::Char('3'));
+    assert_eq!(s.focus, scandeck::tui::state::Pane::Detail);
+    let a = scandeck::tui::layout::Areas::compute(
+        ratatui::layout::Rect::new(0, 0, s.size.0, s.size.1),
+        false,
+    );
+    let height = scandeck::tui::ui::detail_height(&s, a.detail.width - 2);
+    let last = height.saturating_sub(a.detail_rows()) as u16;
+    assert!(
+        last > 0,
+        "the detail is longer than its pane: {height} rows in {}",
+        a.detail_rows()
+    );
+    key(&mut s, &km, KeyCode::Char('G'));
+    assert_eq!(
+        s.detail_scroll, last,
+        "G shows the last row at the bottom, not empty space"
+    );
+    key(&mut s, &km, KeyCode::Char('j'));
+    assert_eq!(s.detail_scroll, last, "no further");
+    if last > 0 {
+        key(&mut s, &km, KeyCode::Char('k'));
+        assert_eq!(s.detail_scroll, last - 1, "k comes back at once");
+    }
+    key(&mut s, &km, KeyCode::PageUp);
+    key(&mut s, &km, KeyCode::PageUp);
+    assert_eq!(s.detail_scroll, 0);
+    // The last row drawn holds text.
+    key(&mut s, &km, KeyCode::Char('G'));
+    let text = screen(&s, &Theme::default_ansi(), &km);
+    assert!(text.contains("│"), "{text}");
+}

@@ -38,7 +38,13 @@ impl DialogKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
     pub label: &'static str,
-    pub value: String,
+    pub line: super::line_edit::LineEdit,
+}
+
+impl Field {
+    pub fn value(&self) -> &str {
+        self.line.text()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,9 +75,10 @@ pub const SNOOZE_CHOICES: [&str; 5] = [
 
 impl Dialog {
     pub fn new(kind: DialogKind, targets: Vec<crate::model::Fingerprint>) -> Dialog {
+        // A prefilled value is a proposal: the first character typed replaces it.
         let field = |label: &'static str, value: &str| Field {
             label,
-            value: value.to_string(),
+            line: super::line_edit::LineEdit::proposed(value),
         };
         let (choices, fields): (Vec<String>, Vec<Field>) = match kind {
             DialogKind::Snooze => (
@@ -186,7 +193,7 @@ impl Dialog {
         self.fields
             .iter()
             .find(|f| f.label.starts_with(label))
-            .map(|f| f.value.trim().to_string())
+            .map(|f| f.value().trim().to_string())
             .unwrap_or_default()
     }
 

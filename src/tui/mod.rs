@@ -8,6 +8,7 @@ pub mod data;
 pub mod dialog;
 pub mod keymap;
 pub mod layout;
+pub mod line_edit;
 pub mod runtime;
 pub mod state;
 pub mod tasks;

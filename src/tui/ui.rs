@@ -702,6 +702,56 @@ pub fn detail_text<'a>(
     Text::from(lines)
 }
 
+/// How many rows the selected finding's detail takes at `width` columns,
+/// wrapped at spaces as the pane wraps it: how far it can scroll.
+pub fn detail_height(state: &AppState, width: u16) -> usize {
+    let Some((i, data)) = state.selected_finding().zip(state.data.as_ref()) else {
+        return 0;
+    };
+    let key = data.decision_key(i);
+    let history = crate::triage::engine::history(&data.triage, &key);
+    let text = detail_text(
+        &data.findings[i],
+        &data.assessments[i],
+        data.triage.decisions.get(&key),
+        &history,
+        state.now,
+        &Theme::mono(),
+    );
+    let width = usize::from(width.max(1));
+    text.lines
+        .iter()
+        .map(|line| {
+            let content: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            wrapped_rows(&content, width)
+        })
+        .sum()
+}
+
+/// Rows a line takes when wrapped at spaces to `width` columns (a word
+/// longer than the width is broken).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = word.width();
+        let needed = if used == 0 { w } else { used + 1 + w };
+        if needed <= width {
+            used = needed;
+        } else if w <= width {
+            rows += 1;
+            used = w;
+        } else {
+            // A long word fills what is left and whole rows after it.
+            let total = if used == 0 { w } else { used + 1 + w };
+            rows += (total - 1) / width;
+            used = (total - 1) % width + 1;
+        }
+    }
+    rows
+}
+
 fn detail(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let focused = state.focus == Pane::Detail;
     let block = pane_block(" 3 Detail ".into(), focused, theme);
@@ -874,18 +924,29 @@ fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, t
         }
         for (stop, field) in dialog.visible_fields() {
             let focused = dialog.focus == stop;
-            let cursor = if focused { "█" } else { "" };
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("{}: ", field.label),
-                    if focused {
-                        theme.border_focused
-                    } else {
-                        theme.dim
-                    },
-                ),
-                Span::raw(format!("{}{cursor}", cell(&field.value, 200))),
-            ]));
+            let (before, after) = field.line.split();
+            let mut spans = vec![Span::styled(
+                format!("{}: ", field.label),
+                if focused {
+                    theme.border_focused
+                } else {
+                    theme.dim
+                },
+            )];
+            if focused {
+                // A proposed value shows dimmed: typing replaces it.
+                let text_style = if field.line.is_proposed() {
+                    theme.dim
+                } else {
+                    ratatui::style::Style::default()
+                };
+                spans.push(Span::styled(cell(before, 200), text_style));
+                spans.push(Span::styled("█", theme.border_focused));
+                spans.push(Span::styled(cell(after, 200), text_style));
+            } else {
+                spans.push(Span::raw(cell(field.value(), 200)));
+            }
+            lines.push(Line::from(spans));
         }
         lines.push(Line::raw(""));
         match &dialog.error {

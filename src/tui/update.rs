@@ -487,6 +487,11 @@ fn rescan_scope(state: &AppState) -> RescanScope {
 
 /// Printable keys in the query line or the help filter.
 fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
+    if state.help.is_none() {
+        if let Some(dialog) = &mut state.dialog {
+            return type_into_dialog(dialog, ev);
+        }
+    }
     // Alt-modified characters are key chords that lost their Escape (tmux), not text.
     if ev
         .modifiers
@@ -508,27 +513,6 @@ fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    if let Some(dialog) = &mut state.dialog {
-        if dialog.confirming {
-            return Vec::new();
-        }
-        if dialog.focus == 0 && !dialog.choices.is_empty() {
-            // Digits pick a choice; other keys go to the first text field.
-            if let KeyCode::Char(c @ '1'..='9') = ev.code {
-                let n = c as usize - '1' as usize;
-                if n < dialog.choices.len() {
-                    dialog.choice = n;
-                }
-                return Vec::new();
-            }
-            dialog.next(false);
-        }
-        if let Some(field) = dialog.focused_field() {
-            edit(&mut field.value);
-        }
-        dialog.error = None;
-        return Vec::new();
-    }
     let changed = match &mut state.editing {
         Some((text, _)) => edit(text),
         None => false,
@@ -536,6 +520,35 @@ fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
     if changed {
         return requery(state);
     }
+    Vec::new()
+}
+
+/// Keys typed into a dialog: a digit on the choice list picks a choice; the
+/// focused field edits as a shell line does (`line_edit`).
+fn type_into_dialog(dialog: &mut super::dialog::Dialog, ev: KeyEvent) -> Vec<Effect> {
+    if dialog.confirming {
+        return Vec::new();
+    }
+    if dialog.focus == 0 && !dialog.choices.is_empty() {
+        // A digit picks a choice and moves on to its fields, where digits
+        // are text (a date); other keys go to the first field.
+        let plain = !ev
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if let (KeyCode::Char(c @ '1'..='9'), true) = (ev.code, plain) {
+            let n = c as usize - '1' as usize;
+            if n < dialog.choices.len() {
+                dialog.choice = n;
+                dialog.next(false);
+            }
+            return Vec::new();
+        }
+        dialog.next(false);
+    }
+    if let Some(field) = dialog.focused_field() {
+        field.line.apply(&ev);
+    }
+    dialog.error = None;
     Vec::new()
 }
 
@@ -1093,8 +1106,13 @@ fn step(state: &mut AppState, a: &Areas, delta: isize) -> Vec<Effect> {
         }
         Pane::Tasks => state.tasks = state.tasks.moved(delta, state.run_rows(), a.tasks_rows()),
         Pane::Detail => {
-            state.detail_scroll =
-                (state.detail_scroll as isize + delta).clamp(0, u16::MAX as isize / 2) as u16;
+            // Within the content: the last scroll shows its last row at the bottom.
+            let inner = a.detail.width.saturating_sub(2);
+            let last = super::ui::detail_height(state, inner).saturating_sub(a.detail_rows());
+            let last = last.min(usize::from(u16::MAX)) as isize;
+            state.detail_scroll = (state.detail_scroll as isize)
+                .saturating_add(delta)
+                .clamp(0, last) as u16;
         }
     }
     Vec::new()
