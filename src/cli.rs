@@ -95,7 +95,13 @@ pub enum ChecklistAction {
     /// Items with their state, evidence and who recorded them.
     Show,
     /// Record an item as done.
-    Check { id: String },
+    Check {
+        id: String,
+        /// Why it is done although its automatic check fails (an override;
+        /// required then, shown as `done (override)` everywhere).
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Record an item as to do again.
     Uncheck { id: String },
     /// Record an item as not applicable, with a reason.

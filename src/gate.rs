@@ -66,6 +66,9 @@ pub struct Reason {
 pub struct Verdict {
     pub blocked: Vec<Reason>,
     pub warnings: Vec<String>,
+    /// Checklist items done over a failing check, each with who and why:
+    /// they count as done, and every report of the verdict names them.
+    pub overrides: Vec<String>,
 }
 
 impl Verdict {
@@ -271,7 +274,18 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
             .filter(|v| v.shown == Shown::DoneButFailing)
         {
             verdict.warnings.push(format!(
-                "checklist {name}/{}: recorded done, but its check fails now: {}",
+                "checklist {name}/{}: recorded done, but its check fails now: {}; uncheck it, or check it with a reason to override",
+                v.item.id,
+                v.evidence.map(|e| e.summary.as_str()).unwrap_or_default()
+            ));
+        }
+        for v in list.items.iter().filter(|v| v.shown == Shown::DoneOverride) {
+            let (who, why) = v
+                .record
+                .map(|r| (r.by.as_str(), r.reason.as_deref().unwrap_or("")))
+                .unwrap_or_default();
+            verdict.overrides.push(format!(
+                "{name}/{} done (override) by {who}: {why}; its check fails: {}",
                 v.item.id,
                 v.evidence.map(|e| e.summary.as_str()).unwrap_or_default()
             ));
@@ -280,16 +294,41 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
     verdict
 }
 
+/// What a decision of `disposition` about findings as bad as `worst` does
+/// to the release gate under the default policy, for the dialog that makes it.
+pub fn decision_effect(disposition: Disposition, worst: Severity) -> Option<&'static str> {
+    let severe = worst >= Severity::High;
+    match disposition {
+        Disposition::Snoozed if worst == Severity::Critical => {
+            Some("gate: a snoozed critical still blocks the release (open-critical)")
+        }
+        Disposition::Snoozed if severe => {
+            Some("gate: a snoozed high does not block the release until the snooze ends")
+        }
+        Disposition::Fixed if severe => Some(
+            "gate: marked fixed, it blocks the release (unverified-fix) until a scan no longer reports it",
+        ),
+        Disposition::Accepted if severe => Some(
+            "gate: accepting a critical or high needs an approver, and blocks the release again once it expires",
+        ),
+        _ => None,
+    }
+}
+
 /// One line for export headers: the production checklist's progress
 /// (complete, total) and the verdict.
 pub fn readiness_line(progress: Option<(usize, usize)>, verdict: Option<&Verdict>) -> String {
     let progress = progress
         .map(|(done, total)| format!("production checklist {done}/{total} complete"))
         .unwrap_or_else(|| "no production checklist".into());
+    let overrides = match verdict.map(|v| v.overrides.len()).unwrap_or(0) {
+        0 => String::new(),
+        n => format!(" with {n} checklist override(s)"),
+    };
     match verdict {
-        Some(v) if v.ready() => format!("{progress}; release gate READY"),
+        Some(v) if v.ready() => format!("{progress}; release gate READY{overrides}"),
         Some(v) => format!(
-            "{progress}; release gate BLOCKED ({})",
+            "{progress}; release gate BLOCKED ({}){overrides}",
             v.blocked
                 .iter()
                 .map(|r| r.rule)

@@ -552,3 +552,75 @@ fn a_broken_policy_is_a_usage_error() {
     let missing = ws.run_at(0, &["gate", "--policy", "/nonexistent/policy.toml"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn ticking_an_item_whose_check_fails_is_an_override_with_a_reason_named_everywhere() {
+    let ws = demo_project();
+    let doc = checklist(&ws, 1);
+    let failing = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["evidence"]["proposal"] == "fail")
+        .expect("the demo project fails a check")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = ws.run_at(1, &["checklist", "check", &failing]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("automatic check fails") && err.contains("--reason"),
+        "{err}"
+    );
+    assert!(
+        checklist(&ws, 1)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["recorded"].is_null()),
+        "nothing recorded"
+    );
+    ws.ok(
+        1,
+        &[
+            "checklist",
+            "check",
+            &failing,
+            "--reason",
+            "limits set by the platform team, OPS-7",
+        ],
+    );
+    let item = checklist(&ws, 1)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == failing.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["state"], "done (override)");
+    assert_eq!(item["complete"], true);
+    assert_eq!(item["recorded"]["overridden"], true);
+    let text = ws.ok(1, &["checklist"]);
+    assert!(
+        text.contains("[x*]") && text.contains("done (override) by"),
+        "{text}"
+    );
+    let (_, verdict) = gate(&ws, 1, &[]);
+    let overrides = verdict["overrides"].as_array().unwrap();
+    assert_eq!(overrides.len(), 1);
+    assert!(overrides[0].as_str().unwrap().contains("OPS-7"));
+    let out = ws.run_at(1, &["gate"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!(
+        "override: checklist production/{failing} done (override)"
+    )));
+    let md = ws.ok(1, &["export", "--format", "md", "-o", "-"]);
+    assert!(
+        md.contains("1 checklist override"),
+        "the export header names it"
+    );
+    // Unchecking clears the override.
+    ws.ok(1, &["checklist", "uncheck", &failing]);
+    let (_, verdict) = gate(&ws, 1, &[]);
+    assert!(verdict["overrides"].as_array().unwrap().is_empty());
+}

@@ -159,8 +159,12 @@ fn the_checklist_view_records_items_and_the_gate_follows() {
             .as_deref(),
         Some("cert from Let's Encrypt, ticket OPS-12")
     );
-    // x twice is done then to do again
+    // x twice is done then to do again (with a reason when the check fails)
     key(&mut s, &k, KeyCode::Char('x'));
+    if s.checklist.as_ref().unwrap().prompt.is_some() {
+        typed(&mut s, &k, "checked by hand");
+        key(&mut s, &k, KeyCode::Enter);
+    }
     key(&mut s, &k, KeyCode::Char('x'));
     assert_eq!(
         s.data
@@ -199,20 +203,38 @@ fn enter_jumps_to_the_findings_behind_the_evidence() {
 fn walking_every_production_item_makes_the_gate_ready_when_findings_allow() {
     let (mut s, k) = demo_state();
     key(&mut s, &k, KeyCode::Char('c'));
+    let mut overridden = 0;
     for _ in 0..12 {
-        key(&mut s, &k, KeyCode::Char('x'));
+        let effects = key(&mut s, &k, KeyCode::Char('x'));
+        if s.checklist.as_ref().unwrap().prompt.is_some() {
+            // The check fails: ticking it needs a reason, recorded as an override.
+            assert!(effects.is_empty(), "nothing is saved without a reason");
+            assert!(s.status.as_deref().unwrap_or("").contains("check fails"));
+            assert!(screen(&s).contains("done anyway because (an override)"));
+            typed(&mut s, &k, "handled outside scandeck, ticket OPS-7");
+            key(&mut s, &k, KeyCode::Enter);
+            overridden += 1;
+        }
         key(&mut s, &k, KeyCode::Char('j'));
     }
-    assert!(screen(&s).contains("12/12"));
+    assert!(overridden > 0, "the demo has failing checks");
+    let shown = screen(&s);
+    assert!(shown.contains("12/12"), "{shown}");
+    assert!(
+        shown.contains("[x*]") && shown.contains("done (override)"),
+        "{shown}"
+    );
     let gate = s.gate.clone().unwrap();
     assert!(
         gate.blocked.iter().all(|r| r.rule != "checklist"),
         "the checklist no longer blocks: {gate:?}"
     );
-    assert!(
-        !gate.warnings.is_empty(),
-        "done items with failing evidence are warned about"
+    assert_eq!(
+        gate.overrides.len(),
+        overridden,
+        "every override is named: {gate:?}"
     );
+    assert!(gate.overrides[0].contains("ticket OPS-7"));
 }
 
 #[test]
@@ -274,4 +296,53 @@ fn the_export_dialog_exports_exactly_the_rows_shown() {
         md.contains("production checklist 0/12 complete; release gate BLOCKED"),
         "{md}"
     );
+}
+
+#[test]
+fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
+    let (mut s, k) = demo_state();
+    let effects = key(&mut s, &k, KeyCode::Char('c'));
+    let Some(Effect::RecheckEvidence(input)) = effects
+        .into_iter()
+        .find(|e| matches!(e, Effect::RecheckEvidence(_)))
+    else {
+        panic!("opening the checklist runs the checks again");
+    };
+    assert!(input
+        .findings
+        .iter()
+        .all(|(f, _)| f.severity >= scandeck::model::Severity::High
+            || f.kind == scandeck::model::Kind::Secret));
+    // The checks' answer replaces the shown evidence and the verdict follows.
+    let mut evidence = s.data.as_ref().unwrap().walk.evidence.clone();
+    for e in evidence.values_mut() {
+        *e = scandeck::checklist::evidence::Evidence::pass("checked again");
+    }
+    drive(
+        &mut s,
+        &k,
+        scandeck::tui::update::Msg::EvidenceRechecked(evidence),
+    );
+    let shown = screen(&s);
+    assert!(shown.contains("checked again"), "{shown}");
+    assert!(!shown.contains("[!]"), "no failing mark after the recheck");
+    assert!(s
+        .data
+        .as_ref()
+        .unwrap()
+        .walk
+        .evidence
+        .values()
+        .all(|e| e.summary == "checked again"));
+    key(&mut s, &k, KeyCode::Esc);
+    // A saved decision changes what the checks count: they run again.
+    let file = s.data.as_ref().unwrap().triage.clone();
+    let effects = drive(
+        &mut s,
+        &k,
+        scandeck::tui::update::Msg::Saved(Ok((file, "saved".into()))),
+    );
+    assert!(effects
+        .iter()
+        .any(|e| matches!(e, Effect::RecheckEvidence(_))));
 }

@@ -38,6 +38,10 @@ pub struct ItemRecord {
     pub note: Option<String>,
     pub by: String,
     pub at: String,
+    /// Recorded done although its automatic check failed: an override, with
+    /// the person's reason in `reason`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overridden: bool,
     /// The hash of the audit entry that made this record (see `audit::seal`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
@@ -77,9 +81,17 @@ impl Default for ChecklistFile {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
     Check,
+    /// Done although the automatic check fails, for this reason.
+    Override {
+        reason: String,
+    },
     Uncheck,
-    NotApplicable { reason: String },
-    Note { text: String },
+    NotApplicable {
+        reason: String,
+    },
+    Note {
+        text: String,
+    },
     Reset,
 }
 
@@ -91,6 +103,25 @@ pub enum ChangeError {
     MissingReason,
     #[error("a note needs text")]
     EmptyNote,
+    #[error("the automatic check fails ({0}); to record it done anyway, give the reason for the override")]
+    NeedsOverride(String),
+}
+
+/// Checking an item off: plain when its automatic check passes (or it has
+/// none); an override, which needs a reason, when the check fails.
+pub fn check_change(
+    evidence: Option<&Evidence>,
+    reason: Option<&str>,
+) -> Result<Change, ChangeError> {
+    match evidence.filter(|e| e.proposal == Proposal::Fail) {
+        None => Ok(Change::Check),
+        Some(e) => match reason.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(reason) => Ok(Change::Override {
+                reason: reason.to_string(),
+            }),
+            None => Err(ChangeError::NeedsOverride(e.summary.clone())),
+        },
+    }
 }
 
 /// Who and when, for records and audit entries.
@@ -150,17 +181,29 @@ impl ChecklistFile {
             Change::Check => {
                 next.state = Recorded::Done;
                 next.reason = None;
+                next.overridden = false;
                 "checked"
+            }
+            Change::Override { reason } => {
+                if reason.trim().is_empty() {
+                    return Err(ChangeError::MissingReason);
+                }
+                next.state = Recorded::Done;
+                next.reason = Some(crate::sanitize::sanitize_line(reason.trim()).into_owned());
+                next.overridden = true;
+                "overridden"
             }
             Change::Uncheck => {
                 next.state = Recorded::Todo;
                 next.reason = None;
+                next.overridden = false;
                 "unchecked"
             }
             Change::NotApplicable { reason } => {
                 if reason.trim().is_empty() {
                     return Err(ChangeError::MissingReason);
                 }
+                next.overridden = false;
                 next.state = Recorded::NotApplicable;
                 next.reason = Some(crate::sanitize::sanitize_line(reason.trim()).into_owned());
                 "not_applicable"
@@ -177,7 +220,7 @@ impl ChecklistFile {
         next.by = stamp.who.to_string();
         next.at = stamp.at.to_string();
         let reason = match change {
-            Change::NotApplicable { .. } => next.reason.clone(),
+            Change::NotApplicable { .. } | Change::Override { .. } => next.reason.clone(),
             Change::Note { .. } => next.note.clone(),
             _ => None,
         };
@@ -265,8 +308,11 @@ pub enum Shown {
     NotApplicable,
     /// Not done, and the automatic check fails.
     Failing,
-    /// Recorded done, but the automatic check fails now.
+    /// Recorded done, but the automatic check fails now: a person must
+    /// look again (uncheck, or check with a reason to override).
     DoneButFailing,
+    /// Recorded done over a failing check, with a reason: an explicit override.
+    DoneOverride,
 }
 
 impl Shown {
@@ -275,6 +321,7 @@ impl Shown {
         match (record.map(|r| r.state).unwrap_or_default(), failing) {
             (Recorded::NotApplicable, _) => Shown::NotApplicable,
             (Recorded::Done, false) => Shown::Done,
+            (Recorded::Done, true) if record.is_some_and(|r| r.overridden) => Shown::DoneOverride,
             (Recorded::Done, true) => Shown::DoneButFailing,
             (Recorded::Todo, true) => Shown::Failing,
             (Recorded::Todo, false) => Shown::Todo,
@@ -285,7 +332,7 @@ impl Shown {
     pub fn complete(self) -> bool {
         matches!(
             self,
-            Shown::Done | Shown::NotApplicable | Shown::DoneButFailing
+            Shown::Done | Shown::NotApplicable | Shown::DoneOverride
         )
     }
 
@@ -296,6 +343,7 @@ impl Shown {
             Shown::NotApplicable => "n/a",
             Shown::Failing => "failing",
             Shown::DoneButFailing => "done, evidence fails",
+            Shown::DoneOverride => "done (override)",
         }
     }
 
@@ -306,6 +354,7 @@ impl Shown {
             Shown::NotApplicable => "[-]",
             Shown::Failing => "[!]",
             Shown::DoneButFailing => "[x!]",
+            Shown::DoneOverride => "[x*]",
         }
     }
 }

@@ -75,6 +75,24 @@ impl Walkthrough {
         }
     }
 
+    /// The automatic checks run again over the workspace as it is now.
+    pub fn recheck(
+        ws: &Workspace,
+        setup: &WalkSetup,
+        findings: Vec<(&Finding, &Assessment)>,
+        runs: &[RunRecord],
+        now: DateTime<Utc>,
+    ) -> BTreeMap<String, Evidence> {
+        evidence::evaluate_all(&evidence::Context {
+            root: &ws.root,
+            findings,
+            runs,
+            now,
+            max_scan_age_days: setup.max_scan_age_days,
+            content_trust_env: std::env::var("DOCKER_CONTENT_TRUST").ok(),
+        })
+    }
+
     pub fn views<'a>(&'a self, list: &'a Checklist) -> Vec<ItemView<'a>> {
         progress::view(list, &self.records, &self.evidence)
     }

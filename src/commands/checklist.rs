@@ -21,7 +21,15 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
             say_raw!("{}", render(&readiness, &list, args.format))?;
             return Ok(0);
         }
-        Some(ChecklistAction::Check { id }) => (Some(id.as_str()), Change::Check),
+        Some(ChecklistAction::Check { id, reason }) => {
+            let evidence = list
+                .item(id)
+                .and_then(|i| i.check.as_ref())
+                .and_then(|c| readiness.walk.evidence.get(c));
+            let change = crate::checklist::progress::check_change(evidence, reason.as_deref())
+                .map_err(|e| Failure::input(format!("{}/{id}: {e} (--reason)", list.name)))?;
+            (Some(id.as_str()), change)
+        }
         Some(ChecklistAction::Uncheck { id }) => (Some(id.as_str()), Change::Uncheck),
         Some(ChecklistAction::Na { id, reason }) => (
             Some(id.as_str()),
@@ -48,19 +56,6 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
     for line in lines {
         say!("{}", sanitize_line(&line))?;
     }
-    if let (Some(id), Change::Check) = (id, &change) {
-        let item = list.item(id);
-        if let Some(ev) = item
-            .and_then(|i| i.check.as_ref())
-            .and_then(|c| readiness.walk.evidence.get(c))
-            .filter(|e| e.proposal == crate::checklist::evidence::Proposal::Fail)
-        {
-            super::warn(&format!(
-                "note: the automatic check disagrees: {}",
-                ev.summary
-            ));
-        }
-    }
     Ok(0)
 }
 
@@ -76,7 +71,12 @@ pub fn render(readiness: &Readiness, list: &Checklist, format: ChecklistFormat) 
 fn recorded(v: &ItemView) -> String {
     v.record
         .map(|r| {
-            let mut s = format!("{} by {} at {}", r.state.as_str(), r.by, r.at);
+            let state = if r.overridden {
+                "done (override)"
+            } else {
+                r.state.as_str()
+            };
+            let mut s = format!("{state} by {} at {}", r.by, r.at);
             if let Some(reason) = &r.reason {
                 s.push_str(&format!(" — {reason}"));
             }

@@ -33,6 +33,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
                 "rule": r.rule, "message": r.message, "query": r.query,
             })).collect::<Vec<_>>(),
             "warnings": verdict.warnings,
+            "overrides": verdict.overrides,
         });
         say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default())?;
     } else {
@@ -50,9 +51,17 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
         for w in &verdict.warnings {
             say!("{}", sanitize_line(&format!("warning: {w}")))?;
         }
+        for o in &verdict.overrides {
+            say!("{}", sanitize_line(&format!("override: checklist {o}")))?;
+        }
         say!(
             "{}",
-            if verdict.ready() {
+            if verdict.ready() && !verdict.overrides.is_empty() {
+                format!(
+                    "READY: nothing blocks the release, with {} checklist override(s) above",
+                    verdict.overrides.len()
+                )
+            } else if verdict.ready() {
                 "READY: nothing blocks the release".to_string()
             } else {
                 format!("BLOCKED: {} reason(s)", verdict.blocked.len())

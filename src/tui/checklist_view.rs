@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .take(rows_height)
         .map(|(i, v)| {
             let style = match v.shown {
-                Shown::Failing | Shown::DoneButFailing => theme.warning,
+                Shown::Failing | Shown::DoneButFailing | Shown::DoneOverride => theme.warning,
                 Shown::Done | Shown::NotApplicable => theme.dim,
                 Shown::Todo => theme.text,
             };
@@ -129,7 +129,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             }
         }
         if let Some(r) = v.record {
-            let mut text = format!("recorded {} by {} at {}", r.state.as_str(), r.by, r.at);
+            let state = if r.overridden {
+                "done (override)"
+            } else {
+                r.state.as_str()
+            };
+            let mut text = format!("recorded {state} by {} at {}", r.by, r.at);
             if let Some(reason) = &r.reason {
                 text.push_str(&format!(" — {reason}"));
             }
@@ -172,6 +177,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let label = match kind {
             PromptKind::NotApplicable => "not applicable because: ",
             PromptKind::Note => "note: ",
+            PromptKind::Override => "the check fails; done anyway because (an override): ",
         };
         lines.push(Line::from(vec![
             Span::styled(label, theme.title.add_modifier(Modifier::BOLD)),

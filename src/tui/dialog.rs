@@ -63,6 +63,8 @@ pub struct Dialog {
     /// Second step for actions on several findings.
     pub confirming: bool,
     pub error: Option<String>,
+    /// What the decision does to the release gate, when it does something.
+    pub gate_note: Option<&'static str>,
 }
 
 pub const SNOOZE_CHOICES: [&str; 5] = [
@@ -124,6 +126,7 @@ impl Dialog {
             focus,
             confirming: false,
             error: None,
+            gate_note: None,
         }
     }
 

@@ -309,6 +309,23 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                             let _ = tx.send(Msg::Saved(message));
                         });
                     }
+                    Effect::RecheckEvidence(input) => {
+                        let ws = options.workspace.clone();
+                        let setup = options.walk.clone();
+                        let now = state.now;
+                        let tx = save_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let findings = input.findings.iter().map(|(f, a)| (f, a)).collect();
+                            let evidence = crate::checklist::walk::Walkthrough::recheck(
+                                &ws,
+                                &setup,
+                                findings,
+                                &input.runs,
+                                now,
+                            );
+                            let _ = tx.send(Msg::EvidenceRechecked(evidence));
+                        });
+                    }
                     Effect::SaveChecklist(edit) => {
                         let ws = options.workspace.clone();
                         let who = actor.clone();

@@ -77,6 +77,8 @@ impl Cursor {
 pub enum PromptKind {
     NotApplicable,
     Note,
+    /// Checking off an item whose automatic check fails: why anyway.
+    Override,
 }
 
 /// The checklist view (`c`): which list, which item, and a reason or note being typed.

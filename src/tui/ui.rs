@@ -105,6 +105,10 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             theme.dim,
         ),
         match &state.gate {
+            Some(v) if v.ready() && !v.overrides.is_empty() => Span::styled(
+                format!("   release: READY ({} override)", v.overrides.len()),
+                theme.warning,
+            ),
             Some(v) if v.ready() => Span::styled("   release: READY", theme.title),
             Some(v) => Span::styled(
                 format!("   release: BLOCKED ({})", v.blocked.len()),
@@ -879,7 +883,10 @@ pub fn severity_style(theme: &Theme, s: Severity) -> Style {
 
 fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, theme: &Theme) {
     let w = area.width.saturating_sub(4).min(76);
-    let rows = dialog.choices.len() as u16 + dialog.fields.len() as u16 * 2 + 6;
+    let rows = dialog.choices.len() as u16
+        + dialog.fields.len() as u16 * 2
+        + 6
+        + u16::from(dialog.gate_note.is_some());
     let h = rows.min(area.height.saturating_sub(2)).max(5);
     let popup = Rect::new(
         area.x + (area.width - w) / 2,
@@ -949,6 +956,9 @@ fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, t
             lines.push(Line::from(spans));
         }
         lines.push(Line::raw(""));
+        if let Some(note) = dialog.gate_note {
+            lines.push(Line::styled(note, theme.warning));
+        }
         match &dialog.error {
             Some(e) => lines.push(Line::styled(cell(e, 200), theme.warning)),
             None => lines.push(Line::styled(

@@ -29,6 +29,8 @@ pub enum Msg {
     Progress(Loading),
     /// The most severe findings, shown while the whole set (this many) loads.
     Preview(Box<Data>, usize),
+    /// The checklist's automatic checks, run again.
+    EvidenceRechecked(std::collections::BTreeMap<String, crate::checklist::evidence::Evidence>),
     Loaded(Box<Data>),
     LoadFailed(String),
     SearchDone {
@@ -84,6 +86,35 @@ pub enum Effect {
     CancelTask(crate::scan::runner::TaskId),
     /// Read the workspace again in the background (results were imported).
     Reload,
+    /// Run the checklist's automatic checks again (a decision changed what
+    /// they count, or the workspace files may have changed).
+    RecheckEvidence(EvidenceInput),
+}
+
+/// What the automatic checks judge, copied for a background thread: the
+/// findings they count (critical, high, secrets) with their statuses.
+#[derive(Clone, Debug)]
+pub struct EvidenceInput {
+    pub findings: Vec<(crate::model::Finding, crate::triage::Assessment)>,
+    pub runs: Vec<crate::store::RunRecord>,
+}
+
+impl EvidenceInput {
+    pub fn of(data: &Data) -> EvidenceInput {
+        let present = data.gone_from.min(data.findings.len());
+        EvidenceInput {
+            findings: data.findings[..present]
+                .iter()
+                .zip(&data.assessments)
+                .filter(|(f, _)| {
+                    f.severity >= crate::model::Severity::High
+                        || f.kind == crate::model::Kind::Secret
+                })
+                .map(|(f, a)| (f.clone(), a.clone()))
+                .collect(),
+            runs: data.runs.clone(),
+        }
+    }
 }
 
 /// A search for the matcher thread; the newest generation wins.
@@ -206,6 +237,13 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             state.loading = Some(p);
             Vec::new()
         }
+        Msg::EvidenceRechecked(evidence) => {
+            if let Some(data) = &mut state.data {
+                data.walk.evidence = evidence;
+            }
+            regate(state);
+            Vec::new()
+        }
         Msg::Preview(data, total) => {
             if state.data.is_some() {
                 return Vec::new(); // the whole set came first
@@ -295,7 +333,10 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                         data.reassess(file, now);
                     }
                     regate(state);
-                    search(state)
+                    let mut effects = search(state);
+                    // What the checklist's checks count just changed.
+                    effects.extend(recheck(state));
+                    effects
                 }
                 Err(message) => {
                     state.unsaved = Some(message);
@@ -581,6 +622,15 @@ pub fn set_query(state: &mut AppState, text: String) -> Vec<Effect> {
 }
 
 /// Recomputes the release gate's verdict from the loaded data.
+fn recheck(state: &AppState) -> Vec<Effect> {
+    match &state.data {
+        Some(data) if state.preview.is_none() && !data.walk.lists.is_empty() => {
+            vec![Effect::RecheckEvidence(EvidenceInput::of(data))]
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn preview_status(done: usize, total: usize) -> String {
     format!(
         "loading {done}/{total} findings: the most severe are shown; * and export wait for the rest"
@@ -907,7 +957,14 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             });
             search(state)
         }
-        Action::OpenChecklist => super::walk::open(state),
+        Action::OpenChecklist => {
+            // Shown evidence is never stale: the checks run again on opening.
+            let mut effects = super::walk::open(state);
+            if state.checklist.is_some() {
+                effects.extend(recheck(state));
+            }
+            effects
+        }
         Action::Export => {
             if needs_everything(state) {
                 return Vec::new();
@@ -987,7 +1044,23 @@ fn open_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
         state.status = Some("nothing to reopen: no decision applies".into());
         return Vec::new();
     }
-    state.dialog = Some(Dialog::new(kind, targets));
+    let worst = data
+        .first_of(&targets)
+        .iter()
+        .filter_map(|i| data.findings.get(*i))
+        .map(|f| f.severity)
+        .max();
+    let disposition = match kind {
+        DialogKind::Snooze => Some(crate::triage::Disposition::Snoozed),
+        DialogKind::Fixed => Some(crate::triage::Disposition::Fixed),
+        DialogKind::Accept => Some(crate::triage::Disposition::Accepted),
+        _ => None,
+    };
+    let mut dialog = Dialog::new(kind, targets);
+    dialog.gate_note = disposition
+        .zip(worst)
+        .and_then(|(d, w)| crate::gate::decision_effect(d, w));
+    state.dialog = Some(dialog);
     Vec::new()
 }
 

@@ -84,8 +84,24 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                 .records
                 .record(&list.name, &item.id)
                 .is_some_and(|r| r.state == Recorded::Done);
-            let change = if done { Change::Uncheck } else { Change::Check };
-            return Some(save(state, change));
+            if done {
+                return Some(save(state, Change::Uncheck));
+            }
+            let data = state.data.as_ref()?;
+            let evidence = item.check.as_ref().and_then(|c| data.walk.evidence.get(c));
+            return Some(
+                match crate::checklist::progress::check_change(evidence, None) {
+                    Ok(change) => save(state, change),
+                    Err(why) => {
+                        // A failing check is overridden only with a reason.
+                        state.status = Some(why.to_string());
+                        if let Some(panel) = state.checklist.as_mut() {
+                            panel.prompt = Some((PromptKind::Override, String::new()));
+                        }
+                        Vec::new()
+                    }
+                },
+            );
         }
         Action::ChecklistJump => {
             let (list, selected) = current_list(state)?;
@@ -147,6 +163,7 @@ pub fn type_prompt(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
                 state.status = Some(match kind {
                     PromptKind::NotApplicable => "not applicable needs a reason".into(),
                     PromptKind::Note => "a note needs text".into(),
+                    PromptKind::Override => "an override needs a reason".into(),
                 });
                 return Vec::new();
             }
@@ -154,6 +171,7 @@ pub fn type_prompt(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
             let change = match kind {
                 PromptKind::NotApplicable => Change::NotApplicable { reason: text },
                 PromptKind::Note => Change::Note { text },
+                PromptKind::Override => Change::Override { reason: text },
             };
             return save(state, change);
         }
