@@ -40,6 +40,8 @@ pub enum Command {
     Gate(GateArgs),
     /// Run scans now: native image, container, posture and secrets checks plus every installed scanner; results are imported.
     Scan(ScanArgs),
+    /// The fix plan: open findings grouped by the action that clears them, most urgent first.
+    Plan(PlanArgs),
     /// Rebuild the findings store from the stored raw reports.
     Rebuild,
     /// Print every path scandeck uses.
@@ -272,6 +274,21 @@ pub struct ListArgs {
     pub since_previous: bool,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Md,
+    Json,
 }
 
 #[derive(Debug, Args)]

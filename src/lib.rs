@@ -13,6 +13,7 @@ pub mod gate;
 pub mod ingest;
 pub mod logging;
 pub mod model;
+pub mod plan;
 pub mod query;
 pub mod sanitize;
 pub mod scan;

@@ -23,6 +23,7 @@ fn main() {
         Some(Command::Checklist(args)) => commands::checklist::run(&paths, &workspace, args),
         Some(Command::Gate(args)) => commands::gate::run(&paths, &workspace, args),
         Some(Command::Scan(args)) => commands::scan::run(&paths, &workspace, args),
+        Some(Command::Plan(args)) => commands::plan::run(&paths, &workspace, args),
         Some(Command::Rebuild) => commands::rebuild::run(&paths, &workspace),
         Some(Command::Paths) => commands::paths::run(&paths, &workspace),
         None => commands::demo::console(&paths, &workspace, cli.theme.as_deref()),

@@ -19,6 +19,7 @@ pub mod gate;
 pub mod import;
 pub mod list;
 pub mod paths;
+pub mod plan;
 pub mod readiness;
 pub mod rebuild;
 pub mod scan;

@@ -90,9 +90,9 @@ pub fn render(input: &ExportInput) -> String {
     );
     let _ = writeln!(out, "<ul><li>Generated {} by {}</li><li>Filter: {}</li><li>Findings: {} ({})</li><li>Status: {}</li><li>SLA breaches: {}</li><li>Checklist: {}</li></ul>",
         escape(&h.generated_at), escape(&h.tool), escape(&h.filter), h.findings, escape(&input.severity_line()), escape(&input.status_line()), h.sla_breaches, escape(&h.checklist));
-    let first = input.fix_first(5);
+    let first = input.plan_lines(5);
     if !first.is_empty() {
-        out.push_str("<h2>Fix first</h2><ol class=\"first\">");
+        out.push_str("<h2>Fix plan: the most urgent actions</h2><ol class=\"first\">");
         for line in first {
             let _ = write!(out, "<li>{}</li>", escape(&sanitize_line(&line)));
         }

@@ -74,50 +74,16 @@ impl<'a> ExportInput<'a> {
         self.rows.iter().map(|(f, a)| Record::at(f, a, self.now))
     }
 
-    /// What to fix first, for the summaries a manager reads: the worst open
-    /// findings (severity, then the nearest SLA due), one plain line each.
-    pub fn fix_first(&self, n: usize) -> Vec<String> {
-        use crate::triage::Status;
-        let mut open: Vec<(&Finding, &Assessment)> = self
-            .rows
+    /// The fix plan's most urgent actions, one plain line each: what the
+    /// HTML and Markdown exports open with (`crate::plan`).
+    pub fn plan_lines(&self, n: usize) -> Vec<String> {
+        crate::plan::build(&self.rows)
             .iter()
-            .copied()
-            .filter(|(_, a)| matches!(a.status, Status::Open | Status::Overdue | Status::Regressed))
-            .collect();
-        open.sort_by(|(fa, aa), (fb, ab)| {
-            fb.severity
-                .cmp(&fa.severity)
-                .then_with(|| aa.sla_due.cmp(&ab.sla_due))
-        });
-        open.into_iter()
             .take(n)
-            .map(|(f, a)| {
-                let r = Record::at(f, a, self.now);
-                let what = match (&r.package, &r.path) {
-                    (Some(p), _) => format!(" in {p}"),
-                    (None, Some(path)) => format!(" in {path}"),
-                    _ => String::new(),
-                };
-                let fix = match &r.fixed_version {
-                    Some(v) => format!("upgrade to {v}"),
-                    None => "no fix yet: mitigate or decide".into(),
-                };
-                let status = if r.status == "open" {
-                    String::new()
-                } else {
-                    format!(", {}", r.status)
-                };
-                format!(
-                    "{} {}{what} on {}{status}: {fix}",
-                    r.severity.to_uppercase(),
-                    r.id,
-                    r.target
-                )
-            })
+            .map(crate::plan::Action::line)
             .collect()
     }
 
-    /// Severity counts in severity order, for headers.
     pub fn severity_line(&self) -> String {
         Severity::ALL_DESCENDING
             .iter()

@@ -52,9 +52,9 @@ pub fn render(input: &ExportInput) -> String {
     let _ = writeln!(out, "- SLA breaches: {}", h.sla_breaches);
     let _ = writeln!(out, "- Checklist: {}", cell(&h.checklist));
     let _ = writeln!(out);
-    let first = input.fix_first(5);
+    let first = input.plan_lines(5);
     if !first.is_empty() {
-        let _ = writeln!(out, "## Fix first");
+        let _ = writeln!(out, "## Fix plan: the most urgent actions");
         let _ = writeln!(out);
         for (i, line) in first.iter().enumerate() {
             let _ = writeln!(out, "{}. {}", i + 1, cell(line));

@@ -1,0 +1,83 @@
+//! `scandeck plan [filters] [--format table|md|json]`: the fix plan of the
+//! findings the filter keeps (`crate::plan`).
+
+use super::list::{build_filter, listing};
+use super::{warn, Failure, Outcome};
+use crate::cli::{PlanArgs, PlanFormat};
+use crate::config::Paths;
+use crate::plan::Action;
+use crate::sanitize::sanitize_line;
+use crate::store::Workspace;
+use std::path::Path;
+
+pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
+    let filter = build_filter(&args.filters)?;
+    let ws = Workspace::at(workspace);
+    if !ws.exists() {
+        warn(&format!(
+            "no scans in {}: import reports with `scandeck import FILE...`",
+            workspace.display()
+        ));
+    }
+    let redactor = super::redactor(paths)?;
+    let policy = super::sla_policy(paths)?;
+    let listing = listing(&ws, &redactor, &filter, crate::clock::now(), &policy)?;
+    let rows: Vec<_> = listing
+        .rows
+        .iter()
+        .map(|(i, a)| (&listing.findings[*i], a))
+        .collect();
+    let actions = crate::plan::build(&rows);
+    let text = match args.format {
+        PlanFormat::Table => table(&actions),
+        PlanFormat::Md => markdown(&actions),
+        PlanFormat::Json => {
+            let mut doc = serde_json::to_value(&actions)
+                .map_err(|e| Failure::input(format!("cannot write the plan: {e}")))?;
+            crate::sanitize::sanitize_json(&mut doc);
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        }
+    };
+    say_raw!("{text}")?;
+    Ok(0)
+}
+
+fn table(actions: &[Action]) -> String {
+    if actions.is_empty() {
+        return "nothing to fix: no open finding in this view\n".into();
+    }
+    let mut out = format!("{} action(s), most urgent first\n", actions.len());
+    for (n, a) in actions.iter().enumerate() {
+        out.push_str(&format!(
+            "{:>3}. [{}] {}\n",
+            n + 1,
+            sanitize_line(&a.urgency()),
+            sanitize_line(&a.summary)
+        ));
+        if let Some(h) = &a.hint {
+            out.push_str(&format!("       $ {}\n", sanitize_line(h)));
+        }
+    }
+    out
+}
+
+/// The plan as Markdown: the same lines the exports open with.
+pub fn markdown(actions: &[Action]) -> String {
+    let mut out = String::from("# Fix plan\n\n");
+    if actions.is_empty() {
+        out.push_str("Nothing to fix: no open finding in this view.\n");
+        return out;
+    }
+    for (n, a) in actions.iter().enumerate() {
+        out.push_str(&format!(
+            "{}. **{}** — {}\n",
+            n + 1,
+            crate::export::markdown::cell(&a.urgency()),
+            crate::export::markdown::cell(&a.summary)
+        ));
+        if let Some(h) = &a.hint {
+            out.push_str(&format!("   `{}`\n", sanitize_line(h).replace('`', "'")));
+        }
+    }
+    out
+}

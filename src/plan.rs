@@ -1,0 +1,388 @@
+//! The fix plan: open findings grouped by the action that clears them —
+//! upgrade a package to the lowest version that fixes all of its findings in
+//! that subject, rotate and remove a secret, fix a misconfiguration — ranked
+//! by the SLA risk each action clears (overdue criticals first, then
+//! criticals, overdue highs, highs, then how many findings it clears).
+//! Shared by `scandeck plan`, the exports and the console.
+
+use crate::model::{Finding, Kind, Severity};
+use crate::triage::{Assessment, Status};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+/// What clears a group of findings.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Fix {
+    /// Upgrade `package` to `to` (the lowest version that fixes every finding).
+    Upgrade {
+        package: String,
+        ecosystem: Option<String>,
+        from: Option<String>,
+        to: String,
+    },
+    /// No fixed version is known for some findings of `package`.
+    NoFixYet { package: String },
+    /// Rotate the secret(s) found in `file` and remove them from it and its history.
+    RotateSecret { file: String },
+    /// Change what rule `rule` flags in `file`.
+    Reconfigure { rule: String, file: String },
+    /// Anything else: decide about it.
+    Decide { id: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    /// What was scanned: `image:…` or `project:…`.
+    pub subject: String,
+    pub fix: Fix,
+    /// One line a person reads.
+    pub summary: String,
+    /// The command or change that does it, where the ecosystem has one.
+    pub hint: Option<String>,
+    /// Fingerprints of the findings it clears.
+    pub findings: Vec<String>,
+    pub critical: usize,
+    pub high: usize,
+    pub overdue_critical: usize,
+    pub overdue_high: usize,
+    pub worst: Severity,
+}
+
+impl Action {
+    /// What it clears, in words: `2 critical (1 overdue), 1 high`.
+    pub fn urgency(&self) -> String {
+        let mut parts = Vec::new();
+        if self.critical > 0 {
+            parts.push(match self.overdue_critical {
+                0 => format!("{} critical", self.critical),
+                n => format!("{} critical ({n} overdue)", self.critical),
+            });
+        }
+        if self.high > 0 {
+            parts.push(match self.overdue_high {
+                0 => format!("{} high", self.high),
+                n => format!("{} high ({n} overdue)", self.high),
+            });
+        }
+        if parts.is_empty() {
+            parts.push(format!("worst {}", self.worst.as_str()));
+        }
+        parts.join(", ")
+    }
+
+    /// One line: urgency, what to do, and how.
+    pub fn line(&self) -> String {
+        let hint = self
+            .hint
+            .as_deref()
+            .map(|h| format!(" — {h}"))
+            .unwrap_or_default();
+        format!("[{}] {}{hint}", self.urgency(), self.summary)
+    }
+
+    /// Larger is more urgent.
+    fn rank(&self) -> (usize, usize, usize, usize, usize) {
+        (
+            self.overdue_critical,
+            self.critical,
+            self.overdue_high,
+            self.high,
+            self.findings.len(),
+        )
+    }
+}
+
+/// Findings that still need work.
+fn needs_work(a: &Assessment) -> bool {
+    matches!(a.status, Status::Open | Status::Overdue | Status::Regressed)
+}
+
+/// Builds the plan from the findings shown, most urgent action first.
+pub fn build(rows: &[(&Finding, &Assessment)]) -> Vec<Action> {
+    let mut groups: BTreeMap<(String, Fix), Vec<(&Finding, &Assessment)>> = BTreeMap::new();
+    // Packages are planned per (subject, package): the target version is the
+    // highest of each finding's lowest fix.
+    let mut packages: BTreeMap<(String, String), Vec<(&Finding, &Assessment)>> = BTreeMap::new();
+    for (f, a) in rows.iter().copied().filter(|(_, a)| needs_work(a)) {
+        let subject = f.subject.to_string();
+        match f.kind {
+            Kind::Vulnerability if f.package.is_some() => {
+                let name = f.package_name().unwrap_or_default().to_string();
+                packages.entry((subject, name)).or_default().push((f, a));
+            }
+            Kind::Secret => {
+                let file = f
+                    .location
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| f.target.to_string());
+                groups
+                    .entry((subject, Fix::RotateSecret { file }))
+                    .or_default()
+                    .push((f, a));
+            }
+            Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
+                let file = f
+                    .location
+                    .path
+                    .as_deref()
+                    .map(|p| p.split('#').next().unwrap_or(p).to_string())
+                    .unwrap_or_else(|| f.target.to_string());
+                groups
+                    .entry((
+                        subject,
+                        Fix::Reconfigure {
+                            rule: f.id.clone(),
+                            file,
+                        },
+                    ))
+                    .or_default()
+                    .push((f, a));
+            }
+            _ => groups
+                .entry((subject, Fix::Decide { id: f.id.clone() }))
+                .or_default()
+                .push((f, a)),
+        }
+    }
+    for ((subject, name), members) in packages {
+        let (fixable, unfixable): (Vec<_>, Vec<_>) =
+            members.into_iter().partition(|(f, _)| f.has_fix());
+        if !fixable.is_empty() {
+            let to = fixable
+                .iter()
+                .filter_map(|(f, _)| lowest_fix(f))
+                .max_by(|a, b| compare_versions(a, b))
+                .unwrap_or_default();
+            let first = fixable[0].0;
+            let fix = Fix::Upgrade {
+                package: name.clone(),
+                ecosystem: first.package.as_ref().and_then(|p| p.ecosystem.clone()),
+                from: first.installed_version().map(str::to_string),
+                to,
+            };
+            groups
+                .entry((subject.clone(), fix))
+                .or_default()
+                .extend(fixable);
+        }
+        if !unfixable.is_empty() {
+            groups
+                .entry((subject, Fix::NoFixYet { package: name }))
+                .or_default()
+                .extend(unfixable);
+        }
+    }
+    let mut actions: Vec<Action> = groups
+        .into_iter()
+        .map(|((subject, fix), members)| action(subject, fix, &members))
+        .collect();
+    actions.sort_by(|a, b| {
+        b.rank()
+            .cmp(&a.rank())
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| a.fix.cmp(&b.fix))
+    });
+    actions
+}
+
+fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Action {
+    let count = |sev: Severity, overdue: bool| {
+        members
+            .iter()
+            .filter(|(f, a)| f.severity == sev && (!overdue || a.status == Status::Overdue))
+            .count()
+    };
+    let worst = members
+        .iter()
+        .map(|(f, _)| f.severity)
+        .max()
+        .unwrap_or(Severity::Unknown);
+    let mut findings: Vec<String> = members
+        .iter()
+        .map(|(f, _)| f.fingerprint.to_string())
+        .collect();
+    findings.sort();
+    findings.dedup();
+    let n = findings.len();
+    let ids = {
+        let mut ids: Vec<&str> = members.iter().map(|(f, _)| f.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        let shown: Vec<&str> = ids.iter().take(3).copied().collect();
+        let more = ids.len().saturating_sub(3);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let where_ = crate::model::subject::name_of(&subject).to_string();
+    let (summary, hint) = match &fix {
+        Fix::Upgrade {
+            package,
+            ecosystem,
+            from,
+            to,
+        } => (
+            format!(
+                "upgrade {package}{} to {to} in {where_}: clears {n} finding(s) ({ids})",
+                from.as_deref().map(|v| format!(" {v}")).unwrap_or_default()
+            ),
+            upgrade_hint(ecosystem.as_deref(), package, to),
+        ),
+        Fix::NoFixYet { package } => (
+            format!("{package} in {where_} has no fixed version yet for {n} finding(s) ({ids}): mitigate, or decide (snooze until a fix, accept, not affected)"),
+            None,
+        ),
+        Fix::RotateSecret { file } => (
+            format!("rotate the {n} secret(s) in {file} ({where_}) and remove them from the file and its history"),
+            Some(format!("git rm --cached {file}  # after rotating; rewrite history with git filter-repo")),
+        ),
+        Fix::Reconfigure { rule, file } => (
+            format!("fix {rule} in {file} ({where_}): {n} finding(s)"),
+            None,
+        ),
+        Fix::Decide { id } => (format!("decide about {id} in {where_}: {n} finding(s)"), None),
+    };
+    Action {
+        subject,
+        fix,
+        summary,
+        hint,
+        findings,
+        critical: count(Severity::Critical, false),
+        high: count(Severity::High, false),
+        overdue_critical: count(Severity::Critical, true),
+        overdue_high: count(Severity::High, true),
+        worst,
+    }
+}
+
+/// The command that performs an upgrade, where the ecosystem has one.
+fn upgrade_hint(ecosystem: Option<&str>, package: &str, to: &str) -> Option<String> {
+    let eco = ecosystem?.to_ascii_lowercase();
+    let hint = match eco.as_str() {
+        "pypi" | "pip" | "python" | "python-pkg" => format!("pip install '{package}>={to}'"),
+        "npm" | "node-pkg" | "yarn" | "pnpm" => format!("npm install {package}@{to}"),
+        "deb" | "debian" | "ubuntu" => format!("apt-get install --only-upgrade {package}"),
+        "apk" | "alpine" | "wolfi" => format!("apk add --upgrade {package}"),
+        "rpm" | "redhat" | "centos" | "rocky" | "alma" | "amazon" => {
+            format!("dnf upgrade {package}")
+        }
+        // Go's standard library comes with the toolchain the binary was built with.
+        "golang" | "go" | "gobinary" | "gomod" if package == "stdlib" => {
+            format!("rebuild with Go {} or later", to.trim_start_matches('v'))
+        }
+        "golang" | "go" | "gobinary" | "gomod" => {
+            format!("go get {package}@v{}", to.trim_start_matches('v'))
+        }
+        "cargo" | "rust-binary" => format!("cargo update -p {package} --precise {to}"),
+        "gem" | "bundler" | "gemspec" => format!("bundle update {package}"),
+        "maven" | "jar" | "pom" | "gradle" => format!("set {package} to {to} in the build file"),
+        _ => return None,
+    };
+    Some(hint)
+}
+
+/// The lowest of a finding's fixed versions (npm audit writes `name@version`).
+fn lowest_fix(f: &Finding) -> Option<String> {
+    let p = f.package.as_ref()?;
+    p.fixed
+        .iter()
+        .map(|v| {
+            let v = v.trim();
+            v.strip_prefix(p.name.as_str())
+                .and_then(|rest| rest.strip_prefix('@'))
+                .unwrap_or(v)
+        })
+        .filter(|v| !v.is_empty())
+        .min_by(|a, b| compare_versions(a, b))
+        .map(str::to_string)
+}
+
+/// Orders versions as the common schemes do: an epoch (`1:`) first, then
+/// runs of digits by value and other runs by text, `~` before anything (a
+/// pre-release in Debian's scheme).
+pub fn compare_versions(a: &str, b: &str) -> Ordering {
+    fn split_epoch(v: &str) -> (u64, &str) {
+        match v.split_once(':') {
+            Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => {
+                (e.parse().unwrap_or(0), rest)
+            }
+            _ => (0, v),
+        }
+    }
+    let (ea, a) = split_epoch(a.trim().trim_start_matches('v'));
+    let (eb, b) = split_epoch(b.trim().trim_start_matches('v'));
+    if ea != eb {
+        return ea.cmp(&eb);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (a.get(i), b.get(j)) {
+            (None, None) => return Ordering::Equal,
+            (Some(b'~'), Some(b'~')) => {
+                i += 1;
+                j += 1;
+            }
+            (Some(b'~'), _) => return Ordering::Less,
+            (_, Some(b'~')) => return Ordering::Greater,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let start = (i, j);
+                while a.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+                while b.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+                let na = std::str::from_utf8(&a[start.0..i])
+                    .unwrap_or("0")
+                    .trim_start_matches('0');
+                let nb = std::str::from_utf8(&b[start.1..j])
+                    .unwrap_or("0")
+                    .trim_start_matches('0');
+                let by_value = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
+                if by_value != Ordering::Equal {
+                    return by_value;
+                }
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    // Letters sort before separators, as in Debian's scheme.
+                    let key = |c: u8| {
+                        if c.is_ascii_alphabetic() {
+                            (0, c)
+                        } else {
+                            (1, c)
+                        }
+                    };
+                    return key(*x).cmp(&key(*y));
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_order_as_their_schemes_do() {
+        let lt = |a: &str, b: &str| compare_versions(a, b) == Ordering::Less;
+        assert!(lt("1.2.9", "1.2.10"));
+        assert!(lt("3.0.14-1~deb12u1", "3.0.14-1"));
+        assert!(lt("2.9", "1:1.0"), "the epoch wins");
+        assert!(lt("8.2.1-r0", "8.4.0-r0"));
+        assert!(lt("v1.19.10", "1.20.3"));
+        assert_eq!(compare_versions("2.2.5", "2.2.5"), Ordering::Equal);
+    }
+}
