@@ -473,23 +473,48 @@ impl KeyMap {
                 out.push((keys.join("/"), action.label()));
             }
         };
-        for b in self.bindings(ctx) {
-            push(self.keys_for(ctx, b.action), b.action);
-        }
-        if !matches!(
+        let pane = !matches!(
             ctx,
             Context::Filter | Context::Dialog | Context::Help | Context::Checklist | Context::Scans
-        ) {
+        );
+        if pane {
+            // The verbs first: moving around is what every user tries anyway.
             for action in [
                 Action::OpenFilter,
-                Action::FocusNext,
+                Action::MarkFixed,
+                Action::Snooze,
+                Action::AcceptRisk,
+                Action::Suppress,
+                Action::Reopen,
+                Action::Note,
+                Action::ToggleMark,
+                Action::Export,
+                Action::OpenChecklist,
+                Action::OpenTasks,
+                Action::Rescan,
                 Action::SortNext,
-                Action::RaiseMinSeverity,
                 Action::CopyId,
+                Action::FocusNext,
                 Action::Help,
                 Action::Quit,
             ] {
                 push(self.keys_for(ctx, action), action);
+            }
+        }
+        for b in self.bindings(ctx) {
+            let moving = matches!(
+                b.action,
+                Action::MoveDown
+                    | Action::MoveUp
+                    | Action::HalfPageDown
+                    | Action::HalfPageUp
+                    | Action::PageDown
+                    | Action::PageUp
+                    | Action::GoTop
+                    | Action::GoBottom
+            );
+            if !(pane && moving) {
+                push(self.keys_for(ctx, b.action), b.action);
             }
         }
         out
@@ -638,10 +663,14 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("[nowhere]: unknown context"), "{text}");
+        // Hints name the keys as remapped; in a pane, verbs before movement.
         let hints = map.hints(Context::Findings);
+        assert_eq!(hints[0], ("/".to_string(), "filter"), "{hints:?}");
         assert!(
-            hints.iter().any(|(k, a)| k == "J/<Down>" && *a == "down"),
-            "{hints:?}"
+            hints.iter().all(|(_, a)| *a != "down"),
+            "moving is not a hint in a pane: {hints:?}"
         );
+        let detail = map.hints(Context::Filter);
+        assert!(!detail.is_empty());
     }
 }
