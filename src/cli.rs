@@ -296,4 +296,8 @@ pub struct DemoArgs {
     /// Print the demo findings instead of opening the console.
     #[arg(long)]
     pub list: bool,
+    /// Start the demo workspace over (it is otherwise kept between runs,
+    /// with what was triaged in it).
+    #[arg(long)]
+    pub fresh: bool,
 }

@@ -115,21 +115,26 @@ pub const REPORTS: &[DemoReport] = &[
     },
 ];
 
-/// How many earlier demo workspaces are kept in the data directory.
-const KEEP: usize = 5;
-
-/// Writes a fresh copy of the demo project (without importing anything) under
-/// `parent/<timestamp>` and prunes old copies.
-pub fn write_project(parent: &Path) -> io::Result<PathBuf> {
+/// The demo workspace under `parent`: the same one every run, so that what
+/// was triaged in it is still there next time; `fresh` starts it over.
+pub fn write_project(parent: &Path, fresh: bool) -> io::Result<PathBuf> {
     fs::create_dir_all(parent)?;
-    let stamp = crate::clock::wall().format("%Y%m%d-%H%M%S-%3f").to_string();
-    let root = parent.join(format!("finance-tracker-{stamp}"));
+    let root = parent.join("finance-tracker");
+    if fresh {
+        match fs::remove_dir_all(&root) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    } else if root.join(".scandeck").is_dir() {
+        return Ok(root);
+    }
     for (rel, text) in PROJECT_FILES {
         write_file(&root.join(rel), text)?;
     }
     for report in REPORTS {
         write_file(&root.join(report.path), report.bytes)?;
     }
+    // Copies that earlier versions made on every run.
     prune(parent)?;
     Ok(root)
 }
@@ -142,7 +147,7 @@ fn write_file(path: &Path, text: &str) -> io::Result<()> {
 }
 
 fn prune(parent: &Path) -> io::Result<()> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(parent)?
+    let dirs: Vec<PathBuf> = fs::read_dir(parent)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_dir()
@@ -151,9 +156,7 @@ fn prune(parent: &Path) -> io::Result<()> {
                     .is_some_and(|n| n.starts_with("finance-tracker-"))
         })
         .collect();
-    dirs.sort();
-    let excess = dirs.len().saturating_sub(KEEP);
-    for old in dirs.into_iter().take(excess) {
+    for old in dirs {
         let _ = fs::remove_dir_all(old);
     }
     Ok(())

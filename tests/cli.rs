@@ -543,6 +543,46 @@ fn demo_lists_without_a_terminal() {
 }
 
 #[test]
+fn the_demo_workspace_keeps_what_was_triaged_until_started_fresh() {
+    let home = tempfile::tempdir().unwrap();
+    let demo = |extra: &[&str]| {
+        let out = common::scandeck(home.path())
+            .args(["demo", "--list"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stderr(&out)
+            .lines()
+            .find_map(|l| l.strip_prefix("demo workspace: ").map(str::to_string))
+            .unwrap()
+    };
+    let root = demo(&[]);
+    let out = common::scandeck(home.path())
+        .args([
+            "--workspace",
+            &root,
+            "triage",
+            "snooze",
+            "--id",
+            "CVE-2024-5535",
+            "--until",
+            "7d",
+            "--reason",
+            "kept between runs",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(demo(&[]), root, "the same workspace");
+    let decisions =
+        || std::fs::read_to_string(Path::new(&root).join(".scandeck/decisions.json")).unwrap();
+    assert!(decisions().contains("kept between runs"));
+    assert_eq!(demo(&["--fresh"]), root);
+    assert!(!decisions().contains("kept between runs"), "started over");
+}
+
+#[test]
 fn paths_names_every_location() {
     let env = Env::new();
     let out = env.run(&["paths"]);

@@ -12,8 +12,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Writes the demo project and imports its reports; returns the workspace root.
-pub fn prepare(paths: &Paths) -> Result<PathBuf, Failure> {
-    let root = demo::write_project(&paths.demo_dir()).map_err(|e| {
+pub fn prepare(paths: &Paths, fresh: bool) -> Result<PathBuf, Failure> {
+    let root = demo::write_project(&paths.demo_dir(), fresh).map_err(|e| {
         Failure::input(format!(
             "{}: cannot create the demo workspace: {e}",
             paths.demo_dir().display()
@@ -46,7 +46,7 @@ pub fn run(paths: &Paths, args: &DemoArgs, theme: Option<&str>) -> Outcome {
             "the demo console needs a terminal; use `scandeck demo --list` for plain output",
         ));
     }
-    let root = prepare(paths)?;
+    let root = prepare(paths, args.fresh)?;
     if args.list {
         eprintln!(
             "demo workspace: {}",
