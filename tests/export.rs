@@ -1043,3 +1043,80 @@ fn a_sarif_export_of_more_subjects_than_github_takes_per_file_is_written_as_seve
     }
     assert_eq!(results, 21);
 }
+
+/// DefectDojo's Generic Findings Import CSV parser (`dojo/tools/generic/
+/// csv_parser.py`), field by field: it needs `Title`, `Description`, `Date`
+/// (a date) and `Severity` (Info, Low, Medium, High or Critical, else Info);
+/// reads booleans by their first letter (`t` is true); reads `fix_available`
+/// with Python's `bool()`, so any text is true; fails the whole file on an
+/// empty `CweId` (`int()`) or `MitigatedDate` (`parse()`) when those columns
+/// exist; and merges rows whose severity, title and description agree.
+#[test]
+fn defectdojo_csv_rows_are_all_read_by_its_parser() {
+    let s = scenario();
+    let text = export(&s, "defectdojo-csv");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    for required in ["Title", "Description", "Date", "Severity"] {
+        assert!(
+            headers.iter().any(|h| h == required),
+            "{required} is required"
+        );
+    }
+    for fragile in ["CweId", "MitigatedDate"] {
+        assert!(
+            !headers.iter().any(|h| h == fragile),
+            "{fragile} fails on an empty cell"
+        );
+    }
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), doc_count(&s), "one row per finding");
+    let mut keys = std::collections::HashSet::new();
+    let (mut false_p, mut mitigated, mut inactive) = (0, 0, 0);
+    for row in &rows {
+        let sev = &row[col("Severity")];
+        assert!(
+            ["Info", "Low", "Medium", "High", "Critical"].contains(&sev),
+            "{sev}"
+        );
+        assert!(chrono::NaiveDate::parse_from_str(&row[col("Date")], "%Y-%m-%d").is_ok());
+        assert!(!row[col("Title")].is_empty());
+        for b in ["Active", "Verified", "FalsePositive", "IsMitigated"] {
+            assert!(
+                ["True", "False"].contains(&&row[col(b)]),
+                "{b}: {:?}",
+                &row[col(b)]
+            );
+        }
+        assert!(["True", ""].contains(&&row[col("fix_available")]));
+        let cwes = &row[col("CweIds")];
+        assert!(cwes.is_empty() || cwes.starts_with("CWE-"), "{cwes}");
+        assert!(
+            keys.insert(format!(
+                "{sev}|{}|{}",
+                &row[col("Title")],
+                &row[col("Description")]
+            )),
+            "two rows DefectDojo would merge: {}",
+            &row[col("Title")]
+        );
+        false_p += usize::from(&row[col("FalsePositive")] == "True");
+        mitigated += usize::from(&row[col("IsMitigated")] == "True");
+        inactive += usize::from(&row[col("Active")] == "False");
+    }
+    let listed: Vec<Value> = serde_json::from_str(&s.ok(&["list", "--format", "json"])).unwrap();
+    let count = |status: &str| listed.iter().filter(|r| r["status"] == status).count();
+    assert!(false_p >= 1 && false_p <= count("suppressed"));
+    assert_eq!(mitigated, count("fixed") + count("fix-pending"));
+    assert!(inactive >= false_p + count("accepted"));
+    // The JSON export says the same about each finding.
+    let doc: Value = serde_json::from_str(&export(&s, "defectdojo")).unwrap();
+    let json_false_p = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["false_p"] == true)
+        .count();
+    assert_eq!(json_false_p, false_p);
+}

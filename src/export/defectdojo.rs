@@ -2,6 +2,10 @@
 //! json_parser.py`): only the keys that parser allows, decisions mapped to
 //! DefectDojo's finding states, the fingerprint as `unique_id_from_tool` so
 //! that re-imports deduplicate. The key list is in docs/exports.md.
+//!
+//! The same findings as the Generic Findings Import CSV
+//! (`dojo/tools/generic/csv_parser.py`): its columns, written so that parser
+//! reads every row (see `write_csv`).
 
 use super::input::ExportInput;
 use crate::triage::{Disposition, Status};
@@ -132,4 +136,106 @@ pub fn render(input: &ExportInput) -> Value {
         "description": format!("{}: {}", input.header.workspace, input.header.filter),
         "findings": findings,
     })
+}
+
+/// The CSV columns written, in order. Left out on purpose: `CweId` (the
+/// parser reads it with `int()`, so an empty cell fails the whole file; the
+/// CWE goes in `CweIds`), `MitigatedDate` (parsed on every row when the
+/// column exists), and columns for accepted or out-of-scope states, which
+/// the CSV cannot express (such findings are written inactive).
+pub const CSV_COLUMNS: [&str; 16] = [
+    "Date",
+    "Title",
+    "Severity",
+    "Description",
+    "Mitigation",
+    "References",
+    "CVE",
+    "Vulnerability Id",
+    "CweIds",
+    "CVSSV3",
+    "fix_available",
+    "fix_version",
+    "Active",
+    "Verified",
+    "FalsePositive",
+    "IsMitigated",
+];
+
+/// The Generic Findings Import CSV of the rows: one row per finding, each
+/// with a title and description no other row has (the parser merges rows
+/// whose severity, title and description agree), booleans as `True`/`False`
+/// (it reads the first letter), and `fix_available` empty when false (it
+/// reads any text as true).
+pub fn write_csv(out: &mut dyn std::io::Write, input: &ExportInput) -> std::io::Result<()> {
+    let doc = render(input);
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_COLUMNS)?;
+    let text = |item: &Value, key: &str| -> String {
+        match item.get(key) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        }
+    };
+    let flag = |item: &Value, key: &str| {
+        if item.get(key).and_then(Value::as_bool).unwrap_or(false) {
+            "True".to_string()
+        } else {
+            "False".to_string()
+        }
+    };
+    for item in doc["findings"].as_array().into_iter().flatten() {
+        let where_ = [text(item, "component_name"), text(item, "file_path")]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .map(|s| format!(" in {s}"))
+            .unwrap_or_default();
+        let title = format!(
+            "{}{where_} ({})",
+            text(item, "title"),
+            text(item, "service")
+        );
+        let description = format!(
+            "{}\n\nscandeck fingerprint: {}",
+            text(item, "description"),
+            text(item, "unique_id_from_tool")
+        );
+        let cve = text(item, "cve");
+        let id = text(item, "vuln_id_from_tool");
+        let other_id = if id == cve { String::new() } else { id };
+        let cwe = text(item, "cwe");
+        let row = [
+            text(item, "date"),
+            title,
+            text(item, "severity"),
+            description,
+            text(item, "mitigation"),
+            text(item, "references"),
+            cve,
+            other_id,
+            if cwe.is_empty() {
+                cwe
+            } else {
+                format!("CWE-{cwe}")
+            },
+            text(item, "cvssv3"),
+            if item
+                .get("fix_available")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+            {
+                "True".to_string()
+            } else {
+                String::new()
+            },
+            text(item, "fix_version"),
+            flag(item, "active"),
+            flag(item, "verified"),
+            flag(item, "false_p"),
+            flag(item, "is_mitigated"),
+        ];
+        w.write_record(row.iter().map(|c| super::csv::neutralise(c)))?;
+    }
+    w.flush()
 }

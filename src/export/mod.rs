@@ -29,10 +29,11 @@ pub enum ExportFormat {
     Openvex,
     Trivyignore,
     Defectdojo,
+    DefectdojoCsv,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 8] = [
+    pub const ALL: [ExportFormat; 9] = [
         ExportFormat::Md,
         ExportFormat::Html,
         ExportFormat::Csv,
@@ -41,6 +42,7 @@ impl ExportFormat {
         ExportFormat::Openvex,
         ExportFormat::Trivyignore,
         ExportFormat::Defectdojo,
+        ExportFormat::DefectdojoCsv,
     ];
 
     /// What the console's export dialog offers.
@@ -54,6 +56,7 @@ impl ExportFormat {
             ExportFormat::Openvex => "OpenVEX (not affected / false positive / fixed decisions)",
             ExportFormat::Trivyignore => ".trivyignore.yaml (snoozes and acceptances)",
             ExportFormat::Defectdojo => "DefectDojo (Generic Findings Import JSON)",
+            ExportFormat::DefectdojoCsv => "DefectDojo (Generic Findings Import CSV)",
         }
     }
 
@@ -68,6 +71,7 @@ impl ExportFormat {
             ExportFormat::Openvex => "scandeck.openvex.json",
             ExportFormat::Trivyignore => ".trivyignore.yaml",
             ExportFormat::Defectdojo => "scandeck.defectdojo.json",
+            ExportFormat::DefectdojoCsv => "scandeck.defectdojo.csv",
         }
     }
 }
@@ -126,6 +130,11 @@ pub fn render_with_notes(
         }
         ExportFormat::Trivyignore => trivyignore::render(input).into_bytes(),
         ExportFormat::Defectdojo => pretty(defectdojo::render(input)),
+        ExportFormat::DefectdojoCsv => {
+            let mut out = Vec::new();
+            let _ = defectdojo::write_csv(&mut out, input);
+            out
+        }
     };
     Ok((bytes, None))
 }
