@@ -58,18 +58,10 @@ impl Walkthrough {
                 (ChecklistFile::default(), Some(why))
             }
         };
-        let ctx = evidence::Context {
-            root: &ws.root,
-            findings,
-            runs,
-            now,
-            max_scan_age_days: setup.max_scan_age_days,
-            content_trust_env: std::env::var("DOCKER_CONTENT_TRUST").ok(),
-        };
         Walkthrough {
             lists,
             records,
-            evidence: evidence::evaluate_all(&ctx),
+            evidence: Walkthrough::recheck(ws, setup, findings, runs, now),
             warnings,
             read_only,
         }

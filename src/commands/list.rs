@@ -145,8 +145,9 @@ pub fn listing_of(
     }
 }
 
-pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
-    let filter = build_filter(&args.filters)?;
+/// The listing a read-only command works on: the workspace's findings the
+/// filter keeps, now, under the configured SLA (a missing workspace is said).
+pub fn listing_for(paths: &Paths, workspace: &Path, filter: &Filter) -> Result<Listing, Failure> {
     let ws = Workspace::at(workspace);
     if !ws.exists() {
         warn(&format!(
@@ -156,7 +157,12 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
     }
     let redactor = super::redactor(paths)?;
     let policy = super::sla_policy(paths)?;
-    let mut listing = listing(&ws, &redactor, &filter, crate::clock::now(), &policy)?;
+    listing(&ws, &redactor, filter, crate::clock::now(), &policy)
+}
+
+pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
+    let filter = build_filter(&args.filters)?;
+    let mut listing = listing_for(paths, workspace, &filter)?;
     if args.since_previous {
         for run in listing.runs.iter().filter(|r| r.changes.is_some()) {
             if let Some(c) = &run.changes {

@@ -1,27 +1,17 @@
 //! `scandeck plan [filters] [--format table|md|json]`: the fix plan of the
 //! findings the filter keeps (`crate::plan`).
 
-use super::list::{build_filter, listing};
-use super::{warn, Failure, Outcome};
+use super::list::{build_filter, listing_for};
+use super::{Failure, Outcome};
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::config::Paths;
 use crate::plan::Action;
 use crate::sanitize::sanitize_line;
-use crate::store::Workspace;
 use std::path::Path;
 
 pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
-    let ws = Workspace::at(workspace);
-    if !ws.exists() {
-        warn(&format!(
-            "no scans in {}: import reports with `scandeck import FILE...`",
-            workspace.display()
-        ));
-    }
-    let redactor = super::redactor(paths)?;
-    let policy = super::sla_policy(paths)?;
-    let listing = listing(&ws, &redactor, &filter, crate::clock::now(), &policy)?;
+    let listing = listing_for(paths, workspace, &filter)?;
     let rows: Vec<_> = listing
         .rows
         .iter()

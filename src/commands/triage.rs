@@ -57,6 +57,18 @@ pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
     }
 }
 
+/// Whether the arguments name findings by anything but fingerprints.
+fn filtered(args: &DecideArgs) -> bool {
+    args.filters.severity.is_some()
+        || args.filters.status.is_some()
+        || args.filters.image.is_some()
+        || args.filters.source.is_some()
+        || args.filters.kind.is_some()
+        || args.filters.query.is_some()
+        || args.id.is_some()
+        || args.package.is_some()
+}
+
 /// A decision about findings named by fingerprint reads only those (and
 /// the findings other decisions are about) from the store, so its cost does
 /// not grow with the workspace. `None`: load everything.
@@ -65,15 +77,7 @@ fn named_findings(
     redactor: &crate::model::Redactor,
     args: &DecideArgs,
 ) -> Result<Option<crate::store::workspace::CurrentFindings>, Failure> {
-    let filtered = args.filters.severity.is_some()
-        || args.filters.status.is_some()
-        || args.filters.image.is_some()
-        || args.filters.source.is_some()
-        || args.filters.kind.is_some()
-        || args.filters.query.is_some()
-        || args.id.is_some()
-        || args.package.is_some();
-    if args.fingerprints.is_empty() || filtered {
+    if args.fingerprints.is_empty() || filtered(args) {
         return Ok(None);
     }
     let Some(fps) = args
@@ -112,15 +116,7 @@ fn select(listing: &Listing, args: &DecideArgs) -> Result<Vec<usize>, Failure> {
         }
         return Ok(chosen);
     }
-    let filtered = args.filters.severity.is_some()
-        || args.filters.status.is_some()
-        || args.filters.image.is_some()
-        || args.filters.source.is_some()
-        || args.filters.kind.is_some()
-        || args.filters.query.is_some()
-        || args.id.is_some()
-        || args.package.is_some();
-    if !filtered {
+    if !filtered(args) {
         return Err(Failure::input("name the findings: --fingerprint FP, or filters such as --id, --package, --image, --severity"));
     }
     chosen = listing

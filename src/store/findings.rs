@@ -438,14 +438,20 @@ impl FindingsStore {
                 .query(params![*severity as i64, kind.map(Kind::as_str)])
                 .map_err(&err)?;
             while let Some(row) = rows.next().map_err(&err)? {
-                let run: i64 = row.get(0).map_err(&err)?;
-                if wanted.contains(&run) {
-                    let seq: i64 = row.get(1).map_err(&err)?;
-                    matched.push((run, seq, RawRow::read(row, 2).map_err(&err)?));
+                if let Some(picked) = picked_row(row, &wanted).map_err(&err)? {
+                    matched.push(picked);
                 }
             }
         }
-        // Report order, as a full load gives.
+        self.decode_in_report_order(matched)
+    }
+
+    /// Findings from rows picked across runs, in report order (as a full
+    /// load gives them), reading each shared part they name once.
+    fn decode_in_report_order(
+        &self,
+        mut matched: Vec<(i64, i64, RawRow)>,
+    ) -> Result<Vec<Finding>, StoreError> {
         matched.sort_by_key(|(run, seq, _)| (*run, *seq));
         let mut reader = RowReader::new(self);
         matched
@@ -472,18 +478,11 @@ impl FindingsStore {
             let Some(row) = rows.next().map_err(&err)? else {
                 break;
             };
-            let run: i64 = row.get(0).map_err(&err)?;
-            if wanted.contains(&run) {
-                let seq: i64 = row.get(1).map_err(&err)?;
-                matched.push((run, seq, RawRow::read(row, 2).map_err(&err)?));
+            if let Some(picked) = picked_row(row, &wanted).map_err(&err)? {
+                matched.push(picked);
             }
         }
-        matched.sort_by_key(|(run, seq, _)| (*run, *seq));
-        let mut reader = RowReader::new(self);
-        matched
-            .into_iter()
-            .map(|(run, _, raw)| reader.finding(run, raw))
-            .collect()
+        self.decode_in_report_order(matched)
     }
 
     /// The stored findings of `runs` whose fingerprint is one of `fps`, by
@@ -661,6 +660,19 @@ fn describe_difference(found: &Stamp, ours: &Stamp) -> String {
     } else {
         "another secret-hash key".to_string()
     }
+}
+
+/// `run_id, seq, fingerprint, details_id, context_id, body` of a row that
+/// belongs to one of the `wanted` runs.
+fn picked_row(
+    row: &rusqlite::Row,
+    wanted: &HashSet<i64>,
+) -> rusqlite::Result<Option<(i64, i64, RawRow)>> {
+    let run: i64 = row.get(0)?;
+    if !wanted.contains(&run) {
+        return Ok(None);
+    }
+    Ok(Some((run, row.get(1)?, RawRow::read(row, 2)?)))
 }
 
 /// One findings row as SQLite gives it, before decoding.
