@@ -261,6 +261,13 @@ fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Act
     }
 }
 
+/// The command that upgrades `f`'s package to its lowest fixed version,
+/// where the ecosystem has one.
+pub fn upgrade_command_for(f: &Finding) -> Option<String> {
+    let p = f.package.as_ref()?;
+    upgrade_hint(p.ecosystem.as_deref(), &p.name, &lowest_fix(f)?)
+}
+
 /// The command that performs an upgrade, where the ecosystem has one.
 fn upgrade_hint(ecosystem: Option<&str>, package: &str, to: &str) -> Option<String> {
     let eco = ecosystem?.to_ascii_lowercase();

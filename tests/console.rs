@@ -1056,3 +1056,56 @@ fn the_detail_pane_scrolls_within_its_content() {
     let text = screen(&s, &Theme::default_ansi(), &km);
     assert!(text.contains("│"), "{text}");
 }
+
+#[test]
+fn open_the_file_the_advisory_and_copy_what_is_needed() {
+    let (mut s, km) = demo_state((120, 40));
+    let data = s.data.as_ref().unwrap();
+    // A finding in a workspace file (a secret in backend/config.py) and one in an image.
+    let in_file = data
+        .findings
+        .iter()
+        .position(|f| f.image.is_none() && f.location.path.is_some())
+        .unwrap();
+    let id = data.findings[in_file].id.clone();
+    let (path, line, kind) = (
+        data.findings[in_file].location.path.clone().unwrap(),
+        data.findings[in_file].location.line,
+        data.findings[in_file].kind.as_str(),
+    );
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, &format!("{id} kind:{kind}"));
+    key(&mut s, &km, KeyCode::Enter);
+    let effects = key(&mut s, &km, KeyCode::Char('o'));
+    let wanted = path.split('#').next().unwrap().to_string();
+    assert!(
+        matches!(effects.as_slice(), [Effect::Edit { path: p, line: l }] if *p == wanted && *l == line),
+        "{effects:?}"
+    );
+    key(&mut s, &km, KeyCode::Esc);
+    assert!(s.query_text.is_empty());
+    // The first row, a CVE: its advisory.
+    key(&mut s, &km, KeyCode::Char('g'));
+    key(&mut s, &km, KeyCode::Char('g'));
+    let effects = key(&mut s, &km, KeyCode::Char('O'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::OpenUrl(u)] if u.starts_with("http")),
+        "{effects:?}"
+    );
+    // The copy menu: id, fingerprint, purl, fixed version, upgrade command.
+    key(&mut s, &km, KeyCode::Char('Y'));
+    let d = s.dialog.as_ref().unwrap();
+    assert!(
+        d.choices[0].starts_with("id: ") && d.choices[1].starts_with("fingerprint: "),
+        "{:?}",
+        d.choices
+    );
+    let fingerprint = d.values[1].clone();
+    key(&mut s, &km, KeyCode::Char('2'));
+    let effects = key(&mut s, &km, KeyCode::Enter);
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy(c)] if *c == fingerprint),
+        "{effects:?}"
+    );
+    assert!(s.dialog.is_none());
+}

@@ -745,3 +745,32 @@ fn a_console_whose_terminal_vanished_without_a_hangup_ends() {
     );
     assert!(said.contains("exited 129"), "{said}");
 }
+
+#[test]
+fn o_opens_the_findings_file_in_the_editor_and_the_console_comes_back() {
+    // The editor: writes what it was asked to open, then quits.
+    let script = format!(
+        "cat > editor.sh <<'SH'\n#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/editor-args.txt\"\nSH\nchmod +x editor.sh\nexport VISUAL=\"$PWD/editor.sh\"\n'{}' --workspace \"$PWD\" demo\necho EXIT=$? > exit.txt",
+        common::bin().display()
+    );
+    let Some(t) = Tmux::start("editor", &script, &[]) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    t.keys(&["/"]);
+    t.literal("aws-access-token kind:secret");
+    t.keys(&["Enter"]);
+    t.wait_for("the secret", |s| s.contains("1 of 45 findings"));
+    t.keys(&["o"]);
+    let args = t.wait_file("editor-args.txt");
+    assert!(
+        args.trim_start().starts_with('+') && args.contains("backend/config.py"),
+        "the editor was asked for the file at its line: {args}"
+    );
+    let screen = t.wait_for("the console back", |s| {
+        s.contains("back from editing backend/config.py") && s.contains("1 of 45 findings")
+    });
+    assert!(screen.contains("aws-access-token"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+}

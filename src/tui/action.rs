@@ -18,6 +18,9 @@ pub enum Action {
     Back,
     ToggleMouse,
     CopyId,
+    CopyMenu,
+    OpenInEditor,
+    OpenReference,
     Suspend,
     RaiseMinSeverity,
     LowerMinSeverity,
@@ -69,7 +72,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 59] = [
+    pub const ALL: [Action; 62] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -82,6 +85,9 @@ impl Action {
         Action::Back,
         Action::ToggleMouse,
         Action::CopyId,
+        Action::CopyMenu,
+        Action::OpenInEditor,
+        Action::OpenReference,
         Action::Suspend,
         Action::RaiseMinSeverity,
         Action::LowerMinSeverity,
@@ -158,6 +164,9 @@ impl Action {
             Action::Back => "back",
             Action::ToggleMouse => "mouse",
             Action::CopyId => "copy id",
+            Action::CopyMenu => "copy…",
+            Action::OpenInEditor => "edit file",
+            Action::OpenReference => "advisory",
             Action::Suspend => "suspend",
             Action::RaiseMinSeverity => "min sev +",
             Action::LowerMinSeverity => "min sev -",
@@ -223,6 +232,9 @@ impl Action {
             Action::Back => "Close a popup; else clear the query; else clear the target selection.",
             Action::ToggleMouse => "Turn mouse capture on or off (off lets the terminal select text).",
             Action::CopyId => "Copy the selected finding's id to the clipboard (OSC 52, works over SSH).",
+            Action::CopyMenu => "Choose what to copy: id, fingerprint, purl, fixed version or the upgrade command.",
+            Action::OpenInEditor => "Open the finding's file at its line in $VISUAL or $EDITOR; the console comes back after.",
+            Action::OpenReference => "Open the finding's advisory in the browser (xdg-open), or show its address.",
             Action::Suspend => "Suspend to the shell; `fg` resumes.",
             Action::RaiseMinSeverity => "Raise the minimum severity shown (all → low → medium → high → critical).",
             Action::LowerMinSeverity => "Lower the minimum severity shown.",

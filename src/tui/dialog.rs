@@ -19,6 +19,8 @@ pub enum DialogKind {
     Note,
     /// Export the current view (not a triage change).
     Export,
+    /// Choose what to copy (not a triage change).
+    Copy,
 }
 
 impl DialogKind {
@@ -31,6 +33,7 @@ impl DialogKind {
             DialogKind::Reopen => "Reopen",
             DialogKind::Note => "Add a note",
             DialogKind::Export => "Export the current view",
+            DialogKind::Copy => "Copy to the clipboard",
         }
     }
 }
@@ -65,6 +68,8 @@ pub struct Dialog {
     pub error: Option<String>,
     /// What the decision does to the release gate, when it does something.
     pub gate_note: Option<&'static str>,
+    /// The text each choice copies (the copy dialog).
+    pub values: Vec<String>,
 }
 
 pub const SNOOZE_CHOICES: [&str; 5] = [
@@ -107,6 +112,8 @@ impl Dialog {
             DialogKind::Fixed => (Vec::new(), vec![field("reason", "fixed")]),
             DialogKind::Reopen => (Vec::new(), vec![field("reason", "reopened")]),
             DialogKind::Note => (Vec::new(), vec![field("note", "")]),
+            // Filled by `Dialog::copy`.
+            DialogKind::Copy => (Vec::new(), Vec::new()),
             DialogKind::Export => (
                 crate::export::ExportFormat::ALL
                     .iter()
@@ -127,7 +134,38 @@ impl Dialog {
             confirming: false,
             error: None,
             gate_note: None,
+            values: Vec::new(),
         }
+    }
+
+    /// What can be copied of `f`, as (label, value) choices.
+    pub fn copy(f: &Finding) -> Dialog {
+        let mut values: Vec<(&str, String)> = vec![
+            ("id", f.id.clone()),
+            ("fingerprint", f.fingerprint.to_string()),
+        ];
+        if let Some(p) = &f.package {
+            if let Some(purl) = &p.purl {
+                values.push(("purl", purl.clone()));
+            }
+            if let Some(fixed) = f.fixed_version() {
+                values.push(("fixed version", fixed));
+            }
+        }
+        if let Some(command) = crate::plan::upgrade_command_for(f) {
+            values.push(("upgrade command", command));
+        }
+        let mut dialog = Dialog::new(DialogKind::Copy, vec![f.fingerprint]);
+        dialog.choices = values
+            .iter()
+            .map(|(label, value)| format!("{label}: {}", crate::sanitize::sanitize_line(value)))
+            .collect();
+        dialog.values = values
+            .into_iter()
+            .map(|(_, v)| crate::sanitize::sanitize_line(&v).into_owned())
+            .collect();
+        dialog.focus = 0;
+        dialog
     }
 
     /// Number of focus stops: the choice list (if any) and each field.
@@ -238,7 +276,7 @@ impl Dialog {
                     text,
                 });
             }
-            DialogKind::Export => return Err("an export is not a triage change".into()),
+            DialogKind::Export | DialogKind::Copy => return Err("not a triage change".into()),
             DialogKind::Fixed => (Disposition::Fixed, None, false, None, None),
             DialogKind::Snooze => match self.choice {
                 0 => (

@@ -61,6 +61,49 @@ pub fn run(options: Options) -> Result<i32, String> {
 }
 
 /// Writes an export atomically; never into `.scandeck/`, whose files it could replace.
+/// Runs `$VISUAL` (else `$EDITOR`, else `vi`) on `file` at `line`, waiting
+/// for it; the editor may carry arguments (`code -w`).
+fn run_editor(file: &std::path::Path, line: Option<u32>) -> Result<(), String> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .or_else(|| std::env::var("EDITOR").ok())
+        .filter(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string());
+    let mut words = editor.split_whitespace();
+    let program = words.next().unwrap_or("vi");
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(words);
+    if let Some(line) = line.filter(|l| *l > 0) {
+        cmd.arg(format!("+{line}"));
+    }
+    cmd.arg(file);
+    match cmd.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("{program} ended with {status}")),
+        Err(e) => Err(format!("cannot run {program} ($VISUAL/$EDITOR): {e}")),
+    }
+}
+
+/// Opens `url` with the desktop's opener; where none can run, says the
+/// address so that it can be copied.
+fn open_url(url: &str) -> String {
+    let shown = crate::sanitize::sanitize_line(url).into_owned();
+    for opener in ["xdg-open", "open"] {
+        let spawned = std::process::Command::new(opener)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if let Ok(mut child) = spawned {
+            // Reaped in the background: the opener may outlive the call.
+            std::thread::spawn(move || child.wait());
+            return format!("opened {shown}");
+        }
+    }
+    format!("no browser opener here (xdg-open); the advisory: {shown}")
+}
+
 fn write_export(
     target: &std::path::Path,
     scandeck_dir: &std::path::Path,
@@ -374,6 +417,26 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                     }
                     Effect::SetMouse(on) => terminal::set_mouse(on)?,
                     Effect::Suspend => terminal::suspend(&mut term, state.mouse)?,
+                    Effect::Edit { path, line } => {
+                        let file = options.workspace.root.join(&path);
+                        let notice = if file.is_file() {
+                            let outcome = terminal::hand_over(&mut term, state.mouse, || {
+                                run_editor(&file, line)
+                            })?;
+                            match outcome {
+                                Ok(()) => format!("back from editing {path}"),
+                                Err(why) => why,
+                            }
+                        } else {
+                            format!("{path} is not a file in the workspace")
+                        };
+                        let _ = save_tx.send(Msg::Notice(
+                            crate::sanitize::sanitize_line(&notice).into_owned(),
+                        ));
+                    }
+                    Effect::OpenUrl(url) => {
+                        let _ = save_tx.send(Msg::Notice(open_url(&url)));
+                    }
                     Effect::Quit => {}
                     Effect::Rescan(scope) => {
                         let runner = runner.clone();

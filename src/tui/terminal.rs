@@ -133,6 +133,18 @@ pub fn suspend(term: &mut Term, mouse: bool) -> io::Result<()> {
     term.clear()
 }
 
+/// Gives the terminal to `run` (an editor) and takes it back after.
+pub fn hand_over<T>(term: &mut Term, mouse: bool, run: impl FnOnce() -> T) -> io::Result<T> {
+    restore();
+    let result = run();
+    terminal::enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)?;
+    set_mouse(mouse)?;
+    term.clear()?;
+    Ok(result)
+}
+
 /// Whether the console's terminal has gone away: its other end closed
 /// (POLLHUP), or the descriptor is no longer usable. Checks standard input
 /// and standard output, the two ends the console uses.

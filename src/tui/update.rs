@@ -86,6 +86,14 @@ pub enum Effect {
     CancelTask(crate::scan::runner::TaskId),
     /// Read the workspace again in the background (results were imported).
     Reload,
+    /// Open a workspace file (relative to the workspace) at a line in the
+    /// user's editor, suspending the console meanwhile.
+    Edit {
+        path: String,
+        line: Option<u32>,
+    },
+    /// Open an advisory address in the browser.
+    OpenUrl(String),
     /// Run the checklist's automatic checks again (a decision changed what
     /// they count, or the workspace files may have changed).
     RecheckEvidence(EvidenceInput),
@@ -821,6 +829,63 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             None => Vec::new(),
         },
         Action::Suspend => vec![Effect::Suspend],
+        Action::OpenInEditor => {
+            let Some(f) = state
+                .selected_finding()
+                .and_then(|i| state.data.as_ref()?.findings.get(i))
+            else {
+                return Vec::new();
+            };
+            // Files in an image are not in the workspace; a posture finding
+            // names its entry after `#`.
+            let path = f
+                .location
+                .path
+                .as_deref()
+                .filter(|_| f.image.is_none())
+                .map(|p| p.split('#').next().unwrap_or(p).to_string())
+                .filter(|p| {
+                    !p.is_empty() && !p.starts_with('/') && !p.split('/').any(|c| c == "..")
+                });
+            match path {
+                Some(path) => vec![Effect::Edit {
+                    path,
+                    line: f.location.line,
+                }],
+                None => {
+                    state.status = Some("this finding names no file in the workspace".into());
+                    Vec::new()
+                }
+            }
+        }
+        Action::OpenReference => {
+            let url = state
+                .selected_finding()
+                .and_then(|i| state.data.as_ref()?.findings.get(i))
+                .and_then(|f| {
+                    f.details
+                        .references
+                        .iter()
+                        .find_map(|u| crate::export::input::safe_link(u))
+                        .map(str::to_string)
+                });
+            match url {
+                Some(url) => vec![Effect::OpenUrl(url)],
+                None => {
+                    state.status = Some("this finding names no advisory address".into());
+                    Vec::new()
+                }
+            }
+        }
+        Action::CopyMenu => {
+            if let Some(f) = state
+                .selected_finding()
+                .and_then(|i| state.data.as_ref()?.findings.get(i))
+            {
+                state.dialog = Some(super::dialog::Dialog::copy(f));
+            }
+            Vec::new()
+        }
         Action::RaiseMinSeverity | Action::LowerMinSeverity => {
             const STEPS: [Option<Severity>; 5] = [
                 None,
@@ -1066,6 +1131,22 @@ fn open_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
 
 /// Enter in a dialog: validate, ask once more for several findings, save.
 fn confirm_dialog(state: &mut AppState) -> Vec<Effect> {
+    if state
+        .dialog
+        .as_ref()
+        .is_some_and(|d| d.kind == DialogKind::Copy)
+    {
+        let Some(dialog) = state.dialog.take() else {
+            return Vec::new();
+        };
+        return match dialog.values.get(dialog.choice) {
+            Some(value) => {
+                state.status = Some(format!("copied {value} to the clipboard"));
+                vec![Effect::Copy(value.clone())]
+            }
+            None => Vec::new(),
+        };
+    }
     if state
         .dialog
         .as_ref()
