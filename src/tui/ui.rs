@@ -21,6 +21,25 @@ fn cell(text: &str, max: usize) -> String {
     truncate_chars(&sanitize_line(text), max).into_owned()
 }
 
+/// A name cut from the front when it does not fit: targets differ at their
+/// end (`…/backend`, `…/frontend`), not at their shared start.
+fn tail_cell(text: &str, width: usize) -> String {
+    let mut clean = sanitize_line(text).into_owned();
+    if clean.chars().count() > width {
+        // An image's tag is the first thing to go: `acme/api:1.4` → `acme/api`.
+        let last_slash = clean.rfind('/').map_or(0, |p| p + 1);
+        if let Some(colon) = clean[last_slash..].find(':') {
+            clean.truncate(last_slash + colon);
+        }
+    }
+    let count = clean.chars().count();
+    if count <= width || width < 2 {
+        return truncate_chars(&clean, width).into_owned();
+    }
+    let tail: String = clean.chars().skip(count - (width - 1)).collect();
+    format!("…{tail}")
+}
+
 pub fn severity_label(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "CRIT",
@@ -292,7 +311,7 @@ fn targets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             let marker = if active { "▸" } else { " " };
             let mut spans = vec![Span::raw(format!(
                 "{marker}{:<w$} ",
-                cell(&row.name, name_width),
+                tail_cell(&row.name, name_width),
                 w = name_width
             ))];
             spans.extend(tally_spans(row, theme, compact));
@@ -348,6 +367,20 @@ fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
 /// Which columns fit: severity, id and package always; more as width allows.
 fn columns(width: u16, wide_status: bool) -> (Vec<&'static str>, Vec<Constraint>) {
+    if width < 70 {
+        // A narrow terminal (80×24): status and fix matter more than the
+        // title, which the detail pane shows in full.
+        return (
+            vec!["SEV", "STATUS", "ID", "PACKAGE", "FIXED"],
+            vec![
+                Constraint::Length(5),
+                Constraint::Length(if wide_status { 18 } else { 9 }),
+                Constraint::Length(16),
+                Constraint::Length(12),
+                Constraint::Min(8),
+            ],
+        );
+    }
     let mut names = vec!["SEV", "ID", "PACKAGE"];
     let mut widths = vec![
         Constraint::Length(5),
@@ -416,6 +449,16 @@ fn finding_row<'a>(
                     60,
                 ))
             }
+            "FIXED" => Cell::from(cell(
+                &f.fixed_version().unwrap_or_else(|| {
+                    if f.package.is_some() {
+                        "no fix".into()
+                    } else {
+                        String::new()
+                    }
+                }),
+                40,
+            )),
             "TARGET" => Cell::from(cell(f.display_target(), 60)),
             _ => Cell::from(cell(f.title(), 200)),
         })
