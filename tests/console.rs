@@ -1109,3 +1109,24 @@ fn open_the_file_the_advisory_and_copy_what_is_needed() {
     );
     assert!(s.dialog.is_none());
 }
+
+#[test]
+fn fuzzy_words_rank_the_best_match_first() {
+    let (mut s, km) = demo_state((120, 40));
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, "flask");
+    let data = s.data.as_ref().unwrap();
+    let first = &data.findings[s.visible[0] as usize];
+    assert_eq!(first.package_name(), Some("Flask"), "{:?}", shown_ids(&s));
+    // An id-like word keeps the sort: severity first.
+    key(&mut s, &km, KeyCode::Esc);
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, "CVE-2023");
+    let data = s.data.as_ref().unwrap();
+    let sevs: Vec<_> = s
+        .visible
+        .iter()
+        .map(|i| data.findings[*i as usize].severity)
+        .collect();
+    assert!(sevs.windows(2).all(|w| w[0] >= w[1]), "{sevs:?}");
+}

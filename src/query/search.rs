@@ -390,8 +390,8 @@ impl SearchIndex {
             if target.is_some_and(|t| self.target_of[i] != t) {
                 continue;
             }
-            if let Some(ok) = &hay_ok {
-                if !ok[self.haystack_of[i] as usize] {
+            if let Some(scores) = &hay_ok {
+                if scores[self.haystack_of[i] as usize] == 0 {
                     continue;
                 }
             }
@@ -403,10 +403,17 @@ impl SearchIndex {
                 out.push(i as u32);
             }
         }
+        // Fuzzy words rank the best match first (ties keep the sort), so
+        // that `flask` puts Flask above a critical whose title happens to
+        // hold its letters.
+        let fuzzy = query.words.iter().any(|w| !w.substring && !w.negated);
+        if let (true, Some(scores)) = (fuzzy, &hay_ok) {
+            out.sort_by_key(|i| std::cmp::Reverse(scores[self.haystack_of[*i as usize] as usize]));
+        }
         Some((out, narrowing))
     }
 
-    /// Which unique haystacks every word accepts, on up to two threads,
+    /// How well each unique haystack matches every word (0: not at all), on up to two threads,
     /// trying only `within` when given; and the haystacks every word
     /// matches at all (below the fuzzy floor too), which are all that a
     /// longer query can match.
@@ -415,7 +422,7 @@ impl SearchIndex {
         words: &[Word],
         within: Option<&[u32]>,
         stale: &(dyn Fn() -> bool + Sync),
-    ) -> Option<(Vec<bool>, Vec<u32>)> {
+    ) -> Option<(Vec<u32>, Vec<u32>)> {
         let atoms: Vec<Atom> = words
             .iter()
             .map(|w| {
@@ -461,7 +468,9 @@ impl SearchIndex {
         };
         let chunk = tried.len().div_ceil(threads).max(1);
         let aborted = std::sync::atomic::AtomicBool::new(false);
-        let parts: Vec<(Vec<u32>, Vec<u32>)> = std::thread::scope(|scope| {
+        // Per thread: (haystack, score) of those that pass, and those that match at all.
+        type Part = (Vec<(u32, u32)>, Vec<u32>);
+        let parts: Vec<Part> = std::thread::scope(|scope| {
             let workers: Vec<_> = tried
                 .chunks(chunk)
                 .map(|part| {
@@ -478,10 +487,14 @@ impl SearchIndex {
                             let hay = self.haystacks[h as usize].slice(..);
                             let mut all_match = true;
                             let mut all_pass = true;
+                            let mut total: u32 = 1;
                             for (a, floor) in atoms.iter().zip(floors) {
                                 // A negative atom scores (0) exactly when its text is absent.
                                 match a.score(hay, &mut matcher) {
-                                    Some(score) => all_pass &= score >= *floor,
+                                    Some(score) => {
+                                        all_pass &= score >= *floor;
+                                        total = total.saturating_add(u32::from(score));
+                                    }
                                     None => {
                                         all_match = false;
                                         break;
@@ -491,7 +504,7 @@ impl SearchIndex {
                             if all_match {
                                 loose.push(h);
                                 if all_pass {
-                                    passed.push(h);
+                                    passed.push((h, total));
                                 }
                             }
                         }
@@ -507,15 +520,16 @@ impl SearchIndex {
         if aborted.load(Ordering::Relaxed) {
             return None;
         }
-        let mut ok = vec![false; self.haystacks.len()];
+        // 0: no match; otherwise 1 plus the words' scores.
+        let mut scores = vec![0u32; self.haystacks.len()];
         let mut candidates = Vec::new();
         for (passed, loose) in parts {
-            for h in passed {
-                ok[h as usize] = true;
+            for (h, total) in passed {
+                scores[h as usize] = total;
             }
             candidates.extend(loose);
         }
-        Some((ok, candidates))
+        Some((scores, candidates))
     }
 }
 
