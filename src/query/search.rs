@@ -406,9 +406,23 @@ impl SearchIndex {
         // Fuzzy words rank the best match first (ties keep the sort), so
         // that `flask` puts Flask above a critical whose title happens to
         // hold its letters.
-        let fuzzy = query.words.iter().any(|w| !w.substring && !w.negated);
+        // A single letter ranks nothing worth the sort.
+        let fuzzy = query
+            .words
+            .iter()
+            .any(|w| !w.substring && !w.negated && w.text.chars().count() >= 2);
         if let (true, Some(scores)) = (fuzzy, &hay_ok) {
-            out.sort_by_key(|i| std::cmp::Reverse(scores[self.haystack_of[*i as usize] as usize]));
+            // Keys gathered once, then one unstable sort on (score, position).
+            let mut keyed: Vec<(std::cmp::Reverse<u32>, u32, u32)> = out
+                .iter()
+                .enumerate()
+                .map(|(pos, i)| {
+                    let score = scores[self.haystack_of[*i as usize] as usize];
+                    (std::cmp::Reverse(score), pos as u32, *i)
+                })
+                .collect();
+            keyed.sort_unstable();
+            out = keyed.into_iter().map(|(_, _, i)| i).collect();
         }
         Some((out, narrowing))
     }
