@@ -25,21 +25,6 @@ pub struct TargetRow {
     pub score: u64,
 }
 
-impl TargetRow {
-    pub fn tally_text(&self) -> String {
-        let parts: Vec<String> = [
-            Severity::Critical,
-            Severity::High,
-            Severity::Medium,
-            Severity::Low,
-        ]
-        .iter()
-        .map(|s| format!("{} {}", s.letter(), self.tally[*s as usize]))
-        .collect();
-        parts.join(" ")
-    }
-}
-
 pub struct Data {
     pub findings: Vec<Finding>,
     pub assessments: Vec<Assessment>,

@@ -32,6 +32,14 @@ fn tail_cell(text: &str, width: usize) -> String {
             clean.truncate(last_slash + colon);
         }
     }
+    // Then whole leading path segments: `…/frontend`, not `…nance-tracker/frontend`.
+    while clean.chars().count() > width {
+        let body = clean.strip_prefix("…/").unwrap_or(&clean);
+        let Some(slash) = body.find('/') else {
+            break;
+        };
+        clean = format!("…/{}", &body[slash + 1..]);
+    }
     let count = clean.chars().count();
     if count <= width || width < 2 {
         return truncate_chars(&clean, width).into_owned();
@@ -243,17 +251,30 @@ fn query(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn tally_spans(row: &TargetRow, theme: &Theme, compact: bool) -> Vec<Span<'static>> {
+/// The severities a target's tally shows, most severe first.
+const TALLIED: [Severity; 4] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+];
+
+/// Width of a tally of the first `levels` severities, `compact` without the
+/// space inside each count.
+fn tally_width(row: &TargetRow, levels: usize, compact: bool) -> usize {
+    TALLIED[..levels]
+        .iter()
+        .map(|s| {
+            let digits = row.tally[*s as usize].checked_ilog10().unwrap_or(0) as usize + 1;
+            1 + usize::from(!compact) + digits
+        })
+        .sum::<usize>()
+        + levels.saturating_sub(1)
+}
+
+fn tally_spans(row: &TargetRow, theme: &Theme, compact: bool, levels: usize) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
-    for (i, s) in [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-    ]
-    .iter()
-    .enumerate()
-    {
+    for (i, s) in TALLIED[..levels].iter().enumerate() {
         if i > 0 {
             spans.push(Span::raw(" "));
         }
@@ -282,18 +303,24 @@ fn targets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let height = area.height.saturating_sub(2) as usize;
-    let tally_width = std::iter::once(&data.all)
-        .chain(data.targets.iter())
-        .map(|r| r.tally_text().len())
-        .max()
-        .unwrap_or(0);
-    // Narrow panes drop the spaces inside the tally before the names get too short.
-    let compact = (area.width as usize).saturating_sub(4 + tally_width) < 10;
-    let tally_width = if compact {
-        tally_width - 4
-    } else {
-        tally_width
+    let widest = |levels: usize, compact: bool| {
+        std::iter::once(&data.all)
+            .chain(data.targets.iter())
+            .map(|r| tally_width(r, levels, compact))
+            .max()
+            .unwrap_or(0)
     };
+    let room = |tally: usize| (area.width as usize).saturating_sub(4 + tally);
+    // Narrow panes drop the spaces inside the tally, then medium and low,
+    // before the names get too short to tell targets apart.
+    let (compact, levels) = if room(widest(4, false)) >= 10 {
+        (false, 4)
+    } else if room(widest(4, true)) >= 10 {
+        (true, 4)
+    } else {
+        (true, 2)
+    };
+    let tally_width = widest(levels, compact);
     let name_width = (area.width as usize)
         .saturating_sub(2 + 2 + tally_width)
         .max(6);
@@ -314,7 +341,7 @@ fn targets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 tail_cell(&row.name, name_width),
                 w = name_width
             ))];
-            spans.extend(tally_spans(row, theme, compact));
+            spans.extend(tally_spans(row, theme, compact, levels));
             let line = Line::from(spans);
             if i == state.targets.selected && focused {
                 line.style(theme.selected)
@@ -1016,4 +1043,28 @@ fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, t
             .wrap(Wrap { trim: false }),
         popup,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail_cell;
+
+    #[test]
+    fn target_names_are_cut_from_the_front_by_tag_then_segment() {
+        assert_eq!(
+            tail_cell("finance-tracker/backend:1.4.0", 30),
+            "finance-tracker/backend:1.4.0"
+        );
+        assert_eq!(
+            tail_cell("finance-tracker/backend:1.4.0", 23),
+            "finance-tracker/backend"
+        );
+        assert_eq!(
+            tail_cell("finance-tracker/frontend:1.4.0", 23),
+            "…/frontend"
+        );
+        assert_eq!(tail_cell("ghcr.io/acme/team/api:2", 12), "…/team/api");
+        assert_eq!(tail_cell("finance-tracker/frontend", 7), "…ontend");
+        assert_eq!(tail_cell("backend", 7), "backend");
+    }
 }
