@@ -87,12 +87,36 @@ impl Evidence {
     }
 }
 
+/// What the checks count of the current findings: those that still need
+/// work (open, overdue, regressed or snoozed).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenCounts {
+    /// Not secrets.
+    pub critical: usize,
+    pub high: usize,
+    pub secrets: usize,
+}
+
+impl OpenCounts {
+    pub fn of<'a>(findings: impl IntoIterator<Item = (&'a Finding, &'a Assessment)>) -> OpenCounts {
+        let mut counts = OpenCounts::default();
+        for (f, _) in findings.into_iter().filter(|(_, a)| unresolved(a.status)) {
+            match (f.kind, f.severity) {
+                (Kind::Secret, _) => counts.secrets += 1,
+                (_, Severity::Critical) => counts.critical += 1,
+                (_, Severity::High) => counts.high += 1,
+                _ => {}
+            }
+        }
+        counts
+    }
+}
+
 /// Everything the checks look at.
 pub struct Context<'a> {
     /// The project: the workspace directory.
     pub root: &'a Path,
-    /// Current findings with their assessments.
-    pub findings: Vec<(&'a Finding, &'a Assessment)>,
+    pub open: OpenCounts,
     pub runs: &'a [RunRecord],
     pub now: DateTime<Utc>,
     pub max_scan_age_days: i64,
@@ -164,13 +188,7 @@ fn open_critical_high(ctx: &Context) -> Evidence {
     if ctx.runs.is_empty() {
         return Evidence::unknown("no scans imported yet");
     }
-    let count = |sev: Severity| {
-        ctx.findings
-            .iter()
-            .filter(|(f, a)| f.severity == sev && f.kind != Kind::Secret && unresolved(a.status))
-            .count()
-    };
-    let (critical, high) = (count(Severity::Critical), count(Severity::High));
+    let (critical, high) = (ctx.open.critical, ctx.open.high);
     let mut ev = if critical + high == 0 {
         Evidence::pass("no open critical or high findings")
     } else {
@@ -185,11 +203,7 @@ fn open_critical_high(ctx: &Context) -> Evidence {
 }
 
 fn open_secrets(ctx: &Context) -> Evidence {
-    let open = ctx
-        .findings
-        .iter()
-        .filter(|(f, a)| f.kind == Kind::Secret && unresolved(a.status))
-        .count();
+    let open = ctx.open.secrets;
     if open == 0 {
         Evidence::pass("no unsuppressed secrets in the current scans")
     } else {

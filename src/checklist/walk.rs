@@ -61,7 +61,13 @@ impl Walkthrough {
         Walkthrough {
             lists,
             records,
-            evidence: Walkthrough::recheck(ws, setup, findings, runs, now),
+            evidence: Walkthrough::recheck(
+                ws,
+                setup,
+                evidence::OpenCounts::of(findings),
+                runs,
+                now,
+            ),
             warnings,
             read_only,
         }
@@ -71,13 +77,13 @@ impl Walkthrough {
     pub fn recheck(
         ws: &Workspace,
         setup: &WalkSetup,
-        findings: Vec<(&Finding, &Assessment)>,
+        open: evidence::OpenCounts,
         runs: &[RunRecord],
         now: DateTime<Utc>,
     ) -> BTreeMap<String, Evidence> {
         evidence::evaluate_all(&evidence::Context {
             root: &ws.root,
-            findings,
+            open,
             runs,
             now,
             max_scan_age_days: setup.max_scan_age_days,

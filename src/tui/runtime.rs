@@ -358,11 +358,10 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         let now = state.now;
                         let tx = save_tx.clone();
                         tokio::task::spawn_blocking(move || {
-                            let findings = input.findings.iter().map(|(f, a)| (f, a)).collect();
                             let evidence = crate::checklist::walk::Walkthrough::recheck(
                                 &ws,
                                 &setup,
-                                findings,
+                                input.open,
                                 &input.runs,
                                 now,
                             );

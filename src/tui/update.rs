@@ -99,27 +99,22 @@ pub enum Effect {
     RecheckEvidence(EvidenceInput),
 }
 
-/// What the automatic checks judge, copied for a background thread: the
-/// findings they count (critical, high, secrets) with their statuses.
+/// What the automatic checks judge, for a background thread: the counts of
+/// findings that need work (one pass, nothing copied) and the scan runs.
 #[derive(Clone, Debug)]
 pub struct EvidenceInput {
-    pub findings: Vec<(crate::model::Finding, crate::triage::Assessment)>,
+    pub open: crate::checklist::evidence::OpenCounts,
     pub runs: Vec<crate::store::RunRecord>,
 }
 
 impl EvidenceInput {
     pub fn of(data: &Data) -> EvidenceInput {
-        let present = data.gone_from.min(data.findings.len());
         EvidenceInput {
-            findings: data.findings[..present]
-                .iter()
-                .zip(&data.assessments)
-                .filter(|(f, _)| {
-                    f.severity >= crate::model::Severity::High
-                        || f.kind == crate::model::Kind::Secret
-                })
-                .map(|(f, a)| (f.clone(), a.clone()))
-                .collect(),
+            open: crate::checklist::evidence::OpenCounts::of(
+                data.findings[..data.gone_from.min(data.findings.len())]
+                    .iter()
+                    .zip(&data.assessments),
+            ),
             runs: data.runs.clone(),
         }
     }
