@@ -11,6 +11,8 @@
 //! child, from getrusage), and peak RSS where scandeck reports it.
 //!
 //! Run: `cargo bench --bench commands` (100k), or `-- 100000 1000000`.
+//! While iterating, `SCANDECK_BENCH_SKIP=jq,import` leaves out jq and reuses
+//! the workspace the previous run imported.
 
 mod common;
 
@@ -111,8 +113,13 @@ fn bench(n: usize, dir: &Path) {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_scandeck"));
     let home = dir.join(format!("home-{n}"));
     let ws = dir.join(format!("commands-ws-{n}"));
-    let _ = std::fs::remove_dir_all(&ws);
-    std::fs::create_dir_all(&ws).unwrap();
+    let skip = std::env::var("SCANDECK_BENCH_SKIP").unwrap_or_default();
+    let skips = |part: &str| skip.split(',').any(|s| s.trim() == part);
+    let reuse = skips("import") && ws.join(".scandeck").exists();
+    if !reuse {
+        let _ = std::fs::remove_dir_all(&ws);
+        std::fs::create_dir_all(&ws).unwrap();
+    }
     let scandeck = |args: &[&str]| {
         let mut c = Command::new(&bin);
         c.env("SCANDECK_DATA_DIR", home.join("data"))
@@ -123,22 +130,25 @@ fn bench(n: usize, dir: &Path) {
             .args(args);
         c
     };
-    let jq = Command::new("jq")
-        .arg("--version")
-        .output()
-        .is_ok()
-        .then(|| {
-            median_of(3, || {
-                let mut c = Command::new("jq");
-                c.arg("[.Results[].Vulnerabilities[]?] | length").arg(&file);
-                c
-            })
-        });
-    let (import, _) = run(&mut scandeck(&["import", file.to_str().unwrap()]));
+    let jq = (!skips("jq") && Command::new("jq").arg("--version").output().is_ok()).then(|| {
+        median_of(3, || {
+            let mut c = Command::new("jq");
+            c.arg("[.Results[].Vulnerabilities[]?] | length").arg(&file);
+            c
+        })
+    });
+    let import = if reuse {
+        None
+    } else {
+        Some(run(&mut scandeck(&["import", file.to_str().unwrap()])).0)
+    };
     let (first_rows, first_rows_cpu) = console_first_rows(&ws, &home);
     let (first_screen, first_cpu, first_rss) = console_first_screen(&ws, &home);
     let critical_reps = if n >= 1_000_000 { 3 } else { 5 };
-    let (list, listed) = median_of(critical_reps, || {
+    let (list, _) = median_of(critical_reps, || {
+        scandeck(&["list", "--severity", "critical"])
+    });
+    let (list_json, listed) = median_of(critical_reps, || {
         scandeck(&["list", "--severity", "critical", "--format", "json"])
     });
     let criticals = serde_json::from_str::<serde_json::Value>(&listed)
@@ -173,7 +183,9 @@ fn bench(n: usize, dir: &Path) {
     if let Some(j) = jq_cost {
         row("jq counting the file", j, None);
     }
-    row("import", &import, jq_cost);
+    if let Some(import) = &import {
+        row("import", import, jq_cost);
+    }
     row(
         "console first rows: top 500 by index (in-process)",
         &Cost {
@@ -192,7 +204,12 @@ fn bench(n: usize, dir: &Path) {
         },
         jq_cost,
     );
-    row("list --severity critical", &list, jq_cost);
+    row("list --severity critical (table)", &list, jq_cost);
+    row(
+        "list --severity critical --format json (every field)",
+        &list_json,
+        jq_cost,
+    );
     row("gate", &gate, jq_cost);
     row("triage note --fingerprint", &note, jq_cost);
     println!(

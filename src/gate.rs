@@ -4,7 +4,7 @@
 //! triage-model.md b.6. Pure: the caller gathers, this judges.
 
 use crate::checklist::progress::{ItemView, Shown};
-use crate::model::{Finding, Kind, Severity};
+use crate::model::{Finding, Fingerprint, Kind, Severity};
 use crate::store::decisions::DecisionFile;
 use crate::triage::decision::Disposition;
 use crate::triage::status::{Assessment, Status};
@@ -224,15 +224,20 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
         ));
     }
     if policy.block_new_from_image_change {
+        // Parsed once: formatting every severe finding's fingerprint to look
+        // it up was most of the gate's own time at a million findings.
+        let new_from_image_change: HashSet<Fingerprint> = input
+            .new_from_image_change
+            .iter()
+            .filter_map(|fp| Fingerprint::parse(fp))
+            .collect();
         let n = count(&|f, a| {
             severe(f)
                 && !matches!(
                     a.status,
                     Status::Suppressed | Status::Accepted | Status::Fixed
                 )
-                && input
-                    .new_from_image_change
-                    .contains(&f.fingerprint.to_string())
+                && new_from_image_change.contains(&f.fingerprint)
         });
         verdict.blocked.extend(count_reason(
             "new-from-image-change",

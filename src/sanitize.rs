@@ -105,9 +105,21 @@ fn push_visible(out: &mut String, c: char) {
     out.push_str(&format!("\\u{{{:x}}}", c as u32));
 }
 
+/// True when sanitising would change nothing. Pages of advisory text pass
+/// through here for every finding written, so the common case (ASCII) is
+/// checked a block at a time without stopping early inside a block, which
+/// the compiler turns into vector instructions.
 fn is_plain(text: &str, mode: Mode) -> bool {
-    text.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) || (b == b'\n' && mode == Mode::Block))
+    let newline_ok = mode == Mode::Block;
+    let ascii_plain = text.as_bytes().chunks(64).all(|block| {
+        !block.iter().fold(false, |bad, &b| {
+            bad | ((b < 0x20 && !(newline_ok && b == b'\n')) | (b >= 0x7f))
+        })
+    });
+    ascii_plain
+        || text
+            .chars()
+            .all(|c| (newline_ok && c == '\n') || (!is_forbidden(c) && c != ESC))
 }
 
 /// True for every code point that must never reach a terminal or export as is.

@@ -68,5 +68,8 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
             }
         )?;
     }
+    // The process ends here: the findings go with it, instead of being
+    // freed one allocation at a time (a tenth of the gate at a million).
+    std::mem::forget(readiness);
     Ok(if verdict.ready() { 0 } else { 1 })
 }

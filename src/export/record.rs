@@ -103,6 +103,21 @@ impl Record {
     }
 
     pub fn at(f: &Finding, a: &Assessment, now: chrono::DateTime<chrono::Utc>) -> Record {
+        Record::build(f, a, now, true)
+    }
+
+    /// A record without the advisory text (description, references, CWEs):
+    /// what a table shows, without sanitising pages of text it never prints.
+    pub fn brief_at(f: &Finding, a: &Assessment, now: chrono::DateTime<chrono::Utc>) -> Record {
+        Record::build(f, a, now, false)
+    }
+
+    fn build(
+        f: &Finding,
+        a: &Assessment,
+        now: chrono::DateTime<chrono::Utc>,
+        advisory: bool,
+    ) -> Record {
         let pkg = f.package.as_ref();
         let image = f.image.as_deref();
         Record {
@@ -142,12 +157,21 @@ impl Record {
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
             cvss_score: f.details.cvss_score,
             cvss_vector: opt_line(f.details.cvss_vector.as_deref()),
-            cwes: f.details.cwes.iter().map(|s| line(s)).collect(),
-            references: f.details.references.iter().map(|s| line(s)).collect(),
+            cwes: if advisory {
+                f.details.cwes.iter().map(|s| line(s)).collect()
+            } else {
+                Vec::new()
+            },
+            references: if advisory {
+                f.details.references.iter().map(|s| line(s)).collect()
+            } else {
+                Vec::new()
+            },
             description: f
                 .details
                 .description
                 .as_deref()
+                .filter(|_| advisory)
                 .map(|d| sanitize(d).into_owned()),
             merged_records: f.merged,
             secret: f.secret.as_ref().map(|s| line(&s.mask)),

@@ -10,11 +10,9 @@
 //! filled in from its report copy by the next reader.
 
 use super::index::{RunRecord, ScanIndex};
+use super::row;
 use super::workspace::{quarantine, StoreError, Workspace};
-use crate::model::{
-    Details, Finding, Fingerprint, ImageRef, Kind, Location, Package, RedactedSecret, Redactor,
-    Severity, SourceInfo,
-};
+use crate::model::{Details, Finding, Fingerprint, ImageRef, Kind, Redactor, Severity, SourceInfo};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -24,7 +22,7 @@ use std::time::Duration;
 
 /// Layout of the tables. Bumped with any change to them or to the row body;
 /// an older store is rebuilt, a newer one is refused (never written).
-pub const STORE_SCHEMA_VERSION: u32 = 2;
+pub const STORE_SCHEMA_VERSION: u32 = 3;
 
 /// How often (in rows) a load reports progress.
 const PROGRESS_EVERY: usize = 16_384;
@@ -39,7 +37,7 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS details (
     run_id INTEGER NOT NULL,
     details_id INTEGER NOT NULL,
-    body TEXT NOT NULL,
+    body BLOB NOT NULL,
     PRIMARY KEY (run_id, details_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS contexts (
@@ -50,22 +48,24 @@ CREATE TABLE IF NOT EXISTS contexts (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS findings (
     run_id INTEGER NOT NULL,
-    seq INTEGER NOT NULL,
-    fingerprint BLOB NOT NULL,
-    subject TEXT NOT NULL,
-    kind TEXT NOT NULL,
     severity INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,
     id TEXT NOT NULL,
     package TEXT,
+    fingerprint BLOB NOT NULL,
     details_id INTEGER NOT NULL,
     context_id INTEGER NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (run_id, seq)
-);
+    body BLOB NOT NULL,
+    PRIMARY KEY (run_id, severity, seq)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS findings_fingerprint ON findings (fingerprint);
-CREATE INDEX IF NOT EXISTS findings_subject ON findings (subject, severity);
-CREATE INDEX IF NOT EXISTS findings_severity ON findings (severity, kind);
+CREATE INDEX IF NOT EXISTS findings_kind ON findings (kind, severity);
 ";
+
+/// The columns a finding is read from, in `RawRow::read`'s order.
+const ROW_COLUMNS: &str =
+    "seq, severity, kind, id, package, fingerprint, details_id, context_id, body";
 
 /// What the store must have been written by to be trusted.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -177,6 +177,9 @@ impl FindingsStore {
         )
         .map_err(&err)?;
         conn.busy_timeout(Duration::from_secs(30)).map_err(&err)?;
+        // Rows are a few hundred bytes and read in runs of one severity:
+        // larger pages mean fewer reads (only a new file takes it).
+        conn.pragma_update(None, "page_size", 16384).map_err(&err)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(&err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -322,17 +325,18 @@ impl FindingsStore {
                 .map_err(&err)?;
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO findings (run_id, seq, fingerprint, subject, kind, severity, id, package, details_id, context_id, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT INTO findings (run_id, severity, seq, kind, id, package, fingerprint, details_id, context_id, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )
                 .map_err(&err)?;
+            let mut body = Vec::with_capacity(256);
             for (seq, f) in findings.iter().enumerate() {
                 let next = details_ids.len() as i64;
                 let details_id = match details_ids.entry(Arc::as_ptr(&f.details)) {
                     std::collections::hash_map::Entry::Occupied(e) => *e.get(),
                     std::collections::hash_map::Entry::Vacant(e) => {
-                        let body = serde_json::to_string(f.details.as_ref())
-                            .map_err(|e| err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+                        let mut body = Vec::with_capacity(1024);
+                        row::encode_details(&mut body, f.details.as_ref());
                         insert_details
                             .execute(params![id, next, body])
                             .map_err(&err)?;
@@ -352,21 +356,30 @@ impl FindingsStore {
                         *e.insert(next)
                     }
                 };
-                let body = serde_json::to_string(&StoredRef::of(f))
-                    .map_err(|e| err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+                body.clear();
+                row::encode(
+                    &mut body,
+                    &f.aliases,
+                    f.severity_raw.as_deref(),
+                    f.package.as_ref(),
+                    &f.location,
+                    f.scanner_status.as_deref(),
+                    f.suppressed_by_tool,
+                    f.secret.as_ref(),
+                    f.merged,
+                );
                 insert
                     .execute(params![
                         id,
+                        row::severity_code(f.severity),
                         seq as i64,
-                        &f.fingerprint.0[..],
-                        f.subject.as_ref(),
                         f.kind.as_str(),
-                        f.severity as i64,
                         f.id,
                         f.package_name(),
+                        &f.fingerprint.0[..],
                         details_id,
                         context_id,
-                        body
+                        &body[..]
                     ])
                     .map_err(&err)?;
             }
@@ -417,72 +430,154 @@ impl FindingsStore {
     }
 
     /// The stored findings of `runs` of the given severities (each, when a
-    /// kind is named, of that kind only), by index.
+    /// kind is named, of that kind only), by index: a severity of one run is
+    /// one range of the table; a kind is looked up through its own index.
+    /// SQLite is read on a second thread while this one decodes.
     pub fn findings_of_severity(
         &self,
         severities: &[(Severity, Option<Kind>)],
         runs: &[&RunRecord],
     ) -> Result<Vec<Finding>, StoreError> {
-        let err = db_err(&self.path);
         let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
-        let mut matched: Vec<(i64, i64, RawRow)> = Vec::new();
+        let mut queries: Vec<(String, Vec<rusqlite::types::Value>)> = Vec::new();
         for (severity, kind) in severities {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT run_id, seq, fingerprint, details_id, context_id, body FROM findings
-                     WHERE severity = ?1 AND (?2 IS NULL OR kind = ?2)",
-                )
-                .map_err(&err)?;
-            let mut rows = stmt
-                .query(params![*severity as i64, kind.map(Kind::as_str)])
-                .map_err(&err)?;
-            while let Some(row) = rows.next().map_err(&err)? {
-                if let Some(picked) = picked_row(row, &wanted).map_err(&err)? {
-                    matched.push(picked);
+            let code = row::severity_code(*severity);
+            match kind {
+                None => {
+                    for run in &wanted {
+                        queries.push((
+                            format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1 AND severity = ?2"),
+                            vec![(*run).into(), code.into()],
+                        ));
+                    }
                 }
+                Some(kind) => queries.push((
+                    format!(
+                        "SELECT run_id, {ROW_COLUMNS} FROM findings INDEXED BY findings_kind
+                         WHERE kind = ?1 AND severity = ?2"
+                    ),
+                    vec![kind.as_str().to_string().into(), code.into()],
+                )),
             }
         }
-        self.decode_in_report_order(matched)
+        let mut reader = RowReader::new(self);
+        let mut decoded: Vec<Finding> = Vec::new();
+        let mut places: Vec<(i64, i64)> = Vec::new();
+        self.read_rows_beside(&queries, &mut |run, raw, bytes| {
+            if wanted.contains(&run) {
+                places.push((run, raw.seq));
+                decoded.push(reader.finding(run, raw, bytes)?);
+            }
+            Ok(())
+        })?;
+        // Report order, as a full load gives them.
+        let mut order: Vec<usize> = (0..decoded.len()).collect();
+        order.sort_unstable_by_key(|at| places[*at]);
+        permute(&mut decoded, order);
+        Ok(decoded)
+    }
+
+    /// Runs `queries` (each selecting `run_id, ROW_COLUMNS`) on a second
+    /// connection in another thread, handing each row to `take` here as it
+    /// comes: reading pages and decoding rows use both cores.
+    fn read_rows_beside(
+        &self,
+        queries: &[(String, Vec<rusqlite::types::Value>)],
+        take: &mut TakeRow,
+    ) -> Result<(), StoreError> {
+        let path = self.path.as_path();
+        // Row bodies travel in one buffer per batch: freeing a million small
+        // buffers on the other thread than allocated them is slow in glibc.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<(i64, RawRow)>, Vec<u8>)>(4);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || -> Result<(), StoreError> {
+                let err = db_err(path);
+                let conn = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+                )
+                .map_err(&err)?;
+                conn.busy_timeout(Duration::from_secs(30)).map_err(&err)?;
+                let mut batch = Vec::with_capacity(BATCH);
+                let mut bytes = Vec::with_capacity(BATCH * 128);
+                for (sql, values) in queries {
+                    let mut stmt = conn.prepare_cached(sql).map_err(&err)?;
+                    let mut rows = stmt
+                        .query(rusqlite::params_from_iter(values.iter()))
+                        .map_err(&err)?;
+                    while let Some(row) = rows.next().map_err(&err)? {
+                        let run: i64 = row.get(0).map_err(&err)?;
+                        batch.push((run, RawRow::read(row, 1, &mut bytes).map_err(&err)?));
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            let full_bytes =
+                                std::mem::replace(&mut bytes, Vec::with_capacity(BATCH * 128));
+                            if tx.send((full, full_bytes)).is_err() {
+                                return Ok(()); // the decoder gave up on an error
+                            }
+                        }
+                    }
+                }
+                let _ = tx.send((batch, bytes));
+                Ok(())
+            });
+            let mut taken: Result<(), StoreError> = Ok(());
+            'batches: for (batch, bytes) in rx {
+                for (run, raw) in batch {
+                    if let Err(e) = take(run, raw, &bytes) {
+                        taken = Err(e);
+                        break 'batches; // dropping `rx` stops the reader
+                    }
+                }
+            }
+            let read = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            taken?;
+            read
+        })
     }
 
     /// Findings from rows picked across runs, in report order (as a full
     /// load gives them), reading each shared part they name once.
     fn decode_in_report_order(
         &self,
-        mut matched: Vec<(i64, i64, RawRow)>,
+        mut matched: Vec<(i64, RawRow)>,
+        bytes: &[u8],
     ) -> Result<Vec<Finding>, StoreError> {
-        matched.sort_by_key(|(run, seq, _)| (*run, *seq));
+        matched.sort_by_key(|(run, raw)| (*run, raw.seq));
         let mut reader = RowReader::new(self);
         matched
             .into_iter()
-            .map(|(run, _, raw)| reader.finding(run, raw))
+            .map(|(run, raw)| reader.finding(run, raw, bytes))
             .collect()
     }
 
-    /// The `n` most severe stored findings of `runs`, walking the severity
-    /// index from the top: the console's first screen before the rest.
+    /// The `n` most severe stored findings of `runs`, from the top of each
+    /// run's rows: the console's first screen before the rest.
     pub fn findings_top(&self, n: usize, runs: &[&RunRecord]) -> Result<Vec<Finding>, StoreError> {
         let err = db_err(&self.path);
-        let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
-        let mut matched: Vec<(i64, i64, RawRow)> = Vec::new();
+        let mut matched: Vec<(i64, RawRow)> = Vec::new();
+        let mut bytes = Vec::new();
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT run_id, seq, fingerprint, details_id, context_id, body FROM findings
-                 ORDER BY severity DESC",
-            )
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM findings WHERE run_id = ?1
+                 ORDER BY severity DESC, seq DESC LIMIT ?2"
+            ))
             .map_err(&err)?;
-        let mut rows = stmt.query([]).map_err(&err)?;
-        while matched.len() < n {
-            let Some(row) = rows.next().map_err(&err)? else {
-                break;
-            };
-            if let Some(picked) = picked_row(row, &wanted).map_err(&err)? {
-                matched.push(picked);
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        for run in runs.iter().filter_map(|r| run_id(r).ok()) {
+            let mut rows = stmt.query(params![run, limit]).map_err(&err)?;
+            while let Some(r) = rows.next().map_err(&err)? {
+                matched.push((run, RawRow::read(r, 0, &mut bytes).map_err(&err)?));
             }
         }
-        self.decode_in_report_order(matched)
+        matched.sort_by_key(|(run, raw)| (std::cmp::Reverse(raw.severity), *run, raw.seq));
+        matched.truncate(n);
+        self.decode_in_report_order(matched, &bytes)
     }
 
     /// The stored findings of `runs` whose fingerprint is one of `fps`, by
@@ -498,18 +593,19 @@ impl FindingsStore {
         let mut out = Vec::new();
         let mut by_fp = self
             .conn
-            .prepare_cached(
-                "SELECT run_id, fingerprint, details_id, context_id, body FROM findings
-                 WHERE fingerprint = ?1 ORDER BY run_id, seq",
-            )
+            .prepare_cached(&format!(
+                "SELECT run_id, {ROW_COLUMNS} FROM findings
+                 WHERE fingerprint = ?1 ORDER BY run_id, seq"
+            ))
             .map_err(&err)?;
         for fp in fps {
             let mut rows = by_fp.query([&fp.0[..]]).map_err(&err)?;
-            while let Some(row) = rows.next().map_err(&err)? {
-                let run: i64 = row.get(0).map_err(&err)?;
+            while let Some(r) = rows.next().map_err(&err)? {
+                let run: i64 = r.get(0).map_err(&err)?;
                 if wanted.contains(&run) {
-                    let raw = RawRow::read(row, 1).map_err(&err)?;
-                    out.push(reader.finding(run, raw)?);
+                    let mut bytes = Vec::new();
+                    let raw = RawRow::read(r, 1, &mut bytes).map_err(&err)?;
+                    out.push(reader.finding(run, raw, &bytes)?);
                 }
             }
         }
@@ -526,9 +622,11 @@ impl FindingsStore {
             .map_err(&err)?;
         let mut rows = stmt.query([run]).map_err(&err)?;
         while let Some(row) = rows.next().map_err(&err)? {
-            let body: String = row.get(1).map_err(&err)?;
-            let parsed: Details =
-                serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
+            let body = row
+                .get_ref(1)
+                .and_then(|v| Ok(v.as_blob()?))
+                .map_err(&err)?;
+            let parsed = row::decode_details(body).map_err(|e| corrupt(&self.path, e))?;
             shared
                 .details
                 .insert(row.get(0).map_err(&err)?, Arc::new(parsed));
@@ -551,9 +649,20 @@ impl FindingsStore {
         Ok(shared)
     }
 
-    /// Reads the findings of one stored run, calling `progress` with the
-    /// number of rows read every few thousand rows. SQLite is read on a
-    /// second thread while this one decodes the rows it hands over.
+    /// How many findings the store holds for `run`.
+    fn stored_count(&self, run: i64) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT findings FROM runs WHERE run_id = ?1", [run], |r| {
+                r.get(0)
+            })
+            .map_err(db_err(&self.path))?;
+        usize::try_from(n).map_err(|_| corrupt(&self.path, "a run's finding count is negative"))
+    }
+
+    /// Reads the findings of one stored run in report order, calling
+    /// `progress` with the number of rows read every few thousand rows.
+    /// Rows come by severity and are put back in place by `seq`.
     pub fn load_run(
         &self,
         run: &RunRecord,
@@ -561,68 +670,55 @@ impl FindingsStore {
     ) -> Result<Vec<Finding>, StoreError> {
         let id = run_id(run)?;
         let shared = self.shared_of(id)?;
+        let count = self.stored_count(id)?;
         let path = self.path.as_path();
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRow>>(4);
-        std::thread::scope(|scope| {
-            let reader = scope.spawn(move || -> Result<(), StoreError> {
-                let err = db_err(path);
-                let conn = Connection::open_with_flags(
-                    path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                        | OpenFlags::SQLITE_OPEN_NOFOLLOW,
-                )
-                .map_err(&err)?;
-                conn.busy_timeout(Duration::from_secs(30)).map_err(&err)?;
-                let mut stmt = conn
-                    .prepare(
-                        "SELECT fingerprint, details_id, context_id, body FROM findings
-                         WHERE run_id = ?1 ORDER BY seq",
-                    )
-                    .map_err(&err)?;
-                let mut rows = stmt.query([id]).map_err(&err)?;
-                let mut batch = Vec::with_capacity(BATCH);
-                while let Some(row) = rows.next().map_err(&err)? {
-                    batch.push(RawRow::read(row, 0).map_err(&err)?);
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if tx.send(full).is_err() {
-                            return Ok(()); // the decoder gave up on an error
-                        }
-                    }
-                }
-                let _ = tx.send(batch);
-                Ok(())
-            });
-            let mut out = Vec::with_capacity(run.findings);
-            let mut decoded: Result<(), StoreError> = Ok(());
-            let mut last_report = 0;
-            for batch in rx {
-                for raw in batch {
-                    match decode(path, &shared, raw) {
-                        Ok(f) => out.push(f),
-                        Err(e) => {
-                            decoded = Err(e);
-                            break;
-                        }
-                    }
-                }
-                if decoded.is_err() {
-                    break; // dropping `rx` stops the reader
-                }
-                if out.len() >= last_report + PROGRESS_EVERY {
-                    last_report = out.len();
-                    progress(out.len());
-                }
+        let mut slots: Vec<Option<Finding>> = Vec::new();
+        slots.resize_with(count, || None);
+        let mut placed = 0usize;
+        let query = (
+            format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
+            vec![id.into()],
+        );
+        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw, bytes| {
+            let slot = usize::try_from(raw.seq)
+                .ok()
+                .and_then(|seq| slots.get_mut(seq))
+                .filter(|slot| slot.is_none())
+                .ok_or_else(|| corrupt(path, "a finding's place in its report is wrong"))?;
+            *slot = Some(decode(path, &shared, raw, bytes)?);
+            placed += 1;
+            if placed.is_multiple_of(PROGRESS_EVERY) {
+                progress(placed);
             }
-            let read = reader
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            decoded?;
-            read?;
-            progress(out.len());
-            Ok(out)
-        })
+            Ok(())
+        })?;
+        if placed != count {
+            return Err(corrupt(path, "a run holds fewer findings than it records"));
+        }
+        progress(placed);
+        Ok(slots.into_iter().flatten().collect())
+    }
+}
+
+/// Rearranges `items` so that position `k` holds what was at `order[k]`
+/// (`order` a permutation), in place: each item moves once, and no second
+/// vector of findings is ever alive.
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..order.len() {
+        if order[start] == DONE {
+            continue;
+        }
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
     }
 }
 
@@ -662,35 +758,53 @@ fn describe_difference(found: &Stamp, ours: &Stamp) -> String {
     }
 }
 
-/// `run_id, seq, fingerprint, details_id, context_id, body` of a row that
-/// belongs to one of the `wanted` runs.
-fn picked_row(
-    row: &rusqlite::Row,
-    wanted: &HashSet<i64>,
-) -> rusqlite::Result<Option<(i64, i64, RawRow)>> {
-    let run: i64 = row.get(0)?;
-    if !wanted.contains(&run) {
-        return Ok(None);
-    }
-    Ok(Some((run, row.get(1)?, RawRow::read(row, 2)?)))
-}
+/// Takes one row read beside: its run, the row, the batch's body buffer.
+type TakeRow<'t> = dyn FnMut(i64, RawRow, &[u8]) -> Result<(), StoreError> + 't;
 
-/// One findings row as SQLite gives it, before decoding.
+/// One findings row as SQLite gives it, before its body is decoded.
 struct RawRow {
-    fingerprint: Vec<u8>,
+    seq: i64,
+    severity: i64,
+    kind: Kind,
+    id: String,
+    package: Option<String>,
+    fingerprint: Fingerprint,
     details_id: i64,
     context_id: i64,
-    body: String,
+    /// Where the body sits in the buffer the row was read into.
+    body: std::ops::Range<usize>,
 }
 
 impl RawRow {
-    /// Reads `fingerprint, details_id, context_id, body` from column `at` on.
-    fn read(row: &rusqlite::Row, at: usize) -> rusqlite::Result<RawRow> {
+    /// Reads the `ROW_COLUMNS` from column `at` on, the body into `bytes`. A kind or fingerprint
+    /// that is not ours reads as a conversion failure: damage.
+    fn read(row: &rusqlite::Row, at: usize, bytes: &mut Vec<u8>) -> rusqlite::Result<RawRow> {
+        let bad = |i: usize, why: &str| {
+            rusqlite::Error::FromSqlConversionFailure(
+                at + i,
+                rusqlite::types::Type::Blob,
+                why.to_string().into(),
+            )
+        };
+        let kind = row.get_ref(at + 2)?.as_str()?;
+        let kind = row::kind_of_name(kind).ok_or_else(|| bad(2, "an unknown kind"))?;
+        let fingerprint = <[u8; 16]>::try_from(row.get_ref(at + 5)?.as_blob()?)
+            .map(Fingerprint)
+            .map_err(|_| bad(5, "a fingerprint is not 16 bytes"))?;
         Ok(RawRow {
-            fingerprint: row.get(at)?,
-            details_id: row.get(at + 1)?,
-            context_id: row.get(at + 2)?,
-            body: row.get(at + 3)?,
+            seq: row.get(at)?,
+            severity: row.get(at + 1)?,
+            kind,
+            id: row.get(at + 3)?,
+            package: row.get(at + 4)?,
+            fingerprint,
+            details_id: row.get(at + 6)?,
+            context_id: row.get(at + 7)?,
+            body: {
+                let start = bytes.len();
+                bytes.extend_from_slice(row.get_ref(at + 8)?.as_blob()?);
+                start..bytes.len()
+            },
         })
     }
 }
@@ -712,10 +826,7 @@ struct SharedContext {
     subject: Arc<str>,
 }
 
-fn decode(path: &Path, shared: &Shared, raw: RawRow) -> Result<Finding, StoreError> {
-    let fingerprint = <[u8; 16]>::try_from(raw.fingerprint.as_slice())
-        .map(Fingerprint)
-        .map_err(|_| corrupt(path, "a fingerprint is not 16 bytes"))?;
+fn decode(path: &Path, shared: &Shared, raw: RawRow, bytes: &[u8]) -> Result<Finding, StoreError> {
     let details = shared
         .details
         .get(&raw.details_id)
@@ -724,8 +835,37 @@ fn decode(path: &Path, shared: &Shared, raw: RawRow) -> Result<Finding, StoreErr
         .contexts
         .get(&raw.context_id)
         .ok_or_else(|| corrupt(path, "a finding names a context that is not stored"))?;
-    let stored: Stored = serde_json::from_str(&raw.body).map_err(|e| corrupt(path, e))?;
-    Ok(stored.into_finding(fingerprint, Arc::clone(details), context))
+    let severity = row::severity_of_code(raw.severity)
+        .ok_or_else(|| corrupt(path, "a severity is out of range"))?;
+    let body = bytes
+        .get(raw.body.clone())
+        .ok_or_else(|| corrupt(path, "a row body is out of its batch"))?;
+    let body = row::decode(body).map_err(|e| corrupt(path, e))?;
+    let package = match (raw.package, body.package) {
+        (Some(name), Some(rest)) => Some(rest.with_name(name)),
+        (None, None) => None,
+        _ => return Err(corrupt(path, "a package name and its details disagree")),
+    };
+    Ok(Finding {
+        kind: raw.kind,
+        id: raw.id,
+        aliases: body.aliases,
+        severity,
+        severity_raw: body.severity_raw,
+        details: Arc::clone(details),
+        package,
+        image: context.image.clone(),
+        target: Arc::clone(&context.target),
+        location: body.location,
+        source: Arc::clone(&context.source),
+        scanner_status: body.scanner_status,
+        suppressed_by_tool: body.suppressed_by_tool,
+        secret: body.secret,
+        merged: body.merged,
+        subject: Arc::clone(&context.subject),
+        fingerprint: raw.fingerprint,
+        legacy_fingerprint: None,
+    })
 }
 
 /// Turns rows picked from several runs into findings, reading each
@@ -745,7 +885,7 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn finding(&mut self, run: i64, raw: RawRow) -> Result<Finding, StoreError> {
+    fn finding(&mut self, run: i64, raw: RawRow, bytes: &[u8]) -> Result<Finding, StoreError> {
         let path = &self.store.path;
         let err = db_err(path);
         // Ids are per run: rows of several runs are told apart in the keys.
@@ -755,13 +895,13 @@ impl<'a> RowReader<'a> {
             return Err(corrupt(path, "an id is out of range"));
         };
         if !self.shared.details.contains_key(&details_key) {
-            let body: String = self
+            let body: Vec<u8> = self
                 .store
                 .conn
                 .prepare_cached("SELECT body FROM details WHERE run_id = ?1 AND details_id = ?2")
                 .and_then(|mut stmt| stmt.query_row([run, raw.details_id], |r| r.get(0)))
                 .map_err(&err)?;
-            let parsed: Details = serde_json::from_str(&body).map_err(|e| corrupt(path, e))?;
+            let parsed = row::decode_details(&body).map_err(|e| corrupt(path, e))?;
             self.shared.details.insert(details_key, Arc::new(parsed));
         }
         if !self.shared.contexts.contains_key(&context_key) {
@@ -780,7 +920,7 @@ impl<'a> RowReader<'a> {
             context_id: context_key,
             ..raw
         };
-        decode(path, &self.shared, raw)
+        decode(path, &self.shared, raw, bytes)
     }
 }
 
@@ -826,110 +966,6 @@ struct Context {
     subject: String,
 }
 
-/// A finding's row body as written (borrowing the finding); what it shares
-/// with others of its run is in `details` and `contexts`.
-#[derive(Serialize)]
-struct StoredRef<'a> {
-    kind: Kind,
-    id: &'a str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    aliases: &'a [String],
-    severity: Severity,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    severity_raw: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    package: Option<&'a Package>,
-    #[serde(skip_serializing_if = "is_nowhere")]
-    location: &'a Location,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scanner_status: Option<&'a str>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    suppressed_by_tool: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    secret: Option<(&'a str, &'a str)>,
-    merged: u32,
-}
-
-fn is_nowhere(location: &&Location) -> bool {
-    **location == Location::default()
-}
-
-impl<'a> StoredRef<'a> {
-    fn of(f: &'a Finding) -> StoredRef<'a> {
-        StoredRef {
-            kind: f.kind,
-            id: &f.id,
-            aliases: &f.aliases,
-            severity: f.severity,
-            severity_raw: f.severity_raw.as_deref(),
-            package: f.package.as_ref(),
-            location: &f.location,
-            scanner_status: f.scanner_status.as_deref(),
-            suppressed_by_tool: f.suppressed_by_tool,
-            secret: f
-                .secret
-                .as_ref()
-                .map(|s| (s.mask.as_str(), s.keyed_hash.as_str())),
-            merged: f.merged,
-        }
-    }
-}
-
-/// A finding's row body as read back.
-#[derive(Deserialize)]
-struct Stored {
-    kind: Kind,
-    id: String,
-    #[serde(default)]
-    aliases: Vec<String>,
-    severity: Severity,
-    #[serde(default)]
-    severity_raw: Option<String>,
-    #[serde(default)]
-    package: Option<Package>,
-    #[serde(default)]
-    location: Location,
-    #[serde(default)]
-    scanner_status: Option<String>,
-    #[serde(default)]
-    suppressed_by_tool: bool,
-    #[serde(default)]
-    secret: Option<(String, String)>,
-    merged: u32,
-}
-
-impl Stored {
-    fn into_finding(
-        self,
-        fingerprint: Fingerprint,
-        details: Arc<Details>,
-        context: &SharedContext,
-    ) -> Finding {
-        Finding {
-            kind: self.kind,
-            id: self.id,
-            aliases: self.aliases,
-            severity: self.severity,
-            severity_raw: self.severity_raw,
-            details,
-            package: self.package,
-            image: context.image.clone(),
-            target: Arc::clone(&context.target),
-            location: self.location,
-            source: Arc::clone(&context.source),
-            scanner_status: self.scanner_status,
-            suppressed_by_tool: self.suppressed_by_tool,
-            secret: self
-                .secret
-                .map(|(mask, keyed_hash)| RedactedSecret { mask, keyed_hash }),
-            merged: self.merged,
-            subject: Arc::clone(&context.subject),
-            fingerprint,
-            legacy_fingerprint: None,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -937,6 +973,23 @@ mod tests {
 
     /// Every demo report read back from the store is the report as parsed:
     /// every field, in order, for every format the demo carries.
+    #[test]
+    fn permute_puts_each_item_where_the_order_says() {
+        for order in [
+            vec![],
+            vec![0],
+            vec![2, 0, 1],
+            vec![1, 0, 3, 2],
+            vec![4, 3, 2, 1, 0, 5],
+            vec![3, 5, 0, 1, 2, 4],
+        ] {
+            let mut items: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
+            let expected: Vec<usize> = order.iter().map(|i| i * 10).collect();
+            permute(&mut items, order);
+            assert_eq!(items, expected);
+        }
+    }
+
     #[test]
     fn stored_findings_read_back_exactly_as_parsed() {
         let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ pub mod import;
 pub mod index;
 pub mod lock;
 pub mod migrate;
+pub mod row;
 pub mod safe;
 pub mod workspace;
 

@@ -546,10 +546,17 @@ impl Workspace {
             Selection::Top(n) => store.findings_top(*n, &current)?,
             _ => store.findings_of_severity(&selection.severities(), &current)?,
         };
-        let present: std::collections::HashSet<crate::model::Fingerprint> =
-            findings.iter().map(|f| f.fingerprint).collect();
-        wanted.retain(|fp| !present.contains(fp));
-        findings.extend(store.findings_with(&wanted, &current)?);
+        if !wanted.is_empty() {
+            let asked: crate::fasthash::FxHashSet<crate::model::Fingerprint> =
+                wanted.iter().copied().collect();
+            let present: crate::fasthash::FxHashSet<crate::model::Fingerprint> = findings
+                .iter()
+                .map(|f| f.fingerprint)
+                .filter(|fp| asked.contains(fp))
+                .collect();
+            wanted.retain(|fp| !present.contains(fp));
+            findings.extend(store.findings_with(&wanted, &current)?);
+        }
         warnings.extend(loaded.warnings);
         Ok(Some(CurrentFindings {
             findings,

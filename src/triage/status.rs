@@ -210,8 +210,24 @@ impl TriageView {
     /// whose fingerprint changed, so its old one is no longer reported).
     pub fn for_findings(file: &DecisionFile, present: &[Finding]) -> TriageView {
         let mut view = TriageView::new(file);
-        let reported: std::collections::HashSet<Fingerprint> =
-            present.iter().map(|f| f.fingerprint).collect();
+        // Only the fingerprints of decisions by id matter: look those up in
+        // one pass instead of hashing every present finding.
+        let asked: crate::fasthash::FxHashSet<Fingerprint> = view
+            .by_id
+            .values()
+            .flatten()
+            .filter_map(|(_, d)| d.selector.fingerprint.as_deref())
+            .filter_map(Fingerprint::parse)
+            .collect();
+        let reported: crate::fasthash::FxHashSet<Fingerprint> = if asked.is_empty() {
+            Default::default()
+        } else {
+            present
+                .iter()
+                .map(|f| f.fingerprint)
+                .filter(|fp| asked.contains(fp))
+                .collect()
+        };
         for candidates in view.by_id.values_mut() {
             candidates.retain(|(_, d)| {
                 d.selector
@@ -221,6 +237,7 @@ impl TriageView {
                     .is_none_or(|fp| !reported.contains(&fp))
             });
         }
+        view.by_id.retain(|_, candidates| !candidates.is_empty());
         view
     }
 
@@ -230,7 +247,7 @@ impl TriageView {
             return Some(d);
         }
         let ids = std::iter::once(&f.id).chain(f.aliases.iter());
-        for id in ids {
+        for id in ids.filter(|_| !self.by_id.is_empty()) {
             if let Some(candidates) = self.by_id.get(&id.to_ascii_uppercase()) {
                 if let Some(d) = candidates.iter().find(|(_, d)| d.selector.matches(f)) {
                     return Some(d);
