@@ -55,17 +55,62 @@ pub struct SearchIndex {
 struct Interner {
     ids: FxHashMap<String, u32>,
     values: Vec<String>,
+    /// The last text asked for, by address: findings of one run share their
+    /// target, subject and scanner texts, so most asks repeat the last one.
+    last: Option<(usize, usize, u32)>,
+}
+
+/// The fields a finding's haystack is written from; the advisory text by
+/// address (findings of one id in one run share it). Two keys may write the
+/// same text (one id in two runs): the text is then matched twice, with
+/// the same answer.
+#[derive(PartialEq, Eq, Hash)]
+struct HayParts<'f> {
+    id: &'f str,
+    aliases: &'f [String],
+    package: Option<(&'f str, Option<&'f str>)>,
+    /// The address of the shared advisory text.
+    details: usize,
+}
+
+impl<'f> HayParts<'f> {
+    fn of(f: &'f Finding) -> HayParts<'f> {
+        HayParts {
+            id: &f.id,
+            aliases: &f.aliases,
+            package: f
+                .package
+                .as_ref()
+                .map(|p| (p.name.as_str(), p.installed.as_deref())),
+            details: std::sync::Arc::as_ptr(&f.details) as usize,
+        }
+    }
 }
 
 impl Interner {
     fn id(&mut self, value: &str) -> u32 {
-        if let Some(id) = self.ids.get(value) {
-            return *id;
+        if let Some((ptr, len, id)) = self.last {
+            if ptr == value.as_ptr() as usize && len == value.len() {
+                return id;
+            }
         }
-        let id = self.values.len() as u32;
-        self.ids.insert(value.to_string(), id);
-        self.values.push(value.to_string());
+        let id = match self.ids.get(value) {
+            Some(id) => *id,
+            None => {
+                let id = self.values.len() as u32;
+                self.ids.insert(value.to_string(), id);
+                self.values.push(value.to_string());
+                id
+            }
+        };
+        self.last = Some((value.as_ptr() as usize, value.len(), id));
         id
+    }
+
+    /// Interns every value of `other`, returning this interner's id for
+    /// each of `other`'s ids.
+    fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        other.values.iter().map(|v| self.id(v)).collect()
     }
 
     /// Rank of each interned value in sorted order.
@@ -159,29 +204,170 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
     &digits[start..]
 }
 
+/// The texts of some findings, interned: what `SearchIndex::build` makes
+/// of each half of the findings before joining them.
+#[derive(Default)]
+struct Part<'f> {
+    /// What a haystack is made of, borrowed: hashing these few short fields
+    /// (the title by its shared advisory text) is cheaper than writing and
+    /// hashing the whole text for every finding.
+    hay: FxHashMap<HayParts<'f>, u32>,
+    hay_texts: Vec<String>,
+    targets: Interner,
+    images: Interner,
+    sources: Interner,
+    packages: Interner,
+    ids: Interner,
+    haystack_of: Vec<u32>,
+    target_of: Vec<u32>,
+    image_of: Vec<u32>,
+    source_of: Vec<u32>,
+    package_of: Vec<u32>,
+    id_of: Vec<u32>,
+}
+
+impl<'f> Part<'f> {
+    fn of(findings: &'f [Finding]) -> Part<'f> {
+        let mut part = Part::default();
+        let mut text = String::new();
+        for f in findings {
+            let next = part.hay_texts.len() as u32;
+            let hay_texts = &mut part.hay_texts;
+            let hay_id = *part.hay.entry(HayParts::of(f)).or_insert_with(|| {
+                haystack_text(f, &mut text);
+                hay_texts.push(text.clone());
+                next
+            });
+            part.haystack_of.push(hay_id);
+            part.target_of.push(part.targets.id(f.display_target()));
+            let repository = f.subject.strip_prefix("image:").unwrap_or("");
+            part.image_of.push(part.images.id(repository));
+            part.source_of.push(part.sources.id(&f.source.scanner));
+            part.package_of
+                .push(part.packages.id(f.package_name().unwrap_or("")));
+            part.id_of.push(part.ids.id(&f.id));
+        }
+        part
+    }
+
+    /// Appends the findings of `later` (those after this part's), moving
+    /// its ids into this part's.
+    fn append(&mut self, later: Part<'f>) {
+        let mut hay_texts: Vec<Option<String>> = later.hay_texts.into_iter().map(Some).collect();
+        let mut hay_ids = vec![0u32; hay_texts.len()];
+        for (parts, local) in later.hay {
+            let next = self.hay_texts.len() as u32;
+            let texts = &mut self.hay_texts;
+            let text = hay_texts
+                .get_mut(local as usize)
+                .and_then(Option::take)
+                .unwrap_or_default();
+            hay_ids[local as usize] = *self.hay.entry(parts).or_insert_with(|| {
+                texts.push(text);
+                next
+            });
+        }
+        let remap = |ids: Vec<u32>, map: &[u32]| -> Vec<u32> {
+            ids.into_iter().map(|i| map[i as usize]).collect()
+        };
+        let targets = self.targets.absorb(&later.targets);
+        let images = self.images.absorb(&later.images);
+        let sources = self.sources.absorb(&later.sources);
+        let packages = self.packages.absorb(&later.packages);
+        let ids = self.ids.absorb(&later.ids);
+        self.haystack_of.extend(remap(later.haystack_of, &hay_ids));
+        self.target_of.extend(remap(later.target_of, &targets));
+        self.image_of.extend(remap(later.image_of, &images));
+        self.source_of.extend(remap(later.source_of, &sources));
+        self.package_of.extend(remap(later.package_of, &packages));
+        self.id_of.extend(remap(later.id_of, &ids));
+    }
+}
+
+/// The text fuzzy and substring words are matched against: id, aliases,
+/// package and version, title.
+fn haystack_text(f: &Finding, text: &mut String) {
+    text.clear();
+    text.push_str(&f.id);
+    for a in &f.aliases {
+        text.push(' ');
+        text.push_str(a);
+    }
+    if let Some(p) = &f.package {
+        text.push(' ');
+        text.push_str(&p.name);
+        if let Some(v) = &p.installed {
+            text.push(' ');
+            text.push_str(v);
+        }
+    }
+    text.push(' ');
+    text.push_str(f.title());
+}
+
 impl SearchIndex {
     /// `first_seen_secs[i]` and `due_secs[i]` (SLA due; `u32::MAX` for none) belong to `findings[i]`.
+    /// The findings are read in two halves on two threads (touching every
+    /// finding's texts is most of the work) and the halves merged.
     pub fn build(findings: &[Finding], first_seen_secs: &[u32], due_secs: &[u32]) -> SearchIndex {
+        let halves = findings.len() >= 1 << 16;
+        Self::build_in(findings, first_seen_secs, due_secs, halves)
+    }
+
+    fn build_in(
+        findings: &[Finding],
+        first_seen_secs: &[u32],
+        due_secs: &[u32],
+        halves: bool,
+    ) -> SearchIndex {
         let n = findings.len();
-        let mut hay = Interner::default();
-        let mut targets = Interner::default();
-        let mut images = Interner::default();
-        let mut sources = Interner::default();
-        let mut packages = Interner::default();
-        let mut ids = Interner::default();
+        let (first, second) = findings.split_at(n / 2);
+        let (mut part, second) = if halves {
+            std::thread::scope(|scope| {
+                let later = scope.spawn(|| Part::of(second));
+                let part = Part::of(first);
+                let later = later
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (part, Some(later))
+            })
+        } else {
+            (Part::of(findings), None)
+        };
+        if let Some(second) = second {
+            part.append(second);
+        }
+        let Part {
+            hay_texts,
+            targets,
+            images,
+            sources,
+            packages,
+            ids,
+            haystack_of,
+            target_of,
+            image_of,
+            source_of,
+            package_of,
+            id_of,
+            ..
+        } = part;
         let mut index = SearchIndex {
             haystacks: Vec::new(),
-            haystack_of: Vec::with_capacity(n),
-            severity: Vec::with_capacity(n),
-            kind: Vec::with_capacity(n),
-            has_fix: Vec::with_capacity(n),
-            target_of: Vec::with_capacity(n),
+            haystack_of,
+            severity: findings.iter().map(|f| f.severity).collect(),
+            kind: findings.iter().map(|f| f.kind).collect(),
+            has_fix: findings.iter().map(Finding::has_fix).collect(),
+            target_of,
             targets: Vec::new(),
-            image_of: Vec::with_capacity(n),
+            image_of,
             images: Vec::new(),
-            source_of: Vec::with_capacity(n),
+            source_of: source_of
+                .into_iter()
+                .map(|s| s.min(u16::MAX as u32) as u16)
+                .collect(),
             sources: Vec::new(),
-            package_of: Vec::with_capacity(n),
+            package_of,
             packages: Vec::new(),
             id_rank: Vec::new(),
             package_rank: Vec::new(),
@@ -189,40 +375,6 @@ impl SearchIndex {
             age: first_seen_secs.to_vec(),
             due: due_secs.to_vec(),
         };
-        let mut id_of = Vec::with_capacity(n);
-        let mut text = String::new();
-        for f in findings {
-            text.clear();
-            text.push_str(&f.id);
-            for a in &f.aliases {
-                text.push(' ');
-                text.push_str(a);
-            }
-            if let Some(p) = &f.package {
-                text.push(' ');
-                text.push_str(&p.name);
-                if let Some(v) = &p.installed {
-                    text.push(' ');
-                    text.push_str(v);
-                }
-            }
-            text.push(' ');
-            text.push_str(f.title());
-            index.haystack_of.push(hay.id(&text));
-            index.severity.push(f.severity);
-            index.kind.push(f.kind);
-            index.has_fix.push(f.has_fix());
-            index.target_of.push(targets.id(f.display_target()));
-            let repository = f.subject.strip_prefix("image:").unwrap_or("");
-            index.image_of.push(images.id(repository));
-            index
-                .source_of
-                .push(sources.id(&f.source.scanner).min(u16::MAX as u32) as u16);
-            index
-                .package_of
-                .push(packages.id(f.package_name().unwrap_or("")));
-            id_of.push(ids.id(&f.id));
-        }
         let id_ranks = ids.ranks(natural_cmp);
         let package_ranks = packages.ranks(natural_cmp);
         let target_ranks = targets.ranks(natural_cmp);
@@ -237,8 +389,7 @@ impl SearchIndex {
             .iter()
             .map(|i| target_ranks[*i as usize])
             .collect();
-        index.haystacks = hay
-            .values
+        index.haystacks = hay_texts
             .iter()
             .map(|s| Utf32String::from(s.as_str()))
             .collect();
@@ -635,6 +786,71 @@ mod tests {
             "substring to fuzzy widens"
         );
         assert!(!narrows(&[], &[w("a")]));
+    }
+
+    /// An index built from two halves answers exactly as one built whole:
+    /// the same haystack text, targets, packages and ids for every finding,
+    /// the same orders and the same matches.
+    #[test]
+    fn halves_build_the_index_one_pass_builds() {
+        let redactor = crate::model::Redactor::with_key([2; 32]);
+        let mut findings = Vec::new();
+        for report in crate::demo::REPORTS {
+            let ctx = crate::ingest::ParseContext {
+                redactor: &redactor,
+                report_name: report.path,
+                image_override: report.image,
+            };
+            let parsed = crate::ingest::parse_bytes_from(
+                report.bytes.as_bytes(),
+                &ctx,
+                &report.origin(),
+                None,
+            )
+            .unwrap();
+            findings.extend(parsed.findings);
+        }
+        // The second half repeats texts of the first and brings its own.
+        let repeated: Vec<Finding> = findings.iter().rev().take(10).cloned().collect();
+        findings.extend(repeated);
+        let whole = SearchIndex::build_in(&findings, &[], &[], false);
+        let halves = SearchIndex::build_in(&findings, &[], &[], true);
+        for i in 0..findings.len() {
+            let text = |ix: &SearchIndex| ix.haystacks[ix.haystack_of[i] as usize].to_string();
+            assert_eq!(text(&whole), text(&halves), "finding {i}");
+            assert_eq!(
+                whole.targets[whole.target_of[i] as usize],
+                halves.targets[halves.target_of[i] as usize]
+            );
+            assert_eq!(
+                whole.images[whole.image_of[i] as usize],
+                halves.images[halves.image_of[i] as usize]
+            );
+            assert_eq!(
+                whole.packages[whole.package_of[i] as usize],
+                halves.packages[halves.package_of[i] as usize]
+            );
+            assert_eq!(
+                whole.sources[whole.source_of[i] as usize],
+                halves.sources[halves.source_of[i] as usize]
+            );
+        }
+        for key in [SortKey::Severity, SortKey::Id, SortKey::Package, SortKey::Target] {
+            assert_eq!(whole.order(key, false), halves.order(key, false));
+        }
+        let order = whole.order(SortKey::Severity, false);
+        let facts = Facts {
+            statuses: vec![Status::Open; findings.len()],
+            changes: vec![0; findings.len()],
+        };
+        let latest = AtomicU64::new(1);
+        for text in ["curl", "ssl", "cve-2023", "sev:high flask", "!curl"] {
+            let query = crate::query::language::parse(text).unwrap();
+            let a = whole.search(&query, &facts, &order, None, 1, &latest);
+            let b = halves.search(&query, &facts, &order, None, 1, &latest);
+            assert_eq!(a, b, "{text}");
+            assert!(a.is_some_and(|rows| !rows.is_empty()), "{text} matches something");
+        }
     }
 
     #[test]

@@ -486,7 +486,11 @@ impl Workspace {
                 }
             };
             done = done.saturating_add(run.findings);
-            out.findings.extend(findings);
+            if out.findings.is_empty() {
+                out.findings = findings; // no copy of a million findings
+            } else {
+                out.findings.extend(findings);
+            }
             out.runs.push((*run).clone());
         }
         if let Some(store) = store.as_mut() {
