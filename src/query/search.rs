@@ -835,7 +835,12 @@ mod tests {
                 halves.sources[halves.source_of[i] as usize]
             );
         }
-        for key in [SortKey::Severity, SortKey::Id, SortKey::Package, SortKey::Target] {
+        for key in [
+            SortKey::Severity,
+            SortKey::Id,
+            SortKey::Package,
+            SortKey::Target,
+        ] {
             assert_eq!(whole.order(key, false), halves.order(key, false));
         }
         let order = whole.order(SortKey::Severity, false);
@@ -849,7 +854,10 @@ mod tests {
             let a = whole.search(&query, &facts, &order, None, 1, &latest);
             let b = halves.search(&query, &facts, &order, None, 1, &latest);
             assert_eq!(a, b, "{text}");
-            assert!(a.is_some_and(|rows| !rows.is_empty()), "{text} matches something");
+            assert!(
+                a.is_some_and(|rows| !rows.is_empty()),
+                "{text} matches something"
+            );
         }
     }
 

@@ -696,7 +696,12 @@ impl FindingsStore {
             return Err(corrupt(path, "a run holds fewer findings than it records"));
         }
         progress(placed);
-        Ok(slots.into_iter().flatten().collect())
+        // Every slot is filled (counted above); collecting into `Option`
+        // keeps the vector's exact size (`flatten` would grow a new one).
+        slots
+            .into_iter()
+            .collect::<Option<Vec<Finding>>>()
+            .ok_or_else(|| corrupt(path, "a run holds fewer findings than it records"))
     }
 }
 
