@@ -330,7 +330,13 @@ impl FindingsStore {
                 )
                 .map_err(&err)?;
             let mut body = Vec::with_capacity(256);
-            for (seq, f) in findings.iter().enumerate() {
+            // Inserted in the table's key order (severity, then report
+            // order), so that every row is appended to the b-tree rather
+            // than splitting pages all over it.
+            let mut in_key_order: Vec<usize> = (0..findings.len()).collect();
+            in_key_order.sort_by_key(|seq| row::severity_code(findings[*seq].severity));
+            for seq in in_key_order {
+                let f = &findings[seq];
                 let next = details_ids.len() as i64;
                 let details_id = match details_ids.entry(Arc::as_ptr(&f.details)) {
                     std::collections::hash_map::Entry::Occupied(e) => *e.get(),
