@@ -76,6 +76,24 @@ impl DemoReport {
     }
 }
 
+/// Every finding of every demo report, parsed: test material.
+#[cfg(test)]
+pub fn parsed_findings(redactor: &crate::model::Redactor) -> Vec<crate::model::Finding> {
+    let mut findings = Vec::new();
+    for report in REPORTS {
+        let ctx = crate::ingest::ParseContext {
+            redactor,
+            report_name: report.path,
+            image_override: report.image,
+        };
+        let parsed =
+            crate::ingest::parse_bytes_from(report.bytes.as_bytes(), &ctx, &report.origin(), None)
+                .expect("the demo reports parse");
+        findings.extend(parsed.findings);
+    }
+    findings
+}
+
 pub const REPORTS: &[DemoReport] = &[
     DemoReport {
         path: "reports/backend.trivy.json",

@@ -253,22 +253,7 @@ mod tests {
     #[test]
     fn list_order_sorts_as_comparing_the_texts_does() {
         let redactor = Redactor::with_key([1; 32]);
-        let mut findings = Vec::new();
-        for report in crate::demo::REPORTS {
-            let ctx = crate::ingest::ParseContext {
-                redactor: &redactor,
-                report_name: report.path,
-                image_override: report.image,
-            };
-            let parsed = crate::ingest::parse_bytes_from(
-                report.bytes.as_bytes(),
-                &ctx,
-                &report.origin(),
-                None,
-            )
-            .unwrap();
-            findings.extend(parsed.findings);
-        }
+        let mut findings = crate::demo::parsed_findings(&redactor);
         let mut twins = Vec::new();
         for f in findings.iter().take(6) {
             let mut no_package = f.clone();

@@ -794,46 +794,23 @@ mod tests {
     #[test]
     fn halves_build_the_index_one_pass_builds() {
         let redactor = crate::model::Redactor::with_key([2; 32]);
-        let mut findings = Vec::new();
-        for report in crate::demo::REPORTS {
-            let ctx = crate::ingest::ParseContext {
-                redactor: &redactor,
-                report_name: report.path,
-                image_override: report.image,
-            };
-            let parsed = crate::ingest::parse_bytes_from(
-                report.bytes.as_bytes(),
-                &ctx,
-                &report.origin(),
-                None,
-            )
-            .unwrap();
-            findings.extend(parsed.findings);
-        }
+        let mut findings = crate::demo::parsed_findings(&redactor);
         // The second half repeats texts of the first and brings its own.
         let repeated: Vec<Finding> = findings.iter().rev().take(10).cloned().collect();
         findings.extend(repeated);
         let whole = SearchIndex::build_in(&findings, &[], &[], false);
         let halves = SearchIndex::build_in(&findings, &[], &[], true);
+        let names = |ix: &SearchIndex, i: usize| {
+            [
+                ix.haystacks[ix.haystack_of[i] as usize].to_string(),
+                ix.targets[ix.target_of[i] as usize].clone(),
+                ix.images[ix.image_of[i] as usize].clone(),
+                ix.packages[ix.package_of[i] as usize].clone(),
+                ix.sources[ix.source_of[i] as usize].clone(),
+            ]
+        };
         for i in 0..findings.len() {
-            let text = |ix: &SearchIndex| ix.haystacks[ix.haystack_of[i] as usize].to_string();
-            assert_eq!(text(&whole), text(&halves), "finding {i}");
-            assert_eq!(
-                whole.targets[whole.target_of[i] as usize],
-                halves.targets[halves.target_of[i] as usize]
-            );
-            assert_eq!(
-                whole.images[whole.image_of[i] as usize],
-                halves.images[halves.image_of[i] as usize]
-            );
-            assert_eq!(
-                whole.packages[whole.package_of[i] as usize],
-                halves.packages[halves.package_of[i] as usize]
-            );
-            assert_eq!(
-                whole.sources[whole.source_of[i] as usize],
-                halves.sources[halves.source_of[i] as usize]
-            );
+            assert_eq!(names(&whole, i), names(&halves, i), "finding {i}");
         }
         for key in [
             SortKey::Severity,
