@@ -38,20 +38,22 @@ pub struct Listing {
 
 impl Listing {
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        self.rows.iter().map(|(i, a)| {
-            let f = &self.findings[*i];
-            let mut r = Record::new(f, a);
-            r.change = self.changes.get(&f.fingerprint).map(|c| c.to_string());
-            r
-        })
+        self.records_with(Record::at)
     }
 
     /// Records without advisory text, for a table.
     pub fn brief_records(&self) -> impl Iterator<Item = Record> + '_ {
+        self.records_with(Record::brief_at)
+    }
+
+    fn records_with(
+        &self,
+        make: fn(&Finding, &Assessment, DateTime<Utc>) -> Record,
+    ) -> impl Iterator<Item = Record> + '_ {
         let now = crate::clock::now();
         self.rows.iter().map(move |(i, a)| {
             let f = &self.findings[*i];
-            let mut r = Record::brief_at(f, a, now);
+            let mut r = make(f, a, now);
             r.change = self.changes.get(&f.fingerprint).map(|c| c.to_string());
             r
         })
