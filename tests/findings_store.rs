@@ -278,13 +278,27 @@ fn a_replaced_scan_leaves_the_store() {
 
 /// A Trivy report of `n` findings for one image.
 fn big_report(repo: &str, n: usize) -> Value {
+    big_report_with(repo, n, 400)
+}
+
+/// A Trivy report's text as Trivy writes it: `SchemaVersion` first (serde
+/// sorts keys), which is what lets a big report be read as it is parsed.
+fn trivy_text(report: &Value) -> String {
+    let mut rest = report.as_object().unwrap().clone();
+    let version = rest.remove("SchemaVersion").unwrap();
+    let rest = serde_json::to_string(&rest).unwrap();
+    format!("{{\"SchemaVersion\":{version},{}", &rest[1..])
+}
+
+/// `n` vulnerabilities whose descriptions are `description` bytes long.
+fn big_report_with(repo: &str, n: usize, description: usize) -> Value {
     let vulns: Vec<Value> = (0..n)
         .map(|i| {
             let severity = ["CRITICAL", "HIGH", "MEDIUM", "LOW"][i % 4];
             serde_json::json!({"VulnerabilityID": format!("CVE-2025-{i}"), "PkgName": format!("pkg{}", i % 500),
                 "InstalledVersion": "1.0", "Severity": severity,
                 "Title": format!("issue {i} with a title long enough to be realistic"),
-                "Description": "x".repeat(400)})
+                "Description": "x".repeat(description)})
         })
         .collect();
     serde_json::json!({"SchemaVersion": 2, "ArtifactName": format!("{repo}:1"), "ArtifactType": "container_image",
@@ -310,11 +324,19 @@ fn an_import_killed_at_any_point_leaves_a_readable_workspace() {
             "before the kills",
         ],
     );
+    // Over 16 MiB: read as it is parsed (`ingest::stream`), so kills also
+    // land while the copy is half-written.
     let next = ws.dir.join("next.json");
-    std::fs::write(&next, big_report("acme/big", 6000).to_string()).unwrap();
+    let next_report = trivy_text(&big_report_with("acme/big", 6000, 3000));
+    assert!(next_report.len() as u64 >= scandeck::ingest::stream::STREAM_FROM_BYTES);
+    std::fs::write(&next, next_report).unwrap();
     // Kill points spread over a whole import, whose length is measured once.
     let probe = ws.dir.join("probe.json");
-    std::fs::write(&probe, big_report("acme/probe", 6000).to_string()).unwrap();
+    std::fs::write(
+        &probe,
+        trivy_text(&big_report_with("acme/probe", 6000, 3000)),
+    )
+    .unwrap();
     let started = Instant::now();
     ws.ok(1, &["import", probe.to_str().unwrap()]);
     let whole = started.elapsed().max(Duration::from_millis(50));
@@ -356,6 +378,104 @@ fn an_import_killed_at_any_point_leaves_a_readable_workspace() {
     );
     ws.ok(3, &["import", next.to_str().unwrap()]);
     assert_eq!(ws.list(3, &["--image", "acme/big"]).len(), 6000);
+    let scans: Vec<String> = std::fs::read_dir(ws.dir.join(".scandeck/scans"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        scans.iter().all(|n| !n.contains(".tmp-")),
+        "a killed import's copy is gone after the next import: {scans:?}"
+    );
+}
+
+/// Imports `report` in this process, read as it is parsed or read whole.
+fn import_in_process(ws: &Ws, report: &std::path::Path, streamed: bool) {
+    let paths = scandeck::config::Paths {
+        config_dir: ws.home.path().join("config"),
+        data_dir: ws.home.path().join("data"),
+    };
+    let redactor = scandeck::commands::redactor(&paths).unwrap();
+    let workspace = scandeck::store::Workspace::at(&ws.dir);
+    let (mut importer, _) =
+        scandeck::store::import::Importer::begin(&workspace, &redactor, u64::MAX).unwrap();
+    importer.stream_from_bytes = if streamed { 1 } else { u64::MAX };
+    let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let seen = std::rc::Rc::clone(&read);
+    importer.progress = Box::new(move |bytes, len| {
+        assert!(bytes <= len);
+        seen.set(bytes);
+    });
+    let request = scandeck::store::import::ImportRequest {
+        display_name: "scan.json".into(),
+        origin: workspace.import_origin(Some("scan.json")),
+        ..Default::default()
+    };
+    let outcome = importer.import(report, &request).unwrap();
+    assert!(!outcome.duplicate);
+    let len = std::fs::metadata(report).unwrap().len();
+    assert_eq!(
+        read.get(),
+        if streamed { len } else { 0 },
+        "progress in bytes"
+    );
+}
+
+#[test]
+fn a_report_read_as_it_is_parsed_is_stored_as_one_read_whole() {
+    let mut report = big_report("acme/api", 200);
+    report["Results"].as_array_mut().unwrap().push(serde_json::json!(
+        {"Target": "/app/settings.env", "Class": "secret", "Secrets": [{"RuleID": "generic-password",
+         "Category": "Generic", "Severity": "HIGH", "Title": "Password", "StartLine": 2, "EndLine": 2,
+         "Match": "PASSWORD=hunter2-correct-horse"}]}));
+    let streamed = Ws::new();
+    let file = streamed.home.path().join("scan.json");
+    std::fs::write(&file, trivy_text(&report)).unwrap();
+    import_in_process(&streamed, &file, true);
+    // Same user key, so that secret fingerprints agree.
+    let whole = streamed.clone_beside("ws");
+    import_in_process(&whole, &file, false);
+    // Imported in this process at the machine's time: compare all but times.
+    let timeless = |ws: &Ws| {
+        let mut rows = ws.list(1, &[]);
+        for row in &mut rows {
+            let object = row.as_object_mut().unwrap();
+            object.retain(|k, _| {
+                !["seen", "due", "age", "sla", "days"]
+                    .iter()
+                    .any(|t| k.contains(t))
+            });
+        }
+        rows
+    };
+    let (a, b) = (timeless(&streamed), timeless(&whole));
+    assert_eq!(a.len(), 201);
+    assert_eq!(a, b, "the same findings, fingerprints and all");
+    let files = |ws: &Ws| {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(ws.dir.join(".scandeck/scans"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "report"))
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let copies = files(&streamed);
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies, files(&whole), "the same copy under the same name");
+    let copy = String::from_utf8_lossy(&copies[0].1);
+    assert!(!copy.contains("hunter2"), "the stored copy has no secret");
+    let left: Vec<_> = std::fs::read_dir(streamed.dir.join(".scandeck/scans"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(left.is_empty(), "no temporary copy is left: {left:?}");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use crate::store::import::{ImportRequest, Importer};
 use crate::store::workspace::tally;
 use crate::store::Workspace;
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ImportArgs) -> Outcome {
@@ -55,6 +56,23 @@ pub struct FileOptions<'a> {
     pub format: Option<crate::ingest::Format>,
 }
 
+/// A line on the terminal, redrawn in place, saying how much of a big
+/// report was read (only big reports are read as they are parsed).
+fn reading_progress(name: &str) -> Box<dyn FnMut(u64, u64)> {
+    let name = crate::sanitize::sanitize_line(name).into_owned();
+    let mut shown = None;
+    Box::new(move |read: u64, len: u64| {
+        let percent = read.saturating_mul(100).checked_div(len).unwrap_or(100);
+        if shown != Some(percent) {
+            shown = Some(percent);
+            eprint!(
+                "\r\x1b[Kreading {name}: {percent}% of {:.1} MB",
+                len as f64 / 1e6
+            );
+        }
+    })
+}
+
 /// Imports files, printing one line per file; returns how many failed.
 pub fn import_files(
     ws: &Workspace,
@@ -82,7 +100,17 @@ pub fn import_files(
             origin,
             scope: None,
         };
-        match importer.import(file, &request) {
+        let show_progress = verbose && std::io::stderr().is_terminal();
+        if show_progress {
+            importer.progress = reading_progress(&name);
+        }
+        let imported = importer.import(file, &request);
+        if show_progress {
+            // Clears the progress line, if one was drawn.
+            importer.progress = Box::new(|_, _| {});
+            eprint!("\r\x1b[K");
+        }
+        match imported {
             Ok(outcome) => {
                 if !outcome.report.vex.is_empty() {
                     vex_documents.push((name.clone(), outcome.report.vex.clone()));

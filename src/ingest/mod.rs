@@ -18,6 +18,7 @@ pub mod pip_audit;
 pub mod sarif;
 pub mod snyk;
 pub mod storage;
+pub mod stream;
 pub mod trivy;
 pub mod trufflehog;
 

@@ -15,9 +15,7 @@ pub fn redact_for_storage<'b>(
     report: &ParsedReport,
     redactor: &Redactor,
 ) -> Result<Cow<'b, [u8]>, IngestError> {
-    if !report.findings.iter().any(|f| f.kind == Kind::Secret)
-        && !carries_secret_material(report.format)
-    {
+    if !needs_redaction(report) {
         return Ok(Cow::Borrowed(bytes));
     }
     let body = trim_start(bytes);
@@ -110,6 +108,11 @@ pub fn redact_for_storage<'b>(
     }
     out.push(b'\n');
     Ok(Cow::Owned(out))
+}
+
+/// The stored copy of `report` must differ from what was read: it holds secrets.
+pub fn needs_redaction(report: &ParsedReport) -> bool {
+    report.findings.iter().any(|f| f.kind == Kind::Secret) || carries_secret_material(report.format)
 }
 
 /// Formats whose records hold raw secret text even when no finding is a secret.

@@ -235,61 +235,81 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
             }
         }
         _ => {
-            let mut de = serde_json::Deserializer::from_slice(body);
-            let parsed = ReportSeed {
-                builder: &mut builder,
-                report: &mut report,
-            }
-            .deserialize(&mut de)
-            .and_then(|header| de.end().map(|()| header))
-            .map_err(|e| IngestError::shape(format, e))?;
-            let version = parsed.trivy.as_ref().and_then(|t| text(&t.version));
-            if version.is_some() {
-                // The header may follow the results; give every finding the versioned source.
-                let source = source_info("trivy", version.clone(), ctx);
-                for f in &mut report.findings {
-                    f.source = Arc::clone(&source);
-                }
-            }
-            report.scanner_version = version;
-            let artifact = text(&parsed.artifact_name);
-            let is_image = parsed
-                .artifact_type
-                .as_ref()
-                .is_some_and(|t| t.as_str() == "container_image");
-            if is_image {
-                let meta = parsed.metadata.unwrap_or_default();
-                let tag = meta
-                    .repo_tags
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(Str::into_string)
-                    .find(|t| !t.is_empty());
-                let name = artifact
-                    .clone()
-                    .filter(|a| !a.is_empty())
-                    .or(tag)
-                    .unwrap_or_default();
-                let repo_digest = meta
-                    .repo_digests
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(Str::into_string)
-                    .find(|d| d.contains("@sha256:"));
-                let digest = repo_digest
-                    .as_deref()
-                    .and_then(|d| d.split('@').nth(1))
-                    .map(str::to_string);
-                report.image = Some(ImageRef {
-                    name: image::clean_image_name(&name),
-                    digest,
-                    id: text(&meta.image_id),
-                    repo_digest,
-                });
-            } else {
-                report.artifact = artifact;
-            }
+            let de = serde_json::Deserializer::from_slice(body);
+            return parse_v2(de, ctx);
         }
+    }
+    Ok(report)
+}
+
+/// Reads a SchemaVersion 2 report from a file or any reader, without
+/// holding the file in memory: each result is converted as soon as it is read.
+pub fn parse_v2_from_reader<R: std::io::Read>(
+    reader: R,
+    ctx: &ParseContext,
+) -> Result<ParsedReport, IngestError> {
+    parse_v2(serde_json::Deserializer::from_reader(reader), ctx)
+}
+
+fn parse_v2<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    ctx: &ParseContext,
+) -> Result<ParsedReport, IngestError> {
+    let format = Format::TrivyJson;
+    let mut report = ParsedReport::new(format, "trivy");
+    let mut builder = Builder::new(ctx);
+    let parsed = ReportSeed {
+        builder: &mut builder,
+        report: &mut report,
+    }
+    .deserialize(&mut de)
+    .and_then(|header| de.end().map(|()| header))
+    .map_err(|e| IngestError::shape(format, e))?;
+    let version = parsed.trivy.as_ref().and_then(|t| text(&t.version));
+    if version.is_some() {
+        // The header may follow the results; give every finding the versioned source.
+        let source = source_info("trivy", version.clone(), ctx);
+        for f in &mut report.findings {
+            f.source = Arc::clone(&source);
+        }
+    }
+    report.scanner_version = version;
+    let artifact = text(&parsed.artifact_name);
+    let is_image = parsed
+        .artifact_type
+        .as_ref()
+        .is_some_and(|t| t.as_str() == "container_image");
+    if is_image {
+        let meta = parsed.metadata.unwrap_or_default();
+        let tag = meta
+            .repo_tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(Str::into_string)
+            .find(|t| !t.is_empty());
+        let name = artifact
+            .clone()
+            .filter(|a| !a.is_empty())
+            .or(tag)
+            .unwrap_or_default();
+        let repo_digest = meta
+            .repo_digests
+            .unwrap_or_default()
+            .into_iter()
+            .map(Str::into_string)
+            .find(|d| d.contains("@sha256:"));
+        let digest = repo_digest
+            .as_deref()
+            .and_then(|d| d.split('@').nth(1))
+            .map(str::to_string);
+        report.image = Some(ImageRef {
+            name: image::clean_image_name(&name),
+            digest,
+            id: text(&meta.image_id),
+            repo_digest,
+        });
+    } else {
+        report.artifact = artifact;
     }
     Ok(report)
 }

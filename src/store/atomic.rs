@@ -35,6 +35,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn create_temp(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
+    create_temp_with(dir, target, 0o666)
+}
+
+fn create_temp_with(dir: &Path, target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
+    use std::os::unix::fs::OpenOptionsExt;
     let stem = target
         .file_name()
         .and_then(|n| n.to_str())
@@ -45,6 +50,7 @@ fn create_temp(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
         match OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(mode)
             .open(&candidate)
         {
             Ok(file) => return Ok((candidate, file)),
@@ -56,6 +62,22 @@ fn create_temp(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
         io::ErrorKind::AlreadyExists,
         "could not create a temporary file",
     ))
+}
+
+/// Removes the temporary files that killed writers left in `dir` for
+/// targets whose names end with `suffix` (`.report`). Only call it while
+/// holding the lock that every writer of those targets takes.
+pub fn remove_stale_temps_of_kind(dir: &Path, suffix: &str) {
+    let marker = format!("{suffix}.tmp-");
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.contains(&marker) {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
 }
 
 /// Removes temporary files that a killed writer of `target` left behind.
@@ -75,6 +97,74 @@ pub fn remove_stale_temps(target: &Path) {
             {
                 let _ = fs::remove_file(entry.path());
             }
+        }
+    }
+}
+
+/// A file written in pieces that takes its final name only when complete:
+/// private to the user (it may hold a report's secrets before they are
+/// redacted), and removed when dropped before `persist`.
+pub struct PendingFile {
+    path: PathBuf,
+    file: Option<io::BufWriter<File>>,
+}
+
+impl PendingFile {
+    /// A new private file beside `target`, named like `write_atomic`'s
+    /// temporary files so that `remove_stale_temps(target)` finds it.
+    pub fn create_private(target: &Path) -> io::Result<PendingFile> {
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let (path, file) = create_temp_with(dir, target, 0o600)?;
+        Ok(PendingFile {
+            path,
+            file: Some(io::BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Everything written so far, on disk.
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(f) => f.flush(),
+            None => Ok(()),
+        }
+    }
+
+    /// Makes the file `target`, durably.
+    pub fn persist(mut self, target: &Path) -> io::Result<()> {
+        if let Some(writer) = self.file.take() {
+            let file = writer.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+        }
+        fs::rename(&self.path, target)?;
+        self.path = PathBuf::new();
+        sync_dir(target.parent().unwrap_or(Path::new(".")))
+    }
+}
+
+impl Write for PendingFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.file.as_mut() {
+            Some(f) => f.write(buf),
+            None => Err(io::Error::other("the file was already persisted")),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        PendingFile::flush(self)
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        self.file = None;
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
         }
     }
 }
@@ -108,6 +198,27 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[test]
+    fn a_pending_file_is_private_and_gone_unless_persisted() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("copy.report");
+        let mut pending = PendingFile::create_private(&target).unwrap();
+        pending.write_all(b"secret until redacted").unwrap();
+        pending.flush().unwrap();
+        let mode = fs::metadata(pending.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let temp = pending.path().to_path_buf();
+        drop(pending);
+        assert!(!temp.exists(), "dropped before persist: removed");
+
+        let mut pending = PendingFile::create_private(&target).unwrap();
+        pending.write_all(b"kept").unwrap();
+        pending.persist(&target).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"kept");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

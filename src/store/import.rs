@@ -1,11 +1,12 @@
 //! Importing one report file into a workspace: parse (so broken files are
 //! rejected before anything is stored), store content-addressed, record the run.
 
+use super::atomic::PendingFile;
 use super::decisions::{self, Sighting};
 use super::findings::FindingsStore;
 use super::index::ScanIndex;
 use super::lock::WorkspaceLock;
-use super::workspace::{run_record, run_target, sha256_hex, StoreError, Workspace};
+use super::workspace::{io_err, run_record, run_target, sha256_hex, StoreError, Workspace};
 use crate::ingest::{self, IngestError, ParseContext, ParsedReport};
 use crate::model::Redactor;
 use crate::triage::engine::{self, Changes, Stamp};
@@ -55,9 +56,49 @@ pub struct Importer<'a> {
     /// Where parsed findings go; `None` when the store cannot be opened
     /// (readers then parse the report copies, as they say).
     findings: Option<FindingsStore>,
+    /// Reports at least this big are parsed while they are read, when their format allows.
+    pub stream_from_bytes: u64,
+    /// Told the bytes read so far and the length of a report read as it is parsed.
+    pub progress: Box<dyn FnMut(u64, u64) + 'a>,
 }
 
+/// The workspace's copy of a report, before it is stored.
+enum Copy<'b> {
+    /// The report's bytes, held in memory.
+    Bytes(&'b [u8]),
+    /// The report as it was read, in a private file: its secrets are not redacted yet.
+    Pending(PendingFile),
+}
+
+/// The name beside which reports being read are copied (`PendingFile`).
+const INCOMING: &str = "incoming.report";
+
 impl<'a> Importer<'a> {
+    /// Keeps the report as the record of what was imported, its secrets redacted.
+    fn store_copy(&self, sha: &str, copy: Copy, report: &ParsedReport) -> Result<(), ImportError> {
+        let bytes = match copy {
+            Copy::Bytes(bytes) => bytes,
+            Copy::Pending(mut pending) => {
+                let path = self.workspace.report_path(sha);
+                if !ingest::storage::needs_redaction(report) {
+                    if path.exists() {
+                        return Ok(());
+                    }
+                    return Ok(pending.persist(&path).map_err(io_err(&path))?);
+                }
+                // Reports with secrets are small: redact them in memory.
+                pending.flush().map_err(io_err(&path))?;
+                let bytes = ingest::read_capped(pending.path(), self.max_bytes)?;
+                let stored = ingest::storage::redact_for_storage(&bytes, report, self.redactor)?;
+                self.workspace.store_report(sha, &stored, &self.lock)?;
+                return Ok(());
+            }
+        };
+        let stored = ingest::storage::redact_for_storage(bytes, report, self.redactor)?;
+        self.workspace.store_report(sha, &stored, &self.lock)?;
+        Ok(())
+    }
+
     /// The findings of the run a new one replaces, from the store when it
     /// holds them, else from the run's report copy.
     fn previous_findings(
@@ -111,6 +152,9 @@ impl<'a> Importer<'a> {
         max_bytes: u64,
     ) -> Result<(Importer<'a>, Vec<String>), StoreError> {
         let lock = workspace.lock()?;
+        // Report copies that a killed import left half-written; only
+        // imports write them, under this lock.
+        super::atomic::remove_stale_temps_of_kind(&workspace.scans_dir(), ".report");
         let (index, mut notes) = workspace.load_index(redactor)?;
         if notes.migrated {
             workspace.save_index(&index, &lock)?;
@@ -138,6 +182,8 @@ impl<'a> Importer<'a> {
                 lock,
                 who,
                 findings,
+                stream_from_bytes: ingest::stream::STREAM_FROM_BYTES,
+                progress: Box::new(|_, _| {}),
             },
             notes.warnings,
         ))
@@ -150,6 +196,39 @@ impl<'a> Importer<'a> {
         path: &Path,
         request: &ImportRequest,
     ) -> Result<ImportOutcome, ImportError> {
+        let big =
+            std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= self.stream_from_bytes);
+        if big {
+            let incoming = self.workspace.scans_dir().join(INCOMING);
+            let mut pending = PendingFile::create_private(&incoming).map_err(io_err(&incoming))?;
+            let ctx = ParseContext {
+                redactor: self.redactor,
+                report_name: &request.display_name,
+                image_override: request.image.as_deref(),
+            };
+            let sinks = ingest::stream::Sinks {
+                copy: &mut pending,
+                progress: &mut *self.progress,
+            };
+            let streamed = ingest::stream::parse_file(
+                path,
+                &ctx,
+                &request.origin,
+                request.format,
+                self.max_bytes,
+                self.stream_from_bytes,
+                sinks,
+            )?;
+            if let Some(streamed) = streamed {
+                return self.record(
+                    streamed.report,
+                    &streamed.sha256,
+                    streamed.len,
+                    request,
+                    Copy::Pending(pending),
+                );
+            }
+        }
         let bytes = ingest::read_capped(path, self.max_bytes)?;
         self.import_request(&bytes, request)
     }
@@ -190,6 +269,27 @@ impl<'a> Importer<'a> {
             report = ingest::parse_bytes_from(bytes, &ctx, &request.origin, format)?;
         }
         let sha = sha256_hex(bytes);
+        self.record(
+            report,
+            &sha,
+            bytes.len() as u64,
+            request,
+            Copy::Bytes(bytes),
+        )
+    }
+
+    /// Stores a parsed report's copy, its findings and its run, and updates
+    /// the decisions file's sightings.
+    fn record(
+        &mut self,
+        mut report: ParsedReport,
+        sha: &str,
+        len: u64,
+        request: &ImportRequest,
+        copy: Copy,
+    ) -> Result<ImportOutcome, ImportError> {
+        let display_name = request.display_name.as_str();
+        let image = request.image.as_deref();
         let target = run_target(&report, display_name);
         let scanner = report.scanner.clone();
         if let Some(existing) = self.index.runs.iter().find(|r| {
@@ -213,15 +313,14 @@ impl<'a> Importer<'a> {
                 });
             }
         }
-        let stored = ingest::storage::redact_for_storage(bytes, &report, self.redactor)?;
-        self.workspace.store_report(&sha, &stored, &self.lock)?;
+        self.store_copy(sha, copy, &report)?;
         let now = crate::clock::now();
         let mut record = run_record(
             &self.index,
             &report,
-            &sha,
+            sha,
             display_name,
-            bytes.len() as u64,
+            len,
             image,
             now,
             &target,

@@ -28,7 +28,7 @@ pub enum StoreError {
     },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
@@ -314,8 +314,27 @@ impl Workspace {
             report_name: &run.original_name,
             image_override: run.image_override.as_deref(),
         };
-        let bytes = super::safe::read(&self.report_path(&run.sha256), u64::MAX)?;
-        ingest::parse_bytes_from(&bytes, &ctx, &run.origin(legacy), run.stored_format())
+        let path = self.report_path(&run.sha256);
+        let origin = run.origin(legacy);
+        super::safe::refuse_link(&path)?;
+        // A big copy is parsed as it is read, like the import that made it.
+        let streamed = ingest::stream::parse_file(
+            &path,
+            &ctx,
+            &origin,
+            run.stored_format(),
+            u64::MAX,
+            ingest::stream::STREAM_FROM_BYTES,
+            ingest::stream::Sinks {
+                copy: &mut io::sink(),
+                progress: &mut |_, _| {},
+            },
+        )?;
+        if let Some(streamed) = streamed {
+            return Ok(streamed.report);
+        }
+        let bytes = super::safe::read(&path, u64::MAX)?;
+        ingest::parse_bytes_from(&bytes, &ctx, &origin, run.stored_format())
     }
 
     /// Files the runs of a schema-1 index under the subject their reports
