@@ -159,7 +159,10 @@ pub fn build(rows: &[(&Finding, &Assessment)]) -> Vec<Action> {
             let first = fixable[0].0;
             let fix = Fix::Upgrade {
                 package: name.clone(),
-                ecosystem: first.package.as_ref().and_then(|p| p.ecosystem.clone()),
+                ecosystem: first
+                    .package
+                    .as_ref()
+                    .and_then(|p| p.ecosystem.as_deref().map(str::to_string)),
                 from: first.installed_version().map(str::to_string),
                 to,
             };

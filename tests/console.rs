@@ -679,7 +679,7 @@ fn hostile_corpus_renders_without_foreign_escape_sequences() {
         f.target = std::sync::Arc::from(text.as_str());
         if let Some(p) = &mut f.package {
             p.name = text.clone();
-            p.installed = Some(text.clone());
+            p.installed = Some(text.as_str().into());
         }
         f.fingerprint = scandeck::model::Fingerprint([n as u8; 16]);
         current.findings.push(f);

@@ -335,7 +335,7 @@ fn one_false_positive_on_a_semgrep_result_suppresses_exactly_one_row() {
         parsed
             .findings
             .iter()
-            .filter_map(|f| f.legacy_fingerprint)
+            .filter_map(|f| f.legacy_fingerprint.as_deref())
             .map(|f| f.to_string())
             .collect()
     };
@@ -393,6 +393,7 @@ fn a_schema_1_decision_file_is_upgraded_onto_the_findings_it_covered() {
             .find(|f| f.location.path.as_deref() == Some(file))
             .unwrap()
             .legacy_fingerprint
+            .as_deref()
             .unwrap()
             .to_string()
     };

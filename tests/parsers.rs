@@ -61,7 +61,7 @@ fn trivy_image_report() {
     assert_eq!(openssl.aliases, vec!["DSA-5000-1"]);
     assert_eq!(
         openssl.package.as_ref().unwrap().fixed,
-        vec!["3.0.2", "3.1.0"]
+        vec!["3.0.2".into(), "3.1.0".into()] as Vec<std::sync::Arc<str>>
     );
     assert_eq!(
         openssl.package.as_ref().unwrap().ecosystem.as_deref(),
@@ -180,7 +180,13 @@ fn scout_sarif_needs_the_image_and_reads_each_message() {
         .map(|f| {
             (
                 f.installed_version().unwrap().to_string(),
-                f.package.as_ref().unwrap().fixed.clone(),
+                f.package
+                    .as_ref()
+                    .unwrap()
+                    .fixed
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect(),
             )
         })
         .collect();

@@ -245,9 +245,9 @@ pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
                 package: Some(Package {
                     name: pkg,
                     ecosystem: Some("deb".into()),
-                    installed: Some(installed),
+                    installed: Some(installed.into()),
                     fixed: if rng.below(4) > 0 {
-                        vec![format!("2.{}.0", rng.below(9))]
+                        vec![format!("2.{}.0", rng.below(9)).into()]
                     } else {
                         Vec::new()
                     },

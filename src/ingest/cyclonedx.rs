@@ -315,14 +315,16 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             if let Some(r) = chosen {
                 let word = text(&r.severity).unwrap_or_default();
                 f.severity = Severity::from_word(&word);
-                f.severity_raw = Some(word);
+                f.severity_raw = Some(crate::model::words::word(&word));
             }
             f.details = Arc::clone(&details);
             f.package = reference.map(|r| match components.get(&r) {
                 Some(c) => Package {
                     name: c.name.clone(),
-                    ecosystem: c.purl.as_deref().and_then(super::purl_type),
-                    installed: c.version.clone(),
+                    ecosystem: crate::model::words::opt_word(
+                        c.purl.as_deref().and_then(super::purl_type),
+                    ),
+                    installed: crate::model::words::opt_word(c.version.clone()),
                     purl: c.purl.clone(),
                     ..Package::default()
                 },
@@ -332,7 +334,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
                     ..Package::default()
                 },
             });
-            f.scanner_status = state.clone();
+            f.scanner_status = crate::model::words::opt_word(state.clone());
             f.suppressed_by_tool = matches!(
                 state.as_deref(),
                 Some("not_affected") | Some("false_positive")

@@ -54,10 +54,10 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
                 line: e.line_number.as_line(),
                 ..Location::default()
             };
-            f.secret = Some(
+            f.secret = Some(Box::new(
                 ctx.redactor
                     .redact_hashed("sha1", &text(&e.hashed_secret).unwrap_or_default()),
-            );
+            ));
             if e.is_secret == Some(false) {
                 f.suppressed_by_tool = true;
                 f.scanner_status = Some("audited: not a secret".into());

@@ -47,7 +47,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
         let code = text(&d.code).unwrap_or_else(|| "dockle".into());
         let mut f = blank_finding(Kind::ImageConfig, code.clone(), &source, &target);
         f.severity = severity;
-        f.severity_raw = Some(level);
+        f.severity_raw = Some(crate::model::words::word(&level));
         let alerts: Vec<String> = d
             .alerts
             .unwrap_or_default()

@@ -80,7 +80,7 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
         // its hash would be the same for every secret, so its place keys it.
         f.location.content = (secret == SCANNER_REDACTED)
             .then(|| crate::model::fingerprint::SCANNER_REDACTED.to_string());
-        f.secret = Some(ctx.redactor.redact(&secret));
+        f.secret = Some(Box::new(ctx.redactor.redact(&secret)));
         report.findings.push(f);
     };
     if format == Format::GitleaksV8 {

@@ -227,7 +227,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             // The primary record may lack a severity while a related one has it.
             if let Some(word) = related.iter().find_map(|r| text(&r.severity)) {
                 f.severity = Severity::from_word(&word);
-                f.severity_raw = Some(word);
+                f.severity_raw = Some(crate::model::words::word(&word));
             }
         }
         f.aliases = related.iter().filter_map(|r| text(&r.id)).collect();
@@ -269,9 +269,9 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
         }
         f.package = Some(Package {
             name: text(&a.name).unwrap_or_default(),
-            ecosystem,
-            installed: text(&a.version),
-            fixed,
+            ecosystem: crate::model::words::opt_word(ecosystem),
+            installed: crate::model::words::opt_word(text(&a.version)),
+            fixed: crate::model::words::words(fixed),
             purl: text(&a.purl),
             path: if is_os { None } else { first_path.clone() },
         });
@@ -280,7 +280,8 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             line: None,
             ..Location::default()
         };
-        f.scanner_status = v.fix.as_ref().and_then(|fx| text(&fx.state));
+        f.scanner_status =
+            crate::model::words::opt_word(v.fix.as_ref().and_then(|fx| text(&fx.state)));
         report.findings.push(f);
     }
     Ok(report)

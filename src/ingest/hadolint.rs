@@ -57,7 +57,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             let mut f = blank_finding(Kind::Misconfiguration, code.clone(), &source, &target);
             let level = text(&hit.level).unwrap_or_default();
             f.severity = severity(&level);
-            f.severity_raw = Some(level).filter(|l| !l.is_empty());
+            f.severity_raw = Some(crate::model::words::word(&level)).filter(|l| !l.is_empty());
             let message = text(&hit.message);
             f.details = Arc::new(Details {
                 title: message.clone(),

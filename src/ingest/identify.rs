@@ -60,7 +60,7 @@ pub fn identify(report: &mut ParsedReport, origin: &Origin) {
     let mut targets: HashMap<Arc<str>, Arc<str>> = HashMap::new();
     for f in &mut report.findings {
         if origin.legacy {
-            f.legacy_fingerprint = Some(fingerprint::compute_v1(f));
+            f.legacy_fingerprint = Some(Box::new(fingerprint::compute_v1(f)));
         }
         f.subject = Arc::clone(&subject);
         // Parsers of reports that name no target file (pip-audit, npm audit)

@@ -442,20 +442,20 @@ pub fn source_info(scanner: &str, version: Option<String>, ctx: &ParseContext) -
 }
 
 /// Severity from a word, keeping the raw word.
-pub fn severity_of(word: Option<&str>) -> (Severity, Option<String>) {
+pub fn severity_of(word: Option<&str>) -> (Severity, Option<Arc<str>>) {
     match word.map(str::trim).filter(|w| !w.is_empty()) {
-        Some(w) => (Severity::from_word(w), Some(w.to_string())),
+        Some(w) => (Severity::from_word(w), Some(crate::model::words::word(w))),
         None => (Severity::Unknown, None),
     }
 }
 
 /// Splits Trivy's comma lists (`"4.2.3, 3.4.3"`) and drops empties.
-pub fn split_versions(text: Option<&str>) -> Vec<String> {
+pub fn split_versions(text: Option<&str>) -> Vec<Arc<str>> {
     text.map(|t| {
         t.split(',')
             .map(str::trim)
             .filter(|v| !v.is_empty())
-            .map(str::to_string)
+            .map(crate::model::words::word)
             .collect()
     })
     .unwrap_or_default()

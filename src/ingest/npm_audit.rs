@@ -263,7 +263,7 @@ fn add_v2(
             name: text(&adv.name).unwrap_or_else(|| entry_name.clone()),
             ecosystem: Some("npm".into()),
             installed: None,
-            fixed: fixed.clone(),
+            fixed: crate::model::words::words(&fixed),
             purl: None,
             path: node.clone(),
         });
@@ -335,11 +335,12 @@ fn add_v1(adv: V1Advisory, source: &Arc<SourceInfo>, target: &Arc<str>, report: 
         f.package = Some(Package {
             name: text(&adv.module_name).unwrap_or_default(),
             ecosystem: Some("npm".into()),
-            installed,
-            fixed: text(&adv.patched_versions)
-                .into_iter()
-                .filter(|p| p != "<0.0.0")
-                .collect(),
+            installed: crate::model::words::opt_word(installed),
+            fixed: crate::model::words::words(
+                text(&adv.patched_versions)
+                    .into_iter()
+                    .filter(|p| p != "<0.0.0"),
+            ),
             purl: None,
             path: None,
         });

@@ -86,13 +86,10 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             f.package = Some(Package {
                 name: name.clone(),
                 ecosystem: Some("pypi".into()),
-                installed: text(&dep.version),
-                fixed: v
-                    .fix_versions
-                    .iter()
-                    .flatten()
-                    .map(|s| s.as_str().to_string())
-                    .collect(),
+                installed: crate::model::words::opt_word(text(&dep.version)),
+                fixed: crate::model::words::words(
+                    v.fix_versions.iter().flatten().map(|s| s.as_str()),
+                ),
                 purl: None,
                 path: None,
             });

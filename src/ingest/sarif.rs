@@ -399,7 +399,7 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
                 .and_then(|s| text(&s.text));
             let identity =
                 snippet.unwrap_or_else(|| format!("{}:{}", target_name, line.unwrap_or(0)));
-            f.secret = Some(ctx.redactor.redact(&identity));
+            f.secret = Some(Box::new(ctx.redactor.redact(&identity)));
         }
         report.findings.push(f);
     }
@@ -460,6 +460,15 @@ pub(crate) fn kind_from_tags(flavour: Flavour, id: &str, tags: &[String]) -> Kin
 }
 
 fn severity_for(
+    result: &SarifResult,
+    rule: Option<&Rule>,
+    fields: &MessageFields,
+) -> (Severity, Option<Arc<str>>) {
+    let (severity, raw) = severity_and_word(result, rule, fields);
+    (severity, crate::model::words::opt_word(raw))
+}
+
+fn severity_and_word(
     result: &SarifResult,
     rule: Option<&Rule>,
     fields: &MessageFields,
@@ -566,9 +575,9 @@ fn package_for(
             });
             Some(Package {
                 name,
-                ecosystem,
-                installed: version,
-                fixed: fixed.into_iter().filter(|f| f != "not fixed").collect(),
+                ecosystem: crate::model::words::opt_word(ecosystem),
+                installed: crate::model::words::opt_word(version),
+                fixed: crate::model::words::words(fixed.into_iter().filter(|f| f != "not fixed")),
                 purl: Some(purl.to_string()),
                 path: None,
             })
@@ -577,7 +586,9 @@ fn package_for(
             let name = fields.get("package")?.to_string();
             Some(Package {
                 name,
-                installed: fields.get("installed version").map(str::to_string),
+                installed: crate::model::words::opt_word(
+                    fields.get("installed version").map(str::to_string),
+                ),
                 fixed: super::split_versions(fields.get("fixed version")),
                 ..Package::default()
             })
@@ -604,8 +615,8 @@ fn grype_message_package(message: &str) -> Option<Package> {
             .map(str::to_string);
         return Some(Package {
             name,
-            ecosystem,
-            installed: version,
+            ecosystem: crate::model::words::opt_word(ecosystem),
+            installed: crate::model::words::opt_word(version),
             ..Package::default()
         });
     }
@@ -618,7 +629,7 @@ fn grype_message_package(message: &str) -> Option<Package> {
         .map(str::to_string);
     Some(Package {
         name,
-        installed: version,
+        installed: crate::model::words::opt_word(version),
         ..Package::default()
     })
 }

@@ -189,13 +189,13 @@ fn add_project(
             name: text(&v.package_name)
                 .or_else(|| text(&v.name))
                 .unwrap_or_default(),
-            ecosystem,
-            installed: text(&v.version),
+            ecosystem: crate::model::words::opt_word(ecosystem),
+            installed: crate::model::words::opt_word(text(&v.version)),
             fixed: v
                 .fixed_in
                 .iter()
                 .flatten()
-                .map(|s| s.as_str().to_string())
+                .map(|s| crate::model::words::word(s.as_str()))
                 .filter(|s| !s.is_empty())
                 .collect(),
             purl: None,

@@ -499,13 +499,13 @@ impl<'c> Builder<'c> {
         let pkg_path = text(&v.pkg_path).or_else(|| manifest.map(str::to_string));
         f.package = Some(Package {
             name: text(&v.pkg_name).unwrap_or_default(),
-            ecosystem,
-            installed: text(&v.installed),
+            ecosystem: crate::model::words::opt_word(ecosystem),
+            installed: crate::model::words::opt_word(text(&v.installed)),
             fixed: split_versions(v.fixed.as_ref().map(Str::as_str)),
             purl,
             path: pkg_path,
         });
-        f.scanner_status = text(&v.status);
+        f.scanner_status = crate::model::words::opt_word(text(&v.status));
         f
     }
 
@@ -556,7 +556,7 @@ impl<'c> Builder<'c> {
             name,
             ..Package::default()
         });
-        f.scanner_status = text(&m.status);
+        f.scanner_status = crate::model::words::opt_word(text(&m.status));
         f
     }
 
@@ -577,7 +577,7 @@ impl<'c> Builder<'c> {
         let matched = text(&s.matched).unwrap_or_default();
         let mut redacted = self.ctx.redactor.redact(&matched);
         redacted.mask = "(masked by trivy)".to_string();
-        f.secret = Some(redacted);
+        f.secret = Some(Box::new(redacted));
         f
     }
 }

@@ -97,7 +97,9 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
             } else {
                 Severity::High
             };
-            f.scanner_status = Some(if verified { "verified" } else { "unverified" }.to_string());
+            f.scanner_status = crate::model::words::opt_word(Some(
+                if verified { "verified" } else { "unverified" }.to_string(),
+            ));
             let mut description = text(&r.detector_description).unwrap_or_default();
             if let Some(commit) = text(&data.commit) {
                 description.push_str(&format!("\n\nFound in commit {commit}."));
@@ -120,7 +122,7 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
                 ..Location::default()
             };
             let raw = text(&r.raw_v2).or_else(|| text(&r.raw)).unwrap_or_default();
-            f.secret = Some(ctx.redactor.redact(&raw));
+            f.secret = Some(Box::new(ctx.redactor.redact(&raw)));
             report.findings.push(f);
         }
     } else {
@@ -147,7 +149,7 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
                 .into_iter()
                 .map(Str::into_string)
                 .collect();
-            f.secret = Some(ctx.redactor.redact(&found.join("\n")));
+            f.secret = Some(Box::new(ctx.redactor.redact(&found.join("\n"))));
             report.findings.push(f);
         }
     }

@@ -64,13 +64,14 @@ impl fmt::Display for Kind {
 pub struct Package {
     pub name: String,
     /// purl type or scanner package type: `npm`, `pypi`, `deb`, `apk`, ...
+    /// Shared, as the installed version: a million findings hold few of them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ecosystem: Option<String>,
+    pub ecosystem: Option<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub installed: Option<String>,
+    pub installed: Option<Arc<str>>,
     /// Versions that fix it; empty when no fix is known.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub fixed: Vec<String>,
+    pub fixed: Vec<Arc<str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
     /// Manifest, lockfile or install path for language packages.
@@ -134,8 +135,8 @@ pub struct Finding {
     /// Other ids of the same issue (GHSA for a CVE and so on), sorted, without `id`.
     pub aliases: Vec<String>,
     pub severity: Severity,
-    /// The scanner's own word, kept for display and audit.
-    pub severity_raw: Option<String>,
+    /// The scanner's own word, kept for display and audit (shared: few words repeat).
+    pub severity_raw: Option<Arc<str>>,
     pub details: Arc<Details>,
     pub package: Option<Package>,
     pub image: Option<Arc<ImageRef>>,
@@ -144,10 +145,11 @@ pub struct Finding {
     pub location: Location,
     pub source: Arc<SourceInfo>,
     /// The scanner's own status word (Trivy `Status`, Grype `fix.state`, VEX state).
-    pub scanner_status: Option<String>,
+    pub scanner_status: Option<Arc<str>>,
     /// The report itself marks the result suppressed (SARIF `suppressions`, audited false positives).
     pub suppressed_by_tool: bool,
-    pub secret: Option<RedactedSecret>,
+    /// Boxed: few findings are secrets, and every finding would carry the room.
+    pub secret: Option<Box<RedactedSecret>>,
     /// How many report records were merged into this finding (dependency paths, duplicates).
     pub merged: u32,
     /// What was scanned (`image:<repository>` or `project:<dir>`), see `model::subject`.
@@ -155,7 +157,8 @@ pub struct Finding {
     pub fingerprint: Fingerprint,
     /// The fingerprint the first scandeck gave this finding, computed only
     /// while decisions.json is migrated (`ingest::Origin::legacy`).
-    pub legacy_fingerprint: Option<Fingerprint>,
+    /// Boxed: only a migration computes it.
+    pub legacy_fingerprint: Option<Box<Fingerprint>>,
 }
 
 impl Finding {

@@ -6,6 +6,7 @@ pub mod image;
 pub mod secret;
 pub mod severity;
 pub mod subject;
+pub mod words;
 
 pub use finding::{Details, Finding, Kind, Location, Package, SourceInfo};
 pub use fingerprint::Fingerprint;

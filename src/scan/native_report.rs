@@ -162,8 +162,8 @@ mod tests {
         let report = parse_bytes(&bytes, &ctx).unwrap();
         assert_eq!(report.findings[0].kind, Kind::Secret);
         assert_eq!(
-            report.findings[0].secret,
-            Some(redactor.redact("AKIAIOSFODNN7EXAMPLE"))
+            report.findings[0].secret.as_deref(),
+            Some(&redactor.redact("AKIAIOSFODNN7EXAMPLE"))
         );
 
         let image = ImageIdentity {

@@ -371,7 +371,7 @@ impl FindingsStore {
                     &f.location,
                     f.scanner_status.as_deref(),
                     f.suppressed_by_tool,
-                    f.secret.as_ref(),
+                    f.secret.as_deref(),
                     f.merged,
                 );
                 insert

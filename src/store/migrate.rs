@@ -45,7 +45,7 @@ pub fn upgrade_decisions(
 fn covered(findings: &[Finding]) -> BTreeMap<String, Vec<&Finding>> {
     let mut map: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
     for f in findings {
-        if let Some(old) = f.legacy_fingerprint {
+        if let Some(old) = f.legacy_fingerprint.as_deref().copied() {
             let list = map.entry(old.to_string()).or_default();
             if !list.iter().any(|g| g.fingerprint == f.fingerprint) {
                 list.push(f);

@@ -7,26 +7,27 @@
 //! rebuilt from the report copies.
 
 use crate::model::{Details, Kind, Location, Package, RedactedSecret, Severity};
+use std::sync::Arc;
 
 /// The parts of a finding a row body carries.
 #[derive(Debug, Default, PartialEq)]
 pub struct Body {
     pub aliases: Vec<String>,
-    pub severity_raw: Option<String>,
+    pub severity_raw: Option<Arc<str>>,
     /// Everything of the package but its name (a column of its own).
     pub package: Option<PackageRest>,
     pub location: Location,
-    pub scanner_status: Option<String>,
+    pub scanner_status: Option<Arc<str>>,
     pub suppressed_by_tool: bool,
-    pub secret: Option<RedactedSecret>,
+    pub secret: Option<Box<RedactedSecret>>,
     pub merged: u32,
 }
 
 #[derive(Debug, Default, PartialEq)]
 pub struct PackageRest {
-    pub ecosystem: Option<String>,
-    pub installed: Option<String>,
-    pub fixed: Vec<String>,
+    pub ecosystem: Option<Arc<str>>,
+    pub installed: Option<Arc<str>>,
+    pub fixed: Vec<Arc<str>>,
     pub purl: Option<String>,
     pub path: Option<String>,
 }
@@ -91,13 +92,13 @@ pub fn encode(
 pub fn decode(bytes: &[u8]) -> Result<Body, &'static str> {
     let mut r = Reader { bytes, at: 0 };
     let aliases = r.list()?;
-    let severity_raw = r.opt()?;
+    let severity_raw = r.opt_word()?;
     let package = match r.byte()? {
         0 => None,
         1 => Some(PackageRest {
-            ecosystem: r.opt()?,
-            installed: r.opt()?,
-            fixed: r.list()?,
+            ecosystem: r.opt_word()?,
+            installed: r.opt_word()?,
+            fixed: r.word_list()?,
             purl: r.opt()?,
             path: r.opt()?,
         }),
@@ -109,7 +110,7 @@ pub fn decode(bytes: &[u8]) -> Result<Body, &'static str> {
         column: r.opt_number()?,
         content: r.opt()?,
     };
-    let scanner_status = r.opt()?;
+    let scanner_status = r.opt_word()?;
     let suppressed_by_tool = match r.byte()? {
         0 => false,
         1 => true,
@@ -117,10 +118,10 @@ pub fn decode(bytes: &[u8]) -> Result<Body, &'static str> {
     };
     let secret = match r.byte()? {
         0 => None,
-        1 => Some(RedactedSecret {
+        1 => Some(Box::new(RedactedSecret {
             mask: r.text()?,
             keyed_hash: r.text()?,
-        }),
+        })),
         _ => return Err("a secret marker is neither 0 nor 1"),
     };
     let merged = u32::try_from(r.varint()?).map_err(|_| "a merge count is out of range")?;
@@ -231,10 +232,10 @@ fn opt_number(out: &mut Vec<u8>, n: Option<u32>) {
     varint(out, n.map_or(0, |n| u64::from(n) + 1));
 }
 
-fn list(out: &mut Vec<u8>, items: &[String]) {
+fn list<S: AsRef<str>>(out: &mut Vec<u8>, items: &[S]) {
     varint(out, items.len() as u64);
     for item in items {
-        text(out, item);
+        text(out, item.as_ref());
     }
 }
 
@@ -285,6 +286,19 @@ impl Reader<'_> {
         self.text_of(len)
     }
 
+    /// An optional text shared with equal words (`model::words`).
+    fn opt_word(&mut self) -> Result<Option<Arc<str>>, &'static str> {
+        match self.varint()? {
+            0 => Ok(None),
+            n => {
+                let slice = self.bytes_of(n - 1)?;
+                std::str::from_utf8(slice)
+                    .map(|t| Some(crate::model::words::word(t)))
+                    .map_err(|_| "a text in a row body is not UTF-8")
+            }
+        }
+    }
+
     fn opt(&mut self) -> Result<Option<String>, &'static str> {
         match self.varint()? {
             0 => Ok(None),
@@ -308,6 +322,23 @@ impl Reader<'_> {
             return Err("a list in a row body is longer than the body");
         }
         (0..n).map(|_| self.text()).collect()
+    }
+
+    /// A list of texts shared with equal words (`model::words`).
+    fn word_list(&mut self) -> Result<Vec<Arc<str>>, &'static str> {
+        let n = self.varint()?;
+        if n > (self.bytes.len() - self.at) as u64 {
+            return Err("a list in a row body is longer than the body");
+        }
+        (0..n)
+            .map(|_| {
+                let len = self.varint()?;
+                let slice = self.bytes_of(len)?;
+                std::str::from_utf8(slice)
+                    .map(crate::model::words::word)
+                    .map_err(|_| "a text in a row body is not UTF-8")
+            })
+            .collect()
     }
 }
 
@@ -359,7 +390,7 @@ mod tests {
             location,
             scanner_status: Some("fixed".into()),
             suppressed_by_tool: true,
-            secret: Some(secret),
+            secret: Some(Box::new(secret)),
             merged: 300,
         };
         (out, body)
