@@ -669,6 +669,35 @@ impl FindingsStore {
     /// Reads the findings of one stored run in report order, calling
     /// `progress` with the number of rows read every few thousand rows.
     /// Rows come by severity and are put back in place by `seq`.
+    /// Hands every finding of `run` to `take` with its place in the run's
+    /// report, in no particular order, without holding them all: for
+    /// summaries of a whole run.
+    pub fn each_in_run(
+        &self,
+        run: &RunRecord,
+        take: &mut dyn FnMut(u64, Finding),
+    ) -> Result<usize, StoreError> {
+        let id = run_id(run)?;
+        let shared = self.shared_of(id)?;
+        let path = self.path.as_path();
+        let query = (
+            format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
+            vec![id.into()],
+        );
+        let mut seen = 0usize;
+        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw, bytes| {
+            let place = u64::try_from(raw.seq)
+                .map_err(|_| corrupt(path, "a finding's place in its report is wrong"))?;
+            take(place, decode(path, &shared, raw, bytes)?);
+            seen += 1;
+            Ok(())
+        })?;
+        if seen != self.stored_count(id)? {
+            return Err(corrupt(path, "a run holds fewer findings than it records"));
+        }
+        Ok(seen)
+    }
+
     pub fn load_run(
         &self,
         run: &RunRecord,

@@ -9,7 +9,7 @@ use super::lock::WorkspaceLock;
 use super::workspace::{io_err, run_record, run_target, sha256_hex, StoreError, Workspace};
 use crate::ingest::{self, IngestError, ParseContext, ParsedReport};
 use crate::model::Redactor;
-use crate::triage::engine::{self, Changes, Stamp};
+use crate::triage::engine::{self, Changes, PreviousScan, Stamp};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -99,23 +99,29 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// The findings of the run a new one replaces, from the store when it
-    /// holds them, else from the run's report copy.
-    fn previous_findings(
+    /// What the run a new one replaces reported, from the store when it
+    /// holds it, else from the run's report copy.
+    fn previous_scan(
         &mut self,
         prev: &super::index::RunRecord,
-    ) -> Option<Vec<crate::model::Finding>> {
+        now: &[crate::model::Finding],
+    ) -> Option<PreviousScan> {
         if let Some(store) = self.findings.as_ref() {
             if store.has_run(prev).unwrap_or(false) {
-                if let Ok(findings) = store.load_run(prev, &mut |_| {}) {
-                    return Some(findings);
+                let reported_now = now.iter().map(|f| f.fingerprint).collect();
+                let mut scan = PreviousScan::default();
+                if store
+                    .each_in_run(prev, &mut |place, f| scan.add(place, f, &reported_now))
+                    .is_ok()
+                {
+                    return Some(scan.finish());
                 }
             }
         }
         self.workspace
             .read_run(prev, self.redactor, false)
             .ok()
-            .map(|r| r.findings)
+            .map(|r| PreviousScan::of(r.findings, now))
     }
 
     /// The tool behind a bare `[]`: named in the file name, else the one
@@ -343,9 +349,9 @@ impl<'a> Importer<'a> {
                 store_notes.push(format!("{e}; findings are read from the stored report"));
             }
         }
-        let previous_findings = previous
+        let previous_scan = previous
             .as_ref()
-            .and_then(|prev| self.previous_findings(prev));
+            .and_then(|prev| self.previous_scan(prev, &report.findings));
         let stamp = Stamp {
             who: &self.who,
             now,
@@ -372,7 +378,7 @@ impl<'a> Importer<'a> {
             let changes = engine::reconcile(
                 file,
                 &report.findings,
-                previous_findings.as_deref(),
+                previous_scan.as_ref(),
                 &mut known,
                 stamp,
             );

@@ -246,10 +246,63 @@ impl Changes {
 /// they were all first seen then. Later findings get a line of their own;
 /// `known` says whether a finding without a line is in a current scan
 /// already (and so was first seen at its subject's baseline).
+/// What the scan a new one replaces reported, as far as reconciling needs
+/// it: its fingerprints and packages, and only those findings the new scan
+/// no longer reports, so that a rescan of a million findings does not hold
+/// the previous million as well.
+#[derive(Debug, Default)]
+pub struct PreviousScan {
+    pub fingerprints: HashSet<Fingerprint>,
+    /// Package (lower case) and installed version of each finding about a package.
+    pub packages: HashSet<(String, Option<String>)>,
+    /// Its findings that `reported_now` did not hold, by their place in its report.
+    gone: Vec<(u64, Finding)>,
+}
+
+impl PreviousScan {
+    /// Adds the finding at `place` in the previous report.
+    pub fn add(&mut self, place: u64, f: Finding, reported_now: &HashSet<Fingerprint>) {
+        self.fingerprints.insert(f.fingerprint);
+        if let Some(p) = f.package_name() {
+            let key = (
+                p.to_ascii_lowercase(),
+                f.installed_version().map(str::to_string),
+            );
+            if !self.packages.contains(&key) {
+                self.packages.insert(key);
+            }
+        }
+        if !reported_now.contains(&f.fingerprint) {
+            self.gone.push((place, f));
+        }
+    }
+
+    /// Puts the findings no longer reported in their report's order, once all were added.
+    pub fn finish(mut self) -> PreviousScan {
+        self.gone.sort_by_key(|(place, _)| *place);
+        self
+    }
+
+    /// The findings no longer reported, in their previous report's order.
+    pub fn gone(&self) -> impl Iterator<Item = &Finding> {
+        self.gone.iter().map(|(_, f)| f)
+    }
+
+    /// The summary of `previous` for a scan that reports `now`.
+    pub fn of(previous: Vec<Finding>, now: &[Finding]) -> PreviousScan {
+        let reported_now = now.iter().map(|f| f.fingerprint).collect();
+        let mut scan = PreviousScan::default();
+        for (place, f) in previous.into_iter().enumerate() {
+            scan.add(place as u64, f, &reported_now);
+        }
+        scan.finish()
+    }
+}
+
 pub fn reconcile(
     file: &mut DecisionFile,
     new: &[Finding],
-    previous: Option<&[Finding]>,
+    previous: Option<&PreviousScan>,
     known: &mut dyn FnMut(&Fingerprint) -> bool,
     stamp: Stamp,
 ) -> Changes {
@@ -258,23 +311,10 @@ pub fn reconcile(
     let mut changes = Changes::default();
     let mut fresh_baselines: HashSet<String> = HashSet::new();
     let new_fps: HashSet<Fingerprint> = new.iter().map(|f| f.fingerprint).collect();
-    let previous_packages: HashSet<(String, Option<String>)> = previous
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|f| {
-            f.package_name().map(|p| {
-                (
-                    p.to_ascii_lowercase(),
-                    f.installed_version().map(str::to_string),
-                )
-            })
-        })
-        .collect();
-    let previous_fps: HashSet<Fingerprint> = previous
-        .unwrap_or(&[])
-        .iter()
-        .map(|f| f.fingerprint)
-        .collect();
+    let nothing_before = PreviousScan::default();
+    let before = previous.unwrap_or(&nothing_before);
+    let previous_packages = &before.packages;
+    let previous_fps = &before.fingerprints;
     for f in new {
         let key = f.fingerprint.to_string();
         let decision = view.decision_for(f).cloned();
@@ -370,7 +410,7 @@ pub fn reconcile(
             }
         }
     }
-    for f in previous.unwrap_or(&[]) {
+    for f in before.gone() {
         if new_fps.contains(&f.fingerprint) {
             continue;
         }
@@ -431,4 +471,40 @@ pub fn first_seen_map(file: &DecisionFile) -> HashMap<String, String> {
         .iter()
         .map(|(k, s)| (k.clone(), s.first_seen.clone()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_previous_scan_keeps_only_what_is_gone_in_report_order() {
+        let redactor = crate::model::Redactor::with_key([3; 32]);
+        let findings = crate::demo::parsed_findings(&redactor);
+        let with_package = findings.iter().filter(|f| f.package.is_some()).count();
+        assert!(findings.len() > 10 && with_package > 0);
+        // The new scan still reports every other finding.
+        let now: Vec<Finding> = findings.iter().step_by(2).cloned().collect();
+        let reported_now: HashSet<Fingerprint> = now.iter().map(|f| f.fingerprint).collect();
+        let mut scan = PreviousScan::default();
+        // Rows come from the store in key order, not report order.
+        for (place, f) in findings.iter().cloned().enumerate().rev() {
+            scan.add(place as u64, f, &reported_now);
+        }
+        let scan = scan.finish();
+        let expected: Vec<Fingerprint> = findings
+            .iter()
+            .map(|f| f.fingerprint)
+            .filter(|fp| !reported_now.contains(fp))
+            .collect();
+        let gone: Vec<Fingerprint> = scan.gone().map(|f| f.fingerprint).collect();
+        assert_eq!(gone, expected);
+        let whole = PreviousScan::of(findings.clone(), &now);
+        assert_eq!(whole.gone().count(), expected.len());
+        assert_eq!(whole.fingerprints.len(), scan.fingerprints.len());
+        assert!(scan
+            .packages
+            .iter()
+            .all(|(name, _)| *name == name.to_ascii_lowercase()));
+    }
 }
