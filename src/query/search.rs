@@ -204,6 +204,13 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
     &digits[start..]
 }
 
+#[derive(Clone, Copy)]
+struct HayIds {
+    hay: u32,
+    id: u32,
+    package: u32,
+}
+
 /// The texts of some findings, interned: what `SearchIndex::build` makes
 /// of each half of the findings before joining them.
 #[derive(Default)]
@@ -211,7 +218,9 @@ struct Part<'f> {
     /// What a haystack is made of, borrowed: hashing these few short fields
     /// (the title by its shared advisory text) is cheaper than writing and
     /// hashing the whole text for every finding.
-    hay: FxHashMap<HayParts<'f>, u32>,
+    /// Each haystack's id, with the ids of its finding id and package (a
+    /// haystack holds both): one lookup per finding instead of three.
+    hay: FxHashMap<HayParts<'f>, HayIds>,
     hay_texts: Vec<String>,
     targets: Interner,
     images: Interner,
@@ -232,20 +241,29 @@ impl<'f> Part<'f> {
         let mut text = String::new();
         for f in findings {
             let next = part.hay_texts.len() as u32;
-            let hay_texts = &mut part.hay_texts;
-            let hay_id = *part.hay.entry(HayParts::of(f)).or_insert_with(|| {
+            let Part {
+                hay,
+                hay_texts,
+                ids,
+                packages,
+                ..
+            } = &mut part;
+            let found = *hay.entry(HayParts::of(f)).or_insert_with(|| {
                 haystack_text(f, &mut text);
                 hay_texts.push(text.clone());
-                next
+                HayIds {
+                    hay: next,
+                    id: ids.id(&f.id),
+                    package: packages.id(f.package_name().unwrap_or("")),
+                }
             });
-            part.haystack_of.push(hay_id);
+            part.haystack_of.push(found.hay);
             part.target_of.push(part.targets.id(f.display_target()));
             let repository = f.subject.strip_prefix("image:").unwrap_or("");
             part.image_of.push(part.images.id(repository));
             part.source_of.push(part.sources.id(&f.source.scanner));
-            part.package_of
-                .push(part.packages.id(f.package_name().unwrap_or("")));
-            part.id_of.push(part.ids.id(&f.id));
+            part.package_of.push(found.package);
+            part.id_of.push(found.id);
         }
         part
     }
@@ -255,17 +273,27 @@ impl<'f> Part<'f> {
     fn append(&mut self, later: Part<'f>) {
         let mut hay_texts: Vec<Option<String>> = later.hay_texts.into_iter().map(Some).collect();
         let mut hay_ids = vec![0u32; hay_texts.len()];
+        let packages = self.packages.absorb(&later.packages);
+        let ids = self.ids.absorb(&later.ids);
         for (parts, local) in later.hay {
             let next = self.hay_texts.len() as u32;
             let texts = &mut self.hay_texts;
             let text = hay_texts
-                .get_mut(local as usize)
+                .get_mut(local.hay as usize)
                 .and_then(Option::take)
                 .unwrap_or_default();
-            hay_ids[local as usize] = *self.hay.entry(parts).or_insert_with(|| {
-                texts.push(text);
-                next
-            });
+            hay_ids[local.hay as usize] = self
+                .hay
+                .entry(parts)
+                .or_insert_with(|| {
+                    texts.push(text);
+                    HayIds {
+                        hay: next,
+                        id: ids[local.id as usize],
+                        package: packages[local.package as usize],
+                    }
+                })
+                .hay;
         }
         let remap = |ids: Vec<u32>, map: &[u32]| -> Vec<u32> {
             ids.into_iter().map(|i| map[i as usize]).collect()
@@ -273,8 +301,6 @@ impl<'f> Part<'f> {
         let targets = self.targets.absorb(&later.targets);
         let images = self.images.absorb(&later.images);
         let sources = self.sources.absorb(&later.sources);
-        let packages = self.packages.absorb(&later.packages);
-        let ids = self.ids.absorb(&later.ids);
         self.haystack_of.extend(remap(later.haystack_of, &hay_ids));
         self.target_of.extend(remap(later.target_of, &targets));
         self.image_of.extend(remap(later.image_of, &images));
