@@ -250,19 +250,31 @@ fn the_export_dialog_exports_exactly_the_rows_shown() {
         "Export the current view — {} findings",
         shown.len()
     )));
+    s.export_folder = Some("/home/ana/finance".into());
+    if let Some(d) = &mut s.dialog {
+        d.folder = s.export_folder.clone();
+    }
     key(&mut s, &k, KeyCode::Char('3')); // CSV
+    assert!(
+        screen(&s).contains("saves to: /home/ana/finance/scandeck-export.csv"),
+        "the proposed name, in full, before saving: {}",
+        screen(&s)
+    );
     key(&mut s, &k, KeyCode::Tab);
     typed(&mut s, &k, "critical.csv");
+    assert!(screen(&s).contains("saves to: /home/ana/finance/critical.csv"));
     let effects = key(&mut s, &k, KeyCode::Enter);
     let Some(Effect::Export {
         format,
         path,
         rows,
         filter,
+        replace,
     }) = effects.into_iter().next()
     else {
         panic!("no export effect");
     };
+    assert!(!replace, "never replaces a file it was not told to");
     assert_eq!(format, scandeck::export::ExportFormat::Csv);
     assert_eq!(path, "critical.csv");
     assert_eq!(rows, shown, "the rows in the order shown");
@@ -370,4 +382,100 @@ fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::RecheckEvidence(_))));
+}
+
+#[test]
+fn evidence_is_checked_again_while_the_checklist_stays_open() {
+    use scandeck::tui::update::Msg;
+    let (mut s, k) = demo_state();
+    let rechecks = |effects: &[Effect]| {
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::RecheckEvidence(_)))
+            .count()
+    };
+    // Closed: the timer asks nothing.
+    assert_eq!(rechecks(&drive(&mut s, &k, Msg::ChecklistTick)), 0);
+    let opened = key(&mut s, &k, KeyCode::Char('c'));
+    assert_eq!(rechecks(&opened), 1);
+    // One recheck at a time.
+    assert_eq!(rechecks(&drive(&mut s, &k, Msg::ChecklistTick)), 0);
+    let evidence = s.data.as_ref().unwrap().walk.evidence.clone();
+    drive(&mut s, &k, Msg::EvidenceRechecked(evidence.clone()));
+    let ticked = drive(&mut s, &k, Msg::ChecklistTick);
+    let Some(Effect::RecheckEvidence(again)) = ticked
+        .into_iter()
+        .find(|e| matches!(e, Effect::RecheckEvidence(_)))
+    else {
+        panic!("the open checklist looks at the files again");
+    };
+    let Some(Effect::RecheckEvidence(first)) = opened
+        .into_iter()
+        .find(|e| matches!(e, Effect::RecheckEvidence(_)))
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        format!("{:?}", again.open),
+        format!("{:?}", first.open),
+        "the same counts, kept from the last recheck"
+    );
+    drive(&mut s, &k, Msg::EvidenceRechecked(evidence));
+    key(&mut s, &k, KeyCode::Esc);
+    assert!(s.checklist.is_none());
+    assert_eq!(rechecks(&drive(&mut s, &k, Msg::ChecklistTick)), 0);
+}
+
+#[test]
+fn an_export_over_an_existing_file_asks_before_replacing_it() {
+    use scandeck::tui::update::ExportRefusal;
+    let (mut s, k) = demo_state();
+    key(&mut s, &k, KeyCode::Char('e'));
+    key(&mut s, &k, KeyCode::Char('2'));
+    key(&mut s, &k, KeyCode::Tab);
+    typed(&mut s, &k, "view.json");
+    let first = key(&mut s, &k, KeyCode::Enter);
+    assert!(matches!(
+        first.as_slice(),
+        [Effect::Export { replace: false, .. }]
+    ));
+    assert!(s.dialog.is_none());
+    // The runtime found the file there.
+    let full = "/home/ana/finance/view.json".to_string();
+    drive(
+        &mut s,
+        &k,
+        Msg::Exported(Err(ExportRefusal::Exists(full.clone()))),
+    );
+    let asked = screen(&s);
+    assert!(
+        asked.contains(&full) && asked.contains("exists."),
+        "{asked}"
+    );
+    assert!(asked.contains("Enter replaces it"), "{asked}");
+    // Esc goes back to the name; Enter there asks again, and Enter replaces.
+    key(&mut s, &k, KeyCode::Esc);
+    assert!(s.dialog.as_ref().is_some_and(|d| !d.confirming));
+    let again = key(&mut s, &k, KeyCode::Enter);
+    let Some(Effect::Export { path, replace, .. }) = again.into_iter().next() else {
+        panic!("no export effect");
+    };
+    assert_eq!((path.as_str(), replace), ("view.json", false));
+    drive(
+        &mut s,
+        &k,
+        Msg::Exported(Err(ExportRefusal::Exists(full.clone()))),
+    );
+    let replaced = key(&mut s, &k, KeyCode::Enter);
+    let Some(Effect::Export { path, replace, .. }) = replaced.into_iter().next() else {
+        panic!("no export effect");
+    };
+    assert_eq!((path.as_str(), replace), ("view.json", true));
+    drive(
+        &mut s,
+        &k,
+        Msg::Exported(Ok(format!("exported 45 findings to {full}"))),
+    );
+    assert!(s.dialog.is_none());
+    assert!(screen(&s).contains("/home/ana/finance/view.json"));
 }

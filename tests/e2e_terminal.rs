@@ -353,6 +353,43 @@ fn snooze_with_a_reason_is_saved_from_a_real_terminal() {
 }
 
 #[test]
+fn evidence_follows_a_file_fixed_while_the_checklist_is_open() {
+    let report = serde_json::json!({"SchemaVersion": 2, "ArtifactName": "shop/api:1", "ArtifactType": "container_image",
+        "Results": [{"Target": "shop/api:1 (debian 12.4)", "Class": "os-pkgs", "Type": "debian",
+            "Vulnerabilities": [{"VulnerabilityID": "CVE-2026-100", "PkgName": "zlib", "InstalledVersion": "1.3", "Severity": "LOW"}]}]});
+    let bin = common::bin();
+    let script = format!(
+        "mkdir -p ws\nprintf 'services:\\n  api:\\n    image: shop/api:1\\n' > ws/docker-compose.yml\ncat > report.json <<'JSON'\n{report}\nJSON\n'{bin}' --workspace ws import report.json > import.txt 2>&1\n'{bin}' --workspace ws\necho EXIT=$? > exit.txt",
+        bin = bin.display()
+    );
+    let Some(t) = Tmux::start("evidence", &script, &[]) else {
+        return;
+    };
+    t.wait_for("the console", |s| s.contains("1 of 1 findings"));
+    t.keys(&["c"]);
+    t.wait_for("failing limits", |s| {
+        s.contains("1 problem(s) with resource limits")
+    });
+    // Fixed in an editor while the console stays open on the checklist.
+    std::fs::write(
+        t.path("ws/docker-compose.yml"),
+        "services:\n  api:\n    image: shop/api:1\n    mem_limit: 512m\n    cpus: 1.5\n",
+    )
+    .unwrap();
+    t.wait_for("the fixed file's evidence", |s| {
+        s.contains("compose service(s) have memory")
+            && !s.contains("problem(s) with resource limits")
+    });
+    t.keys(&["Escape"]);
+    // Esc and q sent at once read as Alt-q.
+    t.wait_for("the checklist closed", |s| {
+        !s.contains("Production deployment —")
+    });
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+}
+
+#[test]
 fn walking_the_production_checklist_to_ready_in_a_real_terminal() {
     let report = serde_json::json!({"SchemaVersion": 2, "ArtifactName": "shop/api:1", "ArtifactType": "container_image",
         "Metadata": {"RepoTags": ["shop/api:1"], "RepoDigests": ["shop/api@sha256:ab12"]},

@@ -70,6 +70,10 @@ pub struct Dialog {
     pub gate_note: Option<&'static str>,
     /// The text each choice copies (the copy dialog).
     pub values: Vec<String>,
+    /// The folder an export is written to, shown with the file name before saving.
+    pub folder: Option<String>,
+    /// The export's file exists (its full name): confirming replaces it.
+    pub exists: Option<String>,
 }
 
 pub const SNOOZE_CHOICES: [&str; 5] = [
@@ -135,6 +139,8 @@ impl Dialog {
             error: None,
             gate_note: None,
             values: Vec::new(),
+            folder: None,
+            exists: None,
         }
     }
 

@@ -7,7 +7,7 @@ use super::keymap::KeyMap;
 use super::state::AppState;
 use super::terminal::{self, Guard, Term};
 use super::theme::Theme;
-use super::update::{update, Effect, Msg, RescanScope};
+use super::update::{update, Effect, ExportRefusal, Msg, RescanScope};
 use super::worker::{spawn_loader, Matcher};
 use crate::model::Redactor;
 use crate::scan::runner::{Runner, RunnerConfig};
@@ -109,25 +109,42 @@ fn write_export(
     scandeck_dir: &std::path::Path,
     bytes: Option<Result<Vec<u8>, String>>,
     rows: usize,
-) -> Result<String, String> {
-    let shown = crate::sanitize::sanitize_line(&target.display().to_string()).into_owned();
+    replace: bool,
+) -> Result<String, ExportRefusal> {
+    let other = ExportRefusal::Other;
     let parent = target
         .parent()
         .and_then(|p| std::fs::canonicalize(p).ok())
-        .ok_or_else(|| format!("{shown}: the folder does not exist"))?;
+        .ok_or_else(|| {
+            let shown = crate::sanitize::sanitize_line(&target.display().to_string()).into_owned();
+            other(format!("{shown}: the folder does not exist"))
+        })?;
+    // The full name, as the user will look for it.
+    let full = parent.join(target.file_name().unwrap_or_default());
+    let shown = crate::sanitize::sanitize_line(&full.display().to_string()).into_owned();
     if let Ok(protected) = std::fs::canonicalize(scandeck_dir) {
         if parent.starts_with(&protected) {
-            return Err(format!(
+            return Err(other(format!(
                 "{shown}: scandeck's own folder; choose another file"
-            ));
+            )));
         }
     }
-    let bytes = bytes.ok_or_else(|| "nothing loaded yet".to_string())??;
-    use crate::export::destination::{self, Existing, Written, EXISTS_HINT};
-    let written = destination::write(target, &bytes, Existing::Keep).map_err(|e| {
+    // The console never replaces a file silently: it asks first.
+    if !replace && std::fs::symlink_metadata(&full).is_ok() {
+        return Err(ExportRefusal::Exists(shown));
+    }
+    let bytes = bytes
+        .ok_or_else(|| other("nothing loaded yet".to_string()))?
+        .map_err(other)?;
+    use crate::export::destination::{self, Existing, Written};
+    let existing = if replace {
+        Existing::Replace
+    } else {
+        Existing::Keep
+    };
+    let written = destination::write(&full, &bytes, existing).map_err(|e| {
         crate::logging::log(&format!("export not written: {e}"));
-        // The console never replaces a file silently: another name is one Enter away.
-        e.replace(EXISTS_HINT, "; type another file name")
+        other(e)
     })?;
     let verb = if written == Written::Through {
         "wrote"
@@ -206,6 +223,9 @@ async fn event_loop(options: Options) -> io::Result<i32> {
     let mut term = terminal::Owned::new(terminal::enter(options.mouse)?);
     let size = term.size()?;
     let mut state = AppState::new(&options.label, (size.width, size.height));
+    state.export_folder = std::fs::canonicalize(&options.workspace.root)
+        .ok()
+        .map(|dir| crate::sanitize::sanitize_line(&dir.display().to_string()).into_owned());
     state.mouse = options.mouse;
     if let Some(first) = options.keymap.problems.first() {
         let more = options.keymap.problems.len() - 1;
@@ -265,6 +285,9 @@ async fn event_loop(options: Options) -> io::Result<i32> {
     // One reload at a time; results that land meanwhile ask for one more.
     let (mut reloading, mut reload_again) = (false, false);
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    // While the checklist is open its evidence is checked again every two
+    // seconds: files change outside the console.
+    let mut checklist_ticker = tokio::time::interval(Duration::from_secs(2));
     let matcher = Matcher::spawn(tx);
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -309,6 +332,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
             }
             _ = tokio::time::sleep_until(deadline), if dirty => Vec::new(),
             _ = ticker.tick(), if state.scans.active() => vec![Msg::Tick],
+            _ = checklist_ticker.tick(), if state.checklist.is_some() => vec![Msg::ChecklistTick],
             _ = sigterm.recv() => { exit_code = 143; break }
             _ = sighup.recv() => { exit_code = 129; break }
             _ = tty_check.tick() => {
@@ -383,6 +407,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         path,
                         rows,
                         filter,
+                        replace,
                     } => {
                         let target = options.workspace.root.join(&path);
                         // Copy the rows here; render and write on a blocking thread.
@@ -405,6 +430,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                                 &scandeck_dir,
                                 bytes,
                                 rows.len(),
+                                replace,
                             )));
                         });
                     }
@@ -471,19 +497,46 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_console_never_replaces_a_file_and_never_writes_into_scandecks_folder() {
+    fn the_console_replaces_a_file_only_when_told_and_never_writes_into_scandecks_folder() {
         let dir = tempfile::tempdir().unwrap();
-        let scandeck = dir.path().join(".scandeck");
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let scandeck = root.join(".scandeck");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
         std::fs::create_dir_all(&scandeck).unwrap();
-        let target = dir.path().join("view.csv");
-        let bytes = || Some(Ok(b"a,b\n".to_vec()));
+        // Named through a detour: the message gives the plain full name.
+        let target = root.join("sub/../view.csv");
+        let full = root.join("view.csv");
+        let bytes = |b: &[u8]| Some(Ok(b.to_vec()));
         assert_eq!(
-            write_export(&target, &scandeck, bytes(), 1),
-            Ok(format!("exported 1 findings to {}", target.display()))
+            write_export(&target, &scandeck, bytes(b"one\n"), 1, false),
+            Ok(format!("exported 1 findings to {}", full.display()))
         );
-        let again = write_export(&target, &scandeck, bytes(), 1).unwrap_err();
-        assert!(again.ends_with("exists; type another file name"), "{again}");
-        let inside = write_export(&scandeck.join("decisions.json"), &scandeck, bytes(), 1);
-        assert!(inside.unwrap_err().contains("scandeck's own folder"));
+        assert_eq!(
+            write_export(&target, &scandeck, bytes(b"two\n"), 1, false),
+            Err(ExportRefusal::Exists(full.display().to_string()))
+        );
+        assert_eq!(std::fs::read(&full).unwrap(), b"one\n", "kept until asked");
+        assert!(write_export(&target, &scandeck, bytes(b"two\n"), 1, true).is_ok());
+        assert_eq!(std::fs::read(&full).unwrap(), b"two\n");
+        let inside = write_export(
+            &scandeck.join("decisions.json"),
+            &scandeck,
+            bytes(b"x"),
+            1,
+            true,
+        );
+        assert!(
+            matches!(inside, Err(ExportRefusal::Other(why)) if why.contains("scandeck's own folder"))
+        );
+        let nowhere = write_export(
+            &root.join("missing/v.csv"),
+            &scandeck,
+            bytes(b"x"),
+            1,
+            false,
+        );
+        assert!(
+            matches!(nowhere, Err(ExportRefusal::Other(why)) if why.contains("does not exist"))
+        );
     }
 }

@@ -173,6 +173,16 @@ pub struct AppState {
     pub reselect: Option<FindingRef>,
     /// Only the most severe findings are loaded yet, of this many.
     pub preview: Option<usize>,
+    /// What the checklist's checks last counted, kept so that rechecking the
+    /// workspace files while the checklist is open does not walk every finding.
+    pub evidence_input: Option<super::update::EvidenceInput>,
+    /// A recheck of the evidence is running.
+    pub rechecking: bool,
+    /// Where exports are written (the workspace's folder), shown before saving.
+    pub export_folder: Option<String>,
+    /// The export dialog whose export is being written, brought back to ask
+    /// before replacing a file of that name.
+    pub asked_export: Option<super::dialog::Dialog>,
 }
 
 impl AppState {
@@ -223,6 +233,10 @@ impl AppState {
             pending: None,
             reselect: None,
             preview: None,
+            evidence_input: None,
+            rechecking: false,
+            export_folder: None,
+            asked_export: None,
         }
     }
 

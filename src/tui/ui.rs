@@ -21,31 +21,64 @@ fn cell(text: &str, max: usize) -> String {
     truncate_chars(&sanitize_line(text), max).into_owned()
 }
 
-/// A name cut from the front when it does not fit: targets differ at their
-/// end (`…/backend`, `…/frontend`), not at their shared start.
-fn tail_cell(text: &str, width: usize) -> String {
-    let mut clean = sanitize_line(text).into_owned();
-    if clean.chars().count() > width {
-        // An image's tag is the first thing to go: `acme/api:1.4` → `acme/api`.
-        let last_slash = clean.rfind('/').map_or(0, |p| p + 1);
-        if let Some(colon) = clean[last_slash..].find(':') {
-            clean.truncate(last_slash + colon);
+/// A name cut in its middle when it does not fit: its start and its last
+/// path segment stay (`finance-…/backend:1.4.0`), so that names sharing a
+/// start (`finance-tracker/backend`, `finance-tracker/frontend`) and names
+/// sharing an end (`backend` of two projects) both stay apart. The image
+/// tag goes before the start gets shorter than three characters.
+pub(super) fn middle_cell(text: &str, width: usize) -> String {
+    let clean = sanitize_line(text);
+    let chars: Vec<char> = clean.chars().collect();
+    if chars.len() <= width {
+        return clean.into_owned();
+    }
+    if width < 5 {
+        return chars.iter().take(width).collect();
+    }
+    let last_slash = chars.iter().rposition(|c| *c == '/');
+    let tagless_end = (last_slash.unwrap_or(0)..chars.len())
+        .find(|i| chars[*i] == ':')
+        .unwrap_or(chars.len());
+    if last_slash.is_none() && tagless_end < chars.len() && tagless_end <= width {
+        // An image without a path: its name without the tag.
+        return chars[..tagless_end].iter().collect();
+    }
+    let joined = |head: usize, tail: &[char]| -> String {
+        let mut out: String = chars[..head].iter().collect();
+        out.push('…');
+        out.extend(tail);
+        out
+    };
+    if let Some(slash) = last_slash {
+        for end in [chars.len(), tagless_end] {
+            let tail = &chars[slash..end];
+            if end < chars.len() && end <= width {
+                // Without its tag the whole name fits.
+                return chars[..end].iter().collect();
+            }
+            if tail.len() + 1 + 3 <= width {
+                return joined(width - 1 - tail.len(), tail);
+            }
+        }
+        // Too narrow for any of the start: the last segment tells names apart.
+        let segment = &chars[slash + 1..tagless_end];
+        if !segment.is_empty() && segment.len() < width {
+            return joined(0, segment);
         }
     }
-    // Then whole leading path segments: `…/frontend`, not `…nance-tracker/frontend`.
-    while clean.chars().count() > width {
-        let body = clean.strip_prefix("…/").unwrap_or(&clean);
-        let Some(slash) = body.find('/') else {
-            break;
-        };
-        clean = format!("…/{}", &body[slash + 1..]);
-    }
-    let count = clean.chars().count();
-    if count <= width || width < 2 {
+    let tail_len = (width - 1) / 2;
+    joined(width - 1 - tail_len, &chars[chars.len() - tail_len..])
+}
+
+/// A short word cut at its end with a mark: `docker-…`.
+fn end_cell(text: &str, width: usize) -> String {
+    let clean = sanitize_line(text);
+    if clean.chars().count() <= width || width < 2 {
         return truncate_chars(&clean, width).into_owned();
     }
-    let tail: String = clean.chars().skip(count - (width - 1)).collect();
-    format!("…{tail}")
+    let mut out: String = clean.chars().take(width - 1).collect();
+    out.push('…');
+    out
 }
 
 pub fn severity_label(s: Severity) -> &'static str {
@@ -119,41 +152,52 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         state.data.as_ref().map_or(0, |d| d.findings.len()),
     );
     let runs = state.run_rows();
-    let line1 = Line::from(vec![
-        Span::styled(" scandeck ", theme.chip),
-        Span::styled(format!("  {}", cell(&state.workspace, 60)), theme.header),
-        Span::styled(format!("   {shown} of {total} findings"), theme.title),
-        Span::styled(
-            if state.searching() {
-                "  (searching…)"
-            } else {
-                ""
-            },
-            theme.dim,
+    let count = Span::styled(format!("   {shown} of {total} findings"), theme.title);
+    let searching = Span::styled(
+        if state.searching() {
+            "  (searching…)"
+        } else {
+            ""
+        },
+        theme.dim,
+    );
+    let release = match &state.gate {
+        Some(v) if v.ready() && !v.overrides.is_empty() => Span::styled(
+            format!("   release: READY ({} override)", v.overrides.len()),
+            theme.warning,
         ),
-        match &state.gate {
-            Some(v) if v.ready() && !v.overrides.is_empty() => Span::styled(
-                format!("   release: READY ({} override)", v.overrides.len()),
-                theme.warning,
-            ),
-            Some(v) if v.ready() => Span::styled("   release: READY", theme.title),
-            Some(v) => Span::styled(
-                format!("   release: BLOCKED ({})", v.blocked.len()),
-                theme.warning,
-            ),
-            None => Span::raw(""),
-        },
-        Span::styled(format!("   runs: {runs}"), theme.dim),
-        match &state.scans.engine {
-            super::tasks::EngineLine::Checking => Span::styled("   docker: checking…", theme.dim),
-            super::tasks::EngineLine::Connected(info) => {
-                Span::styled(format!("   docker: {}", cell(info, 32)), theme.dim)
-            }
-            super::tasks::EngineLine::Unavailable { short, .. } => {
-                Span::styled(format!("   docker: {short}"), theme.warning)
-            }
-        },
-    ]);
+        Some(v) if v.ready() => Span::styled("   release: READY", theme.title),
+        Some(v) => Span::styled(
+            format!("   release: BLOCKED ({})", v.blocked.len()),
+            theme.warning,
+        ),
+        None => Span::raw(""),
+    };
+    let runs = Span::styled(format!("   runs: {runs}"), theme.dim);
+    let docker = match &state.scans.engine {
+        super::tasks::EngineLine::Checking => Span::styled("   docker: checking…", theme.dim),
+        super::tasks::EngineLine::Connected(info) => {
+            Span::styled(format!("   docker: {}", cell(info, 32)), theme.dim)
+        }
+        super::tasks::EngineLine::Unavailable { short, .. } => {
+            Span::styled(format!("   docker: {short}"), theme.warning)
+        }
+    };
+    // What must stay on a narrow terminal: the release verdict and the
+    // count; the engine and the run count go first, then the workspace's
+    // name is cut in its middle.
+    let chip = Span::styled(" scandeck ", theme.chip);
+    let width = area.width as usize;
+    let mut right = vec![count, searching, release, runs, docker];
+    let used = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+    let room = |right: &[Span]| width.saturating_sub(chip.width() + 2 + used(right));
+    while right.len() > 3 && room(&right) < 12 {
+        right.pop();
+    }
+    let label = middle_cell(&state.workspace, room(&right).clamp(8, 60));
+    let mut line1 = vec![chip, Span::styled(format!("  {label}"), theme.header)];
+    line1.extend(right);
+    let line1 = Line::from(line1);
     let mut spans = vec![Span::raw(" ")];
     for s in [
         Severity::Critical,
@@ -225,8 +269,11 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 .add_modifier(ratatui::style::Modifier::REVERSED),
         ));
     } else if let Some(status) = &state.status {
+        // Cut in the middle to what is left of the line: a written file's
+        // name (at the end) stays readable.
+        let room = width.saturating_sub(used(&spans) + 1).max(24);
         spans.push(Span::styled(
-            format!(" {}", cell(status, 80)),
+            format!(" {}", middle_cell(status, room)),
             theme.warning,
         ));
     }
@@ -338,7 +385,7 @@ fn targets(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             let marker = if active { "▸" } else { " " };
             let mut spans = vec![Span::raw(format!(
                 "{marker}{:<w$} ",
-                tail_cell(&row.name, name_width),
+                middle_cell(&row.name, name_width),
                 w = name_width
             ))];
             spans.extend(tally_spans(row, theme, compact, levels));
@@ -363,7 +410,33 @@ fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let height = area.height.saturating_sub(3) as usize;
-    let header = Row::new(["SCANNER", "TARGET", "FOUND"]).style(theme.title);
+    // Columns sized to what they hold, so that a narrow pane (80×24) cuts
+    // names with a mark instead of mid-word: the target gets the rest.
+    let inner = area.width.saturating_sub(2) as usize;
+    let found_title = if inner >= 30 { "FOUND" } else { "#" };
+    let found_width = data
+        .runs
+        .iter()
+        .map(|r| r.findings.to_string().len())
+        .chain([found_title.len()])
+        .max()
+        .unwrap_or(1);
+    let scanner_width = data
+        .runs
+        .iter()
+        .map(|r| sanitize_line(&r.scanner).chars().count())
+        .chain(["SCANNER".len()])
+        .max()
+        .unwrap_or(7)
+        // Room for a target of twelve before the scanner's name is cut.
+        .min(inner.saturating_sub(found_width + 2 + 12).clamp(7, 14));
+    let target_width = inner.saturating_sub(scanner_width + found_width + 2).max(4);
+    let header = Row::new(vec![
+        end_cell("SCANNER", scanner_width),
+        "TARGET".to_string(),
+        found_title.to_string(),
+    ])
+    .style(theme.title);
     let rows: Vec<Row> = data
         .runs
         .iter()
@@ -372,9 +445,12 @@ fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .take(height)
         .map(|(i, r)| {
             let row = Row::new([
-                cell(&r.scanner, 14),
-                cell(&r.target, 40),
-                r.findings.to_string(),
+                Cell::from(end_cell(&r.scanner, scanner_width)),
+                Cell::from(middle_cell(&r.target, target_width)),
+                Cell::from(
+                    Line::from(format!("{:>found_width$}", r.findings))
+                        .alignment(ratatui::layout::Alignment::Right),
+                ),
             ]);
             highlight(row, i == state.tasks.selected && focused, theme)
         })
@@ -382,9 +458,9 @@ fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let table = Table::new(
         rows,
         [
-            Constraint::Length(12),
-            Constraint::Min(8),
-            Constraint::Length(5),
+            Constraint::Length(scanner_width as u16),
+            Constraint::Length(target_width as u16),
+            Constraint::Length(found_width as u16),
         ],
     )
     .header(header)
@@ -395,15 +471,15 @@ fn runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 /// Which columns fit: severity, id and package always; more as width allows.
 fn columns(width: u16, wide_status: bool) -> (Vec<&'static str>, Vec<Constraint>) {
     if width < 70 {
-        // A narrow terminal (80×24): status and fix matter more than the
-        // title, which the detail pane shows in full.
+        // A narrow terminal (80×24): status and where it is matter more
+        // than the title and the fix, which the detail pane shows in full.
         return (
-            vec!["SEV", "STATUS", "ID", "PACKAGE", "FIXED"],
+            vec!["SEV", "STATUS", "ID", "PACKAGE", "TARGET"],
             vec![
                 Constraint::Length(5),
                 Constraint::Length(if wide_status { 18 } else { 9 }),
                 Constraint::Length(16),
-                Constraint::Length(12),
+                Constraint::Length(10),
                 Constraint::Min(8),
             ],
         );
@@ -431,12 +507,44 @@ fn columns(width: u16, wide_status: bool) -> (Vec<&'static str>, Vec<Constraint>
     (names, widths)
 }
 
+/// How wide column `name` is drawn: its length, or what the other columns
+/// leave when it is the one that takes the rest.
+fn column_width(name: &str, names: &[&str], widths: &[Constraint], pane_width: u16) -> usize {
+    let Some(at) = names.iter().position(|n| *n == name) else {
+        return 0;
+    };
+    match widths.get(at) {
+        Some(Constraint::Length(n)) => *n as usize,
+        _ => {
+            let fixed: u16 = widths
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != at)
+                .map(|(_, w)| match w {
+                    Constraint::Length(n) | Constraint::Min(n) => *n,
+                    _ => 0,
+                })
+                .sum();
+            let gaps = widths.len().saturating_sub(1) as u16;
+            pane_width.saturating_sub(2 + fixed + gaps).max(4) as usize
+        }
+    }
+}
+
+/// The drawn widths of the columns whose texts are cut with a mark.
+struct Widths {
+    id: usize,
+    package: usize,
+    target: usize,
+}
+
 fn finding_row<'a>(
     f: &Finding,
     a: &Assessment,
     marked: bool,
     change: Option<&str>,
     names: &[&str],
+    cut: &Widths,
     theme: &Theme,
 ) -> Row<'a> {
     let cells: Vec<Cell> = names
@@ -450,13 +558,13 @@ fn finding_row<'a>(
                 Some(c) => format!("{} · {c}", a.status.as_str()),
                 None => a.status.as_str().to_string(),
             }),
-            "ID" => Cell::from(cell(&f.id, 40)),
-            "PACKAGE" => Cell::from(cell(
+            "ID" => Cell::from(end_cell(&f.id, cut.id)),
+            "PACKAGE" => Cell::from(middle_cell(
                 f.package_name()
                     .filter(|p| !p.is_empty())
                     .or(f.location.path.as_deref())
                     .unwrap_or(""),
-                40,
+                cut.package,
             )),
             "INSTALLED → FIXED" => {
                 let installed = f.installed_version().unwrap_or("");
@@ -486,7 +594,7 @@ fn finding_row<'a>(
                 }),
                 40,
             )),
-            "TARGET" => Cell::from(cell(f.display_target(), 60)),
+            "TARGET" => Cell::from(middle_cell(f.display_target(), cut.target)),
             _ => Cell::from(cell(f.title(), 200)),
         })
         .collect();
@@ -533,6 +641,11 @@ fn findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let (names, widths) = columns(area.width, state.changes_only);
+    let cut = Widths {
+        id: column_width("ID", &names, &widths, area.width),
+        package: column_width("PACKAGE", &names, &widths, area.width),
+        target: column_width("TARGET", &names, &widths, area.width),
+    };
     let height = area.height.saturating_sub(3) as usize;
     let rows: Vec<Row> = state
         .visible
@@ -553,6 +666,7 @@ fn findings(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 state.is_marked(idx),
                 change,
                 &names,
+                &cut,
                 theme,
             );
             if i == state.findings.selected {
@@ -956,7 +1070,8 @@ fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, t
     let rows = dialog.choices.len() as u16
         + dialog.fields.len() as u16 * 2
         + 6
-        + u16::from(dialog.gate_note.is_some());
+        + u16::from(dialog.gate_note.is_some())
+        + u16::from(dialog.kind == super::dialog::DialogKind::Export);
     let h = rows.min(area.height.saturating_sub(2)).max(5);
     let popup = Rect::new(
         area.x + (area.width - w) / 2,
@@ -977,7 +1092,15 @@ fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, t
     );
     let block = pane_block(title, true, theme);
     let mut lines: Vec<Line> = Vec::new();
-    if dialog.confirming {
+    let inner = w.saturating_sub(2) as usize;
+    if let (true, Some(existing)) = (dialog.confirming, &dialog.exists) {
+        lines.push(Line::styled(middle_cell(existing, inner), theme.title));
+        lines.push(Line::styled("exists.", theme.warning));
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(
+            "Enter replaces it · Esc goes back to name another file",
+        ));
+    } else if dialog.confirming {
         lines.push(Line::styled(
             format!("This changes {n} findings."),
             theme.warning,
@@ -1025,6 +1148,18 @@ fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, t
             }
             lines.push(Line::from(spans));
         }
+        if dialog.kind == super::dialog::DialogKind::Export {
+            // Where it goes, before it goes there.
+            let (_, file) = dialog.export_request();
+            let full = match &dialog.folder {
+                Some(folder) if !file.starts_with('/') => format!("{folder}/{file}"),
+                _ => file,
+            };
+            lines.push(Line::from(vec![
+                Span::styled("saves to: ", theme.dim),
+                Span::raw(middle_cell(&full, inner.saturating_sub(10))),
+            ]));
+        }
         lines.push(Line::raw(""));
         if let Some(note) = dialog.gate_note {
             lines.push(Line::styled(note, theme.warning));
@@ -1047,24 +1182,34 @@ fn dialog_popup(frame: &mut Frame, area: Rect, dialog: &super::dialog::Dialog, t
 
 #[cfg(test)]
 mod tests {
-    use super::tail_cell;
+    use super::{end_cell, middle_cell};
 
     #[test]
-    fn target_names_are_cut_from_the_front_by_tag_then_segment() {
+    fn names_are_cut_in_the_middle_keeping_their_last_segment() {
+        let name = "finance-tracker/backend:1.4.0";
+        assert_eq!(middle_cell(name, 30), name);
+        assert_eq!(middle_cell(name, 23), "finance-…/backend:1.4.0");
+        assert_eq!(middle_cell(name, 22), "finance…/backend:1.4.0");
         assert_eq!(
-            tail_cell("finance-tracker/backend:1.4.0", 30),
-            "finance-tracker/backend:1.4.0"
+            middle_cell("finance-tracker/frontend:1.4.0", 20),
+            "fina…/frontend:1.4.0"
         );
+        assert_eq!(middle_cell("finance-tracker/frontend", 13), "fin…/frontend");
+        assert_eq!(middle_cell("finance-tracker/backend", 13), "fina…/backend");
+        assert_eq!(middle_cell("ghcr.io/acme/team/api:2", 12), "ghcr.…/api:2");
+        assert_eq!(middle_cell("a-very-long-single-name", 9), "a-ve…name");
+        assert_eq!(middle_cell("finance-tracker/backend", 10), "…backend");
         assert_eq!(
-            tail_cell("finance-tracker/backend:1.4.0", 23),
-            "finance-tracker/backend"
+            middle_cell("finance-tracker/frontend:1.4.0", 10),
+            "…frontend"
         );
-        assert_eq!(
-            tail_cell("finance-tracker/frontend:1.4.0", 23),
-            "…/frontend"
-        );
-        assert_eq!(tail_cell("ghcr.io/acme/team/api:2", 12), "…/team/api");
-        assert_eq!(tail_cell("finance-tracker/frontend", 7), "…ontend");
-        assert_eq!(tail_cell("backend", 7), "backend");
+        assert_eq!(middle_cell("postgres:15.4", 10), "postgres");
+        assert_eq!(middle_cell("backend", 7), "backend");
+        for width in 0..40 {
+            let cut = middle_cell("finance-tracker/frontend:1.4.0", width);
+            assert!(cut.chars().count() <= width, "{width}: {cut}");
+        }
+        assert_eq!(end_cell("docker-scout", 8), "docker-…");
+        assert_eq!(end_cell("trivy", 8), "trivy");
     }
 }

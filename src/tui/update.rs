@@ -21,7 +21,7 @@ pub enum Msg {
     /// A checklist record was saved: the file as now on disk and a summary, or why it failed.
     ChecklistSaved(Result<(crate::checklist::progress::ChecklistFile, String), String>),
     /// An export was written (its summary) or not (why).
-    Exported(Result<String, String>),
+    Exported(Result<String, ExportRefusal>),
     Key(KeyEvent),
     Action(Action),
     Mouse(MouseEvent),
@@ -46,6 +46,8 @@ pub enum Msg {
     Reloaded(Box<Data>),
     /// A second passed while tasks run (their elapsed times move).
     Tick,
+    /// Time to look at the workspace files again while the checklist is open.
+    ChecklistTick,
     /// A one-line message for the status line.
     Notice(String),
 }
@@ -73,6 +75,8 @@ pub enum Effect {
         path: String,
         rows: Vec<u32>,
         filter: String,
+        /// The user agreed to replace an existing file of that name.
+        replace: bool,
     },
     /// Write a checklist record to checklist.json (under the lock, merged with what is on disk).
     SaveChecklist(super::walk::ChecklistEdit),
@@ -118,6 +122,15 @@ impl EvidenceInput {
             runs: data.runs.clone(),
         }
     }
+}
+
+/// Why an export was not written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExportRefusal {
+    /// A file of that name exists (its full name, sanitised): the console
+    /// asks before replacing it.
+    Exists(String),
+    Other(String),
 }
 
 /// A search for the matcher thread; the newest generation wins.
@@ -241,6 +254,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::EvidenceRechecked(evidence) => {
+            state.rechecking = false;
             if let Some(data) = &mut state.data {
                 data.walk.evidence = evidence;
             }
@@ -295,6 +309,8 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             state.order = Arc::clone(&data.initial_order);
             let rows = data.initial_order.to_vec();
             state.data = Some(*data);
+            // What the checks counted was about the data just replaced.
+            state.evidence_input = None;
             state.set_visible(rows);
             state.loading = None;
             state.findings = Cursor::default();
@@ -348,9 +364,22 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Exported(result) => {
+            let asked = state.asked_export.take();
             match result {
                 Ok(summary) => state.status = Some(summary),
-                Err(why) => state.status = Some(format!("NOT EXPORTED: {why}")),
+                Err(ExportRefusal::Exists(shown)) => match asked {
+                    Some(mut dialog) if state.dialog.is_none() => {
+                        dialog.confirming = true;
+                        dialog.error = None;
+                        dialog.exists = Some(shown);
+                        state.status = None;
+                        state.dialog = Some(dialog);
+                    }
+                    _ => state.status = Some(format!("NOT EXPORTED: {shown} exists")),
+                },
+                Err(ExportRefusal::Other(why)) => {
+                    state.status = Some(format!("NOT EXPORTED: {why}"))
+                }
             }
             Vec::new()
         }
@@ -387,6 +416,20 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tick => Vec::new(),
+        Msg::ChecklistTick => {
+            // Files the checks read (Dockerfiles, compose files) may have
+            // changed outside: shown evidence must not stay stale.
+            if state.checklist.is_none() || state.rechecking {
+                return Vec::new();
+            }
+            match state.evidence_input.clone() {
+                Some(input) => {
+                    state.rechecking = true;
+                    vec![Effect::RecheckEvidence(input)]
+                }
+                None => recheck(state),
+            }
+        }
         Msg::Notice(text) => {
             state.status = Some(text);
             Vec::new()
@@ -624,11 +667,14 @@ pub fn set_query(state: &mut AppState, text: String) -> Vec<Effect> {
     requery(state)
 }
 
-/// Recomputes the release gate's verdict from the loaded data.
-fn recheck(state: &AppState) -> Vec<Effect> {
+/// Runs the checklist's checks again on what the loaded data counts now.
+fn recheck(state: &mut AppState) -> Vec<Effect> {
     match &state.data {
         Some(data) if state.preview.is_none() && !data.walk.lists.is_empty() => {
-            vec![Effect::RecheckEvidence(EvidenceInput::of(data))]
+            let input = EvidenceInput::of(data);
+            state.evidence_input = Some(input.clone());
+            state.rechecking = true;
+            vec![Effect::RecheckEvidence(input)]
         }
         _ => Vec::new(),
     }
@@ -1070,6 +1116,7 @@ fn open_export(state: &mut AppState) -> Vec<Effect> {
     }
     let mut dialog = Dialog::new(DialogKind::Export, Vec::new());
     dialog.rows = state.visible.len();
+    dialog.folder = state.export_folder.clone();
     state.dialog = Some(dialog);
     Vec::new()
 }
@@ -1151,12 +1198,17 @@ fn confirm_dialog(state: &mut AppState) -> Vec<Effect> {
             return Vec::new();
         };
         let (format, path) = dialog.export_request();
+        let replace = dialog.confirming;
         state.status = Some(format!("exporting {} findings…", state.visible.len()));
+        // Kept until the export answers: a file of that name brings it back
+        // to ask before replacing it.
+        state.asked_export = Some(dialog);
         return vec![Effect::Export {
             format,
             path,
             rows: state.visible.clone(),
             filter: view_description(state),
+            replace,
         }];
     }
     let (Some(dialog), Some(data)) = (&mut state.dialog, &state.data) else {
