@@ -1,6 +1,7 @@
-//! The checklist view in the console, driven through `update` and drawn
-//! with TestBackend: walking items, recording done / not applicable / notes,
-//! jumping to the findings behind the evidence, and the release gate chip.
+//! The checklist view and the fix plan in the console, driven through
+//! `update` and drawn with TestBackend: walking items, recording done / not
+//! applicable / notes, jumping to the findings behind the evidence, the
+//! release gate chip; the plan's actions, their findings and their claim.
 
 mod common;
 
@@ -478,4 +479,95 @@ fn an_export_over_an_existing_file_asks_before_replacing_it() {
     );
     assert!(s.dialog.is_none());
     assert!(screen(&s).contains("/home/ana/finance/view.json"));
+}
+
+#[test]
+fn the_fix_plan_shows_the_cli_plan_and_leads_to_its_findings() {
+    let (mut s, k) = demo_state();
+    key(&mut s, &k, KeyCode::Char('p'));
+    let panel = s.plan.as_ref().expect("p opens the plan");
+    // The same plan as `scandeck plan` and the exports: one model.
+    let data = s.data.as_ref().unwrap();
+    let rows: Vec<_> = s
+        .visible
+        .iter()
+        .map(|i| (&data.findings[*i as usize], &data.assessments[*i as usize]))
+        .collect();
+    let expected = scandeck::plan::build(&rows);
+    assert!(!expected.is_empty());
+    assert_eq!(
+        panel.actions.iter().map(|a| a.line()).collect::<Vec<_>>(),
+        expected.iter().map(|a| a.line()).collect::<Vec<_>>()
+    );
+    let top = expected[0].clone();
+    let shown = screen(&s);
+    assert!(
+        shown.contains(&format!(
+            "Fix plan — {} actions for the 45 findings shown",
+            expected.len()
+        )),
+        "{shown}"
+    );
+    if let Some(hint) = &top.hint {
+        assert!(shown.contains(hint.as_str()), "the command: {shown}");
+    }
+    s.size = (160, 45);
+    insta::assert_snapshot!("plan_160x45", screen(&s));
+    s.size = (80, 24);
+    insta::assert_snapshot!("plan_80x24", screen(&s));
+    s.size = (150, 45);
+    // Enter: its findings, marked exactly, and shown.
+    key(&mut s, &k, KeyCode::Enter);
+    assert!(s.plan.is_none());
+    let wanted: std::collections::BTreeSet<scandeck::model::Fingerprint> = top
+        .findings
+        .iter()
+        .filter_map(|fp| scandeck::model::Fingerprint::parse(fp))
+        .collect();
+    assert_eq!(s.marked, wanted);
+    let data = s.data.as_ref().unwrap();
+    let visible: std::collections::BTreeSet<_> = s
+        .visible
+        .iter()
+        .map(|i| data.findings[*i as usize].fingerprint)
+        .collect();
+    assert!(
+        wanted.is_subset(&visible),
+        "every finding of the action is shown"
+    );
+    assert!(
+        s.query_text.starts_with("status:open,overdue,regressed"),
+        "{}",
+        s.query_text
+    );
+    // f: the claim, through the usual dialog and its bulk confirmation.
+    key(&mut s, &k, KeyCode::Char('p'));
+    let first = s.plan.as_ref().unwrap().actions[0].clone();
+    assert_eq!(
+        first.line(),
+        top.line(),
+        "the narrowed view plans the same action"
+    );
+    key(&mut s, &k, KeyCode::Char('f'));
+    assert!(s.plan.is_none());
+    let dialog = s.dialog.as_ref().expect("the fixed dialog");
+    assert_eq!(dialog.kind, scandeck::tui::dialog::DialogKind::Fixed);
+    let targets: std::collections::BTreeSet<_> = dialog.targets.iter().copied().collect();
+    assert_eq!(targets, wanted, "exactly the action's findings");
+    key(&mut s, &k, KeyCode::Enter);
+    assert!(
+        screen(&s).contains(&format!("This changes {} findings.", wanted.len())),
+        "{}",
+        screen(&s)
+    );
+    let saved = key(&mut s, &k, KeyCode::Enter);
+    assert!(
+        saved.iter().any(|e| matches!(e, Effect::Save(_))),
+        "{saved:?}"
+    );
+    // Esc closes the plan without a trace.
+    key(&mut s, &k, KeyCode::Esc);
+    key(&mut s, &k, KeyCode::Char('p'));
+    key(&mut s, &k, KeyCode::Esc);
+    assert!(s.plan.is_none() && s.dialog.is_none());
 }

@@ -60,6 +60,10 @@ pub enum Action {
     ChecklistNote,
     ChecklistNextList,
     ChecklistJump,
+    OpenPlan,
+    ClosePlan,
+    PlanShow,
+    PlanDone,
     Export,
     OpenTasks,
     CloseTasks,
@@ -72,7 +76,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 62] = [
+    pub const ALL: [Action; 66] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -127,6 +131,10 @@ impl Action {
         Action::ChecklistNote,
         Action::ChecklistNextList,
         Action::ChecklistJump,
+        Action::OpenPlan,
+        Action::ClosePlan,
+        Action::PlanShow,
+        Action::PlanDone,
         Action::Export,
         Action::OpenTasks,
         Action::CloseTasks,
@@ -206,6 +214,10 @@ impl Action {
             Action::ChecklistNote => "note",
             Action::ChecklistNextList => "next list",
             Action::ChecklistJump => "show findings",
+            Action::OpenPlan => "fix plan",
+            Action::ClosePlan => "close",
+            Action::PlanShow => "show findings",
+            Action::PlanDone => "claim fixed",
             Action::Export => "export",
             Action::OpenTasks => "scans",
             Action::CloseTasks => "close",
@@ -274,6 +286,10 @@ impl Action {
             Action::ChecklistNote => "Attach a note to the selected item (evidence, ticket, date).",
             Action::ChecklistNextList => "Show the next checklist.",
             Action::ChecklistJump => "Close the checklist and show the findings behind the selected item's evidence.",
+            Action::OpenPlan => "Open the fix plan of the findings shown: what to upgrade, rotate or change, most urgent first, with the command.",
+            Action::ClosePlan => "Close the fix plan.",
+            Action::PlanShow => "Close the plan and show the selected action's findings (marked, the query narrowed to them).",
+            Action::PlanDone => "Claim the selected action's findings fixed (the usual dialog); the next scan verifies it.",
             Action::Export => "Export the findings shown now: Markdown, HTML, CSV, JSON, SARIF, OpenVEX or .trivyignore.yaml, to a file in the workspace.",
             Action::OpenTasks => "Show the scan tasks: running, queued, done and failed, with elapsed time, last output line and the command run.",
             Action::CloseTasks => "Close the scan tasks list.",

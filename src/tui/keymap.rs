@@ -20,11 +20,12 @@ pub enum Context {
     Dialog,
     Help,
     Checklist,
+    Plan,
     Scans,
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
@@ -34,6 +35,7 @@ impl Context {
         Context::Dialog,
         Context::Help,
         Context::Checklist,
+        Context::Plan,
         Context::Scans,
     ];
 
@@ -48,6 +50,7 @@ impl Context {
             Context::Dialog => "dialog",
             Context::Help => "help",
             Context::Checklist => "checklist",
+            Context::Plan => "plan",
             Context::Scans => "scans",
         }
     }
@@ -67,6 +70,7 @@ impl Context {
             Context::Dialog => include_str!("../../assets/keymap/dialog.toml"),
             Context::Help => include_str!("../../assets/keymap/help.toml"),
             Context::Checklist => include_str!("../../assets/keymap/checklist.toml"),
+            Context::Plan => include_str!("../../assets/keymap/plan.toml"),
             Context::Scans => include_str!("../../assets/keymap/scans.toml"),
         }
     }
@@ -411,7 +415,12 @@ impl KeyMap {
     pub fn resolve(&self, ctx: Context, keys: &[Key]) -> Resolution {
         let layers: &[Context] = if matches!(
             ctx,
-            Context::Filter | Context::Dialog | Context::Help | Context::Checklist | Context::Scans
+            Context::Filter
+                | Context::Dialog
+                | Context::Help
+                | Context::Checklist
+                | Context::Plan
+                | Context::Scans
         ) {
             &[ctx]
         } else {
@@ -447,6 +456,7 @@ impl KeyMap {
                     | Context::Dialog
                     | Context::Help
                     | Context::Checklist
+                    | Context::Plan
                     | Context::Scans
             )
         {
@@ -475,7 +485,12 @@ impl KeyMap {
         };
         let pane = !matches!(
             ctx,
-            Context::Filter | Context::Dialog | Context::Help | Context::Checklist | Context::Scans
+            Context::Filter
+                | Context::Dialog
+                | Context::Help
+                | Context::Checklist
+                | Context::Plan
+                | Context::Scans
         );
         if pane {
             // The verbs first: moving around is what every user tries anyway.

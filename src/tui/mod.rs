@@ -9,6 +9,7 @@ pub mod dialog;
 pub mod keymap;
 pub mod layout;
 pub mod line_edit;
+pub mod plan_view;
 pub mod runtime;
 pub mod state;
 pub mod tasks;

@@ -162,6 +162,8 @@ pub struct AppState {
     pub actor: String,
     pub now: chrono::DateTime<chrono::Utc>,
     pub checklist: Option<ChecklistPanel>,
+    /// The fix plan, while it is open.
+    pub plan: Option<super::plan_view::PlanPanel>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
     pub gate: Option<crate::gate::Verdict>,
     /// Scan tasks, the engine line and the tasks list.
@@ -228,6 +230,7 @@ impl AppState {
             actor: "unknown".into(),
             now: crate::clock::now(),
             checklist: None,
+            plan: None,
             gate: None,
             scans: super::tasks::TaskBoard::default(),
             pending: None,

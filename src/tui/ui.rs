@@ -71,7 +71,7 @@ pub(super) fn middle_cell(text: &str, width: usize) -> String {
 }
 
 /// A short word cut at its end with a mark: `docker-…`.
-fn end_cell(text: &str, width: usize) -> String {
+pub(super) fn end_cell(text: &str, width: usize) -> String {
     let clean = sanitize_line(text);
     if clean.chars().count() <= width || width < 2 {
         return truncate_chars(&clean, width).into_owned();
@@ -110,6 +110,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     }
     if state.checklist.is_some() {
         super::checklist_view::draw(frame, area, state, theme);
+    }
+    if state.plan.is_some() {
+        super::plan_view::draw(frame, area, state, theme);
     }
     if state.scans.open {
         super::tasks_view::draw(frame, area, state, theme);

@@ -222,6 +222,8 @@ pub fn context_of(state: &AppState) -> Context {
         Context::Scans
     } else if state.checklist.is_some() {
         Context::Checklist
+    } else if state.plan.is_some() {
+        Context::Plan
     } else if state.dialog.is_some() {
         Context::Dialog
     } else if state.editing.is_some() {
@@ -714,6 +716,11 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             return effects;
         }
     }
+    if state.plan.is_some() && state.help.is_none() {
+        if let Some(effects) = super::plan_view::act(state, action) {
+            return effects;
+        }
+    }
     let a = areas(state);
     match action {
         Action::Quit => {
@@ -1077,12 +1084,21 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             }
             open_export(state)
         }
+        Action::OpenPlan => {
+            if needs_everything(state) {
+                return Vec::new();
+            }
+            super::plan_view::open(state)
+        }
         Action::CloseChecklist
         | Action::ChecklistToggle
         | Action::ChecklistNotApplicable
         | Action::ChecklistNote
         | Action::ChecklistNextList
-        | Action::ChecklistJump => Vec::new(),
+        | Action::ChecklistJump
+        | Action::ClosePlan
+        | Action::PlanShow
+        | Action::PlanDone => Vec::new(),
         Action::None => Vec::new(),
     }
 }
@@ -1122,6 +1138,10 @@ fn open_export(state: &mut AppState) -> Vec<Effect> {
 }
 
 /// Opens a triage dialog for the marked findings, else the selected one.
+pub(super) fn open_triage_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
+    open_dialog(state, kind)
+}
+
 fn open_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
     let Some(data) = &state.data else {
         return Vec::new();

@@ -1,0 +1,246 @@
+//! The fix plan in the console (`p`): the open findings shown, grouped by the
+//! action that clears them (`crate::plan`, the same plan `scandeck plan` and
+//! the exports print), most urgent first. Its keys and its drawing live here
+//! together. Enter shows an action's findings (marked, and the query narrowed
+//! to them); `f` claims them fixed through the usual dialog, so the next scan
+//! verifies the action.
+
+use super::action::Action;
+use super::dialog::DialogKind;
+use super::state::{AppState, Cursor};
+use super::theme::Theme;
+use super::update::Effect;
+use crate::model::Fingerprint;
+use crate::sanitize::sanitize_line;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+/// The plan as it was when opened, for the rows shown then.
+#[derive(Clone, Debug)]
+pub struct PlanPanel {
+    pub actions: Vec<crate::plan::Action>,
+    pub cursor: Cursor,
+    /// How many findings were shown when the plan was made.
+    pub rows: usize,
+}
+
+/// Rows the plan's list shows at once.
+fn list_rows(state: &AppState) -> usize {
+    (state.size.1 as usize).saturating_sub(14).max(3)
+}
+
+/// Makes the plan of the findings shown now.
+pub fn open(state: &mut AppState) -> Vec<Effect> {
+    let Some(data) = &state.data else {
+        return Vec::new();
+    };
+    let rows: Vec<_> = state
+        .visible
+        .iter()
+        .filter_map(|i| {
+            let i = *i as usize;
+            Some((data.findings.get(i)?, data.assessments.get(i)?))
+        })
+        .collect();
+    let actions = crate::plan::build(&rows);
+    state.plan = Some(PlanPanel {
+        actions,
+        cursor: Cursor::default(),
+        rows: rows.len(),
+    });
+    Vec::new()
+}
+
+/// The query that narrows the list to an action's findings as far as the
+/// query language can say it; the findings themselves are marked exactly.
+fn query_for(action: &crate::plan::Action) -> String {
+    let mut terms = vec!["status:open,overdue,regressed".to_string()];
+    if let Some(repository) = action.subject.strip_prefix("image:") {
+        terms.push(format!("image:{}", quoted(repository)));
+    }
+    match &action.fix {
+        crate::plan::Fix::Upgrade { package, .. } | crate::plan::Fix::NoFixYet { package } => {
+            terms.push(format!("pkg:{}", quoted(package)));
+        }
+        crate::plan::Fix::RotateSecret { .. } => terms.push("kind:secret".into()),
+        crate::plan::Fix::Reconfigure { .. } => terms.push("kind:misconfiguration".into()),
+        crate::plan::Fix::Decide { id } => terms.push(quoted(id)),
+    }
+    terms.join(" ")
+}
+
+/// A term value without spaces (the query splits at them).
+fn quoted(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join("")
+}
+
+/// Handles `action` while the plan is open; `None` when it is not the plan's.
+pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
+    let rows = list_rows(state);
+    let panel = state.plan.as_mut()?;
+    let len = panel.actions.len();
+    let moved = |panel: &mut PlanPanel, delta: isize| {
+        let last = len.saturating_sub(1) as isize;
+        let at = (panel.cursor.selected as isize + delta).clamp(0, last) as usize;
+        panel.cursor.selected = at;
+        if at < panel.cursor.offset {
+            panel.cursor.offset = at;
+        } else if at >= panel.cursor.offset + rows {
+            panel.cursor.offset = at + 1 - rows;
+        }
+    };
+    match action {
+        Action::MoveDown => moved(panel, 1),
+        Action::MoveUp => moved(panel, -1),
+        Action::PageDown => moved(panel, rows as isize),
+        Action::PageUp => moved(panel, -(rows as isize)),
+        Action::GoTop => moved(panel, -(len as isize)),
+        Action::GoBottom => moved(panel, len as isize),
+        Action::ClosePlan => state.plan = None,
+        Action::PlanShow | Action::PlanDone => {
+            let chosen = panel.actions.get(panel.cursor.selected).cloned();
+            state.plan = None;
+            let Some(chosen) = chosen else {
+                return Some(Vec::new());
+            };
+            let targets: Vec<Fingerprint> = chosen
+                .findings
+                .iter()
+                .filter_map(|fp| Fingerprint::parse(fp))
+                .collect();
+            state.marked = targets.iter().copied().collect();
+            if action == Action::PlanDone {
+                // The usual claim, with its bulk confirmation naming the count.
+                let mut effects = super::update::open_triage_dialog(state, DialogKind::Fixed);
+                state.status = Some(format!(
+                    "claiming fixed: {}",
+                    sanitize_line(&chosen.summary)
+                ));
+                effects.shrink_to_fit();
+                return Some(effects);
+            }
+            state.status = Some(format!(
+                "{} finding(s) of: {} (marked)",
+                targets.len(),
+                sanitize_line(&chosen.summary)
+            ));
+            return Some(super::update::set_query(state, query_for(&chosen)));
+        }
+        Action::Quit | Action::Help => return None,
+        _ => {}
+    }
+    Some(Vec::new())
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let Some(panel) = &state.plan else {
+        return;
+    };
+    let w = area.width.saturating_sub(4).min(150);
+    let h = area.height.saturating_sub(2);
+    let popup = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, popup);
+    let title = format!(
+        " Fix plan — {} action{} for the {} finding{} shown ",
+        panel.actions.len(),
+        if panel.actions.len() == 1 { "" } else { "s" },
+        panel.rows,
+        if panel.rows == 1 { "" } else { "s" }
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(title, theme.title))
+        .title_bottom(Span::styled(
+            " Enter show its findings · f claim them fixed · Esc close ",
+            theme.dim,
+        ));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    if inner.height < 6 {
+        return;
+    }
+    if panel.actions.is_empty() {
+        frame.render_widget(
+            Paragraph::new(
+                "Nothing to do: no finding shown needs work (open, overdue or regressed).",
+            )
+            .style(theme.dim),
+            inner,
+        );
+        return;
+    }
+    let rows_height = list_rows(state)
+        .min(panel.actions.len())
+        .min(inner.height as usize - 5);
+    let urgency_width = 30u16.min(inner.width / 4);
+    let summary_width = inner.width.saturating_sub(urgency_width + 1) as usize;
+    let rows: Vec<Row> = panel
+        .actions
+        .iter()
+        .enumerate()
+        .skip(panel.cursor.offset)
+        .take(rows_height)
+        .map(|(i, a)| {
+            let style = if a.overdue_critical + a.overdue_high > 0 {
+                theme.warning
+            } else {
+                theme.text
+            };
+            let row = Row::new([
+                super::ui::end_cell(&a.urgency(), urgency_width as usize),
+                super::ui::end_cell(&a.summary, summary_width),
+            ])
+            .style(style);
+            super::ui::highlight(row, i == panel.cursor.selected, theme)
+        })
+        .collect();
+    frame.render_widget(
+        Table::new(
+            rows,
+            [Constraint::Length(urgency_width), Constraint::Min(10)],
+        ),
+        Rect::new(inner.x, inner.y, inner.width, rows_height as u16),
+    );
+    let Some(selected) = panel.actions.get(panel.cursor.selected) else {
+        return;
+    };
+    let mut lines = vec![
+        Line::styled(sanitize_line(&selected.summary).into_owned(), theme.title),
+        Line::from(vec![
+            Span::styled("clears   ", theme.dim),
+            Span::raw(format!(
+                "{} finding(s): {}",
+                selected.findings.len(),
+                selected.urgency()
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("subject  ", theme.dim),
+            Span::raw(sanitize_line(&selected.subject).into_owned()),
+        ]),
+    ];
+    if let Some(hint) = &selected.hint {
+        lines.push(Line::from(vec![
+            Span::styled("do       ", theme.dim),
+            Span::styled(sanitize_line(hint).into_owned(), theme.title),
+        ]));
+    }
+    let detail_y = inner.y + rows_height as u16 + 1;
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        Rect::new(
+            inner.x,
+            detail_y,
+            inner.width,
+            inner.height.saturating_sub(rows_height as u16 + 1),
+        ),
+    );
+}
