@@ -231,11 +231,91 @@ fn r_rescans_the_selected_target_and_capital_r_everything() {
         matches!(effects.as_slice(), [Effect::Rescan(RescanScope::Project)]),
         "{effects:?}"
     );
+    // R scans nothing yet: it asks the engine what there is, to choose from.
     let effects = key(&mut state, &keymap, KeyCode::Char('R'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Rescan(RescanScope::All)]),
+        matches!(effects.as_slice(), [Effect::ListImages]),
         "{effects:?}"
     );
+}
+
+fn image(tag: &str, size_bytes: u64, days_old: i64) -> scandeck::scan::docker::ImageEntry {
+    scandeck::scan::docker::ImageEntry {
+        id: format!("sha256:{:064x}", size_bytes),
+        tags: vec![tag.to_string()],
+        size_bytes,
+        created: common::fixed_now().timestamp() - days_old * 86_400,
+    }
+}
+
+#[test]
+fn capital_r_shows_what_it_would_scan_and_scans_only_what_is_ticked() {
+    let (mut state, keymap) = demo_state();
+    key(&mut state, &keymap, KeyCode::Char('R'));
+    let images = vec![
+        image("finance-tracker/backend:1.4.0", 412_000_000, 3),
+        image("busybox:latest", 4_300_000, 400),
+    ];
+    drive(&mut state, &keymap, Msg::ImagesListed(Ok(images)));
+    let shown = screen(&state, &keymap);
+    assert!(shown.contains("Scan what? 2 of 4 ticked"), "{shown}");
+    // Scanned here before: ticked; an unrelated image: not.
+    let line = |needle: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle}: {shown}"))
+            .to_string()
+    };
+    assert!(line("finance-tracker/backend:1.4.0").contains("[x]"));
+    assert!(line("finance-tracker/backend:1.4.0").contains("412 MB"));
+    assert!(line("finance-tracker/backend:1.4.0").contains("built 3 d ago"));
+    assert!(line("busybox:latest").contains("[ ]"));
+    assert!(line("busybox:latest").contains("never scanned here"));
+    assert!(line("the project").contains("[x]"));
+    assert!(line("the running containers").contains("[ ]"));
+    insta::assert_snapshot!("scan_picker", shown);
+    // Order: project, containers, then images by name (busybox, backend).
+    key(&mut state, &keymap, KeyCode::Char('j'));
+    key(&mut state, &keymap, KeyCode::Char('j'));
+    key(&mut state, &keymap, KeyCode::Char(' '));
+    let effects = key(&mut state, &keymap, KeyCode::Enter);
+    assert!(state.picker.is_none());
+    let [Effect::Rescan(RescanScope::Chosen {
+        images,
+        project,
+        containers,
+    })] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(
+        images,
+        &vec![
+            "busybox:latest".to_string(),
+            "finance-tracker/backend:1.4.0".to_string()
+        ]
+    );
+    assert!(*project && !*containers);
+    // Without an engine: the project alone, and why.
+    key(&mut state, &keymap, KeyCode::Char('R'));
+    drive(
+        &mut state,
+        &keymap,
+        Msg::ImagesListed(Err("Docker engine absent: no socket".into())),
+    );
+    let shown = screen(&state, &keymap);
+    assert!(
+        shown.contains("no images listed: Docker engine absent"),
+        "{shown}"
+    );
+    assert!(shown.contains("Scan what? 1 of 1 ticked"), "{shown}");
+    // Untick everything: Enter refuses; Esc scans nothing.
+    key(&mut state, &keymap, KeyCode::Char('a'));
+    assert!(key(&mut state, &keymap, KeyCode::Enter).is_empty());
+    assert!(state.picker.is_some());
+    assert!(key(&mut state, &keymap, KeyCode::Esc).is_empty());
+    assert!(state.picker.is_none());
 }
 
 #[test]

@@ -172,6 +172,8 @@ pub struct ImageEntry {
     pub id: String,
     pub tags: Vec<String>,
     pub size_bytes: u64,
+    /// Seconds since the epoch, as the engine says.
+    pub created: i64,
 }
 
 impl ImageEntry {
@@ -206,6 +208,7 @@ pub async fn list_images(engine: &Engine) -> Result<Vec<ImageEntry>, String> {
             id: i.id,
             tags: i.repo_tags,
             size_bytes: u64::try_from(i.size).unwrap_or(0),
+            created: i.created,
         })
         .collect())
 }

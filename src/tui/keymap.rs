@@ -21,11 +21,12 @@ pub enum Context {
     Help,
     Checklist,
     Plan,
+    Picker,
     Scans,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
@@ -36,6 +37,7 @@ impl Context {
         Context::Help,
         Context::Checklist,
         Context::Plan,
+        Context::Picker,
         Context::Scans,
     ];
 
@@ -51,6 +53,7 @@ impl Context {
             Context::Help => "help",
             Context::Checklist => "checklist",
             Context::Plan => "plan",
+            Context::Picker => "picker",
             Context::Scans => "scans",
         }
     }
@@ -71,6 +74,7 @@ impl Context {
             Context::Help => include_str!("../../assets/keymap/help.toml"),
             Context::Checklist => include_str!("../../assets/keymap/checklist.toml"),
             Context::Plan => include_str!("../../assets/keymap/plan.toml"),
+            Context::Picker => include_str!("../../assets/keymap/picker.toml"),
             Context::Scans => include_str!("../../assets/keymap/scans.toml"),
         }
     }
@@ -420,6 +424,7 @@ impl KeyMap {
                 | Context::Help
                 | Context::Checklist
                 | Context::Plan
+                | Context::Picker
                 | Context::Scans
         ) {
             &[ctx]
@@ -457,6 +462,7 @@ impl KeyMap {
                     | Context::Help
                     | Context::Checklist
                     | Context::Plan
+                    | Context::Picker
                     | Context::Scans
             )
         {
@@ -490,6 +496,7 @@ impl KeyMap {
                 | Context::Help
                 | Context::Checklist
                 | Context::Plan
+                | Context::Picker
                 | Context::Scans
         );
         if pane {

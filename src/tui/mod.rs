@@ -11,6 +11,7 @@ pub mod layout;
 pub mod line_edit;
 pub mod plan_view;
 pub mod runtime;
+pub mod scan_picker;
 pub mod state;
 pub mod tasks;
 pub mod tasks_view;

@@ -183,6 +183,17 @@ async fn queue_rescan(runner: &Runner, root: &std::path::Path, scope: RescanScop
     let mut notice = String::new();
     match scope {
         RescanScope::Image(name) => request.images.push(name),
+        RescanScope::Chosen {
+            images,
+            project,
+            containers,
+        } => {
+            request.images = images;
+            request.containers = containers;
+            if project {
+                request.project = Some(root.to_path_buf());
+            }
+        }
         RescanScope::Project => request.project = Some(root.to_path_buf()),
         RescanScope::All => {
             request.project = Some(root.to_path_buf());
@@ -463,6 +474,16 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         let _ = save_tx.send(Msg::Notice(open_url(&url)));
                     }
                     Effect::Quit => {}
+                    Effect::ListImages => {
+                        let tx = save_tx.clone();
+                        tokio::spawn(async move {
+                            let listed = match crate::scan::docker::connect().await {
+                                Ok((engine, _)) => crate::scan::docker::list_images(&engine).await,
+                                Err(problem) => Err(problem.to_string()),
+                            };
+                            let _ = tx.send(Msg::ImagesListed(listed));
+                        });
+                    }
                     Effect::Rescan(scope) => {
                         let runner = runner.clone();
                         let root = options.workspace.root.clone();

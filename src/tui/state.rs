@@ -164,6 +164,8 @@ pub struct AppState {
     pub checklist: Option<ChecklistPanel>,
     /// The fix plan, while it is open.
     pub plan: Option<super::plan_view::PlanPanel>,
+    /// What `R` would scan, while it is being chosen.
+    pub picker: Option<super::scan_picker::ScanPicker>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
     pub gate: Option<crate::gate::Verdict>,
     /// Scan tasks, the engine line and the tasks list.
@@ -231,6 +233,7 @@ impl AppState {
             now: crate::clock::now(),
             checklist: None,
             plan: None,
+            picker: None,
             gate: None,
             scans: super::tasks::TaskBoard::default(),
             pending: None,

@@ -46,6 +46,8 @@ pub enum Msg {
     Reloaded(Box<Data>),
     /// A second passed while tasks run (their elapsed times move).
     Tick,
+    /// The engine's images, for the scan picker (or why there are none).
+    ImagesListed(Result<Vec<crate::scan::docker::ImageEntry>, String>),
     /// Time to look at the workspace files again while the checklist is open.
     ChecklistTick,
     /// A one-line message for the status line.
@@ -61,6 +63,12 @@ pub enum RescanScope {
     Project,
     /// Every image on the engine, the running containers and the project.
     All,
+    /// What was ticked in the scan picker.
+    Chosen {
+        images: Vec<String>,
+        project: bool,
+        containers: bool,
+    },
 }
 
 /// What the runtime must do after an update.
@@ -96,6 +104,8 @@ pub enum Effect {
         path: String,
         line: Option<u32>,
     },
+    /// Ask the Docker engine for its images, for the scan picker.
+    ListImages,
     /// Open an advisory address in the browser.
     OpenUrl(String),
     /// Run the checklist's automatic checks again (a decision changed what
@@ -220,6 +230,8 @@ pub fn context_of(state: &AppState) -> Context {
         Context::Help
     } else if state.scans.open {
         Context::Scans
+    } else if state.picker.is_some() {
+        Context::Picker
     } else if state.checklist.is_some() {
         Context::Checklist
     } else if state.plan.is_some() {
@@ -418,6 +430,10 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tick => Vec::new(),
+        Msg::ImagesListed(listed) => {
+            super::scan_picker::open(state, listed);
+            Vec::new()
+        }
         Msg::ChecklistTick => {
             // Files the checks read (Dockerfiles, compose files) may have
             // changed outside: shown evidence must not stay stale.
@@ -716,6 +732,11 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             return effects;
         }
     }
+    if state.picker.is_some() && state.help.is_none() {
+        if let Some(effects) = super::scan_picker::act(state, action) {
+            return effects;
+        }
+    }
     if state.plan.is_some() && state.help.is_none() {
         if let Some(effects) = super::plan_view::act(state, action) {
             return effects;
@@ -804,16 +825,21 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         }
         Action::Rescan => {
             let scope = rescan_scope(state);
-            state.status = Some(match &scope {
+            let status = match &scope {
                 RescanScope::Image(name) => format!("scanning {name} again…"),
                 RescanScope::Project => "scanning the project again…".into(),
-                RescanScope::All => "scanning everything again…".into(),
-            });
+                // "Everything" is chosen in the picker, never assumed.
+                RescanScope::All | RescanScope::Chosen { .. } => {
+                    return act(state, keymap, Action::RescanAll)
+                }
+            };
+            state.status = Some(status);
             vec![Effect::Rescan(scope)]
         }
         Action::RescanAll => {
-            state.status = Some("scanning everything again…".into());
-            vec![Effect::Rescan(RescanScope::All)]
+            // Nothing runs before the user has seen what and said yes.
+            state.status = Some("asking the Docker engine for its images…".into());
+            vec![Effect::ListImages]
         }
         Action::CancelTask => {
             state.status = Some("open the scan tasks with w to cancel one".into());
@@ -1098,7 +1124,11 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         | Action::ChecklistJump
         | Action::ClosePlan
         | Action::PlanShow
-        | Action::PlanDone => Vec::new(),
+        | Action::PlanDone
+        | Action::PickToggle
+        | Action::PickAll
+        | Action::PickScan
+        | Action::PickCancel => Vec::new(),
         Action::None => Vec::new(),
     }
 }
