@@ -353,6 +353,33 @@ fn snooze_with_a_reason_is_saved_from_a_real_terminal() {
 }
 
 #[test]
+fn the_console_reopens_with_the_last_query_and_sort() {
+    let bin = common::bin();
+    let script = format!(
+        "'{bin}' --workspace \"$PWD\" demo\necho FIRST=$? > first.txt\n'{bin}' --workspace \"$PWD\" demo\necho EXIT=$? > exit.txt",
+        bin = bin.display()
+    );
+    let Some(t) = Tmux::start("keeps-place", &script, &[]) else {
+        return;
+    };
+    t.wait_for("the demo", loaded);
+    t.keys(&["/"]);
+    t.literal("sev:critical");
+    t.keys(&["Enter"]);
+    t.wait_for("the query", |s| s.contains("6 of 45 findings"));
+    t.keys(&["s"]);
+    t.wait_for("the sort by id", |s| s.contains("sort id"));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("first.txt").trim(), "FIRST=0");
+    let again = t.wait_for("the demo again, as it was left", |s| {
+        s.contains("6 of 45 findings") && s.contains("sort id")
+    });
+    assert!(again.contains("query sev:critical"), "{again}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+}
+
+#[test]
 fn evidence_follows_a_file_fixed_while_the_checklist_is_open() {
     let report = serde_json::json!({"SchemaVersion": 2, "ArtifactName": "shop/api:1", "ArtifactType": "container_image",
         "Results": [{"Target": "shop/api:1 (debian 12.4)", "Class": "os-pkgs", "Type": "debian",

@@ -36,6 +36,7 @@ pub fn open(paths: &Paths, root: &Path, label: &str, theme_flag: Option<&str>) -
         walk: crate::checklist::walk::WalkSetup::from_config(paths, &config),
         debug_panic: std::env::var_os("SCANDECK_DEBUG_PANIC_KEY").is_some(),
         log_file: paths.log_file().display().to_string(),
+        view_file: Some(crate::tui::view_memory::file_for(&paths.data_dir, root)),
     })
     .map_err(Failure::input)?;
     crate::logging::log(&format!("console closed with exit code {code}"));

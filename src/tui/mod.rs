@@ -19,5 +19,6 @@ pub mod terminal;
 pub mod theme;
 pub mod ui;
 pub mod update;
+pub mod view_memory;
 pub mod walk;
 pub mod worker;

@@ -38,6 +38,8 @@ pub struct Options {
     /// Hidden switch for the end-to-end tests: F12 panics with hostile text.
     pub debug_panic: bool,
     pub log_file: String,
+    /// Where this workspace's last query and sort are kept (`view_memory`).
+    pub view_file: Option<std::path::PathBuf>,
 }
 
 /// Runs the console until the user quits; returns the exit code.
@@ -238,6 +240,13 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         .ok()
         .map(|dir| crate::sanitize::sanitize_line(&dir.display().to_string()).into_owned());
     state.mouse = options.mouse;
+    if let Some(view) = options
+        .view_file
+        .as_deref()
+        .and_then(super::view_memory::load)
+    {
+        super::view_memory::apply(&mut state, view);
+    }
     if let Some(first) = options.keymap.problems.first() {
         let more = options.keymap.problems.len() - 1;
         state.status = Some(if more > 0 {
@@ -510,6 +519,11 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         }
     }
     terminal::restore();
+    if let Some(file) = &options.view_file {
+        if let Err(e) = super::view_memory::save(file, &super::view_memory::of(&state)) {
+            crate::logging::log(&format!("the view was not kept: {e}"));
+        }
+    }
     Ok(exit_code)
 }
 
