@@ -1,10 +1,11 @@
 //! Checklists as data: the bundled production deployment checklist and
 //! best practices (`assets/checklists/`), plus the user's own files in the
 //! config directory. Walking state lives in `.scandeck/checklist.json`
-//! (`store::checklist`); automatic checks only propose (`evidence`).
+//! (`checklist::records`); automatic checks only propose (`evidence`).
 
 pub mod evidence;
 pub mod progress;
+pub mod records;
 pub mod walk;
 
 use serde::Deserialize;

@@ -47,7 +47,7 @@ impl Walkthrough {
         now: DateTime<Utc>,
     ) -> Walkthrough {
         let (lists, mut warnings) = super::load_all(&setup.user_dir);
-        let (records, read_only) = match crate::store::checklist::load(ws) {
+        let (records, read_only) = match crate::checklist::records::load(ws) {
             Ok(loaded) => {
                 warnings.extend(loaded.warnings);
                 (loaded.file, loaded.read_only)

@@ -48,7 +48,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
         .now
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let stamp = Stamp { who: &who, at: &at };
-    let lines = crate::store::checklist::update(&readiness.workspace, |file| {
+    let lines = crate::checklist::records::update(&readiness.workspace, |file| {
         file.apply(&list, id, &change, stamp)
     })
     .map_err(|e| Failure::input(format!("{e}; nothing was recorded")))?

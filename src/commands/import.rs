@@ -182,7 +182,8 @@ fn apply_vex(
         .map_err(|e| Failure::input(e.to_string()))?;
     let now = crate::clock::now();
     let assessments = crate::triage::status::assess_current(
-        &mut current,
+        &mut current.findings,
+        &current.triage,
         now,
         &crate::triage::SlaPolicy::default(),
     );

@@ -130,7 +130,8 @@ pub fn listing_of(
             soon.len()
         ));
     }
-    let assessments = crate::triage::status::assess_current(&mut current, now, policy);
+    let assessments =
+        crate::triage::status::assess_current(&mut current.findings, &current.triage, now, policy);
     let findings = current.findings;
     let order = list_order(&findings);
     let statuses = assessments.iter().map(|a| a.status).collect();

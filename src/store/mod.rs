@@ -1,7 +1,6 @@
 //! Workspace files. Only this module writes under `.scandeck/`.
 
 pub mod atomic;
-pub mod checklist;
 pub mod decisions;
 pub mod document;
 pub mod findings;

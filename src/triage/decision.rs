@@ -93,7 +93,8 @@ impl Selector {
             Some(fp) => format!("finding:{fp}"),
             None => {
                 let text = serde_json::to_string(self).unwrap_or_default();
-                let digest = crate::store::workspace::sha256_hex(text.as_bytes());
+                use sha2::Digest;
+                let digest = crate::model::fingerprint::hex(&sha2::Sha256::digest(text.as_bytes()));
                 format!("rule:{}", &digest[..16])
             }
         }

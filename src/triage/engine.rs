@@ -4,9 +4,9 @@
 
 use super::audit;
 use super::decision::{Decision, Disposition, FindingLabel};
+use super::file::{baseline_key, DecisionFile, Sighting};
 use super::status::{lapsed, TriageView};
 use crate::model::{Finding, Fingerprint};
-use crate::store::decisions::{DecisionFile, Sighting};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -318,7 +318,7 @@ pub fn reconcile(
     for f in new {
         let key = f.fingerprint.to_string();
         let decision = view.decision_for(f).cloned();
-        let subject = crate::store::decisions::baseline_key(&f.subject);
+        let subject = baseline_key(&f.subject);
         let baseline_now = match file.baselines.get(subject.as_ref()) {
             None => {
                 file.baselines.insert(subject.to_string(), at.clone());
@@ -417,7 +417,7 @@ pub fn reconcile(
         let key = f.fingerprint.to_string();
         if !file.sightings.contains_key(&key) {
             // First seen at its subject's baseline: it needs a line now.
-            let subject = crate::store::decisions::baseline_key(&f.subject);
+            let subject = baseline_key(&f.subject);
             let Some(baseline) = file.baselines.get(subject.as_ref()) else {
                 continue;
             };

@@ -6,6 +6,7 @@ pub mod actor;
 pub mod audit;
 pub mod decision;
 pub mod engine;
+pub mod file;
 pub mod sla;
 pub mod status;
 pub mod vex;

@@ -2,10 +2,10 @@
 //! from what the scanners report, the decisions and the sightings.
 
 use super::decision::{Decision, Disposition};
+use super::file::{baseline_key, DecisionFile, Sighting};
 use super::SlaPolicy;
 use crate::fasthash::FxHashMap;
 use crate::model::{Finding, Fingerprint};
-use crate::store::decisions::{DecisionFile, Sighting};
 use chrono::{DateTime, Utc};
 use std::fmt;
 
@@ -267,7 +267,7 @@ impl TriageView {
 
     fn baseline(&self, subject: &str) -> Option<DateTime<Utc>> {
         self.baselines
-            .get(crate::store::decisions::baseline_key(subject).as_ref())
+            .get(baseline_key(subject).as_ref())
             .copied()
             .flatten()
     }
@@ -384,11 +384,11 @@ pub fn gone_finding(
 
 /// Appends the findings that are gone (fixed or dormant) from their
 /// sightings, so that every status can be listed; returns how many are present.
-pub fn append_gone(current: &mut crate::store::workspace::CurrentFindings) -> usize {
-    let present_count = current.findings.len();
+pub fn append_gone(findings: &mut Vec<Finding>, triage: &DecisionFile) -> usize {
+    let present_count = findings.len();
     let present: std::collections::HashSet<Fingerprint> =
-        current.findings.iter().map(|f| f.fingerprint).collect();
-    for (fp, s) in &current.triage.sightings {
+        findings.iter().map(|f| f.fingerprint).collect();
+    for (fp, s) in &triage.sightings {
         let (Some(since), Some(label)) = (&s.gone_since, &s.label) else {
             continue;
         };
@@ -396,7 +396,7 @@ pub fn append_gone(current: &mut crate::store::workspace::CurrentFindings) -> us
             continue;
         };
         if !present.contains(&fp) {
-            current.findings.push(gone_finding(fp, label, since));
+            findings.push(gone_finding(fp, label, since));
         }
     }
     present_count
@@ -425,13 +425,14 @@ pub fn assess_findings(
 
 /// Appends the gone findings and assesses everything.
 pub fn assess_current(
-    current: &mut crate::store::workspace::CurrentFindings,
+    findings: &mut Vec<Finding>,
+    triage: &DecisionFile,
     now: DateTime<Utc>,
     policy: &SlaPolicy,
 ) -> Vec<Assessment> {
-    let present = append_gone(current);
-    let view = TriageView::for_findings(&current.triage, &current.findings[..present]);
-    assess_findings(&current.findings, present, &view, now, policy)
+    let present = append_gone(findings, triage);
+    let view = TriageView::for_findings(triage, &findings[..present]);
+    assess_findings(findings, present, &view, now, policy)
 }
 
 #[cfg(test)]

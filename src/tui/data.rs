@@ -62,7 +62,7 @@ impl Data {
         now: DateTime<Utc>,
         policy: &SlaPolicy,
     ) -> Data {
-        let present = crate::triage::status::append_gone(&mut current);
+        let present = crate::triage::status::append_gone(&mut current.findings, &current.triage);
         // The search index (most of the work) is built on the second core
         // while the statuses are assessed.
         let (index, assessments) = std::thread::scope(|scope| {

@@ -164,7 +164,7 @@ fn save_checklist(
     at: &str,
 ) -> Result<(crate::checklist::progress::ChecklistFile, String), String> {
     let stamp = crate::checklist::progress::Stamp { who, at };
-    let result = crate::store::checklist::update(ws, |file| {
+    let result = crate::checklist::records::update(ws, |file| {
         file.apply(&edit.list, Some(&edit.item), &edit.change, stamp)
             .map(|lines| (file.clone(), lines.join("; ")))
     });

@@ -1,10 +1,11 @@
 //! `.scandeck/checklist.json`: what has been recorded for each checklist
 //! item and its audit log, with the storage guarantees of decisions.json
-//! (`store::document`).
+//! (`store::document`). Here, with the checklist, so that `store` never
+//! needs to know what a checklist is.
 
-use super::document::{self, Document};
-use super::workspace::{StoreError, Workspace};
-use crate::checklist::progress::{ChecklistFile, CHECKLIST_SCHEMA_VERSION};
+use super::progress::{ChecklistFile, CHECKLIST_SCHEMA_VERSION};
+use crate::store::document::{self, Document};
+use crate::store::workspace::{StoreError, Workspace};
 
 pub type Loaded = document::Loaded<ChecklistFile>;
 
