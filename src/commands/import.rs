@@ -65,10 +65,12 @@ fn reading_progress(name: &str) -> Box<dyn FnMut(u64, u64)> {
         let percent = read.saturating_mul(100).checked_div(len).unwrap_or(100);
         if shown != Some(percent) {
             shown = Some(percent);
-            eprint!(
-                "\r\x1b[Kreading {name}: {percent}% of {:.1} MB",
-                len as f64 / 1e6
-            );
+            let megabytes = len as f64 / 1e6;
+            if read >= len {
+                eprint!("\r\x1b[Kread {name} ({megabytes:.1} MB); storing its findings…");
+            } else {
+                eprint!("\r\x1b[Kreading {name}: {percent}% of {megabytes:.1} MB");
+            }
         }
     })
 }
