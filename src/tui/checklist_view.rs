@@ -8,7 +8,7 @@ use crate::sanitize::sanitize_line;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 fn bar(done: usize, total: usize, width: usize) -> String {
@@ -23,15 +23,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(list) = data.walk.lists.get(panel.list) else {
         return;
     };
-    let w = area.width.saturating_sub(4).min(140);
-    let h = area.height.saturating_sub(2);
-    let popup = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    frame.render_widget(Clear, popup);
     let views = data.walk.views(list);
     let (done, total) = crate::checklist::progress::progress(&views);
     let title = format!(
@@ -41,16 +32,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         sanitize_line(&list.title),
         bar(done, total, 12)
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focused)
-        .title(Span::styled(title, theme.title))
-        .title_bottom(Span::styled(
-            " x done · n not applicable · i note · Enter findings · Tab next list · Esc close ",
-            theme.dim,
-        ));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = super::ui::popup(
+        frame,
+        area,
+        140,
+        None,
+        title,
+        " x done · n not applicable · i note · Enter findings · Tab next list · Esc close ",
+        theme,
+    );
     if inner.height < 8 {
         return;
     }

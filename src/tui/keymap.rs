@@ -58,6 +58,20 @@ impl Context {
         }
     }
 
+    /// A popup or the query line: only its own keys apply, never the global ones.
+    pub fn is_overlay(self) -> bool {
+        matches!(
+            self,
+            Context::Filter
+                | Context::Dialog
+                | Context::Help
+                | Context::Checklist
+                | Context::Plan
+                | Context::Picker
+                | Context::Scans
+        )
+    }
+
     fn from_name(name: &str) -> Option<Context> {
         Context::ALL.into_iter().find(|c| c.name() == name)
     }
@@ -417,16 +431,7 @@ impl KeyMap {
 
     /// Resolves pressed keys in `ctx`, falling back to global bindings.
     pub fn resolve(&self, ctx: Context, keys: &[Key]) -> Resolution {
-        let layers: &[Context] = if matches!(
-            ctx,
-            Context::Filter
-                | Context::Dialog
-                | Context::Help
-                | Context::Checklist
-                | Context::Plan
-                | Context::Picker
-                | Context::Scans
-        ) {
+        let layers: &[Context] = if ctx.is_overlay() {
             &[ctx]
         } else {
             &[ctx, Context::Global]
@@ -454,18 +459,7 @@ impl KeyMap {
             .filter(|b| b.action == action)
             .map(|b| chord_text(&b.chord))
             .collect();
-        if out.is_empty()
-            && !matches!(
-                ctx,
-                Context::Filter
-                    | Context::Dialog
-                    | Context::Help
-                    | Context::Checklist
-                    | Context::Plan
-                    | Context::Picker
-                    | Context::Scans
-            )
-        {
+        if out.is_empty() && !ctx.is_overlay() {
             out = self
                 .bindings(Context::Global)
                 .iter()
@@ -489,16 +483,7 @@ impl KeyMap {
                 out.push((keys.join("/"), action.label()));
             }
         };
-        let pane = !matches!(
-            ctx,
-            Context::Filter
-                | Context::Dialog
-                | Context::Help
-                | Context::Checklist
-                | Context::Plan
-                | Context::Picker
-                | Context::Scans
-        );
+        let pane = !ctx.is_overlay();
         if pane {
             // The verbs first: moving around is what every user tries anyway.
             for action in [

@@ -14,7 +14,7 @@ use crate::model::Fingerprint;
 use crate::sanitize::sanitize_line;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 /// The plan as it was when opened, for the rows shown then.
@@ -82,14 +82,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let panel = state.plan.as_mut()?;
     let len = panel.actions.len();
     let moved = |panel: &mut PlanPanel, delta: isize| {
-        let last = len.saturating_sub(1) as isize;
-        let at = (panel.cursor.selected as isize + delta).clamp(0, last) as usize;
-        panel.cursor.selected = at;
-        if at < panel.cursor.offset {
-            panel.cursor.offset = at;
-        } else if at >= panel.cursor.offset + rows {
-            panel.cursor.offset = at + 1 - rows;
-        }
+        panel.cursor = panel.cursor.moved(delta, len, rows);
     };
     match action {
         Action::MoveDown => moved(panel, 1),
@@ -138,15 +131,6 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(panel) = &state.plan else {
         return;
     };
-    let w = area.width.saturating_sub(4).min(150);
-    let h = area.height.saturating_sub(2);
-    let popup = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    frame.render_widget(Clear, popup);
     let title = format!(
         " Fix plan — {} action{} for the {} finding{} shown ",
         panel.actions.len(),
@@ -154,16 +138,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         panel.rows,
         if panel.rows == 1 { "" } else { "s" }
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focused)
-        .title(Span::styled(title, theme.title))
-        .title_bottom(Span::styled(
-            " Enter show its findings · f claim them fixed · Esc close ",
-            theme.dim,
-        ));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = super::ui::popup(
+        frame,
+        area,
+        150,
+        None,
+        title,
+        " Enter show its findings · f claim them fixed · Esc close ",
+        theme,
+    );
     if inner.height < 6 {
         return;
     }

@@ -11,8 +11,7 @@ use super::update::{Effect, RescanScope};
 use crate::sanitize::sanitize_line;
 use crate::scan::docker::ImageEntry;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table};
+use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -152,16 +151,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let picker = state.picker.as_mut()?;
     let len = picker.entries.len();
     let cursor = &mut picker.cursor;
-    let mut go = |delta: isize| {
-        let last = len.saturating_sub(1) as isize;
-        let at = (cursor.selected as isize + delta).clamp(0, last) as usize;
-        cursor.selected = at;
-        if at < cursor.offset {
-            cursor.offset = at;
-        } else if at >= cursor.offset + rows {
-            cursor.offset = at + 1 - rows;
-        }
-    };
+    let mut go = |delta: isize| *cursor = cursor.moved(delta, len, rows);
     match action {
         Action::MoveDown => go(1),
         Action::MoveUp => go(-1),
@@ -221,30 +211,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some(picker) = &state.picker else {
         return;
     };
-    let w = area.width.saturating_sub(4).min(120);
     let rows_height = list_rows(state).min(picker.entries.len());
-    let h = (rows_height as u16 + 6).min(area.height.saturating_sub(2));
-    let popup = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    frame.render_widget(Clear, popup);
     let ticked = picker.entries.iter().filter(|e| e.ticked).count();
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focused)
-        .title(Span::styled(
-            format!(" Scan what? {ticked} of {} ticked ", picker.entries.len()),
-            theme.title,
-        ))
-        .title_bottom(Span::styled(
-            " Space tick · a all/none · Enter scan the ticked · Esc cancel ",
-            theme.dim,
-        ));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = super::ui::popup(
+        frame,
+        area,
+        120,
+        Some(rows_height as u16 + 6),
+        format!(" Scan what? {ticked} of {} ticked ", picker.entries.len()),
+        " Space tick · a all/none · Enter scan the ticked · Esc cancel ",
+        theme,
+    );
     if inner.height < 2 {
         return;
     }

@@ -9,7 +9,7 @@ use crate::sanitize::{sanitize_line, truncate_chars};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 fn cell(text: &str, max: usize) -> String {
@@ -27,29 +27,19 @@ fn state_style(state: TaskState, theme: &Theme) -> Style {
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let board = &state.scans;
-    let w = area.width.saturating_sub(4).min(150);
-    let h = area.height.saturating_sub(2);
-    let popup = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    frame.render_widget(Clear, popup);
     let title = format!(
         " Scan tasks — {} ",
         board.summary().unwrap_or_else(|| "none yet".into())
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focused)
-        .title(Span::styled(title, theme.title))
-        .title_bottom(Span::styled(
-            " r rescan selected target · R rescan all · x cancel · U show new results · Esc close ",
-            theme.dim,
-        ));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let inner = super::ui::popup(
+        frame,
+        area,
+        150,
+        None,
+        title,
+        " r rescan selected target · R choose what to scan · x cancel · U show new results · Esc close ",
+        theme,
+    );
     if inner.height < 6 {
         return;
     }

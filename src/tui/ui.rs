@@ -125,6 +125,38 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     }
 }
 
+/// A centred popup, cleared, with a focused border, its title and its keys
+/// along the bottom: `max_width` columns at most and `height` rows (the
+/// screen less a margin when `None`). Returns where its content goes.
+pub(super) fn popup(
+    frame: &mut Frame,
+    area: Rect,
+    max_width: u16,
+    height: Option<u16>,
+    title: String,
+    keys: &'static str,
+    theme: &Theme,
+) -> Rect {
+    let w = area.width.saturating_sub(4).min(max_width);
+    let most = area.height.saturating_sub(2);
+    let h = height.map_or(most, |h| h.min(most));
+    let popup = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focused)
+        .title(Span::styled(title, theme.title))
+        .title_bottom(Span::styled(keys, theme.dim));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    inner
+}
+
 /// A table row in the selection style when it is the selected one.
 pub(super) fn highlight<'a>(row: Row<'a>, selected: bool, theme: &Theme) -> Row<'a> {
     if selected {
