@@ -1130,3 +1130,72 @@ fn fuzzy_words_rank_the_best_match_first() {
         .collect();
     assert!(sevs.windows(2).all(|w| w[0] >= w[1]), "{sevs:?}");
 }
+
+#[test]
+fn undo_puts_the_last_decision_back_with_its_own_audit_entry() {
+    let (mut s, km) = demo_state((120, 40));
+    let z = |s: &mut AppState| key(s, &km, KeyCode::Char('Z'));
+    z(&mut s);
+    assert_eq!(s.status.as_deref(), Some("nothing to undo"));
+    // A snooze, then a change of mind: accepted instead.
+    key(&mut s, &km, KeyCode::Char('z'));
+    key(&mut s, &km, KeyCode::Down);
+    key(&mut s, &km, KeyCode::Tab);
+    typed(&mut s, &km, "waiting for the rebuild");
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
+    let snoozed = s.data.as_ref().unwrap().triage.decisions.clone();
+    key(&mut s, &km, KeyCode::Char('x'));
+    key(&mut s, &km, KeyCode::Tab);
+    typed(&mut s, &km, "not reachable from our code");
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["suppressed"]);
+    // Undo: the snooze is back as it was, and the log says so.
+    z(&mut s);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
+    let triage = &s.data.as_ref().unwrap().triage;
+    let back = triage.decisions.values().next().unwrap();
+    let before = snoozed.values().next().unwrap();
+    assert_eq!(
+        (&back.reason, &back.until, back.disposition),
+        (&before.reason, &before.until, before.disposition)
+    );
+    let last = triage.audit.last().unwrap();
+    assert_eq!(last.action, "undone");
+    use scandeck::triage::audit;
+    let records = triage.record_states();
+    let head = audit::head(&triage.audit);
+    let evidence = audit::Evidence {
+        log: &triage.audit,
+        head: Some(&head),
+        records: &records,
+        witness: &[],
+    };
+    assert!(
+        audit::verify_all(&evidence).is_ok(),
+        "{:?}",
+        audit::verify_all(&evidence)
+    );
+    assert_eq!(back.entry.as_deref(), Some(last.hash.as_str()));
+    // One step only; a second undo has nothing left.
+    z(&mut s);
+    assert_eq!(s.status.as_deref(), Some("nothing to undo"));
+    // Undoing a reopen brings the decision back.
+    key(&mut s, &km, KeyCode::Char('u'));
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["overdue"]);
+    z(&mut s);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
+    // Undoing a first decision leaves the finding as it was: open.
+    let decided = s.data.as_ref().unwrap().triage.decisions.len();
+    key(&mut s, &km, KeyCode::Char('j'));
+    key(&mut s, &km, KeyCode::Char('f'));
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(s.data.as_ref().unwrap().triage.decisions.len(), decided + 1);
+    z(&mut s);
+    assert_eq!(s.data.as_ref().unwrap().triage.decisions.len(), decided);
+    assert_eq!(
+        s.data.as_ref().unwrap().triage.audit.last().unwrap().action,
+        "undone"
+    );
+}

@@ -61,6 +61,54 @@ pub fn decide(file: &mut DecisionFile, mut decision: Decision, stamp: Stamp) -> 
     key
 }
 
+/// Puts the decision under `key` back as it was before a change (`None`:
+/// there was none), with its own audit entry. Returns false when it already
+/// is as it was.
+pub fn undo(file: &mut DecisionFile, key: &str, before: Option<Decision>, stamp: Stamp) -> bool {
+    let now = file.decisions.get(key);
+    if now == before.as_ref() {
+        return false;
+    }
+    let label = now
+        .or(before.as_ref())
+        .and_then(|d| d.finding.as_ref())
+        .map(FindingLabel::text);
+    let from = now.map_or_else(|| "open".to_string(), Decision::describe);
+    match before {
+        Some(mut decision) => {
+            let to = decision.describe();
+            audit::seal(
+                &mut file.audit,
+                &mut decision,
+                &stamp.at(),
+                stamp.who,
+                "undone",
+                key,
+                label,
+                Some(from),
+                Some(to),
+                Some("undo of the last decision".into()),
+            );
+            file.decisions.insert(key.to_string(), decision);
+        }
+        None => {
+            file.decisions.remove(key);
+            audit::removed(
+                &mut file.audit,
+                &stamp.at(),
+                stamp.who,
+                "undone",
+                key,
+                label,
+                Some(from),
+                Some("open".into()),
+                Some("undo of the last decision".into()),
+            );
+        }
+    }
+    true
+}
+
 /// Removes a decision; the finding is open again. Returns false when there was none.
 pub fn reopen(file: &mut DecisionFile, key: &str, reason: &str, stamp: Stamp) -> bool {
     let Some(old) = file.decisions.remove(key) else {

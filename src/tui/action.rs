@@ -46,6 +46,7 @@ pub enum Action {
     Suppress,
     Reopen,
     Note,
+    Undo,
     ToggleMark,
     MarkAll,
     DialogConfirm,
@@ -80,7 +81,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 70] = [
+    pub const ALL: [Action; 71] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -121,6 +122,7 @@ impl Action {
         Action::Suppress,
         Action::Reopen,
         Action::Note,
+        Action::Undo,
         Action::ToggleMark,
         Action::MarkAll,
         Action::DialogConfirm,
@@ -208,6 +210,7 @@ impl Action {
             Action::Suppress => "false pos.",
             Action::Reopen => "reopen",
             Action::Note => "note",
+            Action::Undo => "undo",
             Action::ToggleMark => "mark",
             Action::MarkAll => "mark all",
             Action::DialogConfirm => "save",
@@ -284,6 +287,7 @@ impl Action {
             Action::Suppress => "Mark false positive, or not affected with an OpenVEX justification.",
             Action::Reopen => "Remove the decision: the findings are open again.",
             Action::Note => "Add a note to the findings' history.",
+            Action::Undo => "Undo the last decision made here: the decisions go back to what they were, with an audit entry of their own.",
             Action::ToggleMark => "Mark or unmark the selected finding for a bulk action.",
             Action::MarkAll => "Mark every finding of the current filter.",
             Action::DialogConfirm => "Save the dialog (asks once more when it touches several findings).",

@@ -377,6 +377,10 @@ pub enum TriageChange {
     },
     /// Record the snoozes and acceptances whose end passed (at start-up).
     Expire,
+    /// Put decisions back as they were before the last change (`None`: none).
+    Undo {
+        restore: Vec<(String, Option<crate::triage::Decision>)>,
+    },
 }
 
 impl TriageChange {
@@ -414,6 +418,13 @@ impl TriageChange {
             TriageChange::Expire => {
                 let lines = engine::expire(file, &[], stamp);
                 format!("{} decision(s) expired and reopened", lines.len())
+            }
+            TriageChange::Undo { restore } => {
+                let n = restore
+                    .iter()
+                    .filter(|(key, before)| engine::undo(file, key, before.clone(), stamp))
+                    .count();
+                format!("undone: {n} decision(s) as they were")
             }
         }
     }

@@ -494,6 +494,7 @@ impl KeyMap {
                 Action::Suppress,
                 Action::Reopen,
                 Action::Note,
+                Action::Undo,
                 Action::ToggleMark,
                 Action::Export,
                 Action::OpenChecklist,

@@ -164,6 +164,9 @@ pub struct AppState {
     pub checklist: Option<ChecklistPanel>,
     /// The fix plan, while it is open.
     pub plan: Option<super::plan_view::PlanPanel>,
+    /// The decisions the last triage change replaced, by key (`None`: there
+    /// was none): what `undo` puts back.
+    pub undo: Option<Vec<(String, Option<crate::triage::Decision>)>>,
     /// What `R` would scan, while it is being chosen.
     pub picker: Option<super::scan_picker::ScanPicker>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
@@ -234,6 +237,7 @@ impl AppState {
             checklist: None,
             plan: None,
             picker: None,
+            undo: None,
             gate: None,
             scans: super::tasks::TaskBoard::default(),
             pending: None,

@@ -1110,6 +1110,25 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             }
             open_export(state)
         }
+        Action::Undo => match state.undo.take() {
+            Some(restore)
+                if state
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.triage_read_only.is_none()) =>
+            {
+                state.status = Some(format!(
+                    "undoing the last decision ({} finding(s))…",
+                    restore.len()
+                ));
+                state.saving = true;
+                vec![Effect::Save(super::dialog::TriageChange::Undo { restore })]
+            }
+            _ => {
+                state.status = Some("nothing to undo".into());
+                Vec::new()
+            }
+        },
         Action::OpenPlan => {
             if needs_everything(state) {
                 return Vec::new();
@@ -1284,6 +1303,25 @@ fn confirm_dialog(state: &mut AppState) -> Vec<Effect> {
             Vec::new()
         }
         Ok(change) => {
+            // What the decisions were before, for `undo`.
+            let changed: Vec<String> = match &change {
+                super::dialog::TriageChange::Decide(decisions) => {
+                    decisions.iter().map(|d| d.selector.key()).collect()
+                }
+                super::dialog::TriageChange::Reopen { keys, .. } => keys.clone(),
+                _ => Vec::new(),
+            };
+            if !changed.is_empty() {
+                state.undo = Some(
+                    changed
+                        .into_iter()
+                        .map(|key| {
+                            let before = data.triage.decisions.get(&key).cloned();
+                            (key, before)
+                        })
+                        .collect(),
+                );
+            }
             state.dialog = None;
             state.saving = true;
             vec![Effect::Save(change)]
