@@ -571,3 +571,79 @@ fn the_fix_plan_shows_the_cli_plan_and_leads_to_its_findings() {
     key(&mut s, &k, KeyCode::Esc);
     assert!(s.plan.is_none() && s.dialog.is_none());
 }
+
+#[test]
+fn group_views_gather_a_vulnerability_across_packages_and_act_on_its_members() {
+    let (mut s, k) = demo_state();
+    key(&mut s, &k, KeyCode::Char('t'));
+    let panel = s.groups.as_ref().expect("t opens the group view");
+    let data = s.data.as_ref().unwrap();
+    // curl and libcurl share one advisory: one group of two.
+    let (at, group) = panel
+        .groups
+        .iter()
+        .enumerate()
+        .find(|(_, g)| g.name == "CVE-2023-38545")
+        .expect("the curl advisory");
+    assert_eq!(group.members.len(), 2);
+    let packages: std::collections::BTreeSet<&str> = group
+        .members
+        .iter()
+        .map(|m| data.findings[*m as usize].package_name().unwrap())
+        .collect();
+    assert_eq!(packages, ["curl", "libcurl"].into_iter().collect());
+    let members: std::collections::BTreeSet<scandeck::model::Fingerprint> = group
+        .members
+        .iter()
+        .map(|m| data.findings[*m as usize].fingerprint)
+        .collect();
+    let total: usize = panel.groups.iter().map(|g| g.members.len()).sum();
+    assert_eq!(total, 45, "every finding shown is in one group");
+    let shown = screen(&s);
+    assert!(
+        shown.contains(&format!(
+            "Grouped by vulnerability — {} groups of the 45 findings shown",
+            panel.groups.len()
+        )),
+        "{shown}"
+    );
+    s.size = (160, 45);
+    insta::assert_snapshot!("groups_160x45", screen(&s));
+    s.size = (80, 24);
+    insta::assert_snapshot!("groups_80x24", screen(&s));
+    s.size = (150, 45);
+    // Expand it: its members are listed under it.
+    for _ in 0..at {
+        key(&mut s, &k, KeyCode::Char('j'));
+    }
+    key(&mut s, &k, KeyCode::Enter);
+    let expanded = screen(&s);
+    assert!(expanded.contains("▾"), "{expanded}");
+    assert!(expanded.contains("libcurl"), "{expanded}");
+    // A snooze on the group (the cursor stays on it) is a snooze of its two members.
+    key(&mut s, &k, KeyCode::Char('z'));
+    assert!(s.groups.is_none());
+    let dialog = s.dialog.as_ref().expect("the snooze dialog");
+    assert_eq!(dialog.kind, scandeck::tui::dialog::DialogKind::Snooze);
+    assert_eq!(
+        dialog
+            .targets
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>(),
+        members
+    );
+    key(&mut s, &k, KeyCode::Esc);
+    // Tab groups by package, then by subject.
+    key(&mut s, &k, KeyCode::Char('t'));
+    key(&mut s, &k, KeyCode::Tab);
+    assert!(screen(&s).contains("Grouped by package"));
+    key(&mut s, &k, KeyCode::Tab);
+    assert!(screen(&s).contains("Grouped by subject"));
+    let subjects = &s.groups.as_ref().unwrap().groups;
+    assert!(subjects
+        .iter()
+        .any(|g| g.name == "image:finance-tracker/backend"));
+    key(&mut s, &k, KeyCode::Esc);
+    assert!(s.groups.is_none());
+}

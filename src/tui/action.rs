@@ -65,6 +65,10 @@ pub enum Action {
     ClosePlan,
     PlanShow,
     PlanDone,
+    OpenGroups,
+    GroupToggle,
+    GroupNext,
+    CloseGroups,
     PickToggle,
     PickAll,
     PickScan,
@@ -81,7 +85,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 71] = [
+    pub const ALL: [Action; 75] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -141,6 +145,10 @@ impl Action {
         Action::ClosePlan,
         Action::PlanShow,
         Action::PlanDone,
+        Action::OpenGroups,
+        Action::GroupToggle,
+        Action::GroupNext,
+        Action::CloseGroups,
         Action::PickToggle,
         Action::PickAll,
         Action::PickScan,
@@ -229,6 +237,10 @@ impl Action {
             Action::ClosePlan => "close",
             Action::PlanShow => "show findings",
             Action::PlanDone => "claim fixed",
+            Action::OpenGroups => "groups",
+            Action::GroupToggle => "expand",
+            Action::GroupNext => "group by next",
+            Action::CloseGroups => "close",
             Action::PickToggle => "tick",
             Action::PickAll => "all/none",
             Action::PickScan => "scan ticked",
@@ -306,6 +318,10 @@ impl Action {
             Action::ClosePlan => "Close the fix plan.",
             Action::PlanShow => "Close the plan and show the selected action's findings (marked, the query narrowed to them).",
             Action::PlanDone => "Claim the selected action's findings fixed (the usual dialog); the next scan verifies it.",
+            Action::OpenGroups => "Group the findings shown by vulnerability (a CVE and its aliases across packages and images), by package or by subject, with counts.",
+            Action::GroupToggle => "Expand or collapse the selected group.",
+            Action::GroupNext => "Group by the next key: vulnerability, package, subject.",
+            Action::CloseGroups => "Close the group view.",
             Action::PickToggle => "Tick or untick the selected image (or the project, or the running containers).",
             Action::PickAll => "Tick everything, or nothing when everything is ticked.",
             Action::PickScan => "Scan what is ticked.",

@@ -21,12 +21,13 @@ pub enum Context {
     Help,
     Checklist,
     Plan,
+    Groups,
     Picker,
     Scans,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 13] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
@@ -37,6 +38,7 @@ impl Context {
         Context::Help,
         Context::Checklist,
         Context::Plan,
+        Context::Groups,
         Context::Picker,
         Context::Scans,
     ];
@@ -53,6 +55,7 @@ impl Context {
             Context::Help => "help",
             Context::Checklist => "checklist",
             Context::Plan => "plan",
+            Context::Groups => "groups",
             Context::Picker => "picker",
             Context::Scans => "scans",
         }
@@ -67,6 +70,7 @@ impl Context {
                 | Context::Help
                 | Context::Checklist
                 | Context::Plan
+                | Context::Groups
                 | Context::Picker
                 | Context::Scans
         )
@@ -88,6 +92,7 @@ impl Context {
             Context::Help => include_str!("../../assets/keymap/help.toml"),
             Context::Checklist => include_str!("../../assets/keymap/checklist.toml"),
             Context::Plan => include_str!("../../assets/keymap/plan.toml"),
+            Context::Groups => include_str!("../../assets/keymap/groups.toml"),
             Context::Picker => include_str!("../../assets/keymap/picker.toml"),
             Context::Scans => include_str!("../../assets/keymap/scans.toml"),
         }

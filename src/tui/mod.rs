@@ -6,6 +6,7 @@ pub mod action;
 pub mod checklist_view;
 pub mod data;
 pub mod dialog;
+pub mod group_view;
 pub mod keymap;
 pub mod layout;
 pub mod line_edit;

@@ -167,6 +167,8 @@ pub struct AppState {
     /// The decisions the last triage change replaced, by key (`None`: there
     /// was none): what `undo` puts back.
     pub undo: Option<Vec<(String, Option<crate::triage::Decision>)>>,
+    /// The group view, while it is open.
+    pub groups: Option<super::group_view::GroupPanel>,
     /// What `R` would scan, while it is being chosen.
     pub picker: Option<super::scan_picker::ScanPicker>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
@@ -238,6 +240,7 @@ impl AppState {
             plan: None,
             picker: None,
             undo: None,
+            groups: None,
             gate: None,
             scans: super::tasks::TaskBoard::default(),
             pending: None,

@@ -117,6 +117,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     if state.picker.is_some() {
         super::scan_picker::draw(frame, area, state, theme);
     }
+    if state.groups.is_some() {
+        super::group_view::draw(frame, area, state, theme);
+    }
     if state.scans.open {
         super::tasks_view::draw(frame, area, state, theme);
     }

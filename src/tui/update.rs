@@ -236,6 +236,8 @@ pub fn context_of(state: &AppState) -> Context {
         Context::Checklist
     } else if state.plan.is_some() {
         Context::Plan
+    } else if state.groups.is_some() {
+        Context::Groups
     } else if state.dialog.is_some() {
         Context::Dialog
     } else if state.editing.is_some() {
@@ -737,6 +739,11 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             return effects;
         }
     }
+    if state.groups.is_some() && state.help.is_none() {
+        if let Some(effects) = super::group_view::act(state, action) {
+            return effects;
+        }
+    }
     if state.plan.is_some() && state.help.is_none() {
         if let Some(effects) = super::plan_view::act(state, action) {
             return effects;
@@ -1129,6 +1136,12 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
                 Vec::new()
             }
         },
+        Action::OpenGroups => {
+            if needs_everything(state) {
+                return Vec::new();
+            }
+            super::group_view::open(state)
+        }
         Action::OpenPlan => {
             if needs_everything(state) {
                 return Vec::new();
@@ -1144,6 +1157,9 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         | Action::ClosePlan
         | Action::PlanShow
         | Action::PlanDone
+        | Action::GroupToggle
+        | Action::GroupNext
+        | Action::CloseGroups
         | Action::PickToggle
         | Action::PickAll
         | Action::PickScan
