@@ -180,6 +180,28 @@ fn run_size(n: usize) {
         ms(t.elapsed()),
         order.len()
     );
+    // What `p` and `t` compute on the UI thread for every row shown.
+    let data = state.data.as_ref().unwrap();
+    let rows: Vec<_> = data.findings.iter().zip(&data.assessments).collect();
+    let t = Instant::now();
+    let plan = scandeck::plan::build(&rows);
+    println!(
+        "fix plan (p) of all rows: {:.0} ms, {} actions",
+        ms(t.elapsed()),
+        plan.len()
+    );
+    let all: Vec<u32> = (0..data.findings.len() as u32).collect();
+    let t = Instant::now();
+    let groups = scandeck::tui::group_view::groups(
+        scandeck::tui::group_view::GroupBy::Vulnerability,
+        &data.findings,
+        &all,
+    );
+    println!(
+        "groups by vulnerability (t) of all rows: {:.0} ms, {} groups",
+        ms(t.elapsed()),
+        groups.len()
+    );
     println!("peak RSS: {:.0} MiB", peak_rss_mib());
 }
 
