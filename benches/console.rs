@@ -182,7 +182,7 @@ fn run_size(n: usize) {
     );
     // What `p` and `t` compute on the UI thread for every row shown.
     let data = state.data.as_ref().unwrap();
-    let rows: Vec<_> = data.findings.iter().zip(&data.assessments).collect();
+    let rows: Vec<_> = data.findings.iter().zip(data.assessments.iter()).collect();
     let t = Instant::now();
     let plan = scandeck::plan::build(&rows);
     println!(

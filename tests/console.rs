@@ -756,7 +756,7 @@ fn status_of(s: &AppState, id: &str) -> Vec<String> {
     let data = s.data.as_ref().unwrap();
     data.findings
         .iter()
-        .zip(&data.assessments)
+        .zip(data.assessments.iter())
         .filter(|(f, _)| f.id == id)
         .map(|(_, a)| a.status.as_str().to_string())
         .collect()

@@ -18,7 +18,7 @@ use scandeck::tui::theme::Theme;
 use scandeck::tui::update::{update, Effect, Msg};
 use std::path::Path;
 
-/// Carries out searches and checklist saves in memory, as the runtime does on disk.
+/// Carries out searches, checklist saves and worker jobs in memory, as the runtime does.
 fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
     let mut pending = vec![msg];
     let mut others = Vec::new();
@@ -38,6 +38,8 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                     pending.push(Msg::ChecklistSaved(result));
                 }
                 Effect::Search(req) => pending.push(common::search_done(req)),
+                // The fix plan and the groups, made here as the worker makes them.
+                Effect::Compute(job) => pending.push(job.run()),
                 other => others.push(other),
             }
         }
@@ -326,7 +328,7 @@ fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
     let open = |keep: &dyn Fn(&scandeck::model::Finding) -> bool| {
         data.findings
             .iter()
-            .zip(&data.assessments)
+            .zip(data.assessments.iter())
             .take(data.gone_from)
             .filter(|(f, a)| {
                 keep(f)
@@ -646,4 +648,52 @@ fn group_views_gather_a_vulnerability_across_packages_and_act_on_its_members() {
         .any(|g| g.name == "image:finance-tracker/backend"));
     key(&mut s, &k, KeyCode::Esc);
     assert!(s.groups.is_none());
+}
+
+#[test]
+fn the_plan_and_the_groups_are_made_on_a_worker_while_keys_are_answered() {
+    let (mut s, k) = demo_state();
+    let press = |s: &mut AppState, c: char| {
+        update(
+            s,
+            &k,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        )
+    };
+    for (c, what) in [
+        ('p', "making the fix plan of 45 findings"),
+        ('t', "grouping 45 findings by vulnerability"),
+    ] {
+        let effects = press(&mut s, c);
+        let job = effects.into_iter().find_map(|e| match e {
+            Effect::Compute(job) => Some(job),
+            _ => None,
+        });
+        let job = job.expect("the work goes to a worker");
+        assert!(
+            s.plan.is_none() && s.groups.is_none(),
+            "nothing shown before it is made"
+        );
+        assert!(
+            s.status.as_deref().unwrap_or("").starts_with(what),
+            "{:?}",
+            s.status
+        );
+        // The console still answers: the selection moves meanwhile.
+        let before = s.findings.selected;
+        drive(
+            &mut s,
+            &k,
+            Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+        );
+        assert_eq!(s.findings.selected, before + 1);
+        drive(&mut s, &k, job.run());
+        assert!(s.plan.is_some() || s.groups.is_some());
+        assert_eq!(
+            s.status, None,
+            "the waiting line goes when the result comes"
+        );
+        key(&mut s, &k, KeyCode::Esc);
+        assert!(s.plan.is_none() && s.groups.is_none());
+    }
 }

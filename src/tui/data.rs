@@ -26,8 +26,10 @@ pub struct TargetRow {
 }
 
 pub struct Data {
-    pub findings: Vec<Finding>,
-    pub assessments: Vec<Assessment>,
+    /// Shared, not owned, so that the fix plan and the group view can be
+    /// computed on another thread while the console answers keys.
+    pub findings: Arc<Vec<Finding>>,
+    pub assessments: Arc<Vec<Assessment>>,
     pub index: Arc<SearchIndex>,
     /// Status and change of every finding, shared with the matcher.
     pub facts: Arc<Facts>,
@@ -101,18 +103,19 @@ impl Data {
         let present = self.gone_from.min(self.findings.len());
         let view = TriageView::for_findings(&triage, &self.findings[..present]);
         let policy = &self.policy;
-        self.assessments = self
-            .findings
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                if i < self.gone_from {
-                    view.assess(f, now, policy)
-                } else {
-                    view.assess_gone(f)
-                }
-            })
-            .collect();
+        self.assessments = Arc::new(
+            self.findings
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    if i < self.gone_from {
+                        view.assess(f, now, policy)
+                    } else {
+                        view.assess_gone(f)
+                    }
+                })
+                .collect(),
+        );
         let changes = self.facts.changes.clone();
         self.facts = Arc::new(Facts {
             statuses: self.assessments.iter().map(|a| a.status).collect(),
@@ -125,7 +128,7 @@ impl Data {
     pub fn present(&self) -> Vec<(&Finding, &Assessment)> {
         self.findings[..self.gone_from.min(self.findings.len())]
             .iter()
-            .zip(&self.assessments)
+            .zip(self.assessments.iter())
             .collect()
     }
 
@@ -301,8 +304,8 @@ impl Data {
         targets.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
         let initial_order = Arc::new(index.order(SortKey::Severity, false));
         Data {
-            findings,
-            assessments,
+            findings: Arc::new(findings),
+            assessments: Arc::new(assessments),
             index: Arc::new(index),
             facts: Arc::new(Facts {
                 changes: vec![0; statuses.len()],

@@ -157,18 +157,48 @@ pub fn groups(by: GroupBy, findings: &[Finding], shown: &[u32]) -> Vec<Group> {
     out
 }
 
-pub fn open(state: &mut AppState) -> Vec<Effect> {
+/// Asks a worker to group the findings shown by `by` (most of a second at a
+/// million findings: never on the thread that answers keys).
+fn compute(state: &mut AppState, by: GroupBy) -> Vec<Effect> {
     let Some(data) = &state.data else {
         return Vec::new();
     };
-    let by = GroupBy::Vulnerability;
-    state.groups = Some(GroupPanel {
+    state.status = Some(format!(
+        "grouping {} findings by {}…",
+        state.visible.len(),
+        by.name()
+    ));
+    vec![Effect::Compute(super::update::Job::Groups {
         by,
-        groups: groups(by, &data.findings, &state.visible),
+        findings: std::sync::Arc::clone(&data.findings),
+        rows: state.visible.clone(),
+    })]
+}
+
+pub fn open(state: &mut AppState) -> Vec<Effect> {
+    compute(state, GroupBy::Vulnerability)
+}
+
+/// The groups of `rows` by `by`: the worker's part.
+pub fn panel(by: GroupBy, findings: &[Finding], rows: &[u32]) -> GroupPanel {
+    GroupPanel {
+        by,
+        groups: groups(by, findings, rows),
         expanded: BTreeSet::new(),
         cursor: Cursor::default(),
-    });
-    Vec::new()
+    }
+}
+
+/// The groups arrived: show them.
+pub fn ready(state: &mut AppState, panel: GroupPanel) {
+    if state
+        .status
+        .as_deref()
+        .is_some_and(|s| s.starts_with("grouping "))
+    {
+        state.status = None;
+    }
+    state.groups = Some(panel);
 }
 
 fn list_rows(state: &AppState) -> usize {
@@ -239,14 +269,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
         },
         Action::GroupNext => {
             let by = panel.by.next();
-            let shown = state.visible.clone();
-            let data = state.data.as_ref()?;
-            if let Some(panel) = state.groups.as_mut() {
-                panel.by = by;
-                panel.groups = groups(by, &data.findings, &shown);
-                panel.expanded.clear();
-                panel.cursor = Cursor::default();
-            }
+            return Some(compute(state, by));
         }
         Action::CloseGroups => state.groups = None,
         Action::Quit | Action::Help => return None,

@@ -31,26 +31,53 @@ fn list_rows(state: &AppState) -> usize {
     (state.size.1 as usize).saturating_sub(14).max(3)
 }
 
-/// Makes the plan of the findings shown now.
+/// Asks a worker for the plan of the findings shown now (seconds at a
+/// million open findings: never on the thread that answers keys).
 pub fn open(state: &mut AppState) -> Vec<Effect> {
     let Some(data) = &state.data else {
         return Vec::new();
     };
-    let rows: Vec<_> = state
-        .visible
+    state.status = Some(format!(
+        "making the fix plan of {} findings…",
+        state.visible.len()
+    ));
+    vec![Effect::Compute(super::update::Job::Plan {
+        findings: std::sync::Arc::clone(&data.findings),
+        assessments: std::sync::Arc::clone(&data.assessments),
+        rows: state.visible.clone(),
+    })]
+}
+
+/// The plan of `rows` (positions in `findings`): the worker's part.
+pub fn panel(
+    findings: &[crate::model::Finding],
+    assessments: &[crate::triage::Assessment],
+    rows: &[u32],
+) -> PlanPanel {
+    let pairs: Vec<_> = rows
         .iter()
         .filter_map(|i| {
             let i = *i as usize;
-            Some((data.findings.get(i)?, data.assessments.get(i)?))
+            Some((findings.get(i)?, assessments.get(i)?))
         })
         .collect();
-    let actions = crate::plan::build(&rows);
-    state.plan = Some(PlanPanel {
-        actions,
+    PlanPanel {
+        actions: crate::plan::build(&pairs),
         cursor: Cursor::default(),
-        rows: rows.len(),
-    });
-    Vec::new()
+        rows: pairs.len(),
+    }
+}
+
+/// The plan arrived: show it.
+pub fn ready(state: &mut AppState, panel: PlanPanel) {
+    if state
+        .status
+        .as_deref()
+        .is_some_and(|s| s.starts_with("making the fix plan"))
+    {
+        state.status = None;
+    }
+    state.plan = Some(panel);
 }
 
 /// The query that narrows the list to an action's findings as far as the

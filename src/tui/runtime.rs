@@ -483,6 +483,12 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         let _ = save_tx.send(Msg::Notice(open_url(&url)));
                     }
                     Effect::Quit => {}
+                    Effect::Compute(job) => {
+                        let tx = save_tx.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let _ = tx.send(job.run());
+                        });
+                    }
                     Effect::ListImages => {
                         let tx = save_tx.clone();
                         tokio::spawn(async move {

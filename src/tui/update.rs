@@ -46,6 +46,10 @@ pub enum Msg {
     Reloaded(Box<Data>),
     /// A second passed while tasks run (their elapsed times move).
     Tick,
+    /// The fix plan a worker made.
+    PlanReady(super::plan_view::PlanPanel),
+    /// The groups a worker made.
+    GroupsReady(super::group_view::GroupPanel),
     /// The engine's images, for the scan picker (or why there are none).
     ImagesListed(Result<Vec<crate::scan::docker::ImageEntry>, String>),
     /// Time to look at the workspace files again while the checklist is open.
@@ -106,6 +110,8 @@ pub enum Effect {
     },
     /// Ask the Docker engine for its images, for the scan picker.
     ListImages,
+    /// Work too slow for the thread that answers keys; its result comes back as a message.
+    Compute(Job),
     /// Open an advisory address in the browser.
     OpenUrl(String),
     /// Run the checklist's automatic checks again (a decision changed what
@@ -127,9 +133,41 @@ impl EvidenceInput {
             open: crate::checklist::evidence::OpenCounts::of(
                 data.findings[..data.gone_from.min(data.findings.len())]
                     .iter()
-                    .zip(&data.assessments),
+                    .zip(data.assessments.iter()),
             ),
             runs: data.runs.clone(),
+        }
+    }
+}
+
+/// Work done on a worker: the fix plan and the group view of the rows
+/// shown, over findings shared with the console (never copied).
+#[derive(Debug)]
+pub enum Job {
+    Plan {
+        findings: Arc<Vec<crate::model::Finding>>,
+        assessments: Arc<Vec<crate::triage::Assessment>>,
+        rows: Vec<u32>,
+    },
+    Groups {
+        by: super::group_view::GroupBy,
+        findings: Arc<Vec<crate::model::Finding>>,
+        rows: Vec<u32>,
+    },
+}
+
+impl Job {
+    /// Does the work; the message that brings its result to `update`.
+    pub fn run(self) -> Msg {
+        match self {
+            Job::Plan {
+                findings,
+                assessments,
+                rows,
+            } => Msg::PlanReady(super::plan_view::panel(&findings, &assessments, &rows)),
+            Job::Groups { by, findings, rows } => {
+                Msg::GroupsReady(super::group_view::panel(by, &findings, &rows))
+            }
         }
     }
 }
@@ -432,6 +470,14 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tick => Vec::new(),
+        Msg::PlanReady(panel) => {
+            super::plan_view::ready(state, panel);
+            Vec::new()
+        }
+        Msg::GroupsReady(panel) => {
+            super::group_view::ready(state, panel);
+            Vec::new()
+        }
         Msg::ImagesListed(listed) => {
             super::scan_picker::open(state, listed);
             Vec::new()
