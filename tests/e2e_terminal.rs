@@ -353,6 +353,57 @@ fn snooze_with_a_reason_is_saved_from_a_real_terminal() {
 }
 
 #[test]
+fn a_big_import_shows_its_progress_on_a_terminal_and_clears_it() {
+    let bin = common::bin();
+    // The script waits for the report, written below once the session runs.
+    let script = format!(
+        "while [ ! -f ready ]; do sleep 0.05; done\n'{bin}' --workspace ws import big.json\necho EXIT=$? > exit.txt",
+        bin = bin.display()
+    );
+    let Some(t) = Tmux::start("progress", &script, &[]) else {
+        return;
+    };
+    std::fs::create_dir_all(t.path("ws")).unwrap();
+    // Over 16 MiB with SchemaVersion first: read as it is parsed.
+    let vulns: Vec<String> = (0..9000)
+        .map(|i| {
+            format!(
+                r#"{{"VulnerabilityID":"CVE-2026-{i}","PkgName":"pkg{}","InstalledVersion":"1.0","Severity":"HIGH","Description":"{}"}}"#,
+                i % 300,
+                "x".repeat(2000)
+            )
+        })
+        .collect();
+    let report = format!(
+        r#"{{"SchemaVersion":2,"ArtifactName":"acme/big:1","ArtifactType":"container_image","Results":[{{"Target":"acme/big:1 (debian 12)","Class":"os-pkgs","Type":"debian","Vulnerabilities":[{}]}}]}}"#,
+        vulns.join(",")
+    );
+    assert!(report.len() as u64 >= scandeck::ingest::stream::STREAM_FROM_BYTES);
+    std::fs::write(t.path("big.json"), report).unwrap();
+    std::fs::write(t.path("ready"), "").unwrap();
+    // The line changes as it reads: caught without waiting for it to settle.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let seen = loop {
+        let screen = t.screen();
+        if screen.contains("reading big.json:") || screen.contains("read big.json (") {
+            break screen;
+        }
+        assert!(
+            Instant::now() < deadline && !t.path("exit.txt").exists(),
+            "no progress line; screen:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert!(seen.contains("MB"), "{seen}");
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    let done = t.wait_for("the import's line", |s| s.contains("imported big.json"));
+    assert!(
+        !done.contains("reading big.json") && !done.contains("storing its findings"),
+        "the progress line is cleared: {done}"
+    );
+}
+
+#[test]
 fn the_console_reopens_with_the_last_query_and_sort() {
     let bin = common::bin();
     let script = format!(

@@ -6,7 +6,6 @@
 //! drawing live here together.
 
 use super::action::Action;
-use super::dialog::DialogKind;
 use super::state::{AppState, Cursor};
 use super::theme::Theme;
 use super::update::Effect;
@@ -212,16 +211,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let lines = panel.lines();
     let len = lines.len();
     let at = lines.get(panel.cursor.selected).copied();
-    let kind = match action {
-        Action::MarkFixed => Some(DialogKind::Fixed),
-        Action::Snooze => Some(DialogKind::Snooze),
-        Action::AcceptRisk => Some(DialogKind::Accept),
-        Action::Suppress => Some(DialogKind::Suppress),
-        Action::Reopen => Some(DialogKind::Reopen),
-        Action::Note => Some(DialogKind::Note),
-        _ => None,
-    };
-    if let Some(kind) = kind {
+    if let Some(kind) = super::update::triage_dialog(action) {
         // The group's members, or the one member: marked, then the dialog.
         let members: Vec<u32> = match at {
             Some(TreeRow::Group(g)) => panel.groups[g].members.clone(),

@@ -133,12 +133,11 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             state.marked = targets.iter().copied().collect();
             if action == Action::PlanDone {
                 // The usual claim, with its bulk confirmation naming the count.
-                let mut effects = super::update::open_triage_dialog(state, DialogKind::Fixed);
+                let effects = super::update::open_triage_dialog(state, DialogKind::Fixed);
                 state.status = Some(format!(
                     "claiming fixed: {}",
                     sanitize_line(&chosen.summary)
                 ));
-                effects.shrink_to_fit();
                 return Some(effects);
             }
             state.status = Some(format!(

@@ -1090,12 +1090,15 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             Pane::Findings => focus(state, Pane::Detail),
             _ => Vec::new(),
         },
-        Action::MarkFixed => open_dialog(state, DialogKind::Fixed),
-        Action::Snooze => open_dialog(state, DialogKind::Snooze),
-        Action::AcceptRisk => open_dialog(state, DialogKind::Accept),
-        Action::Suppress => open_dialog(state, DialogKind::Suppress),
-        Action::Reopen => open_dialog(state, DialogKind::Reopen),
-        Action::Note => open_dialog(state, DialogKind::Note),
+        Action::MarkFixed
+        | Action::Snooze
+        | Action::AcceptRisk
+        | Action::Suppress
+        | Action::Reopen
+        | Action::Note => match triage_dialog(action) {
+            Some(kind) => open_dialog(state, kind),
+            None => Vec::new(),
+        },
         Action::ToggleMark => {
             if let Some(row) = state.selected_ref() {
                 let fp = row.fingerprint;
@@ -1246,6 +1249,19 @@ fn open_export(state: &mut AppState) -> Vec<Effect> {
     dialog.folder = state.export_folder.clone();
     state.dialog = Some(dialog);
     Vec::new()
+}
+
+/// The triage dialog a key asks for, if it asks for one.
+pub(super) fn triage_dialog(action: Action) -> Option<DialogKind> {
+    match action {
+        Action::MarkFixed => Some(DialogKind::Fixed),
+        Action::Snooze => Some(DialogKind::Snooze),
+        Action::AcceptRisk => Some(DialogKind::Accept),
+        Action::Suppress => Some(DialogKind::Suppress),
+        Action::Reopen => Some(DialogKind::Reopen),
+        Action::Note => Some(DialogKind::Note),
+        _ => None,
+    }
 }
 
 /// Opens a triage dialog for the marked findings, else the selected one.
