@@ -184,7 +184,7 @@ fn run_size(n: usize) {
     let data = state.data.as_ref().unwrap();
     let rows: Vec<_> = data.findings.iter().zip(data.assessments.iter()).collect();
     let t = Instant::now();
-    let plan = scandeck::plan::build(&rows);
+    let plan = scandeck::plan::build(&rows, &Default::default());
     println!(
         "fix plan (p) of all rows: {:.0} ms, {} actions",
         ms(t.elapsed()),

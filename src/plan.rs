@@ -1,6 +1,8 @@
 //! The fix plan: open findings grouped by the action that clears them —
-//! upgrade a package to the lowest version that fixes all of its findings in
-//! that subject, rotate and remove a secret, fix a misconfiguration — ranked
+//! rebuild an image on a patched base image when its base layers brought the
+//! packages (`model::layer`), upgrade a package to the lowest version that
+//! fixes all of its findings in that subject, rotate and remove a secret, fix
+//! a misconfiguration — ranked
 //! by the SLA risk each action clears (overdue criticals first, then
 //! criticals, overdue highs, highs, then how many findings it clears).
 //! Shared by `scandeck plan`, the exports and the console.
@@ -10,6 +12,20 @@ use crate::triage::{Assessment, Status};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+
+/// The image a project's image is built `FROM`, and in which Dockerfile
+/// (`scan::base_images`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseImage {
+    pub from: String,
+    pub dockerfile: String,
+    /// The compose file and service that build the image.
+    pub compose: String,
+    pub service: String,
+}
+
+/// Base images by subject (`image:<repository>`).
+pub type BaseImages = BTreeMap<String, BaseImage>;
 
 /// What clears a group of findings.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -21,6 +37,15 @@ pub enum Fix {
         ecosystem: Option<String>,
         from: Option<String>,
         to: String,
+    },
+    /// Rebuild on a patched base image: the base image's layers brought the
+    /// packages. `base` is what the Dockerfile builds `FROM`, when known.
+    BaseImage {
+        base: Option<String>,
+        dockerfile: Option<String>,
+        /// `docker compose … build` arguments that rebuild it, when known.
+        #[serde(skip)]
+        rebuild: Option<String>,
     },
     /// No fixed version is known for some findings of `package`.
     NoFixYet { package: String },
@@ -100,7 +125,8 @@ fn needs_work(a: &Assessment) -> bool {
 }
 
 /// Builds the plan from the findings shown, most urgent action first.
-pub fn build(rows: &[(&Finding, &Assessment)]) -> Vec<Action> {
+/// `bases` names the base image of the project's own images.
+pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action> {
     let mut groups: BTreeMap<(String, Fix), Vec<(&Finding, &Assessment)>> = BTreeMap::new();
     // Packages are planned per (subject, package): the target version is the
     // highest of each finding's lowest fix.
@@ -108,6 +134,29 @@ pub fn build(rows: &[(&Finding, &Assessment)]) -> Vec<Action> {
     for (f, a) in rows.iter().copied().filter(|(_, a)| needs_work(a)) {
         let subject = f.subject.to_string();
         match f.kind {
+            // A patched base image fixes what its layers brought; what has
+            // no fix yet stays with its package.
+            Kind::Vulnerability if f.package.is_some() && f.from_base_image() && f.has_fix() => {
+                let base = bases.get(&subject);
+                let fix = Fix::BaseImage {
+                    base: base.map(|b| b.from.clone()),
+                    dockerfile: base.map(|b| b.dockerfile.clone()),
+                    rebuild: base.map(|b| {
+                        if matches!(
+                            b.compose.as_str(),
+                            "docker-compose.yml"
+                                | "docker-compose.yaml"
+                                | "compose.yml"
+                                | "compose.yaml"
+                        ) {
+                            format!("docker compose build --pull {}", b.service)
+                        } else {
+                            format!("docker compose -f {} build --pull {}", b.compose, b.service)
+                        }
+                    }),
+                };
+                groups.entry((subject, fix)).or_default().push((f, a));
+            }
             Kind::Vulnerability if f.package.is_some() => {
                 let name = f.package_name().unwrap_or_default().to_string();
                 packages.entry((subject, name)).or_default().push((f, a));
@@ -236,8 +285,39 @@ fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Act
             ),
             upgrade_hint(ecosystem.as_deref(), package, to),
         ),
+        Fix::BaseImage {
+            base,
+            dockerfile,
+            rebuild,
+        } => {
+            let packages = base_packages(members);
+            let named = match base {
+                Some(b) => format!("a patched {b}"),
+                None => "a patched base image".to_string(),
+            };
+            (
+                format!(
+                    "rebuild {where_} on {named}: the base image brought {} package(s) with {n} finding(s) ({packages})",
+                    distinct_packages(members)
+                ),
+                Some(match (base, dockerfile, rebuild) {
+                    (Some(b), Some(file), Some(rebuild)) => {
+                        format!("{rebuild}  # FROM {b} in {file}, or a newer tag of it")
+                    }
+                    _ => "rebuild with docker build --pull, or move its FROM to a newer tag"
+                        .to_string(),
+                }),
+            )
+        }
         Fix::NoFixYet { package } => (
-            format!("{package} in {where_} has no fixed version yet for {n} finding(s) ({ids}): mitigate, or decide (snooze until a fix, accept, not affected)"),
+            format!(
+                "{package} in {where_} has no fixed version yet for {n} finding(s) ({ids}){}: mitigate, or decide (snooze until a fix, accept, not affected)",
+                if members.iter().all(|(f, _)| f.from_base_image()) {
+                    ", and came with the base image"
+                } else {
+                    ""
+                }
+            ),
             None,
         ),
         Fix::RotateSecret { file } => (
@@ -261,6 +341,42 @@ fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Act
         overdue_critical: count(Severity::Critical, true),
         overdue_high: count(Severity::High, true),
         worst,
+    }
+}
+
+fn distinct_packages(members: &[(&Finding, &Assessment)]) -> usize {
+    let mut names: Vec<&str> = members
+        .iter()
+        .filter_map(|(f, _)| f.package_name())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
+}
+
+/// `openssl ≥ 3.0.14-1~deb12u1, libc6 ≥ 2.36-9+deb12u7 and 2 more`: the
+/// version each package needs, as the findings' fixes say.
+fn base_packages(members: &[(&Finding, &Assessment)]) -> String {
+    let mut need: BTreeMap<&str, String> = BTreeMap::new();
+    for (f, _) in members {
+        let (Some(name), Some(fix)) = (f.package_name(), lowest_fix(f)) else {
+            continue;
+        };
+        let slot = need.entry(name).or_default();
+        if slot.is_empty() || compare_versions(&fix, slot) == Ordering::Greater {
+            *slot = fix;
+        }
+    }
+    let all: Vec<String> = need
+        .iter()
+        .map(|(name, version)| format!("{name} ≥ {version}"))
+        .collect();
+    let more = all.len().saturating_sub(3);
+    let shown = all.into_iter().take(3).collect::<Vec<_>>().join(", ");
+    if more > 0 {
+        format!("{shown} and {more} more")
+    } else {
+        shown
     }
 }
 

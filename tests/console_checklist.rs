@@ -495,7 +495,7 @@ fn the_fix_plan_shows_the_cli_plan_and_leads_to_its_findings() {
         .iter()
         .map(|i| (&data.findings[*i as usize], &data.assessments[*i as usize]))
         .collect();
-    let expected = scandeck::plan::build(&rows);
+    let expected = scandeck::plan::build(&rows, &data.bases);
     assert!(!expected.is_empty());
     assert_eq!(
         panel.actions.iter().map(|a| a.line()).collect::<Vec<_>>(),

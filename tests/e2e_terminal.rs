@@ -190,7 +190,12 @@ fn demo_filter_detail_and_quit() {
     let screen = t.wait_for("the detail pane", |s| {
         s.contains("package     Werkzeug") || s.contains("package     werkzeug")
     });
-    assert!(screen.contains("fingerprint"), "{screen}");
+    assert!(
+        screen.contains("layer       9 of 10, the image's own · RUN pip install"),
+        "{screen}"
+    );
+    t.keys(&["G"]);
+    t.wait_for("the end of the detail", |s| s.contains("fingerprint"));
     t.keys(&["q"]);
     assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
     assert_terminal_restored(&t);

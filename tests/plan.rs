@@ -148,3 +148,214 @@ fn the_table_and_markdown_read_as_a_list_of_actions() {
     let empty = Ws::new();
     assert!(empty.ok(0, &["plan"]).contains("nothing to fix"));
 }
+
+/// The raw vulnerabilities of a Trivy report: (id, package, installed) →
+/// (fixed versions as written, layer position among `DiffIDs`).
+fn raw_vulns(
+    report: &Value,
+) -> std::collections::HashMap<(String, String, String), (String, Option<usize>)> {
+    let diff_ids: Vec<&str> = report["Metadata"]["DiffIDs"]
+        .as_array()
+        .map(|d| d.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut out = std::collections::HashMap::new();
+    let results = match report {
+        Value::Array(results) => results.clone(),
+        _ => report["Results"].as_array().cloned().unwrap_or_default(),
+    };
+    for result in results {
+        for v in result["Vulnerabilities"].as_array().into_iter().flatten() {
+            let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+            let layer = v["Layer"]["DiffID"]
+                .as_str()
+                .and_then(|d| diff_ids.iter().position(|x| *x == d));
+            out.insert(
+                (
+                    text("VulnerabilityID"),
+                    text("PkgName"),
+                    text("InstalledVersion"),
+                ),
+                (text("FixedVersion"), layer),
+            );
+        }
+    }
+    out
+}
+
+/// What each action's findings are, as `list` shows them: fingerprint → row.
+fn rows_by_fingerprint(ws: &Ws) -> std::collections::HashMap<String, Value> {
+    ws.list(1, &[])
+        .into_iter()
+        .map(|r| (r["fingerprint"].as_str().unwrap().to_string(), r))
+        .collect()
+}
+
+/// Checks that every upgrade and base-image action of `actions` fixes what
+/// it claims, against the fixed versions the report itself gives; returns
+/// the raw layer position of every base-image finding.
+fn check_against_report(
+    ws: &Ws,
+    actions: &[Value],
+    report: &Value,
+    name: &str,
+) -> Vec<Option<usize>> {
+    use scandeck::plan::compare_versions;
+    use std::cmp::Ordering;
+    let raw = raw_vulns(report);
+    let rows = rows_by_fingerprint(ws);
+    let mut base_layers = Vec::new();
+    for action in actions {
+        let kind = action["fix"]["kind"].as_str().unwrap();
+        if kind != "upgrade" && kind != "base-image" {
+            continue;
+        }
+        for fp in action["findings"].as_array().unwrap() {
+            let row = &rows[fp.as_str().unwrap()];
+            let key = (
+                row["id"].as_str().unwrap().to_string(),
+                row["package"].as_str().unwrap().to_string(),
+                row["installed_version"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+            let (fixed, layer) = raw
+                .get(&key)
+                .unwrap_or_else(|| panic!("{name}: {key:?} is not in the report"));
+            let lowest = fixed
+                .split(',')
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .min_by(|a, b| compare_versions(a, b))
+                .unwrap_or_else(|| panic!("{name}: {key:?} has no fix, yet {kind} claims one"));
+            match kind {
+                "upgrade" => {
+                    let to = action["fix"]["to"].as_str().unwrap();
+                    assert_ne!(
+                        compare_versions(to, lowest),
+                        Ordering::Less,
+                        "{name}: upgrading to {to} does not fix {key:?} (fixed in {fixed})"
+                    );
+                }
+                _ => {
+                    let summary = action["summary"].as_str().unwrap();
+                    assert!(
+                        summary.contains(&format!("{} ≥ ", key.1)) || summary.contains(" more)"),
+                        "{name}: {summary} does not name {}",
+                        key.1
+                    );
+                    base_layers.push(*layer);
+                }
+            }
+        }
+    }
+    base_layers
+}
+
+#[test]
+fn the_demo_backend_is_rebuilt_on_its_base_image_before_its_own_packages() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ws = Ws::new();
+    common::copy_dir(&root.join("assets/demo/project"), &ws.dir);
+    let report_path = root.join("assets/demo/reports/backend.trivy.json");
+    let report: Value = serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    ws.import(0, report.clone());
+    let actions = plan(&ws, 1, &[]);
+    let top = &actions[0];
+    assert_eq!(top["fix"]["kind"], "base-image", "{top:#}");
+    assert_eq!(top["fix"]["base"], "python:3.11-slim");
+    assert_eq!(top["fix"]["dockerfile"], "backend/Dockerfile");
+    assert!(top["hint"]
+        .as_str()
+        .unwrap()
+        .starts_with("docker compose build --pull backend"));
+    let base_layers = check_against_report(&ws, &actions, &report, "demo");
+    assert_eq!(
+        base_layers.len(),
+        4,
+        "libssl3 and openssl twice, libc6 once: {top:#}"
+    );
+    // python:3.11-slim is five layers, ended by its CMD ["python3"] in the history.
+    assert!(
+        base_layers.iter().all(|l| l.is_some_and(|l| l < 5)),
+        "{base_layers:?}"
+    );
+    for package in ["libssl3", "openssl", "libc6"] {
+        assert!(
+            actions.iter().all(|a| a["fix"]["package"] != package),
+            "{package} is the base image's: no upgrade of its own"
+        );
+    }
+    // The image's own pip layer is upgraded package by package; what has no
+    // fix anywhere stays with its package.
+    assert!(actions
+        .iter()
+        .any(|a| a["fix"]["kind"] == "upgrade" && a["fix"]["package"] == "Werkzeug"));
+    assert!(actions
+        .iter()
+        .any(|a| a["fix"]["kind"] == "no-fix-yet" && a["fix"]["package"] == "zlib1g"));
+    // Without the project's files the plan still says what to do, not FROM what.
+    let bare = Ws::new();
+    bare.import(0, report);
+    let top = &plan(&bare, 1, &[])[0];
+    assert_eq!(top["fix"]["kind"], "base-image");
+    assert!(top["fix"]["base"].is_null());
+    assert!(top["summary"]
+        .as_str()
+        .unwrap()
+        .contains("a patched base image"));
+}
+
+#[test]
+fn real_trivy_reports_are_planned_as_their_fixed_versions_and_layers_say() {
+    let Some(real) = common::real_fixtures() else {
+        return;
+    };
+    let mut checked = 0;
+    for path in common::files_under(&real.join("trivy")) {
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let report: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let ws = Ws::new();
+        let out = ws.run_at(0, &["import", path.to_str().unwrap()]);
+        if !out.status.success() {
+            continue;
+        }
+        let actions = plan(&ws, 1, &[]);
+        let base_layers = check_against_report(&ws, &actions, &report, &name);
+        match name.as_str() {
+            // node:14's history ends with CMD ["node"] after nine layers; the
+            // app's WORKDIR, COPY and RUN npm install are the last three.
+            // None of its findings has a fix, so no rebuild clears them:
+            // the plan says where they came from instead.
+            "defectdojo-image-all-statuses.json" => {
+                assert!(base_layers.is_empty(), "{name}: {actions:#?}");
+                assert!(!actions.is_empty());
+                for a in &actions {
+                    assert_eq!(a["fix"]["kind"], "no-fix-yet");
+                    assert!(
+                        a["summary"]
+                            .as_str()
+                            .unwrap()
+                            .contains("came with the base image"),
+                        "{name}: {a:#}"
+                    );
+                }
+            }
+            // The vulnerable jar came with the image's own last COPY.
+            "trivy-golden-spring4shell-image-multi-result.json" => {
+                assert!(base_layers.is_empty(), "{name}");
+                assert_eq!(actions[0]["fix"]["kind"], "upgrade");
+                assert_eq!(
+                    actions[0]["fix"]["package"],
+                    "org.springframework:spring-beans"
+                );
+            }
+            _ => {}
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} real Trivy reports planned");
+}

@@ -255,6 +255,7 @@ pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
                     path: None,
                 }),
                 image: Some(Arc::clone(&images[img])),
+                layer: None,
                 target: Arc::clone(&targets[img]),
                 location: Location::default(),
                 source: Arc::clone(&sources[i % 2]),

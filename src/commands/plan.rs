@@ -17,7 +17,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
         .iter()
         .map(|(i, a)| (&listing.findings[*i], a))
         .collect();
-    let actions = crate::plan::build(&rows);
+    let actions = crate::plan::build(&rows, &crate::scan::base_images::of_workspace(workspace));
     let text = match args.format {
         PlanFormat::Table => table(&actions),
         PlanFormat::Md => markdown(&actions),

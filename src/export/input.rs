@@ -29,6 +29,8 @@ pub struct ExportInput<'a> {
     pub decisions: &'a DecisionFile,
     pub header: Header,
     pub now: DateTime<Utc>,
+    /// What the project's images are built `FROM`, for the plan's lines.
+    pub bases: crate::plan::BaseImages,
 }
 
 impl<'a> ExportInput<'a> {
@@ -67,6 +69,7 @@ impl<'a> ExportInput<'a> {
             decisions,
             header,
             now,
+            bases: crate::plan::BaseImages::new(),
         }
     }
 
@@ -77,7 +80,7 @@ impl<'a> ExportInput<'a> {
     /// The fix plan's most urgent actions, one plain line each: what the
     /// HTML and Markdown exports open with (`crate::plan`).
     pub fn plan_lines(&self, n: usize) -> Vec<String> {
-        crate::plan::build(&self.rows)
+        crate::plan::build(&self.rows, &self.bases)
             .iter()
             .take(n)
             .map(crate::plan::Action::line)

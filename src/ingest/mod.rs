@@ -286,7 +286,7 @@ pub const DEFAULT_MAX_REPORT_BYTES: u64 = 4 << 30;
 /// findings and rebuilds itself from the stored reports when this changes:
 /// bump it with any change to what a parser produces (fields, fingerprints,
 /// merging), or stored findings would disagree with a fresh import.
-pub const PARSER_VERSION: u32 = 2;
+pub const PARSER_VERSION: u32 = 3;
 
 pub fn max_report_bytes_from_env() -> u64 {
     checked_max_report_bytes().unwrap_or(DEFAULT_MAX_REPORT_BYTES)
@@ -419,6 +419,7 @@ pub fn blank_finding(
         details: Arc::new(Details::default()),
         package: None,
         image: None,
+        layer: None,
         target: Arc::clone(target),
         location: Location::default(),
         source: Arc::clone(source),

@@ -8,7 +8,8 @@ use super::{
     ParsedReport,
 };
 use crate::fasthash::FxHashMap;
-use crate::model::{image, Details, Finding, ImageRef, Kind, Location, Package, SourceInfo};
+use crate::model::layer::{self, HistoryStep};
+use crate::model::{image, Details, Finding, ImageRef, Kind, Layer, Location, Package, SourceInfo};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -39,6 +40,32 @@ struct Metadata<'a> {
     repo_tags: Option<Vec<Str<'a>>>,
     #[serde(rename = "RepoDigests", borrow)]
     repo_digests: Option<Vec<Str<'a>>>,
+    #[serde(rename = "DiffIDs", borrow)]
+    diff_ids: Option<Vec<Str<'a>>>,
+    #[serde(rename = "ImageConfig", borrow)]
+    image_config: Option<ImageConfig<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ImageConfig<'a> {
+    #[serde(borrow)]
+    history: Option<Vec<HistoryEntry<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct HistoryEntry<'a> {
+    #[serde(borrow)]
+    created_by: Option<Str<'a>>,
+    empty_layer: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LayerRef<'a> {
+    #[serde(rename = "DiffID", borrow)]
+    diff_id: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -95,6 +122,8 @@ struct Vuln<'a> {
     published: Option<Str<'a>>,
     #[serde(rename = "LastModifiedDate", borrow)]
     modified: Option<Str<'a>>,
+    #[serde(rename = "Layer", borrow)]
+    layer: Option<LayerRef<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -281,6 +310,7 @@ fn parse_v2<'de, R: serde_json::de::Read<'de>>(
         .is_some_and(|t| t.as_str() == "container_image");
     if is_image {
         let meta = parsed.metadata.unwrap_or_default();
+        describe_layers_of(&mut report.findings, &meta);
         let tag = meta
             .repo_tags
             .unwrap_or_default()
@@ -312,6 +342,38 @@ fn parse_v2<'de, R: serde_json::de::Read<'de>>(
         report.artifact = artifact;
     }
     Ok(report)
+}
+
+/// Gives each finding's layer its number, build step and origin (base image
+/// or the image's own) from the image's `DiffIDs` and history, which may be
+/// read after the results.
+fn describe_layers_of(findings: &mut [Finding], meta: &Metadata) {
+    let Some(diff_ids) = meta.diff_ids.as_ref().filter(|d| !d.is_empty()) else {
+        return;
+    };
+    let diff_ids: Vec<String> = diff_ids.iter().map(|d| d.as_str().to_string()).collect();
+    let history: Vec<HistoryStep> = meta
+        .image_config
+        .as_ref()
+        .and_then(|c| c.history.as_ref())
+        .map(|h| {
+            h.iter()
+                .map(|e| HistoryStep {
+                    created_by: text(&e.created_by).unwrap_or_default(),
+                    empty_layer: e.empty_layer.unwrap_or(false),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let described: FxHashMap<String, Arc<Layer>> = layer::describe_layers(&diff_ids, &history)
+        .into_iter()
+        .map(|l| (l.diff_id.clone(), Arc::new(l)))
+        .collect();
+    for f in findings {
+        if let Some(known) = f.layer.as_ref().and_then(|l| described.get(&l.diff_id)) {
+            f.layer = Some(Arc::clone(known));
+        }
+    }
 }
 
 /// Reads a SchemaVersion 2 report, converting each result as soon as it is read.
@@ -396,6 +458,8 @@ struct Builder<'c> {
     source: Arc<SourceInfo>,
     details: FxHashMap<String, Arc<Details>>,
     targets: FxHashMap<String, Arc<str>>,
+    /// Layers by DiffID, known only by it until the metadata is read.
+    layers: FxHashMap<String, Arc<Layer>>,
 }
 
 impl<'c> Builder<'c> {
@@ -405,6 +469,7 @@ impl<'c> Builder<'c> {
             source: source_info("trivy", None, ctx),
             details: FxHashMap::default(),
             targets: FxHashMap::default(),
+            layers: FxHashMap::default(),
         }
     }
 
@@ -506,7 +571,25 @@ impl<'c> Builder<'c> {
             path: pkg_path,
         });
         f.scanner_status = crate::model::words::opt_word(text(&v.status));
+        f.layer = v
+            .layer
+            .as_ref()
+            .and_then(|l| text(&l.diff_id))
+            .filter(|d| !d.is_empty())
+            .map(|diff_id| self.layer(diff_id));
         f
+    }
+
+    fn layer(&mut self, diff_id: String) -> Arc<Layer> {
+        if let Some(l) = self.layers.get(&diff_id) {
+            return Arc::clone(l);
+        }
+        let layer = Arc::new(Layer {
+            diff_id: crate::sanitize::sanitize_line(&diff_id).into_owned(),
+            ..Layer::default()
+        });
+        self.layers.insert(diff_id, Arc::clone(&layer));
+        layer
     }
 
     fn misconfiguration(

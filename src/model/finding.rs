@@ -1,6 +1,6 @@
 //! `Finding`: one normalised scanner observation (after in-report merging).
 
-use super::{Fingerprint, ImageRef, RedactedSecret, Severity};
+use super::{Fingerprint, ImageRef, Layer, RedactedSecret, Severity};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
@@ -140,6 +140,9 @@ pub struct Finding {
     pub details: Arc<Details>,
     pub package: Option<Package>,
     pub image: Option<Arc<ImageRef>>,
+    /// The image layer the package came in with (Trivy), shared by the
+    /// findings of that layer.
+    pub layer: Option<Arc<Layer>>,
     /// What the scanner names as the scanned thing (Trivy `Target`, a manifest, a file).
     pub target: Arc<str>,
     pub location: Location,
@@ -203,6 +206,11 @@ impl Finding {
     /// The subject without its kind: an image repository or a project directory.
     pub fn subject_name(&self) -> &str {
         super::subject::name_of(&self.subject)
+    }
+
+    /// True when the image's history says the base image brought the package.
+    pub fn from_base_image(&self) -> bool {
+        self.layer.as_ref().and_then(|l| l.from_base) == Some(true)
     }
 
     /// True when `needle` equals the id or one of the aliases (case-insensitive).

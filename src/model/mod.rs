@@ -3,6 +3,7 @@
 pub mod finding;
 pub mod fingerprint;
 pub mod image;
+pub mod layer;
 pub mod secret;
 pub mod severity;
 pub mod subject;
@@ -11,5 +12,6 @@ pub mod words;
 pub use finding::{Details, Finding, Kind, Location, Package, SourceInfo};
 pub use fingerprint::Fingerprint;
 pub use image::ImageRef;
+pub use layer::Layer;
 pub use secret::{RedactedSecret, Redactor};
 pub use severity::Severity;

@@ -4,6 +4,7 @@
 //! scanners; `docker` reads the engine; `image_checks`, `posture` and
 //! `secrets` are the native checks, which report through `native_report`.
 
+pub mod base_images;
 pub mod docker;
 pub mod external;
 pub mod image_checks;

@@ -125,12 +125,12 @@ fn result(rule: &'static str, applicable: bool, problems: Vec<String>) -> Postur
 /// One Dockerfile instruction: keyword (upper case) and its arguments,
 /// continuation lines joined.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Instruction {
-    keyword: String,
-    args: String,
+pub(super) struct Instruction {
+    pub(super) keyword: String,
+    pub(super) args: String,
 }
 
-fn instructions(text: &str) -> Vec<Instruction> {
+pub(super) fn instructions(text: &str) -> Vec<Instruction> {
     let mut out = Vec::new();
     let mut pending = String::new();
     for line in text.lines() {
@@ -187,7 +187,7 @@ fn user(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
 }
 
 /// (compose file, service name, its YAML)
-fn compose_services(files: &ProjectFiles) -> Vec<(String, String, serde_norway::Value)> {
+pub(super) fn compose_services(files: &ProjectFiles) -> Vec<(String, String, serde_norway::Value)> {
     let mut out = Vec::new();
     for path in &files.compose {
         let Some(doc) =

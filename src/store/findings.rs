@@ -12,7 +12,9 @@
 use super::index::{RunRecord, ScanIndex};
 use super::row;
 use super::workspace::{quarantine, StoreError, Workspace};
-use crate::model::{Details, Finding, Fingerprint, ImageRef, Kind, Redactor, Severity, SourceInfo};
+use crate::model::{
+    Details, Finding, Fingerprint, ImageRef, Kind, Layer, Redactor, Severity, SourceInfo,
+};
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -861,6 +863,7 @@ struct Shared {
 
 struct SharedContext {
     image: Option<Arc<ImageRef>>,
+    layer: Option<Arc<Layer>>,
     source: Arc<SourceInfo>,
     target: Arc<str>,
     subject: Arc<str>,
@@ -895,6 +898,7 @@ fn decode(path: &Path, shared: &Shared, raw: RawRow, bytes: &[u8]) -> Result<Fin
         details: Arc::clone(details),
         package,
         image: context.image.clone(),
+        layer: context.layer.clone(),
         target: Arc::clone(&context.target),
         location: body.location,
         source: Arc::clone(&context.source),
@@ -969,6 +973,7 @@ fn shared_context(parsed: Context, images: &mut HashMap<ImageRef, Arc<ImageRef>>
         image: parsed
             .image
             .map(|i| Arc::clone(images.entry(i.clone()).or_insert_with(|| Arc::new(i)))),
+        layer: parsed.layer.map(Arc::new),
         source: Arc::new(parsed.source),
         target: Arc::from(parsed.target.as_str()),
         subject: Arc::from(parsed.subject.as_str()),
@@ -981,6 +986,8 @@ fn shared_context(parsed: Context, images: &mut HashMap<ImageRef, Arc<ImageRef>>
 struct ContextRef<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<&'a ImageRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'a Layer>,
     source: &'a SourceInfo,
     target: &'a str,
     subject: &'a str,
@@ -990,6 +997,7 @@ impl<'a> ContextRef<'a> {
     fn of(f: &'a Finding) -> ContextRef<'a> {
         ContextRef {
             image: f.image.as_deref(),
+            layer: f.layer.as_deref(),
             source: &f.source,
             target: &f.target,
             subject: &f.subject,
@@ -1001,6 +1009,8 @@ impl<'a> ContextRef<'a> {
 struct Context {
     #[serde(default)]
     image: Option<ImageRef>,
+    #[serde(default)]
+    layer: Option<Layer>,
     source: SourceInfo,
     target: String,
     subject: String,
@@ -1011,8 +1021,6 @@ mod tests {
     use super::*;
     use crate::ingest::{self, ParseContext};
 
-    /// Every demo report read back from the store is the report as parsed:
-    /// every field, in order, for every format the demo carries.
     #[test]
     fn permute_puts_each_item_where_the_order_says() {
         for order in [
@@ -1030,6 +1038,9 @@ mod tests {
         }
     }
 
+    /// Every demo report read back from the store is the report as parsed:
+    /// every field (the layers of the backend's Trivy report too), in order,
+    /// for every format the demo carries.
     #[test]
     fn stored_findings_read_back_exactly_as_parsed() {
         let dir = tempfile::tempdir().unwrap();

@@ -48,6 +48,8 @@ pub struct Data {
     pub policy: SlaPolicy,
     /// Checklists, their records and the evidence of the automatic checks.
     pub walk: crate::checklist::walk::Walkthrough,
+    /// What the project's images are built `FROM`, for the fix plan.
+    pub bases: Arc<crate::plan::BaseImages>,
 }
 
 impl Data {
@@ -143,6 +145,7 @@ impl Data {
             crate::checklist::walk::Walkthrough::load(ws, setup, self.present(), &self.runs, now);
         self.warnings.extend(walk.warnings.iter().cloned());
         self.walk = walk;
+        self.bases = Arc::new(crate::scan::base_images::of_workspace(&ws.root));
     }
 
     /// Everything an export of the rows `rows` (finding indices, in the
@@ -172,6 +175,7 @@ impl Data {
             workspace: workspace.to_string(),
             filter: filter.to_string(),
             readiness: crate::gate::readiness_line(self.walk.production_progress(), verdict),
+            bases: Arc::clone(&self.bases),
             now,
         }
     }
@@ -321,6 +325,7 @@ impl Data {
             triage_read_only: None,
             policy: SlaPolicy::default(),
             walk: Default::default(),
+            bases: Arc::default(),
         }
     }
 }
@@ -346,6 +351,7 @@ pub struct ExportJob {
     pub filter: String,
     /// Checklist progress and gate verdict, for the header.
     pub readiness: String,
+    pub bases: Arc<crate::plan::BaseImages>,
     pub now: DateTime<Utc>,
 }
 
@@ -360,6 +366,7 @@ impl ExportJob {
             self.now,
         );
         input.header.checklist = self.readiness.clone();
+        input.bases = self.bases.as_ref().clone();
         crate::export::render(self.format, &input)
     }
 }

@@ -45,6 +45,7 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         findings: std::sync::Arc::clone(&data.findings),
         assessments: std::sync::Arc::clone(&data.assessments),
         rows: state.visible.clone(),
+        bases: std::sync::Arc::clone(&data.bases),
     })]
 }
 
@@ -53,6 +54,7 @@ pub fn panel(
     findings: &[crate::model::Finding],
     assessments: &[crate::triage::Assessment],
     rows: &[u32],
+    bases: &crate::plan::BaseImages,
 ) -> PlanPanel {
     let pairs: Vec<_> = rows
         .iter()
@@ -62,7 +64,7 @@ pub fn panel(
         })
         .collect();
     PlanPanel {
-        actions: crate::plan::build(&pairs),
+        actions: crate::plan::build(&pairs, bases),
         cursor: Cursor::default(),
         rows: pairs.len(),
     }
@@ -91,6 +93,7 @@ fn query_for(action: &crate::plan::Action) -> String {
         crate::plan::Fix::Upgrade { package, .. } | crate::plan::Fix::NoFixYet { package } => {
             terms.push(format!("pkg:{}", quoted(package)));
         }
+        crate::plan::Fix::BaseImage { .. } => terms.push("kind:vulnerability".into()),
         crate::plan::Fix::RotateSecret { .. } => terms.push("kind:secret".into()),
         crate::plan::Fix::Reconfigure { .. } => terms.push("kind:misconfiguration".into()),
         crate::plan::Fix::Decide { id } => terms.push(quoted(id)),

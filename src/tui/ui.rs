@@ -735,6 +735,26 @@ fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
 }
 
 /// The detail text of one finding (also used by tests).
+/// `2 of 10, from the base image · RUN apt-get install …`: where the
+/// package came in, and who can fix it.
+fn layer_line(layer: &crate::model::Layer) -> String {
+    let position = match (layer.number, layer.of) {
+        (Some(n), Some(of)) => format!("{n} of {of}"),
+        _ => cell(&layer.diff_id, 24),
+    };
+    let origin = match layer.from_base {
+        Some(true) => ", from the base image",
+        Some(false) => ", the image's own",
+        None => "",
+    };
+    let step = layer
+        .created_by
+        .as_deref()
+        .map(|c| format!(" · {}", cell(&crate::model::layer::build_step(c), 40)))
+        .unwrap_or_default();
+    format!("{position}{origin}{step}")
+}
+
 pub fn detail_text<'a>(
     f: &Finding,
     a: &Assessment,
@@ -800,6 +820,9 @@ pub fn detail_text<'a>(
             }
         }
         None => lines.push(field("target", cell(&f.target, 200), theme)),
+    }
+    if let Some(layer) = f.layer.as_deref() {
+        lines.push(field("layer", layer_line(layer), theme));
     }
     let location = f
         .location

@@ -148,6 +148,7 @@ pub enum Job {
         findings: Arc<Vec<crate::model::Finding>>,
         assessments: Arc<Vec<crate::triage::Assessment>>,
         rows: Vec<u32>,
+        bases: Arc<crate::plan::BaseImages>,
     },
     Groups {
         by: super::group_view::GroupBy,
@@ -164,7 +165,13 @@ impl Job {
                 findings,
                 assessments,
                 rows,
-            } => Msg::PlanReady(super::plan_view::panel(&findings, &assessments, &rows)),
+                bases,
+            } => Msg::PlanReady(super::plan_view::panel(
+                &findings,
+                &assessments,
+                &rows,
+                &bases,
+            )),
             Job::Groups { by, findings, rows } => {
                 Msg::GroupsReady(super::group_view::panel(by, &findings, &rows))
             }

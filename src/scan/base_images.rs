@@ -1,0 +1,161 @@
+//! Which base image each of the project's images is built on: a compose
+//! service with both `image:` and `build:` names the image and the
+//! Dockerfile; the Dockerfile's last stage says `FROM` what (following
+//! `FROM earlier-stage` back to a real image). The fix plan names it when
+//! findings come from the base image's layers.
+
+use super::posture::{compose_services, instructions, Instruction};
+use super::project_files::{read, ProjectFiles};
+use crate::plan::{BaseImage, BaseImages};
+use std::path::Path;
+
+/// The base image of every image the project's compose files build, by subject.
+pub fn base_images(files: &ProjectFiles) -> BaseImages {
+    let mut found = BaseImages::new();
+    for (compose_file, service, yaml) in compose_services(files) {
+        let Some(image) = yaml.get("image").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let (context, dockerfile) = match yaml.get("build") {
+            Some(b) if b.is_string() => (b.as_str().unwrap_or("."), "Dockerfile"),
+            Some(b) => (
+                b.get("context").and_then(|c| c.as_str()).unwrap_or("."),
+                b.get("dockerfile")
+                    .and_then(|d| d.as_str())
+                    .unwrap_or("Dockerfile"),
+            ),
+            None => continue,
+        };
+        // Remote build contexts (git URLs) are not files here.
+        if context.contains("://") || context.starts_with("git@") {
+            continue;
+        }
+        let compose_dir = Path::new(&compose_file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let relative = compose_dir.join(context).join(dockerfile);
+        let Some(from) =
+            read(&files.root.join(&relative)).and_then(|text| final_base(&instructions(&text)))
+        else {
+            continue;
+        };
+        let repository = crate::model::image::image_repository(image);
+        if repository.is_empty() {
+            continue;
+        }
+        found.insert(
+            crate::model::subject::image(&repository),
+            BaseImage {
+                from: crate::sanitize::sanitize_line(&from).into_owned(),
+                dockerfile: crate::sanitize::sanitize_line(&tidy(&relative)).into_owned(),
+                compose: crate::sanitize::sanitize_line(&compose_file).into_owned(),
+                service: crate::sanitize::sanitize_line(&service).into_owned(),
+            },
+        );
+    }
+    found
+}
+
+/// The base images of the project at `root`.
+pub fn of_workspace(root: &Path) -> BaseImages {
+    base_images(&ProjectFiles::scan(root))
+}
+
+/// `a/./b/Dockerfile` → `a/b/Dockerfile`, for messages.
+fn tidy(path: &Path) -> String {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The image the last stage starts from, following stage names back;
+/// `None` for `scratch` or a Dockerfile without `FROM`.
+fn final_base(instructions: &[Instruction]) -> Option<String> {
+    // (image, stage name) of every FROM, in order.
+    let stages: Vec<(String, Option<String>)> = instructions
+        .iter()
+        .filter(|i| i.keyword == "FROM")
+        .filter_map(|i| {
+            let mut words = i.args.split_whitespace().filter(|w| !w.starts_with("--"));
+            let image = words.next()?.to_string();
+            let name = match (words.next(), words.next()) {
+                (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => {
+                    Some(name.to_ascii_lowercase())
+                }
+                _ => None,
+            };
+            Some((image, name))
+        })
+        .collect();
+    let mut at = stages.len().checked_sub(1)?;
+    // Each step goes to an earlier stage, so this ends.
+    loop {
+        let image = &stages[at].0;
+        let earlier = stages[..at]
+            .iter()
+            .rposition(|(_, name)| name.as_deref() == Some(image.to_ascii_lowercase().as_str()));
+        match earlier {
+            Some(stage) => at = stage,
+            None if image.eq_ignore_ascii_case("scratch") => return None,
+            None => return Some(image.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base_of(dockerfile: &str) -> Option<String> {
+        final_base(&instructions(dockerfile))
+    }
+
+    #[test]
+    fn the_last_stage_names_the_base_following_stage_names_back() {
+        assert_eq!(
+            base_of("FROM python:3.11-slim\nRUN pip install x\n").as_deref(),
+            Some("python:3.11-slim")
+        );
+        assert_eq!(
+            base_of("FROM node:20 AS build\nRUN npm ci\nFROM --platform=$BUILDPLATFORM nginx:1.25-alpine\nCOPY --from=build /app /usr/share/nginx/html\n").as_deref(),
+            Some("nginx:1.25-alpine")
+        );
+        assert_eq!(
+            base_of("FROM debian:12 AS base\nRUN apt-get update\nFROM base AS app\nCOPY . /\n")
+                .as_deref(),
+            Some("debian:12")
+        );
+        assert_eq!(base_of("FROM golang:1.22 AS b\nFROM scratch\n"), None);
+        assert_eq!(base_of("# nothing\n"), None);
+    }
+
+    #[test]
+    fn the_demo_projects_images_are_built_on_what_their_dockerfiles_say() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = crate::demo::write_project(dir.path(), true).expect("demo project");
+        let bases = base_images(&ProjectFiles::scan(&root));
+        let backend = bases
+            .get("image:finance-tracker/backend")
+            .expect("the backend's base");
+        assert_eq!(backend.from, "python:3.11-slim");
+        assert_eq!(backend.dockerfile, "backend/Dockerfile");
+        assert_eq!(
+            (backend.compose.as_str(), backend.service.as_str()),
+            ("docker-compose.yml", "backend")
+        );
+        assert_eq!(
+            bases
+                .get("image:finance-tracker/frontend")
+                .map(|b| b.from.as_str()),
+            Some("nginx:latest"),
+            "the last stage, not the build stage"
+        );
+        assert!(
+            !bases.contains_key("image:postgres"),
+            "a service without build: is not built here"
+        );
+    }
+}
