@@ -192,8 +192,8 @@ fn run_size(n: usize) {
     );
     let all: Vec<u32> = (0..data.findings.len() as u32).collect();
     let t = Instant::now();
-    let groups = scandeck::tui::group_view::groups(
-        scandeck::tui::group_view::GroupBy::Vulnerability,
+    let groups = scandeck::tui::panes::groups::groups(
+        scandeck::tui::panes::groups::GroupBy::Vulnerability,
         &data.findings,
         &all,
     );

@@ -1030,7 +1030,7 @@ fn the_detail_pane_scrolls_within_its_content() {
         ratatui::layout::Rect::new(0, 0, s.size.0, s.size.1),
         false,
     );
-    let height = scandeck::tui::ui::detail_height(&s, a.detail.width - 2);
+    let height = scandeck::tui::panes::detail::detail_height(&s, a.detail.width - 2);
     let last = height.saturating_sub(a.detail_rows()) as u16;
     assert!(
         last > 0,

@@ -553,7 +553,7 @@ fn the_fix_plan_shows_the_cli_plan_and_leads_to_its_findings() {
     key(&mut s, &k, KeyCode::Char('f'));
     assert!(s.plan.is_none());
     let dialog = s.dialog.as_ref().expect("the fixed dialog");
-    assert_eq!(dialog.kind, scandeck::tui::dialog::DialogKind::Fixed);
+    assert_eq!(dialog.kind, scandeck::tui::panes::dialog::DialogKind::Fixed);
     let targets: std::collections::BTreeSet<_> = dialog.targets.iter().copied().collect();
     assert_eq!(targets, wanted, "exactly the action's findings");
     key(&mut s, &k, KeyCode::Enter);
@@ -626,7 +626,10 @@ fn group_views_gather_a_vulnerability_across_packages_and_act_on_its_members() {
     key(&mut s, &k, KeyCode::Char('z'));
     assert!(s.groups.is_none());
     let dialog = s.dialog.as_ref().expect("the snooze dialog");
-    assert_eq!(dialog.kind, scandeck::tui::dialog::DialogKind::Snooze);
+    assert_eq!(
+        dialog.kind,
+        scandeck::tui::panes::dialog::DialogKind::Snooze
+    );
     assert_eq!(
         dialog
             .targets

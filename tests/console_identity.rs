@@ -10,8 +10,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use scandeck::model::Finding;
 use scandeck::store::workspace::CurrentFindings;
 use scandeck::tui::data::Data;
-use scandeck::tui::dialog::TriageChange;
 use scandeck::tui::keymap::KeyMap;
+use scandeck::tui::panes::dialog::TriageChange;
 use scandeck::tui::state::AppState;
 use scandeck::tui::update::{update, Effect, Msg};
 

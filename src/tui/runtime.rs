@@ -159,7 +159,7 @@ fn write_export(
 /// Writes one checklist change; the file as now on disk and a summary, or why not.
 fn save_checklist(
     ws: &Workspace,
-    edit: &super::walk::ChecklistEdit,
+    edit: &super::panes::checklist::ChecklistEdit,
     who: &str,
     at: &str,
 ) -> Result<(crate::checklist::progress::ChecklistFile, String), String> {

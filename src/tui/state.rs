@@ -152,7 +152,7 @@ pub struct AppState {
     /// Findings marked for a bulk action, by fingerprint, so that a reload
     /// never moves a mark onto another row.
     pub marked: std::collections::BTreeSet<crate::model::Fingerprint>,
-    pub dialog: Option<super::dialog::Dialog>,
+    pub dialog: Option<super::panes::dialog::Dialog>,
     /// Set when the last save failed: shown until a save succeeds.
     pub unsaved: Option<String>,
     /// A save is on its way to disk.
@@ -163,14 +163,14 @@ pub struct AppState {
     pub now: chrono::DateTime<chrono::Utc>,
     pub checklist: Option<ChecklistPanel>,
     /// The fix plan, while it is open.
-    pub plan: Option<super::plan_view::PlanPanel>,
+    pub plan: Option<super::panes::plan::PlanPanel>,
     /// The decisions the last triage change replaced, by key (`None`: there
     /// was none): what `undo` puts back.
     pub undo: Option<Vec<(String, Option<crate::triage::Decision>)>>,
     /// The group view, while it is open.
-    pub groups: Option<super::group_view::GroupPanel>,
+    pub groups: Option<super::panes::groups::GroupPanel>,
     /// What `R` would scan, while it is being chosen.
-    pub picker: Option<super::scan_picker::ScanPicker>,
+    pub picker: Option<super::panes::picker::ScanPicker>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
     pub gate: Option<crate::gate::Verdict>,
     /// Scan tasks, the engine line and the tasks list.
@@ -191,7 +191,7 @@ pub struct AppState {
     pub export_folder: Option<String>,
     /// The export dialog whose export is being written, brought back to ask
     /// before replacing a file of that name.
-    pub asked_export: Option<super::dialog::Dialog>,
+    pub asked_export: Option<super::panes::dialog::Dialog>,
 }
 
 impl AppState {

@@ -4,11 +4,9 @@
 
 use super::action::Action;
 use super::data::Data;
-use super::dialog::{Dialog, DialogKind};
 use super::keymap::{Context, Key, KeyMap, Resolution};
 use super::layout::{contains, Areas};
-use super::state::{AppState, Cursor, HelpState, Loading, Pane};
-use crate::model::Severity;
+use super::state::{AppState, Cursor, Loading, Pane};
 use crate::query::{language, Query, SearchIndex, SortKey};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
@@ -47,9 +45,9 @@ pub enum Msg {
     /// A second passed while tasks run (their elapsed times move).
     Tick,
     /// The fix plan a worker made.
-    PlanReady(super::plan_view::PlanPanel),
+    PlanReady(super::panes::plan::PlanPanel),
     /// The groups a worker made.
-    GroupsReady(super::group_view::GroupPanel),
+    GroupsReady(super::panes::groups::GroupPanel),
     /// The engine's images, for the scan picker (or why there are none).
     ImagesListed(Result<Vec<crate::scan::docker::ImageEntry>, String>),
     /// Time to look at the workspace files again while the checklist is open.
@@ -80,7 +78,7 @@ pub enum RescanScope {
 pub enum Effect {
     Search(SearchRequest),
     /// Write a triage change to decisions.json (under the lock, merged with what is on disk).
-    Save(super::dialog::TriageChange),
+    Save(super::panes::dialog::TriageChange),
     /// Render the shown rows in `format` and write them to `path` (relative to the workspace).
     Export {
         format: crate::export::ExportFormat,
@@ -91,7 +89,7 @@ pub enum Effect {
         replace: bool,
     },
     /// Write a checklist record to checklist.json (under the lock, merged with what is on disk).
-    SaveChecklist(super::walk::ChecklistEdit),
+    SaveChecklist(super::panes::checklist::ChecklistEdit),
     /// Copy text to the clipboard (OSC 52); already sanitised.
     Copy(String),
     SetMouse(bool),
@@ -151,7 +149,7 @@ pub enum Job {
         bases: Arc<crate::plan::BaseImages>,
     },
     Groups {
-        by: super::group_view::GroupBy,
+        by: super::panes::groups::GroupBy,
         findings: Arc<Vec<crate::model::Finding>>,
         rows: Vec<u32>,
     },
@@ -166,14 +164,14 @@ impl Job {
                 assessments,
                 rows,
                 bases,
-            } => Msg::PlanReady(super::plan_view::panel(
+            } => Msg::PlanReady(super::panes::plan::panel(
                 &findings,
                 &assessments,
                 &rows,
                 &bases,
             )),
             Job::Groups { by, findings, rows } => {
-                Msg::GroupsReady(super::group_view::panel(by, &findings, &rows))
+                Msg::GroupsReady(super::panes::groups::panel(by, &findings, &rows))
             }
         }
     }
@@ -212,48 +210,14 @@ impl std::fmt::Debug for SearchRequest {
     }
 }
 
-/// The help palette's rows: every bound action with its keys, filtered by text.
-pub fn help_entries(keymap: &KeyMap, filter: &str) -> Vec<(Context, String, Action)> {
-    let needle = filter.to_lowercase();
-    let mut out = Vec::new();
-    for ctx in Context::ALL {
-        let mut done: Vec<Action> = Vec::new();
-        for b in keymap.bindings(ctx) {
-            if done.contains(&b.action) || b.action == Action::None {
-                continue;
-            }
-            done.push(b.action);
-            let keys = keymap
-                .bindings(ctx)
-                .iter()
-                .filter(|x| x.action == b.action)
-                .map(|x| super::keymap::chord_text(&x.chord))
-                .collect::<Vec<_>>()
-                .join(" ");
-            let hay = format!(
-                "{} {} {} {}",
-                ctx.name(),
-                keys,
-                b.action.name(),
-                b.action.description()
-            )
-            .to_lowercase();
-            if needle.split_whitespace().all(|w| hay.contains(w)) {
-                out.push((ctx, keys, b.action));
-            }
-        }
-    }
-    out
-}
-
-fn areas(state: &AppState) -> Areas {
+pub(crate) fn areas(state: &AppState) -> Areas {
     let query_line =
         state.editing.is_some() || !state.query_text.is_empty() || state.query_error.is_some();
     Areas::compute(Rect::new(0, 0, state.size.0, state.size.1), query_line)
 }
 
 /// Asks for a new search with the current query, sort and target.
-fn search(state: &mut AppState) -> Vec<Effect> {
+pub(crate) fn search(state: &mut AppState) -> Vec<Effect> {
     let Some(data) = &state.data else {
         return Vec::new();
     };
@@ -331,7 +295,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             // Expiring lapsed decisions waits for the whole set's load.
             if effects
                 .iter()
-                .any(|e| matches!(e, Effect::Save(super::dialog::TriageChange::Expire)))
+                .any(|e| matches!(e, Effect::Save(super::panes::dialog::TriageChange::Expire)))
             {
                 state.saving = false;
                 effects.retain(|e| !matches!(e, Effect::Save(_)));
@@ -386,7 +350,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                     .is_some_and(|d| d.triage_read_only.is_none())
             {
                 state.saving = true;
-                effects.push(Effect::Save(super::dialog::TriageChange::Expire));
+                effects.push(Effect::Save(super::panes::dialog::TriageChange::Expire));
             }
             effects
         }
@@ -478,15 +442,15 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick => Vec::new(),
         Msg::PlanReady(panel) => {
-            super::plan_view::ready(state, panel);
+            super::panes::plan::ready(state, panel);
             Vec::new()
         }
         Msg::GroupsReady(panel) => {
-            super::group_view::ready(state, panel);
+            super::panes::groups::ready(state, panel);
             Vec::new()
         }
         Msg::ImagesListed(listed) => {
-            super::scan_picker::open(state, listed);
+            super::panes::picker::open(state, listed);
             Vec::new()
         }
         Msg::ChecklistTick => {
@@ -560,8 +524,8 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
 }
 
 fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
-    if state.help.is_none() && super::walk::prompting(state) {
-        return super::walk::type_prompt(state, ev);
+    if state.help.is_none() && super::panes::checklist::prompting(state) {
+        return super::panes::checklist::type_prompt(state, ev);
     }
     let k = Key::from_event(&ev);
     let ctx = context_of(state);
@@ -589,67 +553,11 @@ fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// Keys of the open tasks list; `None` hands the action to the usual handling.
-fn scans_act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
-    let len = state.scans.rows.len();
-    let height = (state.size.1 as usize).saturating_sub(12).max(3);
-    let mut moved = |delta: isize| {
-        state.scans.cursor = state.scans.cursor.moved(delta, len, height);
-        Some(Vec::new())
-    };
-    match action {
-        Action::MoveDown => moved(1),
-        Action::MoveUp => moved(-1),
-        Action::GoTop => moved(isize::MIN / 2),
-        Action::GoBottom => moved(isize::MAX / 2),
-        Action::CancelTask => {
-            let Some(row) = state.scans.selected() else {
-                return Some(Vec::new());
-            };
-            if row.state.finished() {
-                state.status = Some(format!("{} has already finished", row.label));
-                return Some(Vec::new());
-            }
-            state.status = Some(format!("cancelling {}…", row.label));
-            Some(vec![Effect::CancelTask(row.id)])
-        }
-        _ => None,
-    }
-}
-
-/// What `r` scans again: the selected target's image, else the project.
-fn rescan_scope(state: &AppState) -> RescanScope {
-    let Some(data) = &state.data else {
-        return RescanScope::Project;
-    };
-    let image_of = |name: &str| {
-        data.findings
-            .iter()
-            .find(|f| f.display_target() == name)
-            .and_then(|f| f.image_name().map(str::to_string))
-    };
-    match state.focus {
-        Pane::Targets => match state.targets.selected {
-            0 => RescanScope::All,
-            n => data
-                .targets
-                .get(n - 1)
-                .and_then(|t| image_of(&t.name))
-                .map_or(RescanScope::Project, RescanScope::Image),
-        },
-        _ => state
-            .selected_finding()
-            .and_then(|i| data.findings.get(i))
-            .and_then(|f| f.image_name().map(str::to_string))
-            .map_or(RescanScope::Project, RescanScope::Image),
-    }
-}
-
 /// Printable keys in the query line or the help filter.
 fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
     if state.help.is_none() {
         if let Some(dialog) = &mut state.dialog {
-            return type_into_dialog(dialog, ev);
+            return super::panes::dialog::type_into(dialog, ev);
         }
     }
     // Alt-modified characters are key chords that lost their Escape (tmux), not text.
@@ -683,37 +591,8 @@ fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// Keys typed into a dialog: a digit on the choice list picks a choice; the
-/// focused field edits as a shell line does (`line_edit`).
-fn type_into_dialog(dialog: &mut super::dialog::Dialog, ev: KeyEvent) -> Vec<Effect> {
-    if dialog.confirming {
-        return Vec::new();
-    }
-    if dialog.focus == 0 && !dialog.choices.is_empty() {
-        // A digit picks a choice and moves on to its fields, where digits
-        // are text (a date); other keys go to the first field.
-        let plain = !ev
-            .modifiers
-            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-        if let (KeyCode::Char(c @ '1'..='9'), true) = (ev.code, plain) {
-            let n = c as usize - '1' as usize;
-            if n < dialog.choices.len() {
-                dialog.choice = n;
-                dialog.next(false);
-            }
-            return Vec::new();
-        }
-        dialog.next(false);
-    }
-    if let Some(field) = dialog.focused_field() {
-        field.line.apply(&ev);
-    }
-    dialog.error = None;
-    Vec::new()
-}
-
 /// Re-parses the text being typed; a bad term keeps the last good results.
-fn requery(state: &mut AppState) -> Vec<Effect> {
+pub(crate) fn requery(state: &mut AppState) -> Vec<Effect> {
     let text = state
         .editing
         .as_ref()
@@ -741,7 +620,7 @@ pub fn set_query(state: &mut AppState, text: String) -> Vec<Effect> {
 }
 
 /// Runs the checklist's checks again on what the loaded data counts now.
-fn recheck(state: &mut AppState) -> Vec<Effect> {
+pub(crate) fn recheck(state: &mut AppState) -> Vec<Effect> {
     match &state.data {
         Some(data) if state.preview.is_none() && !data.walk.lists.is_empty() => {
             let input = EvidenceInput::of(data);
@@ -760,7 +639,7 @@ fn preview_status(done: usize, total: usize) -> String {
 }
 
 /// Actions over the whole current filter would miss what is not loaded yet.
-fn needs_everything(state: &mut AppState) -> bool {
+pub(crate) fn needs_everything(state: &mut AppState) -> bool {
     if state.preview.is_some() {
         state.status = Some("still loading every finding: try again in a moment".into());
         return true;
@@ -776,29 +655,13 @@ fn regate(state: &mut AppState) {
     state.gate = state.data.as_ref().map(|d| d.verdict(now));
 }
 
-fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
-    if state.scans.open && state.help.is_none() {
-        if let Some(effects) = scans_act(state, action) {
-            return effects;
-        }
-    }
-    if state.checklist.is_some() && state.help.is_none() {
-        if let Some(effects) = super::walk::act(state, action) {
-            return effects;
-        }
-    }
-    if state.picker.is_some() && state.help.is_none() {
-        if let Some(effects) = super::scan_picker::act(state, action) {
-            return effects;
-        }
-    }
-    if state.groups.is_some() && state.help.is_none() {
-        if let Some(effects) = super::group_view::act(state, action) {
-            return effects;
-        }
-    }
-    if state.plan.is_some() && state.help.is_none() {
-        if let Some(effects) = super::plan_view::act(state, action) {
+/// Hands an action to the pane, overlay or dialog that owns it.
+pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
+    use super::panes::{
+        checklist, dialog, findings, groups, help, plan, query_line, scans, targets,
+    };
+    if state.help.is_none() {
+        if let Some(effects) = overlay_act(state, action) {
             return effects;
         }
     }
@@ -808,270 +671,27 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
             state.quitting = true;
             vec![Effect::Quit]
         }
-        Action::Help => {
-            state.help = Some(HelpState::default());
-            Vec::new()
-        }
-        Action::CloseHelp => {
-            state.help = None;
-            Vec::new()
-        }
-        Action::RunHelpEntry => {
-            let filter = state
-                .help
-                .as_ref()
-                .map(|h| h.filter.clone())
-                .unwrap_or_default();
-            let selected = state.help.as_ref().map_or(0, |h| h.selected);
-            state.help = None;
-            match help_entries(keymap, &filter).get(selected) {
-                Some((_, _, chosen))
-                    if !matches!(chosen, Action::RunHelpEntry | Action::CloseHelp) =>
-                {
-                    act(state, keymap, *chosen)
-                }
-                _ => Vec::new(),
-            }
-        }
-        Action::FocusNext | Action::FocusPrev => {
-            let i = state.focus.number() - 1;
-            let n = Pane::ORDER.len();
-            let next = if action == Action::FocusNext {
-                (i + 1) % n
-            } else {
-                (i + n - 1) % n
-            };
-            state.focus = Pane::ORDER[next];
-            Vec::new()
-        }
+        Action::Suspend => vec![Effect::Suspend],
+        Action::ToggleMouse => toggle_mouse(state),
+        Action::Back => back(state, keymap),
+        Action::Help | Action::CloseHelp | Action::RunHelpEntry => help::act(state, keymap, action),
+        Action::FocusNext | Action::FocusPrev => cycle_focus(state, action),
         Action::FocusTargets => focus(state, Pane::Targets),
         Action::FocusFindings => focus(state, Pane::Findings),
         Action::FocusDetail => focus(state, Pane::Detail),
         Action::FocusTasks => focus(state, Pane::Tasks),
-        Action::OpenFilter => {
-            state.editing = Some((state.query_text.clone(), state.query_text.clone()));
-            Vec::new()
-        }
-        Action::ApplyFilter => {
-            state.editing = None;
-            if state.query_error.is_some() {
-                state.status = state.query_error.take();
-            }
-            Vec::new()
-        }
-        Action::CancelFilter => {
-            let previous = state.editing.take().map(|(_, old)| old).unwrap_or_default();
-            state.query_error = None;
-            if previous != state.query_text {
-                state.query_text = previous;
-                return requery(state);
-            }
-            Vec::new()
-        }
-        Action::ClearFilterLine => {
-            if let Some((text, _)) = &mut state.editing {
-                text.clear();
-            }
-            requery(state)
-        }
-        Action::OpenTasks => {
-            state.scans.open = true;
-            state.scans.cursor = Cursor::default();
-            Vec::new()
-        }
-        Action::CloseTasks => {
-            state.scans.open = false;
-            Vec::new()
-        }
-        Action::Rescan => {
-            let scope = rescan_scope(state);
-            let status = match &scope {
-                RescanScope::Image(name) => format!("scanning {name} again…"),
-                RescanScope::Project => "scanning the project again…".into(),
-                // "Everything" is chosen in the picker, never assumed.
-                RescanScope::All | RescanScope::Chosen { .. } => {
-                    return act(state, keymap, Action::RescanAll)
-                }
-            };
-            state.status = Some(status);
-            vec![Effect::Rescan(scope)]
-        }
-        Action::RescanAll => {
-            // Nothing runs before the user has seen what and said yes.
-            state.status = Some("asking the Docker engine for its images…".into());
-            vec![Effect::ListImages]
-        }
-        Action::CancelTask => {
-            state.status = Some("open the scan tasks with w to cancel one".into());
-            Vec::new()
-        }
-        Action::ApplyResults => match state.pending.take() {
-            Some((data, _)) => {
-                state.reselect = state.selected_ref();
-                update(state, keymap, Msg::Loaded(data))
-            }
-            None => {
-                state.status = Some("no new scan results".into());
-                Vec::new()
-            }
-        },
-        Action::Back => {
-            if state.help.is_some() {
-                state.help = None;
-                Vec::new()
-            } else if state.dialog.is_some() {
-                state.dialog = None;
-                Vec::new()
-            } else if !state.marked.is_empty() {
-                state.marked.clear();
-                Vec::new()
-            } else if state.editing.is_some() {
-                act(state, keymap, Action::CancelFilter)
-            } else if !state.query_text.is_empty() || state.query_error.is_some() {
-                state.query_text.clear();
-                state.query_error = None;
-                requery(state)
-            } else if state.target_filter.is_some() {
-                state.target_filter = None;
-                state.targets = Cursor::default();
-                search(state)
-            } else if state.min_severity.is_some() {
-                state.min_severity = None;
-                search(state)
-            } else {
-                state.status = None;
-                Vec::new()
-            }
-        }
-        Action::ToggleMouse => {
-            state.mouse = !state.mouse;
-            state.status = Some(format!(
-                "mouse capture {}",
-                if state.mouse { "on" } else { "off" }
-            ));
-            vec![Effect::SetMouse(state.mouse)]
-        }
-        Action::CopyId => match state
-            .selected_finding()
-            .and_then(|i| state.data.as_ref().map(|d| d.findings[i].id.clone()))
-        {
-            Some(id) => {
-                let id = crate::sanitize::sanitize_line(&id).into_owned();
-                state.status = Some(format!("copied {id} to the clipboard"));
-                vec![Effect::Copy(id)]
-            }
-            None => Vec::new(),
-        },
-        Action::Suspend => vec![Effect::Suspend],
-        Action::OpenInEditor => {
-            let Some(f) = state
-                .selected_finding()
-                .and_then(|i| state.data.as_ref()?.findings.get(i))
-            else {
-                return Vec::new();
-            };
-            // Files in an image are not in the workspace; a posture finding
-            // names its entry after `#`.
-            let path = f
-                .location
-                .path
-                .as_deref()
-                .filter(|_| f.image.is_none())
-                .map(|p| p.split('#').next().unwrap_or(p).to_string())
-                .filter(|p| {
-                    !p.is_empty() && !p.starts_with('/') && !p.split('/').any(|c| c == "..")
-                });
-            match path {
-                Some(path) => vec![Effect::Edit {
-                    path,
-                    line: f.location.line,
-                }],
-                None => {
-                    state.status = Some("this finding names no file in the workspace".into());
-                    Vec::new()
-                }
-            }
-        }
-        Action::OpenReference => {
-            let url = state
-                .selected_finding()
-                .and_then(|i| state.data.as_ref()?.findings.get(i))
-                .and_then(|f| {
-                    f.details
-                        .references
-                        .iter()
-                        .find_map(|u| crate::export::input::safe_link(u))
-                        .map(str::to_string)
-                });
-            match url {
-                Some(url) => vec![Effect::OpenUrl(url)],
-                None => {
-                    state.status = Some("this finding names no advisory address".into());
-                    Vec::new()
-                }
-            }
-        }
-        Action::CopyMenu => {
-            if let Some(f) = state
-                .selected_finding()
-                .and_then(|i| state.data.as_ref()?.findings.get(i))
-            {
-                state.dialog = Some(super::dialog::Dialog::copy(f));
-            }
-            Vec::new()
-        }
-        Action::RaiseMinSeverity | Action::LowerMinSeverity => {
-            const STEPS: [Option<Severity>; 5] = [
-                None,
-                Some(Severity::Low),
-                Some(Severity::Medium),
-                Some(Severity::High),
-                Some(Severity::Critical),
-            ];
-            let i = STEPS
-                .iter()
-                .position(|s| *s == state.min_severity)
-                .unwrap_or(0);
-            let j = if action == Action::RaiseMinSeverity {
-                (i + 1).min(STEPS.len() - 1)
-            } else {
-                i.saturating_sub(1)
-            };
-            state.min_severity = STEPS[j];
-            search(state)
-        }
         Action::SortNext | Action::SortReverse if state.focus == Pane::Targets => {
-            if action == Action::SortNext {
-                state.targets_by_name = !state.targets_by_name;
-            }
-            let by_name = state.targets_by_name;
-            if let Some(data) = &mut state.data {
-                if action == Action::SortReverse {
-                    data.targets.reverse();
-                } else if by_name {
-                    data.targets
-                        .sort_by(|a, b| crate::query::search::natural_cmp(&a.name, &b.name));
-                } else {
-                    data.targets
-                        .sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
-                }
-            }
-            state.targets = Cursor::default();
-            state.status = Some(format!(
-                "targets sorted by {}",
-                if by_name { "name" } else { "score" }
-            ));
-            Vec::new()
+            targets::sort(state, action)
         }
-        Action::SortNext => {
-            state.sort = state.sort.next();
-            state.status = Some(format!("sorted by {}", state.sort.name()));
-            search(state)
-        }
-        Action::SortReverse => {
-            state.reverse = !state.reverse;
-            search(state)
-        }
+        Action::OpenFilter
+        | Action::ApplyFilter
+        | Action::CancelFilter
+        | Action::ClearFilterLine
+        | Action::RaiseMinSeverity
+        | Action::LowerMinSeverity
+        | Action::SortNext
+        | Action::SortReverse
+        | Action::ToggleChanges => query_line::act(state, action),
         Action::MoveDown => step(state, &a, 1),
         Action::MoveUp => step(state, &a, -1),
         Action::HalfPageDown => step(state, &a, page(state, &a) as isize / 2),
@@ -1081,19 +701,7 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         Action::GoTop => step(state, &a, isize::MIN / 2),
         Action::GoBottom => step(state, &a, isize::MAX / 2),
         Action::Open => match state.focus {
-            Pane::Targets => {
-                state.target_filter = match state.targets.selected {
-                    0 => None,
-                    n => state
-                        .data
-                        .as_ref()
-                        .and_then(|d| d.targets.get(n - 1))
-                        .map(|t| t.name.clone()),
-                };
-                state.focus = Pane::Findings;
-                state.findings = Cursor::default();
-                search(state)
-            }
+            Pane::Targets => targets::open(state),
             Pane::Findings => focus(state, Pane::Detail),
             _ => Vec::new(),
         },
@@ -1102,109 +710,38 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         | Action::AcceptRisk
         | Action::Suppress
         | Action::Reopen
-        | Action::Note => match triage_dialog(action) {
-            Some(kind) => open_dialog(state, kind),
-            None => Vec::new(),
-        },
-        Action::ToggleMark => {
-            if let Some(row) = state.selected_ref() {
-                let fp = row.fingerprint;
-                if !state.marked.remove(&fp) {
-                    state.marked.insert(fp);
-                }
-                state.findings = state
-                    .findings
-                    .moved(1, state.visible.len(), a.findings_rows());
-            }
-            Vec::new()
+        | Action::Note
+        | Action::ToggleMark
+        | Action::MarkAll
+        | Action::Undo
+        | Action::CopyId
+        | Action::CopyMenu
+        | Action::OpenInEditor
+        | Action::OpenReference
+        | Action::Export => findings::act(state, action),
+        Action::DialogNext | Action::DialogPrev | Action::DialogCancel | Action::DialogConfirm => {
+            dialog::act(state, action)
         }
-        Action::MarkAll => {
-            if needs_everything(state) {
-                return Vec::new();
-            }
-            if let Some(data) = &state.data {
-                state.marked = state
-                    .visible
-                    .iter()
-                    .filter_map(|i| data.findings.get(*i as usize))
-                    .map(|f| f.fingerprint)
-                    .collect();
-            }
-            state.status = Some(format!(
-                "{} finding(s) marked: the whole current filter",
-                state.marked.len()
-            ));
-            Vec::new()
-        }
-        Action::DialogNext | Action::DialogPrev => {
-            if let Some(d) = &mut state.dialog {
-                d.next(action == Action::DialogPrev);
-            }
-            Vec::new()
-        }
-        Action::DialogCancel => {
-            match &mut state.dialog {
-                Some(d) if d.confirming => d.confirming = false,
-                _ => state.dialog = None,
-            }
-            Vec::new()
-        }
-        Action::DialogConfirm => confirm_dialog(state),
-        Action::ToggleChanges => {
-            state.changes_only = !state.changes_only;
-            state.status = Some(if state.changes_only {
-                "showing changes since the previous scan".into()
-            } else {
-                "showing all findings".into()
-            });
-            search(state)
-        }
+        Action::OpenTasks
+        | Action::CloseTasks
+        | Action::Rescan
+        | Action::RescanAll
+        | Action::CancelTask
+        | Action::ApplyResults => scans::act(state, keymap, action),
         Action::OpenChecklist => {
             // Shown evidence is never stale: the checks run again on opening.
-            let mut effects = super::walk::open(state);
+            let mut effects = checklist::open(state);
             if state.checklist.is_some() {
                 effects.extend(recheck(state));
             }
             effects
         }
-        Action::Export => {
-            if needs_everything(state) {
-                return Vec::new();
-            }
-            open_export(state)
-        }
-        Action::Undo => match state.undo.take() {
-            Some(restore)
-                if state
-                    .data
-                    .as_ref()
-                    .is_some_and(|d| d.triage_read_only.is_none()) =>
-            {
-                state.status = Some(format!(
-                    "undoing the last decision ({} finding(s))…",
-                    restore.len()
-                ));
-                state.saving = true;
-                vec![Effect::Save(super::dialog::TriageChange::Undo { restore })]
-            }
-            _ => {
-                state.status = Some("nothing to undo".into());
-                Vec::new()
-            }
-        },
-        Action::OpenGroups => {
-            if needs_everything(state) {
-                return Vec::new();
-            }
-            super::group_view::open(state)
-        }
-        Action::OpenPlan => {
-            if needs_everything(state) {
-                return Vec::new();
-            }
-            super::plan_view::open(state)
-        }
-        Action::CloseChecklist
+        Action::OpenGroups if !needs_everything(state) => groups::open(state),
+        Action::OpenPlan if !needs_everything(state) => plan::open(state),
+        // The overlays' own keys, when their overlay is not open.
+        Action::OpenGroups
+        | Action::OpenPlan
+        | Action::CloseChecklist
         | Action::ChecklistToggle
         | Action::ChecklistNotApplicable
         | Action::ChecklistNote
@@ -1219,9 +756,91 @@ fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
         | Action::PickToggle
         | Action::PickAll
         | Action::PickScan
-        | Action::PickCancel => Vec::new(),
-        Action::None => Vec::new(),
+        | Action::PickCancel
+        | Action::None => Vec::new(),
     }
+}
+
+/// The open overlay (scan tasks, checklist, picker, groups, plan) takes the
+/// keys it owns first.
+fn overlay_act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
+    use super::panes::{checklist, groups, picker, plan, scans};
+    if state.scans.open {
+        if let Some(effects) = scans::act_open(state, action) {
+            return Some(effects);
+        }
+    }
+    if state.checklist.is_some() {
+        if let Some(effects) = checklist::act(state, action) {
+            return Some(effects);
+        }
+    }
+    if state.picker.is_some() {
+        if let Some(effects) = picker::act(state, action) {
+            return Some(effects);
+        }
+    }
+    if state.groups.is_some() {
+        if let Some(effects) = groups::act(state, action) {
+            return Some(effects);
+        }
+    }
+    if state.plan.is_some() {
+        if let Some(effects) = plan::act(state, action) {
+            return Some(effects);
+        }
+    }
+    None
+}
+
+fn toggle_mouse(state: &mut AppState) -> Vec<Effect> {
+    state.mouse = !state.mouse;
+    state.status = Some(format!(
+        "mouse capture {}",
+        if state.mouse { "on" } else { "off" }
+    ));
+    vec![Effect::SetMouse(state.mouse)]
+}
+
+/// Esc: closes or clears the innermost thing open, one at a time.
+fn back(state: &mut AppState, keymap: &KeyMap) -> Vec<Effect> {
+    if state.help.is_some() {
+        state.help = None;
+        Vec::new()
+    } else if state.dialog.is_some() {
+        state.dialog = None;
+        Vec::new()
+    } else if !state.marked.is_empty() {
+        state.marked.clear();
+        Vec::new()
+    } else if state.editing.is_some() {
+        act(state, keymap, Action::CancelFilter)
+    } else if !state.query_text.is_empty() || state.query_error.is_some() {
+        state.query_text.clear();
+        state.query_error = None;
+        requery(state)
+    } else if state.target_filter.is_some() {
+        state.target_filter = None;
+        state.targets = Cursor::default();
+        search(state)
+    } else if state.min_severity.is_some() {
+        state.min_severity = None;
+        search(state)
+    } else {
+        state.status = None;
+        Vec::new()
+    }
+}
+
+fn cycle_focus(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let i = state.focus.number() - 1;
+    let n = Pane::ORDER.len();
+    let next = if action == Action::FocusNext {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    };
+    focus(state, Pane::ORDER[next])
 }
 
 /// What the shown rows are, for export headers: query, minimum severity, target, changes.
@@ -1243,174 +862,6 @@ pub fn view_description(state: &AppState) -> String {
         "all findings".into()
     } else {
         parts.join(", ")
-    }
-}
-
-/// The export dialog, for the rows shown now.
-fn open_export(state: &mut AppState) -> Vec<Effect> {
-    if state.data.is_none() {
-        return Vec::new();
-    }
-    let mut dialog = Dialog::new(DialogKind::Export, Vec::new());
-    dialog.rows = state.visible.len();
-    dialog.folder = state.export_folder.clone();
-    state.dialog = Some(dialog);
-    Vec::new()
-}
-
-/// The triage dialog a key asks for, if it asks for one.
-pub(super) fn triage_dialog(action: Action) -> Option<DialogKind> {
-    match action {
-        Action::MarkFixed => Some(DialogKind::Fixed),
-        Action::Snooze => Some(DialogKind::Snooze),
-        Action::AcceptRisk => Some(DialogKind::Accept),
-        Action::Suppress => Some(DialogKind::Suppress),
-        Action::Reopen => Some(DialogKind::Reopen),
-        Action::Note => Some(DialogKind::Note),
-        _ => None,
-    }
-}
-
-/// Opens a triage dialog for the marked findings, else the selected one.
-pub(super) fn open_triage_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
-    open_dialog(state, kind)
-}
-
-fn open_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
-    let Some(data) = &state.data else {
-        return Vec::new();
-    };
-    if let Some(why) = &data.triage_read_only {
-        state.unsaved = Some(why.clone());
-        return Vec::new();
-    }
-    let targets: Vec<crate::model::Fingerprint> = if state.marked.is_empty() {
-        state
-            .selected_ref()
-            .map(|row| vec![row.fingerprint])
-            .unwrap_or_default()
-    } else {
-        state.marked.iter().copied().collect()
-    };
-    if targets.is_empty() {
-        return Vec::new();
-    }
-    if kind == DialogKind::Reopen
-        && data.first_of(&targets).iter().all(|i| {
-            data.assessments
-                .get(*i)
-                .is_none_or(|a| a.decision.is_none())
-        })
-    {
-        state.status = Some("nothing to reopen: no decision applies".into());
-        return Vec::new();
-    }
-    let worst = data
-        .first_of(&targets)
-        .iter()
-        .filter_map(|i| data.findings.get(*i))
-        .map(|f| f.severity)
-        .max();
-    let disposition = match kind {
-        DialogKind::Snooze => Some(crate::triage::Disposition::Snoozed),
-        DialogKind::Fixed => Some(crate::triage::Disposition::Fixed),
-        DialogKind::Accept => Some(crate::triage::Disposition::Accepted),
-        _ => None,
-    };
-    let mut dialog = Dialog::new(kind, targets);
-    dialog.gate_note = disposition
-        .zip(worst)
-        .and_then(|(d, w)| crate::gate::decision_effect(d, w));
-    state.dialog = Some(dialog);
-    Vec::new()
-}
-
-/// Enter in a dialog: validate, ask once more for several findings, save.
-fn confirm_dialog(state: &mut AppState) -> Vec<Effect> {
-    if state
-        .dialog
-        .as_ref()
-        .is_some_and(|d| d.kind == DialogKind::Copy)
-    {
-        let Some(dialog) = state.dialog.take() else {
-            return Vec::new();
-        };
-        return match dialog.values.get(dialog.choice) {
-            Some(value) => {
-                state.status = Some(format!("copied {value} to the clipboard"));
-                vec![Effect::Copy(value.clone())]
-            }
-            None => Vec::new(),
-        };
-    }
-    if state
-        .dialog
-        .as_ref()
-        .is_some_and(|d| d.kind == DialogKind::Export)
-    {
-        let Some(dialog) = state.dialog.take() else {
-            return Vec::new();
-        };
-        let (format, path) = dialog.export_request();
-        let replace = dialog.confirming;
-        state.status = Some(format!("exporting {} findings…", state.visible.len()));
-        // Kept until the export answers: a file of that name brings it back
-        // to ask before replacing it.
-        state.asked_export = Some(dialog);
-        return vec![Effect::Export {
-            format,
-            path,
-            rows: state.visible.clone(),
-            filter: view_description(state),
-            replace,
-        }];
-    }
-    let (Some(dialog), Some(data)) = (&mut state.dialog, &state.data) else {
-        return Vec::new();
-    };
-    // Resolved now, against the data as loaded now: the dialog holds
-    // fingerprints, never row positions.
-    let rows = data.first_of(&dialog.targets);
-    if rows.is_empty() {
-        dialog.error = Some("these findings are no longer reported; Esc closes".into());
-        return Vec::new();
-    }
-    let findings: Vec<&crate::model::Finding> =
-        rows.iter().filter_map(|i| data.findings.get(*i)).collect();
-    let keys: Vec<String> = rows.iter().map(|i| data.decision_key(*i)).collect();
-    match dialog.change(&findings, &keys, &state.actor, state.now) {
-        Err(e) => {
-            dialog.error = Some(e);
-            Vec::new()
-        }
-        Ok(_) if dialog.targets.len() > 1 && !dialog.confirming => {
-            dialog.confirming = true;
-            Vec::new()
-        }
-        Ok(change) => {
-            // What the decisions were before, for `undo`.
-            let changed: Vec<String> = match &change {
-                super::dialog::TriageChange::Decide(decisions) => {
-                    decisions.iter().map(|d| d.selector.key()).collect()
-                }
-                super::dialog::TriageChange::Reopen { keys, .. } => keys.clone(),
-                _ => Vec::new(),
-            };
-            if !changed.is_empty() {
-                state.undo = Some(
-                    changed
-                        .into_iter()
-                        .map(|key| {
-                            let before = data.triage.decisions.get(&key).cloned();
-                            (key, before)
-                        })
-                        .collect(),
-                );
-            }
-            state.dialog = None;
-            state.saving = true;
-            vec![Effect::Save(change)]
-        }
     }
 }
 
@@ -1482,7 +933,8 @@ fn step(state: &mut AppState, a: &Areas, delta: isize) -> Vec<Effect> {
         Pane::Detail => {
             // Within the content: the last scroll shows its last row at the bottom.
             let inner = a.detail.width.saturating_sub(2);
-            let last = super::ui::detail_height(state, inner).saturating_sub(a.detail_rows());
+            let last =
+                super::panes::detail::detail_height(state, inner).saturating_sub(a.detail_rows());
             let last = last.min(usize::from(u16::MAX)) as isize;
             state.detail_scroll = (state.detail_scroll as isize)
                 .saturating_add(delta)

@@ -5,13 +5,13 @@
 //! to them); `f` claims them fixed through the usual dialog, so the next scan
 //! verifies the action.
 
-use super::action::Action;
-use super::dialog::DialogKind;
-use super::state::{AppState, Cursor};
-use super::theme::Theme;
-use super::update::Effect;
 use crate::model::Fingerprint;
 use crate::sanitize::sanitize_line;
+use crate::tui::action::Action;
+use crate::tui::panes::dialog::DialogKind;
+use crate::tui::state::{AppState, Cursor};
+use crate::tui::theme::Theme;
+use crate::tui::update::Effect;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, Wrap};
@@ -41,7 +41,7 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         "making the fix plan of {} findings…",
         state.visible.len()
     ));
-    vec![Effect::Compute(super::update::Job::Plan {
+    vec![Effect::Compute(crate::tui::update::Job::Plan {
         findings: std::sync::Arc::clone(&data.findings),
         assessments: std::sync::Arc::clone(&data.assessments),
         rows: state.visible.clone(),
@@ -136,7 +136,8 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             state.marked = targets.iter().copied().collect();
             if action == Action::PlanDone {
                 // The usual claim, with its bulk confirmation naming the count.
-                let effects = super::update::open_triage_dialog(state, DialogKind::Fixed);
+                let effects =
+                    crate::tui::panes::dialog::open_triage_dialog(state, DialogKind::Fixed);
                 state.status = Some(format!(
                     "claiming fixed: {}",
                     sanitize_line(&chosen.summary)
@@ -148,7 +149,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                 targets.len(),
                 sanitize_line(&chosen.summary)
             ));
-            return Some(super::update::set_query(state, query_for(&chosen)));
+            return Some(crate::tui::update::set_query(state, query_for(&chosen)));
         }
         Action::Quit | Action::Help => return None,
         _ => {}
@@ -167,7 +168,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         panel.rows,
         if panel.rows == 1 { "" } else { "s" }
     );
-    let inner = super::ui::popup(
+    let inner = crate::tui::ui::popup(
         frame,
         area,
         150,
@@ -207,11 +208,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 theme.text
             };
             let row = Row::new([
-                super::ui::end_cell(&a.urgency(), urgency_width as usize),
-                super::ui::end_cell(&a.summary, summary_width),
+                crate::tui::ui::end_cell(&a.urgency(), urgency_width as usize),
+                crate::tui::ui::end_cell(&a.summary, summary_width),
             ])
             .style(style);
-            super::ui::highlight(row, i == panel.cursor.selected, theme)
+            crate::tui::ui::highlight(row, i == panel.cursor.selected, theme)
         })
         .collect();
     frame.render_widget(

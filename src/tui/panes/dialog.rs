@@ -7,7 +7,17 @@ use crate::triage::decision::{
     self, Decision, Disposition, FindingLabel, Selector, VEX_JUSTIFICATIONS,
 };
 use crate::triage::engine::{self, Stamp};
+use crate::tui::action::Action;
+use crate::tui::state::AppState;
+use crate::tui::theme::Theme;
+use crate::tui::ui::{cell, middle_cell, pane_block};
+use crate::tui::update::{view_description, Effect};
 use chrono::{DateTime, SecondsFormat, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::Frame;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DialogKind {
@@ -41,7 +51,7 @@ impl DialogKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
     pub label: &'static str,
-    pub line: super::line_edit::LineEdit,
+    pub line: crate::tui::line_edit::LineEdit,
 }
 
 impl Field {
@@ -89,7 +99,7 @@ impl Dialog {
         // A prefilled value is a proposal: the first character typed replaces it.
         let field = |label: &'static str, value: &str| Field {
             label,
-            line: super::line_edit::LineEdit::proposed(value),
+            line: crate::tui::line_edit::LineEdit::proposed(value),
         };
         let (choices, fields): (Vec<String>, Vec<Field>) = match kind {
             DialogKind::Snooze => (
@@ -428,4 +438,338 @@ impl TriageChange {
             }
         }
     }
+}
+
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    dialog: &crate::tui::panes::dialog::Dialog,
+    theme: &Theme,
+) {
+    let w = area.width.saturating_sub(4).min(76);
+    let rows = dialog.choices.len() as u16
+        + dialog.fields.len() as u16 * 2
+        + 6
+        + u16::from(dialog.gate_note.is_some())
+        + u16::from(dialog.kind == crate::tui::panes::dialog::DialogKind::Export);
+    let h = rows.min(area.height.saturating_sub(2)).max(5);
+    let popup = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    );
+    frame.render_widget(Clear, popup);
+    let n = if dialog.kind == crate::tui::panes::dialog::DialogKind::Export {
+        dialog.rows
+    } else {
+        dialog.targets.len()
+    };
+    let title = format!(
+        " {} — {n} finding{} ",
+        dialog.kind.title(),
+        if n == 1 { "" } else { "s" }
+    );
+    let block = pane_block(title, true, theme);
+    let mut lines: Vec<Line> = Vec::new();
+    let inner = w.saturating_sub(2) as usize;
+    if let (true, Some(existing)) = (dialog.confirming, &dialog.exists) {
+        lines.push(Line::styled(middle_cell(existing, inner), theme.title));
+        lines.push(Line::styled("exists.", theme.warning));
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(
+            "Enter replaces it · Esc goes back to name another file",
+        ));
+    } else if dialog.confirming {
+        lines.push(Line::styled(
+            format!("This changes {n} findings."),
+            theme.warning,
+        ));
+        lines.push(Line::raw(""));
+        lines.push(Line::raw("Enter saves · Esc goes back"));
+    } else {
+        for (i, choice) in dialog.choices.iter().enumerate() {
+            let marker = if i == dialog.choice { "▸" } else { " " };
+            let style = if i == dialog.choice && dialog.focus == 0 {
+                theme.selected
+            } else if i == dialog.choice {
+                theme.title
+            } else {
+                theme.text
+            };
+            lines.push(Line::styled(format!("{marker} {} {choice}", i + 1), style));
+        }
+        if !dialog.choices.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        for (stop, field) in dialog.visible_fields() {
+            let focused = dialog.focus == stop;
+            let (before, after) = field.line.split();
+            let mut spans = vec![Span::styled(
+                format!("{}: ", field.label),
+                if focused {
+                    theme.border_focused
+                } else {
+                    theme.dim
+                },
+            )];
+            if focused {
+                // A proposed value shows dimmed: typing replaces it.
+                let text_style = if field.line.is_proposed() {
+                    theme.dim
+                } else {
+                    ratatui::style::Style::default()
+                };
+                spans.push(Span::styled(cell(before, 200), text_style));
+                spans.push(Span::styled("█", theme.border_focused));
+                spans.push(Span::styled(cell(after, 200), text_style));
+            } else {
+                spans.push(Span::raw(cell(field.value(), 200)));
+            }
+            lines.push(Line::from(spans));
+        }
+        if dialog.kind == crate::tui::panes::dialog::DialogKind::Export {
+            // Where it goes, before it goes there.
+            let (_, file) = dialog.export_request();
+            let full = match &dialog.folder {
+                Some(folder) if !file.starts_with('/') => format!("{folder}/{file}"),
+                _ => file,
+            };
+            lines.push(Line::from(vec![
+                Span::styled("saves to: ", theme.dim),
+                Span::raw(middle_cell(&full, inner.saturating_sub(10))),
+            ]));
+        }
+        lines.push(Line::raw(""));
+        if let Some(note) = dialog.gate_note {
+            lines.push(Line::styled(note, theme.warning));
+        }
+        match &dialog.error {
+            Some(e) => lines.push(Line::styled(cell(e, 200), theme.warning)),
+            None => lines.push(Line::styled(
+                "Enter saves · Tab next field · ↑↓ choose · Esc cancels",
+                theme.dim,
+            )),
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        popup,
+    );
+}
+
+/// The dialog's own keys: move between its parts, cancel, confirm.
+pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::DialogNext | Action::DialogPrev => {
+            if let Some(d) = &mut state.dialog {
+                d.next(action == Action::DialogPrev);
+            }
+            Vec::new()
+        }
+        Action::DialogCancel => {
+            match &mut state.dialog {
+                Some(d) if d.confirming => d.confirming = false,
+                _ => state.dialog = None,
+            }
+            Vec::new()
+        }
+        Action::DialogConfirm => confirm(state),
+        _ => Vec::new(),
+    }
+}
+
+/// The export dialog, for the rows shown now.
+pub fn open_export(state: &mut AppState) -> Vec<Effect> {
+    if state.data.is_none() {
+        return Vec::new();
+    }
+    let mut dialog = Dialog::new(DialogKind::Export, Vec::new());
+    dialog.rows = state.visible.len();
+    dialog.folder = state.export_folder.clone();
+    state.dialog = Some(dialog);
+    Vec::new()
+}
+
+/// The triage dialog a key asks for, if it asks for one.
+pub fn triage_dialog(action: Action) -> Option<DialogKind> {
+    match action {
+        Action::MarkFixed => Some(DialogKind::Fixed),
+        Action::Snooze => Some(DialogKind::Snooze),
+        Action::AcceptRisk => Some(DialogKind::Accept),
+        Action::Suppress => Some(DialogKind::Suppress),
+        Action::Reopen => Some(DialogKind::Reopen),
+        Action::Note => Some(DialogKind::Note),
+        _ => None,
+    }
+}
+
+/// Opens a triage dialog for the marked findings, else the selected one.
+pub fn open_triage_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect> {
+    let Some(data) = &state.data else {
+        return Vec::new();
+    };
+    if let Some(why) = &data.triage_read_only {
+        state.unsaved = Some(why.clone());
+        return Vec::new();
+    }
+    let targets: Vec<crate::model::Fingerprint> = if state.marked.is_empty() {
+        state
+            .selected_ref()
+            .map(|row| vec![row.fingerprint])
+            .unwrap_or_default()
+    } else {
+        state.marked.iter().copied().collect()
+    };
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    if kind == DialogKind::Reopen
+        && data.first_of(&targets).iter().all(|i| {
+            data.assessments
+                .get(*i)
+                .is_none_or(|a| a.decision.is_none())
+        })
+    {
+        state.status = Some("nothing to reopen: no decision applies".into());
+        return Vec::new();
+    }
+    let worst = data
+        .first_of(&targets)
+        .iter()
+        .filter_map(|i| data.findings.get(*i))
+        .map(|f| f.severity)
+        .max();
+    let disposition = match kind {
+        DialogKind::Snooze => Some(crate::triage::Disposition::Snoozed),
+        DialogKind::Fixed => Some(crate::triage::Disposition::Fixed),
+        DialogKind::Accept => Some(crate::triage::Disposition::Accepted),
+        _ => None,
+    };
+    let mut dialog = Dialog::new(kind, targets);
+    dialog.gate_note = disposition
+        .zip(worst)
+        .and_then(|(d, w)| crate::gate::decision_effect(d, w));
+    state.dialog = Some(dialog);
+    Vec::new()
+}
+
+/// Enter in a dialog: validate, ask once more for several findings, save.
+fn confirm(state: &mut AppState) -> Vec<Effect> {
+    if state
+        .dialog
+        .as_ref()
+        .is_some_and(|d| d.kind == DialogKind::Copy)
+    {
+        let Some(dialog) = state.dialog.take() else {
+            return Vec::new();
+        };
+        return match dialog.values.get(dialog.choice) {
+            Some(value) => {
+                state.status = Some(format!("copied {value} to the clipboard"));
+                vec![Effect::Copy(value.clone())]
+            }
+            None => Vec::new(),
+        };
+    }
+    if state
+        .dialog
+        .as_ref()
+        .is_some_and(|d| d.kind == DialogKind::Export)
+    {
+        let Some(dialog) = state.dialog.take() else {
+            return Vec::new();
+        };
+        let (format, path) = dialog.export_request();
+        let replace = dialog.confirming;
+        state.status = Some(format!("exporting {} findings…", state.visible.len()));
+        // Kept until the export answers: a file of that name brings it back
+        // to ask before replacing it.
+        state.asked_export = Some(dialog);
+        return vec![Effect::Export {
+            format,
+            path,
+            rows: state.visible.clone(),
+            filter: view_description(state),
+            replace,
+        }];
+    }
+    let (Some(dialog), Some(data)) = (&mut state.dialog, &state.data) else {
+        return Vec::new();
+    };
+    // Resolved now, against the data as loaded now: the dialog holds
+    // fingerprints, never row positions.
+    let rows = data.first_of(&dialog.targets);
+    if rows.is_empty() {
+        dialog.error = Some("these findings are no longer reported; Esc closes".into());
+        return Vec::new();
+    }
+    let findings: Vec<&crate::model::Finding> =
+        rows.iter().filter_map(|i| data.findings.get(*i)).collect();
+    let keys: Vec<String> = rows.iter().map(|i| data.decision_key(*i)).collect();
+    match dialog.change(&findings, &keys, &state.actor, state.now) {
+        Err(e) => {
+            dialog.error = Some(e);
+            Vec::new()
+        }
+        Ok(_) if dialog.targets.len() > 1 && !dialog.confirming => {
+            dialog.confirming = true;
+            Vec::new()
+        }
+        Ok(change) => {
+            // What the decisions were before, for `undo`.
+            let changed: Vec<String> = match &change {
+                TriageChange::Decide(decisions) => {
+                    decisions.iter().map(|d| d.selector.key()).collect()
+                }
+                TriageChange::Reopen { keys, .. } => keys.clone(),
+                _ => Vec::new(),
+            };
+            if !changed.is_empty() {
+                state.undo = Some(
+                    changed
+                        .into_iter()
+                        .map(|key| {
+                            let before = data.triage.decisions.get(&key).cloned();
+                            (key, before)
+                        })
+                        .collect(),
+                );
+            }
+            state.dialog = None;
+            state.saving = true;
+            vec![Effect::Save(change)]
+        }
+    }
+}
+
+/// Keys typed into a dialog: a digit on the choice list picks a choice; the
+/// focused field edits as a shell line does (`line_edit`).
+pub fn type_into(dialog: &mut Dialog, ev: KeyEvent) -> Vec<Effect> {
+    if dialog.confirming {
+        return Vec::new();
+    }
+    if dialog.focus == 0 && !dialog.choices.is_empty() {
+        // A digit picks a choice and moves on to its fields, where digits
+        // are text (a date); other keys go to the first field.
+        let plain = !ev
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        if let (KeyCode::Char(c @ '1'..='9'), true) = (ev.code, plain) {
+            let n = c as usize - '1' as usize;
+            if n < dialog.choices.len() {
+                dialog.choice = n;
+                dialog.next(false);
+            }
+            return Vec::new();
+        }
+        dialog.next(false);
+    }
+    if let Some(field) = dialog.focused_field() {
+        field.line.apply(&ev);
+    }
+    dialog.error = None;
+    Vec::new()
 }

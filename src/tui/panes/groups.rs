@@ -5,11 +5,11 @@
 //! dialog and its bulk confirmation; on a member, on that finding. Keys and
 //! drawing live here together.
 
-use super::action::Action;
-use super::state::{AppState, Cursor};
-use super::theme::Theme;
-use super::update::Effect;
 use crate::model::{Finding, Fingerprint, Severity};
+use crate::tui::action::Action;
+use crate::tui::state::{AppState, Cursor};
+use crate::tui::theme::Theme;
+use crate::tui::update::Effect;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
@@ -167,7 +167,7 @@ fn compute(state: &mut AppState, by: GroupBy) -> Vec<Effect> {
         state.visible.len(),
         by.name()
     ));
-    vec![Effect::Compute(super::update::Job::Groups {
+    vec![Effect::Compute(crate::tui::update::Job::Groups {
         by,
         findings: std::sync::Arc::clone(&data.findings),
         rows: state.visible.clone(),
@@ -211,7 +211,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let lines = panel.lines();
     let len = lines.len();
     let at = lines.get(panel.cursor.selected).copied();
-    if let Some(kind) = super::update::triage_dialog(action) {
+    if let Some(kind) = crate::tui::panes::dialog::triage_dialog(action) {
         // The group's members, or the one member: marked, then the dialog.
         let members: Vec<u32> = match at {
             Some(TreeRow::Group(g)) => panel.groups[g].members.clone(),
@@ -228,7 +228,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
         };
         state.groups = None;
         state.marked = fingerprints;
-        return Some(super::update::open_triage_dialog(state, kind));
+        return Some(crate::tui::panes::dialog::open_triage_dialog(state, kind));
     }
     match action {
         Action::MoveDown => panel.cursor = panel.cursor.moved(1, len, rows),
@@ -279,7 +279,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         if panel.groups.len() == 1 { "" } else { "s" },
         state.visible.len()
     );
-    let inner = super::ui::popup(
+    let inner = crate::tui::ui::popup(
         frame,
         area,
         160,
@@ -320,7 +320,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                         .map(|s| {
                             format!(
                                 "{}{}",
-                                &super::ui::severity_label(s)[..1],
+                                &crate::tui::ui::severity_label(s)[..1],
                                 group.tally[s as usize]
                             )
                         })
@@ -329,13 +329,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                         Cell::from(Line::from(vec![
                             Span::raw(format!("{open} ")),
                             Span::styled(
-                                super::ui::severity_label(group.worst),
+                                crate::tui::ui::severity_label(group.worst),
                                 theme.severity(group.worst),
                             ),
                         ])),
-                        Cell::from(super::ui::middle_cell(&group.name, name_width)),
+                        Cell::from(crate::tui::ui::middle_cell(&group.name, name_width)),
                         Cell::from(format!("{:>4} · {}", group.members.len(), counts.join(" "))),
-                        Cell::from(super::ui::middle_cell(&group.spread, spread_width)),
+                        Cell::from(crate::tui::ui::middle_cell(&group.spread, spread_width)),
                     ])
                 }
                 TreeRow::Member(_, m) => {
@@ -351,17 +351,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                         Cell::from(Line::from(vec![
                             Span::raw("   "),
                             Span::styled(
-                                super::ui::severity_label(f.severity),
+                                crate::tui::ui::severity_label(f.severity),
                                 theme.severity(f.severity),
                             ),
                         ])),
-                        Cell::from(super::ui::middle_cell(&format!("  {}", f.id), name_width)),
+                        Cell::from(crate::tui::ui::middle_cell(
+                            &format!("  {}", f.id),
+                            name_width,
+                        )),
                         Cell::from(format!("{} {}", status, f.package_name().unwrap_or(""))),
-                        Cell::from(super::ui::middle_cell(f.display_target(), spread_width)),
+                        Cell::from(crate::tui::ui::middle_cell(
+                            f.display_target(),
+                            spread_width,
+                        )),
                     ])
                 }
             };
-            super::ui::highlight(row, i == panel.cursor.selected, theme)
+            crate::tui::ui::highlight(row, i == panel.cursor.selected, theme)
         })
         .collect();
     frame.render_widget(

@@ -4,12 +4,12 @@
 //! and the project start ticked; nothing is scanned until Enter. Keys and
 //! drawing live here together.
 
-use super::action::Action;
-use super::state::{AppState, Cursor};
-use super::theme::Theme;
-use super::update::{Effect, RescanScope};
 use crate::sanitize::sanitize_line;
 use crate::scan::docker::ImageEntry;
+use crate::tui::action::Action;
+use crate::tui::state::{AppState, Cursor};
+use crate::tui::theme::Theme;
+use crate::tui::update::{Effect, RescanScope};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
@@ -213,7 +213,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     };
     let rows_height = list_rows(state).min(picker.entries.len());
     let ticked = picker.entries.iter().filter(|e| e.ticked).count();
-    let inner = super::ui::popup(
+    let inner = crate::tui::ui::popup(
         frame,
         area,
         120,
@@ -235,12 +235,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .map(|(i, e)| {
             let row = Row::new([
                 if e.ticked { "[x]" } else { "[ ]" }.to_string(),
-                super::ui::middle_cell(&ScanPicker::label(&e.pick), name_width),
+                crate::tui::ui::middle_cell(&ScanPicker::label(&e.pick), name_width),
                 e.columns[0].clone(),
                 e.columns[1].clone(),
                 e.columns[2].clone(),
             ]);
-            super::ui::highlight(row, i == picker.cursor.selected, theme)
+            crate::tui::ui::highlight(row, i == picker.cursor.selected, theme)
         })
         .collect();
     frame.render_widget(
@@ -261,7 +261,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         None => "ticked first: the images this workspace scanned before".into(),
     };
     frame.render_widget(
-        Paragraph::new(super::ui::middle_cell(&note, inner.width as usize)).style(theme.dim),
+        Paragraph::new(crate::tui::ui::middle_cell(&note, inner.width as usize)).style(theme.dim),
         Rect::new(
             inner.x,
             inner.y + inner.height.saturating_sub(1),

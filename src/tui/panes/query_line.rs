@@ -1,0 +1,103 @@
+//! The query line: the query being typed, its error, and the keys that
+//! change what is shown (filter, minimum severity, sort, changes only).
+
+use crate::model::Severity;
+use crate::tui::action::Action;
+use crate::tui::state::AppState;
+use crate::tui::theme::Theme;
+use crate::tui::ui::cell;
+use crate::tui::update::{requery, search, Effect};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let (text, editing) = match &state.editing {
+        Some((t, _)) => (t.as_str(), true),
+        None => (state.query_text.as_str(), false),
+    };
+    let mut spans = vec![Span::styled("/ ", theme.title), Span::raw(cell(text, 200))];
+    if editing {
+        spans.push(Span::styled("█", theme.title));
+    }
+    if let Some(err) = &state.query_error {
+        spans.push(Span::styled(
+            format!("   {}", cell(err, 100)),
+            theme.warning,
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Keys that change what is shown: the query line, the minimum severity,
+/// the sort, changes only.
+pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::OpenFilter => {
+            state.editing = Some((state.query_text.clone(), state.query_text.clone()));
+            Vec::new()
+        }
+        Action::ApplyFilter => {
+            state.editing = None;
+            if state.query_error.is_some() {
+                state.status = state.query_error.take();
+            }
+            Vec::new()
+        }
+        Action::CancelFilter => {
+            let previous = state.editing.take().map(|(_, old)| old).unwrap_or_default();
+            state.query_error = None;
+            if previous != state.query_text {
+                state.query_text = previous;
+                return requery(state);
+            }
+            Vec::new()
+        }
+        Action::ClearFilterLine => {
+            if let Some((text, _)) = &mut state.editing {
+                text.clear();
+            }
+            requery(state)
+        }
+        Action::RaiseMinSeverity | Action::LowerMinSeverity => {
+            const STEPS: [Option<Severity>; 5] = [
+                None,
+                Some(Severity::Low),
+                Some(Severity::Medium),
+                Some(Severity::High),
+                Some(Severity::Critical),
+            ];
+            let i = STEPS
+                .iter()
+                .position(|s| *s == state.min_severity)
+                .unwrap_or(0);
+            let j = if action == Action::RaiseMinSeverity {
+                (i + 1).min(STEPS.len() - 1)
+            } else {
+                i.saturating_sub(1)
+            };
+            state.min_severity = STEPS[j];
+            search(state)
+        }
+        Action::SortNext => {
+            state.sort = state.sort.next();
+            state.status = Some(format!("sorted by {}", state.sort.name()));
+            search(state)
+        }
+        Action::SortReverse => {
+            state.reverse = !state.reverse;
+            search(state)
+        }
+        Action::ToggleChanges => {
+            state.changes_only = !state.changes_only;
+            state.status = Some(if state.changes_only {
+                "showing changes since the previous scan".into()
+            } else {
+                "showing all findings".into()
+            });
+            search(state)
+        }
+        _ => Vec::new(),
+    }
+}
