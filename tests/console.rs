@@ -548,6 +548,57 @@ fn snapshot_custom_keymap_in_footer() {
     insta::assert_snapshot!("custom_keymap_footer", footer);
 }
 
+#[test]
+fn footer_hints_fit_80x24_and_160x45_with_the_default_and_a_remapped_key_map() {
+    let mut remapped = KeyMap::defaults();
+    remapped.apply_user(
+        "keymap.toml",
+        "[global]\n\"F\" = \"mark_fixed\"\n\"f\" = \"none\"\n\"<C-s>\" = \"snooze\"\n\"z\" = \"none\"\n",
+    );
+    assert!(remapped.problems.is_empty(), "{:?}", remapped.problems);
+    let defaults = KeyMap::defaults();
+    let mut footers = Vec::new();
+    for (name, km) in [("default", &defaults), ("remapped", &remapped)] {
+        for size in [(80, 24), (160, 45)] {
+            let mut s = common::state_at("footer", size);
+            drive(
+                &mut s,
+                km,
+                Msg::Loaded(Box::new(Data::build(
+                    common::demo_current(),
+                    common::fixed_now(),
+                ))),
+            );
+            let text = screen(&s, &Theme::default_ansi(), km);
+            let footer = text.lines().last().unwrap_or_default().to_string();
+            assert!(
+                unicode_width::UnicodeWidthStr::width(footer.as_str()) <= size.0 as usize,
+                "{footer}"
+            );
+            let fixed = if name == "default" {
+                "f fixed"
+            } else {
+                "F fixed"
+            };
+            assert!(
+                footer.contains(fixed)
+                    && footer.contains("snooze")
+                    && footer.contains("Z undo")
+                    && footer.ends_with("? help"),
+                "{name} {size:?}: {footer}"
+            );
+            if name == "remapped" {
+                assert!(
+                    !footer.contains("f fixed") && !footer.contains("z snooze"),
+                    "{footer}"
+                );
+            }
+            footers.push(format!("{name} {}x{}: {footer}", size.0, size.1));
+        }
+    }
+    insta::assert_snapshot!("footer_hints", footers.join("\n"));
+}
+
 // ---------- hostile text through the real terminal backend ----------
 
 /// A writer whose bytes the test can take after each frame.

@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the state. No I/O, no locks; only the rows
 //! that fit on screen are built. Every report string is sanitised here.
 
+use super::action::Action;
 use super::keymap::{chord_text, KeyMap};
 use super::layout::Areas;
 use super::state::AppState;
@@ -326,17 +327,36 @@ fn footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, keymap
             theme.chip,
         ));
     }
-    let mut used = spans.iter().map(|s| s.width()).sum::<usize>();
-    for (keys, label) in keymap.hints(ctx) {
-        let key_text = format!(" {keys}");
-        let label_text = format!(" {label} ");
-        let w = key_text.chars().count() + label_text.chars().count();
-        if used + w > area.width as usize {
+    let mut hints = keymap.hints(ctx);
+    // The way to every other key stays on screen whatever the width.
+    let help = hints
+        .iter()
+        .position(|(_, label)| *label == Action::Help.label())
+        .map(|at| hints.remove(at))
+        // One key says where help is; the palette lists the others.
+        .map(|(keys, label)| {
+            (
+                keys.split('/').next().unwrap_or_default().to_string(),
+                label,
+            )
+        });
+    let width = |(keys, label): &(String, &str)| keys.chars().count() + label.chars().count() + 3;
+    let mut room = (area.width as usize)
+        .saturating_sub(spans.iter().map(|s| s.width()).sum::<usize>())
+        .saturating_sub(help.as_ref().map_or(0, width));
+    let mut shown = Vec::new();
+    for hint in hints {
+        let w = width(&hint);
+        if w > room {
             break;
         }
-        used += w;
-        spans.push(Span::styled(key_text, theme.title));
-        spans.push(Span::styled(label_text, theme.dim));
+        room -= w;
+        shown.push(hint);
+    }
+    shown.extend(help);
+    for (keys, label) in shown {
+        spans.push(Span::styled(format!(" {keys}"), theme.title));
+        spans.push(Span::styled(format!(" {label} "), theme.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
