@@ -294,6 +294,43 @@ fn the_demo_backend_is_rebuilt_on_its_base_image_before_its_own_packages() {
     assert!(actions
         .iter()
         .any(|a| a["fix"]["kind"] == "no-fix-yet" && a["fix"]["package"] == "zlib1g"));
+    // The query language says the same: `layer:base` is what the base image
+    // brought (the nine Debian findings), `layer:own` the image's pip layer.
+    let packages = |q: &str| {
+        let mut p: Vec<String> = ws
+            .list(1, &["--query", q])
+            .iter()
+            .map(|r| r["package"].as_str().unwrap().to_string())
+            .collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    assert_eq!(
+        packages("layer:base"),
+        [
+            "apt",
+            "bash",
+            "libc6",
+            "libncursesw6",
+            "libssl3",
+            "openssl",
+            "perl-base",
+            "zlib1g"
+        ]
+    );
+    assert_eq!(
+        packages("layer:own"),
+        ["Flask", "Werkzeug", "cryptography", "gunicorn", "requests"]
+    );
+    assert_eq!(
+        packages("layer:base fix:yes"),
+        ["libc6", "libssl3", "openssl"],
+        "what the rebuild clears"
+    );
+    let bad = ws.run_at(1, &["list", "--query", "layer:top"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("layer takes base or own"));
     // Without the project's files the plan still says what to do, not FROM what.
     let bare = Ws::new();
     bare.import(0, report);

@@ -1,6 +1,6 @@
 //! The console's query line: structured terms plus free text.
 //!
-//! `sev:>=high image:backend pkg:openssl kind:secret src:trivy fix:yes status:open`
+//! `sev:>=high image:backend pkg:openssl kind:secret src:trivy fix:yes layer:base status:open`
 //! — a leading `!` negates any term or word. Remaining words are matched
 //! fuzzily over id, aliases, package, version and title; words that look like
 //! ids or versions (digits with `-` or `.`) match as substrings.
@@ -29,6 +29,10 @@ pub enum Term {
     Source(String),
     /// A fix is known (`fix:yes`) or not (`fix:no`).
     Fix(bool),
+    /// The image's history says the package came with the base image
+    /// (`layer:base`) or with the image's own layers (`layer:own`); findings
+    /// whose layer is not known match neither (docs/plan.md).
+    FromBase(bool),
     /// Any of these statuses (`status:open,snoozed`).
     Status(Vec<Status>),
     /// Changed since the previous scan of its target.
@@ -126,6 +130,8 @@ pub enum QueryError {
     Status(String),
     #[error("{0}: fix takes yes or no")]
     Fix(String),
+    #[error("{0}: layer takes base or own")]
+    Layer(String),
     #[error("{0}: unknown change (any, new, gone, regressed)")]
     Change(String),
     #[error("{0}: empty value")]
@@ -185,7 +191,7 @@ fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError>
     let key = key.to_ascii_lowercase();
     let known = [
         "change", "changed", "sev", "severity", "image", "img", "target", "pkg", "package", "kind",
-        "src", "source", "fix", "status",
+        "src", "source", "fix", "status", "layer",
     ];
     if !known.contains(&key.as_str()) {
         return Ok(None);
@@ -240,6 +246,11 @@ fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError>
             "no" | "n" | "false" | "none" => Term::Fix(false),
             _ => return Err(QueryError::Fix(token.to_string())),
         },
+        "layer" => match lower.as_str() {
+            "base" => Term::FromBase(true),
+            "own" | "app" => Term::FromBase(false),
+            _ => return Err(QueryError::Layer(token.to_string())),
+        },
         "change" | "changed" => Term::Change(match lower.as_str() {
             "any" | "yes" | "all" => ChangeFilter::Any,
             "new" => ChangeFilter::New,
@@ -263,6 +274,18 @@ fn term(key: &str, value: &str, token: &str) -> Result<Option<Term>, QueryError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layer_takes_base_or_own() {
+        let q = parse("layer:base !layer:own").unwrap();
+        assert_eq!(q.conditions[0].term, Term::FromBase(true));
+        assert_eq!(q.conditions[1].term, Term::FromBase(false));
+        assert!(q.conditions[1].negated);
+        assert_eq!(
+            parse("layer:top"),
+            Err(QueryError::Layer("layer:top".into()))
+        );
+    }
 
     #[test]
     fn parses_terms_negation_and_words() {

@@ -31,6 +31,8 @@ pub struct SearchIndex {
     severity: Vec<Severity>,
     kind: Vec<Kind>,
     has_fix: Vec<bool>,
+    /// What the image's history says of each finding's layer (`model::layer`).
+    from_base: Vec<Option<bool>>,
     target_of: Vec<u32>,
     /// Lower-case display target names.
     targets: Vec<String>,
@@ -384,6 +386,10 @@ impl SearchIndex {
             severity: findings.iter().map(|f| f.severity).collect(),
             kind: findings.iter().map(|f| f.kind).collect(),
             has_fix: findings.iter().map(Finding::has_fix).collect(),
+            from_base: findings
+                .iter()
+                .map(|f| f.layer.as_ref().and_then(|l| l.from_base))
+                .collect(),
             target_of,
             targets: Vec::new(),
             image_of,
@@ -503,6 +509,7 @@ impl SearchIndex {
             Term::Kind(kinds) => kinds.contains(&self.kind[i]),
             Term::Source(text) => self.sources[self.source_of[i] as usize].contains(text.as_str()),
             Term::Fix(wanted) => self.has_fix[i] == *wanted,
+            Term::FromBase(wanted) => self.from_base[i] == Some(*wanted),
             Term::Status(wanted) => facts
                 .statuses
                 .get(i)

@@ -267,7 +267,7 @@ impl Action {
             Action::FocusFindings => "Focus the findings table.",
             Action::FocusDetail => "Focus the detail pane of the selected finding.",
             Action::FocusTasks => "Focus the scan runs pane.",
-            Action::OpenFilter => "Open the query line: sev:>=high image: target: pkg: kind: src: fix: status:, ! negates, other words fuzzy.",
+            Action::OpenFilter => "Open the query line: sev:>=high image: target: pkg: kind: src: fix: layer: status:, ! negates, other words fuzzy.",
             Action::Back => "Close a popup; else clear the query; else clear the target selection.",
             Action::ToggleMouse => "Turn mouse capture on or off (off lets the terminal select text).",
             Action::CopyId => "Copy the selected finding's id to the clipboard (OSC 52, works over SSH).",

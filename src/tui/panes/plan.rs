@@ -93,7 +93,9 @@ fn query_for(action: &crate::plan::Action) -> String {
         crate::plan::Fix::Upgrade { package, .. } | crate::plan::Fix::NoFixYet { package } => {
             terms.push(format!("pkg:{}", quoted(package)));
         }
-        crate::plan::Fix::BaseImage { .. } => terms.push("kind:vulnerability".into()),
+        crate::plan::Fix::BaseImage { .. } => {
+            terms.push("kind:vulnerability layer:base fix:yes".into())
+        }
         crate::plan::Fix::RotateSecret { .. } => terms.push("kind:secret".into()),
         crate::plan::Fix::Reconfigure { .. } => terms.push("kind:misconfiguration".into()),
         crate::plan::Fix::Decide { id } => terms.push(quoted(id)),
