@@ -197,6 +197,8 @@ impl Workspace {
         let mut bytes =
             serde_json::to_vec_pretty(index).map_err(|e| io_err(&path)(io::Error::other(e)))?;
         bytes.push(b'\n');
+        // What a writer killed mid-write left; every writer holds this lock.
+        super::atomic::remove_stale_temps(&path);
         write_atomic(&path, &bytes).map_err(io_err(&path))
     }
 
@@ -731,4 +733,27 @@ pub fn tally(counts: &BTreeMap<String, usize>) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An import killed while it wrote the index left its temporary copy;
+    /// the next write of the index, under the same lock, removes it.
+    #[test]
+    fn writing_the_index_removes_what_a_killed_writer_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::at(dir.path());
+        ws.ensure_layout().unwrap();
+        let lock = ws.lock().unwrap();
+        let stale = ws.scans_dir().join(".index.json.tmp-50af18edcb9cb5b93a33");
+        std::fs::write(&stale, b"{\"runs\": [").unwrap();
+        let unrelated = ws.scans_dir().join(".other.json.tmp-1");
+        std::fs::write(&unrelated, b"x").unwrap();
+        ws.save_index(&ScanIndex::default(), &lock).unwrap();
+        assert!(!stale.exists());
+        assert!(unrelated.exists(), "only the index's own temporaries");
+        assert!(ws.index_path().exists());
+    }
 }

@@ -765,32 +765,18 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
 /// keys it owns first.
 fn overlay_act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     use super::panes::{checklist, groups, picker, plan, scans};
-    if state.scans.open {
-        if let Some(effects) = scans::act_open(state, action) {
-            return Some(effects);
-        }
-    }
-    if state.checklist.is_some() {
-        if let Some(effects) = checklist::act(state, action) {
-            return Some(effects);
-        }
-    }
-    if state.picker.is_some() {
-        if let Some(effects) = picker::act(state, action) {
-            return Some(effects);
-        }
-    }
-    if state.groups.is_some() {
-        if let Some(effects) = groups::act(state, action) {
-            return Some(effects);
-        }
-    }
-    if state.plan.is_some() {
-        if let Some(effects) = plan::act(state, action) {
-            return Some(effects);
-        }
-    }
-    None
+    type OverlayKeys = fn(&mut AppState, Action) -> Option<Vec<Effect>>;
+    let overlays: [(bool, OverlayKeys); 5] = [
+        (state.scans.open, scans::act_open),
+        (state.checklist.is_some(), checklist::act),
+        (state.picker.is_some(), picker::act),
+        (state.groups.is_some(), groups::act),
+        (state.plan.is_some(), plan::act),
+    ];
+    overlays
+        .into_iter()
+        .filter(|(open, _)| *open)
+        .find_map(|(_, keys)| keys(state, action))
 }
 
 fn toggle_mouse(state: &mut AppState) -> Vec<Effect> {
