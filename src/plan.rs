@@ -2,9 +2,9 @@
 //! rebuild an image on a patched base image when its base layers brought the
 //! packages (`model::layer`), upgrade a package to the lowest version that
 //! fixes all of its findings in that subject, rotate and remove a secret, fix
-//! a misconfiguration — ranked
-//! by the SLA risk each action clears (overdue criticals first, then
-//! criticals, overdue highs, highs, then how many findings it clears).
+//! a misconfiguration — ranked by the SLA risk each action clears (overdue
+//! criticals first, then criticals, overdue highs, highs, then how many
+//! findings it clears).
 //! Shared by `scandeck plan`, the exports and the console.
 
 use crate::model::{Finding, Kind, Severity};
@@ -22,6 +22,24 @@ pub struct BaseImage {
     /// The compose file and service that build the image.
     pub compose: String,
     pub service: String,
+}
+
+impl BaseImage {
+    /// The command that rebuilds the image on a freshly pulled base.
+    pub fn rebuild_command(&self) -> String {
+        let default_file = matches!(
+            self.compose.as_str(),
+            "docker-compose.yml" | "docker-compose.yaml" | "compose.yml" | "compose.yaml"
+        );
+        if default_file {
+            format!("docker compose build --pull {}", self.service)
+        } else {
+            format!(
+                "docker compose -f {} build --pull {}",
+                self.compose, self.service
+            )
+        }
+    }
 }
 
 /// Base images by subject (`image:<repository>`).
@@ -141,19 +159,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                 let fix = Fix::BaseImage {
                     base: base.map(|b| b.from.clone()),
                     dockerfile: base.map(|b| b.dockerfile.clone()),
-                    rebuild: base.map(|b| {
-                        if matches!(
-                            b.compose.as_str(),
-                            "docker-compose.yml"
-                                | "docker-compose.yaml"
-                                | "compose.yml"
-                                | "compose.yaml"
-                        ) {
-                            format!("docker compose build --pull {}", b.service)
-                        } else {
-                            format!("docker compose -f {} build --pull {}", b.compose, b.service)
-                        }
-                    }),
+                    rebuild: base.map(BaseImage::rebuild_command),
                 };
                 groups.entry((subject, fix)).or_default().push((f, a));
             }
@@ -500,6 +506,25 @@ pub fn compare_versions(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_base_image_is_rebuilt_by_the_compose_file_that_builds_it() {
+        let mut base = BaseImage {
+            from: "python:3.11-slim".into(),
+            dockerfile: "backend/Dockerfile".into(),
+            compose: "docker-compose.yml".into(),
+            service: "backend".into(),
+        };
+        assert_eq!(
+            base.rebuild_command(),
+            "docker compose build --pull backend"
+        );
+        base.compose = "deploy/compose.prod.yml".into();
+        assert_eq!(
+            base.rebuild_command(),
+            "docker compose -f deploy/compose.prod.yml build --pull backend"
+        );
+    }
 
     #[test]
     fn versions_order_as_their_schemes_do() {
