@@ -700,3 +700,33 @@ fn the_plan_and_the_groups_are_made_on_a_worker_while_keys_are_answered() {
         assert!(s.plan.is_none() && s.groups.is_none());
     }
 }
+
+#[test]
+fn help_opens_over_every_overlay_and_esc_returns_to_it() {
+    let (mut s, k) = demo_state();
+    for (open, is_open) in [
+        (
+            'c',
+            (|s: &AppState| s.checklist.is_some()) as fn(&AppState) -> bool,
+        ),
+        ('w', |s: &AppState| s.scans.open),
+        ('p', |s: &AppState| s.plan.is_some()),
+        ('t', |s: &AppState| s.groups.is_some()),
+    ] {
+        let effects = key(&mut s, &k, KeyCode::Char(open));
+        // The plan and the groups are made on a worker: run the job here.
+        for effect in effects {
+            if let Effect::Compute(job) = effect {
+                drive(&mut s, &k, job.run());
+            }
+        }
+        assert!(is_open(&s), "{open} opens its overlay");
+        key(&mut s, &k, KeyCode::Char('?'));
+        assert!(s.help.is_some(), "? opens help over the {open} overlay");
+        assert!(screen(&s).contains("Help"), "{}", screen(&s));
+        key(&mut s, &k, KeyCode::Esc);
+        assert!(s.help.is_none() && is_open(&s), "Esc goes back to {open}");
+        key(&mut s, &k, KeyCode::Esc);
+        assert!(!is_open(&s), "a second Esc closes {open}");
+    }
+}
