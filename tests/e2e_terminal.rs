@@ -172,6 +172,31 @@ fn loaded(screen: &str) -> bool {
     screen.contains("of 45 findings") && screen.contains("CVE-2023-24538")
 }
 
+/// The console's plan names the base image from the project's files (the
+/// worker reads them) and Enter narrows to exactly that action's findings.
+#[test]
+fn the_plan_rebuilds_the_backend_on_its_named_base_image() {
+    let Some(t) = Tmux::start("plan", &demo_script(), &[]) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    t.keys(&["p"]);
+    let screen = t.wait_for("the fix plan", |s| s.contains("Fix plan"));
+    assert!(
+        screen.contains("rebuild finance-tracker/backend on a patched python:3.11-slim"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("docker compose build --pull backend"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("the action's findings", |s| s.contains("4 of 45 findings"));
+    assert!(screen.contains("layer:base fix:yes"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+}
+
 #[test]
 fn demo_filter_detail_and_quit() {
     let Some(t) = Tmux::start("flow", &demo_script(), &[]) else {

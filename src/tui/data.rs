@@ -145,7 +145,6 @@ impl Data {
             crate::checklist::walk::Walkthrough::load(ws, setup, self.present(), &self.runs, now);
         self.warnings.extend(walk.warnings.iter().cloned());
         self.walk = walk;
-        self.bases = Arc::new(crate::scan::base_images::of_workspace(&ws.root));
     }
 
     /// Everything an export of the rows `rows` (finding indices, in the

@@ -44,6 +44,8 @@ pub fn spawn_loader(
                 let now = crate::clock::now();
                 let mut data = Data::build_with(current, now, &policy);
                 data.load_walk(&workspace, &walk, now);
+                data.bases =
+                    std::sync::Arc::new(crate::scan::base_images::of_workspace(&workspace.root));
                 let _ = tx.send(if reload {
                     Msg::Reloaded(Box::new(data))
                 } else {
