@@ -225,9 +225,12 @@ pub struct ImportArgs {
     /// Image the reports are about, for formats that do not record it (Docker Scout SARIF).
     #[arg(long, value_name = "NAME")]
     pub image: Option<String>,
-    /// What the reports are about (a project name), instead of the directory they sit in.
+    /// What the reports are about (a project name), instead of what the report names or the project folder it sits in.
     #[arg(long, value_name = "NAME")]
     pub subject: Option<String>,
+    /// Let the report replace the subject's previous run of the same scanner even when it shares no finding with it.
+    #[arg(long)]
+    pub replace: bool,
     /// The scanner or format (`gitleaks`, `trivy-json`...), instead of detecting it.
     #[arg(long, value_name = "NAME")]
     pub format: Option<String>,

@@ -70,7 +70,6 @@ impl DemoReport {
     pub fn origin(&self) -> crate::ingest::identify::Origin {
         crate::ingest::identify::Origin {
             subject: self.subject.map(str::to_string),
-            report_path: Some(self.path.to_string()),
             ..Default::default()
         }
     }

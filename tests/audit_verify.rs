@@ -215,7 +215,7 @@ fn a_newer_schema_is_refused_and_an_older_one_is_not_called_intact() {
     let text = std::fs::read_to_string(decisions_path(&ws)).unwrap();
     std::fs::write(
         decisions_path(&ws),
-        text.replacen("\"schema_version\": 2", "\"schema_version\": 9", 1),
+        text.replacen("\"schema_version\": 3", "\"schema_version\": 9", 1),
     )
     .unwrap();
     let out = ws.run_at(0, &["triage", "verify"]);
@@ -229,7 +229,7 @@ fn a_newer_schema_is_refused_and_an_older_one_is_not_called_intact() {
 
     std::fs::write(
         decisions_path(&ws),
-        text.replacen("\"schema_version\": 2", "\"schema_version\": 1", 1),
+        text.replacen("\"schema_version\": 3", "\"schema_version\": 1", 1),
     )
     .unwrap();
     broken(
@@ -264,7 +264,7 @@ fn an_upgraded_schema_1_file_is_sealed_and_verifies() {
     let out = ws.run_at(0, &["list", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("upgraded to schema 2"),
+        stderr(&out).contains("upgraded to schema 3"),
         "{}",
         stderr(&out)
     );

@@ -13,8 +13,8 @@ fn demo_project() -> Ws {
     let ws = Ws::new();
     let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
     copy_dir(&assets.join("project"), &ws.dir);
-    for entry in std::fs::read_dir(assets.join("reports")).unwrap() {
-        ws.ok(0, &["import", entry.unwrap().path().to_str().unwrap()]);
+    for report in common::demo_reports_into(&ws.dir) {
+        ws.ok(0, &["import", report.to_str().unwrap()]);
     }
     ws
 }

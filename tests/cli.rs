@@ -52,6 +52,7 @@ impl Env {
 
     fn import_demo(&self) {
         let mut args = vec!["import".to_string()];
+        let copies = common::demo_reports_into(&self.ws);
         for name in [
             "backend.trivy.json",
             "frontend.grype.json",
@@ -59,7 +60,8 @@ impl Env {
             "frontend.npm-audit.json",
             "repo.gitleaks.json",
         ] {
-            args.push(format!("{DEMO}/{name}"));
+            let copy = copies.iter().find(|p| p.ends_with(name)).unwrap();
+            args.push(copy.display().to_string());
         }
         let refs: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = self.run(&refs);

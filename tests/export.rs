@@ -530,7 +530,8 @@ fn a_real_advisory_with_script_tags_stays_inert_in_html() {
     };
     let report = real.join("snyk/snyk-to-html-single-npm.json");
     let s = imported();
-    s.ok(&["import", report.to_str().unwrap()]);
+    // This Snyk report names no project: the workspace it is about is said.
+    s.ok(&["import", "--subject", ".", report.to_str().unwrap()]);
     let html = export(&s, "html");
     assert!(
         html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),

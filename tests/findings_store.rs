@@ -407,7 +407,7 @@ fn import_in_process(ws: &Ws, report: &std::path::Path, streamed: bool) {
     });
     let request = scandeck::store::import::ImportRequest {
         display_name: "scan.json".into(),
-        origin: workspace.import_origin(Some("scan.json")),
+        origin: workspace.import_origin(Some(report)),
         ..Default::default()
     };
     let outcome = importer.import(report, &request).unwrap();

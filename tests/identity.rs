@@ -41,10 +41,10 @@ fn hadolint(hits: &[(&str, u32)]) -> String {
 fn pip_audit(packages: &[&str]) -> String {
     let deps: Vec<Value> = packages
         .iter()
-        .enumerate()
-        .map(|(i, name)| {
+        .map(|name| {
+            // An advisory keeps its id from one scan to the next.
             json!({"name": name, "version": "1.0", "vulns": [
-                {"id": format!("PYSEC-2026-{}", 100 + i), "fix_versions": ["2.0"], "aliases": []}
+                {"id": format!("PYSEC-2026-{}", 100 + name.bytes().map(usize::from).sum::<usize>()), "fix_versions": ["2.0"], "aliases": []}
             ]})
         })
         .collect();
@@ -53,7 +53,9 @@ fn pip_audit(packages: &[&str]) -> String {
 
 fn npm_audit(packages: &[&str]) -> String {
     let mut vulns = serde_json::Map::new();
-    for (i, name) in packages.iter().enumerate() {
+    for name in packages.iter() {
+        // An advisory keeps its number from one scan to the next.
+        let i: usize = name.bytes().map(usize::from).sum();
         vulns.insert(
             name.to_string(),
             json!({"name": name, "severity": "high", "isDirect": true, "range": "<2.0.0",
@@ -227,6 +229,9 @@ fn a_clean_gitleaks_run_verifies_the_fixed_leaks() {
 fn two_projects_with_the_same_lockfile_stay_apart() {
     let ws = Ws::new();
     let report = npm_audit(&["axios"]);
+    // npm audit runs where package.json is: that folder is the project.
+    write(&ws, "shop/package.json", "{}");
+    write(&ws, "blog/package.json", "{}");
     let a = write(&ws, "shop/npm-audit.json", &report);
     let b = write(&ws, "blog/npm-audit.json", &report);
     ws.ok(0, &["import", &a, &b]);
@@ -305,7 +310,8 @@ fn one_false_positive_on_a_semgrep_result_suppresses_exactly_one_row() {
     let Some(real) = real_fixtures() else { return };
     let fixture = real.join("sarif/semgrep-oss-1.69-security-severity.sarif.json");
     let ws = Ws::new();
-    ws.ok(0, &["import", fixture.to_str().unwrap()]);
+    // semgrep's SARIF names nothing it scanned: the workspace it is about is said.
+    ws.ok(0, &["import", "--subject", ".", fixture.to_str().unwrap()]);
     let rows = ws.list(0, &[]);
     let fps: BTreeSet<&str> = rows
         .iter()
@@ -327,7 +333,7 @@ fn one_false_positive_on_a_semgrep_result_suppresses_exactly_one_row() {
             image_override: None,
         };
         let origin = Origin {
-            legacy: true,
+            legacy: 1,
             ..Origin::default()
         };
         let parsed =
@@ -382,7 +388,7 @@ fn a_schema_1_decision_file_is_upgraded_onto_the_findings_it_covered() {
         image_override: None,
     };
     let origin = Origin {
-        legacy: true,
+        legacy: 1,
         ..Origin::default()
     };
     let parsed = parse_bytes_from(report.as_bytes(), &ctx, &origin, None).unwrap();
@@ -416,7 +422,7 @@ fn a_schema_1_decision_file_is_upgraded_onto_the_findings_it_covered() {
     let out = ws.run_at(1, &["list", "--format", "json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("upgraded to schema 2: 3 decision(s) moved")
+        stderr.contains("upgraded to schema 3: 3 decision(s) moved")
             && stderr.contains("covered 2 findings"),
         "{stderr}"
     );
@@ -427,7 +433,7 @@ fn a_schema_1_decision_file_is_upgraded_onto_the_findings_it_covered() {
         "{rows:#?}"
     );
     let file = ws.decisions();
-    assert_eq!(file["schema_version"], 2);
+    assert_eq!(file["schema_version"], 3);
     assert_eq!(file["decisions"].as_object().unwrap().len(), 3);
     // The SLA clock of the collapsed finding carries over to both.
     let seen: Vec<&str> = rows
@@ -628,4 +634,731 @@ fn decisions_made_on_scan_results_follow_a_clone() {
         theirs.iter().all(|r| r["status"] == "suppressed"),
         "every decision applies in the clone: {theirs:#?}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// One finding, one identity, across paths, formats and scanners (issue 28).
+
+fn trivy_fs(artifact: &str, target: &str, pkgs: &[(&str, &str, &str)]) -> String {
+    let vulns: Vec<Value> = pkgs
+        .iter()
+        .map(|(id, pkg, ver)| {
+            json!({"VulnerabilityID": id, "PkgName": pkg, "InstalledVersion": ver,
+                   "FixedVersion": "9.9.9", "Severity": "HIGH", "Title": "t"})
+        })
+        .collect();
+    json!({"SchemaVersion": 2, "ArtifactName": artifact, "ArtifactType": "filesystem",
+           "Results": [{"Target": target, "Class": "lang-pkgs", "Type": "npm",
+                        "Vulnerabilities": vulns}]})
+    .to_string()
+}
+
+fn subjects(rows: &[Value]) -> BTreeSet<String> {
+    rows.iter()
+        .map(|r| r["subject"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_date_folder_under_a_report_folder_is_not_a_subject() {
+    let ws = Ws::new();
+    let leaks: Vec<(String, String)> = (0..4)
+        .map(|i| {
+            (
+                format!("app/f{i}.py"),
+                format!("s3cr3t-value-number-{i}xxxxx"),
+            )
+        })
+        .collect();
+    let all: Vec<(&str, &str)> = leaks
+        .iter()
+        .map(|(f, s)| (f.as_str(), s.as_str()))
+        .collect();
+    let old = write(&ws, "reports/2026-11-24/gitleaks.json", &gitleaks(&all));
+    let new = write(
+        &ws,
+        "reports/gitleaks-2026-12-01.json",
+        &gitleaks(&all[..1]),
+    );
+    let first = ws.ok(0, &["import", &old]);
+    assert!(first.contains("subject project:."), "{first}");
+    let second = ws.ok(1, &["import", &new]);
+    assert!(second.contains("subject project:."), "{second}");
+    assert!(second.contains("replaces run 1"), "{second}");
+    assert_eq!(
+        ws.list(1, &["--status", "open"]).len(),
+        1,
+        "one open secret, as the scan says"
+    );
+    // The seed's own folder name is a report folder too.
+    let seed = write(
+        &ws,
+        "security-reports/2026-12-02/gitleaks.json",
+        &gitleaks(&all[..1]),
+    );
+    assert!(ws.ok(2, &["import", &seed]).contains("subject project:."));
+}
+
+#[test]
+fn what_a_report_names_is_its_subject() {
+    let ws = Ws::new();
+    let shop = write(
+        &ws,
+        "reports/shop.json",
+        &trivy_fs(
+            "shop-frontend",
+            "package-lock.json",
+            &[("CVE-2026-1001", "axios", "0.21.1")],
+        ),
+    );
+    let billing = write(
+        &ws,
+        "reports/billing.json",
+        &trivy_fs(
+            "billing-ui",
+            "package-lock.json",
+            &[("CVE-2026-2002", "lodash", "4.17.0")],
+        ),
+    );
+    ws.ok(0, &["import", &shop]);
+    let out = ws.ok(1, &["import", &billing]);
+    assert!(out.contains("subject project:billing-ui"), "{out}");
+    let open = ws.list(1, &["--status", "open"]);
+    assert_eq!(
+        subjects(&open),
+        BTreeSet::from([
+            "project:billing-ui".to_string(),
+            "project:shop-frontend".to_string()
+        ])
+    );
+    assert!(ws.list(1, &["--status", "fixed"]).is_empty());
+    // An absolute ArtifactName elsewhere is named by its folder.
+    let ci = write(
+        &ws,
+        "reports/ci.json",
+        &trivy_fs(
+            "/home/runner/work/api/api",
+            "go.mod",
+            &[("CVE-2026-3003", "x/net", "0.1.0")],
+        ),
+    );
+    assert!(ws.ok(2, &["import", &ci]).contains("subject project:api"));
+}
+
+#[test]
+fn an_image_report_without_artifact_name_is_about_its_image() {
+    let Some(real) = real_fixtures() else { return };
+    let ws = Ws::new();
+    let image = real.join("trivy/defectdojo-image-all-statuses.json");
+    let out = ws.ok(
+        0,
+        &[
+            "import",
+            "--subject",
+            "unused-for-images",
+            image.to_str().unwrap(),
+        ],
+    );
+    // --subject renames the image repository; without it the report's own name is used.
+    assert!(out.contains("subject image:unused-for-images"), "{out}");
+    let ws = Ws::new();
+    let copy = ws.dir.join("reports/image.json");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(&image, &copy).unwrap();
+    let out = ws.ok(0, &["import", copy.to_str().unwrap()]);
+    assert!(
+        out.contains("subject image:noppaknopsta/example-app"),
+        "{out}"
+    );
+    let before = ws.list(0, &["--status", "open"]).len();
+    assert!(before > 0);
+    // A filesystem report of the project imported after it retires nothing of the image.
+    let fs_report = write(
+        &ws,
+        "reports/fs.json",
+        &trivy_fs(
+            ".",
+            "package-lock.json",
+            &[("CVE-2026-1001", "axios", "0.21.1")],
+        ),
+    );
+    ws.ok(1, &["import", &fs_report]);
+    let image_rows: Vec<Value> = ws
+        .list(1, &[])
+        .into_iter()
+        .filter(|r| r["subject"] == "image:noppaknopsta/example-app")
+        .collect();
+    assert_eq!(image_rows.len(), before);
+    assert!(
+        image_rows.iter().all(|r| r["status"] != "fixed"),
+        "{image_rows:#?}"
+    );
+}
+
+#[test]
+fn a_report_outside_the_workspace_must_name_its_subject() {
+    let ws = Ws::new();
+    let outside = ws.home.path().join("elsewhere/gitleaks.json");
+    std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    std::fs::write(&outside, gitleaks(&[("a.py", "k1xxxxxxxxxxxxxxxxxx")])).unwrap();
+    let refused = ws.run_at(0, &["import", outside.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("--subject"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    let out = ws.ok(
+        0,
+        &["import", "--subject", "shop", outside.to_str().unwrap()],
+    );
+    assert!(out.contains("subject project:shop"), "{out}");
+    // A report that names its subject needs nothing more.
+    let named = ws.home.path().join("elsewhere/trivy.json");
+    std::fs::write(
+        &named,
+        trivy_fs(
+            "billing-ui",
+            "package-lock.json",
+            &[("CVE-2026-1", "a", "1")],
+        ),
+    )
+    .unwrap();
+    assert!(ws
+        .ok(0, &["import", named.to_str().unwrap()])
+        .contains("subject project:billing-ui"));
+}
+
+#[test]
+fn the_same_file_from_two_directories_is_one_subject() {
+    let ws = Ws::new();
+    std::fs::create_dir_all(ws.dir.join("app/reports")).unwrap();
+    std::fs::write(ws.dir.join("app/package.json"), "{}").unwrap();
+    let body = npm_audit(&["axios", "semver"]);
+    write(&ws, "app/reports/npm-audit.json", &body);
+    let run_in = |cwd: &std::path::Path, file: &str| {
+        let out = common::scandeck(ws.home.path())
+            .current_dir(cwd)
+            .arg("--workspace")
+            .arg(&ws.dir)
+            .args(["import", file])
+            .env("SCANDECK_NOW", "2026-03-01T10:00:00Z")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let a = run_in(&ws.dir, "app/reports/npm-audit.json");
+    let b = run_in(&ws.dir.join("app/reports"), "npm-audit.json");
+    let c = run_in(&ws.dir.join("app"), "./reports/../reports/npm-audit.json");
+    for out in [&a, &b, &c] {
+        assert!(out.contains("subject project:app"), "{out}");
+    }
+    assert!(
+        b.contains("already imported") && c.contains("already imported"),
+        "{b}{c}"
+    );
+    assert_eq!(ws.list(0, &[]).len(), 2, "two findings, two rows");
+}
+
+#[test]
+fn a_report_that_shares_nothing_with_the_subjects_run_is_kept_beside_it() {
+    let ws = Ws::new();
+    let one = write(
+        &ws,
+        "reports/one.json",
+        &trivy_fs(
+            ".",
+            "package-lock.json",
+            &[("CVE-2026-1", "a", "1"), ("CVE-2026-2", "b", "1")],
+        ),
+    );
+    let other = write(
+        &ws,
+        "reports/other.json",
+        &trivy_fs(".", "package-lock.json", &[("CVE-2026-7", "z", "1")]),
+    );
+    ws.ok(0, &["import", &one]);
+    let out = ws.ok(1, &["import", &other]);
+    assert!(out.contains("kept beside run 1"), "{out}");
+    assert!(out.contains("--replace"), "{out}");
+    assert_eq!(ws.list(1, &["--status", "open"]).len(), 3);
+    // A rescan of the first thing replaces the first run, not the second.
+    let rescan = write(
+        &ws,
+        "reports/one-again.json",
+        &trivy_fs(".", "package-lock.json", &[("CVE-2026-1", "a", "1")]),
+    );
+    let out = ws.ok(2, &["import", &rescan]);
+    assert!(out.contains("replaces run 1"), "{out}");
+    assert_eq!(ws.list(2, &["--status", "open"]).len(), 2);
+    assert_eq!(ws.list(2, &["--status", "fixed"]).len(), 1);
+    // --replace forces a replacement.
+    let forced = write(
+        &ws,
+        "reports/forced.json",
+        &trivy_fs(".", "package-lock.json", &[("CVE-2026-9", "q", "1")]),
+    );
+    let out = ws.ok(3, &["import", "--replace", &forced]);
+    assert!(out.contains("replaces run 3"), "{out}");
+}
+
+#[test]
+fn two_installed_versions_of_one_package_are_two_findings() {
+    let report = trivy_fs(
+        ".",
+        "package-lock.json",
+        &[
+            ("CVE-2022-23529", "jsonwebtoken", "0.1.0"),
+            ("CVE-2022-23529", "jsonwebtoken", "0.4.0"),
+        ],
+    );
+    let parsed = common::parse(report.as_bytes(), "trivy.json").unwrap();
+    assert_eq!(parsed.findings.len(), 2);
+    assert_ne!(
+        parsed.findings[0].fingerprint,
+        parsed.findings[1].fingerprint
+    );
+    // A version bump of one copy keeps both identities.
+    let bumped = trivy_fs(
+        ".",
+        "package-lock.json",
+        &[
+            ("CVE-2022-23529", "jsonwebtoken", "0.2.0"),
+            ("CVE-2022-23529", "jsonwebtoken", "0.4.0"),
+        ],
+    );
+    let again = common::parse(bumped.as_bytes(), "trivy.json").unwrap();
+    let fps = |r: &scandeck::ingest::ParsedReport| -> BTreeSet<String> {
+        r.findings
+            .iter()
+            .map(|f| f.fingerprint.to_string())
+            .collect()
+    };
+    assert_eq!(fps(&parsed), fps(&again));
+    let Some(real) = real_fixtures() else { return };
+    // osv-scanner's SBOM scan: cookie 0.3.1 and 0.4.0 are two packages[] entries.
+    let bytes =
+        std::fs::read(real.join("osv-scanner/cyclonedx-sbom-npm-empty-max-severity.json")).unwrap();
+    let osv = common::parse(&bytes, "osv.json").unwrap();
+    let all: Vec<String> = osv
+        .findings
+        .iter()
+        .map(|f| f.fingerprint.to_string())
+        .collect();
+    let distinct: BTreeSet<&String> = all.iter().collect();
+    assert_eq!(
+        all.len(),
+        distinct.len(),
+        "no two findings share a fingerprint"
+    );
+    let cookies: Vec<&str> = osv
+        .findings
+        .iter()
+        .filter(|f| f.package_name() == Some("cookie"))
+        .filter_map(|f| f.installed_version())
+        .collect();
+    assert!(
+        cookies.contains(&"0.3.1") && cookies.contains(&"0.4.0"),
+        "{cookies:?}"
+    );
+}
+
+#[test]
+fn a_cluster_reports_images_are_subjects_of_their_own() {
+    let Some(real) = real_fixtures() else { return };
+    let bytes =
+        std::fs::read(real.join("trivy/zora-testdata-k8s-all-resources-images.json")).unwrap();
+    let parsed = common::parse(&bytes, "k8s.json").unwrap();
+    let mut by_fp: std::collections::BTreeMap<String, BTreeSet<String>> = Default::default();
+    for f in parsed.findings.iter().filter(|f| f.image.is_some()) {
+        assert!(f.subject.starts_with("image:"), "{}", f.subject);
+        by_fp
+            .entry(f.fingerprint.to_string())
+            .or_default()
+            .insert(f.image.as_ref().unwrap().repository());
+    }
+    assert!(!by_fp.is_empty());
+    for (fp, images) in &by_fp {
+        assert_eq!(images.len(), 1, "{fp} spans {images:?}");
+    }
+    assert!(parsed.subject.starts_with("cluster:"), "{}", parsed.subject);
+    // The older summary shape (`ClusterName` + `Findings[]`) is read too.
+    let summary =
+        std::fs::read(real.join("trivy/scs-k8s-summary-findings-misconfig-only.json")).unwrap();
+    let parsed = common::parse(&summary, "summary.json").unwrap();
+    assert_eq!(parsed.format, scandeck::ingest::Format::TrivyK8s);
+    assert_eq!(
+        parsed.records, 494,
+        "every misconfiguration of every workload"
+    );
+    assert_eq!(
+        parsed.subject,
+        "cluster:minery-cluster-admin@minery-cluster"
+    );
+}
+
+fn parity(json_path: &std::path::Path, sarif_path: &std::path::Path) {
+    let rows = |p: &std::path::Path| -> BTreeSet<String> {
+        let parsed = common::parse(&std::fs::read(p).unwrap(), "r").unwrap();
+        parsed
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {:?} {:?} {} {}",
+                    f.fingerprint,
+                    f.id,
+                    f.package_name().unwrap_or(""),
+                    f.installed_version(),
+                    f.fixed_version(),
+                    f.severity.as_str(),
+                    f.subject
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (rows(json_path), rows(sarif_path));
+    assert!(!a.is_empty());
+    assert_eq!(
+        a,
+        b,
+        "{} and {} are one scan",
+        json_path.display(),
+        sarif_path.display()
+    );
+}
+
+#[test]
+fn one_trivy_scan_in_json_and_sarif_is_one_set_of_findings() {
+    let Some(real) = real_fixtures() else { return };
+    parity(
+        &real.join("trivy/trivy-golden-alpine310-image.json"),
+        &real.join("trivy-sarif/trivy-golden-alpine310.sarif"),
+    );
+    parity(
+        &real.join("trivy/tp2-sbom-image-v0.69.3-pair.json"),
+        &real.join("trivy-sarif/tp2-sbom-image-v0.69.3-pair.sarif"),
+    );
+    // Imported one after the other, nothing is gone and a decision holds.
+    let ws = Ws::new();
+    let sarif = ws.dir.join("reports/alpine.sarif");
+    let json_copy = ws.dir.join("reports/alpine.json");
+    std::fs::create_dir_all(sarif.parent().unwrap()).unwrap();
+    std::fs::copy(
+        real.join("trivy-sarif/trivy-golden-alpine310.sarif"),
+        &sarif,
+    )
+    .unwrap();
+    std::fs::copy(
+        real.join("trivy/trivy-golden-alpine310-image.json"),
+        &json_copy,
+    )
+    .unwrap();
+    ws.ok(0, &["import", sarif.to_str().unwrap()]);
+    let rows = ws.list(0, &[]);
+    let fp = rows[0]["fingerprint"].as_str().unwrap().to_string();
+    ws.ok(
+        0,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            &fp,
+            "--reason",
+            "test",
+        ],
+    );
+    let out = ws.ok(1, &["import", json_copy.to_str().unwrap()]);
+    assert!(out.contains("4 unchanged, 0 gone"), "{out}");
+    let after = ws.list(1, &[]);
+    let fps = |rows: &[Value]| -> BTreeSet<String> {
+        rows.iter()
+            .map(|r| r["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(fps(&rows), fps(&after));
+    assert!(after.iter().all(|r| r["status"] != "fixed"), "{after:#?}");
+    let decided = after
+        .iter()
+        .find(|r| r["fingerprint"] == fp.as_str())
+        .unwrap();
+    assert_eq!(decided["status"], "suppressed");
+}
+
+#[test]
+fn snyk_sarif_keeps_snyks_rating_and_the_package() {
+    let Some(real) = real_fixtures() else { return };
+    for name in [
+        "sarif/snyk-container-1.1293.1-alpine-node-3runs.sarif",
+        "sarif/snyk-open-source-1.1304.2-maven-223results.sarif",
+    ] {
+        let bytes = std::fs::read(real.join(name)).unwrap();
+        let raw: Value = serde_json::from_slice(&bytes).unwrap();
+        let mut rating = std::collections::HashMap::new();
+        for run in raw["runs"].as_array().unwrap() {
+            for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+                let short = rule["shortDescription"]["text"].as_str().unwrap();
+                let word = short
+                    .split(" severity")
+                    .next()
+                    .unwrap()
+                    .to_ascii_lowercase();
+                rating.insert(rule["id"].as_str().unwrap().to_string(), word);
+            }
+        }
+        let parsed = common::parse(&bytes, name).unwrap();
+        assert!(!parsed.findings.is_empty());
+        for f in &parsed.findings {
+            assert_eq!(f.severity.as_str(), rating[&f.id], "{name}: {}", f.id);
+            let pkg = f.package.as_ref().expect("a package");
+            assert!(
+                !pkg.name.is_empty() && pkg.installed.is_some(),
+                "{name}: {}",
+                f.id
+            );
+        }
+        assert!(
+            parsed
+                .findings
+                .iter()
+                .any(|f| f.aliases.iter().any(|a| a.starts_with("CVE-"))),
+            "{name}: the CVE from the rule's description is an alias"
+        );
+    }
+}
+
+#[test]
+fn formats_read_as_their_tools_write_them() {
+    let Some(real) = real_fixtures() else { return };
+    let read = |rel: &str| common::parse(&std::fs::read(real.join(rel)).unwrap(), rel).unwrap();
+    // npm 6 with `cwe` as a list.
+    let npm = read("npm-audit/v1-defectdojo-multiple-cwes2-list-cwe.json");
+    assert_eq!(npm.format, scandeck::ingest::Format::NpmAuditV1);
+    assert!(npm.findings.len() >= 6);
+    assert!(npm
+        .findings
+        .iter()
+        .any(|f| f.details.cwes == vec!["CWE-918".to_string(), "CWE-1333".to_string()]));
+    // CWE from SARIF rule tags.
+    let semgrep = read("sarif/semgrep-oss-1.69-security-severity.sarif.json");
+    assert_eq!(semgrep.records, 77);
+    assert!(semgrep.findings.iter().all(|f| !f.details.cwes.is_empty()));
+    // Old Trivy SARIF: RUSTSEC ids without the package glued on.
+    let old = read("trivy-sarif/trivy-sarif-demo-trivy-0.15.0.sarif");
+    let rustsec = old
+        .findings
+        .iter()
+        .find(|f| f.id.starts_with("RUSTSEC-2016-0001"))
+        .unwrap();
+    assert_eq!(rustsec.id, "RUSTSEC-2016-0001");
+    assert_eq!(rustsec.package_name(), Some("openssl"));
+    // npm 7 advisories by number: `1179` is an alias of NPM-1179.
+    let v2 = read("npm-audit/v2-defectdojo-many-vuln-npm7.json");
+    let minimist = v2.findings.iter().find(|f| f.id == "NPM-1179").unwrap();
+    assert!(minimist.has_id("1179"));
+    // osv-scanner: one finding per alias group per package.
+    for (rel, groups) in [
+        ("osv-scanner/uv-lock-pypi-lockfile-windows.json", 16),
+        ("osv-scanner/cyclonedx-sbom-npm-empty-max-severity.json", 73),
+        ("osv-scanner/naftis-ci-sbom-maven-old-groups.json", 114),
+    ] {
+        let r = read(rel);
+        assert_eq!(r.format, scandeck::ingest::Format::OsvScanner, "{rel}");
+        assert_eq!(r.records, groups, "{rel}");
+        assert!(r.findings.iter().all(|f| f.package.is_some()), "{rel}");
+    }
+    let uv = read("osv-scanner/uv-lock-pypi-lockfile-windows.json");
+    let django = uv
+        .findings
+        .iter()
+        .find(|f| f.has_id("GHSA-2mcm-79hx-8fxw"))
+        .unwrap();
+    assert_eq!(django.fixed_version().as_deref(), Some("6.0.2"));
+    assert_eq!(django.id, "CVE-2025-13473");
+}
+
+#[test]
+fn python_packages_are_exported_as_pypi() {
+    let ws = Ws::new();
+    let report = json!({"SchemaVersion": 2, "ArtifactName": ".", "ArtifactType": "filesystem",
+        "Results": [{"Target": "requirements.txt", "Class": "lang-pkgs", "Type": "pip",
+            "Vulnerabilities": [{"VulnerabilityID": "CVE-2023-30861", "PkgName": "Flask",
+                "InstalledVersion": "1.1.2", "FixedVersion": "2.2.5", "Severity": "HIGH"}]}]});
+    ws.import(0, report);
+    let fp = ws.list(0, &[])[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ws.ok(
+        0,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            &fp,
+            "--reason",
+            "not used",
+        ],
+    );
+    let out = ws.dir.join("vex.json");
+    ws.ok(
+        0,
+        &["export", "--format", "openvex", "-o", out.to_str().unwrap()],
+    );
+    let vex = std::fs::read_to_string(&out).unwrap();
+    assert!(vex.contains("pkg:pypi/flask"), "{vex}");
+    assert!(!vex.contains("pkg:pip/"), "{vex}");
+}
+
+#[test]
+fn a_schema_2_decision_file_moves_to_the_new_identities() {
+    use scandeck::ingest::{identify::Origin, parse_bytes_from, ParseContext};
+    let ws = Ws::new();
+    // Flask under Trivy's `pip` type (v2 keyed it `pip`, v3 `pypi`), and two
+    // installed copies of jsonwebtoken that v2 gave one fingerprint.
+    let report = json!({"SchemaVersion": 2, "ArtifactName": ".", "ArtifactType": "filesystem",
+        "Results": [
+          {"Target": "requirements.txt", "Class": "lang-pkgs", "Type": "pip", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2023-30861", "PkgName": "Flask", "InstalledVersion": "1.1.2", "Severity": "HIGH"}]},
+          {"Target": "package-lock.json", "Class": "lang-pkgs", "Type": "npm", "Vulnerabilities": [
+            {"VulnerabilityID": "CVE-2022-23529", "PkgName": "jsonwebtoken", "InstalledVersion": "0.1.0", "Severity": "HIGH"},
+            {"VulnerabilityID": "CVE-2022-23529", "PkgName": "jsonwebtoken", "InstalledVersion": "0.4.0", "Severity": "HIGH"}]}]})
+    .to_string();
+    let path = write(&ws, "reports/trivy.json", &report);
+    ws.ok(0, &["import", &path]);
+    let redactor = scandeck::model::Redactor::with_key([0; 32]);
+    let ctx = ParseContext {
+        redactor: &redactor,
+        report_name: "reports/trivy.json",
+        image_override: None,
+    };
+    let origin = Origin {
+        legacy: 2,
+        ..Origin::default()
+    };
+    let parsed = parse_bytes_from(report.as_bytes(), &ctx, &origin, None).unwrap();
+    let old = |pkg: &str| {
+        parsed
+            .findings
+            .iter()
+            .find(|f| f.package_name() == Some(pkg))
+            .unwrap()
+            .legacy_fingerprint
+            .as_deref()
+            .unwrap()
+            .to_string()
+    };
+    let (flask, jwt) = (old("Flask"), old("jsonwebtoken"));
+    let new: BTreeSet<String> = ws
+        .list(0, &[])
+        .iter()
+        .map(|r| r["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !new.contains(&flask) && !new.contains(&jwt),
+        "the recipes differ"
+    );
+    let decision = |fp: &str, id: &str| {
+        json!({"disposition": "false_positive", "selector": {"fingerprint": fp, "ids": [id], "target": "project:."},
+               "reason": "not used", "decided_by": "Old Tool <o@example.com>", "decided_at": "2026-02-01T00:00:00Z"})
+    };
+    let v2 = json!({
+        "schema_version": 2,
+        "decisions": {format!("finding:{flask}"): decision(&flask, "CVE-2023-30861"),
+                      format!("finding:{jwt}"): decision(&jwt, "CVE-2022-23529")},
+        "sightings": {flask.clone(): {"first_seen": "2026-01-15T00:00:00Z", "last_seen": "2026-01-15T00:00:00Z"}},
+        "audit": []
+    });
+    std::fs::write(
+        ws.dir.join(".scandeck/decisions.json"),
+        serde_json::to_string_pretty(&v2).unwrap(),
+    )
+    .unwrap();
+    let out = ws.run_at(1, &["list", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("upgraded to schema 3: 3 decision(s) moved")
+            && stderr.contains("covered 2 findings"),
+        "{stderr}"
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter().all(|r| r["status"] == "suppressed"),
+        "{rows:#?}"
+    );
+    let flask_row = rows.iter().find(|r| r["package"] == "Flask").unwrap();
+    assert_eq!(
+        flask_row["first_seen"], "2026-01-15T00:00:00Z",
+        "first seen kept"
+    );
+    assert_eq!(ws.decisions()["schema_version"], 3);
+    let again = ws.run_at(2, &["list"]);
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("upgraded"));
+    assert!(ws.ok(2, &["triage", "verify"]).contains("intact"));
+}
+
+#[test]
+fn one_secret_found_by_two_scanners_is_one_row_with_both_sources() {
+    let ws = Ws::new();
+    let key = "AKIAZ4QXW7Y2EXAMPLEQ";
+    write(
+        &ws,
+        "app/config.py",
+        &format!("import os\naws_access_key_id = \"{key}\"\n"),
+    );
+    write(&ws, ".git/HEAD", "ref: refs/heads/main\n");
+    let native = ws.run_at(0, &["scan", "--project", "--tools", "secrets"]);
+    assert!(
+        native.status.success(),
+        "{}",
+        String::from_utf8_lossy(&native.stderr)
+    );
+    let leak = json!([{"RuleID": "aws-access-token", "Description": "AWS", "File": "app/config.py",
+        "StartLine": 2, "Secret": key, "Match": format!("aws_access_key_id = \"{key}\""),
+        "Commit": "", "Fingerprint": "app/config.py:aws-access-token:2"}]);
+    let report = write(&ws, "reports/gitleaks.json", &leak.to_string());
+    ws.ok(0, &["import", &report]);
+    let rows = ws.list(0, &["--query", "kind:secret"]);
+    assert_eq!(rows.len(), 1, "one secret, one row: {rows:#?}");
+    let source = rows[0]["source"].as_str().unwrap();
+    assert!(
+        source.contains("gitleaks") && source.contains(','),
+        "{source}"
+    );
+    // `src:` matches either source; the gate counts it once.
+    assert_eq!(
+        ws.list(0, &["--query", "src:gitleaks kind:secret"]).len(),
+        1
+    );
+    let native_name = source
+        .split(", ")
+        .find(|s| *s != "gitleaks")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        ws.list(0, &["--query", &format!("src:{native_name} kind:secret")])
+            .len(),
+        1
+    );
+    // One decision covers the row.
+    let fp = rows[0]["fingerprint"].as_str().unwrap().to_string();
+    let out = ws.ok(
+        0,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            &fp,
+            "--reason",
+            "test key",
+        ],
+    );
+    assert!(out.contains("1 finding"), "{out}");
+    assert!(ws
+        .list(0, &["--query", "kind:secret status:open"])
+        .is_empty());
 }

@@ -346,7 +346,11 @@ fn npm_audit_v2_v1_and_error() {
         (f.id.as_str(), f.severity),
         ("GHSA-aaaa-bbbb-cccc", Severity::Medium)
     );
-    assert_eq!(f.aliases, vec!["NPM-1"]);
+    assert_eq!(
+        f.aliases,
+        vec!["1", "NPM-1"],
+        "npm's bare number is an alias"
+    );
     assert_eq!(f.details.cvss_score, None, "score 0 means unscored");
     let v1 = parse(
         r#"{"actions":[],"advisories":{"1012":{"id":1012,"module_name":"lodash","severity":"high","cwe":"[\"CWE-400\",\"CWE-1321\"]","cves":["CVE-2019-1"],

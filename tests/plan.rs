@@ -159,10 +159,16 @@ fn raw_vulns(
         .map(|d| d.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let mut out = std::collections::HashMap::new();
-    let results = match report {
+    let mut results = match report {
         Value::Array(results) => results.clone(),
         _ => report["Results"].as_array().cloned().unwrap_or_default(),
     };
+    // A k8s cluster report nests results under its resources.
+    for key in ["Resources", "Findings", "Vulnerabilities"] {
+        for resource in report[key].as_array().into_iter().flatten() {
+            results.extend(resource["Results"].as_array().cloned().unwrap_or_default());
+        }
+    }
     for result in results {
         for v in result["Vulnerabilities"].as_array().into_iter().flatten() {
             let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();

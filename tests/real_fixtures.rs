@@ -46,6 +46,14 @@ fn first_advisory_id(text: &str) -> Option<String> {
         })
 }
 
+/// Old Trivy glues the package on with `/`: `RUSTSEC-2016-0001/openssl`.
+fn unglued(raw: &str) -> String {
+    let re = regex::Regex::new(r"^([A-Z]+-\d{4}-[0-9A-Za-z]+)/.+$").unwrap();
+    re.captures(raw)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| raw.to_string())
+}
+
 fn npm_id(url: Option<&str>, number: Option<u64>) -> String {
     url.and_then(first_advisory_id)
         .filter(|i| i.starts_with("GHSA-"))
@@ -58,11 +66,24 @@ fn expected_ids(dir: &str, vals: &[Value]) -> BTreeSet<String> {
     for v in vals {
         match dir {
             "trivy" => {
-                let results: Vec<Value> = if v.is_array() {
+                let mut results: Vec<Value> = if v.is_array() {
                     arr(v)
                 } else {
                     arr(&v["Results"])
                 };
+                // k8s cluster reports nest results under resources.
+                for key in [
+                    "Resources",
+                    "Findings",
+                    "Vulnerabilities",
+                    "Misconfigurations",
+                ] {
+                    if v.get("ClusterName").is_some() {
+                        for resource in arr(&v[key]) {
+                            results.extend(arr(&resource["Results"]));
+                        }
+                    }
+                }
                 for r in results {
                     ids.extend(
                         arr(&r["Vulnerabilities"])
@@ -97,7 +118,7 @@ fn expected_ids(dir: &str, vals: &[Value]) -> BTreeSet<String> {
                                     .find(|id| msg.starts_with(id.as_str()))
                                     .unwrap_or_else(|| msg.lines().next().unwrap_or("").to_string())
                             });
-                        ids.insert(first_advisory_id(&raw).unwrap_or(raw));
+                        ids.insert(first_advisory_id(&raw).unwrap_or_else(|| unglued(&raw)));
                     }
                 }
             }
@@ -188,6 +209,61 @@ fn expected_ids(dir: &str, vals: &[Value]) -> BTreeSet<String> {
                     .filter_map(|x| s(&x["id"])),
             ),
             "openvex" => {}
+            "osv-scanner" => {
+                // One finding per alias group per package, named by its
+                // lowest CVE, else its lowest GHSA, else its first id.
+                for result in arr(&v["results"]) {
+                    for p in arr(&result["packages"]) {
+                        let records = arr(&p["vulnerabilities"]);
+                        let groups: Vec<Vec<String>> = if arr(&p["groups"]).is_empty() {
+                            records
+                                .iter()
+                                .filter_map(|r| s(&r["id"]))
+                                .map(|i| vec![i])
+                                .collect()
+                        } else {
+                            arr(&p["groups"])
+                                .iter()
+                                .map(|g| arr(&g["ids"]).iter().filter_map(s).collect())
+                                .collect()
+                        };
+                        for (i, group) in groups.iter().enumerate() {
+                            let mut names: Vec<String> = group.clone();
+                            names.extend(
+                                arr(&arr(&p["groups"]).get(i).cloned().unwrap_or_default()
+                                    ["aliases"])
+                                .iter()
+                                .filter_map(s),
+                            );
+                            for r in records
+                                .iter()
+                                .filter(|r| s(&r["id"]).is_some_and(|id| group.contains(&id)))
+                            {
+                                names.extend(arr(&r["aliases"]).iter().filter_map(s));
+                            }
+                            let lowest = |prefix: &str| {
+                                names
+                                    .iter()
+                                    .filter(|n| n.starts_with(prefix))
+                                    .min_by_key(|n| {
+                                        let nums: Vec<u64> = n
+                                            .split(|c: char| !c.is_ascii_digit())
+                                            .filter_map(|x| x.parse().ok())
+                                            .collect();
+                                        (nums, n.to_string())
+                                    })
+                                    .cloned()
+                            };
+                            if let Some(id) = lowest("CVE-")
+                                .or_else(|| lowest("GHSA-"))
+                                .or_else(|| group.first().cloned())
+                            {
+                                ids.insert(id);
+                            }
+                        }
+                    }
+                }
+            }
             other => panic!("no expectation for fixture folder {other}"),
         }
     }
@@ -198,6 +274,7 @@ fn expected_format(dir: &str, name: &str, vals: &[Value]) -> Vec<Format> {
     let first = vals.first();
     match dir {
         "trivy" if first.is_some_and(|v| v.is_null() || v.is_array()) => vec![Format::TrivyLegacy],
+        "trivy" if first.is_some_and(|v| v.get("ClusterName").is_some()) => vec![Format::TrivyK8s],
         "trivy" => vec![Format::TrivyJson],
         "grype" => vec![Format::Grype],
         "sarif" | "trivy-sarif" | "scout" => vec![Format::Sarif],
@@ -216,6 +293,7 @@ fn expected_format(dir: &str, name: &str, vals: &[Value]) -> Vec<Format> {
         "dockle" => vec![Format::DockleJson],
         "cyclonedx" => vec![Format::CycloneDx],
         "openvex" => vec![Format::OpenVex],
+        "osv-scanner" => vec![Format::OsvScanner],
         other => panic!("no expectation for fixture folder {other}"),
     }
 }

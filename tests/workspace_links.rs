@@ -32,7 +32,7 @@ fn workspace() -> (tempfile::TempDir, std::path::PathBuf, String) {
     let home = tempfile::tempdir().unwrap();
     let ws = home.path().join("ws");
     std::fs::create_dir_all(&ws).unwrap();
-    let report = home.path().join("hadolint.json");
+    let report = ws.join("hadolint.json");
     std::fs::write(&report, REPORT).unwrap();
     let report = report.display().to_string();
     (home, ws, report)

@@ -266,6 +266,7 @@ pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
                 subject: Arc::from(format!("image:{}", images[img].repository()).as_str()),
                 fingerprint: Fingerprint::default(),
                 legacy_fingerprint: None,
+                also: None,
             };
             let mut fp = [0u8; 16];
             fp[..8].copy_from_slice(&(i as u64).to_le_bytes());

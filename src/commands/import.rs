@@ -41,6 +41,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ImportArgs) -> Outcome {
             image: args.image.as_deref(),
             subject: args.subject.as_deref(),
             format,
+            replace: args.replace,
         },
         cap,
         true,
@@ -54,6 +55,8 @@ pub struct FileOptions<'a> {
     pub image: Option<&'a str>,
     pub subject: Option<&'a str>,
     pub format: Option<crate::ingest::Format>,
+    /// `--replace`: see `ImportRequest::replace`.
+    pub replace: bool,
 }
 
 /// A line on the terminal, redrawn in place, saying how much of a big
@@ -93,7 +96,7 @@ pub fn import_files(
     let mut vex_documents = Vec::new();
     for file in files {
         let name = display_name(ws, file);
-        let mut origin = ws.import_origin(Some(&name));
+        let mut origin = ws.import_origin(Some(file));
         origin.subject = options.subject.map(str::to_string);
         let request = ImportRequest {
             display_name: name.clone(),
@@ -101,6 +104,7 @@ pub fn import_files(
             format: options.format,
             origin,
             scope: None,
+            replace: options.replace,
         };
         let show_progress = verbose && std::io::stderr().is_terminal();
         if show_progress {
@@ -151,6 +155,9 @@ pub fn import_files(
                     tally(&counts),
                 );
                 say!("{}", crate::sanitize::sanitize_line(&line))?;
+                if let Some(line) = lineage_line(&outcome) {
+                    say!("  {}", crate::sanitize::sanitize_line(&line))?;
+                }
                 if let Some(changes) = &outcome.changes {
                     say!("  since the previous scan: {}", changes.summary())?;
                 }
@@ -220,6 +227,34 @@ fn apply_vex(
         ))
     )?;
     Ok(())
+}
+
+/// What the run continues, and how many records were one finding: the line
+/// under each import that says which run it replaced or was kept beside.
+fn lineage_line(outcome: &crate::store::import::ImportOutcome) -> Option<String> {
+    if outcome.duplicate {
+        return None;
+    }
+    let merged = outcome
+        .report
+        .records
+        .saturating_sub(outcome.report.findings.len());
+    let merged = if merged > 0 {
+        format!(
+            "; {merged} of its {} records repeated a finding (the same secret in other commits or files' history, the same package through other dependency paths) and were merged into it",
+            outcome.report.records
+        )
+    } else {
+        String::new()
+    };
+    let lineage = match (&outcome.kept_beside, &outcome.replaced) {
+        (Some((id, name)), _) => format!(
+            "kept beside run {id} ({name}): the two share no finding, so this report does not mark that run's findings fixed; import with --replace if it is a rescan of the same thing"
+        ),
+        (None, Some((id, name, at))) => format!("replaces run {id} ({name}, imported {at})"),
+        (None, None) => "the first run of this scanner on this subject".to_string(),
+    };
+    Some(format!("{lineage}{merged}"))
 }
 
 /// The report's path relative to the workspace when inside it, else as given.

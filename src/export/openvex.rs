@@ -18,25 +18,8 @@ use crate::triage::{Disposition, Status};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// `pkg:deb/debian/openssl@3.0.1?arch=amd64` → `pkg:deb/debian/openssl`.
-pub fn versionless_purl(purl: &str) -> String {
-    let base = purl.split(['?', '#']).next().unwrap_or(purl);
-    match base.rfind('@') {
-        Some(at) if at > base.rfind('/').unwrap_or(0) => base[..at].to_string(),
-        _ => base.to_string(),
-    }
-}
-
-/// The package purl without version or qualifiers, from the report or built
-/// from ecosystem and name.
-fn package_purl(f: &Finding) -> Option<String> {
-    let p = f.package.as_ref()?;
-    if let Some(purl) = p.purl.as_deref().filter(|p| p.starts_with("pkg:")) {
-        return Some(versionless_purl(purl));
-    }
-    let eco = p.ecosystem.as_deref()?;
-    Some(format!("pkg:{}/{}", eco.to_ascii_lowercase(), p.name))
-}
+use crate::model::purl::package_purl;
+pub use crate::model::purl::versionless_purl;
 
 /// An image repository as the registry client both scanners use reads it:
 /// `(last path segment, REGISTRY/REPOSITORY)`. Docker Hub is
@@ -203,6 +186,8 @@ pub fn render(input: &ExportInput) -> Result<(Value, Option<String>), String> {
         let mut aliases: Vec<String> = std::iter::once(f.id.clone())
             .chain(f.aliases.iter().cloned())
             .filter(|x| *x != canonical)
+            // npm's bare advisory number (`1179`) names nothing outside npm.
+            .filter(|x| !x.chars().all(|c| c.is_ascii_digit()))
             .collect();
         aliases.sort();
         aliases.dedup();

@@ -144,7 +144,7 @@ impl Record {
                     .or(pkg.and_then(|p| p.path.as_deref())),
             ),
             line: f.location.line,
-            source: line(&f.source.scanner),
+            source: line(&f.scanner_names()),
             source_version: opt_line(f.source.version.as_deref()),
             report: line(&f.source.report),
             status: a.status.as_str(),

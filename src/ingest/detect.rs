@@ -352,12 +352,16 @@ fn classify(p: &Probe) -> Result<Format, IngestError> {
             || p.text_of("$schema").to_ascii_lowercase().contains("sarif"));
     let format = if is_sarif {
         Format::Sarif
+    } else if p.has("ClusterName")
+        && (p.has("Vulnerabilities")
+            || p.has("Misconfigurations")
+            || p.has("Resources")
+            || p.has("Findings"))
+    {
+        // Before SchemaVersion: newer k8s reports carry one too.
+        Format::TrivyK8s
     } else if p.kind_of("SchemaVersion") == Number {
         Format::TrivyJson
-    } else if p.has("ClusterName")
-        && (p.has("Vulnerabilities") || p.has("Misconfigurations") || p.has("Resources"))
-    {
-        Format::TrivyK8s
     } else if p.kind_of("matches") == Array && (p.has("descriptor") || p.has("source")) {
         Format::Grype
     } else if p.get("auditReportVersion").and_then(|s| s.int) == Some(2) {
@@ -376,6 +380,10 @@ fn classify(p: &Probe) -> Result<Format, IngestError> {
         Format::OpenVex
     } else if p.kind_of("results") == Object && p.has("plugins_used") {
         Format::DetectSecrets
+    } else if p.kind_of("results") == Array
+        && (first_elem_has(p, "results", "packages") || first_elem_has(p, "results", "source"))
+    {
+        Format::OsvScanner
     } else if p.kind_of("summary") == Object && p.has("details") {
         Format::DockleJson
     } else if p.kind_of("dependencies") == Array
@@ -394,8 +402,9 @@ fn classify(p: &Probe) -> Result<Format, IngestError> {
     } else {
         let keys: Vec<&str> = p.fields.iter().take(8).map(|(k, _)| k.as_str()).collect();
         return Err(IngestError::Unknown(format!(
-            "a JSON object with keys {} matches no supported scanner format",
-            crate::sanitize::sanitize_line(&keys.join(", "))
+            "a JSON object with keys {} matches no supported scanner format (scandeck reads {})",
+            crate::sanitize::sanitize_line(&keys.join(", ")),
+            Format::user_names()
         )));
     };
     Ok(format)

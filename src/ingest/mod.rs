@@ -14,6 +14,7 @@ pub mod json;
 pub mod normalize;
 pub mod npm_audit;
 pub mod openvex;
+pub mod osv;
 pub mod pip_audit;
 pub mod sarif;
 pub mod snyk;
@@ -52,6 +53,8 @@ pub enum Format {
     DockleJson,
     CycloneDx,
     OpenVex,
+    /// Google's osv-scanner (`--format json`).
+    OsvScanner,
     /// `[]`: gitleaks, hadolint, old pip-audit and Snyk all print it for a clean run.
     EmptyList,
 }
@@ -78,6 +81,7 @@ impl Format {
             Format::DockleJson => "dockle-json",
             Format::CycloneDx => "cyclonedx",
             Format::OpenVex => "openvex",
+            Format::OsvScanner => "osv-scanner-json",
             Format::EmptyList => "empty-list",
         }
     }
@@ -100,11 +104,12 @@ impl Format {
             Format::DockleJson => "dockle",
             Format::CycloneDx => "cyclonedx",
             Format::OpenVex => "openvex",
+            Format::OsvScanner => "osv-scanner",
             Format::EmptyList => "",
         }
     }
 
-    pub const ALL: [Format; 19] = [
+    pub const ALL: [Format; 20] = [
         Format::TrivyJson,
         Format::TrivyLegacy,
         Format::TrivyK8s,
@@ -124,6 +129,7 @@ impl Format {
         Format::DockleJson,
         Format::CycloneDx,
         Format::OpenVex,
+        Format::OsvScanner,
     ];
 
     /// A format the user names: an exact format name (`gitleaks-v7`) or a
@@ -137,6 +143,7 @@ impl Format {
             "docker-scout" | "scout" => Format::Sarif,
             "npm" | "npm-audit" => Format::NpmAuditV2,
             "trufflehog" => Format::TrufflehogV3,
+            "osv" => Format::OsvScanner,
             other => *Format::ALL.iter().find(|f| f.tool() == other)?,
         };
         Some(by_tool)
@@ -197,6 +204,8 @@ pub enum IngestError {
         "not a regular file (a pipe, device or folder); save the report to a file and import that"
     )]
     NotAFile,
+    #[error("it lies outside the workspace and names nothing it scanned: say what it is about with --subject NAME (or --image NAME), or import it from inside the project it belongs to")]
+    NoSubject,
     #[error("cannot read it: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -250,6 +259,10 @@ pub struct ParsedReport {
     pub notes: Vec<String>,
     /// What the report is about (`model::subject`), set by `identify`.
     pub subject: String,
+    /// Where `subject` came from, set by `identify`.
+    pub subject_from: identify::SubjectFrom,
+    /// The image was named by the user (`--image`), not by the report.
+    pub image_given: bool,
 }
 
 impl ParsedReport {
@@ -265,6 +278,8 @@ impl ParsedReport {
             records: 0,
             notes: Vec::new(),
             subject: String::new(),
+            subject_from: identify::SubjectFrom::default(),
+            image_given: false,
         }
     }
 }
@@ -286,7 +301,7 @@ pub const DEFAULT_MAX_REPORT_BYTES: u64 = 4 << 30;
 /// findings and rebuilds itself from the stored reports when this changes:
 /// bump it with any change to what a parser produces (fields, fingerprints,
 /// merging), or stored findings would disagree with a fresh import.
-pub const PARSER_VERSION: u32 = 3;
+pub const PARSER_VERSION: u32 = 4;
 
 pub fn max_report_bytes_from_env() -> u64 {
     checked_max_report_bytes().unwrap_or(DEFAULT_MAX_REPORT_BYTES)
@@ -378,6 +393,7 @@ pub fn parse_bytes_from(
         Format::DockleJson => dockle::parse(body, ctx)?,
         Format::CycloneDx => cyclonedx::parse(body, ctx)?,
         Format::OpenVex => openvex::parse(body, ctx)?,
+        Format::OsvScanner => osv::parse(body, ctx)?,
         Format::EmptyList => ParsedReport::new(Format::EmptyList, "unknown"),
     };
     normalize::finish(&mut report, ctx);
@@ -430,6 +446,7 @@ pub fn blank_finding(
         subject: Arc::from(""),
         fingerprint: Fingerprint::default(),
         legacy_fingerprint: None,
+        also: None,
     }
 }
 

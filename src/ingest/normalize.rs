@@ -18,6 +18,7 @@ pub fn finish(report: &mut ParsedReport, ctx: &ParseContext) {
             }
         }
         report.image = Some(given);
+        report.image_given = true;
     }
     if report
         .image

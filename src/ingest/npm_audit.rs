@@ -2,7 +2,7 @@
 //! advisories), v1 (npm 6, `advisories` by id), and the error object
 //! (formats.md §7). Findings are counted by advisory, not by package entry.
 
-use super::json::{ids_in_text, text, LooseNumber, Skip, Str};
+use super::json::{ids_in_text, text, LooseList, LooseNumber, Skip, Str};
 use super::{
     blank_finding, severity_of, source_info, summary_line, Format, IngestError, ParseContext,
     ParsedReport,
@@ -56,7 +56,7 @@ struct Advisory<'a> {
     #[serde(borrow)]
     range: Option<Str<'a>>,
     #[serde(borrow)]
-    cwe: Option<Vec<Str<'a>>>,
+    cwe: LooseList<'a>,
     cvss: Option<Cvss<'a>>,
 }
 
@@ -119,9 +119,9 @@ struct V1Advisory<'a> {
     patched_versions: Option<Str<'a>>,
     #[serde(borrow)]
     vulnerable_versions: Option<Str<'a>>,
-    /// `"CWE-471"` or a JSON-encoded list in a string.
+    /// `"CWE-471"`, a JSON-encoded list in a string, or a list (npm 6).
     #[serde(borrow)]
-    cwe: Option<Str<'a>>,
+    cwe: LooseList<'a>,
     #[serde(borrow)]
     findings: Option<Vec<V1Finding<'a>>>,
     #[serde(borrow)]
@@ -161,14 +161,23 @@ struct ErrorBody<'a> {
 }
 
 /// The advisory id npm uses: GHSA from the advisory URL, else `NPM-<number>`.
+/// The bare advisory number (`1179`) is an alias too: npm's own output and
+/// old tickets name advisories by it.
 pub fn advisory_id(url: Option<&str>, number: Option<f64>) -> (String, Vec<String>) {
-    let npm = number.map(|n| format!("NPM-{}", n as u64));
+    let number = number
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .map(|n| n as u64);
+    let npm = number.map(|n| format!("NPM-{n}"));
+    let bare = number.map(|n| n.to_string());
     match url
         .map(ids_in_text)
         .and_then(|ids| ids.into_iter().find(|i| i.starts_with("GHSA-")))
     {
-        Some(ghsa) => (ghsa, npm.into_iter().collect()),
-        None => (npm.unwrap_or_else(|| "NPM-UNKNOWN".into()), Vec::new()),
+        Some(ghsa) => (ghsa, npm.into_iter().chain(bare).collect()),
+        None => (
+            npm.unwrap_or_else(|| "NPM-UNKNOWN".into()),
+            bare.into_iter().collect(),
+        ),
     }
 }
 
@@ -251,12 +260,7 @@ fn add_v2(
             references: text(&adv.url).into_iter().collect(),
             cvss_score: cvss.score.0.filter(|s| *s > 0.0),
             cvss_vector: text(&cvss.vector),
-            cwes: adv
-                .cwe
-                .iter()
-                .flatten()
-                .map(|c| c.as_str().to_string())
-                .collect(),
+            cwes: adv.cwe.0.iter().map(|c| c.as_str().to_string()).collect(),
             ..Details::default()
         });
         f.package = Some(Package {
@@ -284,13 +288,20 @@ fn add_v1(adv: V1Advisory, source: &Arc<SourceInfo>, target: &Arc<str>, report: 
     aliases.extend(adv.cves.iter().flatten().map(|c| c.as_str().to_string()));
     // The bare advisory number is how npm's own output and old tickets name it.
     aliases.extend(adv.id.0.map(|n| (n as u64).to_string()));
-    let cwes = match text(&adv.cwe) {
-        Some(c) if c.starts_with('[') => {
-            serde_json::from_str::<Vec<String>>(&c).unwrap_or_default()
-        }
-        Some(c) => vec![c],
-        None => Vec::new(),
-    };
+    let cwes: Vec<String> = adv
+        .cwe
+        .0
+        .iter()
+        .map(|c| c.as_str().trim())
+        .flat_map(|c| {
+            if c.starts_with('[') {
+                serde_json::from_str::<Vec<String>>(c).unwrap_or_default()
+            } else {
+                vec![c.to_string()]
+            }
+        })
+        .filter(|c| !c.is_empty())
+        .collect();
     let overview = text(&adv.overview);
     let mut description = overview.clone().unwrap_or_default();
     if let Some(range) = text(&adv.vulnerable_versions) {

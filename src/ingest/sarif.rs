@@ -29,6 +29,26 @@ struct Run<'a> {
     results: Option<Vec<SarifResult<'a>>>,
     #[serde(borrow)]
     properties: Option<RunProperties<'a>>,
+    #[serde(rename = "automationDetails", borrow)]
+    automation_details: Option<AutomationDetails<'a>>,
+    #[serde(rename = "versionControlProvenance", borrow)]
+    version_control_provenance: Option<Vec<VersionControl<'a>>>,
+    #[serde(rename = "originalUriBaseIds", borrow)]
+    original_uri_base_ids: Option<std::collections::BTreeMap<String, ArtifactLocation<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AutomationDetails<'a> {
+    #[serde(borrow)]
+    id: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct VersionControl<'a> {
+    #[serde(rename = "repositoryUri", borrow)]
+    repository_uri: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -94,6 +114,33 @@ struct Rule<'a> {
     default_configuration: Option<Configuration<'a>>,
     #[serde(borrow)]
     properties: Option<RuleProperties<'a>>,
+    /// Links to taxonomies: CWE entries (`target.toolComponent.name == "CWE"`).
+    #[serde(borrow)]
+    relationships: Option<Vec<Relationship<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Relationship<'a> {
+    #[serde(borrow)]
+    target: TaxonRef<'a>,
+}
+
+/// A reference to a taxonomy entry (`relationships[].target`, `results[].taxa[]`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TaxonRef<'a> {
+    #[serde(borrow)]
+    id: Option<Str<'a>>,
+    #[serde(rename = "toolComponent", borrow)]
+    tool_component: Option<ToolComponentRef<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ToolComponentRef<'a> {
+    #[serde(borrow)]
+    name: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -146,6 +193,17 @@ struct SarifResult<'a> {
     /// GitHub code scanning's stable location identity (`primaryLocationLineHash`…).
     #[serde(rename = "partialFingerprints")]
     partial_fingerprints: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    #[serde(borrow)]
+    taxa: Option<Vec<TaxonRef<'a>>>,
+    #[serde(borrow)]
+    fixes: Option<Vec<Fix<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Fix<'a> {
+    #[serde(borrow)]
+    description: Option<Message<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -167,6 +225,15 @@ struct Suppression<'a> {
 struct ResultLocation<'a> {
     #[serde(rename = "physicalLocation", borrow)]
     physical: Option<PhysicalLocation<'a>>,
+    #[serde(rename = "logicalLocations", borrow)]
+    logical: Option<Vec<LogicalLocation<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LogicalLocation<'a> {
+    #[serde(rename = "fullyQualifiedName", borrow)]
+    fully_qualified_name: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -202,6 +269,8 @@ pub(crate) enum Flavour {
     Trivy,
     Scout,
     Grype,
+    /// Snyk Container and Snyk Open Source (formats.md §18 in the field notes; docs/formats.md).
+    Snyk,
     Dockle,
     SecretScanner,
     VulnScanner,
@@ -226,6 +295,8 @@ pub(crate) fn flavour_of(tool: &str) -> Flavour {
         Flavour::Scout
     } else if t == "grype" {
         Flavour::Grype
+    } else if t.starts_with("snyk") {
+        Flavour::Snyk
     } else if t == "dockle" {
         Flavour::Dockle
     } else if t.contains("gitleaks") || t.contains("trufflehog") || t.contains("detect-secrets") {
@@ -268,14 +339,17 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
         report.scanner_version = version.clone();
     }
     let source = source_info(&scanner_name(&tool), version, ctx);
+    if report.artifact.is_none() {
+        report.artifact = run_artifact(&run, flavour);
+    }
     if let Some(props) = &run.properties {
-        let tag = props
+        let tags: Vec<String> = props
             .repo_tags
             .iter()
             .flatten()
             .map(|t| t.as_str().to_string())
-            .find(|t| !t.is_empty());
-        if let Some(name) = tag.or_else(|| text(&props.image_name)) {
+            .collect();
+        if let Some(name) = image::reported_name(text(&props.image_name).as_deref(), &tags) {
             let digest = props
                 .repo_digests
                 .iter()
@@ -337,6 +411,7 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
         let id = ids_in_text(&raw_id)
             .into_iter()
             .next()
+            .or_else(|| advisory_before_package(&raw_id))
             .unwrap_or_else(|| raw_id.clone());
         let kind = kind_for(flavour, &id, rule);
         let location = result
@@ -367,8 +442,17 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
             .into_iter()
             .filter(|a| *a != id)
             .collect();
+        if flavour == Flavour::Snyk {
+            // Snyk names the CVE only in the rule's full description.
+            let full = rule
+                .and_then(|r| r.full_description.as_ref())
+                .and_then(|m| text(&m.text))
+                .unwrap_or_default();
+            f.aliases
+                .extend(ids_in_text(&full).into_iter().filter(|a| *a != id));
+        }
         let fields = MessageFields::parse(&message);
-        (f.severity, f.severity_raw) = severity_for(&result, rule, &fields);
+        (f.severity, f.severity_raw) = severity_for(flavour, &result, rule, &fields);
         // Without a rule, each result's message is its own title and text.
         let details_key = match rule {
             Some(_) => format!("{raw_id}\u{1f}rule"),
@@ -376,10 +460,22 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
         };
         f.details = details_cache
             .entry(details_key)
-            .or_insert_with(|| Arc::new(rule_details(rule, &message, &id, flavour)))
+            .or_insert_with(|| {
+                let mut details = rule_details(rule, &message, &id, flavour);
+                details.cwes = cwes_of(rule, result.taxa.as_deref().unwrap_or_default());
+                Arc::new(details)
+            })
             .clone();
-        f.package = package_for(flavour, &fields, &message, rule)
-            .or_else(|| package_from_rule_id(&raw_id, &id));
+        f.package = match flavour {
+            Flavour::Snyk => snyk_package(&result, rule),
+            _ => package_for(flavour, &fields, &message, rule),
+        }
+        .or_else(|| package_from_rule_id(&raw_id, &id));
+        if flavour == Flavour::Trivy {
+            if let Some(pkg) = f.package.as_mut() {
+                pkg.ecosystem = trivy_ecosystem(rule, uri.as_deref(), report.image.as_ref());
+            }
+        }
         f.location = Location::at(uri, line);
         f.location.column = location
             .and_then(|p| p.region.as_ref())
@@ -450,7 +546,9 @@ pub(crate) fn kind_from_tags(flavour: Flavour, id: &str, tags: &[String]) -> Kin
         Flavour::SecretScanner => Kind::Secret,
         Flavour::Dockle | Flavour::NativeImage => Kind::ImageConfig,
         Flavour::NativePosture => Kind::Posture,
-        Flavour::Scout | Flavour::Grype | Flavour::VulnScanner => Kind::Vulnerability,
+        Flavour::Scout | Flavour::Grype | Flavour::Snyk | Flavour::VulnScanner => {
+            Kind::Vulnerability
+        }
         _ if tags.iter().any(|t| t == "secret") => Kind::Secret,
         _ if looks_like_advisory || tags.iter().any(|t| t == "vulnerability") => {
             Kind::Vulnerability
@@ -460,12 +558,224 @@ pub(crate) fn kind_from_tags(flavour: Flavour, id: &str, tags: &[String]) -> Kin
 }
 
 fn severity_for(
+    flavour: Flavour,
     result: &SarifResult,
     rule: Option<&Rule>,
     fields: &MessageFields,
 ) -> (Severity, Option<Arc<str>>) {
-    let (severity, raw) = severity_and_word(result, rule, fields);
+    let snyk_word = (flavour == Flavour::Snyk)
+        .then(|| snyk_severity_word(rule))
+        .flatten();
+    let (severity, raw) = match snyk_word {
+        Some(word) => (Severity::from_word(&word), Some(word)),
+        None => severity_and_word(result, rule, fields),
+    };
     (severity, crate::model::words::opt_word(raw))
+}
+
+/// Snyk's own rating, which its SARIF keeps only as the first word of the
+/// rule's short description (`"High severity - …"`); `level` folds critical
+/// and high into `error`, and `security-severity` is the CVSS score, not
+/// Snyk's rating (docs/formats.md, "Snyk SARIF").
+fn snyk_severity_word(rule: Option<&Rule>) -> Option<String> {
+    let short = rule?
+        .short_description
+        .as_ref()
+        .and_then(|m| text(&m.text))?;
+    let (word, _) = short.split_once(" severity")?;
+    let word = word.trim();
+    ["Critical", "High", "Medium", "Low"]
+        .iter()
+        .find(|w| w.eq_ignore_ascii_case(word))
+        .map(|w| w.to_string())
+}
+
+/// Snyk puts the package in the result's logical location
+/// (`openssl@1.1.1n-r0`, `ch.qos.logback:logback-core@1.1.8`), the package
+/// type in the rule's last tag, and the upgrade in `fixes[]`.
+fn snyk_package(result: &SarifResult, rule: Option<&Rule>) -> Option<Package> {
+    let qualified = result
+        .locations
+        .iter()
+        .flatten()
+        .flat_map(|l| l.logical.iter().flatten())
+        .find_map(|l| text(&l.fully_qualified_name))?;
+    let (name, version) = match qualified.rsplit_once('@') {
+        Some((n, v)) if !n.is_empty() => (n.to_string(), Some(v.to_string())),
+        _ => (qualified.clone(), None),
+    };
+    let ecosystem = rule
+        .and_then(|r| r.properties.as_ref())
+        .and_then(|p| p.tags.as_ref())
+        .and_then(|tags| tags.last())
+        .map(|t| t.as_str().to_ascii_lowercase())
+        .filter(|t| t != "security" && !t.starts_with("cwe-"));
+    // "Upgrade to openssl/libcrypto1.1@1.1.1q-r0": a fix of this package (or
+    // of one of its binary packages); an open-source fix may name another,
+    // top-level package, which is no fixed version of this one.
+    let fixed: Vec<String> = result
+        .fixes
+        .iter()
+        .flatten()
+        .filter_map(|f| f.description.as_ref().and_then(|d| text(&d.text)))
+        .filter_map(|d| {
+            let target = d.trim().strip_prefix("Upgrade to ")?.trim().to_string();
+            let (fixed_name, fixed_version) = target.rsplit_once('@')?;
+            let same = fixed_name == name || fixed_name.starts_with(&format!("{name}/"));
+            same.then(|| fixed_version.to_string())
+        })
+        .collect();
+    Some(Package {
+        name,
+        ecosystem: crate::model::words::opt_word(ecosystem),
+        installed: crate::model::words::opt_word(version),
+        fixed: crate::model::words::words(fixed),
+        ..Package::default()
+    })
+}
+
+/// Trivy SARIF does not say a package's type: an OS package is found in the
+/// image itself (its result points at the image, its rule is
+/// `OsPackageVulnerability`); it is marked `os`.
+fn trivy_ecosystem(
+    rule: Option<&Rule>,
+    uri: Option<&str>,
+    image: Option<&ImageRef>,
+) -> Option<Arc<str>> {
+    let rule_name = rule
+        .and_then(|r| text(&r.name))
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .replace(' ', "");
+    let at_image = match (uri, image) {
+        (Some(uri), Some(image)) => {
+            let repo = image.repository();
+            uri == repo || uri.ends_with(&format!("/{repo}")) || repo.ends_with(uri)
+        }
+        _ => false,
+    };
+    // A language package's type is left to its manifest's name, which the
+    // fingerprint reads (`fingerprint::ecosystem_class`).
+    (rule_name.contains("ospackage") || at_image).then(|| crate::model::words::word("os"))
+}
+
+/// CWE ids from a rule's tags (`CWE-327`, `CWE-89: …`, CodeQL's
+/// `external/cwe/cwe-079`), its relationships to the CWE taxonomy, and the
+/// result's own `taxa`.
+fn cwes_of(rule: Option<&Rule>, taxa: &[TaxonRef]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |text: &str| {
+        if let Some(cwe) = cwe_of(text) {
+            if !out.contains(&cwe) {
+                out.push(cwe);
+            }
+        }
+    };
+    if let Some(rule) = rule {
+        for tag in rule
+            .properties
+            .as_ref()
+            .and_then(|p| p.tags.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            add(tag.as_str());
+        }
+        for rel in rule.relationships.iter().flatten() {
+            add_taxon(&rel.target, &mut add);
+        }
+    }
+    for taxon in taxa {
+        add_taxon(taxon, &mut add);
+    }
+    out
+}
+
+fn add_taxon(taxon: &TaxonRef, add: &mut impl FnMut(&str)) {
+    let in_cwe = taxon
+        .tool_component
+        .as_ref()
+        .and_then(|c| text(&c.name))
+        .is_some_and(|n| n.eq_ignore_ascii_case("cwe"));
+    if let Some(id) = text(&taxon.id) {
+        if in_cwe && id.chars().all(|c| c.is_ascii_digit()) {
+            add(&format!("CWE-{id}"));
+        } else {
+            add(&id);
+        }
+    }
+}
+
+/// `CWE-79` from `CWE-79`, `cwe-079: Cross-site…` or `external/cwe/cwe-79`.
+fn cwe_of(text: &str) -> Option<String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("external/cwe/")
+        .unwrap_or(&lower)
+        .strip_prefix("cwe-")?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let number: u32 = digits.parse().ok()?;
+    Some(format!("CWE-{number}"))
+}
+
+/// `RUSTSEC-2016-0001` of the old Trivy rule id `RUSTSEC-2016-0001/openssl`
+/// (any `PREFIX-YEAR-NUMBER` advisory with the package glued on by `/`).
+fn advisory_before_package(raw_id: &str) -> Option<String> {
+    let (advisory, package) = raw_id.split_once('/')?;
+    let mut parts = advisory.split('-');
+    let prefix = parts.next()?;
+    let year = parts.next()?;
+    let number = parts.next()?;
+    let looks_like = !package.is_empty()
+        && !prefix.is_empty()
+        && prefix.chars().all(|c| c.is_ascii_alphabetic())
+        && year.len() == 4
+        && year.chars().all(|c| c.is_ascii_digit())
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_alphanumeric())
+        && parts.next().is_none();
+    looks_like.then(|| advisory.to_ascii_uppercase())
+}
+
+/// What a run says it scanned when it names no image: the repository of its
+/// version-control provenance, the absolute root its URIs are relative to,
+/// or its automation id without the run's instance (Snyk:
+/// `Snyk/Open Source/<project>/0/<time>`).
+fn run_artifact(run: &Run, flavour: Flavour) -> Option<String> {
+    if let Some(repo) = run
+        .version_control_provenance
+        .iter()
+        .flatten()
+        .find_map(|v| text(&v.repository_uri))
+    {
+        return Some(repo);
+    }
+    if let Some(root) = run
+        .original_uri_base_ids
+        .iter()
+        .flatten()
+        .find_map(|(_, l)| {
+            text(&l.uri)
+                .map(|u| decode_uri(&u))
+                .filter(|u| u.trim_end_matches('/').len() > 1 && u.starts_with('/'))
+        })
+    {
+        return Some(root.trim_end_matches('/').to_string());
+    }
+    let id = run.automation_details.as_ref().and_then(|a| text(&a.id))?;
+    let mut parts: Vec<&str> = id.split('/').collect();
+    if flavour == Flavour::Snyk && parts.len() > 2 {
+        parts.drain(..2);
+    }
+    while parts.last().is_some_and(|p| {
+        p.is_empty()
+            || p.chars().all(|c| c.is_ascii_digit())
+            || (p.len() >= 10 && p[..4].chars().all(|c| c.is_ascii_digit()))
+    }) {
+        parts.pop();
+    }
+    let name = parts.join("/");
+    (!name.is_empty()).then_some(name)
 }
 
 fn severity_and_word(

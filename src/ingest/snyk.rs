@@ -83,6 +83,16 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
     let mut report = ParsedReport::new(Format::Snyk, "snyk");
     let source = source_info("snyk", None, ctx);
     let mut details: HashMap<String, Arc<Details>> = HashMap::new();
+    // A project scan names its folder (`path`) or its name; an
+    // `--all-projects` array of several names no one subject.
+    let mut named: Vec<String> = Vec::new();
+    for project in &projects {
+        if let Some(name) = text(&project.path).or_else(|| text(&project.project_name)) {
+            if !named.contains(&name) {
+                named.push(name);
+            }
+        }
+    }
     for project in projects {
         let project_image = container_image(&project);
         if report.image.is_none() {
@@ -98,9 +108,10 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             add_project(p, image.as_ref(), &source, &mut details, &mut report);
         }
     }
-    if report.image.is_none() {
-        report.artifact = None;
-    }
+    report.artifact = match (&report.image, named.as_slice()) {
+        (None, [only]) => Some(only.clone()),
+        _ => None,
+    };
     Ok(report)
 }
 

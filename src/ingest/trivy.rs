@@ -216,6 +216,9 @@ struct K8sReport<'a> {
     misconfigurations: Option<Vec<K8sResource<'a>>>,
     #[serde(rename = "Resources", borrow)]
     resources: Option<Vec<K8sResource<'a>>>,
+    /// `--report summary`: one entry per workload, its results merged.
+    #[serde(rename = "Findings", borrow)]
+    findings: Option<Vec<K8sResource<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -251,7 +254,12 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
                 serde_json::from_slice(body).map_err(|e| IngestError::shape(format, e))?;
             builder.source = source_info("trivy", None, ctx);
             report.artifact = text(&k8s.cluster).map(|c| format!("cluster {c}"));
-            let groups = [k8s.vulnerabilities, k8s.misconfigurations, k8s.resources];
+            let groups = [
+                k8s.vulnerabilities,
+                k8s.misconfigurations,
+                k8s.resources,
+                k8s.findings,
+            ];
             for resource in groups.into_iter().flatten().flatten() {
                 let name = [&resource.namespace, &resource.kind, &resource.name]
                     .iter()
@@ -311,16 +319,16 @@ fn parse_v2<'de, R: serde_json::de::Read<'de>>(
     if is_image {
         let meta = parsed.metadata.unwrap_or_default();
         describe_layers_of(&mut report.findings, &meta);
-        let tag = meta
+        let tags: Vec<String> = meta
             .repo_tags
             .unwrap_or_default()
             .into_iter()
             .map(Str::into_string)
-            .find(|t| !t.is_empty());
-        let name = artifact
-            .clone()
-            .filter(|a| !a.is_empty())
-            .or(tag)
+            .collect();
+        // An empty ArtifactName (DefectDojo's all_statuses.json) still has
+        // the image in its OS result's Target: `repo:tag (debian 10.13)`.
+        let name = image::reported_name(artifact.as_deref(), &tags)
+            .or_else(|| builder.os_target.clone())
             .unwrap_or_default();
         let repo_digest = meta
             .repo_digests
@@ -460,6 +468,8 @@ struct Builder<'c> {
     targets: FxHashMap<String, Arc<str>>,
     /// Layers by DiffID, known only by it until the metadata is read.
     layers: FxHashMap<String, Arc<Layer>>,
+    /// The first OS-package result's target, which names the image.
+    os_target: Option<String>,
 }
 
 impl<'c> Builder<'c> {
@@ -470,6 +480,7 @@ impl<'c> Builder<'c> {
             details: FxHashMap::default(),
             targets: FxHashMap::default(),
             layers: FxHashMap::default(),
+            os_target: None,
         }
     }
 
@@ -487,6 +498,9 @@ impl<'c> Builder<'c> {
         let class = text(&result.class).unwrap_or_default();
         let pkg_type = text(&result.kind);
         let is_lang = class == "lang-pkgs";
+        if class == "os-pkgs" && resource.is_none() && self.os_target.is_none() {
+            self.os_target = Some(target_name.clone()).filter(|t| !t.trim().is_empty());
+        }
         // In k8s reports, image vulnerabilities repeat per workload: key them by image so they merge.
         let k8s_image = resource
             .filter(|_| class == "os-pkgs" || is_lang)

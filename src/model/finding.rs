@@ -158,13 +158,33 @@ pub struct Finding {
     /// What was scanned (`image:<repository>` or `project:<dir>`), see `model::subject`.
     pub subject: Arc<str>,
     pub fingerprint: Fingerprint,
-    /// The fingerprint the first scandeck gave this finding, computed only
+    /// The fingerprint an earlier scandeck gave this finding, computed only
     /// while decisions.json is migrated (`ingest::Origin::legacy`).
     /// Boxed: only a migration computes it.
     pub legacy_fingerprint: Option<Box<Fingerprint>>,
+    /// Other scanners (or other reports) that reported this same finding:
+    /// one row lists every source (`merge_sources`). Boxed: most findings
+    /// have one source.
+    pub also: Option<Box<Vec<Arc<SourceInfo>>>>,
 }
 
 impl Finding {
+    /// Every source that reported it, the first one first.
+    pub fn sources(&self) -> impl Iterator<Item = &SourceInfo> {
+        std::iter::once(&*self.source).chain(self.also.iter().flat_map(|a| a.iter().map(|s| &**s)))
+    }
+
+    /// The scanners that reported it, `gitleaks, scandeck-secrets`.
+    pub fn scanner_names(&self) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        for s in self.sources() {
+            if !names.contains(&s.scanner.as_str()) {
+                names.push(&s.scanner);
+            }
+        }
+        names.join(", ")
+    }
+
     pub fn title(&self) -> &str {
         self.details.title.as_deref().unwrap_or("")
     }
@@ -218,4 +238,62 @@ impl Finding {
         self.id.eq_ignore_ascii_case(needle)
             || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(needle))
     }
+}
+
+/// Rows that share a fingerprint are one finding (docs/identity.md, "One
+/// finding, several sources"): the same secret found by two scanners, the
+/// same package reported by Trivy and pip-audit in one subject, one scan
+/// imported in two formats. The first keeps its place and absorbs the
+/// others: every source, the highest severity, the merged record count.
+/// Returns how many rows were absorbed.
+pub fn merge_sources(findings: &mut Vec<Finding>) -> usize {
+    let mut first: crate::fasthash::FxHashMap<Fingerprint, usize> =
+        crate::fasthash::FxHashMap::with_capacity_and_hasher(findings.len(), Default::default());
+    let mut absorbed: Vec<(usize, usize)> = Vec::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(&kept) = first.get(&f.fingerprint) {
+            absorbed.push((kept, i));
+        } else {
+            first.insert(f.fingerprint, i);
+        }
+    }
+    if absorbed.is_empty() {
+        return 0;
+    }
+    let mut gone = vec![false; findings.len()];
+    for &(kept, other) in &absorbed {
+        gone[other] = true;
+        let (head, tail) = findings.split_at_mut(other);
+        let (kept, other) = (&mut head[kept], &tail[0]);
+        let known = kept.sources().any(|s| s == &*other.source);
+        if !known {
+            kept.also
+                .get_or_insert_with(Default::default)
+                .push(Arc::clone(&other.source));
+        }
+        for extra in other.also.iter().flat_map(|a| a.iter()) {
+            if !kept.sources().any(|s| s == &**extra) {
+                kept.also
+                    .get_or_insert_with(Default::default)
+                    .push(Arc::clone(extra));
+            }
+        }
+        if other.severity > kept.severity {
+            kept.severity = other.severity;
+            kept.severity_raw = other.severity_raw.clone();
+        }
+        kept.merged = kept.merged.saturating_add(other.merged);
+        for alias in &other.aliases {
+            if !kept.has_id(alias) {
+                kept.aliases.push(alias.clone());
+            }
+        }
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        let keep = !gone[i];
+        i += 1;
+        keep
+    });
+    absorbed.len()
 }

@@ -55,7 +55,12 @@ pub fn canonical_alias<'a>(id: &'a str, aliases: &'a [String]) -> &'a str {
     lowest("CVE-").or_else(|| lowest("GHSA-")).unwrap_or(id)
 }
 
-/// Orders `CVE-2021-999` before `CVE-2021-1000`.
+/// Orders `CVE-2021-999` before `CVE-2021-1000`, `0.10.0` after `0.9.1`:
+/// the numbers in a text compared as numbers.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    natural_id_cmp(a, b)
+}
+
 fn natural_id_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     let key = |s: &str| {
         let digits: Vec<u64> = s
@@ -109,17 +114,103 @@ fn normalise_path(path: &str) -> String {
     forward.trim_start_matches("./").to_string()
 }
 
-/// Computes the lineage key (README "Fingerprints"); evidence such as
-/// versions, digests, severity and text never enters it.
+/// Computes the lineage key (README "Fingerprints", docs/identity.md);
+/// evidence such as versions, digests, severity, text and which scanner or
+/// format reported it never enters it, so one scan read as Trivy JSON or
+/// Trivy SARIF, or one package reported by two scanners, has one key.
 ///
-/// * packages: subject, alias group, ecosystem and name, and for language
-///   packages the manifest or install path;
+/// * packages: subject, alias group, the package's ecosystem class (`os`
+///   for distribution packages, else its purl type: `pip`, `python` and
+///   `pypi` are one), its name as that purl type spells it, and for language
+///   packages the manifest or install path; two installed versions of one
+///   package at one path are told apart by `identify` (the order of their
+///   versions);
 /// * code findings (misconfigurations, image configuration, posture): subject,
 ///   rule, path, and where in the file: the tool's `partialFingerprints` or a
 ///   hash of the normalised source line when known (they survive lines moving),
 ///   else line and column;
 /// * secrets: subject, rule family, path and the keyed hash of the secret.
 pub fn compute(finding: &Finding) -> Fingerprint {
+    let path = location_path(finding);
+    let mut parts: Vec<String> = vec![
+        "v3".into(),
+        finding.kind.as_str().into(),
+        finding.subject.to_string(),
+    ];
+    match finding.kind {
+        Kind::Vulnerability | Kind::License => package_parts_v3(finding, path, &mut parts),
+        Kind::Secret => secret_parts(finding, path, &mut parts, true),
+        Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
+            code_parts(finding, path, &mut parts)
+        }
+    }
+    digest(&parts)
+}
+
+/// Rule, path, the checked thing and where in the file (v2 and v3).
+fn code_parts(finding: &Finding, path: String, parts: &mut Vec<String>) {
+    parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
+    parts.push(path);
+    parts.push(finding.package_name().unwrap_or("").to_string());
+    parts.push(match &finding.location.content {
+        Some(content) => format!("content:{content}"),
+        None => format!(
+            "line:{}:{}",
+            finding.location.line.unwrap_or(0),
+            finding.location.column.unwrap_or(0)
+        ),
+    });
+}
+
+/// The ecosystem class a package's key uses: `os` for distribution
+/// packages, else the purl type of the scanner's word, else the purl type
+/// its manifest's name implies (Trivy SARIF names no type), else the word.
+pub fn ecosystem_class(finding: &Finding) -> String {
+    let Some(pkg) = &finding.package else {
+        return String::new();
+    };
+    let word = pkg.ecosystem.as_deref().unwrap_or("").to_ascii_lowercase();
+    if is_os_ecosystem(&word)
+        || matches!(super::purl::purl_type(&word), Some("apk" | "deb" | "rpm"))
+    {
+        return "os".into();
+    }
+    if let Some(purl) = super::purl::purl_type(&word) {
+        return purl.into();
+    }
+    let place = pkg
+        .path
+        .as_deref()
+        .or(finding.location.path.as_deref())
+        .unwrap_or("");
+    match super::purl::ecosystem_of_manifest(place) {
+        Some(class) if word.is_empty() => class.into(),
+        _ => word,
+    }
+}
+
+fn package_parts_v3(finding: &Finding, path: String, parts: &mut Vec<String>) {
+    parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
+    let Some(pkg) = &finding.package else {
+        parts.push(path);
+        return;
+    };
+    let class = ecosystem_class(finding);
+    let location = if class == "os" {
+        String::new()
+    } else {
+        // Grype writes image paths absolute, Trivy relative.
+        let place = pkg.path.as_deref().map(normalise_path).unwrap_or(path);
+        place.trim_start_matches('/').to_string()
+    };
+    parts.push(super::purl::purl_name(&class, &pkg.name).to_ascii_lowercase());
+    parts.push(class);
+    parts.push(location);
+}
+
+/// The second scandeck's key (fingerprints "v2"), kept only to move
+/// decisions made with it onto v3 (`store::migrate`).
+pub fn compute_v2(finding: &Finding) -> Fingerprint {
     let path = location_path(finding);
     let mut parts: Vec<String> = vec![
         "v2".into(),
@@ -214,6 +305,14 @@ fn package_parts(finding: &Finding, path: String, parts: &mut Vec<String>) {
         return;
     };
     let ecosystem = pkg.ecosystem.as_deref().unwrap_or("").to_ascii_lowercase();
+    if ecosystem == "os" {
+        // Only Trivy SARIF says `os` (v3); v1 and v2 read it as no type,
+        // located at the result's URI.
+        parts.push(String::new());
+        parts.push(pkg.name.to_ascii_lowercase());
+        parts.push(path);
+        return;
+    }
     let location = if is_os_ecosystem(&ecosystem) {
         String::new()
     } else {

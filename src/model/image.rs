@@ -39,6 +39,31 @@ pub fn clean_image_name(name: &str) -> String {
     }
 }
 
+/// The image a scanner names: the name it was asked to scan (Trivy's
+/// `ArtifactName`, SARIF `imageName`) unless that is an archive or a path on
+/// disk (`testdata/alpine-310.tar.gz`), in which case the image's first repo
+/// tag names it. JSON and SARIF of one scan pick the same name this way.
+pub fn reported_name(asked: Option<&str>, repo_tags: &[String]) -> Option<String> {
+    let asked = asked.map(str::trim).filter(|a| !a.is_empty());
+    let tag = repo_tags.iter().map(|t| t.trim()).find(|t| !t.is_empty());
+    match (asked, tag) {
+        (Some(a), Some(t)) if is_archive_or_path(a) => Some(t.to_string()),
+        (Some(a), _) => Some(a.to_string()),
+        (None, Some(t)) => Some(t.to_string()),
+        (None, None) => None,
+    }
+}
+
+fn is_archive_or_path(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".tar", ".tar.gz", ".tgz", ".tar.zst", ".oci"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+        || name.starts_with('/')
+        || name.starts_with("./")
+        || name.starts_with("../")
+}
+
 /// `ghcr.io/acme/api:1.2@sha256:ab` → `ghcr.io/acme/api`; `docker.io/library/nginx:1` → `nginx`.
 pub fn image_repository(name: &str) -> String {
     let name = clean_image_name(name);

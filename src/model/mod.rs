@@ -4,6 +4,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod image;
 pub mod layer;
+pub mod purl;
 pub mod secret;
 pub mod severity;
 pub mod subject;

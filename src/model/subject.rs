@@ -6,6 +6,10 @@
 
 pub const IMAGE: &str = "image:";
 pub const PROJECT: &str = "project:";
+/// A Kubernetes cluster, by its kubeconfig context name (Trivy k8s
+/// `ClusterName`): the subject of its resources' misconfigurations; each
+/// workload's image is a subject of its own.
+pub const CLUSTER: &str = "cluster:";
 
 /// `image:<repository>`.
 pub fn image(repository: &str) -> String {
@@ -17,11 +21,17 @@ pub fn project(dir: &str) -> String {
     format!("{PROJECT}{}", normalise_dir(dir))
 }
 
+/// `cluster:<name>`.
+pub fn cluster(name: &str) -> String {
+    format!("{CLUSTER}{}", name.trim())
+}
+
 /// The part after the kind.
 pub fn name_of(subject: &str) -> &str {
     subject
         .strip_prefix(IMAGE)
         .or_else(|| subject.strip_prefix(PROJECT))
+        .or_else(|| subject.strip_prefix(CLUSTER))
         .unwrap_or(subject)
 }
 

@@ -263,7 +263,11 @@ impl<'f> Part<'f> {
             part.target_of.push(part.targets.id(f.display_target()));
             let repository = f.subject.strip_prefix("image:").unwrap_or("");
             part.image_of.push(part.images.id(repository));
-            part.source_of.push(part.sources.id(&f.source.scanner));
+            part.source_of.push(match &f.also {
+                // `src:` matches any of a finding's sources.
+                Some(_) => part.sources.id(&f.scanner_names()),
+                None => part.sources.id(&f.source.scanner),
+            });
             part.package_of.push(found.package);
             part.id_of.push(found.id);
         }

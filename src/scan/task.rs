@@ -126,6 +126,8 @@ impl TaskSpec {
                 ..Default::default()
             },
             scope,
+            // scandeck knows what its own scan looked at.
+            replace: true,
         }
     }
 

@@ -29,6 +29,8 @@ impl Workspace {
 impl Document for DecisionFile {
     const FILE_NAME: &'static str = "decisions.json";
     const SCHEMA_VERSION: u32 = DECISIONS_SCHEMA_VERSION;
+    /// Schema 2 sealed its records as schema 3 does; only its fingerprints differ.
+    const SEALED_SINCE: u32 = 2;
     const WHAT: &'static str = "decisions";
 
     fn render(&self) -> String {
@@ -47,12 +49,12 @@ impl Document for DecisionFile {
         salvage(self, broken)
     }
 
-    /// Schema 1 has the same layout; its fingerprints are mapped to the new
+    /// Schemas 1 and 2 have the same layout; their fingerprints are mapped to the new
     /// ones by `store::migrate` once the findings are known, which also sets
     /// the version.
     fn migrate(version: u32, bytes: &[u8]) -> Result<Self, String> {
         match version {
-            1 | DECISIONS_SCHEMA_VERSION => {
+            1 | 2 | DECISIONS_SCHEMA_VERSION => {
                 serde_json::from_slice(bytes).map_err(|e| e.to_string())
             }
             other => Err(format!(

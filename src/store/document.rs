@@ -21,6 +21,9 @@ pub trait Document: Default + DeserializeOwned {
     const FILE_NAME: &'static str;
     /// The layout this scandeck writes.
     const SCHEMA_VERSION: u32;
+    /// The first layout whose audit entries vouch for its records: older
+    /// files cannot be verified, only upgraded.
+    const SEALED_SINCE: u32 = Self::SCHEMA_VERSION;
     /// What the user calls it, for messages ("decisions").
     const WHAT: &'static str;
 
@@ -295,7 +298,7 @@ pub fn verify<D: Document>(ws: &Workspace) -> Verdict {
             D::SCHEMA_VERSION
         ));
     }
-    if envelope.schema_version < D::SCHEMA_VERSION {
+    if envelope.schema_version < D::SEALED_SINCE {
         return Verdict::Broken(format!(
             "{} is schema {}, written before audit entries vouched for {}: the next change made with this scandeck upgrades and seals it",
             path.display(),

@@ -909,6 +909,7 @@ fn decode(path: &Path, shared: &Shared, raw: RawRow, bytes: &[u8]) -> Result<Fin
         subject: Arc::clone(&context.subject),
         fingerprint: raw.fingerprint,
         legacy_fingerprint: None,
+        also: None,
     })
 }
 

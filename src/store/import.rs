@@ -32,7 +32,14 @@ pub struct ImportRequest {
     pub origin: ingest::identify::Origin,
     /// The part of the subject a scan looked at alone (see `RunRecord::scope`).
     pub scope: Option<String>,
+    /// `--replace`: replace the subject's previous run even when the report
+    /// shares no finding with it.
+    pub replace: bool,
 }
+
+/// The scope of a run kept beside the subject's run of the same scanner
+/// because it shares no finding with it (`BESIDE` + its own run id).
+pub const BESIDE: &str = "beside run ";
 
 /// What one import did.
 #[derive(Debug)]
@@ -44,6 +51,11 @@ pub struct ImportOutcome {
     pub duplicate: bool,
     /// What changed since the previous scan of the same target.
     pub changes: Option<Changes>,
+    /// The run this one replaced: its id, report name and import time.
+    pub replaced: Option<(u64, String, String)>,
+    /// The run this one was kept beside instead of replacing it, because
+    /// the two share no finding (`--replace` forces the replacement).
+    pub kept_beside: Option<(u64, String)>,
 }
 
 pub struct Importer<'a> {
@@ -119,7 +131,7 @@ impl<'a> Importer<'a> {
             }
         }
         self.workspace
-            .read_run(prev, self.redactor, false)
+            .read_run(prev, self.redactor, 0)
             .ok()
             .map(|r| PreviousScan::of(r.findings, now))
     }
@@ -249,7 +261,9 @@ impl<'a> Importer<'a> {
         let request = ImportRequest {
             display_name: display_name.to_string(),
             image: image.map(str::to_string),
-            origin: self.workspace.import_origin(Some(display_name)),
+            origin: self
+                .workspace
+                .import_origin(Some(&self.workspace.root.join(display_name))),
             ..ImportRequest::default()
         };
         self.import_request(bytes, &request)
@@ -296,6 +310,15 @@ impl<'a> Importer<'a> {
     ) -> Result<ImportOutcome, ImportError> {
         let display_name = request.display_name.as_str();
         let image = request.image.as_deref();
+        // A VEX document carries statements, not findings: it needs no subject.
+        let statements_only = report.findings.is_empty() && !report.vex.is_empty();
+        if request.origin.outside_workspace
+            && report.subject_from == ingest::identify::SubjectFrom::Workspace
+            && !statements_only
+            && report.format != ingest::Format::OpenVex
+        {
+            return Err(ImportError::Ingest(IngestError::NoSubject));
+        }
         let target = run_target(&report, display_name);
         let scanner = report.scanner.clone();
         if let Some(existing) = self.index.runs.iter().find(|r| {
@@ -316,6 +339,8 @@ impl<'a> Importer<'a> {
                     target,
                     duplicate: true,
                     changes: None,
+                    replaced: None,
+                    kept_beside: None,
                 });
             }
         }
@@ -333,6 +358,17 @@ impl<'a> Importer<'a> {
         );
         record.scanner = scanner;
         record.scope = request.scope.clone();
+        let mut kept_beside = None;
+        // A report that names what it scanned (an image, a project) is a
+        // rescan of that thing, whatever it shares with the last one; one
+        // that names nothing may be about another thing in the same folder.
+        let weak_subject = matches!(
+            report.subject_from,
+            ingest::identify::SubjectFrom::Folder | ingest::identify::SubjectFrom::Workspace
+        );
+        if request.scope.is_none() && !request.replace && weak_subject {
+            (record.scope, kept_beside) = self.lineage_of(&record, &report.findings);
+        }
         record.roots = request
             .origin
             .roots
@@ -341,6 +377,9 @@ impl<'a> Importer<'a> {
             .collect();
         let run_id = record.id;
         let previous = self.index.previous_run(&record).cloned();
+        let replaced = previous
+            .as_ref()
+            .map(|p| (p.id, p.original_name.clone(), p.imported_at.clone()));
         let mut store_notes = Vec::new();
         if let Some(store) = self.findings.as_mut() {
             // Stored before the run is recorded: a reader never meets a
@@ -413,6 +452,83 @@ impl<'a> Importer<'a> {
             target,
             duplicate: false,
             changes,
+            replaced,
+            kept_beside,
         })
+    }
+
+    /// Which current run of this scanner and subject a new report continues:
+    /// the one it shares the most findings with. A report that shares none
+    /// with the subject's run while both have findings is about another
+    /// thing (another project's report under the same folder, an image
+    /// report that named no image): it is kept beside it, never allowed to
+    /// retire its findings as fixed. Returns the scope to file it under and,
+    /// when kept beside, the run it was kept beside.
+    fn lineage_of(
+        &self,
+        record: &super::index::RunRecord,
+        findings: &[crate::model::Finding],
+    ) -> (Option<String>, Option<(u64, String)>) {
+        let candidates: Vec<&super::index::RunRecord> = self
+            .index
+            .current_runs()
+            .into_iter()
+            .filter(|r| {
+                r.scanner == record.scanner
+                    && r.subject == record.subject
+                    && r.scope.as_deref().is_none_or(|s| s.starts_with(BESIDE))
+            })
+            .collect();
+        if candidates.is_empty() {
+            return (None, None);
+        }
+        let now: crate::fasthash::FxHashSet<crate::model::Fingerprint> =
+            findings.iter().map(|f| f.fingerprint).collect();
+        let mut best: Option<(usize, &super::index::RunRecord)> = None;
+        for run in &candidates {
+            let shared = self.shared_findings(run, &now);
+            if shared > 0 && best.is_none_or(|(most, _)| shared > most) {
+                best = Some((shared, run));
+            }
+        }
+        if let Some((_, run)) = best {
+            return (run.scope.clone(), None);
+        }
+        match candidates.iter().find(|r| r.scope.is_none()) {
+            Some(main) if main.findings > 0 && !findings.is_empty() => (
+                Some(format!("{BESIDE}{}", record.id)),
+                Some((main.id, main.original_name.clone())),
+            ),
+            _ => (None, None),
+        }
+    }
+
+    /// How many of `now` a stored run reported.
+    fn shared_findings(
+        &self,
+        run: &super::index::RunRecord,
+        now: &crate::fasthash::FxHashSet<crate::model::Fingerprint>,
+    ) -> usize {
+        let mut shared = 0usize;
+        if let Some(store) = self.findings.as_ref() {
+            if store.has_run(run).unwrap_or(false)
+                && store
+                    .each_in_run(run, &mut |_, f| {
+                        shared += usize::from(now.contains(&f.fingerprint));
+                    })
+                    .is_ok()
+            {
+                return shared;
+            }
+        }
+        self.workspace
+            .read_run(run, self.redactor, 0)
+            .map(|r| {
+                r.findings
+                    .iter()
+                    .filter(|f| now.contains(&f.fingerprint))
+                    .count()
+            })
+            .unwrap_or(0)
     }
 }

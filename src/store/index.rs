@@ -71,7 +71,7 @@ pub struct RunRecord {
 impl RunRecord {
     /// The origin to read the stored report with, so it yields the same
     /// subject and fingerprints as when it was imported.
-    pub fn origin(&self, legacy: bool) -> crate::ingest::identify::Origin {
+    pub fn origin(&self, legacy: u32) -> crate::ingest::identify::Origin {
         crate::ingest::identify::Origin {
             subject: Some(crate::model::subject::name_of(&self.subject).to_string())
                 .filter(|s| !s.is_empty()),

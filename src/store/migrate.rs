@@ -30,9 +30,12 @@ pub fn upgrade_decisions(
         // Reading may have quarantined a broken file: say so here, once.
         return Ok(loaded.warnings);
     }
+    // Schema 1 files hold the first recipe's fingerprints, schema 2 files
+    // the second's (`model::fingerprint`): recompute those to map them.
+    let recipe = loaded.file.schema_version.clamp(1, 2);
     let mut findings: Vec<Finding> = Vec::new();
     for run in index.current_runs() {
-        if let Ok(report) = ws.read_run(run, redactor, true) {
+        if let Ok(report) = ws.read_run(run, redactor, recipe) {
             findings.extend(report.findings);
         }
     }
@@ -66,6 +69,11 @@ pub fn migrate_file(
     }
     let map = covered(findings);
     let stamp = crate::triage::engine::Stamp { who, now };
+    let reason = if file.schema_version <= 1 {
+        "fingerprints now name the subject and the line (schema 2)"
+    } else {
+        "fingerprints are one per finding across formats, scanners and installed copies (schema 3)"
+    };
     let mut lines = Vec::new();
     let (mut moved, mut widened, mut absent) = (0usize, 0usize, 0usize);
     let old_decisions = std::mem::take(&mut file.decisions);
@@ -105,7 +113,7 @@ pub fn migrate_file(
                 label,
                 Some(key.clone()),
                 Some(new_key.clone()),
-                Some("fingerprints now name the subject and the line (schema 2)".into()),
+                Some(reason.into()),
             );
             file.decisions.insert(new_key, d);
             moved += 1;

@@ -277,19 +277,27 @@ impl Workspace {
 
     /// The origin of a report imported from the workspace: paths relative
     /// to the workspace root, the subject from where the report sits.
-    pub fn import_origin(&self, report_path: Option<&str>) -> ingest::identify::Origin {
+    pub fn import_origin(&self, report: Option<&Path>) -> ingest::identify::Origin {
         let root = fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
         let mut roots = vec![root.clone()];
         if root != self.root && self.root.is_absolute() {
             roots.push(self.root.clone());
         }
-        ingest::identify::Origin {
-            report_path: report_path
-                .filter(|p| !Path::new(p).is_absolute())
-                .map(str::to_string),
+        let mut origin = ingest::identify::Origin {
             roots,
             ..Default::default()
+        };
+        if let Some(report) = report {
+            // Where the report really lies, never where the command ran.
+            match fs::canonicalize(report)
+                .ok()
+                .and_then(|p| p.strip_prefix(&root).ok().map(Path::to_path_buf))
+            {
+                Some(rel) => origin.enclosing_project = Some(enclosing_project(&root, &rel)),
+                None => origin.outside_workspace = true,
+            }
         }
+        origin
     }
 
     /// decisions.json is of schema 1 (cheap: reads only its version).
@@ -309,7 +317,7 @@ impl Workspace {
         &self,
         run: &RunRecord,
         redactor: &Redactor,
-        legacy: bool,
+        legacy: u32,
     ) -> Result<ingest::ParsedReport, ingest::IngestError> {
         let ctx = ParseContext {
             redactor,
@@ -347,7 +355,7 @@ impl Workspace {
             if !run.subject.is_empty() {
                 continue;
             }
-            let origin = self.import_origin(Some(&run.original_name));
+            let origin = self.import_origin(Some(&self.root.join(&run.original_name)));
             let ctx = ParseContext {
                 redactor,
                 report_name: &run.original_name,
@@ -359,7 +367,9 @@ impl Workspace {
                 .and_then(|bytes| ingest::parse_bytes_from(&bytes, &ctx, &origin, format));
             run.subject = match parsed {
                 Ok(report) => report.subject,
-                Err(_) => crate::model::subject::project_of_report(Some(&run.original_name)),
+                Err(_) => crate::model::subject::project(
+                    origin.enclosing_project.as_deref().unwrap_or("."),
+                ),
             };
             // Scans named their runs "<tool> <what>": each what stays its own run.
             if run.original_name.contains(' ') {
@@ -493,7 +503,7 @@ impl Workspace {
                 Some(findings) => findings,
                 None => {
                     progress(done, total, name);
-                    match self.read_run(run, redactor, false) {
+                    match self.read_run(run, redactor, 0) {
                         Ok(report) => report.findings,
                         Err(e) => {
                             out.warnings.push(format!(
@@ -603,7 +613,7 @@ impl Workspace {
         if store.has_run(run)? {
             return Ok(true);
         }
-        let Ok(report) = self.read_run(run, redactor, false) else {
+        let Ok(report) = self.read_run(run, redactor, 0) else {
             return Ok(false);
         };
         store.insert_run(run, &report.findings)?;
@@ -625,7 +635,7 @@ impl Workspace {
         let mut stored = 0usize;
         for (done, run) in current.iter().enumerate() {
             progress(done, current.len(), &run.original_name);
-            match self.read_run(run, redactor, false) {
+            match self.read_run(run, redactor, 0) {
                 Ok(report) => {
                     store.insert_run(run, &report.findings)?;
                     stored = stored.saturating_add(report.findings.len());
@@ -733,6 +743,58 @@ pub fn tally(counts: &BTreeMap<String, usize>) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Files whose presence makes a folder a project: version control, a
+/// container build, a compose file or a package manifest.
+const PROJECT_MARKERS: [&str; 24] = [
+    ".git",
+    "Dockerfile",
+    "Containerfile",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+    "compose.yml",
+    "compose.yaml",
+    "package.json",
+    "requirements.txt",
+    "pyproject.toml",
+    "Pipfile",
+    "setup.py",
+    "poetry.lock",
+    "uv.lock",
+    "go.mod",
+    "Cargo.toml",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "Gemfile",
+    "composer.json",
+    "mix.exs",
+    "pubspec.yaml",
+    "Chart.yaml",
+];
+
+/// The nearest folder holding the report at `rel` (relative to the
+/// workspace `root`) that is a project, relative to the workspace; `.` when
+/// none below the workspace is. Date folders and report folders
+/// (`reports/2026-11-24/`) are never projects, so they never name one.
+pub fn enclosing_project(root: &Path, rel: &Path) -> String {
+    let mut dir = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+    loop {
+        if dir.as_os_str().is_empty() {
+            return ".".to_string();
+        }
+        let here = root.join(&dir);
+        if PROJECT_MARKERS
+            .iter()
+            .any(|m| fs::symlink_metadata(here.join(m)).is_ok())
+        {
+            return crate::model::subject::normalise_dir(&dir.to_string_lossy());
+        }
+        if !dir.pop() {
+            return ".".to_string();
+        }
+    }
 }
 
 #[cfg(test)]

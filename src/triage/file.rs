@@ -9,9 +9,10 @@ use super::decision::{Decision, FindingLabel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Current layout. 2: fingerprints name the subject and the line (see
-/// `store::migrate`, which upgrades schema 1 files in place).
-pub const DECISIONS_SCHEMA_VERSION: u32 = 2;
+/// Current layout. 2: fingerprints name the subject and the line; 3: one
+/// fingerprint per finding across formats, scanners and installed copies
+/// (see `store::migrate`, which upgrades older files in place).
+pub const DECISIONS_SCHEMA_VERSION: u32 = 3;
 
 /// When a fingerprint was seen, and what happened to it since.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -384,7 +384,9 @@ pub fn gone_finding(
 
 /// Appends the findings that are gone (fixed or dormant) from their
 /// sightings, so that every status can be listed; returns how many are present.
+/// Rows that share a fingerprint are merged first: one finding, every source.
 pub fn append_gone(findings: &mut Vec<Finding>, triage: &DecisionFile) -> usize {
+    crate::model::finding::merge_sources(findings);
     let present_count = findings.len();
     let present: std::collections::HashSet<Fingerprint> =
         findings.iter().map(|f| f.fingerprint).collect();

@@ -63,6 +63,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The bundled demo reports copied into `dir/reports/` (a report is
+/// imported from inside the workspace it belongs to; from outside, one that
+/// names no subject is refused). Returns their paths.
+pub fn demo_reports_into(dir: &Path) -> Vec<PathBuf> {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/reports");
+    let to = dir.join("reports");
+    std::fs::create_dir_all(&to).unwrap();
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        std::fs::copy(entry.path(), &target).unwrap();
+        out.push(target);
+    }
+    out.sort();
+    out
+}
+
 /// True once `pid` has exited (a zombie counts: it was killed, only not yet reaped).
 pub fn pid_gone(pid: &str) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

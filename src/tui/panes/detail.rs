@@ -140,6 +140,23 @@ pub fn detail_text<'a>(
         ),
         theme,
     ));
+    // The same finding reported by other scanners or reports: one row.
+    for other in f.also.iter().flat_map(|a| a.iter()) {
+        let version = other
+            .version
+            .as_deref()
+            .map(|v| format!(" {}", cell(v, 30)))
+            .unwrap_or_default();
+        lines.push(field(
+            "also",
+            format!(
+                "{}{version} · {}",
+                cell(&other.scanner, 30),
+                cell(&other.report, 120)
+            ),
+            theme,
+        ));
+    }
     if let Some(status) = &f.scanner_status {
         lines.push(field(
             "scanner",

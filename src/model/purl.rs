@@ -1,0 +1,135 @@
+//! Package URLs (purl) as Trivy, Grype and OpenVEX read them, built from
+//! whatever ecosystem word a scanner used. One place, so that an exported
+//! decision names a package exactly as the scanners that match it do.
+
+use super::Finding;
+
+/// The purl type for a scanner's ecosystem word: Trivy's result types
+/// (`pip`, `pipenv`, `poetry`, `node-pkg`, `gobinary`, `jar`…), Grype's
+/// package types (`python`, `java-archive`, `go-module`…), Snyk's package
+/// managers and purl types themselves. `None` for a word it does not know.
+pub fn purl_type(ecosystem: &str) -> Option<&'static str> {
+    let word = ecosystem.trim().to_ascii_lowercase();
+    let purl = match word.as_str() {
+        "pypi" | "pip" | "pipenv" | "poetry" | "python" | "python-pkg" | "uv" | "conda-pkg"
+        | "wheel" | "egg" => "pypi",
+        "npm" | "node-pkg" | "nodejs" | "yarn" | "pnpm" | "bun" | "javascript" => "npm",
+        "golang" | "go" | "gomod" | "gobinary" | "go-module" => "golang",
+        "maven" | "jar" | "pom" | "gradle" | "sbt" | "java-archive" | "java" => "maven",
+        "cargo" | "rust-binary" | "rust-crate" | "crates.io" => "cargo",
+        "gem" | "gemspec" | "bundler" | "rubygems" => "gem",
+        "composer" | "php-composer" | "packagist" => "composer",
+        "nuget" | "dotnet-core" | "dotnet-deps" | "packages-props" | "dotnet" => "nuget",
+        "hex" | "mix-lock" => "hex",
+        "pub" | "dart" => "pub",
+        "swift" | "swiftpm" => "swift",
+        "cocoapods" => "cocoapods",
+        "conan" => "conan",
+        "apk" | "alpine" | "wolfi" | "chainguard" => "apk",
+        "deb" | "debian" | "ubuntu" | "dpkg" => "deb",
+        "rpm" | "redhat" | "centos" | "rocky" | "alma" | "almalinux" | "amazon" | "oracle"
+        | "photon" | "suse" | "opensuse" | "opensuse.leap" | "sles" | "mariner" | "azurelinux"
+        | "cbl-mariner" | "fedora" => "rpm",
+        "oci" => "oci",
+        "docker" => "docker",
+        "github" | "github-action" => "github",
+        _ => return None,
+    };
+    Some(purl)
+}
+
+/// The ecosystem a manifest, lockfile or installed-package record belongs
+/// to, by its file name, as Trivy's JSON `Type` would say it (used where a
+/// format names the file but not the type: Trivy SARIF).
+pub fn ecosystem_of_manifest(path: &str) -> Option<&'static str> {
+    let lower = path.trim().to_ascii_lowercase().replace('\\', "/");
+    let file = lower.rsplit('/').next().unwrap_or(&lower);
+    let by_name = match file {
+        "package.json"
+        | "package-lock.json"
+        | "npm-shrinkwrap.json"
+        | "yarn.lock"
+        | "pnpm-lock.yaml"
+        | "bun.lock" => "npm",
+        "requirements.txt" | "pipfile.lock" | "poetry.lock" | "pyproject.toml" | "uv.lock"
+        | "setup.py" | "metadata" | "pkg-info" => "pypi",
+        "go.mod" | "go.sum" => "golang",
+        "pom.xml" | "build.gradle" | "build.gradle.kts" | "gradle.lockfile" => "maven",
+        "cargo.lock" | "cargo.toml" => "cargo",
+        "gemfile.lock" | "gemfile" => "gem",
+        "composer.lock" | "composer.json" => "composer",
+        "packages.lock.json" | "packages.config" => "nuget",
+        "mix.lock" => "hex",
+        "pubspec.lock" => "pub",
+        _ => "",
+    };
+    if !by_name.is_empty() {
+        return Some(by_name);
+    }
+    if file.ends_with(".jar") || file.ends_with(".war") || file.ends_with(".ear") {
+        return Some("maven");
+    }
+    if file.ends_with(".gemspec") {
+        return Some("gem");
+    }
+    if file.ends_with(".deps.json") {
+        return Some("nuget");
+    }
+    if lower.contains(".dist-info/") || lower.contains(".egg-info") {
+        return Some("pypi");
+    }
+    None
+}
+
+/// A package name as its purl type spells it: PyPI names are lower case
+/// with `-` for `_` and `.` (PEP 503, purl-spec's pypi rule).
+pub fn purl_name(purl_type: &str, name: &str) -> String {
+    match purl_type {
+        "pypi" => name.trim().to_ascii_lowercase().replace(['_', '.'], "-"),
+        _ => name.trim().to_string(),
+    }
+}
+
+/// `pkg:deb/debian/openssl@3.0.1?arch=amd64` → `pkg:deb/debian/openssl`.
+pub fn versionless_purl(purl: &str) -> String {
+    let base = purl.split(['?', '#']).next().unwrap_or(purl);
+    match base.rfind('@') {
+        Some(at) if at > base.rfind('/').unwrap_or(0) => base[..at].to_string(),
+        _ => base.to_string(),
+    }
+}
+
+/// The package's purl without version or qualifiers: the report's own when it
+/// gave one, else built from ecosystem and name (`pkg:pypi/flask`, never
+/// `pkg:pip/flask`, which no scanner matches).
+pub fn package_purl(f: &Finding) -> Option<String> {
+    let p = f.package.as_ref()?;
+    if let Some(purl) = p.purl.as_deref().filter(|p| p.starts_with("pkg:")) {
+        return Some(versionless_purl(purl));
+    }
+    let eco = p.ecosystem.as_deref()?;
+    let kind = purl_type(eco)?;
+    Some(format!("pkg:{kind}/{}", purl_name(kind, &p.name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_packages_are_pypi_whatever_the_scanner_called_them() {
+        for word in ["pip", "pipenv", "poetry", "python", "python-pkg", "PyPI"] {
+            assert_eq!(purl_type(word), Some("pypi"), "{word}");
+        }
+        assert_eq!(purl_name("pypi", "Flask_SQLAlchemy"), "flask-sqlalchemy");
+        assert_eq!(purl_type("node-pkg"), Some("npm"));
+        assert_eq!(purl_type("gobinary"), Some("golang"));
+        assert_eq!(purl_type("alpine"), Some("apk"));
+        assert_eq!(purl_type("something-else"), None);
+        assert_eq!(
+            versionless_purl("pkg:deb/debian/openssl@3.0.1?arch=amd64"),
+            "pkg:deb/debian/openssl"
+        );
+        assert_eq!(versionless_purl("pkg:npm/%40a/b"), "pkg:npm/%40a/b");
+    }
+}
