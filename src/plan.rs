@@ -79,6 +79,11 @@ pub enum Fix {
 pub struct Action {
     /// What was scanned: `image:…` or `project:…`.
     pub subject: String,
+    /// Every subject the action applies to, when more than one: a language
+    /// package installed in an image from the manifest a project scan also
+    /// read is one upgrade (edit the manifest, rebuild), not two.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub places: Vec<String>,
     pub fix: Fix,
     /// One line a person reads.
     pub summary: String,
@@ -147,7 +152,10 @@ fn needs_work(a: &Assessment) -> bool {
 pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action> {
     let mut groups: BTreeMap<(String, Fix), Vec<(&Finding, &Assessment)>> = BTreeMap::new();
     // Packages are planned per (subject, package): the target version is the
-    // highest of each finding's lowest fix.
+    // highest of each finding's lowest fix. A language package is planned per
+    // package across subjects (its ecosystem and its name as that ecosystem
+    // spells it): the image that installs it and the project whose manifest
+    // pins it need one change.
     let mut packages: BTreeMap<(String, String), Vec<(&Finding, &Assessment)>> = BTreeMap::new();
     for (f, a) in rows.iter().copied().filter(|(_, a)| needs_work(a)) {
         let subject = f.subject.to_string();
@@ -165,7 +173,14 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
             }
             Kind::Vulnerability if f.package.is_some() => {
                 let name = f.package_name().unwrap_or_default().to_string();
-                packages.entry((subject, name)).or_default().push((f, a));
+                let class = crate::model::fingerprint::ecosystem_class(f);
+                let key = if class == "os" || class.is_empty() {
+                    (subject, name)
+                } else {
+                    let spelled = crate::model::purl::purl_name(&class, &name).to_ascii_lowercase();
+                    (format!("{LANGUAGE}{class}/{spelled}"), spelled)
+                };
+                packages.entry(key).or_default().push((f, a));
             }
             Kind::Secret => {
                 let file = f
@@ -202,7 +217,23 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                 .push((f, a)),
         }
     }
-    for ((subject, name), members) in packages {
+    for ((key, name), members) in packages {
+        let (subject, name) = match key.strip_prefix(LANGUAGE) {
+            // Named as the first place names it (`Werkzeug`, not `werkzeug`).
+            Some(_) => (
+                members
+                    .iter()
+                    .map(|(f, _)| f.subject.to_string())
+                    .min()
+                    .unwrap_or_default(),
+                members
+                    .iter()
+                    .min_by_key(|(f, _)| f.subject.to_string())
+                    .and_then(|(f, _)| f.package_name())
+                    .map_or(name, str::to_string),
+            ),
+            None => (key, name),
+        };
         let (fixable, unfixable): (Vec<_>, Vec<_>) =
             members.into_iter().partition(|(f, _)| f.has_fix());
         if !fixable.is_empty() {
@@ -246,7 +277,16 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
     actions
 }
 
+/// The key prefix of a language package planned across subjects.
+const LANGUAGE: &str = "language-package:";
+
 fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Action {
+    let mut places: Vec<String> = members.iter().map(|(f, _)| f.subject.to_string()).collect();
+    places.sort();
+    places.dedup();
+    if places.len() < 2 {
+        places.clear();
+    }
     let count = |sev: Severity, overdue: bool| {
         members
             .iter()
@@ -277,7 +317,21 @@ fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Act
             shown.join(", ")
         }
     };
-    let where_ = crate::model::subject::name_of(&subject).to_string();
+    let where_ = if places.is_empty() {
+        crate::model::subject::name_of(&subject).to_string()
+    } else {
+        let names: Vec<&str> = places
+            .iter()
+            .map(|p| match crate::model::subject::name_of(p) {
+                "." => "the workspace",
+                name => name,
+            })
+            .collect();
+        match names.as_slice() {
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            [] => String::new(),
+        }
+    };
     let (summary, hint) = match &fix {
         Fix::Upgrade {
             package,
@@ -338,6 +392,7 @@ fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Act
     };
     Action {
         subject,
+        places,
         fix,
         summary,
         hint,

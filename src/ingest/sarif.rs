@@ -269,7 +269,7 @@ pub(crate) enum Flavour {
     Trivy,
     Scout,
     Grype,
-    /// Snyk Container and Snyk Open Source (formats.md §18 in the field notes; docs/formats.md).
+    /// Snyk Container and Snyk Open Source (docs/identity.md, "One scan in two formats").
     Snyk,
     Dockle,
     SecretScanner,
@@ -451,7 +451,19 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
             f.aliases
                 .extend(ids_in_text(&full).into_iter().filter(|a| *a != id));
         }
-        let fields = MessageFields::parse(&message);
+        let mut fields = MessageFields::parse(&message);
+        if flavour == Flavour::Grype {
+            // Grype's rule help is `Severity: low\nPackage: …\nFix Version: …`:
+            // the fields its JSON has, which its message only half says.
+            let help = rule
+                .and_then(|r| r.help.as_ref())
+                .and_then(|h| text(&h.text))
+                .unwrap_or_default();
+            fields = MessageFields::parse(&help);
+            if report.image.is_none() {
+                report.image = grype_image(&message);
+            }
+        }
         (f.severity, f.severity_raw) = severity_for(flavour, &result, rule, &fields);
         // Without a rule, each result's message is its own title and text.
         let details_key = match rule {
@@ -468,6 +480,8 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
             .clone();
         f.package = match flavour {
             Flavour::Snyk => snyk_package(&result, rule),
+            Flavour::Grype => grype_help_package(&fields)
+                .or_else(|| package_for(flavour, &fields, &message, rule)),
             _ => package_for(flavour, &fields, &message, rule),
         }
         .or_else(|| package_from_rule_id(&raw_id, &id));
@@ -576,7 +590,7 @@ fn severity_for(
 /// Snyk's own rating, which its SARIF keeps only as the first word of the
 /// rule's short description (`"High severity - …"`); `level` folds critical
 /// and high into `error`, and `security-severity` is the CVSS score, not
-/// Snyk's rating (docs/formats.md, "Snyk SARIF").
+/// Snyk's rating (docs/identity.md, "One scan in two formats").
 fn snyk_severity_word(rule: Option<&Rule>) -> Option<String> {
     let short = rule?
         .short_description
@@ -906,6 +920,26 @@ fn package_for(
         Flavour::Grype => grype_message_package(message),
         _ => None,
     }
+}
+
+/// Grype's rule help fields (`Package:`, `Version:`, `Fix Version:` as a
+/// comma list, `Type:`), as its JSON has them.
+fn grype_help_package(fields: &MessageFields) -> Option<Package> {
+    let name = fields.get("package")?.to_string();
+    Some(Package {
+        name,
+        ecosystem: crate::model::words::opt_word(fields.get("type").map(str::to_string)),
+        installed: crate::model::words::opt_word(fields.get("version").map(str::to_string)),
+        fixed: super::split_versions(fields.get("fix version")),
+        ..Package::default()
+    })
+}
+
+/// The image a Grype SARIF result names: "… was found in image NAME at: …".
+fn grype_image(message: &str) -> Option<ImageRef> {
+    let rest = message.split(" was found in image ").nth(1)?;
+    let name = rest.split(" at: ").next()?.trim();
+    (!name.is_empty()).then(|| ImageRef::named(&image::clean_image_name(name)))
 }
 
 /// "A low vulnerability in rpm package: package-1, version 1.1.1 was found …" or

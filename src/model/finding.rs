@@ -283,6 +283,10 @@ pub fn merge_sources(findings: &mut Vec<Finding>) -> usize {
             kept.severity_raw = other.severity_raw.clone();
         }
         kept.merged = kept.merged.saturating_add(other.merged);
+        // Another scanner's name for it (hadolint's DL3015) finds the row too.
+        if !kept.has_id(&other.id) {
+            kept.aliases.push(other.id.clone());
+        }
         for alias in &other.aliases {
             if !kept.has_id(alias) {
                 kept.aliases.push(alias.clone());

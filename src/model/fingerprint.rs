@@ -147,6 +147,22 @@ pub fn compute(finding: &Finding) -> Fingerprint {
     digest(&parts)
 }
 
+/// The key scandeck's own posture check gives a problem in a file: what a
+/// scanner finding that says the same thing (`ingest::hadolint::as_posture`)
+/// is keyed by, so that both are one finding.
+pub fn posture_key(subject: &str, rule: &str, file: &str, problem: &str) -> Fingerprint {
+    let parts: Vec<String> = vec![
+        "v3".into(),
+        Kind::Posture.as_str().into(),
+        subject.to_string(),
+        rule.to_ascii_uppercase(),
+        normalise_path(&format!("{file}#{problem}")),
+        String::new(),
+        "line:0:0".into(),
+    ];
+    digest(&parts)
+}
+
 /// Rule, path, the checked thing and where in the file (v2 and v3).
 fn code_parts(finding: &Finding, path: String, parts: &mut Vec<String>) {
     parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());

@@ -381,18 +381,20 @@ fn package_hygiene(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
     for (name, ins) in dockerfiles {
         for run in ins.iter().filter(|i| i.keyword == "RUN") {
             let a = &run.args;
+            // Worded as hadolint's DL3015, DL3009 and DL3042 are mapped to
+            // them (`ingest::hadolint::SAME_AS_POSTURE`): one finding each.
+            let [recommends, lists, cache] =
+                crate::ingest::hadolint::SAME_AS_POSTURE.map(|(_, _, problem)| problem);
             if a.contains("apt-get install") && !a.contains("--no-install-recommends") {
-                problems.push(format!(
-                    "{name}: apt-get install without --no-install-recommends"
-                ));
+                problems.push(format!("{name}: {recommends}"));
             }
             if a.contains("apt-get install") && !a.contains("rm -rf /var/lib/apt/lists") {
-                problems.push(format!("{name}: apt package lists are not removed"));
+                problems.push(format!("{name}: {lists}"));
             }
             if (a.contains("pip install") || a.contains("pip3 install"))
                 && !a.contains("--no-cache-dir")
             {
-                problems.push(format!("{name}: pip install without --no-cache-dir"));
+                problems.push(format!("{name}: {cache}"));
             }
         }
     }

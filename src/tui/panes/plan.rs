@@ -86,7 +86,12 @@ pub fn ready(state: &mut AppState, panel: PlanPanel) {
 /// query language can say it; the findings themselves are marked exactly.
 fn query_for(action: &crate::plan::Action) -> String {
     let mut terms = vec!["status:open,overdue,regressed".to_string()];
-    if let Some(repository) = action.subject.strip_prefix("image:") {
+    // An action over several places is narrowed by its package alone.
+    if let Some(repository) = action
+        .subject
+        .strip_prefix("image:")
+        .filter(|_| action.places.is_empty())
+    {
         terms.push(format!("image:{}", quoted(repository)));
     }
     match &action.fix {
