@@ -113,6 +113,48 @@ fn snyk(packages: &[&str]) -> String {
     .to_string()
 }
 
+/// A report parsed as an earlier scandeck keyed it (recipe 1 or 2), beside
+/// today's keys (`legacy_fingerprint`).
+fn parsed_with_recipe(report: &[u8], name: &str, recipe: u32) -> scandeck::ingest::ParsedReport {
+    use scandeck::ingest::{identify::Origin, parse_bytes_from, ParseContext};
+    let redactor = scandeck::model::Redactor::with_key([0; 32]);
+    let ctx = ParseContext {
+        redactor: &redactor,
+        report_name: name,
+        image_override: None,
+    };
+    let origin = Origin {
+        legacy: recipe,
+        ..Origin::default()
+    };
+    parse_bytes_from(report, &ctx, &origin, None).unwrap()
+}
+
+/// Writes an old decisions file, reads the workspace once, and checks the
+/// upgrade: three decisions moved (one of them now on two findings), every
+/// one of the three findings suppressed. Returns the rows.
+fn upgraded_onto_three_findings(ws: &Ws, old: &Value) -> Vec<Value> {
+    std::fs::write(
+        ws.dir.join(".scandeck/decisions.json"),
+        serde_json::to_string_pretty(old).unwrap(),
+    )
+    .unwrap();
+    let out = ws.run_at(1, &["list", "--format", "json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("upgraded to schema 3: 3 decision(s) moved")
+            && stderr.contains("covered 2 findings"),
+        "{stderr}"
+    );
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter().all(|r| r["status"] == "suppressed"),
+        "{rows:#?}"
+    );
+    rows
+}
+
 fn ids(rows: &[Value]) -> BTreeSet<String> {
     rows.iter()
         .map(|r| {
@@ -324,27 +366,13 @@ fn one_false_positive_on_a_semgrep_result_suppresses_exactly_one_row() {
         .iter()
         .map(|run| run["results"].as_array().map_or(0, Vec::len))
         .sum();
-    let legacy: BTreeSet<String> = {
-        use scandeck::ingest::{identify::Origin, parse_bytes_from, ParseContext};
-        let redactor = scandeck::model::Redactor::with_key([0; 32]);
-        let ctx = ParseContext {
-            redactor: &redactor,
-            report_name: "semgrep.sarif",
-            image_override: None,
-        };
-        let origin = Origin {
-            legacy: 1,
-            ..Origin::default()
-        };
-        let parsed =
-            parse_bytes_from(&std::fs::read(&fixture).unwrap(), &ctx, &origin, None).unwrap();
-        parsed
+    let legacy: BTreeSet<String> =
+        parsed_with_recipe(&std::fs::read(&fixture).unwrap(), "semgrep.sarif", 1)
             .findings
             .iter()
             .filter_map(|f| f.legacy_fingerprint.as_deref())
             .map(|f| f.to_string())
-            .collect()
-    };
+            .collect();
     eprintln!(
         "semgrep: {results} results, {} rows, {} fingerprints (schema 1 gave {})",
         rows.len(),
@@ -375,23 +403,12 @@ fn one_false_positive_on_a_semgrep_result_suppresses_exactly_one_row() {
 
 #[test]
 fn a_schema_1_decision_file_is_upgraded_onto_the_findings_it_covered() {
-    use scandeck::ingest::{identify::Origin, parse_bytes_from, ParseContext};
     let ws = Ws::new();
     // Two hadolint hits of one rule in one file: schema 1 gave them one fingerprint.
     let report = hadolint(&[("Dockerfile", 3), ("Dockerfile", 9), ("web/Dockerfile", 2)]);
     let path = write(&ws, "reports/hadolint.json", &report);
     ws.ok(0, &["import", &path]);
-    let redactor = scandeck::model::Redactor::with_key([0; 32]);
-    let ctx = ParseContext {
-        redactor: &redactor,
-        report_name: "reports/hadolint.json",
-        image_override: None,
-    };
-    let origin = Origin {
-        legacy: 1,
-        ..Origin::default()
-    };
-    let parsed = parse_bytes_from(report.as_bytes(), &ctx, &origin, None).unwrap();
+    let parsed = parsed_with_recipe(report.as_bytes(), "reports/hadolint.json", 1);
     let old = |file: &str| {
         parsed
             .findings
@@ -414,24 +431,7 @@ fn a_schema_1_decision_file_is_upgraded_onto_the_findings_it_covered() {
         "sightings": {collapsed.clone(): {"first_seen": "2026-02-01T00:00:00Z", "last_seen": "2026-02-01T00:00:00Z"}},
         "audit": []
     });
-    std::fs::write(
-        ws.dir.join(".scandeck/decisions.json"),
-        serde_json::to_string_pretty(&v1).unwrap(),
-    )
-    .unwrap();
-    let out = ws.run_at(1, &["list", "--format", "json"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("upgraded to schema 3: 3 decision(s) moved")
-            && stderr.contains("covered 2 findings"),
-        "{stderr}"
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 3);
-    assert!(
-        rows.iter().all(|r| r["status"] == "suppressed"),
-        "{rows:#?}"
-    );
+    let rows = upgraded_onto_three_findings(&ws, &v1);
     let file = ws.decisions();
     assert_eq!(file["schema_version"], 3);
     assert_eq!(file["decisions"].as_object().unwrap().len(), 3);
@@ -1220,7 +1220,6 @@ fn python_packages_are_exported_as_pypi() {
 
 #[test]
 fn a_schema_2_decision_file_moves_to_the_new_identities() {
-    use scandeck::ingest::{identify::Origin, parse_bytes_from, ParseContext};
     let ws = Ws::new();
     // Flask under Trivy's `pip` type (v2 keyed it `pip`, v3 `pypi`), and two
     // installed copies of jsonwebtoken that v2 gave one fingerprint.
@@ -1234,17 +1233,7 @@ fn a_schema_2_decision_file_moves_to_the_new_identities() {
     .to_string();
     let path = write(&ws, "reports/trivy.json", &report);
     ws.ok(0, &["import", &path]);
-    let redactor = scandeck::model::Redactor::with_key([0; 32]);
-    let ctx = ParseContext {
-        redactor: &redactor,
-        report_name: "reports/trivy.json",
-        image_override: None,
-    };
-    let origin = Origin {
-        legacy: 2,
-        ..Origin::default()
-    };
-    let parsed = parse_bytes_from(report.as_bytes(), &ctx, &origin, None).unwrap();
+    let parsed = parsed_with_recipe(report.as_bytes(), "reports/trivy.json", 2);
     let old = |pkg: &str| {
         parsed
             .findings
@@ -1277,24 +1266,7 @@ fn a_schema_2_decision_file_moves_to_the_new_identities() {
         "sightings": {flask.clone(): {"first_seen": "2026-01-15T00:00:00Z", "last_seen": "2026-01-15T00:00:00Z"}},
         "audit": []
     });
-    std::fs::write(
-        ws.dir.join(".scandeck/decisions.json"),
-        serde_json::to_string_pretty(&v2).unwrap(),
-    )
-    .unwrap();
-    let out = ws.run_at(1, &["list", "--format", "json"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("upgraded to schema 3: 3 decision(s) moved")
-            && stderr.contains("covered 2 findings"),
-        "{stderr}"
-    );
-    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 3);
-    assert!(
-        rows.iter().all(|r| r["status"] == "suppressed"),
-        "{rows:#?}"
-    );
+    let rows = upgraded_onto_three_findings(&ws, &v2);
     let flask_row = rows.iter().find(|r| r["package"] == "Flask").unwrap();
     assert_eq!(
         flask_row["first_seen"], "2026-01-15T00:00:00Z",
@@ -1434,4 +1406,50 @@ fn hadolint_and_the_posture_check_on_one_line_are_one_row() {
         .all(|r| !["DL3009", "DL3015", "DL3042"].contains(&r["id"].as_str().unwrap())));
     // A query by hadolint's code finds the one row.
     assert_eq!(ws.list(0, &["--query", "DL3015"]).len(), 1);
+}
+
+#[test]
+fn one_package_reported_by_trivy_and_grype_in_one_image_is_one_row() {
+    let ws = Ws::new();
+    let trivy = json!({"SchemaVersion": 2, "ArtifactName": "acme/api:1.0", "ArtifactType": "container_image",
+        "Results": [
+            {"Target": "acme/api:1.0 (debian 12.4)", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": [
+                {"VulnerabilityID": "CVE-2026-11", "PkgName": "openssl", "InstalledVersion": "3.0.1",
+                 "FixedVersion": "3.0.9", "Severity": "HIGH"}]},
+            {"Target": "Python", "Class": "lang-pkgs", "Type": "python-pkg", "Vulnerabilities": [
+                {"VulnerabilityID": "CVE-2026-12", "VendorIDs": ["GHSA-9999-8888-7777"], "PkgName": "flask",
+                 "PkgPath": "usr/lib/python3/site-packages/Flask-1.0.dist-info/METADATA",
+                 "InstalledVersion": "1.0", "FixedVersion": "2.0", "Severity": "MEDIUM"}]}]});
+    ws.import(0, trivy);
+    let grype = json!({
+        "matches": [
+            {"vulnerability": {"id": "CVE-2026-11", "severity": "Critical", "fix": {"versions": ["3.0.9"], "state": "fixed"}},
+             "artifact": {"name": "openssl", "version": "3.0.1", "type": "deb",
+                          "purl": "pkg:deb/debian/openssl@3.0.1", "locations": [{"path": "/var/lib/dpkg/status"}]}},
+            {"vulnerability": {"id": "GHSA-9999-8888-7777", "severity": "Medium", "fix": {"versions": ["2.0"], "state": "fixed"}},
+             "relatedVulnerabilities": [{"id": "CVE-2026-12"}],
+             "artifact": {"name": "Flask", "version": "1.0", "type": "python",
+                          "locations": [{"path": "/usr/lib/python3/site-packages/Flask-1.0.dist-info/METADATA"}]}}
+        ],
+        "source": {"type": "image", "target": {"userInput": "acme/api:1.0", "tags": ["acme/api:1.0"]}},
+        "descriptor": {"name": "grype", "version": "0.94.0"}
+    });
+    ws.import(0, grype);
+    let rows = ws.list(0, &[]);
+    assert_eq!(rows.len(), 2, "two findings, one row each: {rows:#?}");
+    let openssl = rows.iter().find(|r| r["package"] == "openssl").unwrap();
+    assert_eq!(
+        openssl["severity"], "critical",
+        "the highest any source gives"
+    );
+    for row in &rows {
+        let sources = row["source"].as_str().unwrap();
+        assert!(
+            sources.contains("trivy") && sources.contains("grype"),
+            "{sources}"
+        );
+    }
+    // Either scanner's name finds the rows.
+    assert_eq!(ws.list(0, &["--query", "src:grype"]).len(), 2);
+    assert_eq!(ws.list(0, &["--query", "src:trivy"]).len(), 2);
 }

@@ -237,17 +237,7 @@ pub fn compute_v2(finding: &Finding) -> Fingerprint {
         Kind::Vulnerability | Kind::License => package_parts(finding, path, &mut parts),
         Kind::Secret => secret_parts(finding, path, &mut parts, true),
         Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
-            parts.push(canonical_alias(&finding.id, &finding.aliases).to_ascii_uppercase());
-            parts.push(path);
-            parts.push(finding.package_name().unwrap_or("").to_string());
-            parts.push(match &finding.location.content {
-                Some(content) => format!("content:{content}"),
-                None => format!(
-                    "line:{}:{}",
-                    finding.location.line.unwrap_or(0),
-                    finding.location.column.unwrap_or(0)
-                ),
-            });
+            code_parts(finding, path, &mut parts)
         }
     }
     digest(&parts)
