@@ -968,6 +968,47 @@ fn two_installed_versions_of_one_package_are_two_findings() {
 
 #[test]
 fn a_cluster_reports_images_are_subjects_of_their_own() {
+    // The same CVE in the same package of two workloads' images is two findings.
+    let vuln = json!({"VulnerabilityID": "CVE-2026-31", "PkgName": "libssl1.1",
+                      "InstalledVersion": "1.1.1n-0", "Severity": "HIGH"});
+    let workload = |name: &str, image: &str| {
+        json!({"Namespace": "prod", "Kind": "Deployment", "Name": name, "Results": [
+            {"Target": format!("{image} (debian 11.2)"), "Class": "os-pkgs", "Type": "debian",
+             "Vulnerabilities": [vuln.clone()]}]})
+    };
+    let cluster = json!({"ClusterName": "prod-eu", "Resources": [
+        workload("cache", "redis:6.0.5"), workload("queue", "rabbitmq:3.9"),
+        workload("cache-replica", "redis:6.0.5")]});
+    let ws = Ws::new();
+    ws.import(0, cluster);
+    let rows = ws.list(0, &[]);
+    assert_eq!(
+        rows.len(),
+        2,
+        "one per image, the redis pair merged: {rows:#?}"
+    );
+    assert_eq!(
+        subjects(&rows),
+        BTreeSet::from(["image:rabbitmq".to_string(), "image:redis".to_string()])
+    );
+    let redis = rows.iter().find(|r| r["subject"] == "image:redis").unwrap();
+    let out = ws.ok(
+        0,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            redis["fingerprint"].as_str().unwrap(),
+            "--reason",
+            "not in redis",
+        ],
+    );
+    assert!(out.contains("1 finding"), "{out}");
+    assert_eq!(
+        ws.list(0, &["--status", "open"]).len(),
+        1,
+        "rabbitmq's stays open"
+    );
     let Some(real) = real_fixtures() else { return };
     let bytes =
         std::fs::read(real.join("trivy/zora-testdata-k8s-all-resources-images.json")).unwrap();
