@@ -685,6 +685,23 @@ fn a_date_folder_under_a_report_folder_is_not_a_subject() {
     let second = ws.ok(1, &["import", &new]);
     assert!(second.contains("subject project:."), "{second}");
     assert!(second.contains("replaces run 1"), "{second}");
+    // A history scan finds one secret in several commits: one finding, and the line says so.
+    let mut history = gitleaks(&all[..1]);
+    let mut records: Vec<Value> = serde_json::from_str(&history).unwrap();
+    for (i, commit) in ["a1b2c3", "d4e5f6"].iter().enumerate() {
+        let mut again = records[0].clone();
+        again["Commit"] = json!(commit);
+        again["StartLine"] = json!(10 + i);
+        records.push(again);
+    }
+    history = Value::Array(records).to_string();
+    let third = write(&ws, "reports/gitleaks-history.json", &history);
+    let out = ws.ok(2, &["import", &third]);
+    assert!(
+        out.contains("its 3 records are 1 finding(s): 2 repeat one"),
+        "{out}"
+    );
+    assert_eq!(ws.list(2, &["--status", "open"]).len(), 1);
     assert_eq!(
         ws.list(1, &["--status", "open"]).len(),
         1,

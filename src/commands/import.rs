@@ -235,14 +235,19 @@ fn lineage_line(outcome: &crate::store::import::ImportOutcome) -> Option<String>
     if outcome.duplicate {
         return None;
     }
-    let merged = outcome
+    // One fingerprint is one finding, whatever line or commit carried it.
+    let distinct = outcome
         .report
-        .records
-        .saturating_sub(outcome.report.findings.len());
-    let merged = if merged > 0 {
+        .findings
+        .iter()
+        .map(|f| f.fingerprint)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let records = outcome.report.records.max(outcome.report.findings.len());
+    let merged = if records > distinct {
         format!(
-            "; {merged} of its {} records repeated a finding (the same secret in other commits or files' history, the same package through other dependency paths) and were merged into it",
-            outcome.report.records
+            "; its {records} records are {distinct} finding(s): {} repeat one (the same secret in other commits or lines, the same package through other dependency paths)",
+            records - distinct
         )
     } else {
         String::new()
