@@ -65,12 +65,10 @@ fn the_html_export_renders_styled_and_prints_in_chromium() {
         return;
     };
     let ws = Ws::new();
-    let reports = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/reports");
-    let mut files: Vec<String> = std::fs::read_dir(&reports)
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
+    let files: Vec<String> = common::demo_reports_into(&ws.dir)
+        .iter()
+        .map(|p| p.display().to_string())
         .collect();
-    files.sort();
     let mut args = vec!["import".to_string()];
     args.extend(files);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
