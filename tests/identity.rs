@@ -1511,3 +1511,214 @@ fn one_package_reported_by_trivy_and_grype_in_one_image_is_one_row() {
     assert_eq!(ws.list(0, &["--query", "src:grype"]).len(), 2);
     assert_eq!(ws.list(0, &["--query", "src:trivy"]).len(), 2);
 }
+
+/// The SARIF the Snyk CLI writes for the results it prints as JSON, ported
+/// line by line from snyk/cli: `src/lib/formatters/sarif-output.ts` and
+/// `get-sarif-result.ts` (commit 0b5450d6573d) for containers,
+/// `open-source-sarif-output.ts` (commit 07dd88dad7d8) for projects. A
+/// container's test results are its OS result and each application's.
+fn snyk_sarif_of(printed: &Value, container: bool) -> Value {
+    let mut results: Vec<Value> = match printed {
+        Value::Array(list) => list.clone(),
+        one => vec![one.clone()],
+    };
+    if container {
+        let apps: Vec<Value> = results
+            .iter()
+            .flat_map(|r| r["applications"].as_array().cloned().unwrap_or_default())
+            .collect();
+        results.extend(apps);
+    }
+    let upper_first = |s: &str| {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    };
+    let join = |v: &Value| -> Option<String> {
+        let list: Vec<String> = v
+            .as_array()?
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect();
+        (!list.is_empty()).then(|| list.join(","))
+    };
+    let js_string = |v: &Value| match v {
+        Value::Null => "null".to_string(),
+        Value::Number(n) => n.to_string(),
+        other => other.as_str().unwrap_or("undefined").to_string(),
+    };
+    let runs: Vec<Value> = results
+        .into_iter()
+        .map(|mut test| {
+            if !container {
+                // replaceLockfileWithManifest
+                let mut target = test["displayTargetFile"].as_str().unwrap_or("").to_string();
+                for (lock, manifest) in [
+                    ("Gemfile.lock", "Gemfile"),
+                    ("package-lock.json", "package.json"),
+                    ("yarn.lock", "package.json"),
+                    ("Gopkg.lock", "Gopkg.toml"),
+                    ("go.sum", "go.mod"),
+                    ("composer.lock", "composer.json"),
+                    ("Podfile.lock", "Podfile"),
+                    ("poetry.lock", "pyproject.toml"),
+                ] {
+                    target = target.replace(lock, manifest);
+                }
+                test["displayTargetFile"] = json!(target);
+            }
+            let vulns = test["vulnerabilities"].as_array().cloned().unwrap_or_default();
+            // lodash.groupBy(vulnerabilities, 'id'): first of each id, in first-seen order.
+            let mut firsts: Vec<Value> = Vec::new();
+            for v in &vulns {
+                if !firsts.iter().any(|f| f["id"] == v["id"]) {
+                    firsts.push(v.clone());
+                }
+            }
+            let rules: Vec<Value> = firsts
+                .iter()
+                .map(|v| {
+                    let severity = v["severity"].as_str().unwrap_or("");
+                    let name_at = format!(
+                        "{}@{}",
+                        v["name"].as_str().unwrap_or("undefined"),
+                        v["version"].as_str().unwrap_or("undefined")
+                    );
+                    let full = match join(&v["identifiers"]["CVE"]) {
+                        Some(cve) => format!("({cve}) {name_at}"),
+                        None => name_at,
+                    };
+                    let mut tags = vec![json!("security")];
+                    tags.extend(v["identifiers"]["CWE"].as_array().cloned().unwrap_or_default());
+                    tags.push(test["packageManager"].clone());
+                    let mut rule = json!({
+                        "id": v["id"],
+                        "shortDescription": {"text": format!("{} severity - {} vulnerability in {}",
+                            upper_first(severity), v["title"].as_str().unwrap_or(""), v["packageName"].as_str().unwrap_or(""))},
+                        "fullDescription": {"text": full},
+                        "help": {"text": "", "markdown": v["description"]},
+                        "properties": {"tags": tags, "cvssv3_baseScore": v["cvssScore"],
+                                       "security-severity": js_string(&v["cvssScore"])}
+                    });
+                    if container {
+                        let level = if matches!(severity, "high" | "critical") { "error" } else { "warning" };
+                        rule["defaultConfiguration"] = json!({"level": level});
+                    }
+                    rule
+                })
+                .collect();
+            let uri = match test["displayTargetFile"].as_str().filter(|t| !t.is_empty()) {
+                Some(target) => target.to_string(),
+                None => test["path"].as_str().map(|p| p.replace(':', "_")).unwrap_or_default(),
+            };
+            let sarif_results: Vec<Value> = firsts
+                .iter()
+                .map(|v| {
+                    let severity = v["severity"].as_str().unwrap_or("");
+                    let level = match severity {
+                        "critical" | "high" => "error",
+                        "medium" => "warning",
+                        _ => "note",
+                    };
+                    let line = v["lineNumber"].as_u64().filter(|n| *n > 0).unwrap_or(1);
+                    let mut result = json!({
+                        "ruleId": v["id"], "level": level,
+                        "message": {"text": format!("This file introduces a vulnerable {} package with a {} severity vulnerability.",
+                            v["packageName"].as_str().unwrap_or(""), severity)},
+                        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}},
+                                       "logicalLocations": [{"fullyQualifiedName": format!("{}@{}",
+                                           v["packageName"].as_str().unwrap_or(""), v["version"].as_str().unwrap_or(""))}]}]
+                    });
+                    if let Some(path) = v["upgradePath"].as_array().filter(|p| p.len() >= 2) {
+                        result["fixes"] = json!([{"description": {"text": format!("Upgrade to {}", js_string(&path[1]))}}]);
+                    }
+                    result
+                })
+                .collect();
+            let name = if container { "Snyk Container" } else { "Snyk Open Source" };
+            json!({"tool": {"driver": {"name": name, "rules": rules}}, "results": sarif_results})
+        })
+        .collect();
+    json!({"$schema": "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json",
+           "version": "2.1.0", "runs": runs})
+}
+
+#[test]
+fn one_snyk_scan_in_json_and_sarif_is_one_set_of_findings() {
+    let Some(real) = real_fixtures() else { return };
+    for (name, container) in [
+        ("snyk/snyk-to-html-container-with-app-vulns.json", true),
+        ("snyk/defectdojo-container-juiceshop.json", true),
+        ("snyk/defectdojo-container-rpm-null-cvss.json", true),
+        ("snyk/snyk-to-html-single-npm.json", false),
+    ] {
+        let bytes = std::fs::read(real.join(name)).unwrap();
+        let json_report = common::parse(&bytes, name).unwrap();
+        let printed: Value = serde_json::from_slice(&bytes).unwrap();
+        let sarif = snyk_sarif_of(&printed, container).to_string();
+        // Snyk's SARIF names no image: the user says it, as for Docker Scout.
+        let image = json_report.image.as_ref().map(|i| i.name.clone());
+        let r = common::redactor();
+        let ctx = scandeck::ingest::ParseContext {
+            redactor: &r,
+            report_name: name,
+            image_override: image.as_deref(),
+        };
+        let sarif_report = scandeck::ingest::parse_bytes(sarif.as_bytes(), &ctx).unwrap();
+        let key = |f: &scandeck::model::Finding| {
+            format!(
+                "{} {} {} {:?} {} {}",
+                f.fingerprint,
+                f.id,
+                f.package_name().unwrap_or(""),
+                f.installed_version(),
+                f.severity.as_str(),
+                f.subject
+            )
+        };
+        let from_json: BTreeSet<String> = json_report.findings.iter().map(key).collect();
+        // Snyk's SARIF keeps the first record of each id: where the JSON has an
+        // advisory at several installed versions of a package, the SARIF has one
+        // of them, which is then ranked first among the versions it knows
+        // (docs/identity.md): only its id, package and version can agree.
+        let mut versions: std::collections::HashMap<(String, String), usize> = Default::default();
+        for f in &json_report.findings {
+            *versions
+                .entry((f.id.clone(), f.package_name().unwrap_or("").to_string()))
+                .or_default() += 1;
+        }
+        let loose = |f: &scandeck::model::Finding| {
+            format!(
+                "{} {} {:?} {}",
+                f.id,
+                f.package_name().unwrap_or(""),
+                f.installed_version(),
+                f.severity.as_str()
+            )
+        };
+        let json_loose: BTreeSet<String> = json_report.findings.iter().map(loose).collect();
+        assert!(!sarif_report.findings.is_empty(), "{name}");
+        let mut exact = 0;
+        for f in &sarif_report.findings {
+            let several = versions
+                .get(&(f.id.clone(), f.package_name().unwrap_or("").to_string()))
+                .is_some_and(|n| *n > 1);
+            if several {
+                assert!(json_loose.contains(&loose(f)), "{name}: {}", loose(f));
+            } else {
+                assert!(
+                    from_json.contains(&key(f)),
+                    "{name}: only in the SARIF: {}",
+                    key(f)
+                );
+                exact += 1;
+            }
+        }
+        assert!(exact > 0, "{name}");
+        let ids = |r: &scandeck::ingest::ParsedReport| -> BTreeSet<String> {
+            r.findings.iter().map(|f| f.id.clone()).collect()
+        };
+        assert_eq!(ids(&json_report), ids(&sarif_report), "{name}");
+    }
+}

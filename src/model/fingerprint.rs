@@ -217,11 +217,42 @@ fn package_parts_v3(finding: &Finding, path: String, parts: &mut Vec<String>) {
     } else {
         // Grype writes image paths absolute, Trivy relative.
         let place = pkg.path.as_deref().map(normalise_path).unwrap_or(path);
-        place.trim_start_matches('/').to_string()
+        manifest_of(place.trim_start_matches('/'))
     };
     parts.push(super::purl::purl_name(&class, &pkg.name).to_ascii_lowercase());
     parts.push(class);
     parts.push(location);
+}
+
+/// A lockfile and the manifest it locks are one place: Trivy names
+/// `package-lock.json` where Snyk's SARIF names `package.json` for the same
+/// scan (snyk/cli `open-source-sarif-output.ts` swaps them), and a manifest
+/// audit and a lockfile audit of one project are about the same packages.
+fn manifest_of(place: &str) -> String {
+    const LOCKS: [(&str, &str); 11] = [
+        ("package-lock.json", "package.json"),
+        ("npm-shrinkwrap.json", "package.json"),
+        ("yarn.lock", "package.json"),
+        ("pnpm-lock.yaml", "package.json"),
+        ("Gemfile.lock", "Gemfile"),
+        ("Gopkg.lock", "Gopkg.toml"),
+        ("go.sum", "go.mod"),
+        ("composer.lock", "composer.json"),
+        ("Podfile.lock", "Podfile"),
+        ("poetry.lock", "pyproject.toml"),
+        ("Pipfile.lock", "Pipfile"),
+    ];
+    let (dir, file) = match place.rsplit_once('/') {
+        Some((dir, file)) => (Some(dir), file),
+        None => (None, place),
+    };
+    match LOCKS.iter().find(|(lock, _)| *lock == file) {
+        Some((_, manifest)) => match dir {
+            Some(dir) => format!("{dir}/{manifest}"),
+            None => manifest.to_string(),
+        },
+        None => place.to_string(),
+    }
 }
 
 /// The second scandeck's key (fingerprints "v2"), kept only to move

@@ -14,12 +14,13 @@ pub fn purl_type(ecosystem: &str) -> Option<&'static str> {
         "pypi" | "pip" | "pipenv" | "poetry" | "python" | "python-pkg" | "uv" | "conda-pkg"
         | "wheel" | "egg" => "pypi",
         "npm" | "node-pkg" | "nodejs" | "yarn" | "pnpm" | "bun" | "javascript" => "npm",
-        "golang" | "go" | "gomod" | "gobinary" | "go-module" => "golang",
+        "golang" | "go" | "gomod" | "gobinary" | "go-module" | "gomodules" | "golangdep"
+        | "govendor" => "golang",
         "maven" | "jar" | "pom" | "gradle" | "sbt" | "java-archive" | "java" => "maven",
         "cargo" | "rust-binary" | "rust-crate" | "crates.io" => "cargo",
         "gem" | "gemspec" | "bundler" | "rubygems" => "gem",
         "composer" | "php-composer" | "packagist" => "composer",
-        "nuget" | "dotnet-core" | "dotnet-deps" | "packages-props" | "dotnet" => "nuget",
+        "nuget" | "dotnet-core" | "dotnet-deps" | "packages-props" | "dotnet" | "paket" => "nuget",
         "hex" | "mix-lock" => "hex",
         "pub" | "dart" => "pub",
         "swift" | "swiftpm" => "swift",
