@@ -1645,6 +1645,37 @@ fn snyk_sarif_of(printed: &Value, container: bool) -> Value {
 }
 
 #[test]
+fn snyk_sarif_severity_is_snyks_rating_not_the_cvss_band() {
+    // Snyk rates some advisories below their CVSS band, and leaves the score
+    // out of others; its SARIF carries the rating in the rule's description only.
+    let vuln = |id: &str, severity: &str, cvss: Value| {
+        json!({"id": id, "title": "t", "severity": severity, "cvssScore": cvss, "packageName": "openssl",
+               "name": "openssl/libssl1.1", "version": "1.1.1n-r0", "identifiers": {"CVE": [], "CWE": []},
+               "from": ["app@1", "openssl/libssl1.1@1.1.1n-r0"], "upgradePath": []})
+    };
+    let printed = json!({"vulnerabilities": [
+        vuln("SNYK-ALPINE315-OPENSSL-1", "low", json!(9.8)),
+        vuln("SNYK-ALPINE315-OPENSSL-2", "critical", Value::Null),
+        vuln("SNYK-ALPINE315-OPENSSL-3", "medium", json!(7.5))],
+        "packageManager": "apk", "projectName": "docker-image|acme/api", "path": "acme/api:1.0"});
+    let sarif = snyk_sarif_of(&printed, true).to_string();
+    let parsed = common::parse(sarif.as_bytes(), "snyk.sarif").unwrap();
+    let severities: Vec<(String, &str)> = parsed
+        .findings
+        .iter()
+        .map(|f| (f.id.clone(), f.severity.as_str()))
+        .collect();
+    assert_eq!(
+        severities,
+        [
+            ("SNYK-ALPINE315-OPENSSL-1".to_string(), "low"),
+            ("SNYK-ALPINE315-OPENSSL-2".to_string(), "critical"),
+            ("SNYK-ALPINE315-OPENSSL-3".to_string(), "medium"),
+        ]
+    );
+}
+
+#[test]
 fn one_snyk_scan_in_json_and_sarif_is_one_set_of_findings() {
     let Some(real) = real_fixtures() else { return };
     for (name, container) in [
