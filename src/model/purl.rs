@@ -1,6 +1,7 @@
-//! Package URLs (purl) as Trivy, Grype and OpenVEX read them, built from
-//! whatever ecosystem word a scanner used. One place, so that an exported
-//! decision names a package exactly as the scanners that match it do.
+//! Package URLs (purl) and image product identifiers as Trivy, Grype and
+//! OpenVEX read them, built from whatever ecosystem word a scanner used. One
+//! place, read by the exports that write VEX and by triage reading it back,
+//! so that a decision names a package exactly as the scanners that match it do.
 
 use super::Finding;
 
@@ -111,6 +112,105 @@ pub fn package_purl(f: &Finding) -> Option<String> {
     let eco = p.ecosystem.as_deref()?;
     let kind = purl_type(eco)?;
     Some(format!("pkg:{kind}/{}", purl_name(kind, &p.name)))
+}
+
+/// An image repository as the registry client both scanners use reads it:
+/// `(last path segment, REGISTRY/REPOSITORY)`. Docker Hub is
+/// `index.docker.io`, and its official images live under `library/`.
+pub fn oci_repository(reference: &str) -> Option<(String, String)> {
+    let without_digest = reference.split('@').next().unwrap_or("").trim();
+    let last_slash = without_digest.rfind('/').map_or(0, |p| p + 1);
+    let without_tag = match without_digest[last_slash..].find(':') {
+        Some(colon) => &without_digest[..last_slash + colon],
+        None => without_digest,
+    };
+    if without_tag.is_empty() {
+        return None;
+    }
+    let (registry, path) = match without_tag.split_once('/') {
+        Some((first, rest))
+            if first.contains('.') || first.contains(':') || first == "localhost" =>
+        {
+            (first.to_string(), rest.to_string())
+        }
+        _ => ("index.docker.io".to_string(), without_tag.to_string()),
+    };
+    let registry = if registry == "docker.io" {
+        "index.docker.io".to_string()
+    } else {
+        registry
+    };
+    let path = path.to_ascii_lowercase();
+    let path = if registry == "index.docker.io" && !path.contains('/') {
+        format!("library/{path}")
+    } else {
+        path
+    };
+    let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+    Some((name, format!("{registry}/{path}")))
+}
+
+/// The image product identifiers for `f`: the exact digests the report
+/// knows, and the repository (any digest), each scoped by `repository_url`.
+pub fn image_products(f: &Finding) -> Vec<String> {
+    let Some(img) = f.image.as_deref() else {
+        return Vec::new();
+    };
+    let mut ids = Vec::new();
+    let mut repositories = Vec::new();
+    if let Some(rd) = img.repo_digest.as_deref() {
+        if let (Some(repo), Some(digest)) = (oci_repository(rd), rd.split('@').nth(1)) {
+            ids.push(format!(
+                "pkg:oci/{}@{digest}?repository_url={}",
+                repo.0, repo.1
+            ));
+            if let Some(other) = img.digest.as_deref().filter(|d| *d != digest) {
+                ids.push(format!(
+                    "pkg:oci/{}@{other}?repository_url={}",
+                    repo.0, repo.1
+                ));
+            }
+            repositories.push(repo);
+        }
+    }
+    if let Some(repo) = oci_repository(&img.name) {
+        if img.repo_digest.is_none() {
+            if let Some(digest) = img.digest.as_deref().filter(|d| d.starts_with("sha256:")) {
+                ids.push(format!(
+                    "pkg:oci/{}@{digest}?repository_url={}",
+                    repo.0, repo.1
+                ));
+            }
+        }
+        if !repositories.contains(&repo) {
+            repositories.push(repo);
+        }
+    }
+    for (name, url) in repositories {
+        ids.push(format!("pkg:oci/{name}?repository_url={url}"));
+    }
+    // Docker Scout names an image by repository and tag.
+    let repository = crate::model::image::image_repository(&img.name);
+    let tag = img
+        .name
+        .split('@')
+        .next()
+        .and_then(|n| n.rsplit_once(':'))
+        .filter(|(head, tag)| !head.is_empty() && !tag.contains('/'))
+        .map(|(_, tag)| tag.to_string());
+    if let Some(tag) = tag {
+        ids.push(format!("pkg:docker/{repository}@{tag}"));
+    }
+    ids.dedup();
+    ids
+}
+
+/// Every product identifier a statement about `f` names, subcomponents
+/// included (what reading VEX back compares with).
+pub fn product_ids(f: &Finding) -> Vec<String> {
+    let mut ids = image_products(f);
+    ids.extend(package_purl(f));
+    ids
 }
 
 #[cfg(test)]

@@ -4,9 +4,8 @@
 //! other statuses are reported, never applied.
 
 use super::decision::{Decision, Disposition, FindingLabel, Selector, VEX_JUSTIFICATIONS};
-use crate::export::openvex::product_ids;
 use crate::ingest::VexStatement;
-use crate::model::purl::versionless_purl;
+use crate::model::purl::{product_ids, versionless_purl};
 use crate::model::Finding;
 
 /// A product identifier without version and qualifiers, lower-case.
