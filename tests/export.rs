@@ -1121,3 +1121,52 @@ fn defectdojo_csv_rows_are_all_read_by_its_parser() {
         .count();
     assert_eq!(json_false_p, false_p);
 }
+
+/// `export --force` never replaces scandeck's own files, however the target
+/// is named; what they hold survives untouched and still verifies.
+#[test]
+fn an_export_never_replaces_scandecks_own_files() {
+    let s = scenario();
+    std::os::unix::fs::symlink(
+        s.dir.join(".scandeck/decisions.json"),
+        s.dir.join("innocent.json"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(s.dir.join("sub")).unwrap();
+    for target in [
+        ".scandeck/decisions.json",
+        ".scandeck/scans/findings.sqlite",
+        ".scandeck/scans/index.json",
+        "sub/../.scandeck/decisions.json",
+        "innocent.json",
+        ".scandeck/new-file.json",
+    ] {
+        let path = s.dir.join(target);
+        let before = std::fs::read(&path).ok();
+        let out = s.cmd(&[
+            "export",
+            "--format",
+            "json",
+            "--force",
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{target}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("scandeck's own folder"), "{target}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{target}: {err}");
+        assert_eq!(std::fs::read(&path).ok(), before, "{target} untouched");
+    }
+    assert!(s.ok(&["triage", "verify"]).contains("intact"));
+    // Beside the folder, --force still replaces an export of the user's own.
+    let mine = s.dir.join("findings.json");
+    s.ok(&["export", "--format", "json", "-o", mine.to_str().unwrap()]);
+    s.ok(&[
+        "export",
+        "--format",
+        "json",
+        "--force",
+        "-o",
+        mine.to_str().unwrap(),
+    ]);
+}

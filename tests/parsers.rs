@@ -544,3 +544,34 @@ fn a_scanner_that_checked_nothing_is_an_error_not_a_clean_report() {
         "{err}"
     );
 }
+
+#[test]
+fn a_trivy_schema_version_no_trivy_writes_is_refused_in_one_line() {
+    for version in ["99999999999999999999999", "-1", "0", "7e30", "2.5", "12"] {
+        let body = format!(r#"{{"SchemaVersion": {version}, "ArtifactName": "x", "Results": []}}"#);
+        let err = common::parse(body.as_bytes(), "t.json").expect_err(version);
+        let text = err.to_string();
+        assert!(text.contains("SchemaVersion"), "{version}: {text}");
+        assert_eq!(text.lines().count(), 1, "{version}: {text}");
+    }
+    for version in ["1", "2"] {
+        let body = format!(r#"{{"SchemaVersion": {version}, "ArtifactName": "x", "Results": []}}"#);
+        assert!(
+            common::parse(body.as_bytes(), "t.json").is_ok(),
+            "{version}"
+        );
+    }
+}
+
+#[test]
+fn a_k8s_report_that_starts_with_its_schema_version_is_a_k8s_report() {
+    let body = r#"{"SchemaVersion": 2, "ClusterName": "prod", "Resources": [
+        {"Namespace": "default", "Kind": "Deployment", "Name": "web", "Results": [
+            {"Target": "nginx:1.25 (debian 12.4)", "Class": "os-pkgs", "Type": "debian",
+             "Vulnerabilities": [{"VulnerabilityID": "CVE-2026-5", "PkgName": "zlib1g",
+                                  "InstalledVersion": "1", "Severity": "LOW"}]}]}]}"#;
+    let r = parse(body);
+    assert_eq!(r.format, Format::TrivyK8s);
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(r.findings[0].subject.as_ref(), "image:nginx");
+}

@@ -66,6 +66,8 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
             crate::sanitize::sanitize_line(&path.display().to_string())
         )));
     }
+    let own = workspace.join(".scandeck");
+    destination::outside_own_folder(&path, &own).map_err(Failure::input)?;
     let existing = if args.force {
         Existing::Replace
     } else {
@@ -74,7 +76,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     if args.format == crate::export::ExportFormat::Sarif {
         let docs = crate::export::sarif::documents(&input);
         if docs.len() > 1 {
-            return write_sarif_files(&path, docs, existing, input.header.findings);
+            return write_sarif_files(&path, &own, docs, existing, input.header.findings);
         }
     }
     let written = destination::write(&path, &bytes, existing).map_err(Failure::input)?;
@@ -99,6 +101,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
 /// More runs than GitHub takes in one file: `NAME.sarif`, `NAME.2.sarif`, …
 fn write_sarif_files(
     path: &Path,
+    own: &Path,
     docs: Vec<serde_json::Value>,
     existing: crate::export::destination::Existing,
     findings: usize,
@@ -124,6 +127,7 @@ fn write_sarif_files(
         } else {
             path.with_file_name(format!("{stem}.{}.sarif", n + 1))
         };
+        crate::export::destination::outside_own_folder(&target, &own).map_err(Failure::input)?;
         crate::export::destination::write(&target, &bytes, existing).map_err(Failure::input)?;
         eprintln!(
             "{}",

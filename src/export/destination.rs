@@ -26,6 +26,34 @@ pub enum Written {
     Through,
 }
 
+/// scandeck's own files (`.scandeck/`: decisions, checklist, the store, the
+/// index) are never an export's target, with or without `--force`, however
+/// the target is named (a relative path, `..`, a link into the folder).
+pub fn outside_own_folder(target: &Path, own: &Path) -> Result<(), String> {
+    if target.as_os_str() == "-" {
+        return Ok(());
+    }
+    let Ok(own) = std::fs::canonicalize(own) else {
+        return Ok(()); // not made yet: nothing of scandeck's to replace
+    };
+    let resolved = std::fs::canonicalize(target).ok().or_else(|| {
+        let parent = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let parent = std::fs::canonicalize(parent).ok()?;
+        Some(parent.join(target.file_name()?))
+    });
+    match resolved {
+        Some(path) if path.starts_with(&own) => Err(format!(
+            "{}: scandeck's own folder ({}); exports never replace its files, with or without --force: choose another file",
+            crate::sanitize::sanitize_line(&path.display().to_string()),
+            crate::sanitize::sanitize_line(&own.display().to_string())
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Writes `bytes` to `path` (`-` is standard output).
 pub fn write(path: &Path, bytes: &[u8], existing: Existing) -> Result<Written, String> {
     let shown = crate::sanitize::sanitize_line(&path.display().to_string()).into_owned();

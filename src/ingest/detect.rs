@@ -213,15 +213,27 @@ impl<'de> Deserialize<'de> for Probe {
                     ..Probe::default()
                 };
                 while let Some(key) = map.next_key::<KeyName>()? {
-                    let shape = map.next_value::<Shape>()?;
-                    // Trivy writes SchemaVersion first; stop there instead of scanning
-                    // hundreds of megabytes that the parser reads anyway.
-                    if key.0 == "SchemaVersion"
-                        && shape.kind == ShapeKind::Number
+                    // Trivy writes SchemaVersion first and its artifact's fields
+                    // next: once those are seen, stop instead of scanning hundreds
+                    // of megabytes of results that the parser reads anyway. A
+                    // k8s report (`ClusterName`) or a SchemaVersion no Trivy
+                    // writes is left to the full probe.
+                    let artifact_field = matches!(
+                        key.0.as_str(),
+                        "CreatedAt" | "ArtifactName" | "ArtifactType" | "Metadata" | "Results"
+                    );
+                    let known_schema = probe
+                        .get("SchemaVersion")
+                        .and_then(|s| s.int)
+                        .is_some_and(|n| (1..=MAX_TRIVY_SCHEMA).contains(&n));
+                    if artifact_field
+                        && known_schema
                         && !probe.has("runs")
+                        && !probe.has("ClusterName")
                     {
                         return Err(de::Error::custom(DECIDED_TRIVY));
                     }
+                    let shape = map.next_value::<Shape>()?;
                     if probe.fields.len() < MAX_KEYS {
                         probe.fields.push((key.0, shape));
                     }
@@ -361,6 +373,22 @@ fn classify(p: &Probe) -> Result<Format, IngestError> {
         // Before SchemaVersion: newer k8s reports carry one too.
         Format::TrivyK8s
     } else if p.kind_of("SchemaVersion") == Number {
+        // Trivy has written 1 and 2; a number far outside what any version
+        // writes is no Trivy report, whatever else it looks like.
+        match p.get("SchemaVersion").and_then(|s| s.int) {
+            Some(1..=MAX_TRIVY_SCHEMA) => {}
+            other => {
+                return Err(IngestError::Shape {
+                    format: Format::TrivyJson.name(),
+                    message: match other {
+                        Some(n) => format!(
+                            "SchemaVersion {n} is not a layout Trivy writes (1 and 2 are); check the file or name its format with --format"
+                        ),
+                        None => "SchemaVersion is not a whole number Trivy writes (1 and 2 are); check the file or name its format with --format".into(),
+                    },
+                })
+            }
+        }
         Format::TrivyJson
     } else if p.kind_of("matches") == Array && (p.has("descriptor") || p.has("source")) {
         Format::Grype
@@ -409,6 +437,10 @@ fn classify(p: &Probe) -> Result<Format, IngestError> {
     };
     Ok(format)
 }
+
+/// The highest Trivy `SchemaVersion` accepted: Trivy writes 2; a few more
+/// leave room for its next layouts, which keep the fields scandeck reads.
+const MAX_TRIVY_SCHEMA: i64 = 9;
 
 fn classify_array(p: &Probe) -> Result<Format, IngestError> {
     if p.array_len == 0 {

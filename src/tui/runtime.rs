@@ -62,15 +62,10 @@ pub fn run(options: Options) -> Result<i32, String> {
     }
 }
 
-/// Writes an export atomically; never into `.scandeck/`, whose files it could replace.
 /// Runs `$VISUAL` (else `$EDITOR`, else `vi`) on `file` at `line`, waiting
 /// for it; the editor may carry arguments (`code -w`).
 fn run_editor(file: &std::path::Path, line: Option<u32>) -> Result<(), String> {
-    let editor = std::env::var("VISUAL")
-        .ok()
-        .or_else(|| std::env::var("EDITOR").ok())
-        .filter(|e| !e.trim().is_empty())
-        .unwrap_or_else(|| "vi".to_string());
+    let editor = editor_of(std::env::var("VISUAL").ok(), std::env::var("EDITOR").ok());
     let mut words = editor.split_whitespace();
     let program = words.next().unwrap_or("vi");
     let mut cmd = std::process::Command::new(program);
@@ -84,6 +79,15 @@ fn run_editor(file: &std::path::Path, line: Option<u32>) -> Result<(), String> {
         Ok(status) => Err(format!("{program} ended with {status}")),
         Err(e) => Err(format!("cannot run {program} ($VISUAL/$EDITOR): {e}")),
     }
+}
+
+/// The editor `$VISUAL`, else `$EDITOR`, names; a variable set but empty
+/// (`VISUAL=`) is as good as unset.
+fn editor_of(visual: Option<String>, editor: Option<String>) -> String {
+    let set = |v: Option<String>| v.filter(|e| !e.trim().is_empty());
+    set(visual)
+        .or_else(|| set(editor))
+        .unwrap_or_else(|| "vi".to_string())
 }
 
 /// Opens `url` with the desktop's opener; where none can run, says the
@@ -106,6 +110,7 @@ fn open_url(url: &str) -> String {
     format!("no browser opener here (xdg-open); the advisory: {shown}")
 }
 
+/// Writes an export atomically; never into `.scandeck/`, whose files it could replace.
 fn write_export(
     target: &std::path::Path,
     scandeck_dir: &std::path::Path,
@@ -124,13 +129,7 @@ fn write_export(
     // The full name, as the user will look for it.
     let full = parent.join(target.file_name().unwrap_or_default());
     let shown = crate::sanitize::sanitize_line(&full.display().to_string()).into_owned();
-    if let Ok(protected) = std::fs::canonicalize(scandeck_dir) {
-        if parent.starts_with(&protected) {
-            return Err(other(format!(
-                "{shown}: scandeck's own folder; choose another file"
-            )));
-        }
-    }
+    crate::export::destination::outside_own_folder(&full, scandeck_dir).map_err(other)?;
     // The console never replaces a file silently: it asks first.
     if !replace && std::fs::symlink_metadata(&full).is_ok() {
         return Err(ExportRefusal::Exists(shown));
@@ -536,6 +535,15 @@ async fn event_loop(options: Options) -> io::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_visual_falls_back_to_editor() {
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(editor_of(some(""), some("nano")), "nano");
+        assert_eq!(editor_of(some("  "), None), "vi");
+        assert_eq!(editor_of(some("code -w"), some("nano")), "code -w");
+        assert_eq!(editor_of(None, some("")), "vi");
+    }
 
     #[test]
     fn the_console_replaces_a_file_only_when_told_and_never_writes_into_scandecks_folder() {
