@@ -127,7 +127,7 @@ fn write_sarif_files(
         } else {
             path.with_file_name(format!("{stem}.{}.sarif", n + 1))
         };
-        crate::export::destination::outside_own_folder(&target, &own).map_err(Failure::input)?;
+        crate::export::destination::outside_own_folder(&target, own).map_err(Failure::input)?;
         crate::export::destination::write(&target, &bytes, existing).map_err(Failure::input)?;
         eprintln!(
             "{}",
