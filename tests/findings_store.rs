@@ -906,3 +906,35 @@ fn the_gate_and_checklist_read_by_index_judge_as_a_full_load_does() {
     };
     assert_eq!(evidence(&full), evidence(&by_index));
 }
+
+/// The stored report copies are the user's alone: they may hold more of a
+/// report than its redacted secrets (issue 23: trufflehog's `ExtraData`).
+#[test]
+fn stored_report_copies_are_private_to_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = Ws::new();
+    ws.import(
+        0,
+        common::trivy(
+            "acme/api",
+            "1",
+            "a",
+            &[("CVE-2026-1", &[], "openssl", "3.0.1", "HIGH", None)],
+        ),
+    );
+    let leak = serde_json::json!([{"RuleID": "generic-api-key", "File": "a.py", "StartLine": 1,
+        "Secret": "s3cr3t-value-xxxxxxxxxx", "Match": "s3cr3t-value-xxxxxxxxxx", "Commit": ""}]);
+    let path = ws.dir.join("gitleaks.json");
+    std::fs::write(&path, leak.to_string()).unwrap();
+    ws.ok(0, &["import", path.to_str().unwrap()]);
+    let copies: Vec<std::path::PathBuf> = std::fs::read_dir(ws.dir.join(".scandeck/scans"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "report"))
+        .collect();
+    assert_eq!(copies.len(), 2);
+    for copy in copies {
+        let mode = std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", copy.display());
+    }
+}

@@ -8,6 +8,17 @@ use std::path::{Path, PathBuf};
 /// Replaces `path` with `bytes` so that a crash leaves either the old or the
 /// new content, never a mix. A read-only target is honoured, not overwritten.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, bytes, 0o666)
+}
+
+/// Like `write_atomic`, readable by the user alone (0600 before the umask):
+/// the stored report copies, which may hold more of a report than its
+/// redacted secrets.
+pub fn write_atomic_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, bytes, 0o600)
+}
+
+fn write_atomic_with(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -20,7 +31,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
             ));
         }
     }
-    let (tmp_path, mut tmp) = create_temp(dir, path)?;
+    let (tmp_path, mut tmp) = create_temp_with(dir, path, mode)?;
     let result = (|| {
         tmp.write_all(bytes)?;
         tmp.sync_all()?;
@@ -32,10 +43,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&tmp_path);
     }
     result
-}
-
-fn create_temp(dir: &Path, target: &Path) -> io::Result<(PathBuf, File)> {
-    create_temp_with(dir, target, 0o666)
 }
 
 fn create_temp_with(dir: &Path, target: &Path, mode: u32) -> io::Result<(PathBuf, File)> {

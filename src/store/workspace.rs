@@ -211,7 +211,7 @@ impl Workspace {
     ) -> Result<PathBuf, StoreError> {
         let path = self.report_path(sha256);
         if !path.exists() {
-            write_atomic(&path, bytes).map_err(io_err(&path))?;
+            super::atomic::write_atomic_private(&path, bytes).map_err(io_err(&path))?;
         }
         Ok(path)
     }
