@@ -938,3 +938,151 @@ fn stored_report_copies_are_private_to_the_user() {
         assert_eq!(mode, 0o600, "{}", copy.display());
     }
 }
+
+/// Waits for `child` at most `limit`; kills it and fails when it is still
+/// running (a command that blocks on a FIFO or reads a device for ever).
+fn finishes_within(mut child: std::process::Child, limit: Duration, what: &str) -> Output {
+    let deadline = Instant::now() + limit;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} was still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_fifo_in_place_of_the_store_is_set_aside_not_waited_on() {
+    let ws = Ws::new();
+    ws.import(
+        0,
+        trivy(
+            "acme/api",
+            "1",
+            "a",
+            &[("CVE-2026-1", &[], "openssl", "3.0.1", "HIGH", None)],
+        ),
+    );
+    let store = ws.dir.join(".scandeck/scans/findings.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", store.display()));
+    }
+    nix::unistd::mkfifo(&store, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    for args in [
+        vec!["list", "--format", "json"],
+        vec!["gate"],
+        vec!["list", "--severity", "high", "--format", "json"],
+    ] {
+        let child = common::scandeck(ws.home.path())
+            .arg("--workspace")
+            .arg(&ws.dir)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = finishes_within(child, Duration::from_secs(30), &format!("{args:?}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.code().is_some(), "{args:?}: {err}");
+        if args[0] == "list" {
+            assert!(out.status.success(), "{args:?}: {err}");
+            let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(rows.len(), 1, "{args:?}");
+        }
+    }
+    assert!(
+        std::fs::metadata(&store).unwrap().is_file(),
+        "rebuilt as a file"
+    );
+}
+
+#[test]
+fn a_compose_file_never_makes_the_plan_read_a_device_a_fifo_or_outside_the_project() {
+    let ws = Ws::new();
+    let outside = ws.home.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("Dockerfile"), "FROM secret/outside:1\n").unwrap();
+    std::fs::create_dir_all(ws.dir.join("pipe")).unwrap();
+    nix::unistd::mkfifo(
+        &ws.dir.join("pipe/Dockerfile"),
+        nix::sys::stat::Mode::S_IRWXU,
+    )
+    .unwrap();
+    std::fs::write(
+        ws.dir.join("docker-compose.yml"),
+        "services:\n  zero:\n    image: acme/zero:1\n    build:\n      context: /dev\n      dockerfile: zero\n  \
+         abs:\n    image: acme/abs:1\n    build:\n      context: .\n      dockerfile: /dev/zero\n  \
+         fifo:\n    image: acme/fifo:1\n    build: ./pipe\n  \
+         out:\n    image: acme/out:1\n    build: ../outside\n  \
+         etc:\n    image: acme/etc:1\n    build:\n      context: /etc\n      dockerfile: passwd\n",
+    )
+    .unwrap();
+    // Each image's openssl came with its base layer, so the plan names the
+    // base image the compose file's Dockerfile builds FROM, when it reads it.
+    for repo in ["acme/zero", "acme/abs", "acme/fifo", "acme/out", "acme/etc"] {
+        let mut report = trivy(
+            repo,
+            "1",
+            "a",
+            &[("CVE-2026-1", &[], "openssl", "3.0.1", "HIGH", Some("3.0.2"))],
+        );
+        report["Metadata"]["DiffIDs"] = serde_json::json!(["sha256:base", "sha256:own"]);
+        report["Metadata"]["ImageConfig"] = serde_json::json!({"history": [
+            {"created_by": "ADD file:rootfs in /"},
+            {"created_by": "CMD [\"bash\"]", "empty_layer": true},
+            {"created_by": "RUN apt-get install -y curl"}]});
+        report["Results"][0]["Vulnerabilities"][0]["Layer"] =
+            serde_json::json!({"DiffID": "sha256:base"});
+        ws.import(0, report);
+    }
+    let html = ws.dir.join("report.html");
+    for args in [
+        vec!["plan", "--format", "json"],
+        vec!["export", "--format", "html", "-o", html.to_str().unwrap()],
+    ] {
+        let child = common::scandeck(ws.home.path())
+            .arg("--workspace")
+            .arg(&ws.dir)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = finishes_within(child, Duration::from_secs(60), &format!("{args:?}"));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &std::fs::read_to_string(&html).unwrap_or_default();
+        assert!(
+            !text.contains("secret/outside"),
+            "{args:?}: read outside the project"
+        );
+        assert!(!text.contains("root:x:0"), "{args:?}");
+        if args[0] == "plan" {
+            let actions: Vec<Value> = serde_json::from_str(&text).unwrap();
+            let rebuilds = actions
+                .iter()
+                .filter(|a| a["fix"]["kind"] == "base-image")
+                .count();
+            assert_eq!(rebuilds, 5, "{text}");
+        }
+    }
+    // The same layout with the Dockerfile inside the project is read.
+    std::fs::create_dir_all(ws.dir.join("inside")).unwrap();
+    std::fs::write(ws.dir.join("inside/Dockerfile"), "FROM python:3.12-slim\n").unwrap();
+    let compose = std::fs::read_to_string(ws.dir.join("docker-compose.yml")).unwrap();
+    std::fs::write(
+        ws.dir.join("docker-compose.yml"),
+        compose.replace("build: ../outside", "build: ./inside"),
+    )
+    .unwrap();
+    let plan = ws.ok(1, &["plan", "--format", "json"]);
+    assert!(plan.contains("python:3.12-slim"), "{plan}");
+}

@@ -5,7 +5,7 @@
 //! findings come from the base image's layers.
 
 use super::posture::{compose_services, instructions, Instruction};
-use super::project_files::{read, ProjectFiles};
+use super::project_files::{read_within, ProjectFiles};
 use crate::plan::{BaseImage, BaseImages};
 use std::path::Path;
 
@@ -35,8 +35,8 @@ pub fn base_images(files: &ProjectFiles) -> BaseImages {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let relative = compose_dir.join(context).join(dockerfile);
-        let Some(from) =
-            read(&files.root.join(&relative)).and_then(|text| final_base(&instructions(&text)))
+        let Some(from) = read_within(&files.root, &files.root.join(&relative))
+            .and_then(|text| final_base(&instructions(&text)))
         else {
             continue;
         };

@@ -134,9 +134,54 @@ impl ProjectFiles {
     }
 }
 
-/// A project file as text (lossy); `None` when unreadable.
+/// The largest project file read (a lockfile of a large monorepo is a few
+/// MiB; a Dockerfile or compose file far less).
+pub const PROJECT_FILE_CAP: u64 = 16 << 20;
+
+/// A project file as text (lossy); `None` when unreadable, not a regular
+/// file (a FIFO, a device: `/dev/zero` named by a compose file would be read
+/// forever) or over `PROJECT_FILE_CAP`. Never blocks on opening.
 pub fn read(path: &Path) -> Option<String> {
-    std::fs::read(path)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > PROJECT_FILE_CAP {
+        crate::logging::log(&format!(
+            "{}: not read (not a regular file, or over {PROJECT_FILE_CAP} bytes)",
+            crate::sanitize::sanitize_line(&path.display().to_string())
+        ));
+        return None;
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(PROJECT_FILE_CAP.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .ok()?;
+    if bytes.len() as u64 > PROJECT_FILE_CAP {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Like `read`, for a path another file names (a compose file's `build`):
+/// only when it resolves inside `root`, links included — a committed file
+/// never makes scandeck read `/etc/passwd` or `../outside`.
+pub fn read_within(root: &Path, path: &Path) -> Option<String> {
+    let root = std::fs::canonicalize(root).ok()?;
+    let real = std::fs::canonicalize(path).ok()?;
+    if !real.starts_with(&root) {
+        crate::logging::log(&format!(
+            "{}: not read, it lies outside the project",
+            crate::sanitize::sanitize_line(&path.display().to_string())
+        ));
+        return None;
+    }
+    read(&real)
 }

@@ -132,6 +132,19 @@ impl FindingsStore {
             path: path.clone(),
             source,
         })?;
+        // A FIFO or device here would block SQLite's open for ever: it is
+        // no store, so it is set aside like a damaged one.
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| !m.is_file()) {
+            let aside = quarantine(&path).map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            notes.push(format!(
+                "{} was not a regular file (a pipe, device or folder); kept as {} and rebuilt from the stored reports",
+                path.display(),
+                aside.display()
+            ));
+        }
         match Self::open_checked(&path, redactor, notes) {
             Err(StoreError::Database { message, .. }) if Self::damaged(&path) => {
                 let aside = quarantine(&path).map_err(|source| StoreError::Io {
