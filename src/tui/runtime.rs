@@ -81,6 +81,25 @@ fn run_editor(file: &std::path::Path, line: Option<u32>) -> Result<(), String> {
     }
 }
 
+/// The file a finding names, for the editor: a regular file that, links
+/// resolved, lies inside the workspace — a committed `linkdir -> /etc` never
+/// opens `/etc/passwd`.
+fn editable(root: &std::path::Path, relative: &str) -> Result<std::path::PathBuf, String> {
+    let shown = crate::sanitize::sanitize_line(relative).into_owned();
+    let not_here = || format!("{shown} is not a file in the workspace");
+    let root = std::fs::canonicalize(root).map_err(|_| not_here())?;
+    let real = std::fs::canonicalize(root.join(relative)).map_err(|_| not_here())?;
+    if !real.starts_with(&root) {
+        return Err(format!(
+            "{shown} leads outside the workspace (through a link); not opened"
+        ));
+    }
+    if !std::fs::metadata(&real).is_ok_and(|m| m.is_file()) {
+        return Err(not_here());
+    }
+    Ok(real)
+}
+
 /// The editor `$VISUAL`, else `$EDITOR`, names; a variable set but empty
 /// (`VISUAL=`) is as good as unset.
 fn editor_of(visual: Option<String>, editor: Option<String>) -> String {
@@ -462,17 +481,17 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                     Effect::SetMouse(on) => terminal::set_mouse(on)?,
                     Effect::Suspend => terminal::suspend(&mut term, state.mouse)?,
                     Effect::Edit { path, line } => {
-                        let file = options.workspace.root.join(&path);
-                        let notice = if file.is_file() {
-                            let outcome = terminal::hand_over(&mut term, state.mouse, || {
-                                run_editor(&file, line)
-                            })?;
-                            match outcome {
-                                Ok(()) => format!("back from editing {path}"),
-                                Err(why) => why,
+                        let notice = match editable(&options.workspace.root, &path) {
+                            Ok(file) => {
+                                let outcome = terminal::hand_over(&mut term, state.mouse, || {
+                                    run_editor(&file, line)
+                                })?;
+                                match outcome {
+                                    Ok(()) => format!("back from editing {path}"),
+                                    Err(why) => why,
+                                }
                             }
-                        } else {
-                            format!("{path} is not a file in the workspace")
+                            Err(why) => why,
                         };
                         let _ = save_tx.send(Msg::Notice(
                             crate::sanitize::sanitize_line(&notice).into_owned(),
@@ -535,6 +554,27 @@ async fn event_loop(options: Options) -> io::Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_editor_opens_only_regular_files_inside_the_workspace() {
+        let home = tempfile::tempdir().unwrap();
+        let root = home.path().join("ws");
+        std::fs::create_dir_all(root.join("app")).unwrap();
+        std::fs::write(root.join("app/config.py"), "x = 1\n").unwrap();
+        std::fs::write(home.path().join("secret.txt"), "outside\n").unwrap();
+        std::os::unix::fs::symlink("/etc", root.join("linkdir")).unwrap();
+        std::os::unix::fs::symlink(home.path().join("secret.txt"), root.join("link.txt")).unwrap();
+        assert!(editable(&root, "app/config.py").is_ok());
+        for outside in ["linkdir/passwd", "link.txt", "../secret.txt"] {
+            let why = editable(&root, outside).unwrap_err();
+            assert!(
+                why.contains("outside the workspace") || why.contains("not a file"),
+                "{outside}: {why}"
+            );
+        }
+        assert!(editable(&root, "app").unwrap_err().contains("not a file"));
+        assert!(editable(&root, "missing.py").is_err());
+    }
 
     #[test]
     fn an_empty_visual_falls_back_to_editor() {
