@@ -939,8 +939,22 @@ fn stored_report_copies_are_private_to_the_user() {
     }
 }
 
-/// Waits for `child` at most `limit`; kills it and fails when it is still
-/// running (a command that blocks on a FIFO or reads a device for ever).
+/// Runs scandeck in `ws` and waits at most `limit`; kills it and fails when
+/// it is still running (a command that blocks on a FIFO or reads a device
+/// for ever).
+fn run_within(ws: &Ws, args: &[&str], limit: Duration) -> Output {
+    let child = common::scandeck(ws.home.path())
+        .arg("--workspace")
+        .arg(&ws.dir)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    finishes_within(child, limit, &format!("{args:?}"))
+}
+
+/// Waits for `child` at most `limit`; kills it and fails when it is still running.
 fn finishes_within(mut child: std::process::Child, limit: Duration, what: &str) -> Output {
     let deadline = Instant::now() + limit;
     loop {
@@ -977,15 +991,7 @@ fn a_fifo_in_place_of_the_store_is_set_aside_not_waited_on() {
         vec!["gate"],
         vec!["list", "--severity", "high", "--format", "json"],
     ] {
-        let child = common::scandeck(ws.home.path())
-            .arg("--workspace")
-            .arg(&ws.dir)
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = finishes_within(child, Duration::from_secs(30), &format!("{args:?}"));
+        let out = run_within(&ws, &args, Duration::from_secs(30));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.code().is_some(), "{args:?}: {err}");
         if args[0] == "list" {
@@ -1044,15 +1050,7 @@ fn a_compose_file_never_makes_the_plan_read_a_device_a_fifo_or_outside_the_proje
         vec!["plan", "--format", "json"],
         vec!["export", "--format", "html", "-o", html.to_str().unwrap()],
     ] {
-        let child = common::scandeck(ws.home.path())
-            .arg("--workspace")
-            .arg(&ws.dir)
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = finishes_within(child, Duration::from_secs(60), &format!("{args:?}"));
+        let out = run_within(&ws, &args, Duration::from_secs(60));
         assert!(
             out.status.success(),
             "{args:?}: {}",
