@@ -287,14 +287,12 @@ impl Workspace {
             roots,
             ..Default::default()
         };
-        if let Some(report) = report {
-            // Where the report really lies, never where the command ran.
-            match fs::canonicalize(report)
-                .ok()
-                .and_then(|p| p.strip_prefix(&root).ok().map(Path::to_path_buf))
-            {
-                Some(rel) => origin.enclosing_project = Some(enclosing_project(&root, &rel)),
-                None => origin.outside_workspace = true,
+        // Where the report really lies, never where the command ran; a
+        // report that is not on disk (bytes imported from memory) lies nowhere.
+        if let Some(real) = report.and_then(|r| fs::canonicalize(r).ok()) {
+            match real.strip_prefix(&root) {
+                Ok(rel) => origin.enclosing_project = Some(enclosing_project(&root, rel)),
+                Err(_) => origin.outside_workspace = true,
             }
         }
         origin
