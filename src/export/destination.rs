@@ -63,10 +63,7 @@ pub fn write(path: &Path, bytes: &[u8], existing: Existing) -> Result<Written, S
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => Err(format!("{shown} is a folder; name a file")),
         Ok(meta) if !meta.is_file() => {
-            let mut file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(|e| format!("{shown}: cannot write to it: {e}"))?;
+            let mut file = open_through(path, &shown)?;
             through(&mut file, bytes, &shown)
         }
         Ok(_) if existing == Existing::Keep => Err(format!("{shown} exists{EXISTS_HINT}")),
@@ -81,6 +78,30 @@ pub fn write(path: &Path, bytes: &[u8], existing: Existing) -> Result<Written, S
     }
 }
 
+/// Opens a device, terminal or pipe for writing without waiting: a pipe
+/// that nobody reads would otherwise block the export for ever. Once open,
+/// writes wait as usual (a reader that is slow is still a reader).
+fn open_through(path: &Path, shown: &str) -> Result<std::fs::File, String> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(OFlag::O_NONBLOCK.bits())
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(code) if code == nix::errno::Errno::ENXIO as i32 => format!(
+                "{shown}: a pipe that nothing reads; start its reader first, or name a file"
+            ),
+            _ => format!("{shown}: cannot write to it: {e}"),
+        })?;
+    let flags = fcntl(&file, FcntlArg::F_GETFL)
+        .map(OFlag::from_bits_truncate)
+        .map_err(|e| format!("{shown}: cannot write to it: {e}"))?;
+    fcntl(&file, FcntlArg::F_SETFL(flags & !OFlag::O_NONBLOCK))
+        .map_err(|e| format!("{shown}: cannot write to it: {e}"))?;
+    Ok(file)
+}
+
 fn through(out: &mut dyn Write, bytes: &[u8], shown: &str) -> Result<Written, String> {
     match out.write_all(bytes).and_then(|_| out.flush()) {
         Ok(()) => Ok(Written::Through),
@@ -93,6 +114,27 @@ fn through(out: &mut dyn Write, bytes: &[u8], shown: &str) -> Result<Written, St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pipe_nobody_reads_is_refused_at_once_and_one_that_is_read_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let err = write(&fifo, b"data", Existing::Keep).unwrap_err();
+        assert!(err.contains("nothing reads"), "{err}");
+        let reader_path = fifo.clone();
+        let reader = std::thread::spawn(move || std::fs::read(reader_path).unwrap());
+        // The reader's open and the writer's race: write until the reader is there.
+        let written = loop {
+            match write(&fifo, b"data", Existing::Keep) {
+                Ok(w) => break w,
+                Err(e) if e.contains("nothing reads") => std::thread::yield_now(),
+                Err(e) => panic!("{e}"),
+            }
+        };
+        assert_eq!(written, Written::Through);
+        assert_eq!(reader.join().unwrap(), b"data");
+    }
 
     #[test]
     fn files_are_created_kept_or_replaced_and_devices_written_through() {
