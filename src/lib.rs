@@ -20,3 +20,73 @@ pub mod scan;
 pub mod store;
 pub mod triage;
 pub mod tui;
+
+/// The crate's top-level rooms import one way: no room reaches itself
+/// through `crate::` paths outside tests (DESIGN.md, "no two top-level rooms
+/// import each other"). Read from the source, so a new circle fails here.
+#[cfg(test)]
+mod rooms_import_one_way {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    fn sources(path: &Path, out: &mut Vec<std::path::PathBuf>) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap() {
+                sources(&entry.unwrap().path(), out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path.to_path_buf());
+        }
+    }
+
+    #[test]
+    fn no_room_reaches_itself() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut rooms: BTreeMap<String, Vec<std::path::PathBuf>> = BTreeMap::new();
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            if name == "lib" || name == "main" {
+                continue;
+            }
+            let mut files = Vec::new();
+            sources(&path, &mut files);
+            rooms.insert(name, files);
+        }
+        let mut imports: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (room, files) in &rooms {
+            let uses = imports.entry(room).or_default();
+            for file in files {
+                let text = std::fs::read_to_string(file).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                for (at, _) in code.match_indices("crate::") {
+                    let name: String = code[at + 7..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if let Some((other, _)) = rooms.get_key_value(&name) {
+                        if other != room {
+                            uses.insert(other);
+                        }
+                    }
+                }
+            }
+        }
+        for start in imports.keys() {
+            let mut seen: BTreeSet<&str> = BTreeSet::new();
+            let mut todo: Vec<&str> = imports[start].iter().copied().collect();
+            while let Some(room) = todo.pop() {
+                if seen.insert(room) {
+                    todo.extend(imports.get(room).into_iter().flatten().copied());
+                }
+            }
+            assert!(
+                !seen.contains(start),
+                "{start} reaches itself through {:?}",
+                seen.iter()
+                    .filter(|r| imports.get(**r).is_some_and(|i| i.contains(start)))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+}

@@ -281,13 +281,19 @@ pub(crate) enum Flavour {
     Other,
 }
 
+/// The tool names scandeck's own checks write in their SARIF
+/// (`scan::native_report`): image configuration, project posture, secrets.
+pub const NATIVE_IMAGE_TOOL: &str = "scandeck-image";
+pub const NATIVE_POSTURE_TOOL: &str = "scandeck-posture";
+pub const NATIVE_SECRETS_TOOL: &str = "scandeck-secrets";
+
 pub(crate) fn flavour_of(tool: &str) -> Flavour {
     let t = tool.to_ascii_lowercase();
-    if t == crate::scan::native_report::IMAGE_TOOL {
+    if t == NATIVE_IMAGE_TOOL {
         Flavour::NativeImage
-    } else if t == crate::scan::native_report::POSTURE_TOOL {
+    } else if t == NATIVE_POSTURE_TOOL {
         Flavour::NativePosture
-    } else if t == crate::scan::native_report::SECRETS_TOOL {
+    } else if t == NATIVE_SECRETS_TOOL {
         Flavour::SecretScanner
     } else if t == "trivy" {
         Flavour::Trivy

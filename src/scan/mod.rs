@@ -7,6 +7,7 @@
 pub mod base_images;
 pub mod docker;
 pub mod external;
+pub mod file_checks;
 pub mod image_checks;
 pub mod names;
 pub mod native_report;

@@ -5,10 +5,12 @@
 use crate::model::{RedactedSecret, Redactor, Severity};
 use serde_json::{json, Value};
 
-/// Tool names of the native checks; `ingest::sarif` maps each to a finding kind.
-pub const IMAGE_TOOL: &str = "scandeck-image";
-pub const POSTURE_TOOL: &str = "scandeck-posture";
-pub const SECRETS_TOOL: &str = "scandeck-secrets";
+/// Tool names of the native checks, owned by the reader that maps each to a
+/// finding kind (`ingest::sarif`), so that ingest never imports scan.
+pub use crate::ingest::sarif::{
+    NATIVE_IMAGE_TOOL as IMAGE_TOOL, NATIVE_POSTURE_TOOL as POSTURE_TOOL,
+    NATIVE_SECRETS_TOOL as SECRETS_TOOL,
+};
 
 /// One result of a native check.
 #[derive(Clone, Debug, PartialEq)]

@@ -710,8 +710,8 @@ pub fn scan_findings(files: &ProjectFiles) -> Vec<NativeFinding> {
         .map(|r| (r.rule.to_string(), r.problems))
         .collect();
     for name in FILE_CHECKS {
-        if let Some(ev) = crate::checklist::evidence::project_file_check(name, files) {
-            if ev.proposal == crate::checklist::evidence::Proposal::Fail {
+        if let Some(ev) = super::file_checks::project_file_check(name, files) {
+            if ev.proposal == super::file_checks::Proposal::Fail {
                 let details = if ev.details.is_empty() {
                     vec![ev.summary.clone()]
                 } else {
