@@ -156,7 +156,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
     // package across subjects (its ecosystem and its name as that ecosystem
     // spells it): the image that installs it and the project whose manifest
     // pins it need one change.
-    let mut packages: BTreeMap<(String, String), Vec<(&Finding, &Assessment)>> = BTreeMap::new();
+    let mut packages: BTreeMap<PackageKey, Vec<(&Finding, &Assessment)>> = BTreeMap::new();
     for (f, a) in rows.iter().copied().filter(|(_, a)| needs_work(a)) {
         let subject = f.subject.to_string();
         match f.kind {
@@ -175,10 +175,10 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                 let name = f.package_name().unwrap_or_default().to_string();
                 let class = crate::model::fingerprint::ecosystem_class(f);
                 let key = if class == "os" || class.is_empty() {
-                    (subject, name)
+                    PackageKey::InSubject { subject, name }
                 } else {
-                    let spelled = crate::model::purl::purl_name(&class, &name).to_ascii_lowercase();
-                    (format!("{LANGUAGE}{class}/{spelled}"), spelled)
+                    let name = crate::model::purl::purl_name(&class, &name).to_ascii_lowercase();
+                    PackageKey::Everywhere { class, name }
                 };
                 packages.entry(key).or_default().push((f, a));
             }
@@ -217,22 +217,18 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                 .push((f, a)),
         }
     }
-    for ((key, name), members) in packages {
-        let (subject, name) = match key.strip_prefix(LANGUAGE) {
-            // Named as the first place names it (`Werkzeug`, not `werkzeug`).
-            Some(_) => (
-                members
-                    .iter()
-                    .map(|(f, _)| f.subject.to_string())
-                    .min()
-                    .unwrap_or_default(),
-                members
-                    .iter()
-                    .min_by_key(|(f, _)| f.subject.to_string())
-                    .and_then(|(f, _)| f.package_name())
-                    .map_or(name, str::to_string),
-            ),
-            None => (key, name),
+    for (key, members) in packages {
+        let (subject, name) = match key {
+            PackageKey::InSubject { subject, name } => (subject, name),
+            // Filed under, and named as, its first place (`Werkzeug`, not `werkzeug`).
+            PackageKey::Everywhere { name, .. } => members
+                .iter()
+                .min_by_key(|(f, _)| f.subject.clone())
+                .map(|(f, _)| {
+                    let named = f.package_name().map_or(name, str::to_string);
+                    (f.subject.to_string(), named)
+                })
+                .unwrap_or_default(),
         };
         let (fixable, unfixable): (Vec<_>, Vec<_>) =
             members.into_iter().partition(|(f, _)| f.has_fix());
@@ -277,8 +273,14 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
     actions
 }
 
-/// The key prefix of a language package planned across subjects.
-const LANGUAGE: &str = "language-package:";
+/// Where a package's upgrade is planned: within one subject (a
+/// distribution package belongs to its image), or everywhere a language
+/// package of that ecosystem and name is installed.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum PackageKey {
+    InSubject { subject: String, name: String },
+    Everywhere { class: String, name: String },
+}
 
 fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Action {
     let mut places: Vec<String> = members.iter().map(|(f, _)| f.subject.to_string()).collect();

@@ -274,7 +274,7 @@ fn disambiguate(findings: &mut [Finding], legacy_v2: bool) {
         return;
     }
     for list in versions.values_mut() {
-        list.sort_by(|a, b| fingerprint::natural_cmp(a, b));
+        list.sort_by(|a, b| fingerprint::natural_id_cmp(a, b));
     }
     for f in findings.iter_mut() {
         let Some(list) = versions.get(&f.fingerprint) else {

@@ -231,7 +231,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
                 f.package = Some(Package {
                     name: name.clone(),
                     ecosystem: crate::model::words::opt_word(ecosystem.as_deref().map(|e| {
-                        crate::model::purl::purl_type(e)
+                        crate::model::purl::type_for(e)
                             .map(str::to_string)
                             .unwrap_or_else(|| e.to_ascii_lowercase())
                     })),

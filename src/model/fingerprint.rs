@@ -57,11 +57,7 @@ pub fn canonical_alias<'a>(id: &'a str, aliases: &'a [String]) -> &'a str {
 
 /// Orders `CVE-2021-999` before `CVE-2021-1000`, `0.10.0` after `0.9.1`:
 /// the numbers in a text compared as numbers.
-pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
-    natural_id_cmp(a, b)
-}
-
-fn natural_id_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+pub fn natural_id_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     let key = |s: &str| {
         let digits: Vec<u64> = s
             .split(|c: char| !c.is_ascii_digit())
@@ -186,12 +182,11 @@ pub fn ecosystem_class(finding: &Finding) -> String {
         return String::new();
     };
     let word = pkg.ecosystem.as_deref().unwrap_or("").to_ascii_lowercase();
-    if is_os_ecosystem(&word)
-        || matches!(super::purl::purl_type(&word), Some("apk" | "deb" | "rpm"))
+    if is_os_ecosystem(&word) || matches!(super::purl::type_for(&word), Some("apk" | "deb" | "rpm"))
     {
         return "os".into();
     }
-    if let Some(purl) = super::purl::purl_type(&word) {
+    if let Some(purl) = super::purl::type_for(&word) {
         return purl.into();
     }
     let place = pkg

@@ -9,7 +9,7 @@ use super::Finding;
 /// (`pip`, `pipenv`, `poetry`, `node-pkg`, `gobinary`, `jar`…), Grype's
 /// package types (`python`, `java-archive`, `go-module`…), Snyk's package
 /// managers and purl types themselves. `None` for a word it does not know.
-pub fn purl_type(ecosystem: &str) -> Option<&'static str> {
+pub fn type_for(ecosystem: &str) -> Option<&'static str> {
     let word = ecosystem.trim().to_ascii_lowercase();
     let purl = match word.as_str() {
         "pypi" | "pip" | "pipenv" | "poetry" | "python" | "python-pkg" | "uv" | "conda-pkg"
@@ -110,7 +110,7 @@ pub fn package_purl(f: &Finding) -> Option<String> {
         return Some(versionless_purl(purl));
     }
     let eco = p.ecosystem.as_deref()?;
-    let kind = purl_type(eco)?;
+    let kind = type_for(eco)?;
     Some(format!("pkg:{kind}/{}", purl_name(kind, &p.name)))
 }
 
@@ -220,13 +220,13 @@ mod tests {
     #[test]
     fn python_packages_are_pypi_whatever_the_scanner_called_them() {
         for word in ["pip", "pipenv", "poetry", "python", "python-pkg", "PyPI"] {
-            assert_eq!(purl_type(word), Some("pypi"), "{word}");
+            assert_eq!(type_for(word), Some("pypi"), "{word}");
         }
         assert_eq!(purl_name("pypi", "Flask_SQLAlchemy"), "flask-sqlalchemy");
-        assert_eq!(purl_type("node-pkg"), Some("npm"));
-        assert_eq!(purl_type("gobinary"), Some("golang"));
-        assert_eq!(purl_type("alpine"), Some("apk"));
-        assert_eq!(purl_type("something-else"), None);
+        assert_eq!(type_for("node-pkg"), Some("npm"));
+        assert_eq!(type_for("gobinary"), Some("golang"));
+        assert_eq!(type_for("alpine"), Some("apk"));
+        assert_eq!(type_for("something-else"), None);
         assert_eq!(
             versionless_purl("pkg:deb/debian/openssl@3.0.1?arch=amd64"),
             "pkg:deb/debian/openssl"

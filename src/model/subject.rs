@@ -53,67 +53,16 @@ pub fn normalise_dir(dir: &str) -> String {
     }
 }
 
-/// Folders people keep reports in; a report inside one is about the project above it.
-const REPORT_FOLDERS: [&str; 10] = [
-    "reports",
-    "report",
-    "scans",
-    "scan",
-    "security",
-    "artifacts",
-    "out",
-    "output",
-    ".scandeck",
-    "results",
-];
-
-/// The project a report file is about, from where it sits: its directory
-/// relative to the workspace, skipping report folders (`api/reports/x.json`
-/// is about `api`). A report outside the workspace is about the workspace.
-pub fn project_of_report(relative_report_path: Option<&str>) -> String {
-    let Some(path) = relative_report_path else {
-        return project(".");
-    };
-    let forward = path.replace('\\', "/");
-    let mut dirs: Vec<&str> = forward
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    dirs.pop();
-    while dirs
-        .last()
-        .is_some_and(|d| REPORT_FOLDERS.contains(&d.to_ascii_lowercase().as_str()))
-    {
-        dirs.pop();
-    }
-    if dirs.contains(&"..") {
-        return project(".");
-    }
-    project(&dirs.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn report_folders_name_the_project_above_them() {
-        assert_eq!(
-            project_of_report(Some("gitleaks-2026-12-01.json")),
-            "project:."
-        );
-        assert_eq!(
-            project_of_report(Some("reports/gitleaks-2026-12-01.json")),
-            "project:."
-        );
-        assert_eq!(project_of_report(Some("api/npm-audit.json")), "project:api");
-        assert_eq!(
-            project_of_report(Some("./shop/web/reports/x.json")),
-            "project:shop/web"
-        );
-        assert_eq!(project_of_report(Some("../elsewhere/x.json")), "project:.");
-        assert_eq!(project_of_report(None), "project:.");
+    fn names_drop_the_kind_and_folders_are_normalised() {
         assert_eq!(name_of("image:ghcr.io/a/b"), "ghcr.io/a/b");
         assert_eq!(name_of("project:."), ".");
+        assert_eq!(name_of("cluster:prod-eu"), "prod-eu");
+        assert_eq!(project("./shop/web/"), "project:shop/web");
+        assert_eq!(project(""), "project:.");
     }
 }

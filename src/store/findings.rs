@@ -298,6 +298,31 @@ impl FindingsStore {
         Ok(sha.as_deref() == Some(run.sha256.as_str()))
     }
 
+    /// How many of `wanted` a stored run holds, reading its fingerprint
+    /// column alone (no row is decoded).
+    pub fn count_in_run(
+        &self,
+        run: &RunRecord,
+        wanted: &crate::fasthash::FxHashSet<Fingerprint>,
+    ) -> Result<usize, StoreError> {
+        let err = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT fingerprint FROM findings WHERE run_id = ?1")
+            .map_err(&err)?;
+        let mut rows = stmt.query([run_id(run)?]).map_err(&err)?;
+        let mut count = 0usize;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let bytes: Vec<u8> = row.get(0).map_err(&err)?;
+            let mut fp = [0u8; 16];
+            if bytes.len() == fp.len() {
+                fp.copy_from_slice(&bytes);
+                count += usize::from(wanted.contains(&Fingerprint(fp)));
+            }
+        }
+        Ok(count)
+    }
+
     /// Whether a stored run other than `except` holds `fp` (an indexed lookup).
     pub fn holds_elsewhere(
         &self,

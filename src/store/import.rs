@@ -311,11 +311,11 @@ impl<'a> Importer<'a> {
         let display_name = request.display_name.as_str();
         let image = request.image.as_deref();
         // A VEX document carries statements, not findings: it needs no subject.
-        let statements_only = report.findings.is_empty() && !report.vex.is_empty();
+        let statements_only = report.format == ingest::Format::OpenVex
+            || (report.findings.is_empty() && !report.vex.is_empty());
         if request.origin.outside_workspace
             && report.subject_from == ingest::identify::SubjectFrom::Workspace
             && !statements_only
-            && report.format != ingest::Format::OpenVex
         {
             return Err(ImportError::Ingest(IngestError::NoSubject));
         }
@@ -509,16 +509,11 @@ impl<'a> Importer<'a> {
         run: &super::index::RunRecord,
         now: &crate::fasthash::FxHashSet<crate::model::Fingerprint>,
     ) -> usize {
-        let mut shared = 0usize;
         if let Some(store) = self.findings.as_ref() {
-            if store.has_run(run).unwrap_or(false)
-                && store
-                    .each_in_run(run, &mut |_, f| {
-                        shared += usize::from(now.contains(&f.fingerprint));
-                    })
-                    .is_ok()
-            {
-                return shared;
+            if store.has_run(run).unwrap_or(false) {
+                if let Ok(shared) = store.count_in_run(run, now) {
+                    return shared;
+                }
             }
         }
         self.workspace
