@@ -136,6 +136,15 @@ pub struct GateArgs {
     /// Print the verdict as JSON.
     #[arg(long)]
     pub json: bool,
+    /// `unassessed`: block only on findings nobody has decided about (the
+    /// severity, secret and fix rules are off; decision and checklist rules stay).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<GateFailOn>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GateFailOn {
+    Unassessed,
 }
 
 #[derive(Debug, Args)]
@@ -151,6 +160,10 @@ pub struct ExportArgs {
     /// Replace FILE when it exists.
     #[arg(long)]
     pub force: bool,
+    /// With `--format trivyignore`: one file per image (or project) beside
+    /// FILE, named after it, as Trivy cannot scope an ignore file to one image.
+    #[arg(long)]
+    pub per_image: bool,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +191,18 @@ pub enum TriageAction {
     /// Check the audit log: its chain, its head, every decision against the
     /// entry that made it, and this machine's witness of earlier writes.
     Verify,
+    /// Decisions that no longer do what they meant: matching nothing,
+    /// expired, waiting for a fix that exists, accepting a risk that grew,
+    /// accepted without approver; ignore/VEX files suppressing what no
+    /// decision covers. Exit 1 when any.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct AuditArgs {
+    /// Print the items as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args, Default)]

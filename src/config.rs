@@ -62,6 +62,17 @@ pub struct Config {
     pub sla: SlaConfig,
     #[serde(default)]
     pub checklist: ChecklistConfig,
+    #[serde(default)]
+    pub project: ProjectConfig,
+}
+
+/// `[project]`: how scandeck's own checks look through the project.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    /// Directory entries the project walk visits before it stops (default
+    /// 20,000); what it did not reach is reported as not checked.
+    pub walk_max_files: Option<usize>,
 }
 
 /// `[checklist]`: settings of the automatic checks.

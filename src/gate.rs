@@ -30,6 +30,9 @@ pub struct Policy {
     pub block_new_from_image_change: bool,
     /// Checklists that must be complete (every item done or not applicable).
     pub require_checklists: Vec<String>,
+    /// A present finding nobody has decided about (open, overdue or
+    /// regressed, whatever its severity): `gate --fail-on unassessed`.
+    pub block_unassessed: bool,
 }
 
 impl Default for Policy {
@@ -42,6 +45,7 @@ impl Default for Policy {
             block_unverified_fix: true,
             block_new_from_image_change: true,
             require_checklists: vec![crate::checklist::PRODUCTION.to_string()],
+            block_unassessed: false,
         }
     }
 }
@@ -50,6 +54,27 @@ impl Policy {
     pub fn parse(origin: &str, text: &str) -> Result<Policy, String> {
         toml::from_str(text)
             .map_err(|e| format!("{origin}: {}; fix the policy file", e.message().trim()))
+    }
+
+    /// `gate --fail-on unassessed`: block only on findings with no decision
+    /// at all (anchore/grype#2813); the rules about severities, secrets and
+    /// fixes are off, the rules about decisions and checklists stay.
+    pub fn only_unassessed(self) -> Policy {
+        Policy {
+            block_open_critical: false,
+            block_overdue_high: false,
+            block_secrets: false,
+            block_unverified_fix: false,
+            block_new_from_image_change: false,
+            block_unassessed: true,
+            ..self
+        }
+    }
+
+    /// Whether judging needs every finding, not only the critical, high
+    /// and secret ones the store reads by index.
+    pub fn reads_every_severity(&self) -> bool {
+        self.block_unassessed
     }
 }
 
@@ -244,6 +269,18 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
             n,
             "critical or high finding(s) introduced by the latest image change",
             "sev:>=high",
+        ));
+    }
+    if policy.block_unassessed {
+        let n = count(&|_, a| {
+            a.decision.is_none()
+                && matches!(a.status, Status::Open | Status::Overdue | Status::Regressed)
+        });
+        verdict.blocked.extend(count_reason(
+            "unassessed",
+            n,
+            "finding(s) nobody has decided about (no snooze, acceptance, fix claim or suppression)",
+            "status:open,overdue,regressed",
         ));
     }
     for name in &policy.require_checklists {

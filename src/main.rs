@@ -13,6 +13,13 @@ fn main() {
         std::process::exit(2);
     }
     let paths = Paths::resolve();
+    // A broken config.toml is reported by the commands that read it.
+    if let Some(cap) = scandeck::config::Config::load(&paths)
+        .ok()
+        .and_then(|c| c.project.walk_max_files)
+    {
+        scandeck::scan::project_files::set_walk_cap(cap);
+    }
     let workspace = commands::workspace_root(cli.workspace.as_deref());
     let result = match &cli.command {
         Some(Command::Import(args)) => commands::import::run(&paths, &workspace, args),

@@ -624,3 +624,49 @@ fn ticking_an_item_whose_check_fails_is_an_override_with_a_reason_named_everywhe
     let (_, verdict) = gate(&ws, 1, &[]);
     assert!(verdict["overrides"].as_array().unwrap().is_empty());
 }
+
+/// The project walk stops at a cap (`[project] walk_max_files`); what it
+/// did not reach is "not checked", never "no compose file in the project",
+/// in the checklist and in the posture scan (docs/reliability.md).
+#[test]
+fn a_walk_that_stops_at_its_cap_says_so() {
+    let ws = Ws::new();
+    std::fs::create_dir_all(ws.dir.join("aaa")).unwrap();
+    std::fs::write(
+        ws.dir.join("aaa/docker-compose.yml"),
+        "services:\n  api:\n    image: shop/api:1\n    mem_limit: 512m\n    cpus: 1.5\n",
+    )
+    .unwrap();
+    // The walk reaches `zzz` first; its files use up the cap.
+    std::fs::create_dir_all(ws.dir.join("zzz")).unwrap();
+    for i in 0..60 {
+        std::fs::write(ws.dir.join(format!("zzz/f{i}")), "").unwrap();
+    }
+    let summary = |doc: &Value| {
+        proposals(doc)
+            .into_iter()
+            .find(|(c, _, _)| c == "compose-resource-limits")
+            .unwrap()
+    };
+    let whole = checklist(&ws, 0);
+    assert_eq!(summary(&whole).1, "pass", "{:?}", summary(&whole));
+    let config = ws.home.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[project]\nwalk_max_files = 50\n",
+    )
+    .unwrap();
+    let capped = checklist(&ws, 0);
+    let (_, proposal, said) = summary(&capped);
+    assert_eq!(proposal, "unknown", "{said}");
+    assert!(
+        said.starts_with("not checked: the project walk stopped after 50 files"),
+        "{said}"
+    );
+    let scan = ws.ok(0, &["scan", "--project", "--tools", "posture"]);
+    assert!(
+        scan.contains("not checked: the project walk stopped after 50 files"),
+        "{scan}"
+    );
+}

@@ -28,8 +28,8 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                         who: "Tess Tester <tess@example.com>",
                         now: common::fixed_now(),
                     };
-                    let summary = change.apply(&mut file, stamp);
-                    pending.push(Msg::Saved(Ok((file, summary))));
+                    let (summary, undo) = change.apply(&mut file, stamp);
+                    pending.push(Msg::Saved(Ok((file, summary, undo))));
                 }
                 Effect::Search(req) => pending.push(common::search_done(req)),
                 other => others.push(other),
@@ -1249,4 +1249,51 @@ fn undo_puts_the_last_decision_back_with_its_own_audit_entry() {
         s.data.as_ref().unwrap().triage.audit.last().unwrap().action,
         "undone"
     );
+}
+
+/// Undo works from what the save itself found and left: when the decision
+/// changed since (another process, a `git pull`), it changes nothing and says
+/// what changed and by whom.
+#[test]
+fn undo_refuses_when_the_decision_changed_since() {
+    let (mut s, km) = demo_state((120, 40));
+    key(&mut s, &km, KeyCode::Char('z'));
+    key(&mut s, &km, KeyCode::Down);
+    key(&mut s, &km, KeyCode::Tab);
+    typed(&mut s, &km, "waiting for the rebuild");
+    key(&mut s, &km, KeyCode::Enter);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
+    // Another process accepts the same finding; the console's file is that
+    // file from now on (the next save reads it under the lock).
+    let mut theirs = s.data.as_ref().unwrap().triage.clone();
+    let mut accepted = theirs.decisions.values().next().unwrap().clone();
+    accepted.disposition = scandeck::triage::Disposition::Accepted;
+    accepted.until = Some("2027-01-15T00:00:00Z".into());
+    accepted.approver = Some("Cleo CISO".into());
+    accepted.reason = "vendor patch due in January".into();
+    accepted.entry = None;
+    accepted.decided_by = "Oscar Ops <ops@example.com>".into();
+    scandeck::triage::engine::decide(
+        &mut theirs,
+        accepted,
+        scandeck::triage::engine::Stamp {
+            who: "Oscar Ops <ops@example.com>",
+            now: common::fixed_now(),
+        },
+    );
+    s.data.as_mut().unwrap().triage = theirs.clone();
+    key(&mut s, &km, KeyCode::Char('Z'));
+    let status = s.status.clone().unwrap_or_default();
+    assert!(
+        status.starts_with("not undone — changed since:")
+            && status.contains("accepted")
+            && status.contains("Oscar Ops"),
+        "{status}"
+    );
+    let after = &s.data.as_ref().unwrap().triage;
+    assert_eq!(after.decisions, theirs.decisions);
+    assert_eq!(after.audit, theirs.audit, "not even an audit entry");
+    // Nothing is left to undo.
+    key(&mut s, &km, KeyCode::Char('Z'));
+    assert_eq!(s.status.as_deref(), Some("nothing to undo"));
 }

@@ -380,7 +380,7 @@ fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
     let effects = drive(
         &mut s,
         &k,
-        scandeck::tui::update::Msg::Saved(Ok((file, "saved".into()))),
+        scandeck::tui::update::Msg::Saved(Ok((file, "saved".into(), None))),
     );
     assert!(effects
         .iter()

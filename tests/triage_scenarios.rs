@@ -695,3 +695,281 @@ fn the_sla_is_configurable() {
         "the error names the file"
     );
 }
+
+fn decide(ws: &Ws, day: u32, args: &[&str]) {
+    let mut all = vec!["triage"];
+    all.extend_from_slice(args);
+    ws.ok(day, &all);
+}
+
+/// `triage audit`: each kind of decision that no longer does what it says,
+/// one line each, exit 1; an ignore file suppressing an undecided finding;
+/// exit 0 once everything is in order (issue 22: suppression hygiene).
+#[test]
+fn triage_audit_lists_each_decision_that_no_longer_does_what_it_says() {
+    let ws = Ws::new();
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a1",
+            &[
+                ("CVE-2026-10", &[], "openssl", "3.0.1", "CRITICAL", None),
+                ("CVE-2026-11", &[], "zlib", "1.2", "HIGH", None),
+                ("CVE-2026-12", &[], "curl", "8.0", "MEDIUM", None),
+                ("CVE-2026-13", &[], "bash", "5.1", "LOW", None),
+                ("CVE-2026-14", &[], "tar", "1.34", "LOW", None),
+            ],
+        ),
+    );
+    let clean = ws.run_at(0, &["triage", "audit"]);
+    assert_eq!(clean.status.code(), Some(0), "{clean:?}");
+    decide(
+        &ws,
+        0,
+        &[
+            "accept",
+            "--id",
+            "CVE-2026-10",
+            "--reason",
+            "not exposed",
+            "--until",
+            "60d",
+            "--approver",
+            "Cleo CISO",
+        ],
+    );
+    decide(
+        &ws,
+        0,
+        &[
+            "accept",
+            "--id",
+            "CVE-2026-12",
+            "--reason",
+            "internal only",
+            "--until",
+            "60d",
+            "--approver",
+            "Cleo CISO",
+        ],
+    );
+    decide(
+        &ws,
+        0,
+        &[
+            "accept",
+            "--id",
+            "CVE-2026-13",
+            "--reason",
+            "harmless",
+            "--until",
+            "60d",
+        ],
+    );
+    std::fs::write(
+        ws.dir.join(".trivyignore"),
+        "# exported once\nCVE-2026-12\nCVE-2026-99 # nobody decided this\n",
+    )
+    .unwrap();
+    // A rescan: the critical is gone, zlib has a fix, curl's issue is high now.
+    ws.import(
+        5,
+        trivy(
+            "shop/api",
+            "2",
+            "a2",
+            &[
+                ("CVE-2026-11", &[], "zlib", "1.2", "HIGH", Some("1.3")),
+                ("CVE-2026-12", &[], "curl", "8.0", "HIGH", None),
+                ("CVE-2026-13", &[], "bash", "5.1", "LOW", None),
+                ("CVE-2026-14", &[], "tar", "1.34", "LOW", None),
+            ],
+        ),
+    );
+    // Decided after the rescan (an import ends what it makes moot): a
+    // snooze for a fix that the scan already knows, a short snooze that
+    // runs out before anyone looks again.
+    decide(
+        &ws,
+        5,
+        &[
+            "snooze",
+            "--id",
+            "CVE-2026-11",
+            "--until-fix",
+            "--reason",
+            "no fix yet",
+        ],
+    );
+    decide(
+        &ws,
+        5,
+        &[
+            "snooze",
+            "--id",
+            "CVE-2026-14",
+            "--until",
+            "2d",
+            "--reason",
+            "next sprint",
+        ],
+    );
+    let out = ws.run_at(8, &["triage", "audit"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let line = |trouble: &str, id: &str| {
+        text.lines()
+            .find(|l| l.starts_with(trouble) && l.contains(id))
+            .unwrap_or_else(|| panic!("no {trouble} line for {id}:\n{text}"))
+            .to_string()
+    };
+    assert!(line("matches-nothing", "CVE-2026-10").contains("accepted CVE-2026-10 in openssl"));
+    assert!(line("fix-available", "CVE-2026-11").contains("(1.3)"));
+    assert!(line("severity-rose", "CVE-2026-12").contains("a medium risk that is high now"));
+    assert!(line("no-approver", "CVE-2026-13").contains("by Ana"));
+    assert!(line("expired", "CVE-2026-14").contains("ended 2026-03-08"));
+    assert!(
+        line("ignored-elsewhere", "CVE-2026-99").contains(".trivyignore suppresses CVE-2026-99")
+    );
+    assert!(
+        !text.contains("ignored-elsewhere CVE-2026-12")
+            && !text.contains(".trivyignore suppresses CVE-2026-12"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("6 item(s) to look at"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&ws.run_at(8, &["triage", "audit", "--json"]).stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 6, "{json:#}");
+    assert_eq!(json[0]["trouble"], "matches-nothing");
+    // Put in order: every line goes away.
+    decide(&ws, 5, &["reopen", "--id", "CVE-2026-10"]);
+    decide(&ws, 5, &["reopen", "--id", "CVE-2026-11"]);
+    decide(
+        &ws,
+        5,
+        &[
+            "accept",
+            "--id",
+            "CVE-2026-12",
+            "--reason",
+            "internal only",
+            "--until",
+            "60d",
+            "--approver",
+            "Cleo CISO",
+        ],
+    );
+    decide(
+        &ws,
+        5,
+        &[
+            "accept",
+            "--id",
+            "CVE-2026-13",
+            "--reason",
+            "harmless",
+            "--until",
+            "60d",
+            "--approver",
+            "Cleo CISO",
+        ],
+    );
+    decide(
+        &ws,
+        5,
+        &[
+            "snooze",
+            "--id",
+            "CVE-2026-14",
+            "--until",
+            "10d",
+            "--reason",
+            "next sprint",
+        ],
+    );
+    std::fs::write(ws.dir.join(".trivyignore"), "CVE-2026-12\n").unwrap();
+    let fine = ws.run_at(8, &["triage", "audit"]);
+    assert_eq!(
+        fine.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fine.stdout)
+    );
+}
+
+/// `gate --fail-on unassessed` blocks only on findings nobody decided
+/// about: a snoozed critical does not block it, an undecided low does.
+#[test]
+fn the_gate_can_fail_only_on_unassessed_findings() {
+    let ws = Ws::new();
+    ws.import(
+        0,
+        trivy(
+            "shop/api",
+            "1",
+            "a1",
+            &[
+                ("CVE-2026-20", &[], "openssl", "3.0.1", "CRITICAL", None),
+                ("CVE-2026-21", &[], "bash", "5.1", "LOW", None),
+            ],
+        ),
+    );
+    let policy = ws.home.path().join("policy.toml");
+    std::fs::write(&policy, "require_checklists = []\n").unwrap();
+    let gate = |ws: &Ws| {
+        let out = ws.run_at(
+            1,
+            &[
+                "gate",
+                "--fail-on",
+                "unassessed",
+                "--policy",
+                policy.to_str().unwrap(),
+            ],
+        );
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    decide(
+        &ws,
+        0,
+        &[
+            "snooze",
+            "--id",
+            "CVE-2026-20",
+            "--until",
+            "7d",
+            "--reason",
+            "patch in review",
+        ],
+    );
+    let (code, text) = gate(&ws);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("BLOCKED [unassessed] 1 finding(s) nobody has decided about"),
+        "{text}"
+    );
+    assert!(!text.contains("open-critical"), "{text}");
+    // The default gate still blocks on the snoozed critical.
+    let default = ws.run_at(1, &["gate", "--policy", policy.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&default.stdout).contains("open-critical"));
+    decide(
+        &ws,
+        0,
+        &[
+            "accept",
+            "--id",
+            "CVE-2026-21",
+            "--reason",
+            "harmless",
+            "--until",
+            "30d",
+        ],
+    );
+    let (code, text) = gate(&ws);
+    assert_eq!(code, Some(0), "{text}");
+}

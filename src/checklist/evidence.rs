@@ -80,7 +80,33 @@ pub fn evaluate_all(ctx: &Context) -> BTreeMap<String, Evidence> {
     for r in crate::scan::posture::check_project(&files) {
         all.insert(r.rule.to_string(), posture_evidence(&r));
     }
+    if let Some(why) = files.incomplete() {
+        for (name, evidence) in &mut all {
+            *evidence = short_of_the_walk(
+                name,
+                std::mem::replace(evidence, Evidence::unknown("")),
+                &why,
+            );
+        }
+    }
     all
+}
+
+/// A project-file check whose walk stopped early: a problem found stands; a
+/// pass or a "nothing found" is only about the files reached, so it is
+/// unknown, and says why.
+fn short_of_the_walk(name: &str, evidence: Evidence, why: &str) -> Evidence {
+    let reads_project_files = !matches!(
+        name,
+        "no-open-critical-high" | "no-open-secrets" | "scans-recent"
+    );
+    if !reads_project_files || evidence.proposal == Proposal::Fail {
+        return evidence;
+    }
+    let mut unknown = Evidence::unknown(format!("{why}; {}", evidence.summary));
+    unknown.details = evidence.details;
+    unknown.query = evidence.query;
+    unknown
 }
 
 fn posture_evidence(r: &crate::scan::posture::PostureResult) -> Evidence {

@@ -40,6 +40,9 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
         || label.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    if args.per_image {
+        return write_per_subject(args, workspace, rows, &listing.triage, &name, &filter, now);
+    }
     let mut input = ExportInput::new(rows, &listing.triage, &name, &filter.describe(), now);
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     input.bases = crate::scan::base_images::of_workspace(workspace);
@@ -93,6 +96,67 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
                 path.display(),
                 input.header.findings,
             ))
+        );
+    }
+    Ok(0)
+}
+
+/// `--per-image`: one `.trivyignore.yaml` per subject whose findings the
+/// view's snoozes and acceptances cover, beside `-o FILE` and named after
+/// the subject (`finance-tracker_backend.trivyignore.yaml`).
+fn write_per_subject(
+    args: &ExportArgs,
+    workspace: &Path,
+    rows: Vec<(&crate::model::Finding, &crate::triage::Assessment)>,
+    decisions: &crate::store::decisions::DecisionFile,
+    name: &str,
+    filter: &crate::query::Filter,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Outcome {
+    use crate::export::{destination, trivyignore};
+    if args.format != crate::export::ExportFormat::Trivyignore {
+        return Err(Failure::input(
+            "--per-image applies to --format trivyignore only (Trivy's ignore file cannot name an image)",
+        ));
+    }
+    let path =
+        match args.output.as_deref() {
+            Some(p) if p.as_os_str() != "-" => p,
+            _ => return Err(Failure::input(
+                "--per-image writes several files: name the first with -o DIR/.trivyignore.yaml",
+            )),
+        };
+    let whole = ExportInput::new(rows.clone(), decisions, name, &filter.describe(), now);
+    let subjects = trivyignore::subjects(&whole);
+    if subjects.is_empty() {
+        return Err(Failure::input(
+            "no snooze or acceptance in the view: there is nothing for an ignore file to carry",
+        ));
+    }
+    let base = path
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_start_matches('.').to_string())
+        .unwrap_or_else(|| "trivyignore.yaml".into());
+    let own = workspace.join(".scandeck");
+    let existing = if args.force {
+        destination::Existing::Replace
+    } else {
+        destination::Existing::Keep
+    };
+    for subject in &subjects {
+        let mine: Vec<_> = rows
+            .iter()
+            .filter(|(f, _)| f.subject.as_ref() == subject.as_str())
+            .copied()
+            .collect();
+        let input = ExportInput::new(mine, decisions, name, &filter.describe(), now);
+        let target = path.with_file_name(format!("{}.{base}", trivyignore::file_part(subject)));
+        destination::outside_own_folder(&target, &own).map_err(Failure::input)?;
+        destination::write(&target, trivyignore::render(&input).as_bytes(), existing)
+            .map_err(Failure::input)?;
+        eprintln!(
+            "{}",
+            crate::sanitize::sanitize_line(&format!("wrote {} for {subject}", target.display()))
         );
     }
     Ok(0)

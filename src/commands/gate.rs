@@ -19,7 +19,16 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
             Policy::parse(&path.display().to_string(), &text).map_err(Failure::input)?
         }
     };
-    let readiness = gather(paths, workspace, super::readiness::Scope::Gate)?;
+    let policy = match args.fail_on {
+        Some(crate::cli::GateFailOn::Unassessed) => policy.only_unassessed(),
+        None => policy,
+    };
+    let scope = if policy.reads_every_severity() {
+        super::readiness::Scope::All
+    } else {
+        super::readiness::Scope::Gate
+    };
+    let readiness = gather(paths, workspace, scope)?;
     if readiness.listing.runs.is_empty() {
         super::warn(
             "warning: no scans imported; the gate judges findings only from imported reports",

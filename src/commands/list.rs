@@ -53,7 +53,7 @@ impl Listing {
         let now = crate::clock::now();
         self.rows.iter().map(move |(i, a)| {
             let f = &self.findings[*i];
-            let mut r = make(f, a, now);
+            let mut r = make(f, a, now).decided(a, &self.triage);
             r.change = self.changes.get(&f.fingerprint).map(|c| c.to_string());
             r
         })

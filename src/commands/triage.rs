@@ -15,10 +15,76 @@ use crate::triage::Assessment;
 use chrono::{SecondsFormat, Utc};
 use std::path::Path;
 
+/// Ignore and VEX files at the top of the workspace that `triage audit`
+/// compares with the decisions (what `export` writes for Trivy and Grype).
+const IGNORE_FILES: [&str; 4] = [
+    ".trivyignore",
+    ".trivyignore.yaml",
+    "scandeck.openvex.json",
+    "vex.json",
+];
+
+/// `triage audit`: one line per decision that no longer does what it meant.
+fn audit(paths: &Paths, ws: &Workspace, args: &crate::cli::AuditArgs) -> Outcome {
+    use crate::triage::hygiene;
+    let redactor = super::redactor(paths)?;
+    let now = crate::clock::now();
+    let policy = super::sla_policy(paths)?;
+    let listing = super::list::listing(
+        ws,
+        &redactor,
+        &crate::query::Filter::default(),
+        now,
+        &policy,
+    )?;
+    let rows: Vec<(&crate::model::Finding, &crate::triage::Assessment)> = listing
+        .rows
+        .iter()
+        .map(|(i, a)| (&listing.findings[*i], a))
+        .collect();
+    let mut items = hygiene::audit(&rows, &listing.triage, now);
+    for name in IGNORE_FILES {
+        let path = ws.root.join(name);
+        if let Some(text) = crate::scan::project_files::read(&path) {
+            let ids = hygiene::ids_in_ignore_file(name, &text);
+            items.extend(hygiene::ignored_elsewhere(name, &ids, &listing.triage));
+        }
+    }
+    if args.json {
+        say!(
+            "{}",
+            serde_json::to_string_pretty(&items).unwrap_or_default()
+        )?;
+    } else {
+        for item in &items {
+            say!(
+                "{}",
+                crate::sanitize::sanitize_line(&format!(
+                    "{:<17} {}",
+                    item.trouble.as_str(),
+                    item.message
+                ))
+            )?;
+        }
+        say!(
+            "{}",
+            match items.len() {
+                0 => format!(
+                    "every one of {} decision(s) still does what it says",
+                    listing.triage.decisions.len()
+                ),
+                n => format!("{n} item(s) to look at"),
+            }
+        )?;
+    }
+    Ok(if items.is_empty() { 0 } else { 1 })
+}
+
 pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
     let ws = Workspace::at(workspace);
     let args = match action {
         TriageAction::Verify => return verify(&ws),
+        TriageAction::Audit(args) => return audit(paths, &ws, args),
         TriageAction::Fixed(a)
         | TriageAction::Snooze(a)
         | TriageAction::Accept(a)

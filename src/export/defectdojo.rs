@@ -28,7 +28,7 @@ pub fn render(input: &ExportInput) -> Value {
         .rows
         .iter()
         .map(|(f, a)| {
-            let r = super::record::Record::at(f, a, input.now);
+            let r = super::record::Record::at(f, a, input.now).decided(a, input.decisions);
             let decision = a
                 .decision
                 .as_ref()

@@ -38,7 +38,7 @@ const SORTS: [(&str, &str, &str); 6] = [
 fn style() -> String {
     let mut css = String::from(concat!(
         "body{font-family:system-ui,sans-serif;margin:2em;color:#111}",
-        "table{display:grid;grid-template-columns:repeat(6,auto) minmax(8em,1fr) minmax(12em,2fr) auto;border-collapse:collapse;width:100%}",
+        "table{display:grid;grid-template-columns:repeat(6,auto) minmax(8em,1fr) minmax(12em,2fr) auto minmax(10em,1.5fr);border-collapse:collapse;width:100%}",
         "thead,tbody,tr{display:contents}",
         "th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}",
         "th{background:#eee;order:-2000000000}",
@@ -49,6 +49,20 @@ fn style() -> String {
         "details{white-space:pre-wrap}",
         ".glance{font-size:1.15em}",
         "@media print{input,label,.sort{display:none}body{margin:0}th{background:#eee;-webkit-print-color-adjust:exact;print-color-adjust:exact}}",
+        // A phone (a reviewer opening the ticket's link): each finding is a
+        // card of labelled lines, in the chosen order, with no sideways scroll.
+        "@media screen and (max-width:600px){",
+        "body{margin:.6em;overflow-wrap:anywhere}h1{font-size:1.4em}",
+        "table{display:flex;flex-direction:column;border:none}",
+        "thead{display:none}",
+        "tr{display:block;order:var(--k);border:1px solid #ccc;border-radius:6px;margin:0 0 .6em;padding:.3em .5em}",
+        "#reverse:checked~table tr{order:calc(-1 * var(--k))}",
+        "td{display:block;border:none;padding:2px 0}",
+        "td:empty{display:none}",
+        "td::before{content:attr(data-label) \": \";font-weight:bold;color:#444}",
+        "td:first-child::before{content:none}",
+        ".sort label{display:inline-block;padding:.3em .2em}",
+        "}",
     ));
     for (id, _, var) in SORTS {
         css.push_str(&format!("#{id}:checked~table tr{{--k:var({var})}}"));
@@ -77,7 +91,7 @@ pub fn render(input: &ExportInput) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<title>Security findings — {}</title>\n<style>{}</style></head><body>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Security findings — {}</title>\n<style>{}</style></head><body>\n",
         escape(&content_security_policy()),
         escape(&h.workspace),
         style()
@@ -110,7 +124,7 @@ pub fn render(input: &ExportInput) -> String {
     out.push_str(
         "<input type=\"checkbox\" id=\"reverse\"><label for=\"reverse\">reverse</label>\n",
     );
-    out.push_str("<table><thead><tr><th>Severity</th><th>Status</th><th>ID</th><th>Package</th><th>Installed</th><th>Fixed</th><th>Target</th><th>Title</th><th>SLA due</th></tr></thead><tbody>\n");
+    out.push_str("<table><thead><tr><th>Severity</th><th>Status</th><th>ID</th><th>Package</th><th>Installed</th><th>Fixed</th><th>Target</th><th>Title</th><th>SLA due</th><th>Decision</th></tr></thead><tbody>\n");
     let records: Vec<_> = input.records().collect();
     let last = |t: Option<&str>| t.map_or_else(|| "\u{10FFFF}".to_string(), str::to_lowercase);
     let keyed = |key: &dyn Fn(&crate::export::Record) -> String| {
@@ -143,7 +157,7 @@ pub fn render(input: &ExportInput) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "<tr style=\"--sev:{i};--id:{};--pkg:{};--tgt:{};--st:{};--due:{}\"><td class=\"{sev}\">{SEV}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}<details><summary>detail</summary>{description}\n{}</details></td><td>{}</td></tr>",
+            "<tr style=\"--sev:{i};--id:{};--pkg:{};--tgt:{};--st:{};--due:{}\"><td class=\"{sev}\">{SEV}</td><td data-label=\"Status\">{}</td><td data-label=\"ID\">{}</td><td data-label=\"Package\">{}</td><td data-label=\"Installed\">{}</td><td data-label=\"Fixed\">{}</td><td data-label=\"Target\">{}</td><td data-label=\"Title\">{}<details><summary>detail</summary>{description}\n{}</details></td><td data-label=\"SLA due\">{}</td><td data-label=\"Decision\">{}</td></tr>",
             by_id[i],
             by_package[i],
             by_target[i],
@@ -158,6 +172,7 @@ pub fn render(input: &ExportInput) -> String {
             line(r.title.as_deref().unwrap_or("")),
             links.join("<br>"),
             line(r.sla_due.as_deref().unwrap_or("")),
+            line(&r.decision_line().unwrap_or_default()),
             sev = escape(r.severity),
             SEV = escape(&r.severity.to_uppercase()),
         );

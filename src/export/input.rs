@@ -74,7 +74,9 @@ impl<'a> ExportInput<'a> {
     }
 
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        self.rows.iter().map(|(f, a)| Record::at(f, a, self.now))
+        self.rows
+            .iter()
+            .map(|(f, a)| Record::at(f, a, self.now).decided(a, self.decisions))
     }
 
     /// The fix plan's most urgent actions, one plain line each: what the
@@ -110,15 +112,21 @@ impl<'a> ExportInput<'a> {
     pub fn glance(&self) -> String {
         use crate::model::Severity;
         let (mut open, mut critical, mut high) = (0usize, 0usize, 0usize);
+        let mut decided = 0usize;
         for (f, a) in &self.rows {
             if matches!(a.status, Status::Open | Status::Overdue | Status::Regressed) {
                 open += 1;
                 critical += usize::from(f.severity == Severity::Critical);
                 high += usize::from(f.severity == Severity::High);
             }
+            decided += usize::from(
+                a.decision
+                    .as_ref()
+                    .is_some_and(|k| self.decisions.decisions.contains_key(k)),
+            );
         }
         let mut line = format!(
-            "{open} finding(s) need work ({critical} critical, {high} high), {} past their SLA",
+            "{open} finding(s) need work ({critical} critical, {high} high), {} past their SLA, {decided} decided",
             self.header.sla_breaches
         );
         if !self.header.checklist.is_empty() {

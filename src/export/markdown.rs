@@ -61,8 +61,8 @@ pub fn render(input: &ExportInput) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "| Severity | Status | ID | Package | Installed → fixed | Target | Title | SLA due | Link |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(out, "| Severity | Status | ID | Package | Installed → fixed | Target | Title | SLA due | Decision | Link |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|");
     for r in input.records() {
         let version = match (&r.installed_version, &r.fixed_version) {
             (Some(i), Some(f)) => format!("{i} → {f}"),
@@ -80,7 +80,7 @@ pub fn render(input: &ExportInput) -> String {
         let title = truncate_chars(r.title.as_deref().unwrap_or(""), 140).into_owned();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&r.severity.to_uppercase()),
             cell(r.status),
             cell(&r.id),
@@ -89,6 +89,7 @@ pub fn render(input: &ExportInput) -> String {
             cell(&r.target),
             cell(&title),
             cell(r.sla_due.as_deref().unwrap_or("")),
+            cell(&r.decision_line().unwrap_or_default()),
             link
         );
     }

@@ -128,7 +128,10 @@ pub fn render_with_notes(
             let (doc, left_out) = openvex::render(input)?;
             return Ok((pretty(doc), left_out));
         }
-        ExportFormat::Trivyignore => trivyignore::render(input).into_bytes(),
+        ExportFormat::Trivyignore => {
+            trivyignore::single_subject(input)?;
+            trivyignore::render(input).into_bytes()
+        }
         ExportFormat::Defectdojo => pretty(defectdojo::render(input)),
         ExportFormat::DefectdojoCsv => {
             let mut out = Vec::new();

@@ -44,14 +44,26 @@ pub struct Record {
     pub secret: Option<String>,
     /// Days until the SLA is due; negative when overdue.
     pub sla_days_left: Option<i64>,
-    /// The decision that applies (disposition), if any.
+    /// The decision that applies (disposition: `accepted`, `snoozed`…), if any.
     pub decision: Option<String>,
     /// With `list --since-previous`: what changed since the previous scan.
     pub change: Option<String>,
+    /// Why, as its author wrote it.
+    pub decision_reason: Option<String>,
+    /// When a snooze or acceptance ends (RFC 3339), or `until a fix is available`.
+    pub decision_until: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    /// Who approved an acceptance.
+    pub approver: Option<String>,
+    /// The OpenVEX justification of a not-affected decision.
+    pub justification: Option<String>,
+    /// `finding` (this finding) or `rule` (every finding the rule matches).
+    pub decision_scope: Option<String>,
 }
 
 /// Column names in contract order, for CSV headers.
-pub const COLUMNS: [&str; 35] = [
+pub const COLUMNS: [&str; 42] = [
     "fingerprint",
     "subject",
     "kind",
@@ -87,6 +99,13 @@ pub const COLUMNS: [&str; 35] = [
     "sla_days_left",
     "decision",
     "change",
+    "decision_reason",
+    "decision_until",
+    "decided_by",
+    "decided_at",
+    "approver",
+    "justification",
+    "decision_scope",
 ];
 
 fn line(text: &str) -> String {
@@ -176,9 +195,79 @@ impl Record {
             merged_records: f.merged,
             secret: f.secret.as_ref().map(|s| line(&s.mask)),
             sla_days_left: a.days_left(now),
-            decision: a.decision.clone(),
+            decision: None,
             change: None,
+            decision_reason: None,
+            decision_until: None,
+            decided_by: None,
+            decided_at: None,
+            approver: None,
+            justification: None,
+            decision_scope: None,
         }
+    }
+
+    /// Fills the decision columns from the decision that applies (the one
+    /// under the assessment's key in `decisions`).
+    pub fn decided(
+        mut self,
+        a: &Assessment,
+        decisions: &crate::store::decisions::DecisionFile,
+    ) -> Record {
+        let Some((key, d)) = a
+            .decision
+            .as_ref()
+            .and_then(|k| decisions.decisions.get(k).map(|d| (k, d)))
+        else {
+            return self;
+        };
+        self.decision = Some(d.disposition.as_str().to_string());
+        self.decision_reason = Some(line(&d.reason)).filter(|r| !r.is_empty());
+        self.decision_until = match (&d.until, d.until_fix) {
+            (Some(until), _) => Some(line(until)),
+            (None, true) => Some("until a fix is available".to_string()),
+            (None, false) => None,
+        };
+        self.decided_by = Some(line(&d.decided_by));
+        self.decided_at = Some(line(&d.decided_at));
+        self.approver = opt_line(d.approver.as_deref());
+        self.justification = opt_line(d.justification.as_deref());
+        self.decision_scope = Some(
+            if key.starts_with("finding:") {
+                "finding"
+            } else {
+                "rule"
+            }
+            .to_string(),
+        );
+        self
+    }
+
+    /// "accepted until 2027-01-15 by Cleo CISO: vendor patch due" — the
+    /// decision in one line, for the human exports.
+    pub fn decision_line(&self) -> Option<String> {
+        let decision = self.decision.as_deref()?;
+        let mut line = decision.replace('_', " ");
+        if let Some(j) = &self.justification {
+            line.push_str(&format!(" ({})", j.replace('_', " ")));
+        }
+        if let Some(until) = &self.decision_until {
+            if until.starts_with("until") {
+                line.push_str(&format!(" {until}"));
+            } else {
+                line.push_str(&format!(" until {}", until.get(..10).unwrap_or(until)));
+            }
+        }
+        if let Some(by) = &self.decided_by {
+            line.push_str(&format!(" by {}", short_name(by)));
+        }
+        if let Some(approver) = &self.approver {
+            line.push_str(&format!(", approved by {}", short_name(approver)));
+        }
+        if let Some(reason) = &self.decision_reason {
+            line.push_str(&format!(": {reason}"));
+        }
+        Some(line)
     }
 
     /// Values in `COLUMNS` order, lists joined with `; `, for CSV.
@@ -222,6 +311,22 @@ impl Record {
                 .unwrap_or_default(),
             o(&self.decision),
             o(&self.change),
+            o(&self.decision_reason),
+            o(&self.decision_until),
+            o(&self.decided_by),
+            o(&self.decided_at),
+            o(&self.approver),
+            o(&self.justification),
+            o(&self.decision_scope),
         ]
+    }
+}
+
+/// "Ana Analyst" from "Ana Analyst <ana@example.com>": an address is kept
+/// out of a ticket's one-line summary (the CSV and JSON keep it whole).
+fn short_name(who: &str) -> &str {
+    match who.split_once(" <") {
+        Some((name, _)) if !name.trim().is_empty() => name.trim(),
+        _ => who,
     }
 }

@@ -202,10 +202,8 @@ fn run(input: &ExportInput, subject: &str, part: usize, records: &[Record]) -> V
         if any_suppressed {
             result["suppressions"] = if suppressed(r) {
                 let reason = r
-                    .decision
-                    .as_deref()
-                    .and_then(|key| input.decisions.decisions.get(key))
-                    .map(|d| d.reason.clone())
+                    .decision_reason
+                    .clone()
                     .filter(|reason| !reason.trim().is_empty())
                     .unwrap_or_else(|| format!("{} in scandeck", r.status));
                 json!([{"kind": "external", "status": "accepted", "justification": reason}])

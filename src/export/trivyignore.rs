@@ -34,6 +34,65 @@ struct Entry {
     paths: Vec<String>,
 }
 
+/// The decisions an ignore file carries: snoozes and acceptances.
+fn carried(d: &crate::triage::Decision) -> bool {
+    matches!(d.disposition, Disposition::Snoozed | Disposition::Accepted)
+}
+
+/// The subjects (images, projects) whose findings the file would ignore,
+/// sorted. Trivy cannot scope an ignore file to one image: an entry for
+/// image A's finding also hides the same id (and package) in image B.
+pub fn subjects(input: &ExportInput) -> Vec<String> {
+    let mut subjects: Vec<String> = input
+        .rows
+        .iter()
+        .filter(|(_, a)| {
+            a.decision
+                .as_ref()
+                .and_then(|k| input.decisions.decisions.get(k))
+                .is_some_and(carried)
+        })
+        .map(|(f, _)| f.subject.to_string())
+        .collect();
+    subjects.sort();
+    subjects.dedup();
+    subjects
+}
+
+/// Refuses a view whose decisions span several subjects, in one line.
+pub fn single_subject(input: &ExportInput) -> Result<(), String> {
+    let subjects = subjects(input);
+    if subjects.len() <= 1 {
+        return Ok(());
+    }
+    Err(format!(
+        "the view's snoozes and acceptances span {} subjects ({}) and Trivy cannot scope an ignore file to one image, so each would hide the others' findings: write one file per subject with --per-image -o DIR/.trivyignore.yaml, or narrow the view (--image NAME)",
+        subjects.len(),
+        crate::sanitize::sanitize_line(&subjects.join(", "))
+    ))
+}
+
+/// A file name part for a subject: `image:acme/api` → `acme_api`.
+pub fn file_part(subject: &str) -> String {
+    let bare = subject.split_once(':').map_or(subject, |(_, rest)| rest);
+    let part: String = bare
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let part = part.trim_matches(|c| c == '_' || c == '.').to_string();
+    if part.is_empty() {
+        "workspace".to_string()
+    } else {
+        part
+    }
+}
+
 pub fn render(input: &ExportInput) -> String {
     let mut sections: BTreeMap<&'static str, Vec<Entry>> = BTreeMap::new();
     for (f, a) in &input.rows {
@@ -44,7 +103,7 @@ pub fn render(input: &ExportInput) -> String {
         else {
             continue;
         };
-        if !matches!(d.disposition, Disposition::Snoozed | Disposition::Accepted) {
+        if !carried(d) {
             continue;
         }
         let section = match f.kind {
@@ -121,6 +180,17 @@ pub fn render(input: &ExportInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subjects_name_files_without_separators() {
+        assert_eq!(
+            file_part("image:finance-tracker/backend"),
+            "finance-tracker_backend"
+        );
+        assert_eq!(file_part("project:./"), "workspace");
+        assert_eq!(file_part("image:ghcr.io/acme/api"), "ghcr.io_acme_api");
+        assert_eq!(file_part("image:../../etc"), "etc");
+    }
 
     #[test]
     fn characters_yaml_forbids_never_reach_the_file() {

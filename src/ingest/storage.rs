@@ -26,14 +26,19 @@ pub fn redact_for_storage<'b>(
     for value in &mut values {
         match report.format {
             Format::GitleaksV8 => each(value, |leak| {
+                let secrets = strings_at(leak, &["Secret"]);
                 replace_unless_redacted(leak, "Secret", redactor);
                 blank(leak, &["Match", "Line"]);
+                mask_everywhere(leak, &secrets, redactor);
             }),
             Format::GitleaksV7 => each(value, |leak| {
+                let secrets = strings_at(leak, &["offender"]);
                 replace_unless_redacted(leak, "offender", redactor);
                 blank(leak, &["line"]);
+                mask_everywhere(leak, &secrets, redactor);
             }),
             Format::TrufflehogV3 => each(value, |hit| {
+                let secrets = strings_at(hit, &["RawV2", "Raw"]);
                 let chosen = ["RawV2", "Raw"].into_iter().find_map(|k| {
                     hit.get(k)
                         .and_then(Value::as_str)
@@ -50,6 +55,7 @@ pub fn redact_for_storage<'b>(
                     }
                 }
                 blank(hit, &["Redacted"]);
+                mask_everywhere(hit, &secrets, redactor);
             }),
             Format::TrufflehogV2 => each(value, |hit| {
                 let found: Vec<String> = hit["stringsFound"]
@@ -64,6 +70,7 @@ pub fn redact_for_storage<'b>(
                     &redactor.redact(&found.join("\n")),
                 ))]);
                 blank(hit, &["diff", "printDiff"]);
+                mask_everywhere(hit, &found, redactor);
             }),
             Format::DetectSecrets => {
                 if let Some(files) = value.get_mut("results").and_then(Value::as_object_mut) {
@@ -86,7 +93,9 @@ pub fn redact_for_storage<'b>(
                     for result in results {
                         if let Some(secrets) = result.get_mut("Secrets") {
                             each(secrets, |s| {
+                                let values = strings_at(s, &["Match"]);
                                 replace_secret(s, "Match", redactor, true);
+                                mask_everywhere(s, &values, redactor);
                                 if s.get("Code").is_some() {
                                     s["Code"] = Value::Null;
                                 }
@@ -108,6 +117,72 @@ pub fn redact_for_storage<'b>(
     }
     out.push(b'\n');
     Ok(Cow::Owned(out))
+}
+
+/// The trimmed string values of `keys` in `record`: the secrets a parser
+/// recognised, before their fields are replaced.
+fn strings_at(record: &Value, keys: &[&str]) -> Vec<String> {
+    keys.iter()
+        .filter_map(|k| record.get(*k).and_then(Value::as_str))
+        .map(|s| s.trim().to_string())
+        .collect()
+}
+
+/// Secrets shorter than this are not searched for elsewhere in a record: a
+/// short value would mask ordinary words.
+const SHORTEST_MASKED: usize = 6;
+
+/// Every other string in `record` (keys and values, at any depth) that
+/// contains one of `secrets` gets it replaced by the secret's marker: a
+/// scanner may repeat the secret in fields no parser reads (trufflehog's
+/// `ExtraData`, a description, a URL), and redaction by field name alone
+/// would store it.
+fn mask_everywhere(record: &mut Value, secrets: &[String], redactor: &Redactor) {
+    let mut secrets: Vec<(&str, String)> = secrets
+        .iter()
+        .map(|s| s.as_str())
+        // A word a scanner prints in place of a secret it redacted itself
+        // is no secret, and the parser may key the finding by it.
+        .filter(|s| s.len() >= SHORTEST_MASKED && !Redactor::is_marker(s))
+        .filter(|s| *s != super::gitleaks::SCANNER_REDACTED)
+        .map(|s| (s, Redactor::marker(&redactor.redact(s))))
+        .collect();
+    if secrets.is_empty() {
+        return;
+    }
+    // The longest first, so that a secret inside another is not half-masked.
+    secrets.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+    fn walk(v: &mut Value, secrets: &[(&str, String)]) {
+        match v {
+            Value::String(text) if secrets.iter().any(|(s, _)| text.contains(s)) => {
+                let mut masked = text.clone();
+                for (secret, marker) in secrets {
+                    masked = masked.replace(secret, marker);
+                }
+                *text = masked;
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, secrets)),
+            Value::Object(map) => {
+                let leaking: Vec<String> = map
+                    .keys()
+                    .filter(|k| secrets.iter().any(|(s, _)| k.contains(s)))
+                    .cloned()
+                    .collect();
+                for key in leaking {
+                    if let Some(value) = map.remove(&key) {
+                        let mut masked = key;
+                        for (secret, marker) in secrets {
+                            masked = masked.replace(secret, marker);
+                        }
+                        map.insert(masked, value);
+                    }
+                }
+                map.values_mut().for_each(|i| walk(i, secrets));
+            }
+            _ => {}
+        }
+    }
+    walk(record, &secrets);
 }
 
 /// The stored copy of `report` must differ from what was read: it holds secrets.

@@ -58,6 +58,11 @@ impl Redactor {
         format!("{MARKER_PREFIX}{}:{}", secret.keyed_hash, secret.mask)
     }
 
+    /// Whether `text` is a marker this redactor writes in place of a secret.
+    pub fn is_marker(text: &str) -> bool {
+        Self::from_marker(text).is_some()
+    }
+
     fn from_marker(text: &str) -> Option<RedactedSecret> {
         let rest = text.strip_prefix(MARKER_PREFIX)?;
         let (hash, mask) = rest.split_once(':')?;

@@ -15,6 +15,10 @@ pub struct ProjectFiles {
     pub requirements: Vec<PathBuf>,
     pub package_json: Vec<PathBuf>,
     pub root: PathBuf,
+    /// The walk reached its cap before seeing the whole project: this many
+    /// entries were visited. Checks that found nothing must say "not
+    /// checked", never "none in the project".
+    pub stopped_after: Option<usize>,
 }
 
 const SKIP_DIRS: [&str; 8] = [
@@ -28,11 +32,28 @@ const SKIP_DIRS: [&str; 8] = [
     "__pycache__",
 ];
 const MAX_DEPTH: usize = 6;
-const MAX_FILES: usize = 20_000;
+/// Directory entries visited before the walk stops, unless `[project]
+/// walk_max_files` in config.toml says otherwise.
+pub const DEFAULT_WALK_CAP: usize = 20_000;
 const MAX_FILE_BYTES: u64 = 1 << 20;
+
+static WALK_CAP: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Sets the walk cap for this process (from config.toml, at start-up).
+pub fn set_walk_cap(cap: usize) {
+    let _ = WALK_CAP.set(cap.max(1));
+}
+
+pub fn walk_cap() -> usize {
+    WALK_CAP.get().copied().unwrap_or(DEFAULT_WALK_CAP)
+}
 
 impl ProjectFiles {
     pub fn scan(root: &Path) -> ProjectFiles {
+        Self::scan_up_to(root, walk_cap())
+    }
+
+    pub fn scan_up_to(root: &Path, cap: usize) -> ProjectFiles {
         let mut files = ProjectFiles {
             root: root.to_path_buf(),
             ..ProjectFiles::default()
@@ -47,7 +68,8 @@ impl ProjectFiles {
             entries.sort_by_key(|e| e.file_name());
             for entry in entries {
                 visited += 1;
-                if visited > MAX_FILES {
+                if visited > cap {
+                    files.stopped_after = Some(cap);
                     return files;
                 }
                 let Ok(kind) = entry.file_type() else {
@@ -123,6 +145,16 @@ impl ProjectFiles {
 
     fn looks_like_nginx(&self, path: &Path) -> bool {
         read(path).is_some_and(|t| t.contains("server {") || t.contains("location "))
+    }
+
+    /// "not checked: the project walk stopped after 20,000 files …" when the
+    /// walk did not see everything.
+    pub fn incomplete(&self) -> Option<String> {
+        self.stopped_after.map(|n| {
+            format!(
+                "not checked: the project walk stopped after {n} files (raise [project] walk_max_files in config.toml)"
+            )
+        })
     }
 
     /// The path relative to the project, for messages.

@@ -352,13 +352,15 @@ async fn execute(
             Job::Posture { root } => {
                 stage("reading project files");
                 let root = root.clone();
-                let found = tokio::task::spawn_blocking(move || {
+                let (found, incomplete) = tokio::task::spawn_blocking(move || {
                     let files = super::project_files::ProjectFiles::scan(&root);
-                    super::posture::scan_findings(&files)
+                    (super::posture::scan_findings(&files), files.incomplete())
                 })
                 .await
                 .map_err(|e| format!("posture checks stopped: {e}"))?;
-                Ok(native(to_sarif(native_report::POSTURE_TOOL, &found, None)))
+                let mut produced = native(to_sarif(native_report::POSTURE_TOOL, &found, None));
+                produced.notes.extend(incomplete);
+                Ok(produced)
             }
             Job::Secrets { root } => {
                 stage("walking files");

@@ -11,6 +11,7 @@
 
 use super::index::{RunRecord, ScanIndex};
 use super::row;
+use super::seal::RowSeal;
 use super::workspace::{quarantine, StoreError, Workspace};
 use crate::model::{
     Details, Finding, Fingerprint, ImageRef, Kind, Layer, Redactor, Severity, SourceInfo,
@@ -20,11 +21,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Layout of the tables. Bumped with any change to them or to the row body;
 /// an older store is rebuilt, a newer one is refused (never written).
-pub const STORE_SCHEMA_VERSION: u32 = 3;
+pub const STORE_SCHEMA_VERSION: u32 = 4;
 
 /// How often (in rows) a load reports progress.
 const PROGRESS_EVERY: usize = 16_384;
@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITH
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY,
     sha256 TEXT NOT NULL,
-    findings INTEGER NOT NULL
+    findings INTEGER NOT NULL,
+    seal TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS details (
     run_id INTEGER NOT NULL,
@@ -93,9 +94,28 @@ pub struct FindingsStore {
 }
 
 fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |e| StoreError::Database {
-        path: path.to_path_buf(),
-        message: e.to_string(),
+    move |e| {
+        if matches!(
+            e.sqlite_error_code(),
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        ) {
+            // Only locked: nothing to rebuild. Say who holds it.
+            let wal = sidecar(path, "-wal");
+            let shm = sidecar(path, "-shm");
+            let holder = super::lock::holder_of(&[path, &wal, &shm]).map_or_else(
+                || "another process".to_string(),
+                |h| format!("another process ({h})"),
+            );
+            return StoreError::Locked {
+                path: path.to_path_buf(),
+                holder,
+                waited: super::lock::lock_wait().as_secs(),
+            };
+        }
+        StoreError::Database {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     }
 }
 
@@ -170,7 +190,7 @@ impl FindingsStore {
         let Ok(conn) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
             return true;
         };
-        let _ = conn.busy_timeout(Duration::from_secs(30));
+        let _ = conn.busy_timeout(super::lock::lock_wait());
         match conn.query_row("PRAGMA quick_check(1)", [], |r| r.get::<_, String>(0)) {
             Ok(verdict) => verdict != "ok",
             Err(e) => is_corruption(&e),
@@ -191,7 +211,7 @@ impl FindingsStore {
                 | OpenFlags::SQLITE_OPEN_NOFOLLOW,
         )
         .map_err(&err)?;
-        conn.busy_timeout(Duration::from_secs(30)).map_err(&err)?;
+        conn.busy_timeout(super::lock::lock_wait()).map_err(&err)?;
         // Rows are a few hundred bytes and read in runs of one severity:
         // larger pages mean fewer reads (only a new file takes it).
         conn.pragma_update(None, "page_size", 16384).map_err(&err)?;
@@ -350,6 +370,7 @@ impl FindingsStore {
             .map_err(&err)?;
         tx.execute("DELETE FROM findings WHERE run_id = ?1", [id])
             .map_err(&err)?;
+        let mut seal = RowSeal::default();
         for table in ["details", "contexts", "runs"] {
             tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])
                 .map_err(&err)?;
@@ -414,6 +435,12 @@ impl FindingsStore {
                     f.secret.as_deref(),
                     f.merged,
                 );
+                seal.add(
+                    row::severity_code(f.severity),
+                    f.kind,
+                    seq as i64,
+                    &f.fingerprint,
+                );
                 insert
                     .execute(params![
                         id,
@@ -431,8 +458,8 @@ impl FindingsStore {
             }
         }
         tx.execute(
-            "INSERT INTO runs (run_id, sha256, findings) VALUES (?1, ?2, ?3)",
-            params![id, run.sha256, findings.len() as i64],
+            "INSERT INTO runs (run_id, sha256, findings, seal) VALUES (?1, ?2, ?3, ?4)",
+            params![id, run.sha256, findings.len() as i64, seal.encode()],
         )
         .map_err(&err)?;
         tx.commit().map_err(&err)
@@ -509,13 +536,28 @@ impl FindingsStore {
         let mut reader = RowReader::new(self);
         let mut decoded: Vec<Finding> = Vec::new();
         let mut places: Vec<(i64, i64)> = Vec::new();
+        let mut read: HashMap<i64, RowSeal> = HashMap::new();
         self.read_rows_beside(&queries, &mut |run, raw, bytes| {
             if wanted.contains(&run) {
+                read.entry(run)
+                    .or_default()
+                    .add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
                 places.push((run, raw.seq));
                 decoded.push(reader.finding(run, raw, bytes)?);
             }
             Ok(())
         })?;
+        // Every range read is judged against the seal: rows removed or
+        // moved are seen here, not answered from.
+        let ranges: Vec<super::seal::Range> = severities
+            .iter()
+            .map(|(severity, kind)| (row::severity_code(*severity), *kind))
+            .collect();
+        let nothing = RowSeal::default();
+        for run in runs {
+            let Ok(id) = run_id(run) else { continue };
+            self.check_seal(run, read.get(&id).unwrap_or(&nothing), Some(&ranges))?;
+        }
         // Report order, as a full load gives them.
         let mut order: Vec<usize> = (0..decoded.len()).collect();
         order.sort_unstable_by_key(|at| places[*at]);
@@ -545,7 +587,7 @@ impl FindingsStore {
                         | OpenFlags::SQLITE_OPEN_NOFOLLOW,
                 )
                 .map_err(&err)?;
-                conn.busy_timeout(Duration::from_secs(30)).map_err(&err)?;
+                conn.busy_timeout(super::lock::lock_wait()).map_err(&err)?;
                 let mut batch = Vec::with_capacity(BATCH);
                 let mut bytes = Vec::with_capacity(BATCH * 128);
                 for (sql, values) in queries {
@@ -695,6 +737,37 @@ impl FindingsStore {
         Ok(shared)
     }
 
+    /// Compares what a read path saw of `run` with the seal stored beside
+    /// its rows, over `ranges` (all of it when `None`).
+    fn check_seal(
+        &self,
+        run: &RunRecord,
+        read: &RowSeal,
+        ranges: Option<&[super::seal::Range]>,
+    ) -> Result<(), StoreError> {
+        let text: String = self
+            .conn
+            .query_row(
+                "SELECT seal FROM runs WHERE run_id = ?1",
+                [run_id(run)?],
+                |r| r.get(0),
+            )
+            .map_err(db_err(&self.path))?;
+        let why = match RowSeal::decode(&text) {
+            Some(sealed) => sealed.differs(read, ranges),
+            None => Some("the seal beside its rows does not read".to_string()),
+        };
+        match why {
+            None => Ok(()),
+            Some(why) => Err(StoreError::RunDamaged {
+                path: self.path.clone(),
+                run: run.id,
+                name: run.original_name.clone(),
+                why,
+            }),
+        }
+    }
+
     /// How many findings the store holds for `run`.
     fn stored_count(&self, run: i64) -> Result<usize, StoreError> {
         let n: i64 = self
@@ -725,13 +798,16 @@ impl FindingsStore {
             vec![id.into()],
         );
         let mut seen = 0usize;
+        let mut read = RowSeal::default();
         self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw, bytes| {
             let place = u64::try_from(raw.seq)
                 .map_err(|_| corrupt(path, "a finding's place in its report is wrong"))?;
+            read.add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
             take(place, decode(path, &shared, raw, bytes)?);
             seen += 1;
             Ok(())
         })?;
+        self.check_seal(run, &read, None)?;
         if seen != self.stored_count(id)? {
             return Err(corrupt(path, "a run holds fewer findings than it records"));
         }
@@ -750,6 +826,7 @@ impl FindingsStore {
         let mut slots: Vec<Option<Finding>> = Vec::new();
         slots.resize_with(count, || None);
         let mut placed = 0usize;
+        let mut read = RowSeal::default();
         let query = (
             format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
             vec![id.into()],
@@ -760,6 +837,7 @@ impl FindingsStore {
                 .and_then(|seq| slots.get_mut(seq))
                 .filter(|slot| slot.is_none())
                 .ok_or_else(|| corrupt(path, "a finding's place in its report is wrong"))?;
+            read.add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
             *slot = Some(decode(path, &shared, raw, bytes)?);
             placed += 1;
             if placed.is_multiple_of(PROGRESS_EVERY) {
@@ -767,6 +845,7 @@ impl FindingsStore {
             }
             Ok(())
         })?;
+        self.check_seal(run, &read, None)?;
         if placed != count {
             return Err(corrupt(path, "a run holds fewer findings than it records"));
         }

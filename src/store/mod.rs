@@ -10,6 +10,7 @@ pub mod lock;
 pub mod migrate;
 pub mod row;
 pub mod safe;
+pub mod seal;
 pub mod workspace;
 
 pub use index::{RunRecord, ScanIndex, INDEX_SCHEMA_VERSION};

@@ -8,11 +8,10 @@ use super::lock::WorkspaceLock;
 use crate::ingest::{self, ParseContext};
 use crate::model::{Finding, ImageRef, Redactor, Severity};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -20,6 +19,21 @@ pub enum StoreError {
     Io { path: PathBuf, source: io::Error },
     #[error("{path}: {message}; `scandeck rebuild` makes it again from the stored reports")]
     Database { path: PathBuf, message: String },
+    /// Another process held a lock on the store longer than scandeck waits.
+    #[error("{path}: locked by {holder}: waited {waited} s; nothing was changed: try again when it finishes")]
+    Locked {
+        path: PathBuf,
+        holder: String,
+        waited: u64,
+    },
+    /// A stored run's rows disagree with the seal stored beside them.
+    #[error("{path}: run {run} ({name}): {why}")]
+    RunDamaged {
+        path: PathBuf,
+        run: u64,
+        name: String,
+        why: String,
+    },
     #[error("{path} was written by a newer scandeck (schema {found}, this one reads up to {supported}); it was left untouched: upgrade scandeck")]
     FutureSchema {
         path: PathBuf,
@@ -138,7 +152,7 @@ impl Workspace {
     pub fn lock(&self) -> Result<WorkspaceLock, StoreError> {
         self.ensure_layout()?;
         let path = self.lock_path();
-        WorkspaceLock::acquire(&path, Duration::from_secs(30)).map_err(io_err(&path))
+        WorkspaceLock::acquire(&path, super::lock::lock_wait()).map_err(io_err(&path))
     }
 
     /// Reads the index. A missing index is empty; a corrupt one is moved
@@ -474,6 +488,7 @@ impl Workspace {
         let mut done = 0usize;
         for run in runs {
             let name = run.original_name.as_str();
+            let mut damaged = None;
             let stored = match store.as_mut() {
                 Some(store) => match self.stored_run(store, run, redactor) {
                     Ok(true) => {
@@ -483,8 +498,7 @@ impl Workspace {
                         match loaded {
                             Ok(findings) => Some(findings),
                             Err(e) => {
-                                out.warnings
-                                    .push(format!("{e}; reading the stored report instead"));
+                                damaged = Some(e);
                                 None
                             }
                         }
@@ -502,7 +516,25 @@ impl Workspace {
                 None => {
                     progress(done, total, name);
                     match self.read_run(run, redactor, 0) {
-                        Ok(report) => report.findings,
+                        Ok(report) => {
+                            if let Some(e) = damaged {
+                                // The copy is the truth: the run's rows are
+                                // stored again from it.
+                                let repaired = store
+                                    .as_mut()
+                                    .map(|store| store.insert_run(run, &report.findings));
+                                out.warnings.push(match repaired {
+                                    Some(Ok(())) => {
+                                        format!("{e}; stored again from its report copy")
+                                    }
+                                    Some(Err(not)) => {
+                                        format!("{e}; read from its report copy ({not})")
+                                    }
+                                    None => format!("{e}; read from its report copy"),
+                                });
+                            }
+                            report.findings
+                        }
                         Err(e) => {
                             out.warnings.push(format!(
                                 "{}: stored report for {} unreadable: {e}",
@@ -575,9 +607,44 @@ impl Workspace {
         );
         wanted.sort_unstable();
         wanted.dedup();
-        let mut findings = match selection {
-            Selection::Top(n) => store.findings_top(*n, &current)?,
-            _ => store.findings_of_severity(&selection.severities(), &current)?,
+        let read = |store: &super::findings::FindingsStore| match selection {
+            Selection::Top(n) => store.findings_top(*n, &current),
+            _ => store.findings_of_severity(&selection.severities(), &current),
+        };
+        let mut store = store;
+        let mut repaired: HashSet<u64> = HashSet::new();
+        let mut findings = loop {
+            match read(&store) {
+                // Never answered from rows that disagree with their seal:
+                // the run is stored again from its report copy and read
+                // again; a run that disagrees twice fails closed.
+                Err(StoreError::RunDamaged {
+                    path,
+                    run,
+                    name,
+                    why,
+                }) if !repaired.contains(&run) => {
+                    let copy = current
+                        .iter()
+                        .find(|r| r.id == run)
+                        .map(|r| self.read_run(r, redactor, 0).map(|report| (*r, report)));
+                    let Some(Ok((damaged, report))) = copy else {
+                        return Err(StoreError::RunDamaged {
+                            path,
+                            run,
+                            name,
+                            why: format!("{why}, and its report copy is unreadable"),
+                        });
+                    };
+                    store.insert_run(damaged, &report.findings)?;
+                    warnings.push(format!(
+                        "{}: run {run} ({name}): {why}; stored again from its report copy",
+                        path.display()
+                    ));
+                    repaired.insert(run);
+                }
+                other => break other?,
+            }
         };
         if !wanted.is_empty() {
             let asked: crate::fasthash::FxHashSet<crate::model::Fingerprint> =

@@ -61,14 +61,85 @@ pub fn decide(file: &mut DecisionFile, mut decision: Decision, stamp: Stamp) -> 
     key
 }
 
-/// Puts the decision under `key` back as it was before a change (`None`:
-/// there was none), with its own audit entry. Returns false when it already
-/// is as it was.
-pub fn undo(file: &mut DecisionFile, key: &str, before: Option<Decision>, stamp: Stamp) -> bool {
-    let now = file.decisions.get(key);
-    if now == before.as_ref() {
-        return false;
+/// One decision touched by one save: what it was before and what the save
+/// left (`None`: no decision). Undo works from these, never from what a
+/// screen last loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub key: String,
+    pub before: Option<Decision>,
+    pub after: Option<Decision>,
+}
+
+impl Change {
+    /// What `key` was before `edit` ran on `file`, and what it left.
+    pub fn around(
+        file: &mut DecisionFile,
+        keys: &[String],
+        edit: impl FnOnce(&mut DecisionFile),
+    ) -> Vec<Change> {
+        let before: Vec<(String, Option<Decision>)> = keys
+            .iter()
+            .map(|k| (k.clone(), file.decisions.get(k).cloned()))
+            .collect();
+        edit(file);
+        before
+            .into_iter()
+            .map(|(key, before)| {
+                let after = file.decisions.get(&key).cloned();
+                Change { key, before, after }
+            })
+            .filter(|c| c.before != c.after)
+            .collect()
     }
+}
+
+/// Undoes `changes` only where every decision is still exactly what the
+/// change left (its audit entry included): a decision another process, a
+/// `git pull` or a merge recorded since is never overwritten. Returns how
+/// many were put back, or, when any changed since, one description per
+/// changed decision and no change at all.
+pub fn undo(
+    file: &mut DecisionFile,
+    changes: &[Change],
+    stamp: Stamp,
+) -> Result<usize, Vec<String>> {
+    let changed_since: Vec<String> = changes
+        .iter()
+        .filter(|c| file.decisions.get(&c.key) != c.after.as_ref())
+        .map(|c| changed_since(file, c))
+        .collect();
+    if !changed_since.is_empty() {
+        return Err(changed_since);
+    }
+    for change in changes {
+        put_back(file, &change.key, change.before.clone(), stamp);
+    }
+    Ok(changes.len())
+}
+
+/// "…: now accepted until … by ops at …" from the decision and the audit log.
+fn changed_since(file: &DecisionFile, change: &Change) -> String {
+    let now = file.decisions.get(&change.key);
+    let label = now
+        .or(change.after.as_ref())
+        .or(change.before.as_ref())
+        .and_then(|d| d.finding.as_ref())
+        .map(FindingLabel::text)
+        .unwrap_or_else(|| change.key.clone());
+    let last = file.audit.iter().rev().find(|e| e.target == change.key);
+    let (who, at) = match (now, last) {
+        (Some(d), _) => (d.decided_by.clone(), d.decided_at.clone()),
+        (None, Some(e)) => (e.who.clone(), e.at.clone()),
+        (None, None) => ("someone".to_string(), "an unknown time".to_string()),
+    };
+    let what = now.map_or_else(|| "open".to_string(), Decision::describe);
+    format!("{label} is now {what} (by {who} at {at})")
+}
+
+/// Puts the decision under `key` back to `before`, with its own audit entry.
+fn put_back(file: &mut DecisionFile, key: &str, before: Option<Decision>, stamp: Stamp) {
+    let now = file.decisions.get(key);
     let label = now
         .or(before.as_ref())
         .and_then(|d| d.finding.as_ref())
@@ -106,7 +177,6 @@ pub fn undo(file: &mut DecisionFile, key: &str, before: Option<Decision>, stamp:
             );
         }
     }
-    true
 }
 
 /// Removes a decision; the finding is open again. Returns false when there was none.

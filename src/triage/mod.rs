@@ -7,6 +7,7 @@ pub mod audit;
 pub mod decision;
 pub mod engine;
 pub mod file;
+pub mod hygiene;
 pub mod sla;
 pub mod status;
 pub mod vex;

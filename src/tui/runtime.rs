@@ -404,8 +404,8 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         tokio::task::spawn_blocking(move || {
                             let stamp = Stamp { who: &who, now };
                             let result = decisions::update(&ws, |file| {
-                                let summary = change.apply(file, stamp);
-                                (file.clone(), summary)
+                                let (summary, undo) = change.apply(file, stamp);
+                                (file.clone(), summary, undo)
                             });
                             let message = result.map_err(|e| {
                                 crate::logging::log(&format!("decision not saved: {e}"));

@@ -166,7 +166,7 @@ pub struct AppState {
     pub plan: Option<super::panes::plan::PlanPanel>,
     /// The decisions the last triage change replaced, by key (`None`: there
     /// was none): what `undo` puts back.
-    pub undo: Option<Vec<(String, Option<crate::triage::Decision>)>>,
+    pub undo: Option<Vec<crate::triage::engine::Change>>,
     /// The group view, while it is open.
     pub groups: Option<super::panes::groups::GroupPanel>,
     /// What `R` would scan, while it is being chosen.

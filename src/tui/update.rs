@@ -15,7 +15,16 @@ use std::sync::Arc;
 /// Everything that can happen to the console.
 pub enum Msg {
     /// A save finished: the decision file as now on disk, or why it failed.
-    Saved(Result<(crate::store::decisions::DecisionFile, String), String>),
+    Saved(
+        Result<
+            (
+                crate::store::decisions::DecisionFile,
+                String,
+                super::panes::dialog::UndoAfterSave,
+            ),
+            String,
+        >,
+    ),
     /// A checklist record was saved: the file as now on disk and a summary, or why it failed.
     ChecklistSaved(Result<(crate::checklist::progress::ChecklistFile, String), String>),
     /// An export was written (its summary) or not (why).
@@ -363,8 +372,11 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
         Msg::Saved(result) => {
             state.saving = false;
             match result {
-                Ok((file, summary)) => {
+                Ok((file, summary, undo)) => {
                     state.unsaved = None;
+                    if let Some(changes) = undo {
+                        state.undo = Some(changes).filter(|c| !c.is_empty());
+                    }
                     state.status = Some(summary);
                     state.marked.clear();
                     let now = state.now;

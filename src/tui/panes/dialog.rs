@@ -387,25 +387,38 @@ pub enum TriageChange {
     },
     /// Record the snoozes and acceptances whose end passed (at start-up).
     Expire,
-    /// Put decisions back as they were before the last change (`None`: none).
+    /// Put decisions back as they were before the last change, only where
+    /// each is still what that change left.
     Undo {
-        restore: Vec<(String, Option<crate::triage::Decision>)>,
+        changes: Vec<engine::Change>,
     },
 }
 
+/// What a save leaves for `undo`: `Some` replaces what undo would put back
+/// (empty: nothing), `None` leaves it as it was (a note changes no decision).
+pub type UndoAfterSave = Option<Vec<engine::Change>>;
+
 impl TriageChange {
-    /// Applies the change to the file as it is on disk; returns a one-line summary.
-    pub fn apply(&self, file: &mut DecisionFile, stamp: Stamp) -> String {
+    /// Applies the change to the file as it is on disk; returns a one-line
+    /// summary and what `undo` may put back afterwards, taken from the file
+    /// itself at the moment of the change.
+    pub fn apply(&self, file: &mut DecisionFile, stamp: Stamp) -> (String, UndoAfterSave) {
         match self {
             TriageChange::Decide(decisions) => {
-                for d in decisions {
-                    engine::decide(file, d.clone(), stamp);
-                }
+                let keys: Vec<String> = decisions.iter().map(|d| d.selector.key()).collect();
+                let changes = engine::Change::around(file, &keys, |file| {
+                    for d in decisions {
+                        engine::decide(file, d.clone(), stamp);
+                    }
+                });
                 let what = decisions
                     .first()
                     .map(|d| d.disposition.to_string())
                     .unwrap_or_default();
-                format!("{what}: {} finding(s) saved", decisions.len())
+                (
+                    format!("{what}: {} finding(s) saved", decisions.len()),
+                    Some(changes),
+                )
             }
             TriageChange::Reopen { keys, reason } => {
                 let reason = if reason.trim().is_empty() {
@@ -413,28 +426,44 @@ impl TriageChange {
                 } else {
                     reason.as_str()
                 };
-                let n = keys
-                    .iter()
-                    .filter(|k| engine::reopen(file, k, reason, stamp))
-                    .count();
-                format!("reopened {n} decision(s)")
+                let changes = engine::Change::around(file, keys, |file| {
+                    for k in keys {
+                        engine::reopen(file, k, reason, stamp);
+                    }
+                });
+                (
+                    format!("reopened {} decision(s)", changes.len()),
+                    Some(changes),
+                )
             }
             TriageChange::Note { targets, text } => {
                 for (key, label) in targets {
                     engine::note(file, key, Some(label.clone()), text, stamp);
                 }
-                format!("noted on {} finding(s)", targets.len())
+                (format!("noted on {} finding(s)", targets.len()), None)
             }
             TriageChange::Expire => {
                 let lines = engine::expire(file, &[], stamp);
-                format!("{} decision(s) expired and reopened", lines.len())
+                // Decisions changed under the console's last change: undo
+                // would find them changed since and refuse anyway.
+                (
+                    format!("{} decision(s) expired and reopened", lines.len()),
+                    None,
+                )
             }
-            TriageChange::Undo { restore } => {
-                let n = restore
-                    .iter()
-                    .filter(|(key, before)| engine::undo(file, key, before.clone(), stamp))
-                    .count();
-                format!("undone: {n} decision(s) as they were")
+            TriageChange::Undo { changes } => {
+                let summary = match engine::undo(file, changes, stamp) {
+                    Ok(n) => format!("undone: {n} decision(s) as they were"),
+                    Err(since) => format!(
+                        "not undone — changed since: {}{}",
+                        since.first().map(String::as_str).unwrap_or_default(),
+                        match since.len() {
+                            0 | 1 => String::new(),
+                            n => format!(" (and {} more)", n - 1),
+                        }
+                    ),
+                };
+                (summary, Some(Vec::new()))
             }
         }
     }
@@ -719,25 +748,6 @@ fn confirm(state: &mut AppState) -> Vec<Effect> {
             Vec::new()
         }
         Ok(change) => {
-            // What the decisions were before, for `undo`.
-            let changed: Vec<String> = match &change {
-                TriageChange::Decide(decisions) => {
-                    decisions.iter().map(|d| d.selector.key()).collect()
-                }
-                TriageChange::Reopen { keys, .. } => keys.clone(),
-                _ => Vec::new(),
-            };
-            if !changed.is_empty() {
-                state.undo = Some(
-                    changed
-                        .into_iter()
-                        .map(|key| {
-                            let before = data.triage.decisions.get(&key).cloned();
-                            (key, before)
-                        })
-                        .collect(),
-                );
-            }
             state.dialog = None;
             state.saving = true;
             vec![Effect::Save(change)]

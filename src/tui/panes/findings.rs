@@ -304,18 +304,19 @@ fn selected(state: &AppState) -> Option<&Finding> {
 
 fn undo(state: &mut AppState) -> Vec<Effect> {
     match state.undo.take() {
-        Some(restore)
-            if state
-                .data
-                .as_ref()
-                .is_some_and(|d| d.triage_read_only.is_none()) =>
+        Some(changes)
+            if !changes.is_empty()
+                && state
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.triage_read_only.is_none()) =>
         {
             state.status = Some(format!(
                 "undoing the last decision ({} finding(s))…",
-                restore.len()
+                changes.len()
             ));
             state.saving = true;
-            vec![Effect::Save(dialog::TriageChange::Undo { restore })]
+            vec![Effect::Save(dialog::TriageChange::Undo { changes })]
         }
         _ => {
             state.status = Some("nothing to undo".into());
