@@ -160,8 +160,9 @@ pub struct ExportArgs {
     /// Replace FILE when it exists.
     #[arg(long)]
     pub force: bool,
-    /// With `--format trivyignore`: one file per image (or project) beside
-    /// FILE, named after it, as Trivy cannot scope an ignore file to one image.
+    /// With `--format trivyignore` or `grype-ignore`: one file per image (or
+    /// project) beside FILE, named after it, as neither scanner can scope an
+    /// ignore file to one image.
     #[arg(long)]
     pub per_image: bool,
 }

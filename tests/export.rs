@@ -203,17 +203,20 @@ fn sarif_and_openvex_validate_against_their_schemas() {
         products,
         vec![
             "pkg:docker/finance-tracker/frontend@1.4.0",
+            "pkg:oci/frontend?repository_url=index.docker.io/finance-tracker",
             "pkg:oci/frontend?repository_url=index.docker.io/finance-tracker/frontend",
+            "pkg:oci/frontend@sha256:1d3b2f0c9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b?repository_url=index.docker.io/finance-tracker",
             "pkg:oci/frontend@sha256:1d3b2f0c9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e4d3c2b?repository_url=index.docker.io/finance-tracker/frontend",
         ],
-        "the image by digest and by repository, scoped by registry (Trivy, Grype), and by tag (Docker Scout)"
+        "the image by digest and by repository, scoped by registry in Trivy's spelling and in Grype's (without the image's name), and by tag (Docker Scout)"
     );
     assert!(
         products
             .iter()
             .filter(|p| p.starts_with("pkg:oci/"))
-            .all(|p| p.contains("?repository_url=index.docker.io/finance-tracker/frontend")),
-        "never the bare last segment"
+            .all(|p| p.starts_with("pkg:oci/frontend")
+                && p.contains("?repository_url=index.docker.io/finance-tracker")),
+        "never the bare last segment, never another repository"
     );
 }
 
@@ -1298,4 +1301,282 @@ fn trivyignore_is_written_per_image_and_never_over_reaches() {
     );
     // Why one file cannot serve both: a's file hides b's undecided CVE-2026-1.
     assert_eq!(left(&reports[1], Some(&file_a)), ["CVE-2026-2"]);
+}
+
+// ---- Grype's ignore rules, ported from anchore/grype `grype/match/ignore.go`
+// (`ApplyIgnoreRules`, `shouldIgnore`, `getIgnoreConditionsForRule`,
+// `packageNameRegex`, `ruleLocationAppliesToPath`), over a Grype JSON match.
+
+/// bmatcuk/doublestar `Match`: `**` any run of path segments, `*` any run
+/// within a segment, `?` one character but `/`, `[…]` a class, `\` escapes.
+fn doublestar(pattern: &str, path: &str) -> bool {
+    fn go(p: &[char], s: &[char]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some('\\') => p.len() > 1 && s.first() == Some(&p[1]) && go(&p[2..], &s[1..]),
+            Some('*') if p.get(1) == Some(&'*') => {
+                let rest = &p[2..];
+                let rest = rest.strip_prefix(&['/']).unwrap_or(rest);
+                (0..=s.len())
+                    .any(|i| (i == 0 || s[i - 1] == '/' || i == s.len()) && go(rest, &s[i..]))
+                    || go(rest, s)
+            }
+            Some('*') => (0..=s.len())
+                .take_while(|i| *i == 0 || s[i - 1] != '/')
+                .any(|i| go(&p[1..], &s[i..])),
+            Some('?') => s.first().is_some_and(|c| *c != '/') && go(&p[1..], &s[1..]),
+            Some('[') => {
+                let Some(end) = p.iter().position(|c| *c == ']') else {
+                    return false;
+                };
+                let class = &p[1..end];
+                s.first().is_some_and(|c| class.contains(c)) && go(&p[end + 1..], &s[1..])
+            }
+            Some(c) => s.first() == Some(c) && go(&p[1..], &s[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let s: Vec<char> = path.chars().collect();
+    go(&p, &s)
+}
+
+/// Grype's `packageNameRegex`, its inverted anchor check included.
+fn grype_package_name_applies(rule_name: &str, name: &str) -> bool {
+    let mut pattern = rule_name.to_string();
+    if !rule_name.starts_with('$') || !rule_name.ends_with('^') {
+        pattern = format!("^{rule_name}$");
+    }
+    regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(name))
+}
+
+/// Grype's `shouldIgnore(match, rule)` for a match of a Grype JSON report
+/// and a rule as `.grype.yaml` writes it.
+fn grype_should_ignore(m: &Value, rule: &serde_norway::Value) -> bool {
+    let field = |v: &serde_norway::Value, k: &str| -> String {
+        v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
+    };
+    if !field(rule, "vex-status").is_empty() {
+        return false;
+    }
+    let empty = serde_norway::Value::Null;
+    let package = rule.get("package").unwrap_or(&empty);
+    let a = &m["artifact"];
+    let v = &m["vulnerability"];
+    let s = |x: &Value| x.as_str().unwrap_or("").to_string();
+    let mut conditions: Vec<bool> = Vec::new();
+    if let Some(x) = Some(field(rule, "vulnerability")).filter(|x| !x.is_empty()) {
+        conditions.push(x == s(&v["id"]));
+    }
+    if let Some(x) = Some(field(rule, "namespace")).filter(|x| !x.is_empty()) {
+        conditions.push(x == s(&v["namespace"]));
+    }
+    if let Some(x) = Some(field(package, "name")).filter(|x| !x.is_empty()) {
+        conditions.push(grype_package_name_applies(&x, &s(&a["name"])));
+    }
+    if let Some(x) = Some(field(package, "version")).filter(|x| !x.is_empty()) {
+        conditions.push(x == s(&a["version"]));
+    }
+    if let Some(x) = Some(field(package, "language")).filter(|x| !x.is_empty()) {
+        conditions.push(x == s(&a["language"]));
+    }
+    if let Some(x) = Some(field(package, "type")).filter(|x| !x.is_empty()) {
+        conditions.push(x == s(&a["type"]));
+    }
+    if let Some(x) = Some(field(package, "location")).filter(|x| !x.is_empty()) {
+        conditions.push(
+            a["locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|l| doublestar(&x, &s(&l["path"])) || doublestar(&x, &s(&l["accessPath"]))),
+        );
+    }
+    if let Some(x) = Some(field(rule, "fix-state")).filter(|x| !x.is_empty()) {
+        conditions.push(x == s(&v["fix"]["state"]));
+    }
+    if let Some(x) = Some(field(package, "upstream-name")).filter(|x| !x.is_empty()) {
+        conditions.push(
+            a["upstreams"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|u| s(&u["name"]) == x),
+        );
+    }
+    !conditions.is_empty() && conditions.into_iter().all(|c| c)
+}
+
+/// The port against Grype's own `TestShouldIgnore` and `TestApplyIgnoreRules`
+/// cases (grype/match/ignore_test.go).
+#[test]
+fn the_grype_ignore_port_agrees_with_grypes_own_tests() {
+    let example = json!({"vulnerability": {"id": "CVE-2000-1234"},
+        "artifact": {"name": "a-pkg", "version": "1.0", "type": "rpm",
+            "locations": [{"path": "/some/path"}, {"path": "/some/path", "accessPath": "/some/virtual/path"}]}});
+    let rule = |yaml: &str| -> serde_norway::Value { serde_norway::from_str(yaml).unwrap() };
+    for (yaml, expected) in [
+        ("{}", false),
+        ("vulnerability: CVE-2000-1234", true),
+        ("package: {name: a-pkg}", true),
+        ("package: {version: '1.0'}", true),
+        ("package: {type: rpm}", true),
+        ("package: {location: /some/path}", true),
+        ("package: {location: /some/virtual/path}", true),
+        ("package: {location: '/some/**'}", true),
+        ("{vulnerability: CVE-2000-1234, package: {type: rpm}}", true),
+        ("{vulnerability: CVE-2000-1234, package: {name: not-the-right-package, version: '1.0'}}", false),
+    ] {
+        assert_eq!(grype_should_ignore(&example, &rule(yaml)), expected, "{yaml}");
+    }
+    let fixed = |state: &str| json!({"vulnerability": {"id": "CVE-1", "fix": {"state": state}}, "artifact": {"name": "x"}});
+    for (state, ignored) in [
+        ("fixed", false),
+        ("not-fixed", true),
+        ("wont-fix", true),
+        ("unknown", true),
+    ] {
+        let any = ["not-fixed", "wont-fix", "unknown"]
+            .iter()
+            .any(|fs| grype_should_ignore(&fixed(state), &rule(&format!("fix-state: {fs}"))));
+        assert_eq!(any, ignored, "{state}");
+    }
+    // The regex Grype makes of a name: `c++` does not compile, so a raw name
+    // with regex characters never matches; the escaped one does.
+    assert!(!grype_package_name_applies("libstdc++6", "libstdc++6"));
+    assert!(grype_package_name_applies("libstdc\\+\\+6", "libstdc++6"));
+    assert!(
+        grype_package_name_applies("python3.11", "python3x11"),
+        "an unescaped dot matches any character"
+    );
+    assert!(!grype_package_name_applies("python3\\.11", "python3x11"));
+}
+
+/// `.grype.yaml` from the view's snoozes and acceptances ignores, in the
+/// port of Grype's matching, exactly the decided matches of the real demo
+/// Grype report: CVE-2023-38545 in curl but not in libcurl, CVE-2024-0727 in
+/// libssl3 but not in libcrypto3; the reason, author and end ride along.
+#[test]
+fn grype_ignore_rules_suppress_exactly_the_decided_matches() {
+    let s = imported();
+    let rows: Vec<Value> =
+        serde_json::from_str(&s.ok(&["list", "--image", "frontend", "--format", "json"])).unwrap();
+    let fp = |id: &str, package: &str| {
+        rows.iter()
+            .find(|r| r["id"] == id && r["package"] == package)
+            .unwrap_or_else(|| panic!("{id} in {package}"))["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    s.ok(&[
+        "triage",
+        "snooze",
+        "--fingerprint",
+        &fp("CVE-2023-38545", "curl"),
+        "--until",
+        "2026-07-01",
+        "--reason",
+        "curl 8.4 in the next base image",
+    ]);
+    s.ok(&[
+        "triage",
+        "accept",
+        "--fingerprint",
+        &fp("CVE-2024-0727", "libssl3"),
+        "--until",
+        "2026-09-01",
+        "--reason",
+        "no PKCS12 parsing",
+        "--approver",
+        "CISO",
+    ]);
+    let out = s.dir.join(".grype.yaml");
+    s.ok(&[
+        "export",
+        "--format",
+        "grype-ignore",
+        "--image",
+        "frontend",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("snoozed until 2026-07-01T23:59:59Z by Rita Reviewer <rita@example.com>: curl 8.4 in the next base image")
+            && text.contains("approved by CISO"),
+        "{text}"
+    );
+    let config: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    let rules = config["ignore"].as_sequence().unwrap();
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/reports/frontend.grype.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let ignored: Vec<(String, String)> = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| rules.iter().any(|r| grype_should_ignore(m, r)))
+        .map(|m| {
+            (
+                m["vulnerability"]["id"].as_str().unwrap().to_string(),
+                m["artifact"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            ("CVE-2023-38545".to_string(), "curl".to_string()),
+            ("CVE-2024-0727".to_string(), "libssl3".to_string())
+        ]
+    );
+    // A rule of the id alone (what a hand-written file often holds) would
+    // also hide libcurl's and libcrypto3's matches.
+    let by_id_only: usize = report["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| {
+            rules.iter().any(|r| {
+                let id = r["vulnerability"].clone();
+                let mut bare = serde_norway::Mapping::new();
+                bare.insert("vulnerability".into(), id);
+                grype_should_ignore(m, &serde_norway::Value::Mapping(bare))
+            })
+        })
+        .count();
+    assert_eq!(by_id_only, 4);
+    // Over two images, Grype's config could not tell them apart either.
+    s.ok(&[
+        "triage",
+        "snooze",
+        "--id",
+        "CVE-2024-5535",
+        "--image",
+        "backend",
+        "--until",
+        "2026-07-01",
+        "--reason",
+        "base image",
+    ]);
+    let all = s.dir.join("all.yaml");
+    let refused = s.cmd(&[
+        "export",
+        "--format",
+        "grype-ignore",
+        "-o",
+        all.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("Grype cannot scope an ignore file to one image")
+            && said.contains("DIR/.grype.yaml"),
+        "{said}"
+    );
+    assert!(!all.exists());
 }

@@ -10,10 +10,11 @@
 //!   the image's `pkg:oci/NAME@DIGEST?repository_url=REPO&arch=ARCH`, built
 //!   from the report's first repo digest (none without one), with the
 //!   package as subcomponent.
-//! * Grype (`grype/vex/openvex`): the image as the user named it, resolved to
-//!   its registry digest: `pkg:oci/NAME@DIGEST?repository_url=REGISTRY/REPO`,
-//!   and the same with `tag`, `os` and `arch`; the package purl as
-//!   subcomponent.
+//! * Grype (`grype/vex/openvex/implementation.go`, the 0.9x line): the
+//!   report's tags and repo digests, `pkg:oci/NAME@DIGEST?repository_url=`
+//!   the registry and repository *without the image's name*; the package
+//!   purl as subcomponent, then as the product. Ported line by line
+//!   (`grype_filters`) and checked against Grype's own test data.
 //!
 //! Each test decides about some findings, exports, and checks that the
 //! oracle suppresses exactly those findings, and nothing once the image
@@ -237,28 +238,149 @@ fn trivy_filters(report: &Value, vex: &Value) -> BTreeSet<(String, String)> {
     out
 }
 
-/// Grype: which (vulnerability, package purl) of a Grype JSON report the VEX
-/// filters. `digest` is what the registry answers for the user's reference.
-fn grype_filters(report: &Value, vex: &Value, digest: &str) -> BTreeSet<(String, String)> {
+/// A purl as packageurl-go's `String()` writes it: the name and every
+/// qualifier value percent-encoded (`:` as `%3A`, `/` as `%2F`), qualifiers
+/// sorted by key.
+fn purl_string(name: &str, version: &str, qualifiers: &[(&str, String)]) -> String {
+    let enc = |s: &str| -> String {
+        s.chars()
+            .map(|c| match c {
+                'a'..='z' | 'A'..='Z' | '0'..='9' | '-' | '.' | '_' | '~' => c.to_string(),
+                other => other
+                    .to_string()
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect(),
+            })
+            .collect()
+    };
+    let mut out = format!("pkg:oci/{}", enc(name));
+    if !version.is_empty() {
+        out.push('@');
+        out.push_str(&enc(version));
+    }
+    let mut qs: Vec<&(&str, String)> = qualifiers.iter().filter(|(_, v)| !v.is_empty()).collect();
+    qs.sort_by_key(|(k, _)| *k);
+    if !qs.is_empty() {
+        out.push('?');
+        out.push_str(
+            &qs.iter()
+                .map(|(k, v)| format!("{k}={}", enc(v)))
+                .collect::<Vec<_>>()
+                .join("&"),
+        );
+    }
+    out
+}
+
+/// Grype's `normalizeDockerHubRepositoryURL`.
+fn normalize_docker_hub_repository_url(url: &str) -> String {
+    let url = url.trim();
+    if url.is_empty() {
+        return String::new();
+    }
+    let url = url
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let url = url.strip_suffix('/').unwrap_or(url);
+    let (host, rest, has_slash) = match url.split_once('/') {
+        Some((h, r)) => (h, r, true),
+        None => (url, "", false),
+    };
+    let host = match host.to_ascii_lowercase().as_str() {
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" => "index.docker.io",
+        _ => host,
+    };
+    if !has_slash || rest.is_empty() {
+        host.to_string()
+    } else {
+        format!("{host}/{rest}")
+    }
+}
+
+/// Grype's `identifiersFromTags(tags, name)`: each tag as written, and
+/// `pkg:oci/NAME?tag=TAG` (NAME the source's name) when it has a `:`.
+fn grype_identifiers_from_tags(tags: &[String], name: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    for tag in tags {
+        ids.push(tag.clone());
+        if let Some((_, split_tag)) = tag.split_once(':') {
+            ids.push(purl_string(name, "", &[("tag", split_tag.to_string())]));
+        }
+    }
+    ids
+}
+
+/// Grype's `identifiersFromDigests(digests)`: each repo digest as written,
+/// `pkg:oci/NAME@DIGEST?repository_url=REGISTRY/REPOSITORY` with the
+/// image's own name trimmed off the end of `repository_url`, and the bare
+/// hash.
+fn grype_identifiers_from_digests(digests: &[String]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for d in digests {
+        ids.push(d.clone());
+        let Some((reference, sha)) = d.split_once('@') else {
+            continue; // ParseReference gives a tag: not a digest, no purl
+        };
+        if !sha.starts_with("sha256:") {
+            continue;
+        }
+        let (registry, repository, _) = parse_reference(reference);
+        let name = repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(&repository)
+            .to_string();
+        let joined = format!("{registry}/{repository}");
+        let repo_url = joined
+            .strip_suffix(&format!("/{name}"))
+            .unwrap_or(&joined)
+            .to_string();
+        let repo_url = normalize_docker_hub_repository_url(&repo_url);
+        ids.push(purl_string(&name, sha, &[("repository_url", repo_url)]));
+        ids.push(sha.trim_start_matches("sha256:").to_string());
+    }
+    ids
+}
+
+/// Grype (the 0.9x line that wrote the real fixture's report): which
+/// (vulnerability, package purl) of a Grype JSON report the VEX filters. A
+/// line-by-line port of `grype/vex/openvex/implementation.go` in
+/// anchore/grype — `productIdentifiersFromContext` (tags, then repo
+/// digests, from the report's `source.target`), `findMatchingStatement`
+/// (the image's identifiers as the product with the package purl as
+/// subcomponent, then the package purl as the product) and `FilterMatches`
+/// (not_affected and fixed filter) — over go-vex's matching above.
+fn grype_filters(report: &Value, vex: &Value) -> BTreeSet<(String, String)> {
     let target = &report["source"]["target"];
-    let (registry, path, tag) = parse_reference(target["userInput"].as_str().unwrap());
-    let name = path.rsplit('/').next().unwrap().to_string();
-    let repository_url = format!("{registry}/{path}");
-    let os = target["os"].as_str().unwrap_or("");
-    let arch = target["architecture"].as_str().unwrap_or("");
-    let products = vec![
-        format!("pkg:oci/{name}@{digest}?repository_url={repository_url}"),
-        format!(
-            "pkg:oci/{name}@{digest}?arch={arch}&os={os}&repository_url={repository_url}&tag={tag}"
-        ),
-    ];
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.as_str().map(str::to_string))
+            .collect()
+    };
+    // syft names an image source by its reference without tag or digest.
+    let user_input = target["userInput"].as_str().unwrap_or("");
+    let no_digest = user_input.split('@').next().unwrap_or("");
+    let slash = no_digest.rfind('/').map_or(0, |p| p + 1);
+    let source_name = match no_digest[slash..].find(':') {
+        Some(c) => &no_digest[..slash + c],
+        None => no_digest,
+    };
+    let mut products = grype_identifiers_from_tags(&strings(&target["tags"]), source_name);
+    products.extend(grype_identifiers_from_digests(&strings(
+        &target["repoDigests"],
+    )));
     let mut out = BTreeSet::new();
     for m in report["matches"].as_array().into_iter().flatten() {
         let Some(p) = m["artifact"]["purl"].as_str() else {
             continue;
         };
         let id = m["vulnerability"]["id"].as_str().unwrap();
-        if suppressed_by(vex, id, &products, &[p]) {
+        let by_image = suppressed_by(vex, id, &products, &[p]);
+        let by_package = suppressed_by(vex, id, &[p.to_string()], &[]);
+        if by_image || by_package {
             out.insert((id.to_string(), p.to_string()));
         }
     }
@@ -403,13 +525,6 @@ fn grype_filters_exactly_the_decided_findings_of_the_image_and_nothing_elsewhere
         return;
     };
     let report = read(&real.join("grype/defectdojo-grype0.94-busybox-epss.json"));
-    let digest = report["source"]["target"]["repoDigests"][0]
-        .as_str()
-        .unwrap()
-        .split('@')
-        .nth(1)
-        .unwrap()
-        .to_string();
     let purls: Vec<String> = report["matches"]
         .as_array()
         .unwrap()
@@ -418,24 +533,81 @@ fn grype_filters_exactly_the_decided_findings_of_the_image_and_nothing_elsewhere
         .collect();
     let (vex, decided, _ws) = decide_and_export(&report, 3, &reported_purl(&purls));
     assert_eq!(decided.len(), 3);
-    let filtered: BTreeSet<String> = grype_filters(&report, &vex, &digest)
+    let filtered: BTreeSet<String> = grype_filters(&report, &vex)
         .into_iter()
         .map(|(id, _)| id)
         .collect();
     let wanted: BTreeSet<String> = decided.iter().map(|(id, _)| id.clone()).collect();
     assert_eq!(filtered, wanted, "Grype filters exactly what was decided");
+    // Written only in Trivy's spelling (the full repository path), Grype
+    // 0.94 filters nothing: the statement's products must carry its own.
+    let mut trivy_only = vex.clone();
+    for st in trivy_only["statements"].as_array_mut().unwrap() {
+        st["products"].as_array_mut().unwrap().retain(|p| {
+            !p["@id"]
+                .as_str()
+                .unwrap()
+                .ends_with("repository_url=index.docker.io/library")
+        });
+    }
+    assert!(grype_filters(&report, &trivy_only).is_empty());
     for elsewhere in [
-        "ghcr.io/library/busybox:1.32.1",
-        "quay.io/acme/busybox:1.32.1",
-        "acme/busybox:1.32.1",
+        "ghcr.io/library/busybox@sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec309d0992574b4f7",
+        "quay.io/acme/busybox@sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec309d0992574b4f7",
+        "acme/busybox@sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec309d0992574b4f7",
+        "library/busybox2@sha256:ae39a6f5c07297d7ab64dbd4f82c77c874cc6a94cea29fdec309d0992574b4f7",
     ] {
         let mut moved = report.clone();
-        moved["source"]["target"]["userInput"] = serde_json::json!(elsewhere);
+        moved["source"]["target"]["repoDigests"] = serde_json::json!([elsewhere]);
+        moved["source"]["target"]["tags"] = serde_json::json!([]);
         assert!(
-            grype_filters(&moved, &vex, &digest).is_empty(),
+            grype_filters(&moved, &vex).is_empty(),
             "{elsewhere}: nothing filtered"
         );
     }
+}
+
+/// The port against Grype's own test data (`TestIdentifiersFromTags`,
+/// `TestIdentifiersFromDigests` in grype/vex/openvex/implementation_test.go
+/// of the same revision).
+#[test]
+fn the_grype_port_gives_grypes_own_identifiers() {
+    assert_eq!(
+        grype_identifiers_from_tags(&["alpine:v1.2.3".into()], "alpine"),
+        ["alpine:v1.2.3", "pkg:oci/alpine?tag=v1.2.3"]
+    );
+    assert_eq!(
+        grype_identifiers_from_tags(&["alpine".into()], "alpine"),
+        ["alpine"]
+    );
+    assert_eq!(
+        grype_identifiers_from_digests(&[
+            "alpine@sha256:124c7d2707904eea7431fffe91522a01e5a861a624ee31d03372cc1d138a3126".into()
+        ]),
+        [
+            "alpine@sha256:124c7d2707904eea7431fffe91522a01e5a861a624ee31d03372cc1d138a3126",
+            "pkg:oci/alpine@sha256%3A124c7d2707904eea7431fffe91522a01e5a861a624ee31d03372cc1d138a3126?repository_url=index.docker.io%2Flibrary",
+            "124c7d2707904eea7431fffe91522a01e5a861a624ee31d03372cc1d138a3126",
+        ]
+    );
+    assert_eq!(
+        grype_identifiers_from_digests(&[
+            "cgr.dev/chainguard/curl@sha256:9543ed09a38605c25c75486573cf530bd886615b993d5e1d1aa58fe5491287bc".into()
+        ]),
+        [
+            "cgr.dev/chainguard/curl@sha256:9543ed09a38605c25c75486573cf530bd886615b993d5e1d1aa58fe5491287bc",
+            "pkg:oci/curl@sha256%3A9543ed09a38605c25c75486573cf530bd886615b993d5e1d1aa58fe5491287bc?repository_url=cgr.dev%2Fchainguard",
+            "9543ed09a38605c25c75486573cf530bd886615b993d5e1d1aa58fe5491287bc",
+        ]
+    );
+    assert_eq!(
+        grype_identifiers_from_digests(&["alpine".into()]),
+        ["alpine"]
+    );
+    assert_eq!(
+        normalize_docker_hub_repository_url("https://docker.io/library/"),
+        "index.docker.io/library"
+    );
 }
 
 #[test]

@@ -101,7 +101,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     Ok(0)
 }
 
-/// `--per-image`: one `.trivyignore.yaml` per subject whose findings the
+/// `--per-image`: one `.trivyignore.yaml` (or `.grype.yaml`) per subject whose findings the
 /// view's snoozes and acceptances cover, beside `-o FILE` and named after
 /// the subject (`finance-tracker_backend.trivyignore.yaml`).
 fn write_per_subject(
@@ -114,16 +114,20 @@ fn write_per_subject(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Outcome {
     use crate::export::{destination, trivyignore};
-    if args.format != crate::export::ExportFormat::Trivyignore {
-        return Err(Failure::input(
-            "--per-image applies to --format trivyignore only (Trivy's ignore file cannot name an image)",
-        ));
-    }
+    let render: fn(&ExportInput) -> String = match args.format {
+        crate::export::ExportFormat::Trivyignore => trivyignore::render,
+        crate::export::ExportFormat::GrypeIgnore => crate::export::grype_ignore::render,
+        _ => {
+            return Err(Failure::input(
+                "--per-image applies to --format trivyignore and grype-ignore only (their ignore files cannot name an image)",
+            ))
+        }
+    };
     let path =
         match args.output.as_deref() {
             Some(p) if p.as_os_str() != "-" => p,
             _ => return Err(Failure::input(
-                "--per-image writes several files: name the first with -o DIR/.trivyignore.yaml",
+                "--per-image writes several files: name where with -o DIR/.trivyignore.yaml (or DIR/.grype.yaml)",
             )),
         };
     let whole = ExportInput::new(rows.clone(), decisions, name, &filter.describe(), now);
@@ -152,8 +156,7 @@ fn write_per_subject(
         let input = ExportInput::new(mine, decisions, name, &filter.describe(), now);
         let target = path.with_file_name(format!("{}.{base}", trivyignore::file_part(subject)));
         destination::outside_own_folder(&target, &own).map_err(Failure::input)?;
-        destination::write(&target, trivyignore::render(&input).as_bytes(), existing)
-            .map_err(Failure::input)?;
+        destination::write(&target, render(&input).as_bytes(), existing).map_err(Failure::input)?;
         eprintln!(
             "{}",
             crate::sanitize::sanitize_line(&format!("wrote {} for {subject}", target.display()))

@@ -1,10 +1,11 @@
 //! Writing findings out, always of the current filter: the `list` formats
 //! (table, JSON contract, CSV) and the exports (Markdown, HTML, CSV, JSON,
-//! SARIF, OpenVEX, `.trivyignore.yaml`).
+//! SARIF, OpenVEX, `.trivyignore.yaml`, `.grype.yaml`).
 
 pub mod csv;
 pub mod defectdojo;
 pub mod destination;
+pub mod grype_ignore;
 pub mod html;
 pub mod input;
 pub mod json;
@@ -28,12 +29,13 @@ pub enum ExportFormat {
     Sarif,
     Openvex,
     Trivyignore,
+    GrypeIgnore,
     Defectdojo,
     DefectdojoCsv,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 9] = [
+    pub const ALL: [ExportFormat; 10] = [
         ExportFormat::Md,
         ExportFormat::Html,
         ExportFormat::Csv,
@@ -41,6 +43,7 @@ impl ExportFormat {
         ExportFormat::Sarif,
         ExportFormat::Openvex,
         ExportFormat::Trivyignore,
+        ExportFormat::GrypeIgnore,
         ExportFormat::Defectdojo,
         ExportFormat::DefectdojoCsv,
     ];
@@ -55,6 +58,7 @@ impl ExportFormat {
             ExportFormat::Sarif => "SARIF 2.1.0 (code-scanning dashboards)",
             ExportFormat::Openvex => "OpenVEX (not affected / false positive / fixed decisions)",
             ExportFormat::Trivyignore => ".trivyignore.yaml (snoozes and acceptances)",
+            ExportFormat::GrypeIgnore => ".grype.yaml ignore rules (snoozes and acceptances)",
             ExportFormat::Defectdojo => "DefectDojo (Generic Findings Import JSON)",
             ExportFormat::DefectdojoCsv => "DefectDojo (Generic Findings Import CSV)",
         }
@@ -70,6 +74,7 @@ impl ExportFormat {
             ExportFormat::Sarif => "scandeck.sarif",
             ExportFormat::Openvex => "scandeck.openvex.json",
             ExportFormat::Trivyignore => ".trivyignore.yaml",
+            ExportFormat::GrypeIgnore => ".grype.yaml",
             ExportFormat::Defectdojo => "scandeck.defectdojo.json",
             ExportFormat::DefectdojoCsv => "scandeck.defectdojo.csv",
         }
@@ -129,8 +134,12 @@ pub fn render_with_notes(
             return Ok((pretty(doc), left_out));
         }
         ExportFormat::Trivyignore => {
-            trivyignore::single_subject(input)?;
+            trivyignore::single_subject(input, "Trivy", ".trivyignore.yaml")?;
             trivyignore::render(input).into_bytes()
+        }
+        ExportFormat::GrypeIgnore => {
+            trivyignore::single_subject(input, "Grype", ".grype.yaml")?;
+            grype_ignore::render(input).into_bytes()
         }
         ExportFormat::Defectdojo => pretty(defectdojo::render(input)),
         ExportFormat::DefectdojoCsv => {

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 /// A YAML double-quoted scalar (JSON string syntax is valid YAML), with the
 /// characters YAML does not allow in a document (U+FFFE, U+FFFF, C1
 /// controls) replaced, so that Trivy can always read the file.
-fn quoted(text: &str) -> String {
+pub(super) fn quoted(text: &str) -> String {
     let clean: String = crate::sanitize::sanitize_line(text)
         .chars()
         .map(|c| if yaml_printable(c) { c } else { '\u{fffd}' })
@@ -35,7 +35,7 @@ struct Entry {
 }
 
 /// The decisions an ignore file carries: snoozes and acceptances.
-fn carried(d: &crate::triage::Decision) -> bool {
+pub(super) fn carried(d: &crate::triage::Decision) -> bool {
     matches!(d.disposition, Disposition::Snoozed | Disposition::Accepted)
 }
 
@@ -59,14 +59,16 @@ pub fn subjects(input: &ExportInput) -> Vec<String> {
     subjects
 }
 
-/// Refuses a view whose decisions span several subjects, in one line.
-pub fn single_subject(input: &ExportInput) -> Result<(), String> {
+/// Refuses a view whose decisions span several subjects, in one line:
+/// neither Trivy's nor Grype's ignore file can be scoped to one image.
+/// `scanner` and `file` name the format in the message.
+pub fn single_subject(input: &ExportInput, scanner: &str, file: &str) -> Result<(), String> {
     let subjects = subjects(input);
     if subjects.len() <= 1 {
         return Ok(());
     }
     Err(format!(
-        "the view's snoozes and acceptances span {} subjects ({}) and Trivy cannot scope an ignore file to one image, so each would hide the others' findings: write one file per subject with --per-image -o DIR/.trivyignore.yaml, or narrow the view (--image NAME)",
+        "the view's snoozes and acceptances span {} subjects ({}) and {scanner} cannot scope an ignore file to one image, so each would hide the others' findings: write one file per subject with --per-image -o DIR/{file}, or narrow the view (--image NAME)",
         subjects.len(),
         crate::sanitize::sanitize_line(&subjects.join(", "))
     ))

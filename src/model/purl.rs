@@ -150,6 +150,15 @@ pub fn oci_repository(reference: &str) -> Option<(String, String)> {
     Some((name, format!("{registry}/{path}")))
 }
 
+/// `repository_url` as Grype (to the 0.9x line) writes it: the registry and
+/// repository path without the image's own name
+/// (`strings.TrimSuffix(registry+"/"+repository, "/"+name)`).
+pub fn grype_repository_url(full: &str, name: &str) -> Option<String> {
+    full.strip_suffix(&format!("/{name}"))
+        .filter(|rest| !rest.is_empty())
+        .map(str::to_string)
+}
+
 /// The image product identifiers for `f`: the exact digests the report
 /// knows, and the repository (any digest), each scoped by `repository_url`.
 pub fn image_products(f: &Finding) -> Vec<String> {
@@ -186,8 +195,32 @@ pub fn image_products(f: &Finding) -> Vec<String> {
             repositories.push(repo);
         }
     }
-    for (name, url) in repositories {
+    for (name, url) in &repositories {
         ids.push(format!("pkg:oci/{name}?repository_url={url}"));
+    }
+    // Grype up to the 0.9x line builds `repository_url` without the image's
+    // own name (`index.docker.io/finance-tracker` for
+    // `finance-tracker/backend`; grype/vex/openvex/implementation.go,
+    // identifiersFromDigests): the same products in its spelling, which
+    // names the same repository and nothing else (docs/exports.md).
+    let full: Vec<String> = ids
+        .iter()
+        .filter(|id| id.starts_with("pkg:oci/"))
+        .cloned()
+        .collect();
+    for id in full {
+        for (name, url) in &repositories {
+            let suffix = format!("?repository_url={url}");
+            if let (Some(head), Some(namespace)) =
+                (id.strip_suffix(&suffix), grype_repository_url(url, name))
+            {
+                if head == format!("pkg:oci/{name}")
+                    || head.starts_with(&format!("pkg:oci/{name}@"))
+                {
+                    ids.push(format!("{head}?repository_url={namespace}"));
+                }
+            }
+        }
     }
     // Docker Scout names an image by repository and tag.
     let repository = crate::model::image::image_repository(&img.name);
