@@ -730,3 +730,68 @@ fn help_opens_over_every_overlay_and_esc_returns_to_it() {
         assert!(!is_open(&s), "a second Esc closes {open}");
     }
 }
+
+/// `A` opens the decision audit (made on a worker, as `scandeck triage
+/// audit` makes it): the demo's decisions plus one that no finding matches
+/// and an acceptance without approver; Enter narrows the list to the item.
+#[test]
+fn the_decision_audit_lists_what_no_longer_holds_and_enter_shows_it() {
+    use scandeck::triage::{Decision, Disposition, Selector};
+    let (mut s, k) = demo_state();
+    {
+        let data = s.data.as_mut().unwrap();
+        let base = Decision {
+            disposition: Disposition::Accepted,
+            selector: Selector {
+                ids: vec!["CVE-1999-0001".into()],
+                ..Selector::default()
+            },
+            finding: None,
+            reason: "legacy exception".into(),
+            until: Some("2027-01-01T00:00:00Z".into()),
+            until_fix: false,
+            approver: None,
+            justification: None,
+            decided_by: "Olga Ops <olga@example.com>".into(),
+            decided_at: "2026-01-01T00:00:00Z".into(),
+            entry: None,
+        };
+        data.triage.decisions.insert(base.selector.key(), base);
+        data.ignore_files = std::sync::Arc::new(vec![(
+            ".trivyignore".to_string(),
+            "CVE-2023-31484\n".to_string(),
+        )]);
+    }
+    let effects = update(
+        &mut s,
+        &k,
+        Msg::Key(KeyEvent::new(KeyCode::Char('A'), KeyModifiers::SHIFT)),
+    );
+    assert!(s.audit.is_none(), "made on a worker");
+    let job = effects
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Compute(job) => Some(job),
+            _ => None,
+        })
+        .expect("the work goes to a worker");
+    drive(&mut s, &k, job.run());
+    let panel = s.audit.as_ref().expect("the audit is open");
+    let troubles: Vec<&str> = panel.items.iter().map(|i| i.trouble.as_str()).collect();
+    assert!(troubles.contains(&"matches-nothing"), "{troubles:?}");
+    assert!(troubles.contains(&"no-approver"), "{troubles:?}");
+    assert!(troubles.contains(&"ignored-elsewhere"), "{troubles:?}");
+    insta::assert_snapshot!("audit_150x45", screen(&s));
+    // Enter on the ignore-file entry narrows the list to its id.
+    let at = panel
+        .items
+        .iter()
+        .position(|i| i.trouble.as_str() == "ignored-elsewhere")
+        .unwrap();
+    for _ in 0..at {
+        key(&mut s, &k, KeyCode::Char('j'));
+    }
+    key(&mut s, &k, KeyCode::Enter);
+    assert!(s.audit.is_none());
+    assert_eq!(s.query_text, "CVE-2023-31484");
+}

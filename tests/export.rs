@@ -1580,3 +1580,31 @@ fn grype_ignore_rules_suppress_exactly_the_decided_matches() {
     );
     assert!(!all.exists());
 }
+
+/// A SARIF export with suppressions says, on standard error, that DefectDojo
+/// wants the generic JSON instead (it reads every SARIF suppression as a
+/// false positive); one without says nothing.
+#[test]
+fn a_sarif_export_with_suppressions_points_defectdojo_users_to_its_own_format() {
+    let hint = "for DefectDojo use --format defectdojo";
+    let decided = scenario();
+    let out = decided.cmd(&[
+        "export",
+        "--format",
+        "sarif",
+        "-o",
+        decided.dir.join("a.sarif").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(hint));
+    let plain = imported();
+    let out = plain.cmd(&[
+        "export",
+        "--format",
+        "sarif",
+        "-o",
+        plain.dir.join("a.sarif").to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(hint));
+}

@@ -51,6 +51,17 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     if let Some(line) = left_out {
         super::warn(&line);
     }
+    if args.format == crate::export::ExportFormat::Sarif
+        && input.rows.iter().any(|(_, a)| {
+            matches!(
+                a.status,
+                crate::triage::Status::Suppressed | crate::triage::Status::Accepted
+            )
+        })
+    {
+        // DefectDojo reads every SARIF suppression as a false positive.
+        super::warn("note: for DefectDojo use --format defectdojo: its SARIF parser turns every suppression (acceptances and not-affected ones too) into a false positive");
+    }
     use crate::export::destination::{self, Existing, Written};
     let path = args
         .output

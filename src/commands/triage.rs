@@ -15,15 +15,6 @@ use crate::triage::Assessment;
 use chrono::{SecondsFormat, Utc};
 use std::path::Path;
 
-/// Ignore and VEX files at the top of the workspace that `triage audit`
-/// compares with the decisions (what `export` writes for Trivy and Grype).
-const IGNORE_FILES: [&str; 4] = [
-    ".trivyignore",
-    ".trivyignore.yaml",
-    "scandeck.openvex.json",
-    "vex.json",
-];
-
 /// `triage audit`: one line per decision that no longer does what it meant.
 fn audit(paths: &Paths, ws: &Workspace, args: &crate::cli::AuditArgs) -> Outcome {
     use crate::triage::hygiene;
@@ -43,13 +34,7 @@ fn audit(paths: &Paths, ws: &Workspace, args: &crate::cli::AuditArgs) -> Outcome
         .map(|(i, a)| (&listing.findings[*i], a))
         .collect();
     let mut items = hygiene::audit(&rows, &listing.triage, now);
-    for name in IGNORE_FILES {
-        let path = ws.root.join(name);
-        if let Some(text) = crate::scan::project_files::read(&path) {
-            let ids = hygiene::ids_in_ignore_file(name, &text);
-            items.extend(hygiene::ignored_elsewhere(name, &ids, &listing.triage));
-        }
-    }
+    items.extend(hygiene::ignored_in(&ws.ignore_files(), &listing.triage));
     if args.json {
         say!(
             "{}",

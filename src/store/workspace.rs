@@ -732,6 +732,34 @@ pub fn parse_index(bytes: &[u8]) -> Result<ScanIndex, String> {
     serde_json::from_slice(bytes).map_err(|e| e.to_string())
 }
 
+/// Scanner ignore and VEX files at the top of a workspace that suppress
+/// findings outside scandeck (what `export` writes for Trivy and Grype),
+/// compared with the decisions by `triage audit`.
+pub const IGNORE_FILES: [&str; 5] = [
+    ".trivyignore",
+    ".trivyignore.yaml",
+    ".grype.yaml",
+    "scandeck.openvex.json",
+    "vex.json",
+];
+
+impl Workspace {
+    /// The `IGNORE_FILES` present, as (name, text): regular files only, at
+    /// most 4 MiB each; an unreadable one is left out.
+    pub fn ignore_files(&self) -> Vec<(String, String)> {
+        IGNORE_FILES
+            .iter()
+            .filter_map(|name| {
+                let bytes = super::safe::read(&self.root.join(name), 4 << 20).ok()?;
+                Some((
+                    name.to_string(),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                ))
+            })
+            .collect()
+    }
+}
+
 /// Moves an unreadable file aside with a timestamp; it is never deleted.
 /// The stamp only makes the name unique, so it is the real time: a fixed
 /// `SCANDECK_NOW` would give two quarantines one name, the second replacing the first.

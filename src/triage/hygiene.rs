@@ -47,6 +47,8 @@ pub struct Item {
     pub trouble: Trouble,
     /// The decision key, or `<file>#<id>` for an ignore-file entry.
     pub key: String,
+    /// The vulnerability or rule id the item is about, when one is known.
+    pub id: Option<String>,
     /// One line: what, who decided it, and what to do.
     pub message: String,
 }
@@ -79,6 +81,7 @@ pub fn audit(
             items.push(Item {
                 trouble: Trouble::MatchesNothing,
                 key: key.clone(),
+                id: id_of(d),
                 message: format!(
                     "{what} matches no finding reported now; reopen it (`triage reopen`) if it is no longer needed"
                 ),
@@ -88,6 +91,7 @@ pub fn audit(
             items.push(Item {
                 trouble: Trouble::Expired,
                 key: key.clone(),
+                id: id_of(d),
                 message: format!(
                     "{what} ended {}; decide again or let it reopen",
                     d.until.as_deref().unwrap_or("at an unreadable time")
@@ -99,6 +103,7 @@ pub fn audit(
                 items.push(Item {
                     trouble: Trouble::FixAvailable,
                     key: key.clone(),
+                    id: id_of(d),
                     message: format!(
                         "{what} waits for a fix, and one is known now ({fix}); plan the upgrade"
                     ),
@@ -114,6 +119,7 @@ pub fn audit(
                     items.push(Item {
                         trouble: Trouble::SeverityRose,
                         key: key.clone(),
+                        id: id_of(d),
                         message: format!(
                             "{what} accepted a {} risk that is {} now; accept it again or fix it",
                             then.as_str(),
@@ -126,6 +132,7 @@ pub fn audit(
                 items.push(Item {
                     trouble: Trouble::NoApprover,
                     key: key.clone(),
+                    id: id_of(d),
                     message: format!("{what} has no approver; accept it again with --approver"),
                 });
             }
@@ -158,11 +165,20 @@ pub fn ignored_elsewhere(file_name: &str, ids: &[String], decisions: &DecisionFi
         .map(|id| Item {
             trouble: Trouble::IgnoredElsewhere,
             key: format!("{file_name}#{id}"),
+            id: Some(id.clone()),
             message: format!(
                 "{file_name} suppresses {id}, which no decision in scandeck covers; decide it in scandeck (and export the file again) or remove the entry"
             ),
         })
         .collect()
+}
+
+/// The id a decision is about: its finding's, else its rule's first.
+fn id_of(d: &Decision) -> Option<String> {
+    d.finding
+        .as_ref()
+        .map(|l| l.id.clone())
+        .or_else(|| d.selector.ids.first().cloned())
 }
 
 /// "accepted CVE-… in openssl on shop/api:1 (by Ana, 2026-03-01)".
@@ -188,9 +204,34 @@ fn describe(key: &str, d: &Decision) -> String {
     .into_owned()
 }
 
+/// Every item `ignored_elsewhere` finds in the workspace's ignore and VEX
+/// files, given as (name, text).
+pub fn ignored_in(files: &[(String, String)], decisions: &DecisionFile) -> Vec<Item> {
+    files
+        .iter()
+        .flat_map(|(name, text)| {
+            ignored_elsewhere(name, &ids_in_ignore_file(name, text), decisions)
+        })
+        .collect()
+}
+
 /// The ids a Trivy ignore file (`.trivyignore` lines or `.trivyignore.yaml`
-/// sections) or an OpenVEX document names. Unreadable text names none.
+/// sections), a Grype config (`ignore:` rules) or an OpenVEX document
+/// names. Unreadable text names none.
 pub fn ids_in_ignore_file(name: &str, text: &str) -> Vec<String> {
+    if name.ends_with(".grype.yaml") {
+        let Ok(doc) = serde_norway::from_str::<serde_norway::Value>(text) else {
+            return Vec::new();
+        };
+        return doc
+            .get("ignore")
+            .and_then(|rules| rules.as_sequence())
+            .into_iter()
+            .flatten()
+            .filter_map(|rule| rule.get("vulnerability").and_then(|v| v.as_str()))
+            .map(str::to_string)
+            .collect();
+    }
     if name.ends_with(".yaml") || name.ends_with(".yml") {
         let Ok(doc) = serde_norway::from_str::<serde_norway::Value>(text) else {
             return Vec::new();

@@ -65,6 +65,9 @@ pub enum Action {
     ClosePlan,
     PlanShow,
     PlanDone,
+    OpenAudit,
+    CloseAudit,
+    AuditShow,
     OpenGroups,
     GroupToggle,
     GroupNext,
@@ -85,7 +88,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 75] = [
+    pub const ALL: [Action; 78] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -145,6 +148,9 @@ impl Action {
         Action::ClosePlan,
         Action::PlanShow,
         Action::PlanDone,
+        Action::OpenAudit,
+        Action::CloseAudit,
+        Action::AuditShow,
         Action::OpenGroups,
         Action::GroupToggle,
         Action::GroupNext,
@@ -237,6 +243,9 @@ impl Action {
             Action::ClosePlan => "close",
             Action::PlanShow => "show findings",
             Action::PlanDone => "claim fixed",
+            Action::OpenAudit => "decision audit",
+            Action::CloseAudit => "close",
+            Action::AuditShow => "show finding",
             Action::OpenGroups => "groups",
             Action::GroupToggle => "expand",
             Action::GroupNext => "group by next",
@@ -318,6 +327,9 @@ impl Action {
             Action::ClosePlan => "Close the fix plan.",
             Action::PlanShow => "Close the plan and show the selected action's findings (marked, the query narrowed to them).",
             Action::PlanDone => "Claim the selected action's findings fixed (the usual dialog); the next scan verifies it.",
+            Action::OpenAudit => "Open the decision audit: decisions that match nothing, expired ones, snoozes whose fix is known, acceptances whose risk grew or that lack an approver, ignore files suppressing what nobody decided (as `scandeck triage audit`).",
+            Action::CloseAudit => "Close the decision audit.",
+            Action::AuditShow => "Close the audit and show the selected decision's findings (the query narrowed to its id).",
             Action::OpenGroups => "Group the findings shown by vulnerability (a CVE and its aliases across packages and images), by package or by subject, with counts.",
             Action::GroupToggle => "Expand or collapse the selected group.",
             Action::GroupNext => "Group by the next key: vulnerability, package, subject.",

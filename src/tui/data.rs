@@ -50,6 +50,9 @@ pub struct Data {
     pub walk: crate::checklist::walk::Walkthrough,
     /// What the project's images are built `FROM`, for the fix plan.
     pub bases: Arc<crate::plan::BaseImages>,
+    /// The workspace's scanner ignore and VEX files (name, text), for the
+    /// decision audit.
+    pub ignore_files: Arc<Vec<(String, String)>>,
 }
 
 impl Data {
@@ -325,6 +328,7 @@ impl Data {
             policy: SlaPolicy::default(),
             walk: Default::default(),
             bases: Arc::default(),
+            ignore_files: Arc::default(),
         }
     }
 }

@@ -21,13 +21,14 @@ pub enum Context {
     Help,
     Checklist,
     Plan,
+    Audit,
     Groups,
     Picker,
     Scans,
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
@@ -38,6 +39,7 @@ impl Context {
         Context::Help,
         Context::Checklist,
         Context::Plan,
+        Context::Audit,
         Context::Groups,
         Context::Picker,
         Context::Scans,
@@ -55,6 +57,7 @@ impl Context {
             Context::Help => "help",
             Context::Checklist => "checklist",
             Context::Plan => "plan",
+            Context::Audit => "audit",
             Context::Groups => "groups",
             Context::Picker => "picker",
             Context::Scans => "scans",
@@ -70,6 +73,7 @@ impl Context {
                 | Context::Help
                 | Context::Checklist
                 | Context::Plan
+                | Context::Audit
                 | Context::Groups
                 | Context::Picker
                 | Context::Scans
@@ -92,6 +96,7 @@ impl Context {
             Context::Help => include_str!("../../assets/keymap/help.toml"),
             Context::Checklist => include_str!("../../assets/keymap/checklist.toml"),
             Context::Plan => include_str!("../../assets/keymap/plan.toml"),
+            Context::Audit => include_str!("../../assets/keymap/audit.toml"),
             Context::Groups => include_str!("../../assets/keymap/groups.toml"),
             Context::Picker => include_str!("../../assets/keymap/picker.toml"),
             Context::Scans => include_str!("../../assets/keymap/scans.toml"),

@@ -164,6 +164,8 @@ pub struct AppState {
     pub checklist: Option<ChecklistPanel>,
     /// The fix plan, while it is open.
     pub plan: Option<super::panes::plan::PlanPanel>,
+    /// The decision audit (`A`), as it was when opened.
+    pub audit: Option<super::panes::audit::AuditPanel>,
     /// The decisions the last triage change replaced, by key (`None`: there
     /// was none): what `undo` puts back.
     pub undo: Option<Vec<crate::triage::engine::Change>>,
@@ -238,6 +240,7 @@ impl AppState {
             now: crate::clock::now(),
             checklist: None,
             plan: None,
+            audit: None,
             picker: None,
             undo: None,
             groups: None,

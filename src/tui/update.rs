@@ -55,6 +55,7 @@ pub enum Msg {
     Tick,
     /// The fix plan a worker made.
     PlanReady(super::panes::plan::PlanPanel),
+    AuditReady(super::panes::audit::AuditPanel),
     /// The groups a worker made.
     GroupsReady(super::panes::groups::GroupPanel),
     /// The engine's images, for the scan picker (or why there are none).
@@ -162,6 +163,13 @@ pub enum Job {
         findings: Arc<Vec<crate::model::Finding>>,
         rows: Vec<u32>,
     },
+    Audit {
+        findings: Arc<Vec<crate::model::Finding>>,
+        assessments: Arc<Vec<crate::triage::Assessment>>,
+        triage: Box<crate::store::decisions::DecisionFile>,
+        ignore_files: Arc<Vec<(String, String)>>,
+        now: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 impl Job {
@@ -182,6 +190,19 @@ impl Job {
             Job::Groups { by, findings, rows } => {
                 Msg::GroupsReady(super::panes::groups::panel(by, &findings, &rows))
             }
+            Job::Audit {
+                findings,
+                assessments,
+                triage,
+                ignore_files,
+                now,
+            } => Msg::AuditReady(super::panes::audit::panel(
+                &findings,
+                &assessments,
+                &triage,
+                &ignore_files,
+                now,
+            )),
         }
     }
 }
@@ -254,6 +275,8 @@ pub fn context_of(state: &AppState) -> Context {
         Context::Checklist
     } else if state.plan.is_some() {
         Context::Plan
+    } else if state.audit.is_some() {
+        Context::Audit
     } else if state.groups.is_some() {
         Context::Groups
     } else if state.dialog.is_some() {
@@ -455,6 +478,10 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
         Msg::Tick => Vec::new(),
         Msg::PlanReady(panel) => {
             super::panes::plan::ready(state, panel);
+            Vec::new()
+        }
+        Msg::AuditReady(panel) => {
+            super::panes::audit::ready(state, panel);
             Vec::new()
         }
         Msg::GroupsReady(panel) => {
@@ -750,6 +777,7 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
         }
         Action::OpenGroups if !needs_everything(state) => groups::open(state),
         Action::OpenPlan if !needs_everything(state) => plan::open(state),
+        Action::OpenAudit if !needs_everything(state) => super::panes::audit::open(state),
         // The overlays' own keys, when their overlay is not open.
         Action::OpenGroups
         | Action::OpenPlan
@@ -762,6 +790,9 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
         | Action::ClosePlan
         | Action::PlanShow
         | Action::PlanDone
+        | Action::OpenAudit
+        | Action::CloseAudit
+        | Action::AuditShow
         | Action::GroupToggle
         | Action::GroupNext
         | Action::CloseGroups
@@ -778,12 +809,13 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
 fn overlay_act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     use super::panes::{checklist, groups, picker, plan, scans};
     type OverlayKeys = fn(&mut AppState, Action) -> Option<Vec<Effect>>;
-    let overlays: [(bool, OverlayKeys); 5] = [
+    let overlays: [(bool, OverlayKeys); 6] = [
         (state.scans.open, scans::act_open),
         (state.checklist.is_some(), checklist::act),
         (state.picker.is_some(), picker::act),
         (state.groups.is_some(), groups::act),
         (state.plan.is_some(), plan::act),
+        (state.audit.is_some(), super::panes::audit::act),
     ];
     overlays
         .into_iter()

@@ -46,6 +46,7 @@ pub fn spawn_loader(
                 data.load_walk(&workspace, &walk, now);
                 data.bases =
                     std::sync::Arc::new(crate::scan::base_images::of_workspace(&workspace.root));
+                data.ignore_files = std::sync::Arc::new(workspace.ignore_files());
                 let _ = tx.send(if reload {
                     Msg::Reloaded(Box::new(data))
                 } else {

@@ -2,6 +2,7 @@
 //! together: `act` takes the actions it owns (or `None` for the ones it does
 //! not), `draw` renders it from the state alone.
 
+pub mod audit;
 pub mod checklist;
 pub mod detail;
 pub mod dialog;
