@@ -7,6 +7,7 @@
 //! findings it clears).
 //! Shared by `scandeck plan`, the exports and the console.
 
+use crate::model::version::Scheme;
 use crate::model::{Finding, Kind, Severity};
 use crate::triage::{Assessment, Status};
 use serde::Serialize;
@@ -162,7 +163,9 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
         match f.kind {
             // A patched base image fixes what its layers brought; what has
             // no fix yet stays with its package.
-            Kind::Vulnerability if f.package.is_some() && f.from_base_image() && f.has_fix() => {
+            Kind::Vulnerability
+                if f.package.is_some() && f.from_base_image() && lowest_fix(f).is_some() =>
+            {
                 let base = bases.get(&subject);
                 let fix = Fix::BaseImage {
                     base: base.map(|b| b.from.clone()),
@@ -230,13 +233,14 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                 })
                 .unwrap_or_default(),
         };
-        let (fixable, unfixable): (Vec<_>, Vec<_>) =
-            members.into_iter().partition(|(f, _)| f.has_fix());
+        let (fixable, unfixable): (Vec<_>, Vec<_>) = members
+            .into_iter()
+            .partition(|(f, _)| lowest_fix(f).is_some());
         if !fixable.is_empty() {
             let to = fixable
                 .iter()
                 .filter_map(|(f, _)| lowest_fix(f))
-                .max_by(|a, b| compare_versions(a, b))
+                .max_by(|a, b| scheme_of(fixable[0].0).compare(a, b))
                 .unwrap_or_default();
             let first = fixable[0].0;
             let fix = Fix::Upgrade {
@@ -342,8 +346,16 @@ fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Act
             to,
         } => (
             format!(
-                "upgrade {package}{} to {to} in {where_}: clears {n} finding(s) ({ids})",
-                from.as_deref().map(|v| format!(" {v}")).unwrap_or_default()
+                "upgrade {package}{} to {to} in {where_}: clears {n} finding(s) ({ids}){}",
+                from.as_deref().map(|v| format!(" {v}")).unwrap_or_default(),
+                match Scheme::of(ecosystem.as_deref()) {
+                    Scheme::Unknown if members.len() > 1 || members.iter().any(|(f, _)| fix_versions(f).len() > 1) =>
+                        format!(
+                            "; versions of {} compared by digit and text runs (no known order): check {to}",
+                            ecosystem.as_deref().unwrap_or("this package")
+                        ),
+                    _ => String::new(),
+                }
             ),
             upgrade_hint(ecosystem.as_deref(), package, to),
         ),
@@ -371,17 +383,31 @@ fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Act
                 }),
             )
         }
-        Fix::NoFixYet { package } => (
-            format!(
-                "{package} in {where_} has no fixed version yet for {n} finding(s) ({ids}){}: mitigate, or decide (snooze until a fix, accept, not affected)",
-                if members.iter().all(|(f, _)| f.from_base_image()) {
-                    ", and came with the base image"
-                } else {
-                    ""
-                }
-            ),
-            None,
-        ),
+        Fix::NoFixYet { package } => {
+            let words = members.iter().find_map(|(f, _)| fix_in_words(f));
+            match words {
+                // A fix exists but the scanner names no version for it.
+                Some(words) => (
+                    format!(
+                        "{package} in {where_}: the scanner names no fixed version for {n} finding(s) ({ids}), it says \"{words}\""
+                    ),
+                    words
+                        .contains("npm audit fix")
+                        .then(|| "npm audit fix".to_string()),
+                ),
+                None => (
+                    format!(
+                        "{package} in {where_} has no fixed version yet for {n} finding(s) ({ids}){}: mitigate, or decide (snooze until a fix, accept, not affected)",
+                        if members.iter().all(|(f, _)| f.from_base_image()) {
+                            ", and came with the base image"
+                        } else {
+                            ""
+                        }
+                    ),
+                    None,
+                ),
+            }
+        }
         Fix::RotateSecret { file } => (
             format!("rotate the {n} secret(s) in {file} ({where_}) and remove them from the file and its history"),
             Some(format!("git rm --cached {file}  # after rotating; rewrite history with git filter-repo")),
@@ -426,7 +452,7 @@ fn base_packages(members: &[(&Finding, &Assessment)]) -> String {
             continue;
         };
         let slot = need.entry(name).or_default();
-        if slot.is_empty() || compare_versions(&fix, slot) == Ordering::Greater {
+        if slot.is_empty() || scheme_of(f).compare(&fix, slot) == Ordering::Greater {
             *slot = fix;
         }
     }
@@ -476,9 +502,26 @@ fn upgrade_hint(ecosystem: Option<&str>, package: &str, to: &str) -> Option<Stri
     Some(hint)
 }
 
-/// The lowest of a finding's fixed versions (npm audit writes `name@version`).
-fn lowest_fix(f: &Finding) -> Option<String> {
-    let p = f.package.as_ref()?;
+/// The scheme `f`'s versions are compared by (`model::version`).
+fn scheme_of(f: &Finding) -> Scheme {
+    Scheme::of(f.package.as_ref().and_then(|p| p.ecosystem.as_deref()))
+}
+
+/// Whether a scanner's "fixed version" is a version at all (npm audit may
+/// write `available via npm audit fix`).
+fn looks_like_version(v: &str) -> bool {
+    !v.is_empty()
+        && !v.contains(char::is_whitespace)
+        && v.trim_start_matches(['v', '='])
+            .starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// The fixed versions a scanner named for `f` that are versions (npm audit
+/// writes `name@version`).
+fn fix_versions(f: &Finding) -> Vec<String> {
+    let Some(p) = f.package.as_ref() else {
+        return Vec::new();
+    };
     p.fixed
         .iter()
         .map(|v| {
@@ -486,78 +529,44 @@ fn lowest_fix(f: &Finding) -> Option<String> {
             v.strip_prefix(p.name.as_str())
                 .and_then(|rest| rest.strip_prefix('@'))
                 .unwrap_or(v)
+                .to_string()
         })
-        .filter(|v| !v.is_empty())
-        .min_by(|a, b| compare_versions(a, b))
-        .map(str::to_string)
+        .filter(|v| looks_like_version(v))
+        .collect()
 }
 
-/// Orders versions as the common schemes do: an epoch (`1:`) first, then
-/// runs of digits by value and other runs by text, `~` before anything (a
-/// pre-release in Debian's scheme).
-pub fn compare_versions(a: &str, b: &str) -> Ordering {
-    fn split_epoch(v: &str) -> (u64, &str) {
-        match v.split_once(':') {
-            Some((e, rest)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => {
-                (e.parse().unwrap_or(0), rest)
-            }
-            _ => (0, v),
-        }
-    }
-    let (ea, a) = split_epoch(a.trim().trim_start_matches('v'));
-    let (eb, b) = split_epoch(b.trim().trim_start_matches('v'));
-    if ea != eb {
-        return ea.cmp(&eb);
-    }
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    loop {
-        match (a.get(i), b.get(j)) {
-            (None, None) => return Ordering::Equal,
-            (Some(b'~'), Some(b'~')) => {
-                i += 1;
-                j += 1;
-            }
-            (Some(b'~'), _) => return Ordering::Less,
-            (_, Some(b'~')) => return Ordering::Greater,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
-                let start = (i, j);
-                while a.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-                while b.get(j).is_some_and(u8::is_ascii_digit) {
-                    j += 1;
-                }
-                let na = std::str::from_utf8(&a[start.0..i])
-                    .unwrap_or("0")
-                    .trim_start_matches('0');
-                let nb = std::str::from_utf8(&b[start.1..j])
-                    .unwrap_or("0")
-                    .trim_start_matches('0');
-                let by_value = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
-                if by_value != Ordering::Equal {
-                    return by_value;
-                }
-            }
-            (Some(x), Some(y)) => {
-                if x != y {
-                    // Letters sort before separators, as in Debian's scheme.
-                    let key = |c: u8| {
-                        if c.is_ascii_alphabetic() {
-                            (0, c)
-                        } else {
-                            (1, c)
-                        }
-                    };
-                    return key(*x).cmp(&key(*y));
-                }
-                i += 1;
-                j += 1;
-            }
-        }
-    }
+/// The version to move `f`'s package to: the lowest fixed version at or
+/// above the installed one (a fix on an older release line does not apply),
+/// and a release whenever a release fixes it, never a pre-release then.
+fn lowest_fix(f: &Finding) -> Option<String> {
+    let scheme = scheme_of(f);
+    let installed = f.installed_version();
+    let candidates: Vec<String> = fix_versions(f)
+        .into_iter()
+        .filter(|v| installed.is_none_or(|i| scheme.compare(v, i) != Ordering::Less))
+        .collect();
+    let releases: Vec<&String> = candidates
+        .iter()
+        .filter(|v| !scheme.is_prerelease(v))
+        .collect();
+    let pool: Vec<&String> = if releases.is_empty() {
+        candidates.iter().collect()
+    } else {
+        releases
+    };
+    pool.into_iter()
+        .min_by(|a, b| scheme.compare(a, b))
+        .cloned()
+}
+
+/// A fix the scanner describes in words instead of a version, if any.
+fn fix_in_words(f: &Finding) -> Option<String> {
+    f.package
+        .as_ref()?
+        .fixed
+        .iter()
+        .map(|v| v.trim().to_string())
+        .find(|v| !looks_like_version(v) && !v.is_empty())
 }
 
 #[cfg(test)]
@@ -583,14 +592,69 @@ mod tests {
         );
     }
 
+    fn finding(eco: &str, installed: &str, fixed: &[&str]) -> Finding {
+        let source = std::sync::Arc::new(crate::model::SourceInfo {
+            scanner: "test".into(),
+            version: None,
+            report: "test".into(),
+        });
+        let target: std::sync::Arc<str> = std::sync::Arc::from("acme/api:1");
+        let mut f = crate::ingest::blank_finding(
+            Kind::Vulnerability,
+            "CVE-2026-1".into(),
+            &source,
+            &target,
+        );
+        f.severity = Severity::High;
+        f.package = Some(crate::model::Package {
+            name: "pkg".into(),
+            ecosystem: Some(eco.into()),
+            installed: Some(installed.into()),
+            fixed: fixed.iter().map(|v| (*v).into()).collect(),
+            purl: None,
+            path: None,
+        });
+        f
+    }
+
+    /// The plan moves to the lowest release that fixes, in the ecosystem's
+    /// order: never a pre-release when a release fixes it, never a fix on
+    /// an older release line, never words.
     #[test]
-    fn versions_order_as_their_schemes_do() {
-        let lt = |a: &str, b: &str| compare_versions(a, b) == Ordering::Less;
-        assert!(lt("1.2.9", "1.2.10"));
-        assert!(lt("3.0.14-1~deb12u1", "3.0.14-1"));
-        assert!(lt("2.9", "1:1.0"), "the epoch wins");
-        assert!(lt("8.2.1-r0", "8.4.0-r0"));
-        assert!(lt("v1.19.10", "1.20.3"));
-        assert_eq!(compare_versions("2.2.5", "2.2.5"), Ordering::Equal);
+    fn the_fix_is_the_lowest_release_in_the_ecosystems_order() {
+        let fix = |eco, installed, fixed: &[&str]| lowest_fix(&finding(eco, installed, fixed));
+        assert_eq!(
+            fix("npm", "0.9.0", &["1.0.0-rc.1", "1.0.0"]).as_deref(),
+            Some("1.0.0")
+        );
+        assert_eq!(
+            fix("pypi", "1.9", &["2.0rc1", "2.0"]).as_deref(),
+            Some("2.0")
+        );
+        assert_eq!(
+            fix("pypi", "2.2.2", &["2.3.2", "2.2.5"]).as_deref(),
+            Some("2.2.5")
+        );
+        assert_eq!(
+            fix("pypi", "2.2.6", &["2.3.2", "2.2.5"]).as_deref(),
+            Some("2.3.2")
+        );
+        assert_eq!(
+            fix("npm", "0.9.0", &["1.0.0-rc.1"]).as_deref(),
+            Some("1.0.0-rc.1")
+        );
+        assert_eq!(
+            fix("deb", "3.0.9-1", &["3.0.14-1~deb12u1"]).as_deref(),
+            Some("3.0.14-1~deb12u1")
+        );
+        assert_eq!(
+            fix("maven", "2.17.0", &["2.17.1", "2.18.0-rc1"]).as_deref(),
+            Some("2.17.1")
+        );
+        assert_eq!(fix("npm", "1.15.0", &["available via npm audit fix"]), None);
+        assert_eq!(
+            fix_in_words(&finding("npm", "1.15.0", &["available via npm audit fix"])).as_deref(),
+            Some("available via npm audit fix")
+        );
     }
 }

@@ -205,7 +205,7 @@ fn check_against_report(
     report: &Value,
     name: &str,
 ) -> Vec<Option<usize>> {
-    use scandeck::plan::compare_versions;
+    use scandeck::model::version::Scheme;
     use std::cmp::Ordering;
     let raw = raw_vulns(report);
     let rows = rows_by_fingerprint(ws);
@@ -228,6 +228,8 @@ fn check_against_report(
             let (fixed, layer) = raw
                 .get(&key)
                 .unwrap_or_else(|| panic!("{name}: {key:?} is not in the report"));
+            let scheme = Scheme::of(row["ecosystem"].as_str());
+            let compare_versions = |a: &str, b: &str| scheme.compare(a, b);
             let lowest = fixed
                 .split(',')
                 .map(str::trim)
@@ -452,4 +454,45 @@ fn one_upgrade_names_every_place_a_package_is_installed() {
             "{summary}"
         );
     }
+}
+
+/// npm audit's "fix available via `npm audit fix`" is no version: the plan
+/// never offers it as one, says what the scanner says, and gives the
+/// command that applies it (issue 21).
+#[test]
+fn prose_from_a_report_is_never_a_version_in_the_plan() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ws = Ws::new();
+    let report: Value = serde_json::from_slice(
+        &std::fs::read(root.join("assets/demo/reports/frontend.npm-audit.json")).unwrap(),
+    )
+    .unwrap();
+    ws.import(0, report);
+    let actions = plan(&ws, 1, &[]);
+    for a in &actions {
+        if a["fix"]["kind"] == "upgrade" {
+            let to = a["fix"]["to"].as_str().unwrap();
+            assert!(
+                !to.contains(' ') && to.starts_with(|c: char| c.is_ascii_digit()),
+                "{a:#}"
+            );
+        }
+    }
+    let worded = actions
+        .iter()
+        .find(|a| {
+            a["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("follow-redirects")
+        })
+        .expect("follow-redirects has an action");
+    assert!(
+        worded["summary"]
+            .as_str()
+            .unwrap()
+            .contains("the scanner names no fixed version"),
+        "{worded:#}"
+    );
+    assert_eq!(worded["hint"], "npm audit fix");
 }

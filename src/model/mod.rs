@@ -8,6 +8,7 @@ pub mod purl;
 pub mod secret;
 pub mod severity;
 pub mod subject;
+pub mod version;
 pub mod words;
 
 pub use finding::{Details, Finding, Kind, Location, Package, SourceInfo};
