@@ -440,3 +440,71 @@ fn key_of(p: &Project) -> scandeck::model::Redactor {
     };
     scandeck::commands::redactor(&paths).unwrap()
 }
+
+/// Project files read as their tools read them (issue 21): compose merge
+/// keys applied, interpolation a reference and not a secret (a literal
+/// password is still found), a heredoc's lines never instructions.
+#[test]
+fn project_files_are_read_as_compose_and_docker_read_them() {
+    let compose = |password: &str| {
+        format!(
+            "x-limits: &limits\n  deploy:\n    resources:\n      limits:\n        cpus: \"0.5\"\n        memory: 256M\n\
+             services:\n  db:\n    image: postgres:15.4\n    <<: *limits\n    environment:\n      POSTGRES_PASSWORD: {password}\n      POSTGRES_USER: ${{POSTGRES_USER:-app}}\n  \
+             web:\n    image: nginx:1.25\n    <<: *limits\n"
+        )
+    };
+    let scanned = |compose_text: &str, dockerfile: &str| {
+        let p = Project::new();
+        p.write("docker-compose.yml", compose_text);
+        p.write("Dockerfile", dockerfile);
+        p.write(".gitignore", ".env\n");
+        p.write(".dockerignore", ".env\n.git\n");
+        p.ok(&["scan", "--project", "--tools", "secrets,posture"]);
+        let rows = p.rows();
+        let gate = String::from_utf8_lossy(&p.run(&["gate"]).stdout).into_owned();
+        (p, rows, gate)
+    };
+    let ids = |rows: &[serde_json::Value]| -> Vec<String> {
+        rows.iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let heredoc = "FROM python:3.12-slim\nRUN <<EOF\nset -e\nUSER app\npip install flask\nEOF\nCMD [\"python\", \"app.py\"]\n";
+    let (p, rows, gate) = scanned(&compose("${POSTGRES_PASSWORD}"), heredoc);
+    let found = ids(&rows);
+    assert!(
+        !found.iter().any(|id| id == "compose-resource-limits"),
+        "merge keys applied: {found:?}"
+    );
+    assert!(
+        !rows.iter().any(|r| r["kind"] == "secret"),
+        "an interpolation is no secret: {rows:#?}"
+    );
+    assert!(!gate.contains("[secret]"), "{gate}");
+    let user: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["id"] == "dockerfile-user")
+        .collect();
+    assert_eq!(
+        user.len(),
+        1,
+        "USER inside a heredoc is a shell line, not an instruction: {found:?}"
+    );
+    let checklist = p.ok(&["checklist", "show"]);
+    assert!(
+        checklist.contains("all 2 compose service(s) have memory and CPU limits"),
+        "{checklist}"
+    );
+    // The same files written the other way: a literal password is found,
+    // and a real USER line is obeyed.
+    let plain =
+        "FROM python:3.12-slim\nRUN pip install flask\nUSER app\nCMD [\"python\", \"app.py\"]\n";
+    let (_p, rows, gate) = scanned(&compose("Xq7v93kdLLp2a8Zr9wq"), plain);
+    assert!(rows.iter().any(|r| r["kind"] == "secret"), "{rows:#?}");
+    assert!(gate.contains("[secret]"), "{gate}");
+    assert!(
+        !ids(&rows).iter().any(|id| id == "dockerfile-user"),
+        "{:?}",
+        ids(&rows)
+    );
+}

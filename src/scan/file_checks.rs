@@ -83,7 +83,7 @@ fn compose_limits(files: &ProjectFiles) -> Evidence {
     for path in &files.compose {
         let shown = files.shown(path);
         let Some(text) = read(path) else { continue };
-        let doc: serde_norway::Value = match serde_norway::from_str(&text) {
+        let doc: serde_norway::Value = match super::project_files::compose_document(&text) {
             Ok(v) => v,
             Err(e) => {
                 missing.push(format!("{shown}: not valid YAML ({e})"));

@@ -6,6 +6,7 @@
 
 pub mod base_images;
 pub mod docker;
+pub mod dockerfile;
 pub mod external;
 pub mod file_checks;
 pub mod image_checks;

@@ -122,45 +122,7 @@ fn result(rule: &'static str, applicable: bool, problems: Vec<String>) -> Postur
     }
 }
 
-/// One Dockerfile instruction: keyword (upper case) and its arguments,
-/// continuation lines joined.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Instruction {
-    pub(super) keyword: String,
-    pub(super) args: String,
-}
-
-pub(super) fn instructions(text: &str) -> Vec<Instruction> {
-    let mut out = Vec::new();
-    let mut pending = String::new();
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with('#') && pending.is_empty() {
-            continue;
-        }
-        if let Some(head) = trimmed.strip_suffix('\\') {
-            pending.push_str(head);
-            pending.push(' ');
-            continue;
-        }
-        pending.push_str(trimmed);
-        let full = std::mem::take(&mut pending);
-        let mut parts = full.trim().splitn(2, char::is_whitespace);
-        if let Some(keyword) = parts.next().filter(|k| !k.is_empty()) {
-            out.push(Instruction {
-                keyword: keyword.to_ascii_uppercase(),
-                args: parts.next().unwrap_or_default().trim().to_string(),
-            });
-        }
-    }
-    out
-}
-
-/// The instructions of the final build stage.
-fn final_stage(ins: &[Instruction]) -> &[Instruction] {
-    let start = ins.iter().rposition(|i| i.keyword == "FROM").unwrap_or(0);
-    &ins[start..]
-}
+pub(super) use super::dockerfile::{final_stage, instructions, Instruction};
 
 fn user(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
     let mut problems = Vec::new();
@@ -190,8 +152,7 @@ fn user(dockerfiles: &[(String, Vec<Instruction>)]) -> Vec<String> {
 pub(super) fn compose_services(files: &ProjectFiles) -> Vec<(String, String, serde_norway::Value)> {
     let mut out = Vec::new();
     for path in &files.compose {
-        let Some(doc) =
-            read(path).and_then(|t| serde_norway::from_str::<serde_norway::Value>(&t).ok())
+        let Some(doc) = read(path).and_then(|t| super::project_files::compose_document(&t).ok())
         else {
             continue;
         };

@@ -166,6 +166,15 @@ impl ProjectFiles {
     }
 }
 
+/// A compose file as Compose reads it: YAML with anchors and aliases
+/// resolved and merge keys (`<<: *limits`, the pattern Compose's reference
+/// shows for shared settings) applied, by the YAML library's own merge.
+pub fn compose_document(text: &str) -> Result<serde_norway::Value, String> {
+    let mut doc: serde_norway::Value = serde_norway::from_str(text).map_err(|e| e.to_string())?;
+    doc.apply_merge().map_err(|e| e.to_string())?;
+    Ok(doc)
+}
+
 /// The largest project file read (a lockfile of a large monorepo is a few
 /// MiB; a Dockerfile or compose file far less).
 pub const PROJECT_FILE_CAP: u64 = 16 << 20;

@@ -235,6 +235,9 @@ fn scan_text(
             if value.is_empty() || taken.iter().any(|r| r.start < m.end() && m.start() < r.end) {
                 continue;
             }
+            if is_reference(value) {
+                continue;
+            }
             if rule.entropy.is_some_and(|min| shannon_entropy(value) < min) {
                 continue;
             }
@@ -278,7 +281,7 @@ fn scan_text(
 /// a switch, a path, a `*_FILE` or `*_NAME` key). Returns the reason.
 pub fn env_secret(key: &str, value: &str) -> Option<String> {
     let value = value.trim();
-    if value.is_empty() {
+    if value.is_empty() || is_reference(value) {
         return None;
     }
     let text = format!("{key}={value}");
@@ -302,6 +305,38 @@ pub fn env_secret(key: &str, value: &str) -> Option<String> {
     }
     (super::names::secret_like_key(key) && !setting)
         .then(|| "a value in a secret-named variable".to_string())
+}
+
+/// A value that names where the secret lives instead of holding it:
+/// Compose and shell interpolation (`${VAR}`, `${VAR:?message}`, `$VAR`).
+/// What it refers to (an `.env` file, the environment) is what is judged.
+/// A default (`${VAR:-x}`, `${VAR-x}`) is committed with the file, so the
+/// reference counts only when its default is empty or a reference too.
+pub fn is_reference(value: &str) -> bool {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let identifier = |s: &str| {
+        let end = s
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(s.len());
+        (end > 0 && !s.starts_with(|c: char| c.is_ascii_digit())).then_some(end)
+    };
+    if let Some(inner) = v.strip_prefix("${") {
+        let Some(end) = identifier(inner) else {
+            return false;
+        };
+        let rest = &inner[end..];
+        let default = rest.strip_prefix(":-").or_else(|| rest.strip_prefix('-'));
+        return match default {
+            Some(d) => {
+                let d = d.strip_suffix('}').unwrap_or(d).trim();
+                d.is_empty() || is_reference(d)
+            }
+            None => rest.is_empty() || rest.starts_with(['}', ':', '?']),
+        };
+    }
+    v.strip_prefix('$')
+        .and_then(|rest| identifier(rest).map(|end| end == rest.len()))
+        .unwrap_or(false)
 }
 
 /// Replaces every secret the bundled rules find in `text` with its mask
@@ -439,5 +474,34 @@ mod tests {
         assert!(shannon_entropy("changeme") < 3.5);
         assert!(shannon_entropy("finance123") < 3.5);
         assert!(shannon_entropy("Zq8rT2pLm9vX4wKd") > 3.5);
+    }
+}
+
+#[cfg(test)]
+mod interpolation_tests {
+    use super::is_reference;
+
+    #[test]
+    fn interpolation_is_a_reference_and_a_literal_default_is_not() {
+        for r in [
+            "${POSTGRES_PASSWORD}",
+            "\"${API_TOKEN:?set it}\"",
+            "${API_TOKEN:?set",
+            "$SECRET_KEY",
+            "${X:-}",
+            "${X:-${Y}}",
+        ] {
+            assert!(is_reference(r), "{r}");
+        }
+        for v in [
+            "${DB_PASSWORD:-hunter2-longer}",
+            "${X-s3cr3t}",
+            "changeme",
+            "$",
+            "${1abc}",
+            "$PASS word",
+        ] {
+            assert!(!is_reference(v), "{v}");
+        }
     }
 }
