@@ -670,3 +670,113 @@ fn a_walk_that_stops_at_its_cap_says_so() {
         "{scan}"
     );
 }
+
+/// One definition of every number (issue 21, docs/numbers.md): on one
+/// workspace at a fixed clock, "past their SLA" in the exports, `list
+/// --status overdue`, the console's overdue rows and the gate's
+/// `overdue-high` count the same findings; a high inside its SLA blocks
+/// neither the gate nor the checklist's critical/high item.
+#[test]
+fn overdue_means_the_same_in_the_exports_list_console_gate_and_checklist() {
+    let ws = Ws::new();
+    let high = |id: &'static str, pkg: &'static str| -> common::Vuln<'static> {
+        (id, &[], pkg, "1.0", "HIGH", Some("1.1"))
+    };
+    ws.import(
+        0,
+        common::trivy(
+            "shop/api",
+            "1",
+            "a1",
+            &[high("CVE-2026-31", "zlib"), high("CVE-2026-32", "curl")],
+        ),
+    );
+    ws.import(
+        3,
+        common::trivy("shop/web", "1", "b1", &[high("CVE-2026-33", "tar")]),
+    );
+    ws.ok(
+        3,
+        &[
+            "triage",
+            "snooze",
+            "--id",
+            "CVE-2026-32",
+            "--until",
+            "30d",
+            "--reason",
+            "vendor patch",
+        ],
+    );
+    let policy = ws.home.path().join("policy.toml");
+    std::fs::write(&policy, "require_checklists = []\n").unwrap();
+    let numbers = |day: u32| {
+        let overdue_listed = ws.list(day, &["--status", "overdue"]).len();
+        let md = ws.ok(day, &["export", "--format", "md"]);
+        let past: usize = md
+            .split("high\\), ")
+            .nth(1)
+            .and_then(|rest| rest.split(" past their SLA").next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no past-SLA count in {md}"));
+        let gate = String::from_utf8_lossy(
+            &ws.run_at(
+                day,
+                &["gate", "--policy", policy.to_str().unwrap(), "--json"],
+            )
+            .stdout,
+        )
+        .into_owned();
+        let gate: serde_json::Value = serde_json::from_str(&gate).unwrap();
+        let gate_overdue: usize = gate["blocked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "overdue-high")
+            .map_or(0, |r| {
+                r["message"]
+                    .as_str()
+                    .unwrap()
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            });
+        // The console's rows, loaded as the console loads them.
+        let current = scandeck::store::Workspace::at(&ws.dir)
+            .current_findings(&common::redactor_of(&ws))
+            .unwrap();
+        let now =
+            chrono::DateTime::parse_from_rfc3339(&format!("2026-03-{:02}T10:00:00Z", day + 1))
+                .unwrap()
+                .with_timezone(&chrono::Utc);
+        let data = scandeck::tui::data::Data::build(current, now);
+        let console = data
+            .assessments
+            .iter()
+            .filter(|a| a.status == scandeck::triage::Status::Overdue)
+            .count();
+        let item = checklist(&ws, day)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["evidence"]["check"] == "no-open-critical-high")
+            .map(|i| i["evidence"]["proposal"].as_str().unwrap().to_string())
+            .unwrap();
+        (
+            overdue_listed,
+            past,
+            gate_overdue,
+            console,
+            gate["ready"] == true,
+            item,
+        )
+    };
+    // Day 7: the first two are due today, nothing is late; the highs inside
+    // their SLA pass the gate and the checklist item alike.
+    assert_eq!(numbers(7), (0, 0, 0, 0, true, "pass".to_string()));
+    // Day 9: one is a day late (the snoozed one is decided, the third is
+    // inside its SLA): every count says 1, and both fail.
+    assert_eq!(numbers(9), (1, 1, 1, 1, false, "fail".to_string()));
+}

@@ -40,17 +40,27 @@ pub struct OpenCounts {
     /// Not secrets.
     pub critical: usize,
     pub high: usize,
+    /// Highs past their SLA (status overdue), not secrets: what the gate's
+    /// `overdue-high` rule counts.
+    pub high_overdue: usize,
+    /// Highs open (or regressed) and inside their SLA, not secrets.
+    pub high_inside: usize,
     pub secrets: usize,
 }
 
 impl OpenCounts {
     pub fn of<'a>(findings: impl IntoIterator<Item = (&'a Finding, &'a Assessment)>) -> OpenCounts {
         let mut counts = OpenCounts::default();
-        for (f, _) in findings.into_iter().filter(|(_, a)| unresolved(a.status)) {
+        for (f, a) in findings.into_iter().filter(|(_, a)| unresolved(a.status)) {
             match (f.kind, f.severity) {
                 (Kind::Secret, _) => counts.secrets += 1,
                 (_, Severity::Critical) => counts.critical += 1,
-                (_, Severity::High) => counts.high += 1,
+                (_, Severity::High) => {
+                    counts.high += 1;
+                    counts.high_overdue += usize::from(a.status == Status::Overdue);
+                    counts.high_inside +=
+                        usize::from(matches!(a.status, Status::Open | Status::Regressed));
+                }
                 _ => {}
             }
         }
@@ -146,17 +156,37 @@ fn open_critical_high(ctx: &Context) -> Evidence {
     if ctx.runs.is_empty() {
         return Evidence::unknown("no scans imported yet");
     }
-    let (critical, high) = (ctx.open.critical, ctx.open.high);
-    let mut ev = if critical + high == 0 {
-        Evidence::pass("no open critical or high findings")
+    // The gate's rule (open-critical, overdue-high): a high inside its SLA
+    // does not fail the item, as it does not block the release.
+    let (critical, late, inside) = (
+        ctx.open.critical,
+        ctx.open.high_overdue,
+        ctx.open.high_inside,
+    );
+    let within = if inside > 0 {
+        format!("; {inside} high finding(s) inside their SLA")
     } else {
-        Evidence::fail(format!(
-            "{critical} critical and {high} high findings are open, overdue, regressed or snoozed"
-        ))
+        String::new()
     };
-    if critical + high > 0 {
-        ev.query = Some("sev:>=high status:open,overdue,regressed,snoozed !kind:secret".into());
+    if critical + late == 0 {
+        let mut ev = Evidence::pass(format!(
+            "no open critical finding, no high past its SLA{within}"
+        ));
+        if inside > 0 {
+            ev.query = Some("sev:high status:open,regressed !kind:secret".into());
+        }
+        return ev;
     }
+    let mut ev = Evidence::fail(format!(
+        "{critical} critical finding(s) open, overdue, regressed or snoozed, {late} high finding(s) past their SLA{within}"
+    ));
+    ev.query = Some(if late == 0 {
+        "sev:critical status:open,overdue,regressed,snoozed !kind:secret".into()
+    } else if critical == 0 {
+        "sev:high status:overdue !kind:secret".into()
+    } else {
+        "sev:>=high status:open,overdue,regressed,snoozed !kind:secret".into()
+    });
     ev
 }
 

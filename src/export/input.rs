@@ -19,7 +19,9 @@ pub struct Header {
     pub findings: usize,
     pub by_severity: BTreeMap<String, usize>,
     pub by_status: BTreeMap<String, usize>,
-    /// Findings past their SLA that still count (open, regressed, snoozed, fix pending).
+    /// Findings past their SLA: status `overdue`, the same findings `list
+    /// --status overdue`, the console and the gate's `overdue-high` count
+    /// (past their due day, by calendar day; docs/numbers.md).
     pub sla_breaches: usize,
     pub checklist: String,
 }
@@ -49,9 +51,7 @@ impl<'a> ExportInput<'a> {
                 .entry(f.severity.as_str().to_string())
                 .or_insert(0) += 1;
             *by_status.entry(a.status.as_str().to_string()).or_insert(0) += 1;
-            if a.status.in_breach_counts() && a.sla_due.is_some_and(|d| d < now) {
-                sla_breaches += 1;
-            }
+            sla_breaches += usize::from(a.status == Status::Overdue);
         }
         let header = Header {
             tool: format!("scandeck {}", env!("CARGO_PKG_VERSION")),

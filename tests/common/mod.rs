@@ -325,3 +325,11 @@ pub fn state_at(label: &str, size: (u16, u16)) -> scandeck::tui::state::AppState
     state.now = fixed_now();
     state
 }
+
+/// The secret-hash key of `ws`'s installation, as its commands use it.
+#[allow(dead_code)]
+pub fn redactor_of(ws: &Ws) -> Redactor {
+    let key =
+        scandeck::config::load_or_create_key(&ws.home.path().join("data/secret.key")).unwrap();
+    Redactor::with_key(key)
+}
