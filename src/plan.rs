@@ -23,6 +23,12 @@ pub struct BaseImage {
     /// The compose file and service that build the image.
     pub compose: String,
     pub service: String,
+    /// Manifests the Dockerfile installs language packages from, as
+    /// (purl type, project-relative path): `("pypi", "backend/requirements.txt")`.
+    pub manifests: Vec<(String, String)>,
+    /// The Dockerfile line that installs OS packages in the image's own
+    /// layers: (line, the instruction as written, cut).
+    pub os_install: Option<(usize, String)>,
 }
 
 impl BaseImage {
@@ -43,8 +49,47 @@ impl BaseImage {
     }
 }
 
-/// Base images by subject (`image:<repository>`).
-pub type BaseImages = BTreeMap<String, BaseImage>;
+/// The project's images as its compose files say: those it builds (with
+/// their base image), by subject (`image:<repository>`), and those it uses
+/// as they are (a service with `image:` and no `build:`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BaseImages {
+    built: BTreeMap<String, BaseImage>,
+    pulled: BTreeMap<String, String>,
+}
+
+impl BaseImages {
+    pub fn new() -> BaseImages {
+        BaseImages::default()
+    }
+
+    /// How the project builds the image of `subject`.
+    pub fn get(&self, subject: &str) -> Option<&BaseImage> {
+        self.built.get(subject)
+    }
+
+    pub fn contains_key(&self, subject: &str) -> bool {
+        self.built.contains_key(subject)
+    }
+
+    pub fn insert(&mut self, subject: String, base: BaseImage) {
+        self.pulled.remove(&subject);
+        self.built.insert(subject, base);
+    }
+
+    /// An image the project uses as it is, by subject, with the reference
+    /// its compose file names; one it also builds is not pulled.
+    pub fn insert_pulled(&mut self, subject: String, reference: String) {
+        if !self.built.contains_key(&subject) {
+            self.pulled.insert(subject, reference);
+        }
+    }
+
+    /// The reference of an image the project uses without building it.
+    pub fn pulled(&self, subject: &str) -> Option<&str> {
+        self.pulled.get(subject).map(String::as_str)
+    }
+}
 
 /// What clears a group of findings.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -131,13 +176,16 @@ impl Action {
         format!("[{}] {}{hint}", self.urgency(), self.summary)
     }
 
-    /// Larger is more urgent.
-    fn rank(&self) -> (usize, usize, usize, usize, usize) {
+    /// Larger is more urgent: overdue criticals, criticals, overdue highs,
+    /// highs, then the worst severity left, then how many it clears — so
+    /// the urgency column never rises down the list.
+    fn rank(&self) -> (usize, usize, usize, usize, Severity, usize) {
         (
             self.overdue_critical,
             self.critical,
             self.overdue_high,
             self.high,
+            self.worst,
             self.findings.len(),
         )
     }
@@ -266,7 +314,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
     }
     let mut actions: Vec<Action> = groups
         .into_iter()
-        .map(|((subject, fix), members)| action(subject, fix, &members))
+        .map(|((subject, fix), members)| action(subject, fix, &members, bases))
         .collect();
     actions.sort_by(|a, b| {
         b.rank()
@@ -286,7 +334,12 @@ enum PackageKey {
     Everywhere { class: String, name: String },
 }
 
-fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Action {
+fn action(
+    subject: String,
+    fix: Fix,
+    members: &[(&Finding, &Assessment)],
+    bases: &BaseImages,
+) -> Action {
     let mut places: Vec<String> = members.iter().map(|(f, _)| f.subject.to_string()).collect();
     places.sort();
     places.dedup();
@@ -357,7 +410,8 @@ fn action(subject: String, fix: Fix, members: &[(&Finding, &Assessment)]) -> Act
                     _ => String::new(),
                 }
             ),
-            upgrade_hint(ecosystem.as_deref(), package, to),
+            owner_hint(package, ecosystem.as_deref(), to, members, bases)
+                .or_else(|| upgrade_hint(ecosystem.as_deref(), package, to)),
         ),
         Fix::BaseImage {
             base,
@@ -476,6 +530,80 @@ pub fn upgrade_command_for(f: &Finding) -> Option<String> {
     upgrade_hint(p.ecosystem.as_deref(), &p.name, &lowest_fix(f)?)
 }
 
+/// The change at the layer that owns the package, when scandeck knows it:
+/// an image the project builds installs a language package from a manifest
+/// (edit the manifest, rebuild), or an OS package in its own layers
+/// (rebuild without the cache); an image no compose file here builds is
+/// moved to a newer tag. `None`: the package is the project's own, and the
+/// ecosystem's command does it.
+fn owner_hint(
+    package: &str,
+    ecosystem: Option<&str>,
+    to: &str,
+    members: &[(&Finding, &Assessment)],
+    bases: &BaseImages,
+) -> Option<String> {
+    let purl_type = ecosystem.and_then(crate::model::purl::type_for);
+    let os = matches!(purl_type, Some("deb" | "apk" | "rpm"));
+    let requirement = |manifest: &str| match purl_type {
+        Some("pypi") => format!("edit {manifest}: {package}>={to}"),
+        Some("npm") => format!("edit {manifest}: \"{package}\": \"^{to}\" (then npm install)"),
+        _ => format!("edit {manifest}: {package} {to} or later"),
+    };
+    // A project manifest that pins it: the one change every place needs.
+    let project_manifest = members.iter().find_map(|(f, _)| {
+        if !f.subject.starts_with("project:") {
+            return None;
+        }
+        [
+            f.location.path.as_deref(),
+            f.package.as_ref().and_then(|p| p.path.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|p| crate::model::purl::ecosystem_of_manifest(p).is_some())
+        .map(crate::model::fingerprint::manifest_of)
+    });
+    let images: Vec<&Finding> = members
+        .iter()
+        .map(|(f, _)| *f)
+        .filter(|f| f.subject.starts_with("image:"))
+        .collect();
+    let Some(first_image) = images.first() else {
+        return project_manifest.map(|m| requirement(&m));
+    };
+    match bases.get(first_image.subject.as_ref()) {
+        Some(built) => {
+            let rebuild = built.rebuild_command();
+            if os {
+                return Some(match &built.os_install {
+                    Some((line, text)) => format!(
+                        "{} --no-cache  # {} line {line} (`{text}`) installs it; an uncached rebuild takes {package} {to}",
+                        rebuild,
+                        built.dockerfile
+                    ),
+                    None => format!("{rebuild} --no-cache  # the rebuild takes {package} {to}"),
+                });
+            }
+            let manifest = built
+                .manifests
+                .iter()
+                .find(|(t, _)| Some(t.as_str()) == purl_type)
+                .map(|(_, m)| m.clone())
+                .or(project_manifest)?;
+            Some(format!("{}, then {rebuild}", requirement(&manifest)))
+        }
+        None => match bases.pulled(first_image.subject.as_ref()) {
+            // The compose file uses the image as it is: its packages are
+            // the image maker's to upgrade.
+            Some(reference) => Some(format!(
+                "move {reference} to a newer tag of it that has {package} {to} (the compose file uses it as it is)"
+            )),
+            None => project_manifest.map(|m| requirement(&m)),
+        },
+    }
+}
+
 /// The command that performs an upgrade, where the ecosystem has one.
 fn upgrade_hint(ecosystem: Option<&str>, package: &str, to: &str) -> Option<String> {
     let eco = ecosystem?.to_ascii_lowercase();
@@ -580,6 +708,8 @@ mod tests {
             dockerfile: "backend/Dockerfile".into(),
             compose: "docker-compose.yml".into(),
             service: "backend".into(),
+            manifests: Vec::new(),
+            os_install: None,
         };
         assert_eq!(
             base.rebuild_command(),

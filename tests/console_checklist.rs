@@ -194,7 +194,7 @@ fn enter_jumps_to_the_findings_behind_the_evidence() {
     key(&mut s, &k, KeyCode::Char('j'));
     key(&mut s, &k, KeyCode::Enter);
     assert!(s.checklist.is_none());
-    assert!(s.query_text.starts_with("sev:>=high"), "{}", s.query_text);
+    assert!(s.query_text.starts_with("sev:critical"), "{}", s.query_text);
     let data = s.data.as_ref().unwrap();
     assert!(!s.visible.is_empty());
     for i in &s.visible {

@@ -496,3 +496,73 @@ fn prose_from_a_report_is_never_a_version_in_the_plan() {
     );
     assert_eq!(worded["hint"], "npm audit fix");
 }
+
+/// Plan actions at the layer that owns the package (issue 21): a Python
+/// package the backend's Dockerfile installs from its requirements is an
+/// edit of that file and a rebuild; a package in `postgres:15.4`, which the
+/// compose file uses as it is, is a move to a newer tag; and the list is
+/// strictly most urgent first.
+#[test]
+fn each_action_is_taken_where_the_package_is_owned_and_urgency_never_rises() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ws = Ws::new();
+    common::copy_dir(&root.join("assets/demo/project"), &ws.dir);
+    let reports = root.join("assets/demo/reports");
+    for name in ["backend.trivy.json", "frontend.grype.json"] {
+        let report: Value =
+            serde_json::from_slice(&std::fs::read(reports.join(name)).unwrap()).unwrap();
+        ws.import(0, report);
+    }
+    let scout = ws.dir.join("database.scout.sarif");
+    std::fs::copy(reports.join("database.scout.sarif"), &scout).unwrap();
+    ws.ok(
+        0,
+        &[
+            "import",
+            scout.to_str().unwrap(),
+            "--image",
+            "postgres:15.4",
+        ],
+    );
+    let actions = plan(&ws, 1, &[]);
+    let hint_of = |starts: &str| -> String {
+        actions
+            .iter()
+            .find(|a| a["summary"].as_str().unwrap().starts_with(starts))
+            .unwrap_or_else(|| panic!("no action {starts}"))["hint"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        hint_of("upgrade Werkzeug"),
+        "edit backend/requirements.txt: Werkzeug>=3.0.3, then docker compose build --pull backend"
+    );
+    let stdlib = hint_of("upgrade stdlib");
+    assert!(
+        stdlib.starts_with("move postgres:15.4 to a newer tag of it that has stdlib 1.20.3"),
+        "{stdlib}"
+    );
+    assert!(!stdlib.contains("rebuild with Go"), "{stdlib}");
+    // Most urgent first, strictly: what each clears never rises down the list.
+    let severity = |s: &str| {
+        ["unknown", "info", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    let ranks: Vec<(u64, u64, u64, u64, usize)> = actions
+        .iter()
+        .map(|a| {
+            let n = |k: &str| a[k].as_u64().unwrap();
+            (
+                n("overdue_critical"),
+                n("critical"),
+                n("overdue_high"),
+                n("high"),
+                severity(a["worst"].as_str().unwrap()),
+            )
+        })
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
+}

@@ -223,7 +223,7 @@ fn package_parts_v3(finding: &Finding, path: String, parts: &mut Vec<String>) {
 /// `package-lock.json` where Snyk's SARIF names `package.json` for the same
 /// scan (snyk/cli `open-source-sarif-output.ts` swaps them), and a manifest
 /// audit and a lockfile audit of one project are about the same packages.
-fn manifest_of(place: &str) -> String {
+pub fn manifest_of(place: &str) -> String {
     const LOCKS: [(&str, &str); 11] = [
         ("package-lock.json", "package.json"),
         ("npm-shrinkwrap.json", "package.json"),

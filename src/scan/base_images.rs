@@ -16,6 +16,16 @@ pub fn base_images(files: &ProjectFiles) -> BaseImages {
         let Some(image) = yaml.get("image").and_then(|v| v.as_str()) else {
             continue;
         };
+        if yaml.get("build").is_none() {
+            let repository = crate::model::image::image_repository(image);
+            if !repository.is_empty() {
+                found.insert_pulled(
+                    crate::model::subject::image(&repository),
+                    crate::sanitize::sanitize_line(image).into_owned(),
+                );
+            }
+            continue;
+        }
         let (context, dockerfile) = match yaml.get("build") {
             Some(b) if b.is_string() => (b.as_str().unwrap_or("."), "Dockerfile"),
             Some(b) => (
@@ -35,11 +45,15 @@ pub fn base_images(files: &ProjectFiles) -> BaseImages {
             .map(Path::to_path_buf)
             .unwrap_or_default();
         let relative = compose_dir.join(context).join(dockerfile);
-        let Some(from) = read_within(&files.root, &files.root.join(&relative))
-            .and_then(|text| final_base(&instructions(&text)))
+        let Some(ins) =
+            read_within(&files.root, &files.root.join(&relative)).map(|text| instructions(&text))
         else {
             continue;
         };
+        let Some(from) = final_base(&ins) else {
+            continue;
+        };
+        let context_dir = compose_dir.join(context);
         let repository = crate::model::image::image_repository(image);
         if repository.is_empty() {
             continue;
@@ -51,6 +65,8 @@ pub fn base_images(files: &ProjectFiles) -> BaseImages {
                 dockerfile: crate::sanitize::sanitize_line(&tidy(&relative)).into_owned(),
                 compose: crate::sanitize::sanitize_line(&compose_file).into_owned(),
                 service: crate::sanitize::sanitize_line(&service).into_owned(),
+                manifests: manifest_installs(&ins, &context_dir),
+                os_install: os_install(&ins),
             },
         );
     }
@@ -69,6 +85,85 @@ fn tidy(path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// The manifests the final stage installs language packages from, as
+/// (purl type, path relative to the project): `pip install -r FILE`, and
+/// `npm ci`/`npm install` after copying `package.json`.
+fn manifest_installs(ins: &[Instruction], context: &Path) -> Vec<(String, String)> {
+    let stage = super::dockerfile::final_stage(ins);
+    let mut out = Vec::new();
+    let copied_package_json = stage
+        .iter()
+        .any(|i| matches!(i.keyword.as_str(), "COPY" | "ADD") && i.args.contains("package"));
+    for i in stage.iter().filter(|i| i.keyword == "RUN") {
+        let words: Vec<&str> = i.args.split_whitespace().collect();
+        for (k, w) in words.iter().enumerate() {
+            let pip = (*w == "install") && k > 0 && words[k - 1].starts_with("pip");
+            if pip {
+                let mut rest = words[k + 1..].iter();
+                while let Some(arg) = rest.next() {
+                    let file = match *arg {
+                        "-r" | "--requirement" => rest.next().copied(),
+                        a => a
+                            .strip_prefix("--requirement=")
+                            .or_else(|| a.strip_prefix("-r"))
+                            .filter(|f| !f.is_empty()),
+                    };
+                    if let Some(file) = file {
+                        // Relative to WORKDIR, which COPY put under the context's
+                        // name; the file is found by its name in the context.
+                        let name = Path::new(file)
+                            .file_name()
+                            .map(Path::new)
+                            .unwrap_or(Path::new(file));
+                        out.push(("pypi".to_string(), tidy(&context.join(name))));
+                    }
+                    if matches!(*arg, "&&" | ";" | "||") {
+                        break;
+                    }
+                }
+            }
+            let npm = *w == "npm" && matches!(words.get(k + 1), Some(&("ci" | "install" | "i")));
+            if npm && copied_package_json {
+                out.push(("npm".to_string(), tidy(&context.join("package.json"))));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The final stage's first instruction that installs OS packages.
+fn os_install(ins: &[Instruction]) -> Option<(usize, String)> {
+    super::dockerfile::final_stage(ins)
+        .iter()
+        .filter(|i| i.keyword == "RUN")
+        .find(|i| {
+            [
+                "apt-get install",
+                "apt install",
+                "apk add",
+                "dnf install",
+                "yum install",
+                "microdnf install",
+            ]
+            .iter()
+            .any(|cmd| i.args.contains(cmd))
+        })
+        .map(|i| {
+            let text: String = format!("RUN {}", i.args.lines().next().unwrap_or_default());
+            let cut: String = text.chars().take(60).collect();
+            (
+                i.line,
+                if cut.len() < text.len() {
+                    format!("{cut}…")
+                } else {
+                    cut
+                },
+            )
+        })
 }
 
 /// The image the last stage starts from, following stage names back;
