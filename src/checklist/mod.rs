@@ -3,6 +3,7 @@
 //! config directory. Walking state lives in `.scandeck/checklist.json`
 //! (`checklist::records`); automatic checks only propose (`evidence`).
 
+pub mod coverage;
 pub mod evidence;
 pub mod progress;
 pub mod records;

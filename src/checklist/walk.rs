@@ -18,6 +18,9 @@ pub struct Walkthrough {
     pub warnings: Vec<String>,
     /// Why records cannot be saved (a newer scandeck wrote checklist.json).
     pub read_only: Option<String>,
+    /// What no dependency or vulnerability scan covered, one line each
+    /// (`checklist::coverage`).
+    pub not_checked: Vec<String>,
 }
 
 /// Where checklists come from and how the checks judge.
@@ -70,6 +73,7 @@ impl Walkthrough {
             ),
             warnings,
             read_only,
+            not_checked: super::coverage::gaps(&ws.root, runs),
         }
     }
 

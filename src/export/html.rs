@@ -104,6 +104,13 @@ pub fn render(input: &ExportInput) -> String {
     );
     let _ = writeln!(out, "<ul><li>Generated {} by {}</li><li>Filter: {}</li><li>Findings: {} ({})</li><li>Status: {}</li><li>SLA breaches: {}</li><li>Checklist: {}</li></ul>",
         escape(&h.generated_at), escape(&h.tool), escape(&h.filter), h.findings, escape(&input.severity_line()), escape(&input.status_line()), h.sla_breaches, escape(&h.checklist));
+    if !h.not_checked.is_empty() {
+        out.push_str("<ul class=\"not-checked\">");
+        for gap in &h.not_checked {
+            let _ = write!(out, "<li>Not checked: {}</li>", escape(&sanitize_line(gap)));
+        }
+        out.push_str("</ul>\n");
+    }
     let first = input.plan_lines(5);
     if !first.is_empty() {
         out.push_str("<h2>Fix plan: the most urgent actions</h2><ol class=\"first\">");

@@ -51,6 +51,9 @@ pub fn render(input: &ExportInput) -> String {
     let _ = writeln!(out, "- Status: {}", cell(&input.status_line()));
     let _ = writeln!(out, "- SLA breaches: {}", h.sla_breaches);
     let _ = writeln!(out, "- Checklist: {}", cell(&h.checklist));
+    for gap in &h.not_checked {
+        let _ = writeln!(out, "- Not checked: {}", cell(gap));
+    }
     let _ = writeln!(out);
     let first = input.plan_lines(5);
     if !first.is_empty() {

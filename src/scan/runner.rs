@@ -392,6 +392,15 @@ async fn execute(
     }
 }
 
+/// One line for a failure a scanner explains badly: Trivy without a
+/// vulnerability database ends on a DNS or registry error (README: "Trivy
+/// offline").
+fn known_failure(tool: &str, line: &str) -> Option<&'static str> {
+    (tool == "trivy" && line.contains("failed to download vulnerability DB")).then_some(
+        "trivy: no vulnerability database, and it cannot download one here: copy a trivy-db into its cache (~/.cache/trivy/db, or --cache-dir) and set TRIVY_SKIP_DB_UPDATE=true; see the README's \"Trivy offline\"",
+    )
+}
+
 fn native(bytes: Vec<u8>) -> Produced {
     Produced {
         bytes,
@@ -477,16 +486,22 @@ async fn external_scan(
         stage: format!("scanning ({} {version})", tool.name),
     });
     let (lines_tx, mut lines_rx) = mpsc::unbounded_channel::<String>();
+    let tool_name = tool.name;
     let forward = {
         let events = events.clone();
         tokio::spawn(async move {
             let mut last_sent = Instant::now() - LINE_INTERVAL;
             let mut held: Option<String> = None;
+            // A failure scandeck can explain better than the tool's last line.
+            let mut known: Option<&'static str> = None;
             loop {
                 let wait = LINE_INTERVAL.saturating_sub(last_sent.elapsed());
                 tokio::select! {
                     line = lines_rx.recv() => match line {
-                        Some(line) => held = Some(line),
+                        Some(line) => {
+                            known = known.or_else(|| known_failure(tool_name, &line));
+                            held = Some(line);
+                        }
                         None => break,
                     },
                     _ = tokio::time::sleep(wait), if held.is_some() => {}
@@ -501,11 +516,15 @@ async fn external_scan(
             if let Some(line) = held {
                 let _ = events.send(TaskEvent::Line { id, line });
             }
+            known
         })
     };
     let result = process::run(&inv, config.limits, lines_tx, cancel).await;
-    let _ = forward.await;
+    let known = forward.await.ok().flatten();
     let finished = result.map_err(|e| format!("{}: {e}", tool.name))?;
+    if let (Some(explained), false) = (known, finished.status.success()) {
+        return Err(explained.to_string());
+    }
     let status = finished
         .status
         .code()

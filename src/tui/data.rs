@@ -177,6 +177,7 @@ impl Data {
             workspace: workspace.to_string(),
             filter: filter.to_string(),
             readiness: crate::gate::readiness_line(self.walk.production_progress(), verdict),
+            not_checked: self.walk.not_checked.clone(),
             bases: Arc::clone(&self.bases),
             now,
         }
@@ -354,6 +355,8 @@ pub struct ExportJob {
     pub filter: String,
     /// Checklist progress and gate verdict, for the header.
     pub readiness: String,
+    /// What no scan covered, for the header.
+    pub not_checked: Vec<String>,
     pub bases: Arc<crate::plan::BaseImages>,
     pub now: DateTime<Utc>,
 }
@@ -369,6 +372,7 @@ impl ExportJob {
             self.now,
         );
         input.header.checklist = self.readiness.clone();
+        input.header.not_checked = self.not_checked.clone();
         input.bases = self.bases.as_ref().clone();
         crate::export::render(self.format, &input)
     }

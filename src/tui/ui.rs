@@ -215,6 +215,16 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         None => Span::raw(""),
     };
     let runs = Span::styled(format!("   runs: {runs}"), theme.dim);
+    // What no scan covered: zero findings there is silence, not safety.
+    let not_checked = state.data.as_ref().map_or(0, |d| d.walk.not_checked.len());
+    let coverage = Span::styled(
+        if not_checked > 0 {
+            format!("   not checked: {not_checked}")
+        } else {
+            String::new()
+        },
+        theme.warning,
+    );
     let docker = match &state.scans.engine {
         super::tasks::EngineLine::Checking => Span::styled("   docker: checking…", theme.dim),
         super::tasks::EngineLine::Connected(info) => {
@@ -229,10 +239,10 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     // name is cut in its middle.
     let chip = Span::styled(" scandeck ", theme.chip);
     let width = area.width as usize;
-    let mut right = vec![count, searching, release, runs, docker];
+    let mut right = vec![count, searching, release, coverage, runs, docker];
     let used = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
     let room = |right: &[Span]| width.saturating_sub(chip.width() + 2 + used(right));
-    while right.len() > 3 && room(&right) < 12 {
+    while right.len() > 4 && room(&right) < 12 {
         right.pop();
     }
     let label = middle_cell(&state.workspace, room(&right).clamp(8, 60));
