@@ -151,8 +151,10 @@ fn image_and_container_checks_through_a_read_only_engine_connection() {
     let bad = format!("{prefix}/bad:latest");
     let clean = format!("{prefix}/clean:1.0.0");
     let container = format!("{prefix}-privileged");
+    let stopped = format!("{prefix}-stopped");
     let _cleanup = Cleanup(vec![
         vec!["rm".into(), "-f".into(), container.clone()],
+        vec!["rm".into(), "-f".into(), stopped.clone()],
         vec![
             "rmi".into(),
             "-f".into(),
@@ -190,7 +192,7 @@ fn image_and_container_checks_through_a_read_only_engine_connection() {
     build(
         &bad,
         &format!(
-            "FROM {base}\nENV DB_PASSWORD=CanaryImagePassw0rd42 APP_ENV=prod\nENV PAYMENTS=sk_live_CanaryImageStripe0042xyz GH=ghp_CanaryImageGithubToken00000000000042 DATABASE_URL=postgres://app:CanaryImageDbPass42@db:5432/app\nEXPOSE 22/tcp 8080/tcp\nCMD [\"flask\", \"run\", \"--host=0.0.0.0\"]\n"
+            "FROM {base}\nENV DB_PASSWORD=CanaryImagePassw0rd42 APP_ENV=prod FLASK_ENV=development\nENV PAYMENTS=sk_live_CanaryImageStripe0042xyz GH=ghp_CanaryImageGithubToken00000000000042 DATABASE_URL=postgres://app:CanaryImageDbPass42@db:5432/app\nEXPOSE 22/tcp 8080/tcp\nCMD [\"flask\", \"run\", \"--host=0.0.0.0\"]\n"
         ),
     );
     build(
@@ -212,6 +214,29 @@ fn image_and_container_checks_through_a_read_only_engine_connection() {
         "none",
         "-v",
         &format!("{}:/var/run/docker.sock", socket.display()),
+        &clean,
+        "/bin/sleep",
+        "300",
+    ]);
+
+    // A stopped container created with secrets and development settings in
+    // its environment (issue 21): looked at like a running one.
+    docker_ok(&[
+        "create",
+        "--name",
+        &stopped,
+        "-e",
+        "POSTGRES_PASSWORD=changeme",
+        "-e",
+        "GITHUB_TOKEN=ghp_CanaryContainerGithubToken0000000042",
+        "-e",
+        "NODE_ENV=development",
+        "-e",
+        "POSTGRES_USER=app",
+        "--memory",
+        "256m",
+        "--cpus",
+        "0.5",
         &clean,
         "/bin/sleep",
         "300",
@@ -273,6 +298,7 @@ fn image_and_container_checks_through_a_read_only_engine_connection() {
     assert_eq!(
         ids_where(&on_image(&bad)),
         [
+            "image-development-mode",
             "image-exposes-sensitive-port",
             "image-flask-dev-server",
             "image-latest-or-untagged",
@@ -300,7 +326,18 @@ fn image_and_container_checks_through_a_read_only_engine_connection() {
         ],
         "{listed}"
     );
+    let theirs = format!("container/{stopped}#");
+    assert_eq!(
+        ids_where(&|r| r["path"].as_str().is_some_and(|p| p.starts_with(&theirs))),
+        [
+            "container-development-mode",
+            "container-secret-in-env",
+            "container-weak-password",
+        ],
+        "{listed}"
+    );
     let canaries = [
+        "ghp_CanaryContainerGithubToken0000000042",
         "CanaryImagePassw0rd42",
         "sk_live_CanaryImageStripe0042xyz",
         "ghp_CanaryImageGithubToken00000000000042",

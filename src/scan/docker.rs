@@ -276,8 +276,12 @@ fn looks_like_id(reference: &str) -> bool {
 /// `GET /containers/{id}/json`).
 pub async fn running_containers(engine: &Engine) -> Result<Vec<ContainerFacts>, String> {
     let docker = &engine.docker;
+    // Stopped containers too: their environment holds what they were started with.
     let list = docker
-        .list_containers(None::<bollard::query_parameters::ListContainersOptions>)
+        .list_containers(Some(bollard::query_parameters::ListContainersOptions {
+            all: true,
+            ..Default::default()
+        }))
         .await
         .map_err(|e| api_error("listing containers", &e))?;
     let mut out = Vec::new();
@@ -317,6 +321,11 @@ pub async fn running_containers(engine: &Engine) -> Result<Vec<ContainerFacts>, 
                 .unwrap_or_else(|| short_id(&id))
                 .trim_start_matches('/')
                 .to_string(),
+            env: c
+                .config
+                .as_ref()
+                .and_then(|cfg| cfg.env.clone())
+                .unwrap_or_default(),
             image: c.config.and_then(|cfg| cfg.image).unwrap_or_default(),
             privileged: host.privileged.unwrap_or(false),
             network_mode: host.network_mode.unwrap_or_default(),

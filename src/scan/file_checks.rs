@@ -153,7 +153,8 @@ fn url_password(value: &str) -> Option<&str> {
     Some(&creds[colon + 1..])
 }
 
-fn weakness(value: &str) -> Option<&'static str> {
+/// Why a password value is weak, if it is (empty, a placeholder, short).
+pub(super) fn weakness(value: &str) -> Option<&'static str> {
     let lower = value.to_ascii_lowercase();
     if value.is_empty() {
         Some("is empty")

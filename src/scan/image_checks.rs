@@ -25,11 +25,13 @@ pub struct ImageFacts {
     pub size_bytes: u64,
 }
 
-/// What the engine says about one running container.
+/// What the engine says about one container, running or stopped.
 #[derive(Clone, Debug, Default)]
 pub struct ContainerFacts {
     pub name: String,
     pub image: String,
+    /// `KEY=value` as the container was created with (`-e`, `env_file`).
+    pub env: Vec<String>,
     pub privileged: bool,
     pub network_mode: String,
     pub pid_mode: String,
@@ -42,10 +44,11 @@ pub struct ContainerFacts {
 }
 
 /// Every check, with its id and severity, for documentation and the closing list.
-pub const IMAGE_CHECKS: [(&str, Severity); 12] = [
+pub const IMAGE_CHECKS: [(&str, Severity); 13] = [
     ("image-runs-as-root", Severity::High),
     ("image-no-healthcheck", Severity::Low),
     ("image-secret-in-env", Severity::Critical),
+    ("image-development-mode", Severity::Medium),
     ("image-missing-oci-labels", Severity::Low),
     ("image-apt-recommends", Severity::Low),
     ("image-apt-lists-kept", Severity::Low),
@@ -57,7 +60,10 @@ pub const IMAGE_CHECKS: [(&str, Severity); 12] = [
     ("image-large", Severity::Low),
 ];
 
-pub const CONTAINER_CHECKS: [(&str, Severity); 6] = [
+pub const CONTAINER_CHECKS: [(&str, Severity); 9] = [
+    ("container-secret-in-env", Severity::Critical),
+    ("container-weak-password", Severity::High),
+    ("container-development-mode", Severity::Medium),
     ("container-privileged", Severity::Critical),
     ("container-host-network", Severity::High),
     ("container-host-pid", Severity::High),
@@ -141,6 +147,20 @@ pub fn check_image(facts: &ImageFacts, redactor: &Redactor) -> Vec<NativeFinding
         );
         f.secret = Some(redacted);
         out.push(f);
+    }
+    for entry in &facts.env {
+        if let Some(setting) = entry
+            .split_once('=')
+            .and_then(|(k, v)| development_setting(k, v))
+        {
+            out.push(finding(
+                "image-development-mode",
+                format!("ENV {setting}: the image starts in development mode"),
+                "development mode shows debuggers, stack traces and reloaders to whoever reaches the service",
+                "set the production value in the image (FLASK_ENV unset or production, DEBUG=0, NODE_ENV=production)",
+                format!("config/Env/{}", entry.split('=').next().unwrap_or_default()),
+            ));
+        }
     }
     let missing: Vec<&str> = [
         "org.opencontainers.image.version",
@@ -329,9 +349,79 @@ fn tag_check(facts: &ImageFacts, out: &mut Vec<NativeFinding>) {
     }
 }
 
-pub fn check_container(c: &ContainerFacts) -> Vec<NativeFinding> {
+/// `FLASK_ENV=development`, `DEBUG=1`, `NODE_ENV=development` and the
+/// like: a setting that starts a service in development mode, as `KEY=value`.
+pub fn development_setting(key: &str, value: &str) -> Option<String> {
+    let k = key.trim().to_ascii_uppercase();
+    let v = value
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .to_ascii_lowercase();
+    let development = matches!(v.as_str(), "development" | "dev" | "develop");
+    let on = matches!(v.as_str(), "1" | "true" | "yes" | "on");
+    let hit = match k.as_str() {
+        "FLASK_ENV"
+        | "NODE_ENV"
+        | "APP_ENV"
+        | "ENVIRONMENT"
+        | "RAILS_ENV"
+        | "RACK_ENV"
+        | "DJANGO_ENV"
+        | "ASPNETCORE_ENVIRONMENT"
+        | "APP_ENVIRONMENT" => development,
+        "DEBUG" | "FLASK_DEBUG" | "DJANGO_DEBUG" | "APP_DEBUG" => on,
+        _ => false,
+    };
+    hit.then(|| format!("{}={}", key.trim(), value.trim()))
+}
+
+pub fn check_container(c: &ContainerFacts, redactor: &Redactor) -> Vec<NativeFinding> {
     let mut out = Vec::new();
     let at = |what: &str| format!("container/{}#{what}", c.name);
+    for entry in &c.env {
+        let Some((key, value)) = entry.split_once('=') else {
+            continue;
+        };
+        // A container is where secrets are passed at run time: only a
+        // value a rule recognises, or a weak password, is a finding.
+        if let Some(why) = super::secrets::value_secret(key, value) {
+            let redacted = redactor.redact(value);
+            let mut f = finding(
+                "container-secret-in-env",
+                format!(
+                    "container {} has {key} in its environment ({why}: {redacted}); anyone who can inspect it reads it",
+                    c.name
+                ),
+                "a container's environment is shown by `docker inspect` to anyone with engine access",
+                "pass it as a secret (compose `secrets:`, a mounted file) and rotate it",
+                at(&format!("env-{key}")),
+            );
+            f.secret = Some(redacted);
+            out.push(f);
+        } else if let Some(weak) = (super::names::secret_like_key(key)
+            && !super::names::setting_key(key)
+            && !super::names::setting_value(value))
+        .then(|| super::file_checks::weakness(value.trim()))
+        .flatten()
+        {
+            out.push(finding(
+                "container-weak-password",
+                format!("container {} sets {key}, whose value {weak}", c.name),
+                "a weak or default password in a running service is the first thing tried",
+                "generate a long random value, keep it in a secret, and rotate it",
+                at(&format!("env-{key}")),
+            ));
+        }
+        if let Some(setting) = development_setting(key, value) {
+            out.push(finding(
+                "container-development-mode",
+                format!("container {} runs in development mode ({setting})", c.name),
+                "development mode shows debuggers, stack traces and reloaders to whoever reaches the service",
+                "run it with the production setting",
+                at(&format!("env-{key}")),
+            ));
+        }
+    }
     if c.privileged {
         out.push(finding(
             "container-privileged",
@@ -451,6 +541,7 @@ mod tests {
         bad.user = String::new();
         bad.has_healthcheck = false;
         bad.env.push("DB_PASSWORD=hunter2hunter2".into());
+        bad.env.push("FLASK_ENV=development".into());
         bad.labels.clear();
         bad.exposed_ports = vec!["22/tcp".into(), "5432/tcp".into()];
         bad.cmd = vec!["flask".into(), "run".into()];
@@ -495,8 +586,18 @@ mod tests {
             mount_sources: vec!["/srv/data".into()],
             ..ContainerFacts::default()
         };
-        assert!(check_container(&clean).is_empty());
+        let redactor = Redactor::with_key([7; 32]);
+        assert!(check_container(&clean, &redactor).is_empty());
         let bad = ContainerFacts {
+            env: vec![
+                "PATH=/usr/bin".into(),
+                "POSTGRES_PASSWORD=changeme".into(),
+                "GITHUB_TOKEN=ghp_R8nV2kQ9wLmZ4tX7cB1yH6pD3sF0gJ5aE2uK".into(),
+                "FLASK_ENV=development".into(),
+                "POSTGRES_USER=${POSTGRES_USER}".into(),
+                "PASSWORD_MIN_LENGTH=12".into(),
+                "DB_PASSWORD_FILE=/run/secrets/db".into(),
+            ],
             privileged: true,
             network_mode: "host".into(),
             pid_mode: "host".into(),
@@ -508,7 +609,13 @@ mod tests {
             ],
             ..clean
         };
-        let found = check_container(&bad);
+        let found = check_container(&bad, &redactor);
+        assert!(
+            found.iter().all(|f| !f
+                .problem
+                .contains("ghp_R8nV2kQ9wLmZ4tX7cB1yH6pD3sF0gJ5aE2uK")),
+            "the token is redacted"
+        );
         let mut all: Vec<&str> = CONTAINER_CHECKS.iter().map(|(id, _)| *id).collect();
         all.sort();
         let mut got = ids(&found);

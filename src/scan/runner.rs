@@ -341,12 +341,13 @@ async fn execute(
                 let containers = super::docker::running_containers(&engine).await?;
                 let found: Vec<_> = containers
                     .iter()
-                    .flat_map(super::image_checks::check_container)
+                    .flat_map(|c| super::image_checks::check_container(c, &config.redactor))
                     .collect();
                 let mut produced = native(to_sarif(native_report::IMAGE_TOOL, &found, None));
-                produced
-                    .notes
-                    .push(format!("{} running container(s) checked", containers.len()));
+                produced.notes.push(format!(
+                    "{} container(s) checked, running and stopped",
+                    containers.len()
+                ));
                 Ok(produced)
             }
             Job::Posture { root } => {

@@ -279,6 +279,36 @@ fn scan_text(
 /// high-entropy value assigned to a secret-named key — or any value of a
 /// secret-named key that is not obviously a setting (a number, a duration,
 /// a switch, a path, a `*_FILE` or `*_NAME` key). Returns the reason.
+/// What a value-based rule recognises in `value` (an API key's shape, a
+/// high-entropy token), never the variable's name alone.
+pub fn value_secret(key: &str, value: &str) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() || is_reference(value) {
+        return None;
+    }
+    let text = format!("{key}={value}");
+    let setting = super::names::setting_key(key) || super::names::setting_value(value);
+    bundled_rules()
+        .unwrap_or_default()
+        .iter()
+        .find_map(|rule| {
+            if setting && rule.entropy.is_some() {
+                return None;
+            }
+            rule.regex
+                .captures_iter(&text)
+                .any(|caps| {
+                    caps.get(rule.group)
+                        .or_else(|| caps.get(0))
+                        .is_some_and(|m| {
+                            rule.entropy
+                                .is_none_or(|min| shannon_entropy(m.as_str()) >= min)
+                        })
+                })
+                .then(|| rule.title.clone())
+        })
+}
+
 pub fn env_secret(key: &str, value: &str) -> Option<String> {
     let value = value.trim();
     if value.is_empty() || is_reference(value) {
