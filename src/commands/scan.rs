@@ -18,23 +18,16 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// `90s`, `15m`, `1h`, or plain seconds.
+/// `90s`, `15m`, `1h`, or plain seconds (`model::duration`).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let (number, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: u64 = number.parse().map_err(|_| {
+    let delta = crate::model::duration::parse(t, "s").ok_or_else(|| {
         format!("--timeout {t:?}: expected a number with s, m or h, e.g. 90s or 15m")
     })?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("--timeout {t:?}: unit must be s, m or h")),
-    };
-    if secs == 0 {
-        return Err("--timeout must be more than 0".into());
+    match delta.to_std() {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err("--timeout must be more than 0".into()),
     }
-    Ok(Duration::from_secs(secs))
 }
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
@@ -382,7 +375,9 @@ mod tests {
         assert_eq!(parse_duration("15m").unwrap(), Duration::from_secs(900));
         assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
         assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
-        assert!(parse_duration("5d").is_err());
+        // One parser for every duration a user types (model::duration).
+        assert_eq!(parse_duration("1d").unwrap(), Duration::from_secs(86_400));
+        assert!(parse_duration("99999999999999h").is_err(), "no overflow");
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("soon").is_err());
     }

@@ -169,13 +169,38 @@ fn os_install(ins: &[Instruction]) -> Option<(usize, String)> {
 /// The image the last stage starts from, following stage names back;
 /// `None` for `scratch` or a Dockerfile without `FROM`.
 fn final_base(instructions: &[Instruction]) -> Option<String> {
+    // `ARG` before the first `FROM` may name the base (`FROM ${BASE}`): its
+    // default is what a build without `--build-arg` uses.
+    let mut args: Vec<(String, String)> = instructions
+        .iter()
+        .take_while(|i| i.keyword != "FROM")
+        .filter(|i| i.keyword == "ARG")
+        .filter_map(|i| {
+            let (name, value) = i.args.trim().split_once('=')?;
+            Some((
+                name.trim().to_string(),
+                value.trim().trim_matches(|c| c == '"' || c == '\'').to_string(),
+            ))
+        })
+        .collect();
+    // The longest names first: `$VERSION_MAJOR` is not `$VERSION` + `_MAJOR`.
+    args.sort_by_key(|(name, _)| std::cmp::Reverse(name.len()));
+    let expand = |image: &str| -> String {
+        let mut out = image.to_string();
+        for (name, value) in &args {
+            for form in [format!("${{{name}}}"), format!("${name}")] {
+                out = out.replace(&form, value);
+            }
+        }
+        out
+    };
     // (image, stage name) of every FROM, in order.
     let stages: Vec<(String, Option<String>)> = instructions
         .iter()
         .filter(|i| i.keyword == "FROM")
         .filter_map(|i| {
             let mut words = i.args.split_whitespace().filter(|w| !w.starts_with("--"));
-            let image = words.next()?.to_string();
+            let image = expand(words.next()?);
             let name = match (words.next(), words.next()) {
                 (Some(kw), Some(name)) if kw.eq_ignore_ascii_case("as") => {
                     Some(name.to_ascii_lowercase())
@@ -224,6 +249,14 @@ mod tests {
             Some("debian:12")
         );
         assert_eq!(base_of("FROM golang:1.22 AS b\nFROM scratch\n"), None);
+        assert_eq!(
+            base_of("ARG BASE=python:3.12-slim\nARG TAG\nFROM ${BASE} AS app\nRUN pip install x\n").as_deref(),
+            Some("python:3.12-slim")
+        );
+        assert_eq!(
+            base_of("ARG VERSION=\"1.25\"\nFROM nginx:$VERSION-alpine\n").as_deref(),
+            Some("nginx:1.25-alpine")
+        );
         assert_eq!(base_of("# nothing\n"), None);
     }
 

@@ -338,14 +338,8 @@ pub fn parse_until(text: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     if let Ok(date) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return date.and_hms_opt(23, 59, 59).map(|d| d.and_utc());
     }
-    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit())?);
-    let n: i64 = num.parse().ok()?;
-    // Checked: a duration typed by a user (`99999999d`) is no reason to crash.
-    let delta = match unit {
-        "d" | "day" | "days" => chrono::TimeDelta::try_days(n)?,
-        "w" | "week" | "weeks" => chrono::TimeDelta::try_weeks(n)?,
-        "h" | "hour" | "hours" => chrono::TimeDelta::try_hours(n)?,
-        _ => return None,
-    };
+    // A bare number is no end: a unit is required here.
+    t.find(|c: char| !c.is_ascii_digit())?;
+    let delta = crate::model::duration::parse(t, "")?;
     now.checked_add_signed(delta)
 }
