@@ -367,13 +367,14 @@ fn p3_corrupt_files_are_quarantined_and_never_overwritten() {
         assert!(out.status.success(), "{label}: the app starts");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains("was unreadable") && err.contains("decisions.json.bak"),
+            err.contains("was unreadable")
+                && err.contains("restored from scans/decisions.json.journal"),
             "{label}: {err}"
         );
         let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
         assert!(
             rows.iter().any(|r| r["status"] == "snoozed"),
-            "{label}: the .bak was loaded"
+            "{label}: the newest readable copy was loaded"
         );
         let aside: Vec<PathBuf> = common::files_under(&ws.dir.join(".scandeck"))
             .into_iter()
@@ -574,7 +575,8 @@ fn writes_after_a_corrupt_file_start_from_the_newest_readable_copy() {
         let listed = ws.run(&["list", "--format", "json"]);
         let told = String::from_utf8_lossy(&listed.stderr).into_owned();
         assert!(
-            told.contains("was unreadable") && told.contains("decisions.json.bak"),
+            told.contains("was unreadable")
+                && told.contains("restored from scans/decisions.json.journal"),
             "{told}"
         );
         for n in 0..2 {
@@ -593,7 +595,7 @@ fn writes_after_a_corrupt_file_start_from_the_newest_readable_copy() {
             );
         }
         let reasons = ws.audit_reasons();
-        for expected in ["first decision", "after 0", "after 1"] {
+        for expected in ["first decision", "second", "after 0", "after 1"] {
             assert!(
                 reasons.iter().any(|r| r == expected),
                 "round {round}: {expected} lost: {reasons:?}"
@@ -609,4 +611,38 @@ fn writes_after_a_corrupt_file_start_from_the_newest_readable_copy() {
         );
         assert!(ws.run(&["triage", "verify"]).status.success());
     }
+}
+
+/// Nothing written on this machine is lost to a file overwritten whole
+/// (issue 24): three notes, the file replaced by garbage, two more notes —
+/// five of five remain, from the journal of this machine's last write.
+#[test]
+fn an_overwritten_decisions_file_keeps_every_entry_this_machine_wrote() {
+    let ws = Ws::new();
+    assert!(snooze(&ws, "first decision").status.success());
+    let fp = ws.fingerprint("CVE-2026-101");
+    let note = |text: &str| {
+        let out = ws.run(&["triage", "note", "--fingerprint", &fp, "--text", text]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    for n in 1..=3 {
+        note(&format!("note {n}"));
+    }
+    std::fs::write(ws.decisions_path(), b"\x00garbage, not JSON at all\n").unwrap();
+    for n in 4..=5 {
+        note(&format!("note {n}"));
+    }
+    let reasons = ws.audit_reasons();
+    for n in 1..=5 {
+        let text = format!("note {n}");
+        assert!(
+            reasons.iter().any(|r| *r == text),
+            "{text} lost: {reasons:?}"
+        );
+    }
+    assert!(ws.run(&["triage", "verify"]).status.success());
 }

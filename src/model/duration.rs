@@ -12,7 +12,11 @@ pub fn parse(text: &str, bare_unit: &str) -> Option<TimeDelta> {
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
     let n: i64 = number.parse().ok()?;
-    let unit = if unit.is_empty() { bare_unit } else { unit.trim() };
+    let unit = if unit.is_empty() {
+        bare_unit
+    } else {
+        unit.trim()
+    };
     match unit {
         "s" | "sec" | "secs" | "second" | "seconds" => TimeDelta::try_seconds(n),
         "m" | "min" | "mins" | "minute" | "minutes" => TimeDelta::try_minutes(n),

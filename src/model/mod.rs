@@ -1,7 +1,7 @@
 //! The normalised finding every parser produces and every view reads.
 
-pub mod finding;
 pub mod duration;
+pub mod finding;
 pub mod fingerprint;
 pub mod image;
 pub mod layer;

@@ -179,7 +179,10 @@ fn final_base(instructions: &[Instruction]) -> Option<String> {
             let (name, value) = i.args.trim().split_once('=')?;
             Some((
                 name.trim().to_string(),
-                value.trim().trim_matches(|c| c == '"' || c == '\'').to_string(),
+                value
+                    .trim()
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .to_string(),
             ))
         })
         .collect();
@@ -250,7 +253,8 @@ mod tests {
         );
         assert_eq!(base_of("FROM golang:1.22 AS b\nFROM scratch\n"), None);
         assert_eq!(
-            base_of("ARG BASE=python:3.12-slim\nARG TAG\nFROM ${BASE} AS app\nRUN pip install x\n").as_deref(),
+            base_of("ARG BASE=python:3.12-slim\nARG TAG\nFROM ${BASE} AS app\nRUN pip install x\n")
+                .as_deref(),
             Some("python:3.12-slim")
         );
         assert_eq!(

@@ -288,25 +288,22 @@ pub fn value_secret(key: &str, value: &str) -> Option<String> {
     }
     let text = format!("{key}={value}");
     let setting = super::names::setting_key(key) || super::names::setting_value(value);
-    bundled_rules()
-        .unwrap_or_default()
-        .iter()
-        .find_map(|rule| {
-            if setting && rule.entropy.is_some() {
-                return None;
-            }
-            rule.regex
-                .captures_iter(&text)
-                .any(|caps| {
-                    caps.get(rule.group)
-                        .or_else(|| caps.get(0))
-                        .is_some_and(|m| {
-                            rule.entropy
-                                .is_none_or(|min| shannon_entropy(m.as_str()) >= min)
-                        })
-                })
-                .then(|| rule.title.clone())
-        })
+    bundled_rules().unwrap_or_default().iter().find_map(|rule| {
+        if setting && rule.entropy.is_some() {
+            return None;
+        }
+        rule.regex
+            .captures_iter(&text)
+            .any(|caps| {
+                caps.get(rule.group)
+                    .or_else(|| caps.get(0))
+                    .is_some_and(|m| {
+                        rule.entropy
+                            .is_none_or(|min| shannon_entropy(m.as_str()) >= min)
+                    })
+            })
+            .then(|| rule.title.clone())
+    })
 }
 
 pub fn env_secret(key: &str, value: &str) -> Option<String> {

@@ -72,6 +72,14 @@ fn bak_of<D: Document>(ws: &Workspace) -> PathBuf {
     ws.dir().join(format!("{}.bak", D::FILE_NAME))
 }
 
+/// The newest version this machine wrote, kept beside the store (never
+/// committed: `scans/` is ignored by git), so that a file overwritten or
+/// cut after that write is rebuilt with every entry written here — the
+/// `.bak` is one write behind.
+fn journal_of<D: Document>(ws: &Workspace) -> PathBuf {
+    ws.scans_dir().join(format!("{}.journal", D::FILE_NAME))
+}
+
 enum Parsed<D> {
     Current(D),
     Future(u32),
@@ -120,24 +128,43 @@ pub fn load<D: Document>(ws: &Workspace) -> Result<Loaded<D>, StoreError> {
                 path: path.clone(),
                 source,
             })?;
-            let bak_bytes = super::safe::read(&bak_of::<D>(ws), super::safe::DOCUMENT_CAP).ok();
-            let from_bak = bak_bytes.as_deref().and_then(|b| match parse::<D>(b) {
-                Parsed::Current(f) => Some(f),
-                _ => None,
-            });
-            // The newest readable copy goes back in place, so that the next
-            // read or write starts from it, never from an empty file (and the
-            // next write's `.bak` is that copy again, not an empty state).
-            let restored = match (&from_bak, &bak_bytes) {
-                (Some(_), Some(bytes)) => match write_atomic(&path, bytes) {
-                    Ok(()) => format!("; restored the previous version from {}.bak", D::FILE_NAME),
-                    Err(e) => format!(
-                        "; loaded the previous version from {}.bak (could not put it back: {e})",
-                        D::FILE_NAME
-                    ),
-                },
-                _ => String::new(),
+            // The newest readable copy: the journal of this machine's last
+            // write, or the `.bak` when it holds more (a version another
+            // clone brought, read but never written here).
+            let copy = |path: PathBuf, name: String| {
+                let bytes = super::safe::read(&path, super::safe::DOCUMENT_CAP).ok()?;
+                match parse::<D>(&bytes) {
+                    Parsed::Current(f) => Some((f, bytes, name)),
+                    _ => None,
+                }
             };
+            let journal = copy(
+                journal_of::<D>(ws),
+                format!(
+                    "scans/{}.journal, the last version this machine wrote",
+                    D::FILE_NAME
+                ),
+            );
+            let bak = copy(
+                bak_of::<D>(ws),
+                format!("{}.bak, the previous version", D::FILE_NAME),
+            );
+            let newest = match (journal, bak) {
+                (Some(j), Some(b)) if b.0.audit_log().len() > j.0.audit_log().len() => Some(b),
+                (Some(j), _) => Some(j),
+                (None, b) => b,
+            };
+            // It goes back in place, so that the next read or write starts
+            // from it, never from an empty file (and the next write's `.bak`
+            // is that copy again, not an empty state).
+            let restored = match &newest {
+                Some((_, bytes, name)) => match write_atomic(&path, bytes) {
+                    Ok(()) => format!("; restored from {name}"),
+                    Err(e) => format!("; loaded from {name} (could not put it back: {e})"),
+                },
+                None => String::new(),
+            };
+            let from_bak = newest.map(|(f, _, _)| f);
             loaded.warnings.push(format!(
                 "{} was unreadable ({}); kept as {}{restored}",
                 path.display(),
@@ -220,6 +247,12 @@ pub fn update_locked<D: Document, T>(
         path: path.clone(),
         source,
     })?;
+    // Best effort: the file itself is written; the journal only helps a
+    // later rebuild. Private, like the report copies.
+    let journal = journal_of::<D>(ws);
+    if let Err(e) = super::atomic::write_atomic_private(&journal, text.as_bytes()) {
+        crate::logging::log(&format!("{}: not written: {e}", journal.display()));
+    }
     if let Err(e) = witness::record::<D>(ws, &crate::triage::audit::head(file.audit_log())) {
         crate::logging::log(&format!(
             "{}: could not record the audit head in the local witness: {e}",
