@@ -639,10 +639,7 @@ fn an_overwritten_decisions_file_keeps_every_entry_this_machine_wrote() {
     let reasons = ws.audit_reasons();
     for n in 1..=5 {
         let text = format!("note {n}");
-        assert!(
-            reasons.iter().any(|r| *r == text),
-            "{text} lost: {reasons:?}"
-        );
+        assert!(reasons.contains(&text), "{text} lost: {reasons:?}");
     }
     assert!(ws.run(&["triage", "verify"]).status.success());
 }
