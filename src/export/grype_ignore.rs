@@ -66,17 +66,7 @@ pub fn render(input: &ExportInput) -> String {
     );
     let mut rules = String::new();
     let mut seen = std::collections::BTreeSet::new();
-    for (f, a) in &input.rows {
-        let Some(d) = a
-            .decision
-            .as_ref()
-            .and_then(|k| input.decisions.decisions.get(k))
-        else {
-            continue;
-        };
-        if !carried(d) {
-            continue;
-        }
+    for (f, decision_key, d) in carried(input) {
         let Some(pkg) = f.package.as_ref().filter(|p| !p.name.is_empty()) else {
             // Grype reports vulnerabilities in packages only.
             continue;
@@ -116,10 +106,7 @@ pub fn render(input: &ExportInput) -> String {
             let _ = writeln!(
                 rules,
                 "  # {}",
-                crate::sanitize::sanitize_line(&format!(
-                    "{reason} [{}]",
-                    a.decision.clone().unwrap_or_default()
-                ))
+                crate::sanitize::sanitize_line(&format!("{reason} [{decision_key}]"))
             );
             let _ = writeln!(rules, "  - vulnerability: {}", quoted(id));
             let _ = writeln!(rules, "    reason: {}", quoted(&reason));

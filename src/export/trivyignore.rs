@@ -34,25 +34,31 @@ struct Entry {
     paths: Vec<String>,
 }
 
-/// The decisions an ignore file carries: snoozes and acceptances.
-pub(super) fn carried(d: &crate::triage::Decision) -> bool {
-    matches!(d.disposition, Disposition::Snoozed | Disposition::Accepted)
+/// The rows whose decision an ignore file carries — snoozes and
+/// acceptances — with the decision and its key.
+pub(super) fn carried<'a>(
+    input: &'a ExportInput,
+) -> impl Iterator<
+    Item = (
+        &'a crate::model::Finding,
+        &'a String,
+        &'a crate::triage::Decision,
+    ),
+> + 'a {
+    input.rows.iter().filter_map(|(f, a)| {
+        let key = a.decision.as_ref()?;
+        let d = input.decisions.decisions.get(key)?;
+        matches!(d.disposition, Disposition::Snoozed | Disposition::Accepted)
+            .then_some((*f, key, d))
+    })
 }
 
 /// The subjects (images, projects) whose findings the file would ignore,
 /// sorted. Trivy cannot scope an ignore file to one image: an entry for
 /// image A's finding also hides the same id (and package) in image B.
 pub fn subjects(input: &ExportInput) -> Vec<String> {
-    let mut subjects: Vec<String> = input
-        .rows
-        .iter()
-        .filter(|(_, a)| {
-            a.decision
-                .as_ref()
-                .and_then(|k| input.decisions.decisions.get(k))
-                .is_some_and(carried)
-        })
-        .map(|(f, _)| f.subject.to_string())
+    let mut subjects: Vec<String> = carried(input)
+        .map(|(f, _, _)| f.subject.to_string())
         .collect();
     subjects.sort();
     subjects.dedup();
@@ -97,17 +103,7 @@ pub fn file_part(subject: &str) -> String {
 
 pub fn render(input: &ExportInput) -> String {
     let mut sections: BTreeMap<&'static str, Vec<Entry>> = BTreeMap::new();
-    for (f, a) in &input.rows {
-        let Some(d) = a
-            .decision
-            .as_ref()
-            .and_then(|k| input.decisions.decisions.get(k))
-        else {
-            continue;
-        };
-        if !carried(d) {
-            continue;
-        }
+    for (f, key, d) in carried(input) {
         let section = match f.kind {
             Kind::Vulnerability => "vulnerabilities",
             Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => "misconfigurations",
@@ -119,11 +115,7 @@ pub fn render(input: &ExportInput) -> String {
             .map(|t| t.date_naive().format("%Y-%m-%d").to_string());
         let statement = format!(
             "{} by {} {}: {} [triage:{}]",
-            d.disposition,
-            d.decided_by,
-            d.decided_at,
-            d.reason,
-            a.decision.clone().unwrap_or_default()
+            d.disposition, d.decided_by, d.decided_at, d.reason, key
         );
         let purls: Vec<String> = f
             .package

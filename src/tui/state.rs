@@ -44,6 +44,30 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The list keys every overlay shares — down, up, a page, the top, the
+    /// bottom — over `len` rows shown `height` at a time; `None` for any
+    /// other action, which the overlay handles itself.
+    pub fn navigated(
+        self,
+        action: super::action::Action,
+        len: usize,
+        height: usize,
+    ) -> Option<Cursor> {
+        use super::action::Action;
+        let page = height.max(1) as isize;
+        let all = len as isize;
+        let delta = match action {
+            Action::MoveDown => 1,
+            Action::MoveUp => -1,
+            Action::PageDown => page,
+            Action::PageUp => -page,
+            Action::GoTop => -all,
+            Action::GoBottom => all,
+            _ => return None,
+        };
+        Some(self.moved(delta, len, height))
+    }
+
     /// Moves by `delta` within `len` rows and keeps the selection inside a
     /// window of `height` rows.
     pub fn moved(self, delta: isize, len: usize, height: usize) -> Cursor {

@@ -79,17 +79,11 @@ pub fn ready(state: &mut AppState, panel: AuditPanel) {
 pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let rows = list_rows(state);
     let panel = state.audit.as_mut()?;
-    let len = panel.items.len();
-    let moved = |panel: &mut AuditPanel, delta: isize| {
-        panel.cursor = panel.cursor.moved(delta, len, rows);
-    };
+    if let Some(cursor) = panel.cursor.navigated(action, panel.items.len(), rows) {
+        panel.cursor = cursor;
+        return Some(Vec::new());
+    }
     match action {
-        Action::MoveDown => moved(panel, 1),
-        Action::MoveUp => moved(panel, -1),
-        Action::PageDown => moved(panel, rows as isize),
-        Action::PageUp => moved(panel, -(rows as isize)),
-        Action::GoTop => moved(panel, -(len as isize)),
-        Action::GoBottom => moved(panel, len as isize),
         Action::CloseAudit => state.audit = None,
         Action::AuditShow => {
             let id = panel

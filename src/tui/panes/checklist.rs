@@ -66,14 +66,11 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     };
     let rows = list_rows(state);
     let panel = state.checklist.as_mut()?;
-    let moved = |panel: &mut ChecklistPanel, delta: isize| {
-        panel.cursor = panel.cursor.moved(delta, len, rows);
-    };
+    if let Some(cursor) = panel.cursor.navigated(action, len, rows) {
+        panel.cursor = cursor;
+        return Some(Vec::new());
+    }
     match action {
-        Action::MoveDown => moved(panel, 1),
-        Action::MoveUp => moved(panel, -1),
-        Action::GoTop => moved(panel, -(len as isize)),
-        Action::GoBottom => moved(panel, len as isize),
         Action::ChecklistNextList => {
             panel.list = (panel.list + 1) % lists.max(1);
             panel.cursor = Cursor::default();

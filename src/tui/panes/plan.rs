@@ -117,17 +117,11 @@ fn quoted(text: &str) -> String {
 pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let rows = list_rows(state);
     let panel = state.plan.as_mut()?;
-    let len = panel.actions.len();
-    let moved = |panel: &mut PlanPanel, delta: isize| {
-        panel.cursor = panel.cursor.moved(delta, len, rows);
-    };
+    if let Some(cursor) = panel.cursor.navigated(action, panel.actions.len(), rows) {
+        panel.cursor = cursor;
+        return Some(Vec::new());
+    }
     match action {
-        Action::MoveDown => moved(panel, 1),
-        Action::MoveUp => moved(panel, -1),
-        Action::PageDown => moved(panel, rows as isize),
-        Action::PageUp => moved(panel, -(rows as isize)),
-        Action::GoTop => moved(panel, -(len as isize)),
-        Action::GoBottom => moved(panel, len as isize),
         Action::ClosePlan => state.plan = None,
         Action::PlanShow | Action::PlanDone => {
             let chosen = panel.actions.get(panel.cursor.selected).cloned();

@@ -271,15 +271,11 @@ pub fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect>
 pub fn act_open(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     let len = state.scans.rows.len();
     let height = (state.size.1 as usize).saturating_sub(12).max(3);
-    let mut moved = |delta: isize| {
-        state.scans.cursor = state.scans.cursor.moved(delta, len, height);
-        Some(Vec::new())
-    };
+    if let Some(cursor) = state.scans.cursor.navigated(action, len, height) {
+        state.scans.cursor = cursor;
+        return Some(Vec::new());
+    }
     match action {
-        Action::MoveDown => moved(1),
-        Action::MoveUp => moved(-1),
-        Action::GoTop => moved(isize::MIN / 2),
-        Action::GoBottom => moved(isize::MAX / 2),
         Action::CancelTask => {
             let Some(row) = state.scans.selected() else {
                 return Some(Vec::new());
