@@ -720,3 +720,84 @@ fn secrets_and_misconfigurations_are_left_out_and_said_so() {
         "no file path as a product"
     );
 }
+
+/// The Trivy oracle against Trivy's own test data (`pkg/vex/vex_test.go`,
+/// `TestFilter`, and its `testdata/openvex-oci.json`,
+/// `openvex-oci-mismatch.json`): the image `debian:12` with repo digest
+/// `debian@sha256:4482…` and `bash` 5.3 is filtered by a statement on
+/// `pkg:oci/debian` with `pkg:deb/debian/bash` as subcomponent, and not by
+/// one on `pkg:oci/mismatch`; spring-boot is filtered by its own purl as
+/// the product (`testdata/openvex.json`, in the current schema's shape).
+#[test]
+fn the_trivy_port_agrees_with_trivys_own_tests() {
+    let report = |purl: &str, id: &str| {
+        serde_json::json!({
+            "ArtifactName": "debian:12", "ArtifactType": "container_image",
+            "Metadata": {"RepoDigests": ["debian@sha256:4482958b4461ff7d9fabc24b3a9ab1e9a2c85ece07b2db1840c7cbc01d053e90"],
+                "ImageConfig": {"architecture": "amd64"}},
+            "Results": [{"Vulnerabilities": [{"VulnerabilityID": id, "PkgIdentifier": {"PURL": purl}}]}]})
+    };
+    let vex = |product: &str, sub: Option<&str>, id: &str| {
+        let mut p = serde_json::json!({"@id": product});
+        if let Some(sub) = sub {
+            p["subcomponents"] = serde_json::json!([{"@id": sub}]);
+        }
+        serde_json::json!({"statements": [{"vulnerability": {"name": id}, "products": [p],
+            "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}]})
+    };
+    let bash = report("pkg:deb/debian/bash@5.3", "CVE-2022-3715");
+    assert_eq!(
+        trivy_filters(
+            &bash,
+            &vex(
+                "pkg:oci/debian",
+                Some("pkg:deb/debian/bash"),
+                "CVE-2022-3715"
+            )
+        )
+        .len(),
+        1,
+        "OpenVEX, subcomponents, oci image"
+    );
+    assert!(
+        trivy_filters(
+            &bash,
+            &vex(
+                "pkg:oci/mismatch",
+                Some("pkg:deb/debian/bash"),
+                "CVE-2022-3715"
+            )
+        )
+        .is_empty(),
+        "OpenVEX, subcomponents, mismatched oci image"
+    );
+    let spring = report(
+        "pkg:maven/org.springframework.boot/spring-boot@2.6.0",
+        "CVE-2021-44228",
+    );
+    assert_eq!(
+        trivy_filters(
+            &spring,
+            &vex(
+                "pkg:maven/org.springframework.boot/spring-boot@2.6.0",
+                None,
+                "CVE-2021-44228"
+            )
+        )
+        .len(),
+        1,
+        "OpenVEX"
+    );
+    assert!(
+        trivy_filters(
+            &spring,
+            &vex(
+                "pkg:maven/org.springframework.boot/spring-boot@2.6.0",
+                None,
+                "CVE-2021-0001"
+            )
+        )
+        .is_empty(),
+        "OpenVEX, multiple statements: the other vulnerability stays"
+    );
+}
