@@ -55,15 +55,21 @@ fn run(browser: &Path, profile: &Path, args: &[&str], page: &Path) -> std::proce
     .unwrap()
 }
 
-#[test]
-fn the_html_export_renders_styled_and_prints_in_chromium() {
-    let Some(browser) = chromium() else {
+/// Chromium, or `None` after saying why the test is skipped (a failure
+/// when `SCANDECK_REQUIRE_BROWSER` is set).
+fn browser_or_skip() -> Option<PathBuf> {
+    let browser = chromium();
+    if browser.is_none() {
         if std::env::var_os("SCANDECK_REQUIRE_BROWSER").is_some() {
             panic!("chromium is not installed but SCANDECK_REQUIRE_BROWSER is set");
         }
         eprintln!("skipped: chromium is not installed (Debian's chromium package)");
-        return;
-    };
+    }
+    browser
+}
+
+/// The demo reports imported and exported as HTML: the workspace and the page.
+fn demo_page() -> (Ws, PathBuf) {
     let ws = Ws::new();
     let files: Vec<String> = common::demo_reports_into(&ws.dir)
         .iter()
@@ -78,6 +84,15 @@ fn the_html_export_renders_styled_and_prints_in_chromium() {
         1,
         &["export", "--format", "html", "-o", page.to_str().unwrap()],
     );
+    (ws, page)
+}
+
+#[test]
+fn the_html_export_renders_styled_and_prints_in_chromium() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let (ws, page) = demo_page();
     let rows = ws.list(1, &[]).len();
     let profile = tempfile::tempdir().unwrap();
 
@@ -263,27 +278,10 @@ parent.document.body.setAttribute('data-measured', JSON.stringify({
 /// table. Both are also painted, so the page is seen as well as measured.
 #[test]
 fn the_html_export_reads_on_a_phone_and_on_a_desktop() {
-    let Some(browser) = chromium() else {
-        if std::env::var_os("SCANDECK_REQUIRE_BROWSER").is_some() {
-            panic!("chromium is not installed but SCANDECK_REQUIRE_BROWSER is set");
-        }
-        eprintln!("skipped: chromium is not installed (Debian's chromium package)");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
-    let ws = Ws::new();
-    let files: Vec<String> = common::demo_reports_into(&ws.dir)
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let mut args = vec!["import".to_string()];
-    args.extend(files);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    ws.ok(0, &args);
-    let page = ws.dir.join("findings.html");
-    ws.ok(
-        1,
-        &["export", "--format", "html", "-o", page.to_str().unwrap()],
-    );
+    let (_ws, page) = demo_page();
     let profile = tempfile::tempdir().unwrap();
     for ((w, h), row) in [((390, 844), "block"), ((1400, 2000), "contents")] {
         let (m, wrapper) = measured(&browser, profile.path(), &page, (w, h));
