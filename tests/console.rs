@@ -1297,3 +1297,34 @@ fn undo_refuses_when_the_decision_changed_since() {
     key(&mut s, &km, KeyCode::Char('Z'));
     assert_eq!(s.status.as_deref(), Some("nothing to undo"));
 }
+
+/// The query line edits as every text field does (issue 25: one line
+/// editor): the cursor moves, text goes in the middle, Ctrl-W cuts a word,
+/// Ctrl-C cancels the line like Esc, and so it does in a dialog.
+#[test]
+fn the_query_line_edits_in_the_middle_and_ctrl_c_cancels() {
+    let (mut s, km) = demo_state((120, 40));
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, "werkzeg");
+    key(&mut s, &km, KeyCode::Left);
+    typed(&mut s, &km, "u");
+    assert_eq!(s.query_text, "werkzeug", "typed before the cursor");
+    assert_eq!(s.visible.len(), 4);
+    let shown = screen(&s, &Theme::mono(), &km);
+    assert!(shown.contains("/ werkzeug"), "{shown}");
+    typed(&mut s, &km, " sev:high");
+    ctrl(&mut s, &km, 'w');
+    assert_eq!(
+        s.query_text, "werkzeu g",
+        "Ctrl-W cut the word before the cursor"
+    );
+    ctrl(&mut s, &km, 'c');
+    assert!(s.editing.is_none());
+    assert_eq!(s.query_text, "", "Ctrl-C restored the query from before");
+    assert_eq!(s.visible.len(), 45);
+    // A dialog's field too.
+    key(&mut s, &km, KeyCode::Char('z'));
+    assert!(s.dialog.is_some());
+    ctrl(&mut s, &km, 'c');
+    assert!(s.dialog.is_none(), "Ctrl-C cancels the dialog");
+}

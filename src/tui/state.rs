@@ -143,7 +143,7 @@ pub struct AppState {
     pub query_text: String,
     pub query: Query,
     /// While the query line is open: the text being typed, and the text to restore on cancel.
-    pub editing: Option<(String, String)>,
+    pub editing: Option<(super::line_edit::LineEdit, String)>,
     pub query_error: Option<String>,
     pub min_severity: Option<Severity>,
     /// The target chosen in the targets pane, by name: search-index ids

@@ -599,6 +599,16 @@ fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
             return super::panes::dialog::type_into(dialog, ev);
         }
     }
+    if state.help.is_none() {
+        // The query line edits as every text field does (`line_edit`).
+        if let Some((line, _)) = &mut state.editing {
+            return if line.apply(&ev) {
+                requery(state)
+            } else {
+                Vec::new()
+            };
+        }
+    }
     // Alt-modified characters are key chords that lost their Escape (tmux), not text.
     if ev
         .modifiers
@@ -620,13 +630,6 @@ fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
         }
         return Vec::new();
     }
-    let changed = match &mut state.editing {
-        Some((text, _)) => edit(text),
-        None => false,
-    };
-    if changed {
-        return requery(state);
-    }
     Vec::new()
 }
 
@@ -635,7 +638,7 @@ pub(crate) fn requery(state: &mut AppState) -> Vec<Effect> {
     let text = state
         .editing
         .as_ref()
-        .map(|(t, _)| t.clone())
+        .map(|(line, _)| line.text().to_string())
         .unwrap_or_else(|| state.query_text.clone());
     match language::parse(&text) {
         Ok(q) => {

@@ -13,13 +13,23 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let (text, editing) = match &state.editing {
-        Some((t, _)) => (t.as_str(), true),
-        None => (state.query_text.as_str(), false),
-    };
-    let mut spans = vec![Span::styled("/ ", theme.title), Span::raw(cell(text, 200))];
-    if editing {
-        spans.push(Span::styled("█", theme.title));
+    let mut spans = vec![Span::styled("/ ", theme.title)];
+    match &state.editing {
+        // The cursor where it is: editing in the middle of a query is
+        // the same as in a dialog's field (`line_edit`).
+        Some((line, _)) => {
+            let (before, after) = line.split();
+            spans.push(Span::raw(cell(before, 200)));
+            let mut rest = after.chars();
+            match rest.next() {
+                Some(c) => {
+                    spans.push(Span::styled(c.to_string(), theme.selected));
+                    spans.push(Span::raw(cell(rest.as_str(), 200)));
+                }
+                None => spans.push(Span::styled("█", theme.title)),
+            }
+        }
+        None => spans.push(Span::raw(cell(&state.query_text, 200))),
     }
     if let Some(err) = &state.query_error {
         spans.push(Span::styled(
@@ -35,7 +45,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::OpenFilter => {
-            state.editing = Some((state.query_text.clone(), state.query_text.clone()));
+            state.editing = Some((
+                crate::tui::line_edit::LineEdit::new(&state.query_text),
+                state.query_text.clone(),
+            ));
             Vec::new()
         }
         Action::ApplyFilter => {
@@ -55,8 +68,8 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::ClearFilterLine => {
-            if let Some((text, _)) = &mut state.editing {
-                text.clear();
+            if let Some((line, _)) = &mut state.editing {
+                line.clear();
             }
             requery(state)
         }
