@@ -110,6 +110,11 @@ pub fn render(input: &ExportInput) -> String {
             );
             let _ = writeln!(rules, "  - vulnerability: {}", quoted(id));
             let _ = writeln!(rules, "    reason: {}", quoted(&reason));
+            if d.until_fix {
+                // Grype stops ignoring the match once it knows a fix: the
+                // snooze ends in Grype when it ends here.
+                let _ = writeln!(rules, "    fix-state: \"not-fixed\"");
+            }
             let _ = writeln!(rules, "    package:");
             let _ = writeln!(rules, "      name: {}", quoted(&regex_literal(&pkg.name)));
             if let Some(version) = f.installed_version() {
