@@ -417,8 +417,9 @@ fn action(
                 match Scheme::of(ecosystem.as_deref()) {
                     Scheme::Unknown if members.len() > 1 || members.iter().any(|(f, _)| fix_versions(f).len() > 1) =>
                         format!(
-                            "; versions of {} compared by digit and text runs (no known order): check {to}",
-                            ecosystem.as_deref().unwrap_or("this package")
+                            "; version order of {}: {}, check {to}",
+                            ecosystem.as_deref().unwrap_or("this package"),
+                            Scheme::Unknown.name()
                         ),
                     _ => String::new(),
                 }
@@ -565,7 +566,7 @@ fn owner_hint(
     };
     // A project manifest that pins it: the one change every place needs.
     let project_manifest = members.iter().find_map(|(f, _)| {
-        if !f.subject.starts_with("project:") {
+        if !f.subject.starts_with(crate::model::subject::PROJECT) {
             return None;
         }
         [
@@ -580,7 +581,7 @@ fn owner_hint(
     let images: Vec<&Finding> = members
         .iter()
         .map(|(f, _)| *f)
-        .filter(|f| f.subject.starts_with("image:"))
+        .filter(|f| crate::model::subject::is_image(&f.subject))
         .collect();
     let Some(first_image) = images.first() else {
         return project_manifest.map(|m| requirement(&m));

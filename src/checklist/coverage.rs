@@ -25,17 +25,11 @@ fn audits(run: &RunRecord) -> bool {
     VULNERABILITY_SCANNERS.iter().any(|s| scanner.contains(s))
 }
 
-/// The project-relative folder a `project:` subject names.
-fn project_dir(subject: &str) -> Option<&str> {
-    subject.strip_prefix("project:")
-}
-
 /// One line per manifest or image no dependency or vulnerability scan
-/// covers, for the project at `root` and the current `runs`.
-pub fn gaps(root: &Path, runs: &[RunRecord]) -> Vec<String> {
-    let files = ProjectFiles::scan(root);
+/// covers, for the project's `files` and the current `runs`.
+pub fn gaps(files: &ProjectFiles, runs: &[RunRecord]) -> Vec<String> {
     let audited: Vec<&RunRecord> = runs.iter().filter(|r| audits(r)).collect();
-    let images = crate::scan::base_images::base_images(&files);
+    let images = crate::scan::base_images::base_images(files);
     // A scanned image covers the manifests its Dockerfile installs from.
     let installed_from: Vec<&str> = images
         .subjects()
@@ -53,10 +47,10 @@ pub fn gaps(root: &Path, runs: &[RunRecord]) -> Vec<String> {
             .unwrap_or_default();
         let covered = installed_from.contains(&shown.as_str())
             || audited.iter().any(|r| {
-                project_dir(&r.subject).is_some_and(|d| {
-                    let d = d.trim_end_matches('/');
-                    d == "." || d.is_empty() || dir == d || dir.starts_with(&format!("{d}/"))
-                })
+                r.subject
+                    .strip_prefix(crate::model::subject::PROJECT)
+                    .map(crate::model::subject::normalise_dir)
+                    .is_some_and(|d| d == "." || dir == d || dir.starts_with(&format!("{d}/")))
             });
         if !covered {
             out.push(

@@ -80,14 +80,13 @@ pub struct Context<'a> {
     pub content_trust_env: Option<String>,
 }
 
-/// Runs every check.
-pub fn evaluate_all(ctx: &Context) -> BTreeMap<String, Evidence> {
-    let files = ProjectFiles::scan(ctx.root);
+/// Runs every check over the project's files as `files` found them.
+pub fn evaluate_all(ctx: &Context, files: &ProjectFiles) -> BTreeMap<String, Evidence> {
     let mut all: BTreeMap<String, Evidence> = OWN_CHECKS
         .iter()
-        .map(|name| (name.to_string(), evaluate(name, ctx, &files)))
+        .map(|name| (name.to_string(), evaluate(name, ctx, files)))
         .collect();
-    for r in crate::scan::posture::check_project(&files) {
+    for r in crate::scan::posture::check_project(files) {
         all.insert(r.rule.to_string(), posture_evidence(&r));
     }
     if let Some(why) = files.incomplete() {

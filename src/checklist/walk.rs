@@ -5,6 +5,7 @@ use super::evidence::{self, Evidence};
 use super::progress::{self, ChecklistFile, ItemView};
 use super::Checklist;
 use crate::model::Finding;
+use crate::scan::project_files::ProjectFiles;
 use crate::store::{RunRecord, Workspace};
 use crate::triage::Assessment;
 use chrono::{DateTime, Utc};
@@ -61,11 +62,14 @@ impl Walkthrough {
                 (ChecklistFile::default(), Some(why))
             }
         };
+        // One walk of the project for the evidence and the coverage.
+        let files = ProjectFiles::scan(&ws.root);
         Walkthrough {
             lists,
             records,
-            evidence: Walkthrough::recheck(
-                ws,
+            evidence: Walkthrough::evidence_over(
+                &files,
+                &ws.root,
                 setup,
                 evidence::OpenCounts::of(findings),
                 runs,
@@ -73,7 +77,7 @@ impl Walkthrough {
             ),
             warnings,
             read_only,
-            not_checked: super::coverage::gaps(&ws.root, runs),
+            not_checked: super::coverage::gaps(&files, runs),
         }
     }
 
@@ -85,14 +89,35 @@ impl Walkthrough {
         runs: &[RunRecord],
         now: DateTime<Utc>,
     ) -> BTreeMap<String, Evidence> {
-        evidence::evaluate_all(&evidence::Context {
-            root: &ws.root,
+        Walkthrough::evidence_over(
+            &ProjectFiles::scan(&ws.root),
+            &ws.root,
+            setup,
             open,
             runs,
             now,
-            max_scan_age_days: setup.max_scan_age_days,
-            content_trust_env: std::env::var("DOCKER_CONTENT_TRUST").ok(),
-        })
+        )
+    }
+
+    fn evidence_over(
+        files: &ProjectFiles,
+        root: &std::path::Path,
+        setup: &WalkSetup,
+        open: evidence::OpenCounts,
+        runs: &[RunRecord],
+        now: DateTime<Utc>,
+    ) -> BTreeMap<String, Evidence> {
+        evidence::evaluate_all(
+            &evidence::Context {
+                root,
+                open,
+                runs,
+                now,
+                max_scan_age_days: setup.max_scan_age_days,
+                content_trust_env: std::env::var("DOCKER_CONTENT_TRUST").ok(),
+            },
+            files,
+        )
     }
 
     pub fn views<'a>(&'a self, list: &'a Checklist) -> Vec<ItemView<'a>> {

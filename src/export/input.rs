@@ -123,11 +123,7 @@ impl<'a> ExportInput<'a> {
                 critical += usize::from(f.severity == Severity::Critical);
                 high += usize::from(f.severity == Severity::High);
             }
-            decided += usize::from(
-                a.decision
-                    .as_ref()
-                    .is_some_and(|k| self.decisions.decisions.contains_key(k)),
-            );
+            decided += usize::from(a.decision.is_some());
         }
         let mut line = format!(
             "{open} finding(s) need work ({critical} critical, {high} high), {} past their SLA, {decided} decided",

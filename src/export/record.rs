@@ -259,10 +259,13 @@ impl Record {
             }
         }
         if let Some(by) = &self.decided_by {
-            line.push_str(&format!(" by {}", short_name(by)));
+            line.push_str(&format!(" by {}", crate::triage::actor::short_name(by)));
         }
         if let Some(approver) = &self.approver {
-            line.push_str(&format!(", approved by {}", short_name(approver)));
+            line.push_str(&format!(
+                ", approved by {}",
+                crate::triage::actor::short_name(approver)
+            ));
         }
         if let Some(reason) = &self.decision_reason {
             line.push_str(&format!(": {reason}"));
@@ -319,14 +322,5 @@ impl Record {
             o(&self.justification),
             o(&self.decision_scope),
         ]
-    }
-}
-
-/// "Ana Analyst" from "Ana Analyst <ana@example.com>": an address is kept
-/// out of a ticket's one-line summary (the CSV and JSON keep it whole).
-fn short_name(who: &str) -> &str {
-    match who.split_once(" <") {
-        Some((name, _)) if !name.trim().is_empty() => name.trim(),
-        _ => who,
     }
 }

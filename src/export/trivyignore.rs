@@ -82,7 +82,7 @@ pub fn single_subject(input: &ExportInput, scanner: &str, file: &str) -> Result<
 
 /// A file name part for a subject: `image:acme/api` → `acme_api`.
 pub fn file_part(subject: &str) -> String {
-    let bare = subject.split_once(':').map_or(subject, |(_, rest)| rest);
+    let bare = crate::model::subject::name_of(subject);
     let part: String = bare
         .chars()
         .map(|c| {

@@ -536,7 +536,7 @@ impl FindingsStore {
         let mut reader = RowReader::new(self);
         let mut decoded: Vec<Finding> = Vec::new();
         let mut places: Vec<(i64, i64)> = Vec::new();
-        let mut read: HashMap<i64, RowSeal> = HashMap::new();
+        let mut read: crate::fasthash::FxHashMap<i64, RowSeal> = Default::default();
         self.read_rows_beside(&queries, &mut |run, raw, bytes| {
             if wanted.contains(&run) {
                 read.entry(run)

@@ -10,12 +10,22 @@
 //! who rewrites the store on purpose: it is not a cryptographic digest.
 
 use crate::model::{Fingerprint, Kind};
-use std::collections::BTreeMap;
+
+/// Severity codes the store writes (`store::row::severity_code`): 0..=5.
+const SEVERITIES: usize = 6;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RowSeal {
-    /// (severity code, kind) → (rows, wrapping sum of `mix(place, fingerprint)`).
-    parts: BTreeMap<(i64, Kind), (u64, u64)>,
+    /// [severity code][kind, in `Kind::ALL` order] → (rows, wrapping sum of
+    /// `mix(place, fingerprint)`): a fixed table, as every row read adds to
+    /// it.
+    parts: [[(u64, u64); Kind::ALL.len()]; SEVERITIES],
+    /// Rows whose severity code is none the store writes.
+    stray: u64,
+}
+
+fn kind_index(kind: Kind) -> usize {
+    Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
 }
 
 /// What a read path asked for: a severity, of one kind or of all.
@@ -40,22 +50,33 @@ fn mix(place: i64, fp: &Fingerprint) -> u64 {
 
 impl RowSeal {
     pub fn add(&mut self, severity: i64, kind: Kind, place: i64, fp: &Fingerprint) {
-        let (rows, sum) = self.parts.entry((severity, kind)).or_default();
+        let Some(row) = usize::try_from(severity)
+            .ok()
+            .and_then(|s| self.parts.get_mut(s))
+        else {
+            self.stray = self.stray.saturating_add(1);
+            return;
+        };
+        let (rows, sum) = &mut row[kind_index(kind)];
         *rows = rows.saturating_add(1);
         *sum = sum.wrapping_add(mix(place, fp));
     }
 
-    pub fn rows(&self) -> u64 {
-        self.parts
-            .values()
-            .fold(0u64, |n, (rows, _)| n.saturating_add(*rows))
+    /// The parts that hold rows, as (severity code, kind, rows, sum).
+    fn filled(&self) -> impl Iterator<Item = (i64, Kind, u64, u64)> + '_ {
+        self.parts.iter().enumerate().flat_map(|(sev, row)| {
+            Kind::ALL
+                .iter()
+                .zip(row.iter())
+                .filter(|(_, (rows, _))| *rows > 0)
+                .map(move |(kind, (rows, sum))| (sev as i64, *kind, *rows, *sum))
+        })
     }
 
     /// `5/vulnerability:12:00ab…;4/secret:3:…` — what the store keeps beside the run.
     pub fn encode(&self) -> String {
-        self.parts
-            .iter()
-            .map(|((sev, kind), (rows, sum))| format!("{sev}/{}:{rows}:{sum:016x}", kind.as_str()))
+        self.filled()
+            .map(|(sev, kind, rows, sum)| format!("{sev}/{}:{rows}:{sum:016x}", kind.as_str()))
             .collect::<Vec<_>>()
             .join(";")
     }
@@ -65,23 +86,27 @@ impl RowSeal {
         for part in text.split(';').filter(|p| !p.is_empty()) {
             let mut fields = part.split(':');
             let (sev, kind) = fields.next()?.split_once('/')?;
-            let sev: i64 = sev.parse().ok()?;
+            let sev: usize = sev.parse().ok()?;
             let kind = super::row::kind_of_name(kind)?;
             let rows: u64 = fields.next()?.parse().ok()?;
             let sum = u64::from_str_radix(fields.next()?, 16).ok()?;
             if fields.next().is_some() {
                 return None;
             }
-            seal.parts.insert((sev, kind), (rows, sum));
+            *seal.parts.get_mut(sev)?.get_mut(kind_index(kind))? = (rows, sum);
         }
         Some(seal)
     }
 
     /// Rows and sum over the parts `range` covers.
     fn over(&self, (sev, kind): Range) -> (u64, u64) {
-        self.parts
+        let Some(row) = usize::try_from(sev).ok().and_then(|s| self.parts.get(s)) else {
+            return (0, 0);
+        };
+        Kind::ALL
             .iter()
-            .filter(|((s, k), _)| *s == sev && kind.is_none_or(|kind| kind == *k))
+            .zip(row.iter())
+            .filter(|(k, _)| kind.is_none_or(|kind| kind == **k))
             .fold((0u64, 0u64), |(n, sum), (_, (rows, part))| {
                 (n.saturating_add(*rows), sum.wrapping_add(*part))
             })
@@ -90,13 +115,18 @@ impl RowSeal {
     /// How `read` (the rows a read path saw) differs from this seal over
     /// `ranges` (everything when `None`), in words; `None` when they agree.
     pub fn differs(&self, read: &RowSeal, ranges: Option<&[Range]>) -> Option<String> {
+        if read.stray > 0 {
+            return Some(format!(
+                "{} row(s) have a severity the store never writes",
+                read.stray
+            ));
+        }
         let all: Vec<Range> = match ranges {
             Some(r) => r.to_vec(),
             None => self
-                .parts
-                .keys()
-                .chain(read.parts.keys())
-                .map(|(sev, kind)| (*sev, Some(*kind)))
+                .filled()
+                .chain(read.filled())
+                .map(|(sev, kind, _, _)| (sev, Some(kind)))
                 .collect(),
         };
         for range in all {
@@ -138,7 +168,27 @@ mod tests {
         }
         stored.add(1, Kind::Secret, 4, &fp(4));
         assert_eq!(RowSeal::decode(&stored.encode()), Some(stored.clone()));
-        assert_eq!(stored.rows(), 5);
+        let order: Vec<String> = stored
+            .encode()
+            .split(';')
+            .map(|p| p.split(':').next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "1/vulnerability",
+                "1/secret",
+                "4/vulnerability",
+                "5/vulnerability"
+            ],
+            "ordered by severity code, then kind"
+        );
+        let mut stray = RowSeal::default();
+        stray.add(9, Kind::Secret, 0, &fp(0));
+        assert!(stored
+            .differs(&stray, None)
+            .unwrap()
+            .contains("never writes"));
         // Read in another order: the same seal.
         let mut read = RowSeal::default();
         read.add(1, Kind::Secret, 4, &fp(4));

@@ -30,3 +30,12 @@ pub fn current(workspace: &Path) -> String {
     };
     crate::sanitize::sanitize_line(&who).into_owned()
 }
+
+/// "Ana Analyst" from "Ana Analyst <ana@example.com>": the name alone, for
+/// one-line summaries (exports' Decision column, `triage audit`).
+pub fn short_name(who: &str) -> &str {
+    match who.split_once(" <") {
+        Some((name, _)) if !name.trim().is_empty() => name.trim(),
+        _ => who,
+    }
+}

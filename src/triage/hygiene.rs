@@ -195,7 +195,7 @@ fn describe(key: &str, d: &Decision) -> String {
                 format!("rule for {ids}")
             }
         });
-    let by = d.decided_by.split(" <").next().unwrap_or(&d.decided_by);
+    let by = super::actor::short_name(&d.decided_by);
     let day = d.decided_at.get(..10).unwrap_or(&d.decided_at);
     crate::sanitize::sanitize_line(&format!(
         "{} {what} (by {by}, {day})",
