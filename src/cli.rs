@@ -46,6 +46,32 @@ pub enum Command {
     Rebuild,
     /// Print every path scandeck uses.
     Paths,
+    /// Create the workspace (`.scandeck/`); with --git, also set up this git
+    /// repository to merge decisions.json and checklist.json (docs/git.md).
+    Init(InitArgs),
+    /// git's merge driver for decisions.json and checklist.json (set up by
+    /// `scandeck init --git`): merges THEIRS into OURS, joining both audit logs.
+    MergeDriver(MergeDriverArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Write `.scandeck/.gitattributes` and this clone's git config so that
+    /// `git merge` joins both branches' decisions; idempotent.
+    #[arg(long)]
+    pub git: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeDriverArgs {
+    /// The common ancestor's version (git's %O).
+    pub base: PathBuf,
+    /// Our version (git's %A); the merge is written here.
+    pub ours: PathBuf,
+    /// Their version (git's %B).
+    pub theirs: PathBuf,
+    /// The file's path in the repository (git's %P).
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +218,10 @@ pub enum TriageAction {
     /// Check the audit log: its chain, its head, every decision against the
     /// entry that made it, and this machine's witness of earlier writes.
     Verify,
+    /// Merge both sides of decisions.json and checklist.json left with git
+    /// conflict markers (a merge without `scandeck init --git`), as the
+    /// merge driver would have.
+    Resolve,
     /// Decisions that no longer do what they meant: matching nothing,
     /// expired, waiting for a fix that exists, accepting a risk that grew,
     /// accepted without approver; ignore/VEX files suppressing what no

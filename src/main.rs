@@ -33,6 +33,8 @@ fn main() {
         Some(Command::Plan(args)) => commands::plan::run(&paths, &workspace, args),
         Some(Command::Rebuild) => commands::rebuild::run(&paths, &workspace),
         Some(Command::Paths) => commands::paths::run(&paths, &workspace),
+        Some(Command::Init(args)) => commands::git::init(&workspace, args),
+        Some(Command::MergeDriver(args)) => commands::git::merge_driver(args),
         None => commands::demo::console(&paths, &workspace, cli.theme.as_deref()),
     };
     let code = match result {

@@ -40,6 +40,52 @@ impl Document for ChecklistFile {
         &self.audit
     }
 
+    type Record = super::progress::ItemRecord;
+
+    fn audit_log_mut(&mut self) -> &mut Vec<crate::triage::audit::AuditEntry> {
+        &mut self.audit
+    }
+
+    fn record_at(&self, target: &str) -> Option<Self::Record> {
+        self.lists.iter().find_map(|(list, items)| {
+            items
+                .iter()
+                .find(|(id, _)| super::progress::record_target(list, id) == target)
+                .map(|(_, r)| r.clone())
+        })
+    }
+
+    fn set_record_at(&mut self, target: &str, record: Option<Self::Record>) {
+        let place = self.lists.iter().find_map(|(list, items)| {
+            items
+                .keys()
+                .find(|id| super::progress::record_target(list, id) == target)
+                .map(|id| (list.clone(), id.clone()))
+        });
+        let place = place.or_else(|| {
+            let (list, id) = target.strip_prefix("checklist:")?.split_once('/')?;
+            Some((list.to_string(), id.to_string()))
+        });
+        let Some((list, id)) = place else { return };
+        match record {
+            Some(r) => {
+                self.lists.entry(list).or_default().insert(id, r);
+            }
+            None => {
+                if let Some(items) = self.lists.get_mut(&list) {
+                    items.remove(&id);
+                    if items.is_empty() {
+                        self.lists.remove(&list);
+                    }
+                }
+            }
+        }
+    }
+
+    fn describe_record(record: &Self::Record) -> String {
+        record.state.as_str().to_string()
+    }
+
     fn record_states(&self) -> Vec<crate::triage::audit::RecordState> {
         ChecklistFile::record_states(self)
     }

@@ -16,6 +16,7 @@ pub mod console;
 pub mod demo;
 pub mod export;
 pub mod gate;
+pub mod git;
 pub mod import;
 pub mod list;
 pub mod paths;

@@ -69,6 +69,7 @@ pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
     let ws = Workspace::at(workspace);
     let args = match action {
         TriageAction::Verify => return verify(&ws),
+        TriageAction::Resolve => return super::git::resolve(&ws),
         TriageAction::Audit(args) => return audit(paths, &ws, args),
         TriageAction::Fixed(a)
         | TriageAction::Snooze(a)

@@ -41,6 +41,54 @@ impl Document for DecisionFile {
         &self.audit
     }
 
+    type Record = Decision;
+
+    fn audit_log_mut(&mut self) -> &mut Vec<AuditEntry> {
+        &mut self.audit
+    }
+
+    fn record_at(&self, target: &str) -> Option<Decision> {
+        self.decisions.get(target).cloned()
+    }
+
+    fn set_record_at(&mut self, target: &str, record: Option<Decision>) {
+        match record {
+            Some(d) => {
+                self.decisions.insert(target.to_string(), d);
+            }
+            None => {
+                self.decisions.remove(target);
+            }
+        }
+    }
+
+    fn describe_record(record: &Decision) -> String {
+        record.describe()
+    }
+
+    /// Sightings: the newer line of each; baselines: the earlier time.
+    fn merge_unaudited(&mut self, theirs: &Self) {
+        for (subject, at) in &theirs.baselines {
+            self.baselines
+                .entry(subject.clone())
+                .and_modify(|old| {
+                    if at < old {
+                        *old = at.clone()
+                    }
+                })
+                .or_insert_with(|| at.clone());
+        }
+        for (fp, s) in &theirs.sightings {
+            let newer = self
+                .sightings
+                .get(fp)
+                .is_none_or(|old| old.last_seen < s.last_seen);
+            if newer {
+                self.sightings.insert(fp.clone(), s.clone());
+            }
+        }
+    }
+
     fn record_states(&self) -> Vec<crate::triage::audit::RecordState> {
         DecisionFile::record_states(self)
     }

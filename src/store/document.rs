@@ -36,6 +36,26 @@ pub trait Document: Default + DeserializeOwned {
     /// Each record the audit log vouches for.
     fn record_states(&self) -> Vec<crate::triage::audit::RecordState>;
 
+    /// A record under the audit log's protection (a decision, a checklist
+    /// item record), addressed by its audit target.
+    type Record: crate::triage::audit::Sealed;
+
+    /// The audit log, to extend.
+    fn audit_log_mut(&mut self) -> &mut Vec<crate::triage::audit::AuditEntry>;
+
+    /// The record filed under an audit target.
+    fn record_at(&self, target: &str) -> Option<Self::Record>;
+
+    /// Files (or, with `None`, removes) the record under an audit target.
+    fn set_record_at(&mut self, target: &str, record: Option<Self::Record>);
+
+    /// One line naming a record's state, for a merge entry ("accepted until …").
+    fn describe_record(record: &Self::Record) -> String;
+
+    /// Takes what the other side of a merge holds outside the audit log's
+    /// protection (first and last sightings).
+    fn merge_unaudited(&mut self, _theirs: &Self) {}
+
     /// Takes what can still be read from an unreadable copy of the file
     /// (`broken`) on top of `self`, the newest readable copy; says what it
     /// took, or `None` when nothing could be.
@@ -64,6 +84,12 @@ pub struct Loaded<D> {
     pub read_only: Option<String>,
 }
 
+/// Whether a document's text holds git conflict markers: both sides of a
+/// merge are in it, and only a merge of the two may replace it.
+pub fn has_conflict_markers(bytes: &[u8]) -> bool {
+    super::merge::sides_of_conflict(&String::from_utf8_lossy(bytes)).is_some()
+}
+
 pub fn path_of<D: Document>(ws: &Workspace) -> PathBuf {
     ws.dir().join(D::FILE_NAME)
 }
@@ -80,13 +106,13 @@ fn journal_of<D: Document>(ws: &Workspace) -> PathBuf {
     ws.scans_dir().join(format!("{}.journal", D::FILE_NAME))
 }
 
-enum Parsed<D> {
+pub(crate) enum Parsed<D> {
     Current(D),
     Future(u32),
     Broken(String),
 }
 
-fn parse<D: Document>(bytes: &[u8]) -> Parsed<D> {
+pub(crate) fn parse<D: Document>(bytes: &[u8]) -> Parsed<D> {
     #[derive(Deserialize)]
     struct Version {
         schema_version: u32,
@@ -122,6 +148,9 @@ pub fn load<D: Document>(ws: &Workspace) -> Result<Loaded<D>, StoreError> {
             );
             loaded.warnings.push(why.clone());
             loaded.read_only = Some(why);
+        }
+        Parsed::Broken(_) if has_conflict_markers(&bytes) => {
+            return Err(StoreError::Conflicted { path });
         }
         Parsed::Broken(reason) => {
             let aside = quarantine(&path).map_err(|source| StoreError::Io {
@@ -236,6 +265,20 @@ pub fn update_locked<D: Document, T>(
     }
     let mut file = loaded.file;
     let value = change(&mut file);
+    write_locked(ws, _lock, &file)?;
+    Ok(value)
+}
+
+/// Writes `file` as the document, under the workspace lock the caller
+/// holds: the previous version kept as `.bak`, atomically, then this
+/// machine's journal and witness.
+pub fn write_locked<D: Document>(
+    ws: &Workspace,
+    _lock: &WorkspaceLock,
+    file: &D,
+) -> Result<(), StoreError> {
+    let path = path_of::<D>(ws);
+    let bak = bak_of::<D>(ws);
     let text = file.render();
     if let Ok(previous) = super::safe::read(&path, super::safe::DOCUMENT_CAP) {
         write_atomic(&bak, &previous).map_err(|source| StoreError::Io {
@@ -259,7 +302,7 @@ pub fn update_locked<D: Document, T>(
             path.display()
         ));
     }
-    Ok(value)
+    Ok(())
 }
 
 /// The `"audit_head"` line of a rendered document.
@@ -290,7 +333,7 @@ pub enum Verdict {
 /// the entry that made it, and this machine's witness of earlier writes.
 pub fn verify<D: Document>(ws: &Workspace) -> Verdict {
     let path = path_of::<D>(ws);
-    let witness = witness::read::<D>(ws);
+    let witness = witness::read_here::<D>(ws);
     let bytes = match super::safe::read(&path, super::safe::DOCUMENT_CAP) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -307,6 +350,12 @@ pub fn verify<D: Document>(ws: &Workspace) -> Verdict {
         }
         Err(e) => return Verdict::Refused(format!("{}: cannot read it: {e}", path.display())),
     };
+    if has_conflict_markers(&bytes) {
+        return Verdict::Broken(format!(
+            "{} has git conflict markers: run `scandeck triage resolve` to merge both sides",
+            path.display()
+        ));
+    }
     #[derive(Deserialize)]
     struct Envelope {
         schema_version: u32,
@@ -400,23 +449,63 @@ mod witness {
     use std::path::PathBuf;
 
     /// One head this machine wrote; `restored` names the quarantined copy
-    /// when the head is that of a backup the file was rolled back to.
+    /// when the head is that of a backup the file was rolled back to;
+    /// `branch` the git branch checked out then (another branch's log
+    /// legitimately lacks this one's entries).
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Line {
         pub entries: u64,
         pub hash: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub restored: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub branch: Option<String>,
     }
 
     impl Line {
-        fn of(head: &Head, restored: Option<String>) -> Line {
+        fn of(ws: &Workspace, head: &Head, restored: Option<String>) -> Line {
             Line {
                 entries: head.entries,
                 hash: head.hash.clone(),
                 restored,
+                branch: git_branch(&ws.root),
             }
         }
+    }
+
+    /// The git branch checked out in the repository around `root` (read
+    /// from `HEAD`, without running git); `None` outside git or detached.
+    pub fn git_branch(root: &std::path::Path) -> Option<String> {
+        let root = root.canonicalize().ok()?;
+        let dot_git = root
+            .ancestors()
+            .map(|d| d.join(".git"))
+            .find(|p| p.exists())?;
+        let git_dir = if dot_git.is_dir() {
+            dot_git
+        } else {
+            let text = std::fs::read_to_string(&dot_git).ok()?;
+            let dir = std::path::PathBuf::from(text.trim().strip_prefix("gitdir:")?.trim());
+            if dir.is_absolute() {
+                dir
+            } else {
+                dot_git.parent()?.join(dir)
+            }
+        };
+        let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+        head.trim()
+            .strip_prefix("ref: refs/heads/")
+            .map(|b| crate::sanitize::sanitize_line(b).into_owned())
+    }
+
+    /// The lines that speak for the branch checked out now (and those
+    /// written outside any branch).
+    pub fn read_here<D: Document>(ws: &Workspace) -> Vec<Line> {
+        let branch = git_branch(&ws.root);
+        read::<D>(ws)
+            .into_iter()
+            .filter(|l| l.branch.is_none() || l.branch == branch)
+            .collect()
     }
 
     fn path<D: Document>(ws: &Workspace) -> PathBuf {
@@ -435,13 +524,16 @@ mod witness {
     /// Appends `head` unless it is the last one recorded (an empty log is
     /// not worth a witness).
     pub fn record<D: Document>(ws: &Workspace, head: &Head) -> std::io::Result<()> {
+        let line = Line::of(ws, head, None);
         let last = read::<D>(ws).pop();
         if head.entries == 0
-            || last.is_some_and(|l| l.entries == head.entries && l.hash == head.hash)
+            || last.is_some_and(|l| {
+                l.entries == head.entries && l.hash == head.hash && l.branch == line.branch
+            })
         {
             return Ok(());
         }
-        append::<D>(ws, &Line::of(head, None))
+        append::<D>(ws, &line)
     }
 
     /// Records that the file was rolled back to a backup whose head is `head`.
@@ -449,7 +541,7 @@ mod witness {
         if read::<D>(ws).is_empty() {
             return Ok(());
         }
-        append::<D>(ws, &Line::of(head, Some(aside.to_string())))
+        append::<D>(ws, &Line::of(ws, head, Some(aside.to_string())))
     }
 
     fn append<D: Document>(ws: &Workspace, entry: &Line) -> std::io::Result<()> {

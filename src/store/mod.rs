@@ -7,6 +7,7 @@ pub mod findings;
 pub mod import;
 pub mod index;
 pub mod lock;
+pub mod merge;
 pub mod migrate;
 pub mod row;
 pub mod safe;

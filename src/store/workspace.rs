@@ -34,6 +34,9 @@ pub enum StoreError {
         name: String,
         why: String,
     },
+    /// A committed document holds git conflict markers.
+    #[error("{path} has git conflict markers: run `scandeck triage resolve` to merge both sides (and `scandeck init --git` so that git merges them from now on); nothing was changed")]
+    Conflicted { path: PathBuf },
     #[error("{path} was written by a newer scandeck (schema {found}, this one reads up to {supported}); it was left untouched: upgrade scandeck")]
     FutureSchema {
         path: PathBuf,
@@ -141,10 +144,29 @@ impl Workspace {
         }
         let scans = self.scans_dir();
         fs::create_dir_all(&scans).map_err(io_err(&scans))?;
+        // Kept up to date with what scandeck writes beside the committed
+        // files, so that a backup never travels (and conflicts) in git.
         let gitignore = self.dir().join(".gitignore");
-        if !gitignore.exists() {
-            write_atomic(&gitignore, b"# scan cache and lock: local only; decisions.json and checklist.json are meant to be committed\nscans/\n.lock\n")
-                .map_err(io_err(&gitignore))?;
+        let existing = fs::read_to_string(&gitignore).unwrap_or_default();
+        let missing: Vec<&str> = GITIGNORED
+            .iter()
+            .copied()
+            .filter(|line| !existing.lines().any(|l| l.trim() == *line))
+            .collect();
+        if !missing.is_empty() {
+            let mut text = if existing.is_empty() {
+                "# local only: the scan cache, the lock, backups and set-aside copies; decisions.json and checklist.json are meant to be committed\n".to_string()
+            } else {
+                existing.clone()
+            };
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            for line in missing {
+                text.push_str(line);
+                text.push('\n');
+            }
+            write_atomic(&gitignore, text.as_bytes()).map_err(io_err(&gitignore))?;
         }
         Ok(())
     }
@@ -763,6 +785,10 @@ impl Workspace {
 /// Moves an unreadable file aside with a timestamp; it is never deleted.
 /// The stamp only makes the name unique, so it is the real time: a fixed
 /// `SCANDECK_NOW` would give two quarantines one name, the second replacing the first.
+/// What `.scandeck/.gitignore` keeps out of git: the scan cache, the lock,
+/// backups, temporary files and unreadable copies set aside.
+pub const GITIGNORED: [&str; 5] = ["scans/", ".lock", "*.bak", "*.tmp-*", "*.corrupt-*"];
+
 pub fn quarantine(path: &Path) -> io::Result<PathBuf> {
     let stamp = crate::clock::wall().format("%Y%m%dT%H%M%S%.3fZ");
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");

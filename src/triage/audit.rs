@@ -77,6 +77,10 @@ pub struct AuditEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
     pub prev: String,
+    /// For the entry that joins two branches' logs (a git merge): the head
+    /// of the other branch's log, so that the entry vouches for both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged: Option<String>,
     pub hash: String,
 }
 
@@ -164,6 +168,36 @@ pub fn removed(
     );
 }
 
+/// Appends the entry that joins two branches' logs after a git merge (both
+/// already in `log`): it follows `ours_head` and names `theirs_head`.
+pub fn join(
+    log: &mut Vec<AuditEntry>,
+    at: &str,
+    who: &str,
+    ours_head: &str,
+    theirs_head: &str,
+    reason: String,
+) {
+    let clean = |s: &str| crate::sanitize::sanitize_line(s).into_owned();
+    let mut entry = AuditEntry {
+        seq: log.iter().map(|e| e.seq).max().unwrap_or(0) + 1,
+        at: clean(at),
+        who: clean(who),
+        action: "merged".into(),
+        target: "audit".into(),
+        label: None,
+        from: None,
+        to: None,
+        reason: Some(clean(&reason)),
+        record: None,
+        prev: ours_head.to_string(),
+        merged: Some(theirs_head.to_string()),
+        hash: String::new(),
+    };
+    entry.hash = entry.compute_hash();
+    log.push(entry);
+}
+
 #[allow(clippy::too_many_arguments)]
 fn append_entry(
     log: &mut Vec<AuditEntry>,
@@ -197,6 +231,7 @@ fn append_entry(
         reason: clean_opt(reason),
         record,
         prev,
+        merged: None,
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
@@ -247,25 +282,38 @@ pub fn verify_all(evidence: &Evidence) -> Result<usize, String> {
         }
         Some(_) => {}
     }
-    // The latest head first: it says the most about what is missing.
+    // The latest head first: it says the most about what is missing. A
+    // head names its last entry and how many entries lead to it, wherever
+    // a merge with another branch's log has placed them.
+    let reach = reach_of(log);
+    let position: std::collections::HashMap<&str, usize> = log
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.hash.as_str(), i))
+        .collect();
     for w in evidence.witness.iter().rev() {
-        let Ok(count) = usize::try_from(w.entries) else {
-            continue;
-        };
-        if count == 0 {
+        if w.entries == 0 {
             continue;
         }
-        match log.get(count - 1) {
-            None => {
+        match position.get(w.hash.as_str()) {
+            None if (n as u64) < w.entries => {
                 return Err(format!(
-                    "this machine wrote the log with {count} entries and it has {n} now: entries {} to {count} were removed",
-                    n + 1
+                    "this machine wrote the log with {} entries and it has {n} now: entries {} to {} were removed",
+                    w.entries,
+                    n + 1,
+                    w.entries
                 ))
             }
-            Some(e) if e.hash != w.hash => {
+            None => {
                 return Err(format!(
-                    "entry {count} (seq {}) is not the entry this machine wrote: the log was rewritten (its hashes recomputed)",
-                    e.seq
+                    "entry {} is not the entry this machine wrote: the log was rewritten (its hashes recomputed)",
+                    w.entries
+                ))
+            }
+            Some(&i) if reach[i] != w.entries => {
+                return Err(format!(
+                    "entry {} (seq {}) is not the entry this machine wrote: the log was rewritten (its hashes recomputed)",
+                    w.entries, log[i].seq
                 ))
             }
             Some(_) => {}
@@ -316,13 +364,15 @@ pub fn verify_all(evidence: &Evidence) -> Result<usize, String> {
     Ok(n)
 }
 
-/// Checks the chain; returns the first broken entry's description.
+/// Checks the chain; returns the first broken entry's description. The
+/// log is a chain, or after a git merge a graph: every entry follows an
+/// entry before it (or starts a log), a merge entry follows both branches'
+/// heads, and every entry but the last is followed by a later one — so an
+/// entry removed, moved or added by hand breaks it.
 pub fn verify(log: &[AuditEntry]) -> Result<usize, String> {
-    let mut prev = GENESIS.to_string();
+    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut followed = vec![false; log.len()];
     for (i, e) in log.iter().enumerate() {
-        if e.prev != prev {
-            return Err(format!("entry {} (seq {}) does not follow the entry before it: the log was edited or entries were removed", i + 1, e.seq));
-        }
         if e.compute_hash() != e.hash {
             return Err(format!(
                 "entry {} (seq {}) was changed after it was written (hash mismatch)",
@@ -330,9 +380,74 @@ pub fn verify(log: &[AuditEntry]) -> Result<usize, String> {
                 e.seq
             ));
         }
-        prev = e.hash.clone();
+        for parent in std::iter::once(&e.prev).chain(e.merged.iter()) {
+            if parent == GENESIS {
+                continue;
+            }
+            match position.get(parent.as_str()) {
+                Some(&p) => followed[p] = true,
+                None => {
+                    return Err(format!(
+                        "entry {} (seq {}) does not follow the entry before it or any entry in the log: the log was edited or entries were removed",
+                        i + 1,
+                        e.seq
+                    ))
+                }
+            }
+        }
+        if position.insert(&e.hash, i).is_some() {
+            return Err(format!(
+                "entry {} (seq {}) appears twice in the log: it was copied by hand",
+                i + 1,
+                e.seq
+            ));
+        }
+    }
+    let last = log.len().saturating_sub(1);
+    if let Some(i) = followed.iter().take(last).position(|f| !f) {
+        return Err(format!(
+            "entry {} (seq {}) is followed by no later entry: it was added by hand, or the entries after it were removed",
+            i + 1,
+            log[i].seq
+        ));
     }
     Ok(log.len())
+}
+
+/// For each entry, how many entries lead to it, itself included (its
+/// position plus one in a chain; after a merge, both branches' entries).
+pub fn reach_of(log: &[AuditEntry]) -> Vec<u64> {
+    let position: std::collections::HashMap<&str, usize> = log
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.hash.as_str(), i))
+        .collect();
+    let parents = |e: &AuditEntry| -> Vec<usize> {
+        std::iter::once(&e.prev)
+            .chain(e.merged.iter())
+            .filter_map(|p| position.get(p.as_str()).copied())
+            .collect()
+    };
+    let mut reach = vec![0u64; log.len()];
+    for (i, e) in log.iter().enumerate() {
+        let ps = parents(e);
+        reach[i] = match ps.as_slice() {
+            [] => 1,
+            [p] if *p < i => reach[*p] + 1,
+            _ => {
+                // A merge entry: the union of both branches, counted once.
+                let mut seen = std::collections::HashSet::new();
+                let mut todo = vec![i];
+                while let Some(j) = todo.pop() {
+                    if j <= i && seen.insert(j) {
+                        todo.extend(parents(&log[j]).into_iter().filter(|p| *p < j));
+                    }
+                }
+                seen.len() as u64
+            }
+        };
+    }
+    reach
 }
 
 #[cfg(test)]
