@@ -151,6 +151,12 @@ pub fn write_project(parent: &Path, fresh: bool) -> io::Result<PathBuf> {
     for report in REPORTS {
         write_file(&root.join(report.path), report.bytes)?;
     }
+    // The demo's committed salt: its secret findings have the same
+    // fingerprints on every machine, like a cloned project's.
+    write_file(
+        &root.join(".scandeck").join(crate::store::workspace::IDENTITY_SALT),
+        "# scandeck: the salt of secret findings' identities (docs/secrets.md); commit it with decisions.json\n5ca2dec0de5a17ed5ca2dec0de5a17ed\n",
+    )?;
     // Copies that earlier versions made on every run.
     prune(parent)?;
     Ok(root)

@@ -365,3 +365,140 @@ fn checklist_records_merge_with_the_driver() {
         "{text}"
     );
 }
+
+/// Two canaries shaped like real credentials, found by scandeck's own
+/// secrets scan.
+const SECRETS: [&str; 2] = [
+    "AKIAQ7CANARY2WXYZ5KQ",
+    "ghp_CanaryGithubToken0123456789abcdefghi",
+];
+
+fn secret_rows(repo: &Repo, who: &str) -> Vec<Value> {
+    let rows: Vec<Value> =
+        serde_json::from_str(&repo.ok(who, 5, &["list", "--format", "json"])).unwrap();
+    rows.into_iter().filter(|r| r["kind"] == "secret").collect()
+}
+
+/// A digest of `text` by a system tool (`sha256sum`, `sha1sum`, `md5sum`).
+fn digest(tool: &str, text: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(tool)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// Decisions on secrets found by scandeck's own scanner apply in a fresh
+/// clone scanned by another installation (another secret-hash key), and
+/// nothing committed lets a reader recover a secret: no raw value, no
+/// plain digest of one.
+#[test]
+fn secret_decisions_follow_a_clone_to_another_installation() {
+    let a = Repo::new();
+    std::fs::write(
+        a.dir.join("deploy.sh"),
+        format!("key_id = \"{}\"\nexport GH={}\n", SECRETS[0], SECRETS[1]),
+    )
+    .unwrap();
+    let ana = "Ana <ana@example.com>";
+    a.run(ana, 4, &["scan", "--project", "--tools", "secrets"]);
+    let found = secret_rows(&a, ana);
+    assert_eq!(found.len(), 2, "{found:?}");
+    for row in &found {
+        a.ok(
+            ana,
+            4,
+            &[
+                "triage",
+                "false-positive",
+                "--fingerprint",
+                row["fingerprint"].as_str().unwrap(),
+                "--reason",
+                "test canary",
+            ],
+        );
+    }
+    a.commit("scan and triage");
+    assert!(
+        a.git(&["ls-files"]).contains(".scandeck/identity-salt"),
+        "the salt is committed with the decisions"
+    );
+
+    // Another machine: another home, so another installation key.
+    let b_home = tempfile::tempdir().unwrap();
+    let b_dir = b_home.path().join("clone");
+    let cloned = Command::new("git")
+        .args(["clone", "-q"])
+        .arg(&a.dir)
+        .arg(&b_dir)
+        .output()
+        .unwrap();
+    assert!(
+        cloned.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cloned.stderr)
+    );
+    let b = Repo {
+        home: b_home,
+        dir: b_dir,
+    };
+    let bob = "Bob <bob@example.com>";
+    b.run(bob, 5, &["scan", "--project", "--tools", "secrets"]);
+    let key = |r: &Repo| std::fs::read_to_string(r.home.path().join("data/secret.key")).ok();
+    assert_ne!(key(&a), key(&b), "two installations, two keys");
+    let seen = secret_rows(&b, bob);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let fps = |rows: &[Value]| {
+        let mut v: Vec<String> = rows
+            .iter()
+            .map(|r| r["fingerprint"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        fps(&seen),
+        fps(&found),
+        "one secret, one identity in both clones"
+    );
+    for row in &seen {
+        assert_eq!(
+            row["decision"], "false_positive",
+            "decided in the other clone: {row}"
+        );
+    }
+    let gate = b.run(bob, 5, &["gate", "--json"]);
+    let said = String::from_utf8_lossy(&gate.stdout);
+    assert!(
+        !said.contains("secret"),
+        "no secret blocks the gate in the clone: {said}"
+    );
+
+    // What the clone holds from git: no secret, no fast digest of one.
+    for file in b.git(&["ls-files"]).lines() {
+        if file == "deploy.sh" {
+            continue;
+        }
+        let text = std::fs::read_to_string(b.dir.join(file)).unwrap_or_default();
+        for secret in SECRETS {
+            assert!(!text.contains(secret), "{file} holds a secret");
+            for tool in ["sha256sum", "sha1sum", "md5sum"] {
+                let d = digest(tool, secret);
+                assert!(!text.contains(&d), "{file} holds the {tool} of a secret");
+            }
+        }
+    }
+}

@@ -23,7 +23,7 @@ pub fn open(paths: &Paths, root: &Path, label: &str, theme_flag: Option<&str>) -
     for problem in &keymap.problems {
         super::warn(&format!("key map: {problem}"));
     }
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, root, true)?;
     crate::logging::log(&format!("console opened on {}", root.display()));
     let code = runtime::run(Options {
         workspace: Workspace::at(root),

@@ -20,7 +20,7 @@ pub fn prepare(paths: &Paths, fresh: bool) -> Result<PathBuf, Failure> {
         ))
     })?;
     let ws = Workspace::at(&root);
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, &root, true)?;
     let (mut importer, _) =
         Importer::begin(&ws, &redactor, u64::MAX).map_err(|e| Failure::input(e.to_string()))?;
     for report in demo::REPORTS {
@@ -52,7 +52,7 @@ pub fn run(paths: &Paths, args: &DemoArgs, theme: Option<&str>) -> Outcome {
             "demo workspace: {}",
             crate::sanitize::sanitize_line(&root.display().to_string())
         );
-        let redactor = super::redactor(paths)?;
+        let redactor = super::redactor(paths, &root, true)?;
         let policy = super::sla_policy(paths)?;
         let listing = super::list::listing(
             &Workspace::at(&root),

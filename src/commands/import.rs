@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ImportArgs) -> Outcome {
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, workspace, true)?;
     let cap = args
         .max_report_size
         .unwrap_or_else(crate::ingest::max_report_bytes_from_env);

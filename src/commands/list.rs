@@ -200,7 +200,7 @@ pub fn listing_for(paths: &Paths, workspace: &Path, filter: &Filter) -> Result<L
             workspace.display()
         ));
     }
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, workspace, false)?;
     let policy = super::sla_policy(paths)?;
     listing(&ws, &redactor, filter, crate::clock::now(), &policy)
 }

@@ -55,16 +55,26 @@ pub fn workspace_root(given: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-pub fn redactor(paths: &Paths) -> Result<Redactor, Failure> {
+/// The redactor for the workspace at `root`: the installation's key, and
+/// the workspace's committed identity salt (made when `create`, for the
+/// commands that make the workspace, or when the workspace exists).
+pub fn redactor(paths: &Paths, root: &Path, create: bool) -> Result<Redactor, Failure> {
     let key_path = paths.secret_key();
-    load_or_create_key(&key_path)
+    let redactor = load_or_create_key(&key_path)
         .map(Redactor::with_key)
         .map_err(|e| {
             Failure::input(format!(
                 "{}: cannot read or create the secret-hash key: {e}",
                 key_path.display()
             ))
-        })
+        })?;
+    let ws = crate::store::Workspace::at(root);
+    let create = create && root.is_dir();
+    match ws.identity_salt(create) {
+        Ok(Some(salt)) => Ok(redactor.with_identity_salt(salt)),
+        Ok(None) => Ok(redactor),
+        Err(e) => Err(Failure::input(e.to_string())),
+    }
 }
 
 /// The SLA policy: the seed's, with `[sla]` of config.toml applied.

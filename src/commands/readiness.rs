@@ -31,7 +31,7 @@ pub enum Scope {
 
 pub fn gather(paths: &Paths, workspace: &Path, scope: Scope) -> Result<Readiness, Failure> {
     let ws = Workspace::at(workspace);
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, workspace, false)?;
     let config = crate::config::Config::load(paths).map_err(Failure::input)?;
     let now = crate::clock::now();
     let selected = match scope {

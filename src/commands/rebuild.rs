@@ -16,7 +16,7 @@ pub fn run(paths: &Paths, workspace: &Path) -> Outcome {
             workspace.display()
         )));
     }
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, workspace, false)?;
     let show = std::io::stderr().is_terminal();
     let mut progress = |done: usize, total: usize, name: &str| {
         if show && done < total {

@@ -31,7 +31,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, workspace, true)?;
     let policy = super::sla_policy(paths)?;
     let fail_on = match &args.fail_on {
         Some(word) => match Severity::from_word(word) {

@@ -18,7 +18,7 @@ use std::path::Path;
 /// `triage audit`: one line per decision that no longer does what it meant.
 fn audit(paths: &Paths, ws: &Workspace, args: &crate::cli::AuditArgs) -> Outcome {
     use crate::triage::hygiene;
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, &ws.root, false)?;
     let now = crate::clock::now();
     let policy = super::sla_policy(paths)?;
     let listing = super::list::listing(
@@ -79,7 +79,7 @@ pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
         | TriageAction::Reopen(a)
         | TriageAction::Note(a) => a,
     };
-    let redactor = super::redactor(paths)?;
+    let redactor = super::redactor(paths, &ws.root, false)?;
     let now = crate::clock::now();
     let mut filter = build_filter(&args.filters)?;
     if let Some(id) = &args.id {

@@ -171,6 +171,78 @@ impl Workspace {
         Ok(())
     }
 
+    /// The salt secret identities are hashed with (`.scandeck/identity-salt`,
+    /// committed, so that every clone and installation keys a secret
+    /// alike; docs/secrets.md). Made on first use when `create` or when the
+    /// workspace exists; `None` outside a workspace.
+    pub fn identity_salt(
+        &self,
+        create: bool,
+    ) -> Result<Option<[u8; crate::model::secret::SALT_BYTES]>, StoreError> {
+        use crate::model::secret::SALT_BYTES;
+        let path = self.dir().join(IDENTITY_SALT);
+        let parse = |text: &str| -> Option<[u8; SALT_BYTES]> {
+            let hex = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+            if hex.len() != SALT_BYTES * 2 {
+                return None;
+            }
+            let mut salt = [0u8; SALT_BYTES];
+            for (i, byte) in salt.iter_mut().enumerate() {
+                *byte = u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?;
+            }
+            Some(salt)
+        };
+        let bad = |path: &Path| {
+            StoreError::Io {
+            path: path.to_path_buf(),
+            source: io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("not a {}-digit hex salt: take it from version control (a new salt changes every secret finding's identity)", SALT_BYTES * 2),
+            ),
+        }
+        };
+        match super::safe::read(&path, 4096) {
+            Ok(bytes) => {
+                return parse(&String::from_utf8_lossy(&bytes))
+                    .map(Some)
+                    .ok_or_else(|| bad(&path))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::Io { path, source: e }),
+        }
+        if !create && !self.exists() {
+            return Ok(None);
+        }
+        self.ensure_layout()?;
+        let mut salt = [0u8; SALT_BYTES];
+        {
+            use std::io::Read;
+            fs::File::open("/dev/urandom")
+                .and_then(|mut f| f.read_exact(&mut salt))
+                .map_err(io_err(&path))?;
+        }
+        let text = format!(
+            "# scandeck: the salt of secret findings' identities (docs/secrets.md); commit it with decisions.json\n{}\n",
+            crate::model::fingerprint::hex(&salt)
+        );
+        // Made beside the file, then linked into place: when another process
+        // made one meanwhile, the link fails and both use that one.
+        let staged = self
+            .dir()
+            .join(format!(".{IDENTITY_SALT}.tmp-{}", std::process::id()));
+        fs::write(&staged, text.as_bytes()).map_err(io_err(&staged))?;
+        let linked = fs::hard_link(&staged, &path);
+        let _ = fs::remove_file(&staged);
+        match linked {
+            Ok(()) => Ok(Some(salt)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => self.identity_salt(false),
+            Err(e) => Err(StoreError::Io { path, source: e }),
+        }
+    }
+
     pub fn lock(&self) -> Result<WorkspaceLock, StoreError> {
         self.ensure_layout()?;
         let path = self.lock_path();
@@ -785,6 +857,9 @@ impl Workspace {
 /// Moves an unreadable file aside with a timestamp; it is never deleted.
 /// The stamp only makes the name unique, so it is the real time: a fixed
 /// `SCANDECK_NOW` would give two quarantines one name, the second replacing the first.
+/// The committed salt of secret identities, in `.scandeck/`.
+pub const IDENTITY_SALT: &str = "identity-salt";
+
 /// What `.scandeck/.gitignore` keeps out of git: the scan cache, the lock,
 /// backups, temporary files and unreadable copies set aside.
 pub const GITIGNORED: [&str; 5] = ["scans/", ".lock", "*.bak", "*.tmp-*", "*.corrupt-*"];
