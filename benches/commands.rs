@@ -237,7 +237,7 @@ fn console_first_rows(ws: &Path, home: &Path) -> (Duration, Duration) {
         config_dir: home.join("config"),
         data_dir: home.join("data"),
     };
-    let redactor = scandeck::commands::redactor(&paths).expect("the secret-hash key");
+    let redactor = scandeck::commands::redactor(&paths, ws, false).expect("the secret-hash key");
     let cpu = self_cpu();
     let start = Instant::now();
     let workspace = scandeck::store::Workspace::at(ws);
@@ -268,7 +268,7 @@ fn console_first_screen(ws: &Path, home: &Path) -> (Duration, Duration, f64) {
         config_dir: home.join("config"),
         data_dir: home.join("data"),
     };
-    let redactor = scandeck::commands::redactor(&paths).expect("the secret-hash key");
+    let redactor = scandeck::commands::redactor(&paths, ws, false).expect("the secret-hash key");
     let cpu = self_cpu();
     let start = Instant::now();
     let workspace = scandeck::store::Workspace::at(ws);

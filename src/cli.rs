@@ -49,9 +49,36 @@ pub enum Command {
     /// Create the workspace (`.scandeck/`); with --git, also set up this git
     /// repository to merge decisions.json and checklist.json (docs/git.md).
     Init(InitArgs),
+    /// Send the view's findings and decisions to DefectDojo (reimport per
+    /// subject, decisions as DefectDojo states).
+    Push(DojoArgs),
+    /// Take decisions made in DefectDojo (a dry run unless --apply).
+    Pull(DojoArgs),
+    /// Pull, then push.
+    Sync(DojoArgs),
     /// git's merge driver for decisions.json and checklist.json (set up by
     /// `scandeck init --git`): merges THEIRS into OURS, joining both audit logs.
     MergeDriver(MergeDriverArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SyncTarget {
+    Defectdojo,
+}
+
+#[derive(Debug, Args)]
+pub struct DojoArgs {
+    /// Where: `defectdojo`.
+    #[arg(value_enum)]
+    pub target: SyncTarget,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// DefectDojo's URL (default: [defectdojo] url of config.toml).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Write what `pull` (or `sync`) found (without it, pull shows the difference only).
+    #[arg(long)]
+    pub apply: bool,
 }
 
 #[derive(Debug, Args)]

@@ -64,6 +64,24 @@ pub struct Config {
     pub checklist: ChecklistConfig,
     #[serde(default)]
     pub project: ProjectConfig,
+    #[serde(default)]
+    pub defectdojo: DefectDojoConfig,
+}
+
+/// `[defectdojo]`: where `push`, `pull` and `sync` go (docs/defectdojo.md).
+/// The token is never here: `DEFECTDOJO_TOKEN`, or a file only its owner
+/// can read named by `token_file`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefectDojoConfig {
+    pub url: Option<String>,
+    pub token_file: Option<std::path::PathBuf>,
+    /// Default "scandeck".
+    pub product_type: Option<String>,
+    /// Default: the workspace folder's name.
+    pub product: Option<String>,
+    /// Default "scandeck".
+    pub engagement: Option<String>,
 }
 
 /// `[project]`: how scandeck's own checks look through the project.

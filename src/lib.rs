@@ -7,6 +7,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod dojo;
 pub mod export;
 pub mod fasthash;
 pub mod gate;

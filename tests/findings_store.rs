@@ -394,7 +394,7 @@ fn import_in_process(ws: &Ws, report: &std::path::Path, streamed: bool) {
         config_dir: ws.home.path().join("config"),
         data_dir: ws.home.path().join("data"),
     };
-    let redactor = scandeck::commands::redactor(&paths).unwrap();
+    let redactor = scandeck::commands::redactor(&paths, &ws.dir, false).unwrap();
     let workspace = scandeck::store::Workspace::at(&ws.dir);
     let (mut importer, _) =
         scandeck::store::import::Importer::begin(&workspace, &redactor, u64::MAX).unwrap();

@@ -330,15 +330,17 @@ fn decisions_follow_a_clone_in_another_directory() {
             ],
         );
     }
-    // Secret identity is keyed per installation (see README "Fingerprints"):
-    // the clone is on the same machine, in another directory.
+    // The clone, in another directory, has what is committed: the
+    // decisions and the identity salt of secrets (docs/secrets.md).
     let clone = first.clone_beside("elsewhere");
     std::fs::create_dir_all(clone.dir.join(".scandeck")).unwrap();
-    std::fs::copy(
-        first.dir.join(".scandeck/decisions.json"),
-        clone.dir.join(".scandeck/decisions.json"),
-    )
-    .unwrap();
+    for file in ["decisions.json", "identity-salt"] {
+        std::fs::copy(
+            first.dir.join(".scandeck").join(file),
+            clone.dir.join(".scandeck").join(file),
+        )
+        .unwrap();
+    }
     let cloned = decide(&clone);
     assert_eq!(ids(&rows), ids(&cloned));
     assert!(
@@ -614,15 +616,18 @@ fn decisions_made_on_scan_results_follow_a_clone() {
         "no absolute path in SARIF locations: {uris:?}"
     );
 
-    // A checkout elsewhere on the same machine with the committed decisions.
+    // A checkout elsewhere on the same machine with what is committed: the
+    // decisions and the identity salt of secrets.
     let clone = first.clone_beside("checkout-2");
     project(&clone);
     std::fs::create_dir_all(clone.dir.join(".scandeck")).unwrap();
-    std::fs::copy(
-        first.dir.join(".scandeck/decisions.json"),
-        clone.dir.join(".scandeck/decisions.json"),
-    )
-    .unwrap();
+    for file in ["decisions.json", "identity-salt"] {
+        std::fs::copy(
+            first.dir.join(".scandeck").join(file),
+            clone.dir.join(".scandeck").join(file),
+        )
+        .unwrap();
+    }
     let theirs = scanned(&clone, &bin);
     let fps = |rows: &[Value]| -> BTreeSet<String> {
         rows.iter()

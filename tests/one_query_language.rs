@@ -120,7 +120,7 @@ fn a_command_and_the_console_keep_the_same_rows_for_the_same_query() {
         config_dir: ws.home.path().join("config"),
         data_dir: ws.home.path().join("data"),
     };
-    let redactor = scandeck::commands::redactor(&paths).unwrap();
+    let redactor = scandeck::commands::redactor(&paths, &ws.dir, false).unwrap();
     let current = scandeck::store::Workspace::at(&ws.dir)
         .current_findings(&redactor)
         .unwrap();

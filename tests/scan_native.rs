@@ -438,7 +438,7 @@ fn key_of(p: &Project) -> scandeck::model::Redactor {
         config_dir: p.home.path().join("config"),
         data_dir: p.home.path().join("data"),
     };
-    scandeck::commands::redactor(&paths).unwrap()
+    scandeck::commands::redactor(&paths, &p.ws, false).unwrap()
 }
 
 /// Project files read as their tools read them (issue 21): compose merge

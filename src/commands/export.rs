@@ -8,12 +8,12 @@ use crate::config::Paths;
 use crate::export::{self, ExportInput};
 use std::path::Path;
 
-pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
-    let filter = build_filter(&args.filters)?;
-    let readiness = super::readiness::gather(paths, workspace, super::readiness::Scope::All)?;
-    let now = readiness.now;
-    let listing = &readiness.listing;
-    // The rows the query keeps, in list order: the console's own search.
+/// The rows the query keeps, in list order: the console's own search
+/// (every command that works on "the current view" reads this).
+pub fn view_rows<'a>(
+    listing: &'a super::list::Listing,
+    filter: &crate::query::Filter,
+) -> Vec<(&'a crate::model::Finding, &'a crate::triage::Assessment)> {
     let positions: Vec<u32> = listing.rows.iter().map(|(i, _)| *i as u32).collect();
     let statuses = {
         let mut all = vec![crate::triage::Status::Open; listing.findings.len()];
@@ -27,12 +27,20 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
         .select(&listing.findings, statuses, changes, &positions)
         .into_iter()
         .collect();
-    let rows = listing
+    listing
         .rows
         .iter()
         .filter(|(i, _)| kept.contains(&(*i as u32)))
         .map(|(i, a)| (&listing.findings[*i], a))
-        .collect();
+        .collect()
+}
+
+pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
+    let filter = build_filter(&args.filters)?;
+    let readiness = super::readiness::gather(paths, workspace, super::readiness::Scope::All)?;
+    let now = readiness.now;
+    let listing = &readiness.listing;
+    let rows = view_rows(listing, &filter);
     // Exports travel (tickets, pull requests, uploads): the workspace is named
     // by its folder, never by a path on this machine.
     let label = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());

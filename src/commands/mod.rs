@@ -14,6 +14,7 @@ macro_rules! say_raw {
 pub mod checklist;
 pub mod console;
 pub mod demo;
+pub mod dojo;
 pub mod export;
 pub mod gate;
 pub mod git;
