@@ -502,3 +502,439 @@ fn secret_decisions_follow_a_clone_to_another_installation() {
         }
     }
 }
+
+/// The real DefectDojo `../shared/defectdojo/start.sh` runs: its URL and
+/// token from the environment (`.ci/run` exports them) or from the
+/// `client.env` start.sh writes. Without one, the test says why it skipped;
+/// with `SCANDECK_REQUIRE_DOJO=1` it fails instead.
+fn dojo() -> Option<(String, String)> {
+    let from_env = std::env::var("DOJO_URL")
+        .ok()
+        .zip(std::env::var("DOJO_TOKEN").ok());
+    let from_file = || {
+        let home = std::env::var("DOJO_HOME").unwrap_or_else(|_| "/tmp/scandeck-dojo".into());
+        let text = std::fs::read_to_string(format!("{home}/client.env")).ok()?;
+        let get = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string))
+        };
+        get("DOJO_URL").zip(get("DOJO_TOKEN"))
+    };
+    let found = from_env.or_else(from_file).filter(|(url, token)| {
+        Command::new("curl")
+            .args(["-sf", "-o", "/dev/null", "-H"])
+            .arg(format!("Authorization: Token {token}"))
+            .arg(format!("{url}/api/v2/user_profile/"))
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        let why = "skipped: no DefectDojo answers (run ../shared/defectdojo/start.sh)";
+        assert!(std::env::var_os("SCANDECK_REQUIRE_DOJO").is_none(), "{why}");
+        eprintln!("{why}");
+    }
+    found
+}
+
+/// An API call to DefectDojo, as a person in its web UI would make it.
+fn api(url: &str, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "-X", method, "-H"])
+        .arg(format!("Authorization: Token {token}"))
+        .arg(format!("{url}/api/v2/{path}"));
+    if let Some(b) = body {
+        cmd.args(["-H", "Content-Type: application/json", "-d"])
+            .arg(b.to_string());
+    }
+    let out = cmd.output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+}
+
+/// A Trivy image report of `packages` (name, installed version, CVE, severity).
+fn trivy_report(packages: &[(&str, &str, &str, &str)]) -> String {
+    let vulns: Vec<Value> = packages
+        .iter()
+        .map(|(pkg, ver, id, sev)| {
+            serde_json::json!({"VulnerabilityID": id, "PkgName": pkg, "InstalledVersion": ver, "Severity": sev,
+                "Title": format!("{id} in {pkg}"), "Description": format!("{pkg} {ver} is affected")})
+        })
+        .collect();
+    serde_json::json!({"SchemaVersion": 2, "ArtifactName": "shop/api:1", "ArtifactType": "container_image",
+        "Metadata": {"RepoTags": ["shop/api:1"]},
+        "Results": [{"Target": "shop/api:1 (debian 12)", "Class": "os-pkgs", "Type": "debian", "Vulnerabilities": vulns}]})
+    .to_string()
+}
+
+/// Push, push again, a version bump, decisions made in DefectDojo pulled
+/// back, a conflict, and failures that lose nothing — against the real
+/// DefectDojo.
+#[test]
+fn decisions_travel_both_ways_with_defectdojo() {
+    let Some((url, token)) = dojo() else { return };
+    let repo = Repo::new();
+    let product = format!("scandeck-test-{}", std::process::id());
+    std::fs::create_dir_all(repo.home.path().join("config")).unwrap();
+    std::fs::write(
+        repo.home.path().join("config/config.toml"),
+        format!("[defectdojo]\nurl = \"{url}\"\nproduct = \"{product}\"\n"),
+    )
+    .unwrap();
+    let packages = [
+        ("openssl", "3.0.1", "CVE-2026-200", "CRITICAL"),
+        ("zlib1g", "1.2", "CVE-2026-201", "HIGH"),
+        ("curl", "7.88", "CVE-2026-202", "HIGH"),
+        ("libxml2", "2.9", "CVE-2026-203", "MEDIUM"),
+        ("perl-base", "5.36", "CVE-2026-204", "LOW"),
+        ("bash", "5.2", "CVE-2026-205", "LOW"),
+        ("tar", "1.34", "CVE-2026-206", "MEDIUM"),
+    ];
+    std::fs::write(repo.dir.join("img.json"), trivy_report(&packages)).unwrap();
+    let ana = "Ana <ana@example.com>";
+    let dd = |day: u32, args: &[&str]| -> Output {
+        let mut c = common::scandeck(repo.home.path());
+        c.current_dir(&repo.dir)
+            .args(args)
+            .env("SCANDECK_ACTOR", ana)
+            .env("SCANDECK_NOW", format!("2026-03-{day:02}T10:00:00Z"))
+            .env("DEFECTDOJO_TOKEN", &token)
+            .env("SCANDECK_RETRY_WAIT_MS", "10");
+        c.output().unwrap()
+    };
+    let said = |out: &Output| {
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    repo.ok(ana, 2, &["import", "img.json"]);
+    let fp = |id: &str| repo.fingerprint(id);
+    // Five kinds of decisions; the fifth (verified fixed) by a later scan.
+    repo.ok(
+        ana,
+        2,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            &fp("CVE-2026-200"),
+            "--reason",
+            "not our openssl",
+        ],
+    );
+    repo.ok(
+        ana,
+        2,
+        &[
+            "triage",
+            "not-affected",
+            "--fingerprint",
+            &fp("CVE-2026-201"),
+            "--reason",
+            "inflate unused",
+            "--justification",
+            "vulnerable_code_not_in_execute_path",
+        ],
+    );
+    repo.ok(
+        ana,
+        2,
+        &[
+            "triage",
+            "accept",
+            "--fingerprint",
+            &fp("CVE-2026-202"),
+            "--reason",
+            "behind the proxy",
+            "--approver",
+            "Carol CISO",
+            "--until",
+            "2026-06-30",
+        ],
+    );
+    repo.ok(
+        ana,
+        2,
+        &[
+            "triage",
+            "snooze",
+            "--fingerprint",
+            &fp("CVE-2026-203"),
+            "--until",
+            "2026-04-30",
+            "--reason",
+            "next sprint",
+        ],
+    );
+    let fixed = fp("CVE-2026-204");
+    std::fs::write(
+        repo.dir.join("img.json"),
+        trivy_report(&[
+            packages[0],
+            packages[1],
+            packages[2],
+            packages[3],
+            packages[5],
+            packages[6],
+        ]),
+    )
+    .unwrap();
+    repo.ok(ana, 3, &["import", "img.json"]);
+
+    let first = dd(3, &["push", "defectdojo"]);
+    assert!(first.status.success(), "{}", said(&first));
+    let findings = |test_of: &str| -> Vec<Value> {
+        let products = api(
+            &url,
+            &token,
+            "GET",
+            &format!("products/?name={product}"),
+            None,
+        );
+        let pid = products["results"][0]["id"]
+            .as_u64()
+            .expect("the product was created");
+        api(
+            &url,
+            &token,
+            "GET",
+            &format!("findings/?test__engagement__product={pid}&limit=500&o=id"),
+            None,
+        )["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| test_of.is_empty() || f["unique_id_from_tool"] == test_of)
+            .cloned()
+            .collect()
+    };
+    let one = |fp: &str| {
+        findings(fp)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{fp} is in DefectDojo"))
+    };
+    assert_eq!(one(&fp("CVE-2026-200"))["false_p"], true);
+    assert_eq!(one(&fp("CVE-2026-201"))["out_of_scope"], true);
+    let accepted = one(&fp("CVE-2026-202"));
+    assert_eq!(accepted["risk_accepted"], true);
+    let ra = &accepted["accepted_risks"][0];
+    assert_eq!(ra["accepted_by"], "Carol CISO");
+    assert!(
+        ra["expiration_date"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-06-30"),
+        "{ra}"
+    );
+    let snoozed = one(&fp("CVE-2026-203"));
+    assert_eq!(snoozed["active"], true);
+    assert!(
+        snoozed["notes"]
+            .to_string()
+            .contains("snoozed until 2026-04-30"),
+        "{snoozed}"
+    );
+    assert_eq!(
+        one(&fixed)["is_mitigated"],
+        true,
+        "verified fixed is mitigated"
+    );
+    let count = findings("").len();
+
+    // Twice: nothing changes.
+    let second = dd(3, &["push", "defectdojo"]);
+    assert!(
+        said(&second).contains("0 decision(s) written"),
+        "{}",
+        said(&second)
+    );
+    let brief = |fs: Vec<Value>| -> Vec<String> {
+        fs.iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} active={} mitigated={}",
+                    f["id"], f["test"], f["unique_id_from_tool"], f["active"], f["is_mitigated"]
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        findings("").len(),
+        count,
+        "{}\n{:#?}",
+        said(&second),
+        brief(findings(""))
+    );
+
+    // A version bump: the same DefectDojo findings, decisions kept.
+    let ids_before: Vec<Value> = findings("").iter().map(|f| f["id"].clone()).collect();
+    let bumped: Vec<(&str, &str, &str, &str)> = [
+        packages[0],
+        packages[1],
+        packages[2],
+        packages[3],
+        packages[5],
+        packages[6],
+    ]
+    .iter()
+    .map(|(p, _, id, s)| (*p, "9.9.9", *id, *s))
+    .collect();
+    std::fs::write(repo.dir.join("img.json"), trivy_report(&bumped)).unwrap();
+    repo.ok(ana, 4, &["import", "img.json"]);
+    let third = dd(4, &["push", "defectdojo"]);
+    assert!(third.status.success(), "{}", said(&third));
+    assert!(
+        !said(&third).contains("warning"),
+        "stable identity: {}",
+        said(&third)
+    );
+    let ids_after: Vec<Value> = findings("").iter().map(|f| f["id"].clone()).collect();
+    assert_eq!(
+        ids_before, ids_after,
+        "no new DefectDojo findings after a version bump"
+    );
+    assert_eq!(one(&fp("CVE-2026-200"))["false_p"], true);
+    assert_eq!(one(&fp("CVE-2026-202"))["risk_accepted"], true);
+
+    // Decisions made in DefectDojo come back.
+    let bash = one(&fp("CVE-2026-205"));
+    api(
+        &url,
+        &token,
+        "PATCH",
+        &format!("findings/{}/", bash["id"]),
+        Some(serde_json::json!({"false_p": true, "active": false, "verified": false})),
+    );
+    let tar = one(&fp("CVE-2026-206"));
+    api(
+        &url,
+        &token,
+        "POST",
+        "risk_acceptance/",
+        Some(
+            serde_json::json!({"name": "CISO: tar", "accepted_findings": [tar["id"]], "owner": 1,
+        "accepted_by": "ciso@example.com", "decision": "A", "decision_details": "compensating control", "expiration_date": "2026-09-30", "reactivate_expired": true}),
+        ),
+    );
+    // A conflict: decided here and in DefectDojo since the last sync.
+    repo.ok(
+        ana,
+        5,
+        &[
+            "triage",
+            "false-positive",
+            "--fingerprint",
+            &fp("CVE-2026-203"),
+            "--reason",
+            "ana: later here",
+        ],
+    );
+    let snoozed = one(&fp("CVE-2026-203"));
+    api(
+        &url,
+        &token,
+        "POST",
+        "risk_acceptance/",
+        Some(
+            serde_json::json!({"name": "CISO: libxml2", "accepted_findings": [snoozed["id"]], "owner": 1,
+        "accepted_by": "ciso@example.com", "decision": "A", "decision_details": "earlier in dojo", "expiration_date": "2026-09-30"}),
+        ),
+    );
+    let dry = dd(5, &["pull", "defectdojo"]);
+    let dry_text = said(&dry);
+    assert!(dry.status.success(), "{dry_text}");
+    assert!(
+        dry_text.contains("CVE-2026-205") && dry_text.contains("CVE-2026-206"),
+        "{dry_text}"
+    );
+    assert!(
+        dry_text.contains("conflict") && dry_text.contains("CVE-2026-203"),
+        "{dry_text}"
+    );
+    let before = std::fs::read(repo.decisions_path()).unwrap();
+    assert_eq!(
+        before,
+        std::fs::read(repo.decisions_path()).unwrap(),
+        "a dry run writes nothing"
+    );
+    let applied = dd(5, &["pull", "defectdojo", "--apply"]);
+    assert!(applied.status.success(), "{}", said(&applied));
+    let rows: Vec<Value> =
+        serde_json::from_str(&repo.ok(ana, 5, &["list", "--format", "json"])).unwrap();
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
+    assert_eq!(row("CVE-2026-205")["decision"], "false_positive");
+    assert!(
+        row("CVE-2026-205")["decided_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("DefectDojo ("),
+        "{}",
+        row("CVE-2026-205")
+    );
+    assert_eq!(row("CVE-2026-206")["decision"], "accepted");
+    assert!(row("CVE-2026-206")["decision_until"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-09-30"));
+    // The conflict: DefectDojo's acceptance is later (made now, at the
+    // server's clock) than Ana's decision of March: DefectDojo's is kept,
+    // and both are in the audit log.
+    assert_eq!(row("CVE-2026-203")["decision"], "accepted");
+    let log = repo.decisions()["audit"].to_string();
+    assert!(
+        log.contains("ana: later here") && log.contains("earlier in dojo"),
+        "{log}"
+    );
+    assert!(repo.verify().status.success());
+
+    // Failures: one line each, exit 2 or 3, decisions.json untouched.
+    let kept = std::fs::read(repo.decisions_path()).unwrap();
+    let mut wrong = common::scandeck(repo.home.path());
+    wrong
+        .current_dir(&repo.dir)
+        .args(["push", "defectdojo"])
+        .env("DEFECTDOJO_TOKEN", "0000wrong");
+    let out = wrong.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    // DefectDojo answers a wrong token with 403 "Invalid token.".
+    assert!(
+        text.contains("Invalid token")
+            && text.contains("DEFECTDOJO_TOKEN")
+            && !text.contains(&token),
+        "{text}"
+    );
+    assert_eq!(text.trim().lines().count(), 1, "{text}");
+    let stopped = dd(5, &["pull", "defectdojo", "--url", "http://127.0.0.1:9"]);
+    let text = String::from_utf8_lossy(&stopped.stderr).into_owned();
+    assert_eq!(stopped.status.code(), Some(3), "{text}");
+    assert_eq!(text.trim().lines().count(), 1, "{text}");
+    // A server that answers 500 (a real HTTP server, Python's).
+    let port = 18000 + (std::process::id() % 1000) as u16;
+    let mut failing = Command::new("python3")
+        .args(["-c", &format!("import http.server as h\nclass H(h.BaseHTTPRequestHandler):\n  def do_GET(s):\n    s.send_response(500); s.end_headers(); s.wfile.write(b'Internal Server Error: boom')\n  do_POST=do_GET\n  def log_message(s, *a): pass\nh.HTTPServer(('127.0.0.1',{port}),H).serve_forever()")])
+        .spawn()
+        .unwrap();
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up);
+    let failed = dd(
+        5,
+        &[
+            "push",
+            "defectdojo",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+        ],
+    );
+    let _ = failing.kill();
+    let _ = failing.wait();
+    let text = String::from_utf8_lossy(&failed.stderr).into_owned();
+    assert_eq!(failed.status.code(), Some(3), "{text}");
+    assert!(text.contains("500") && text.contains("boom"), "{text}");
+    assert_eq!(text.trim().lines().count(), 1, "{text}");
+    assert_eq!(
+        std::fs::read(repo.decisions_path()).unwrap(),
+        kept,
+        "nothing lost"
+    );
+}

@@ -147,34 +147,49 @@ fn push_view(
     let ws = Workspace::at(workspace);
     let pairs = super::export::view_rows(&v.listing, &v.filter);
     let owner = user_of_token(client)?;
-    // Per subject, the findings still present (a verified fix is closed
-    // through the API, with its note, never by leaving the report).
-    let mut subjects: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    for (f, _) in &pairs {
-        subjects.entry(f.subject.to_string()).or_default();
-    }
-    let present: Vec<_> = pairs
+    // Per subject, every finding of the view; one verified fixed is
+    // reimported too (do_not_reactivate keeps it closed) and closed through
+    // the API, with its note.
+    // A finding gone from its subject's scans is known by its label, whose
+    // target names the subject its present neighbours have.
+    let target_of = |f: &crate::model::Finding, a: &crate::triage::Assessment| {
+        crate::export::Record::at(f, a, v.now).target
+    };
+    let by_target: BTreeMap<String, &str> = pairs
         .iter()
-        .copied()
-        .filter(|(_, a)| a.status != crate::triage::Status::Fixed)
+        .filter(|(f, _)| !f.subject.is_empty())
+        .map(|(f, a)| (target_of(f, a), &*f.subject))
         .collect();
-    let input = crate::export::ExportInput::new(
-        present.clone(),
-        &v.listing.triage,
-        &v.name,
-        &v.filter.describe(),
-        v.now,
-    );
-    let doc = dojo::generic_document(&input);
-    for ((f, _), item) in present
-        .iter()
-        .zip(doc["findings"].as_array().into_iter().flatten())
-    {
-        subjects
-            .entry(f.subject.to_string())
-            .or_default()
-            .push(item.clone());
+    let mut groups: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for pair in &pairs {
+        let subject = match &*pair.0.subject {
+            "" => by_target
+                .get(&target_of(pair.0, pair.1))
+                .copied()
+                .unwrap_or(""),
+            s => s,
+        };
+        if !subject.is_empty() {
+            groups.entry(subject.to_string()).or_default().push(*pair);
+        }
     }
+    let subjects: BTreeMap<String, Vec<serde_json::Value>> = groups
+        .into_iter()
+        .map(|(subject, rows)| {
+            let input = crate::export::ExportInput::new(
+                rows,
+                &v.listing.triage,
+                &v.name,
+                &v.filter.describe(),
+                v.now,
+            );
+            let doc = dojo::generic_document(&input);
+            (
+                subject,
+                doc["findings"].as_array().cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
     let mut report = PushReport::default();
     let (_, found) = dojo::reimport(
         client,

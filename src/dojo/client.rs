@@ -69,14 +69,8 @@ impl Client {
             token,
             agent,
             requests: Cell::new(0),
-            backoff: [1, 2, 4].map(Duration::from_secs).to_vec(),
+            backoff: retry_waits(),
         })
-    }
-
-    /// Shorter waits between retries (for tests against a failing server).
-    pub fn with_backoff(mut self, backoff: Vec<Duration>) -> Client {
-        self.backoff = backoff;
-        self
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -175,7 +169,7 @@ impl Client {
                     .send_empty(),
             };
             let retry_after = |why: String| -> Option<DojoError> {
-                (attempt >= self.backoff.len()).then(|| DojoError::Server(why))
+                (attempt >= self.backoff.len()).then_some(DojoError::Server(why))
             };
             match result {
                 Err(e) => {
@@ -217,6 +211,9 @@ impl Client {
                         401 => return Err(refused(
                             "set a valid API token in DEFECTDOJO_TOKEN or [defectdojo] token_file",
                         )),
+                        403 if quoted.to_ascii_lowercase().contains("token") => {
+                            return Err(refused("set a valid API token in DEFECTDOJO_TOKEN or [defectdojo] token_file"))
+                        }
                         403 => return Err(refused("the token's user lacks the permission")),
                         404 => {
                             return Err(refused(
@@ -265,6 +262,18 @@ fn quote(text: &str) -> String {
     } else {
         one
     }
+}
+
+/// Waits before the three retries: 1, 2 and 4 s, scaled by
+/// `SCANDECK_RETRY_WAIT_MS` (the wait before the first retry, for tests).
+fn retry_waits() -> Vec<Duration> {
+    let first = std::env::var("SCANDECK_RETRY_WAIT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(1000);
+    [1, 2, 4]
+        .map(|n| Duration::from_millis(first.saturating_mul(n)))
+        .to_vec()
 }
 
 fn rand_u64() -> u64 {

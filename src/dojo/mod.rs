@@ -367,6 +367,22 @@ pub fn push_decisions(
             {
                 refresh_acceptance(client, &fp, &label, d, remote, report)?;
             }
+            // Snoozed, or a fix claimed and not yet verified: the finding
+            // stays active in DefectDojo, with a note of until when.
+            if let Some(d) = row.decision.filter(|_| want == DojoState::Active) {
+                let note = note_of(d);
+                let noted = remote["notes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|n| n["entry"] == note.as_str());
+                if !noted {
+                    client.post(&format!("findings/{id}/notes/"), &json!({"entry": note}))?;
+                    report
+                        .changed
+                        .push(format!("{label}: note: {}", d.describe()));
+                }
+            }
             report.unchanged += 1;
             base.findings.insert(fp, Synced { id, state: now });
             continue;
@@ -520,28 +536,25 @@ fn refresh_acceptance(
         .flatten()
         .find(|ra| ra["name"] == name.as_str());
     let want_until = d.until.as_deref().and_then(|u| u.get(..10));
-    match ours {
-        Some(ra) => {
-            let has = ra["expiration_date"].as_str().and_then(|u| u.get(..10));
-            if has != want_until {
-                if let Some(ra_id) = ra["id"].as_u64() {
-                    let keep: Vec<Value> = ra["accepted_findings"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default();
-                    client.patch(
-                        &format!("risk_acceptance/{ra_id}/"),
-                        &json!({"expiration_date": want_until, "accepted_findings": keep}),
-                    )?;
-                    report.changed.push(format!(
-                        "{label}: acceptance now until {}",
-                        want_until.unwrap_or("no date")
-                    ));
-                }
+    // Accepted in DefectDojo by someone else (no acceptance of ours): theirs stands.
+    if let Some(ra) = ours {
+        let has = ra["expiration_date"].as_str().and_then(|u| u.get(..10));
+        if has != want_until {
+            if let Some(ra_id) = ra["id"].as_u64() {
+                let keep: Vec<Value> = ra["accepted_findings"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                client.patch(
+                    &format!("risk_acceptance/{ra_id}/"),
+                    &json!({"expiration_date": want_until, "accepted_findings": keep}),
+                )?;
+                report.changed.push(format!(
+                    "{label}: acceptance now until {}",
+                    want_until.unwrap_or("no date")
+                ));
             }
         }
-        // Accepted in DefectDojo by someone else: theirs stands.
-        None => {}
     }
     Ok(())
 }
@@ -672,7 +685,7 @@ pub fn pull_changes(
                     },
                     finding: Some(FindingLabel::of(row.finding)),
                     reason: crate::sanitize::sanitize_line(&reason).into_owned(),
-                    until: until.map(|u| format!("{u}T00:00:00Z")),
+                    until: until.map(|u| format!("{u}T23:59:59Z")),
                     until_fix: false,
                     approver: approver.map(|a| crate::sanitize::sanitize_line(&a).into_owned()),
                     justification,
