@@ -326,26 +326,11 @@ pub fn update_locked<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::triage::decision::{Disposition, Selector};
+    use crate::triage::decision::Disposition;
     use crate::triage::engine::{decide, reopen, Stamp};
 
     fn decision(fp: &str, reason: &str) -> Decision {
-        Decision {
-            disposition: Disposition::FalsePositive,
-            selector: Selector {
-                fingerprint: Some(fp.into()),
-                ..Selector::default()
-            },
-            finding: None,
-            reason: reason.into(),
-            until: None,
-            until_fix: false,
-            approver: None,
-            justification: None,
-            decided_by: "me".into(),
-            decided_at: "2026-01-01T00:00:00Z".into(),
-            entry: None,
-        }
+        Decision::on_fingerprint(fp, Disposition::FalsePositive, reason)
     }
 
     /// Whatever line a file is cut at, what is salvaged on top of its

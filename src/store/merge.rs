@@ -292,7 +292,7 @@ pub fn read_side<D: Document>(bytes: &[u8], side: &str) -> Result<D, String> {
 mod tests {
     use super::*;
     use crate::store::decisions::DecisionFile;
-    use crate::triage::decision::{Decision, Disposition, Selector};
+    use crate::triage::decision::{Decision, Disposition};
     use crate::triage::engine::{decide, reopen, Stamp};
 
     fn stamp(at: &str) -> Stamp<'static> {
@@ -305,22 +305,7 @@ mod tests {
     }
 
     fn decision(fp: &str, disposition: Disposition, reason: &str) -> Decision {
-        Decision {
-            disposition,
-            selector: Selector {
-                fingerprint: Some(fp.into()),
-                ..Selector::default()
-            },
-            finding: None,
-            reason: reason.into(),
-            until: None,
-            until_fix: false,
-            approver: None,
-            justification: None,
-            decided_by: "me".into(),
-            decided_at: "2026-01-01T00:00:00Z".into(),
-            entry: None,
-        }
+        Decision::on_fingerprint(fp, disposition, reason)
     }
 
     fn verified(file: &DecisionFile) -> Result<usize, String> {

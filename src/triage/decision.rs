@@ -212,6 +212,27 @@ impl super::audit::Sealed for Decision {
 }
 
 impl Decision {
+    /// A decision on one fingerprint, made by "me" on 2026-01-01 (tests).
+    #[cfg(test)]
+    pub(crate) fn on_fingerprint(fp: &str, disposition: Disposition, reason: &str) -> Decision {
+        Decision {
+            disposition,
+            selector: Selector {
+                fingerprint: Some(fp.into()),
+                ..Selector::default()
+            },
+            finding: None,
+            reason: reason.into(),
+            until: None,
+            until_fix: false,
+            approver: None,
+            justification: None,
+            decided_by: "me".into(),
+            decided_at: "2026-01-01T00:00:00Z".into(),
+            entry: None,
+        }
+    }
+
     /// Makes every text field safe for the committed file and a terminal
     /// (report text in the label and selector, user text in the reason).
     pub fn sanitize(&mut self) {
