@@ -7,6 +7,7 @@
 //! base does in git: nothing is silently overridden.
 
 pub mod client;
+pub mod session;
 
 use crate::model::Finding;
 use crate::store::decisions::DecisionFile;
