@@ -71,7 +71,7 @@ pub struct Config {
 /// `[defectdojo]`: where `push`, `pull` and `sync` go (docs/defectdojo.md).
 /// The token is never here: `DEFECTDOJO_TOKEN`, or a file only its owner
 /// can read named by `token_file`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DefectDojoConfig {
     pub url: Option<String>,

@@ -795,3 +795,111 @@ fn the_decision_audit_lists_what_no_longer_holds_and_enter_shows_it() {
     assert!(s.audit.is_none());
     assert_eq!(s.query_text, "CVE-2023-31484");
 }
+
+/// `D` asks a worker what waits to push and pull for the shown rows (never
+/// touching the network itself); the worker's progress and result are
+/// shown in the panel; a pull that wrote decisions reassesses the rows at
+/// once and a sync then pushes. (The worker itself runs against the real
+/// DefectDojo in `e2e_terminal`.)
+#[test]
+fn the_defectdojo_panel_asks_a_worker_and_shows_what_it_did() {
+    use scandeck::tui::panes::dojo::{DojoOp, DojoResult};
+    let (mut s, k) = demo_state();
+    let effects = update(
+        &mut s,
+        &k,
+        Msg::Key(KeyEvent::new(KeyCode::Char('D'), KeyModifiers::SHIFT)),
+    );
+    let request = effects
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::DefectDojo(r) => Some(r),
+            _ => None,
+        })
+        .expect("the check goes to a worker");
+    assert_eq!(request.op, DojoOp::Check);
+    assert_eq!(request.rows, s.visible, "the shown rows");
+    assert!(screen(&s).contains("checking…"), "{}", screen(&s));
+    drive(
+        &mut s,
+        &k,
+        Msg::DojoProgress("checking: decisions 3/30".into()),
+    );
+    assert!(screen(&s).contains("checking: decisions 3/30"));
+    // A second request while one runs is refused.
+    assert!(key(&mut s, &k, KeyCode::Char('p')).is_empty());
+    drive(
+        &mut s,
+        &k,
+        Msg::DojoDone(Box::new(DojoResult {
+            to_push: Some(2),
+            to_pull: Some(1),
+            lines: vec!["pull     CVE-2023-31484 in perl-base on finance-tracker/backend:1.4.0: false_positive by DefectDojo (admin) at 2026-11-20 12:00:00 UTC".into()],
+            summary: "2 to push, 1 to pull".into(),
+            place: Some("http://127.0.0.1:8080 · product demo · engagement scandeck".into()),
+            ..DojoResult::default()
+        })),
+    );
+    insta::assert_snapshot!("defectdojo_150x45", screen(&s));
+    let effects = key(&mut s, &k, KeyCode::Char('s'));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::DefectDojo(r) if r.op == DojoOp::Sync)),
+        "s syncs"
+    );
+    // The sync's pull wrote a decision: shown at once, then the push.
+    let mut file = s.data.as_ref().unwrap().triage.clone();
+    let fp = s.data.as_ref().unwrap().findings[s.visible[0] as usize]
+        .fingerprint
+        .to_string();
+    scandeck::triage::engine::decide(
+        &mut file,
+        scandeck::triage::Decision {
+            disposition: scandeck::triage::Disposition::FalsePositive,
+            selector: scandeck::triage::Selector {
+                fingerprint: Some(fp),
+                ..Default::default()
+            },
+            finding: None,
+            reason: "false positive in DefectDojo".into(),
+            until: None,
+            until_fix: false,
+            approver: None,
+            justification: None,
+            decided_by: "DefectDojo (admin)".into(),
+            decided_at: "2026-11-20T12:00:00Z".into(),
+            entry: None,
+        },
+        scandeck::triage::engine::Stamp {
+            who: "DefectDojo (admin)",
+            now: common::fixed_now(),
+        },
+    );
+    let effects = drive(
+        &mut s,
+        &k,
+        Msg::DojoDone(Box::new(DojoResult {
+            wrote: true,
+            then_push: true,
+            file: Some(Box::new(file)),
+            summary: "took 1 decision(s)".into(),
+            ..DojoResult::default()
+        })),
+    );
+    let first = s.visible[0] as usize;
+    assert!(
+        s.data.as_ref().unwrap().assessments[first]
+            .decision
+            .is_some(),
+        "the pulled decision is assessed at once"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::DefectDojo(r) if r.op == DojoOp::Push)),
+        "then the push"
+    );
+    key(&mut s, &k, KeyCode::Esc);
+    assert!(s.dojo.is_none());
+}

@@ -1004,3 +1004,105 @@ fn undo_never_wipes_a_decision_another_process_made_since() {
         .unwrap();
     assert!(verify.status.success(), "{verify:?}");
 }
+
+/// The console's DefectDojo panel in a real terminal against the real
+/// DefectDojo: `D` shows what waits, `s` syncs on a worker, a decision made
+/// in DefectDojo comes back with `c` then `l`, and the console shows it.
+#[test]
+fn the_console_pushes_and_pulls_defectdojo_from_a_real_terminal() {
+    let Some((url, token)) = common::dojo() else {
+        return;
+    };
+    let product = format!("scandeck-console-{}", std::process::id());
+    let report = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo/reports/backend.trivy.json");
+    let bin = common::bin();
+    let script = format!(
+        "mkdir -p config ws\n\
+         printf '[defectdojo]\\nurl = \"{url}\"\\nproduct = \"{product}\"\\n' > config/config.toml\n\
+         cp '{report}' ws/backend.trivy.json\n\
+         '{bin}' --workspace ws import ws/backend.trivy.json > /dev/null\n\
+         '{bin}' --workspace ws triage false-positive --id CVE-2023-45853 --reason 'zlib: not reachable' > /dev/null\n\
+         '{bin}' --workspace ws\n\
+         echo EXIT=$? > exit.txt",
+        report = report.display(),
+        bin = bin.display()
+    );
+    let Some(t) = Tmux::start(
+        "dojo",
+        &script,
+        &[
+            ("DEFECTDOJO_TOKEN", &token),
+            ("SCANDECK_ACTOR", "Eve Engineer <eve@example.com>"),
+        ],
+    ) else {
+        return;
+    };
+    t.wait_for("the console", |s| s.contains("CVE-2023-45853"));
+    t.keys(&["D"]);
+    t.wait_for("what waits", |s| {
+        s.contains("waiting to push: 1") && s.contains("waiting to pull: 0")
+    });
+    t.keys(&["s"]);
+    let synced = t.wait_for("the sync", |s| {
+        s.contains("1 decision(s) written") && s.contains("waiting to push: 0")
+    });
+    assert!(synced.contains("false positive"), "{synced}");
+    // In DefectDojo, someone marks another finding a false positive.
+    let products = api(&url, &token, &format!("products/?name={product}"), None);
+    let pid = products["results"][0]["id"].as_u64().expect("the product");
+    let findings = api(
+        &url,
+        &token,
+        &format!("findings/?test__engagement__product={pid}&limit=100&false_p=false"),
+        None,
+    );
+    let other = findings["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["title"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("CVE-2023-31484")
+        })
+        .expect("perl's finding")
+        .clone();
+    api(
+        &url,
+        &token,
+        &format!("findings/{}/", other["id"]),
+        Some(r#"{"false_p": true, "active": false, "verified": false}"#),
+    );
+    t.keys(&["c"]);
+    t.wait_for("the decision waiting to pull", |s| {
+        s.contains("waiting to pull: 1")
+    });
+    t.keys(&["l"]);
+    t.wait_for("the pull", |s| s.contains("took 1 decision(s)"));
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+    let decisions = std::fs::read_to_string(t.path("ws/.scandeck/decisions.json")).unwrap();
+    assert!(decisions.contains("DefectDojo (admin)"), "{decisions}");
+}
+
+/// One API call with curl (as DefectDojo's web UI makes it).
+fn api(url: &str, token: &str, path: &str, patch: Option<&str>) -> serde_json::Value {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "-H"])
+        .arg(format!("Authorization: Token {token}"))
+        .arg(format!("{url}/api/v2/{path}"));
+    if let Some(body) = patch {
+        cmd.args([
+            "-X",
+            "PATCH",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            body,
+        ]);
+    }
+    serde_json::from_slice(&cmd.output().unwrap().stdout).unwrap_or_default()
+}

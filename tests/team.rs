@@ -503,39 +503,6 @@ fn secret_decisions_follow_a_clone_to_another_installation() {
     }
 }
 
-/// The real DefectDojo `../shared/defectdojo/start.sh` runs: its URL and
-/// token from the environment (`.ci/run` exports them) or from the
-/// `client.env` start.sh writes. Without one, the test says why it skipped;
-/// with `SCANDECK_REQUIRE_DOJO=1` it fails instead.
-fn dojo() -> Option<(String, String)> {
-    let from_env = std::env::var("DOJO_URL")
-        .ok()
-        .zip(std::env::var("DOJO_TOKEN").ok());
-    let from_file = || {
-        let home = std::env::var("DOJO_HOME").unwrap_or_else(|_| "/tmp/scandeck-dojo".into());
-        let text = std::fs::read_to_string(format!("{home}/client.env")).ok()?;
-        let get = |k: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string))
-        };
-        get("DOJO_URL").zip(get("DOJO_TOKEN"))
-    };
-    let found = from_env.or_else(from_file).filter(|(url, token)| {
-        Command::new("curl")
-            .args(["-sf", "-o", "/dev/null", "-H"])
-            .arg(format!("Authorization: Token {token}"))
-            .arg(format!("{url}/api/v2/user_profile/"))
-            .status()
-            .is_ok_and(|s| s.success())
-    });
-    if found.is_none() {
-        let why = "skipped: no DefectDojo answers (run ../shared/defectdojo/start.sh)";
-        assert!(std::env::var_os("SCANDECK_REQUIRE_DOJO").is_none(), "{why}");
-        eprintln!("{why}");
-    }
-    found
-}
-
 /// An API call to DefectDojo, as a person in its web UI would make it.
 fn api(url: &str, token: &str, method: &str, path: &str, body: Option<Value>) -> Value {
     let mut cmd = Command::new("curl");
@@ -570,7 +537,9 @@ fn trivy_report(packages: &[(&str, &str, &str, &str)]) -> String {
 /// DefectDojo.
 #[test]
 fn decisions_travel_both_ways_with_defectdojo() {
-    let Some((url, token)) = dojo() else { return };
+    let Some((url, token)) = common::dojo() else {
+        return;
+    };
     let repo = Repo::new();
     let product = format!("scandeck-test-{}", std::process::id());
     std::fs::create_dir_all(repo.home.path().join("config")).unwrap();

@@ -37,6 +37,7 @@ pub fn open(paths: &Paths, root: &Path, label: &str, theme_flag: Option<&str>) -
         debug_panic: std::env::var_os("SCANDECK_DEBUG_PANIC_KEY").is_some(),
         log_file: paths.log_file().display().to_string(),
         view_file: Some(crate::tui::view_memory::file_for(&paths.data_dir, root)),
+        dojo: config.defectdojo.clone(),
     })
     .map_err(Failure::input)?;
     crate::logging::log(&format!("console closed with exit code {code}"));

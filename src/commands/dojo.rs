@@ -109,11 +109,15 @@ fn pull_and_say(
     for p in &report.pulled {
         say!("{}", session::pulled_line(p))?;
     }
+    let requests = conn.client.requests.get();
     if apply {
-        say!("took {} decision(s) from DefectDojo", report.applied)?;
+        say!(
+            "took {} decision(s) from DefectDojo; {requests} request(s)",
+            report.applied
+        )?;
     } else {
         let taken = report.pulled.iter().filter(|p| !p.kept_ours).count();
-        say!("{taken} decision(s) to take from DefectDojo; run with --apply to write them")?;
+        say!("{taken} decision(s) to take from DefectDojo (run with --apply to write them); {requests} request(s)")?;
     }
     Ok(report.applied)
 }

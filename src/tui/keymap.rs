@@ -22,13 +22,14 @@ pub enum Context {
     Checklist,
     Plan,
     Audit,
+    Dojo,
     Groups,
     Picker,
     Scans,
 }
 
 impl Context {
-    pub const ALL: [Context; 14] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
@@ -40,6 +41,7 @@ impl Context {
         Context::Checklist,
         Context::Plan,
         Context::Audit,
+        Context::Dojo,
         Context::Groups,
         Context::Picker,
         Context::Scans,
@@ -58,6 +60,7 @@ impl Context {
             Context::Checklist => "checklist",
             Context::Plan => "plan",
             Context::Audit => "audit",
+            Context::Dojo => "defectdojo",
             Context::Groups => "groups",
             Context::Picker => "picker",
             Context::Scans => "scans",
@@ -74,6 +77,7 @@ impl Context {
                 | Context::Checklist
                 | Context::Plan
                 | Context::Audit
+                | Context::Dojo
                 | Context::Groups
                 | Context::Picker
                 | Context::Scans
@@ -97,6 +101,7 @@ impl Context {
             Context::Checklist => include_str!("../../assets/keymap/checklist.toml"),
             Context::Plan => include_str!("../../assets/keymap/plan.toml"),
             Context::Audit => include_str!("../../assets/keymap/audit.toml"),
+            Context::Dojo => include_str!("../../assets/keymap/defectdojo.toml"),
             Context::Groups => include_str!("../../assets/keymap/groups.toml"),
             Context::Picker => include_str!("../../assets/keymap/picker.toml"),
             Context::Scans => include_str!("../../assets/keymap/scans.toml"),

@@ -40,6 +40,8 @@ pub struct Options {
     pub log_file: String,
     /// Where this workspace's last query and sort are kept (`view_memory`).
     pub view_file: Option<std::path::PathBuf>,
+    /// Where `D` pushes and pulls (`[defectdojo]` of config.toml).
+    pub dojo: crate::config::DefectDojoConfig,
 }
 
 /// Runs the console until the user quits; returns the exit code.
@@ -501,6 +503,20 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                         let _ = save_tx.send(Msg::Notice(open_url(&url)));
                     }
                     Effect::Quit => {}
+                    Effect::DefectDojo(request) => {
+                        let tx = save_tx.clone();
+                        let ws = options.workspace.clone();
+                        let config = options.dojo.clone();
+                        tokio::task::spawn_blocking(move || {
+                            let progress_tx = tx.clone();
+                            let mut progress = |line: String| {
+                                let _ = progress_tx.send(Msg::DojoProgress(line));
+                            };
+                            let result =
+                                super::panes::dojo::run(*request, &ws, &config, &mut progress);
+                            let _ = tx.send(Msg::DojoDone(Box::new(result)));
+                        });
+                    }
                     Effect::Compute(job) => {
                         let tx = save_tx.clone();
                         tokio::task::spawn_blocking(move || {

@@ -190,6 +190,8 @@ pub struct AppState {
     pub plan: Option<super::panes::plan::PlanPanel>,
     /// The decision audit (`A`), as it was when opened.
     pub audit: Option<super::panes::audit::AuditPanel>,
+    /// The DefectDojo panel (`D`).
+    pub dojo: Option<super::panes::dojo::DojoPanel>,
     /// The decisions the last triage change replaced, by key (`None`: there
     /// was none): what `undo` puts back.
     pub undo: Option<Vec<crate::triage::engine::Change>>,
@@ -265,6 +267,7 @@ impl AppState {
             checklist: None,
             plan: None,
             audit: None,
+            dojo: None,
             picker: None,
             undo: None,
             groups: None,

@@ -111,6 +111,9 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     if state.plan.is_some() {
         super::panes::plan::draw(frame, area, state, theme);
     }
+    if state.dojo.is_some() {
+        super::panes::dojo::draw(frame, area, state, theme);
+    }
     if state.audit.is_some() {
         super::panes::audit::draw(frame, area, state, theme);
     }

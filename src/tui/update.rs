@@ -56,6 +56,10 @@ pub enum Msg {
     /// The fix plan a worker made.
     PlanReady(super::panes::plan::PlanPanel),
     AuditReady(super::panes::audit::AuditPanel),
+    /// A DefectDojo worker's progress line.
+    DojoProgress(String),
+    /// A DefectDojo worker finished.
+    DojoDone(Box<super::panes::dojo::DojoResult>),
     /// The groups a worker made.
     GroupsReady(super::panes::groups::GroupPanel),
     /// The engine's images, for the scan picker (or why there are none).
@@ -122,6 +126,8 @@ pub enum Effect {
     Compute(Job),
     /// Open an advisory address in the browser.
     OpenUrl(String),
+    /// Push to or pull from DefectDojo on a worker (`panes::dojo`).
+    DefectDojo(Box<super::panes::dojo::DojoRequest>),
     /// Run the checklist's automatic checks again (a decision changed what
     /// they count, or the workspace files may have changed).
     RecheckEvidence(EvidenceInput),
@@ -277,6 +283,8 @@ pub fn context_of(state: &AppState) -> Context {
         Context::Plan
     } else if state.audit.is_some() {
         Context::Audit
+    } else if state.dojo.is_some() {
+        Context::Dojo
     } else if state.groups.is_some() {
         Context::Groups
     } else if state.dialog.is_some() {
@@ -483,6 +491,33 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
         Msg::AuditReady(panel) => {
             super::panes::audit::ready(state, panel);
             Vec::new()
+        }
+        Msg::DojoProgress(line) => {
+            super::panes::dojo::progress(state, line);
+            Vec::new()
+        }
+        Msg::DojoDone(mut result) => {
+            let file = result.file.take();
+            let then_push = result.then_push;
+            super::panes::dojo::done(state, *result);
+            let Some(file) = file else {
+                return Vec::new();
+            };
+            // As after a save: the decisions DefectDojo gave are shown at once.
+            let now = state.now;
+            if let Some((pending, _)) = &mut state.pending {
+                pending.reassess((*file).clone(), now);
+            }
+            if let Some(data) = &mut state.data {
+                data.reassess(*file, now);
+            }
+            regate(state);
+            let mut effects = search(state);
+            effects.extend(recheck(state));
+            if then_push {
+                effects.extend(super::panes::dojo::push(state));
+            }
+            effects
         }
         Msg::GroupsReady(panel) => {
             super::panes::groups::ready(state, panel);
@@ -781,6 +816,7 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
         Action::OpenGroups if !needs_everything(state) => groups::open(state),
         Action::OpenPlan if !needs_everything(state) => plan::open(state),
         Action::OpenAudit if !needs_everything(state) => super::panes::audit::open(state),
+        Action::OpenDojo if !needs_everything(state) => super::panes::dojo::open(state),
         // The overlays' own keys, when their overlay is not open.
         Action::OpenGroups
         | Action::OpenPlan
@@ -796,6 +832,12 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
         | Action::OpenAudit
         | Action::CloseAudit
         | Action::AuditShow
+        | Action::OpenDojo
+        | Action::CloseDojo
+        | Action::DojoCheck
+        | Action::DojoPush
+        | Action::DojoPull
+        | Action::DojoSync
         | Action::GroupToggle
         | Action::GroupNext
         | Action::CloseGroups
@@ -812,13 +854,14 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
 fn overlay_act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
     use super::panes::{checklist, groups, picker, plan, scans};
     type OverlayKeys = fn(&mut AppState, Action) -> Option<Vec<Effect>>;
-    let overlays: [(bool, OverlayKeys); 6] = [
+    let overlays: [(bool, OverlayKeys); 7] = [
         (state.scans.open, scans::act_open),
         (state.checklist.is_some(), checklist::act),
         (state.picker.is_some(), picker::act),
         (state.groups.is_some(), groups::act),
         (state.plan.is_some(), plan::act),
         (state.audit.is_some(), super::panes::audit::act),
+        (state.dojo.is_some(), super::panes::dojo::act),
     ];
     overlays
         .into_iter()

@@ -333,3 +333,36 @@ pub fn redactor_of(ws: &Ws) -> Redactor {
         scandeck::config::load_or_create_key(&ws.home.path().join("data/secret.key")).unwrap();
     Redactor::with_key(key)
 }
+
+/// The real DefectDojo `../shared/defectdojo/start.sh` runs: its URL and
+/// token from the environment (`.ci/run` exports them) or from the
+/// `client.env` start.sh writes. Without one, the test says why it skipped;
+/// with `SCANDECK_REQUIRE_DOJO=1` it fails instead.
+pub fn dojo() -> Option<(String, String)> {
+    let from_env = std::env::var("DOJO_URL")
+        .ok()
+        .zip(std::env::var("DOJO_TOKEN").ok());
+    let from_file = || {
+        let home = std::env::var("DOJO_HOME").unwrap_or_else(|_| "/tmp/scandeck-dojo".into());
+        let text = std::fs::read_to_string(format!("{home}/client.env")).ok()?;
+        let get = |k: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string))
+        };
+        get("DOJO_URL").zip(get("DOJO_TOKEN"))
+    };
+    let found = from_env.or_else(from_file).filter(|(url, token)| {
+        std::process::Command::new("curl")
+            .args(["-sf", "-o", "/dev/null", "-H"])
+            .arg(format!("Authorization: Token {token}"))
+            .arg(format!("{url}/api/v2/user_profile/"))
+            .status()
+            .is_ok_and(|s| s.success())
+    });
+    if found.is_none() {
+        let why = "skipped: no DefectDojo answers (run ../shared/defectdojo/start.sh)";
+        assert!(std::env::var_os("SCANDECK_REQUIRE_DOJO").is_none(), "{why}");
+        eprintln!("{why}");
+    }
+    found
+}

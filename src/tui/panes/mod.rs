@@ -6,6 +6,7 @@ pub mod audit;
 pub mod checklist;
 pub mod detail;
 pub mod dialog;
+pub mod dojo;
 pub mod findings;
 pub mod groups;
 pub mod help;
