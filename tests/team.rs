@@ -554,7 +554,7 @@ fn decisions_travel_both_ways_with_defectdojo() {
         ("curl", "7.88", "CVE-2026-202", "HIGH"),
         ("libxml2", "2.9", "CVE-2026-203", "MEDIUM"),
         ("perl-base", "5.36", "CVE-2026-204", "LOW"),
-        ("bash", "5.2", "CVE-2026-205", "LOW"),
+        ("bash", "5.2", "CVE-2026-205", "CRITICAL"),
         ("tar", "1.34", "CVE-2026-206", "MEDIUM"),
     ];
     std::fs::write(repo.dir.join("img.json"), trivy_report(&packages)).unwrap();
@@ -753,7 +753,18 @@ fn decisions_travel_both_ways_with_defectdojo() {
     assert_eq!(one(&fp("CVE-2026-200"))["false_p"], true);
     assert_eq!(one(&fp("CVE-2026-202"))["risk_accepted"], true);
 
-    // Decisions made in DefectDojo come back.
+    // Decisions made in DefectDojo come back. Before: bash's critical
+    // finding blocks the gate.
+    let gate_blocks = |day: u32| -> bool {
+        let out = dd(day, &["gate", "--json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["blocked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"] == "open-critical")
+    };
+    assert!(gate_blocks(5), "bash is open and critical");
     let bash = one(&fp("CVE-2026-205"));
     api(
         &url,
@@ -842,6 +853,131 @@ fn decisions_travel_both_ways_with_defectdojo() {
         log.contains("ana: later here") && log.contains("earlier in dojo"),
         "{log}"
     );
+    assert!(repo.verify().status.success());
+    assert!(
+        !gate_blocks(5),
+        "the false positive pulled from DefectDojo clears the gate"
+    );
+
+    // Mitigated and reactivated in DefectDojo: a fix claim, and a reopening.
+    let zlib = one(&fp("CVE-2026-201"));
+    api(
+        &url,
+        &token,
+        "PATCH",
+        &format!("findings/{}/", zlib["id"]),
+        Some(serde_json::json!({"out_of_scope": false, "active": true})),
+    );
+    let bash = one(&fp("CVE-2026-205"));
+    api(
+        &url,
+        &token,
+        "PATCH",
+        &format!("findings/{}/", bash["id"]),
+        Some(serde_json::json!({"false_p": false, "active": true})),
+    );
+    let tar = one(&fp("CVE-2026-206"));
+    for ra in tar["accepted_risks"].as_array().unwrap() {
+        api(
+            &url,
+            &token,
+            "DELETE",
+            &format!("risk_acceptance/{}/", ra["id"]),
+            None,
+        );
+    }
+    let applied = dd(6, &["pull", "defectdojo", "--apply"]);
+    let text = said(&applied);
+    assert!(applied.status.success(), "{text}");
+    let rows: Vec<Value> =
+        serde_json::from_str(&repo.ok(ana, 6, &["list", "--format", "json"])).unwrap();
+    let row = |id: &str| rows.iter().find(|r| r["id"] == id).unwrap().clone();
+    for reopened in ["CVE-2026-201", "CVE-2026-205", "CVE-2026-206"] {
+        assert!(
+            row(reopened)["decision"].is_null(),
+            "{reopened} reopened from DefectDojo: {text}"
+        );
+    }
+    assert!(
+        gate_blocks(6),
+        "bash reopened in DefectDojo blocks the gate again"
+    );
+    let log = repo.decisions()["audit"].to_string();
+    assert!(log.contains("reactivated in DefectDojo"), "{log}");
+    // Mitigated there while scandeck still sees it: a fix claim, which
+    // scandeck's next scan verifies or refutes.
+    let tar = one(&fp("CVE-2026-206"));
+    api(
+        &url,
+        &token,
+        "POST",
+        &format!("findings/{}/close/", tar["id"]),
+        Some(serde_json::json!({"is_mitigated": true, "note": "patched on the hosts"})),
+    );
+    let applied = dd(7, &["pull", "defectdojo", "--apply"]);
+    assert!(applied.status.success(), "{}", said(&applied));
+    let rows: Vec<Value> =
+        serde_json::from_str(&repo.ok(ana, 7, &["list", "--format", "json"])).unwrap();
+    let tar_row = rows.iter().find(|r| r["id"] == "CVE-2026-206").unwrap();
+    assert_eq!(tar_row["decision"], "fixed", "{tar_row}");
+    assert!(repo.verify().status.success());
+    // Pushing again does not reactivate what DefectDojo mitigated.
+    let again = dd(7, &["push", "defectdojo"]);
+    assert!(again.status.success(), "{}", said(&again));
+    assert_eq!(
+        one(&fp("CVE-2026-206"))["is_mitigated"],
+        true,
+        "{}",
+        said(&again)
+    );
+
+    // A conflict the other way: decided here later (January 2027, after
+    // DefectDojo's change) — kept here, DefectDojo's noted, then pushed.
+    let libxml = one(&fp("CVE-2026-203"));
+    api(
+        &url,
+        &token,
+        "PATCH",
+        &format!("findings/{}/", libxml["id"]),
+        Some(serde_json::json!({"false_p": true, "active": false, "verified": false})),
+    );
+    let later = |args: &[&str]| -> Output {
+        let mut c = common::scandeck(repo.home.path());
+        c.current_dir(&repo.dir)
+            .args(args)
+            .env("SCANDECK_ACTOR", "Eve <eve@example.com>")
+            .env("SCANDECK_NOW", "2027-01-10T10:00:00Z")
+            .env("DEFECTDOJO_TOKEN", &token);
+        c.output().unwrap()
+    };
+    let snoozed = later(&[
+        "triage",
+        "snooze",
+        "--fingerprint",
+        &fp("CVE-2026-203"),
+        "--until",
+        "2027-02-01",
+        "--reason",
+        "eve: later here",
+    ]);
+    assert!(snoozed.status.success(), "{}", said(&snoozed));
+    let pulled = later(&["pull", "defectdojo", "--apply"]);
+    let text = said(&pulled);
+    assert!(
+        text.contains("conflict") && text.contains("kept here"),
+        "{text}"
+    );
+    let log = repo.decisions()["audit"].to_string();
+    assert!(
+        log.contains("DefectDojo had it false positive (earlier)"),
+        "{log}"
+    );
+    let pushed = later(&["push", "defectdojo"]);
+    assert!(pushed.status.success(), "{}", said(&pushed));
+    let libxml = one(&fp("CVE-2026-203"));
+    assert_eq!(libxml["false_p"], false, "{}", said(&pushed));
+    assert_eq!(libxml["active"], true);
+    assert!(libxml["notes"].to_string().contains("eve: later here"));
     assert!(repo.verify().status.success());
 
     // Failures: one line each, exit 2 or 3, decisions.json untouched.

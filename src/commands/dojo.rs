@@ -82,7 +82,7 @@ pub fn push(paths: &Paths, workspace: &Path, args: &DojoArgs) -> Outcome {
     let report = with_view(paths, workspace, args, |view| {
         session::push(&conn, &ws, view, &mut progress()).map_err(failure)
     })?;
-    say_push(&report, conn.client.requests.get())?;
+    say_push(&report, conn.client.requests())?;
     Ok(0)
 }
 
@@ -109,7 +109,7 @@ fn pull_and_say(
     for p in &report.pulled {
         say!("{}", session::pulled_line(p))?;
     }
-    let requests = conn.client.requests.get();
+    let requests = conn.client.requests();
     if apply {
         say!(
             "took {} decision(s) from DefectDojo; {requests} request(s)",
@@ -137,6 +137,6 @@ pub fn sync(paths: &Paths, workspace: &Path, args: &DojoArgs) -> Outcome {
     let report = with_view(paths, workspace, args, |view| {
         session::push(&conn, &ws, view, &mut progress()).map_err(failure)
     })?;
-    say_push(&report, conn.client.requests.get())?;
+    say_push(&report, conn.client.requests())?;
     Ok(0)
 }

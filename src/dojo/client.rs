@@ -4,7 +4,7 @@
 //! one line that quotes DefectDojo's message and never the token.
 
 use serde_json::Value;
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// What went wrong talking to DefectDojo.
@@ -37,7 +37,7 @@ pub struct Client {
     token: String,
     agent: ureq::Agent,
     /// Requests sent, retries included (the benchmark reports them).
-    pub requests: Cell<u64>,
+    requests: AtomicU64,
     /// Waits before each retry (tests shorten them).
     backoff: Vec<Duration>,
 }
@@ -68,9 +68,14 @@ impl Client {
             base,
             token,
             agent,
-            requests: Cell::new(0),
+            requests: AtomicU64::new(0),
             backoff: retry_waits(),
         })
+    }
+
+    /// Requests sent so far, retries included.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -91,6 +96,10 @@ impl Client {
 
     pub fn patch(&self, path: &str, body: &Value) -> Result<Value, DojoError> {
         self.send("PATCH", path, Some(Body::Json(body)))
+    }
+
+    pub fn delete(&self, path: &str) -> Result<Value, DojoError> {
+        self.send("DELETE", path, None)
     }
 
     /// A multipart form: text fields, then one file.
@@ -142,10 +151,15 @@ impl Client {
         let shown = shown_path(&url);
         let mut attempt = 0;
         loop {
-            self.requests.set(self.requests.get() + 1);
+            self.requests.fetch_add(1, Ordering::Relaxed);
             let auth = format!("Token {}", self.token);
             let result = match (method, &body) {
                 ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
+                ("DELETE", _) => self
+                    .agent
+                    .delete(&url)
+                    .header("Authorization", &auth)
+                    .call(),
                 ("PATCH", Some(Body::Json(v))) => self
                     .agent
                     .patch(&url)

@@ -83,6 +83,16 @@ pub fn desired(decision: Option<&Decision>, status: Status) -> DojoState {
     }
 }
 
+/// Whether DefectDojo's state says what scandeck's decision says. A fix
+/// claimed here and not yet verified stays active when pushed, but a
+/// finding DefectDojo already shows mitigated agrees with it (so that a fix
+/// pulled from DefectDojo is not pushed back as active).
+pub fn agrees(now: DojoState, want: DojoState, decision: Option<&Decision>) -> bool {
+    now == want
+        || (now == DojoState::Mitigated
+            && decision.is_some_and(|d| d.disposition == Disposition::Fixed))
+}
+
 /// What the last sync left on each DefectDojo finding, kept private in the
 /// scan cache (`.scandeck/scans/defectdojo.json`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -92,6 +102,9 @@ pub struct SyncBase {
     /// Fingerprint → the DefectDojo finding and the state it was left in.
     #[serde(default)]
     pub findings: BTreeMap<String, Synced>,
+    /// Subject → digest of the findings the last push sent for it.
+    #[serde(default)]
+    pub documents: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -116,7 +129,7 @@ impl SyncBase {
         } else {
             SyncBase {
                 url: url.to_string(),
-                findings: BTreeMap::new(),
+                ..SyncBase::default()
             }
         }
     }
@@ -139,6 +152,8 @@ pub struct Row<'a> {
 #[derive(Debug, Default)]
 pub struct PushReport {
     pub subjects: usize,
+    /// Subjects whose findings DefectDojo already had as the last push sent them.
+    pub unchanged_subjects: usize,
     pub imported: usize,
     pub changed: Vec<String>,
     pub unchanged: usize,
@@ -201,21 +216,90 @@ fn scan_fields(place: &Place, subject: &str) -> Vec<(&'static str, String)> {
 /// its version, title or description changes.
 const STABLE_DEDUPLICATION: [&str; 2] = ["unique_id_from_tool", "unique_id_from_tool_or_hash_code"];
 
-/// Reimports each subject's present findings and reads back every finding
-/// of the engagement: fingerprint → DefectDojo finding.
+/// Reimports each subject's findings (a subject whose document is the one
+/// the last push sent, and whose findings are all still there, is not sent
+/// again) and reads back every finding of the engagement: fingerprint →
+/// DefectDojo finding.
 pub fn reimport(
     client: &Client,
     place: &Place,
     subjects: &BTreeMap<String, Vec<Value>>,
+    base: &mut SyncBase,
     report: &mut PushReport,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(Option<u64>, BTreeMap<String, Value>), DojoError> {
-    let total: usize = subjects.values().map(|v| v.len().max(1)).sum();
-    let mut done = 0;
+    let digest = |findings: &[Value]| {
+        use sha2::{Digest, Sha256};
+        let bytes = serde_json::to_vec(findings).unwrap_or_default();
+        crate::model::fingerprint::hex(&Sha256::digest(&bytes))
+    };
+    let digests: BTreeMap<&String, String> = subjects.iter().map(|(s, f)| (s, digest(f))).collect();
+    let unchanged = |subject: &String| base.documents.get(subject.as_str()) == digests.get(subject);
     let mut engagement = None;
+    let send: Vec<&String> = subjects.keys().filter(|s| !unchanged(s)).collect();
+    send_subjects(
+        client,
+        place,
+        subjects,
+        &send,
+        &mut engagement,
+        report,
+        progress,
+    )?;
+    report.subjects = subjects.len();
+    let engagement = match engagement {
+        Some(e) => Some(e),
+        None => find_engagement(client, place)?,
+    };
+    let mut found = match engagement {
+        Some(e) => engagement_findings(client, e)?,
+        None => BTreeMap::new(),
+    };
+    // A subject not sent must still be whole there (a test deleted in
+    // DefectDojo, findings removed): send it after all.
+    let missing: Vec<&String> = subjects
+        .iter()
+        .filter(|(s, findings)| {
+            unchanged(s)
+                && findings.iter().any(|f| {
+                    f["unique_id_from_tool"]
+                        .as_str()
+                        .is_some_and(|fp| !found.contains_key(fp))
+                })
+        })
+        .map(|(s, _)| s)
+        .collect();
+    if !missing.is_empty() {
+        let mut again = engagement;
+        send_subjects(
+            client, place, subjects, &missing, &mut again, report, progress,
+        )?;
+        if let Some(e) = again {
+            found = engagement_findings(client, e)?;
+        }
+    }
+    report.unchanged_subjects = subjects.len() - send.len() - missing.len();
+    for (subject, d) in digests {
+        base.documents.insert(subject.clone(), d);
+    }
+    Ok((engagement, found))
+}
+
+/// Reimports the named subjects, 1,000 findings a request.
+fn send_subjects(
+    client: &Client,
+    place: &Place,
+    subjects: &BTreeMap<String, Vec<Value>>,
+    send: &[&String],
+    engagement: &mut Option<u64>,
+    report: &mut PushReport,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<(), DojoError> {
+    let total: usize = send.iter().map(|s| subjects[*s].len().max(1)).sum();
+    let mut done = 0;
     let mut checked = false;
-    for (subject, findings) in subjects {
-        report.subjects += 1;
+    for subject in send {
+        let findings = &subjects[*subject];
         let chunks: Vec<&[Value]> = if findings.is_empty() {
             vec![&[]]
         } else {
@@ -229,7 +313,7 @@ pub fn reimport(
                 &scan_fields(place, subject),
                 ("file", "scandeck.json", &bytes),
             )?;
-            engagement = answer["engagement_id"].as_u64().or(engagement);
+            *engagement = answer["engagement_id"].as_u64().or(*engagement);
             if !checked {
                 if let Some(test) = answer["test_id"].as_u64() {
                     checked = true;
@@ -247,10 +331,7 @@ pub fn reimport(
             progress(done, total);
         }
     }
-    let Some(engagement) = engagement else {
-        return Ok((None, BTreeMap::new()));
-    };
-    Ok((Some(engagement), engagement_findings(client, engagement)?))
+    Ok(())
 }
 
 /// Every finding of an engagement that carries a scandeck fingerprint,
@@ -335,10 +416,39 @@ fn note_of(d: &Decision) -> String {
     crate::sanitize::sanitize_line(&s).into_owned()
 }
 
+/// What one finding needs written.
+enum Write<'a> {
+    /// An accepted finding whose acceptance may need its expiry said again.
+    Refresh(&'a Decision),
+    /// Snoozed or a fix claimed: active, with a note of until when.
+    Note(&'a Decision),
+    /// A new state.
+    State {
+        now: DojoState,
+        want: DojoState,
+        decision: Option<&'a Decision>,
+    },
+}
+
+struct Planned<'a> {
+    fp: String,
+    id: u64,
+    label: String,
+    remote: &'a Value,
+    /// The state the finding is left in when the write succeeds.
+    after: DojoState,
+    write: Write<'a>,
+}
+
+/// Requests in flight at once: DefectDojo answers each in a few hundred
+/// milliseconds, mostly waiting on its database; four keep its two cores
+/// busy without queueing behind one another.
+pub const PARALLEL: usize = 4;
+
 /// Writes each row's decision as its DefectDojo finding's state, where the
-/// state differs; a state DefectDojo changed since the last sync is a
-/// conflict when scandeck's changed too, and is left for `pull` otherwise.
-#[allow(clippy::too_many_arguments)]
+/// state differs; a state DefectDojo changed since the last sync is left
+/// for `pull`, unless scandeck's decision is later (a conflict, listed).
+/// The writes run `PARALLEL` at a time.
 pub fn push_decisions(
     client: &Client,
     owner: u64,
@@ -348,8 +458,8 @@ pub fn push_decisions(
     report: &mut PushReport,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(), DojoError> {
-    for (n, row) in rows.iter().enumerate() {
-        progress(n + 1, rows.len());
+    let mut planned: Vec<Planned> = Vec::new();
+    for row in rows {
         let fp = row.finding.fingerprint.to_string();
         let Some(remote) = found.get(&fp) else {
             continue;
@@ -361,63 +471,177 @@ pub fn push_decisions(
         let want = desired(row.decision, row.assessment.status);
         let last = base.findings.get(&fp).map(|s| s.state);
         let label = FindingLabel::of(row.finding).text();
-        if now == want {
-            if let Some(d) = row
-                .decision
-                .filter(|d| d.disposition == Disposition::Accepted)
-            {
-                refresh_acceptance(client, &fp, &label, d, remote, report)?;
-            }
-            // Snoozed, or a fix claimed and not yet verified: the finding
-            // stays active in DefectDojo, with a note of until when.
-            if let Some(d) = row.decision.filter(|_| want == DojoState::Active) {
-                let note = note_of(d);
-                let noted = remote["notes"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|n| n["entry"] == note.as_str());
-                if !noted {
-                    client.post(&format!("findings/{id}/notes/"), &json!({"entry": note}))?;
-                    report
-                        .changed
-                        .push(format!("{label}: note: {}", d.describe()));
-                }
-            }
+        if agrees(now, want, row.decision) {
             report.unchanged += 1;
-            base.findings.insert(fp, Synced { id, state: now });
+            base.findings.insert(fp.clone(), Synced { id, state: now });
+            let write = match row.decision {
+                Some(d) if d.disposition == Disposition::Accepted => Write::Refresh(d),
+                // The note is written once: DefectDojo lists a finding's notes.
+                Some(d)
+                    if want == DojoState::Active
+                        && !remote["notes"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|n| n["entry"] == note_of(d).as_str()) =>
+                {
+                    Write::Note(d)
+                }
+                _ => continue,
+            };
+            planned.push(Planned {
+                fp,
+                id,
+                label,
+                remote,
+                after: now,
+                write,
+            });
             continue;
         }
         let remote_changed =
             last.is_some_and(|l| l != now) || (last.is_none() && now != DojoState::Active);
         let ours_changed = last != Some(want);
         if remote_changed {
-            if ours_changed {
-                report.conflicts.push(format!(
-                    "{label}: {} in DefectDojo, {} here; run `scandeck sync defectdojo` (the later decision is kept)",
-                    now.as_str(),
-                    want.as_str()
-                ));
+            if !ours_changed {
+                continue; // DefectDojo's decision: `pull` takes it.
             }
-            continue;
+            // Both sides decided since the last sync: the later is kept.
+            let theirs_at = time_of(&remote["last_status_update"]);
+            let ours_at = row.decision.and_then(|d| time_of(&json!(d.decided_at)));
+            let ours_later = matches!((ours_at, theirs_at), (Some(o), Some(t)) if o > t);
+            report.conflicts.push(format!(
+                "{label}: {} in DefectDojo, {} here: {}",
+                now.as_str(),
+                want.as_str(),
+                if ours_later {
+                    "this one is later and was pushed"
+                } else {
+                    "DefectDojo's is later: `scandeck pull defectdojo --apply` takes it"
+                }
+            ));
+            if !ours_later {
+                continue;
+            }
         }
-        set_state(
-            client,
-            owner,
+        planned.push(Planned {
+            fp,
             id,
-            &fp,
-            &label,
+            label,
+            remote,
+            after: want,
+            write: Write::State {
+                now,
+                want,
+                decision: row.decision,
+            },
+        });
+    }
+    let results = write_all(client, owner, &planned, progress);
+    let mut first_error = None;
+    for (p, result) in planned.iter().zip(results) {
+        match result {
+            Some(Ok(line)) => {
+                report.changed.extend(line);
+                base.findings.insert(
+                    p.fp.clone(),
+                    Synced {
+                        id: p.id,
+                        state: p.after,
+                    },
+                );
+            }
+            Some(Err(e)) if first_error.is_none() => first_error = Some(e),
+            _ => {}
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Runs the planned writes `PARALLEL` at a time; each result in order:
+/// `None` for a write not attempted because another failed first.
+fn write_all(
+    client: &Client,
+    owner: u64,
+    planned: &[Planned],
+    progress: &mut dyn FnMut(usize, usize),
+) -> Vec<Option<Result<Option<String>, DojoError>>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    if planned.is_empty() {
+        return Vec::new();
+    }
+    let failed = AtomicBool::new(false);
+    let done = AtomicUsize::new(0);
+    let per_thread = planned.len().div_ceil(PARALLEL);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = planned
+            .chunks(per_thread)
+            .map(|chunk| {
+                let (failed, done) = (&failed, &done);
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|p| {
+                            if failed.load(Ordering::Relaxed) {
+                                return None;
+                            }
+                            let result = write_one(client, owner, p);
+                            if result.is_err() {
+                                failed.store(true, Ordering::Relaxed);
+                            }
+                            done.fetch_add(1, Ordering::Relaxed);
+                            Some(result)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        while !handles.iter().all(|h| h.is_finished()) {
+            progress(done.load(Ordering::Relaxed), planned.len());
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        progress(done.load(Ordering::Relaxed), planned.len());
+        handles
+            .into_iter()
+            .zip(planned.chunks(per_thread))
+            .flat_map(|(h, chunk)| {
+                h.join()
+                    .unwrap_or_else(|_| chunk.iter().map(|_| None).collect())
+            })
+            .collect()
+    })
+}
+
+/// One planned write; the line that says what changed, if anything did.
+fn write_one(client: &Client, owner: u64, p: &Planned) -> Result<Option<String>, DojoError> {
+    match p.write {
+        Write::Refresh(d) => refresh_acceptance(client, &p.fp, &p.label, d, p.remote),
+        Write::Note(d) => {
+            client.post(
+                &format!("findings/{}/notes/", p.id),
+                &json!({"entry": note_of(d)}),
+            )?;
+            Ok(Some(format!("{}: note: {}", p.label, d.describe())))
+        }
+        Write::State {
             now,
             want,
-            row.decision,
-            remote,
-        )?;
-        report
-            .changed
-            .push(format!("{label}: {} → {}", now.as_str(), want.as_str()));
-        base.findings.insert(fp, Synced { id, state: want });
+            decision,
+        } => {
+            set_state(
+                client, owner, p.id, &p.fp, &p.label, now, want, decision, p.remote,
+            )?;
+            Ok(Some(format!(
+                "{}: {} → {}",
+                p.label,
+                now.as_str(),
+                want.as_str()
+            )))
+        }
     }
-    Ok(())
 }
 
 /// Moves one DefectDojo finding from `now` to `want`.
@@ -433,17 +657,24 @@ fn set_state(
     decision: Option<&Decision>,
     remote: &Value,
 ) -> Result<(), DojoError> {
-    // Leave the old state first: an acceptance ends by its own call.
-    if now == DojoState::RiskAccepted {
+    // Leave an acceptance first, by its own call: the finding is taken out
+    // of it (DefectDojo refuses an acceptance of no findings: one that
+    // would be left empty is deleted, which reactivates the finding).
+    if want != DojoState::RiskAccepted {
         for ra in remote["accepted_risks"].as_array().into_iter().flatten() {
-            if let Some(ra_id) = ra["id"].as_u64() {
-                let keep: Vec<u64> = ra["accepted_findings"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_u64)
-                    .filter(|f| *f != id)
-                    .collect();
+            let Some(ra_id) = ra["id"].as_u64() else {
+                continue;
+            };
+            let keep: Vec<u64> = ra["accepted_findings"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_u64)
+                .filter(|f| *f != id)
+                .collect();
+            if keep.is_empty() {
+                client.delete(&format!("risk_acceptance/{ra_id}/"))?;
+            } else {
                 client.patch(
                     &format!("risk_acceptance/{ra_id}/"),
                     &json!({"accepted_findings": keep}),
@@ -528,36 +759,34 @@ fn refresh_acceptance(
     label: &str,
     d: &Decision,
     remote: &Value,
-    report: &mut PushReport,
-) -> Result<(), DojoError> {
+) -> Result<Option<String>, DojoError> {
     let name = acceptance_name(fp, label);
-    let ours = remote["accepted_risks"]
+    // Accepted in DefectDojo by someone else (no acceptance of ours): theirs stands.
+    let Some(ra) = remote["accepted_risks"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|ra| ra["name"] == name.as_str());
+        .find(|ra| ra["name"] == name.as_str())
+    else {
+        return Ok(None);
+    };
     let want_until = d.until.as_deref().and_then(|u| u.get(..10));
-    // Accepted in DefectDojo by someone else (no acceptance of ours): theirs stands.
-    if let Some(ra) = ours {
-        let has = ra["expiration_date"].as_str().and_then(|u| u.get(..10));
-        if has != want_until {
-            if let Some(ra_id) = ra["id"].as_u64() {
-                let keep: Vec<Value> = ra["accepted_findings"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default();
-                client.patch(
-                    &format!("risk_acceptance/{ra_id}/"),
-                    &json!({"expiration_date": want_until, "accepted_findings": keep}),
-                )?;
-                report.changed.push(format!(
-                    "{label}: acceptance now until {}",
-                    want_until.unwrap_or("no date")
-                ));
-            }
-        }
-    }
-    Ok(())
+    let has = ra["expiration_date"].as_str().and_then(|u| u.get(..10));
+    let Some(ra_id) = ra["id"].as_u64().filter(|_| has != want_until) else {
+        return Ok(None);
+    };
+    let keep: Vec<Value> = ra["accepted_findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    client.patch(
+        &format!("risk_acceptance/{ra_id}/"),
+        &json!({"expiration_date": want_until, "accepted_findings": keep}),
+    )?;
+    Ok(Some(format!(
+        "{label}: acceptance now until {}",
+        want_until.unwrap_or("no date")
+    )))
 }
 
 /// One decision DefectDojo holds that scandeck does not.
@@ -603,7 +832,7 @@ pub fn pull_changes(
             Some(l) => l != now,
             None => now != DojoState::Active,
         };
-        if !remote_changed || now == ours {
+        if !remote_changed || agrees(now, ours, row.decision) {
             continue;
         }
         // Mitigated by a scan DefectDojo saw, with the finding present here:
@@ -725,11 +954,31 @@ pub fn pull_changes(
 /// and time.
 pub fn apply_pulled(file: &mut DecisionFile, pulled: &[Pulled]) -> usize {
     let mut applied = 0;
-    for p in pulled.iter().filter(|p| !p.kept_ours) {
+    for p in pulled {
         let stamp = crate::triage::engine::Stamp {
             who: &p.who,
             now: p.at,
         };
+        if p.kept_ours {
+            // The later decision is this one; DefectDojo's earlier one is
+            // recorded beside it, and the next push sends this one there.
+            let key = Selector {
+                fingerprint: Some(p.fingerprint.clone()),
+                ..Selector::default()
+            }
+            .key();
+            crate::triage::engine::note(
+                file,
+                &key,
+                Some(p.label.clone()),
+                &format!(
+                    "DefectDojo had it {} (earlier); the later decision here is kept",
+                    p.state.as_str()
+                ),
+                stamp,
+            );
+            continue;
+        }
         match &p.decision {
             Some(d) => {
                 crate::triage::engine::decide(file, d.clone(), stamp);
@@ -746,4 +995,79 @@ pub fn apply_pulled(file: &mut DecisionFile, pulled: &[Pulled]) -> usize {
         applied += 1;
     }
     applied
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::triage::Status;
+
+    fn decision(disposition: Disposition, at: &str) -> Decision {
+        let mut d = Decision::on_fingerprint("aa", disposition, "why");
+        d.decided_at = at.into();
+        d
+    }
+
+    #[test]
+    fn each_decision_has_its_defectdojo_state() {
+        let d = |x| decision(x, "2026-01-01T00:00:00Z");
+        assert_eq!(
+            desired(Some(&d(Disposition::FalsePositive)), Status::Suppressed),
+            DojoState::FalsePositive
+        );
+        assert_eq!(
+            desired(Some(&d(Disposition::NotAffected)), Status::Suppressed),
+            DojoState::OutOfScope
+        );
+        assert_eq!(
+            desired(Some(&d(Disposition::Accepted)), Status::Accepted),
+            DojoState::RiskAccepted
+        );
+        assert_eq!(
+            desired(Some(&d(Disposition::Snoozed)), Status::Snoozed),
+            DojoState::Active
+        );
+        assert_eq!(
+            desired(Some(&d(Disposition::Fixed)), Status::FixPending),
+            DojoState::Active
+        );
+        assert_eq!(
+            desired(None, Status::Fixed),
+            DojoState::Mitigated,
+            "verified fixed"
+        );
+        assert_eq!(desired(None, Status::Open), DojoState::Active);
+        // A claimed fix agrees with a mitigation made in DefectDojo.
+        assert!(agrees(
+            DojoState::Mitigated,
+            DojoState::Active,
+            Some(&d(Disposition::Fixed))
+        ));
+        assert!(!agrees(DojoState::Mitigated, DojoState::Active, None));
+    }
+
+    #[test]
+    fn the_flags_overlap_and_the_precedence_decides() {
+        let f = |v: Value| DojoState::of(&v);
+        assert_eq!(
+            f(json!({"false_p": true, "is_mitigated": true})),
+            DojoState::FalsePositive
+        );
+        assert_eq!(
+            f(json!({"out_of_scope": true, "risk_accepted": true})),
+            DojoState::OutOfScope
+        );
+        assert_eq!(
+            f(json!({"risk_accepted": true, "is_mitigated": true})),
+            DojoState::RiskAccepted
+        );
+        assert_eq!(f(json!({"is_mitigated": true})), DojoState::Mitigated);
+        assert_eq!(f(json!({"active": true})), DojoState::Active);
+    }
+
+    #[test]
+    fn only_the_names_defectdojo_can_read_are_sent_unescaped() {
+        assert_eq!(url_encode("shop api/1"), "shop%20api%2F1");
+        assert_eq!(url_encode("a-b_c.d~"), "a-b_c.d~");
+    }
 }

@@ -123,7 +123,7 @@ pub fn waiting_to_push(ws: &Workspace, url: &str, view: &ViewOf) -> usize {
         .filter(|r| {
             let want = super::desired(r.decision, r.assessment.status);
             match base.findings.get(&r.finding.fingerprint.to_string()) {
-                Some(s) => s.state != want,
+                Some(s) => !super::agrees(s.state, want, r.decision),
                 None => want != super::DojoState::Active,
             }
         })
@@ -183,10 +183,15 @@ pub fn push(
         })
         .collect();
     let mut report = PushReport::default();
-    let (_, found) = super::reimport(client, &conn.place, &subjects, &mut report, &mut |d, t| {
-        progress("reimported", d, t)
-    })?;
     let mut base = SyncBase::load(ws, &client.url(""));
+    let (_, found) = super::reimport(
+        client,
+        &conn.place,
+        &subjects,
+        &mut base,
+        &mut report,
+        &mut |d, t| progress("reimported", d, t),
+    )?;
     let rows = rows_of(&view.pairs, view.triage);
     let pushed = super::push_decisions(
         client,
@@ -298,8 +303,12 @@ pub fn pulled_line(p: &Pulled) -> String {
 
 /// The push's closing line.
 pub fn push_summary(report: &PushReport, requests: u64) -> String {
+    let unchanged = match report.unchanged_subjects {
+        0 => String::new(),
+        n => format!(", {n} unchanged since the last push"),
+    };
     format!(
-        "pushed {} finding(s) of {} subject(s); {} decision(s) written, {} already so, {} conflict(s); {} request(s)",
+        "pushed {} finding(s) of {} subject(s){unchanged}; {} decision(s) written, {} already so, {} conflict(s); {} request(s)",
         report.imported,
         report.subjects,
         report.changed.len(),

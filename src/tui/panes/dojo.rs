@@ -286,7 +286,7 @@ pub fn run(
                 .lines
                 .extend(report.conflicts.iter().map(|c| format!("conflict {c}")));
             let pulled_summary = std::mem::take(&mut result.summary);
-            result.summary = session::push_summary(&report, conn.client.requests.get());
+            result.summary = session::push_summary(&report, conn.client.requests());
             if !pulled_summary.is_empty() {
                 result.summary = format!("{pulled_summary}; {}", result.summary);
             }
