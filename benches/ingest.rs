@@ -1,5 +1,5 @@
 //! Ingest benchmark: generates Trivy reports of 10k and 100k findings (shaped
-//! like docs/perf.md's generator: popular CVEs repeat across images, long
+//! like a fleet (benches/common): popular CVEs repeat across images, long
 //! descriptions, 3–10 references), then measures
 //!   * parse in-process (`ingest::parse_bytes`),
 //!   * `scandeck import` and `scandeck list --format json` as processes, with peak RSS,

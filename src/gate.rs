@@ -1,7 +1,7 @@
 //! The release gate: a yes/no from findings, decisions and the production
 //! checklist. The default policy is the seed's (no open critical, high fixed
 //! within 7 days, strong passwords, checklist walked) with the rules of
-//! triage-model.md b.6. Pure: the caller gathers, this judges.
+//! docs/triage-model.md b.6. Pure: the caller gathers, this judges.
 
 use crate::checklist::progress::{ItemView, Shown};
 use crate::model::{Finding, Fingerprint, Kind, Severity};

@@ -23,8 +23,8 @@ pub mod triage;
 pub mod tui;
 
 /// The crate's top-level rooms import one way: no room reaches itself
-/// through `crate::` paths outside tests (DESIGN.md, "no two top-level rooms
-/// import each other"). Read from the source, so a new circle fails here.
+/// through `crate::` paths outside tests (docs/architecture.md). Read from
+/// the source, so a new circle fails here.
 #[cfg(test)]
 mod rooms_import_one_way {
     use std::collections::{BTreeMap, BTreeSet};

@@ -1,5 +1,5 @@
 //! One test per parser on small reports written for scandeck, checking the
-//! field mapping and each format's traps (formats.md).
+//! field mapping and each format's traps (docs/formats.md).
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! OpenVEX v0.2.0 for "not a real problem" decisions about vulnerabilities
 //! in packages: false positive and not affected, and fixes a scan has
 //! verified. Snoozes and risk acceptances never become VEX
-//! (triage-model.md c); secrets, misconfigurations and other findings
+//! (docs/triage-model.md c); secrets, misconfigurations and other findings
 //! without a package are not VEX material and are left out, with a count.
 //!
 //! Products are written in the forms Trivy and Grype resolve

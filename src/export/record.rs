@@ -1,5 +1,6 @@
 //! The flat, sanitised record behind `list --format json|csv` — the JSON
-//! contract of DESIGN.md. Every key is always present; unknown is `null`.
+//! contract of docs/exports.md ("The record"): every key is always present;
+//! unknown is `null`.
 
 use crate::model::Finding;
 use crate::sanitize::{sanitize, sanitize_line};
@@ -322,5 +323,28 @@ impl Record {
             o(&self.justification),
             o(&self.decision_scope),
         ]
+    }
+}
+
+#[cfg(test)]
+mod doc_tests {
+    use super::COLUMNS;
+
+    /// docs/exports.md names every key of the record, in order.
+    #[test]
+    fn the_documented_record_is_the_record() {
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/exports.md"))
+            .unwrap();
+        let section = doc.split("## The record").nth(1).expect("the section");
+        let named: Vec<&str> = section
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| COLUMNS.contains(w))
+            .collect();
+        assert_eq!(
+            named, COLUMNS,
+            "docs/exports.md lists the record's keys in order"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! CycloneDX with `vulnerabilities` (and VEX `analysis`), formats.md §14.
+//! CycloneDX with `vulnerabilities` (and VEX `analysis`), docs/formats.md §14.
 //! A BOM without vulnerabilities is a report with no findings.
 
 use super::json::{text, LooseNumber, ObjectOrList, Str};

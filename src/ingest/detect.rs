@@ -1,4 +1,4 @@
-//! Detects a report's format from its content alone (formats.md §0.1).
+//! Detects a report's format from its content alone (docs/formats.md §0.1).
 //! A cheap probe pass records the top-level keys and the shape of their
 //! values without building a `serde_json::Value` of the whole report.
 

@@ -1,4 +1,4 @@
-//! detect-secrets baseline (formats.md §10): only SHA-1 hashes of secrets;
+//! detect-secrets baseline (docs/formats.md §10): only SHA-1 hashes of secrets;
 //! entries audited as `is_secret: false` are marked suppressed by the tool.
 
 use super::json::{text, LooseNumber, Str};

@@ -1,4 +1,4 @@
-//! dockle JSON (formats.md §12): image configuration checks.
+//! dockle JSON (docs/formats.md §12): image configuration checks.
 
 use super::json::{text, Str};
 use super::{blank_finding, source_info, Format, IngestError, ParseContext, ParsedReport};

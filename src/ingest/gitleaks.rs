@@ -1,4 +1,4 @@
-//! gitleaks JSON, v8 and v7 (formats.md §8). The reports hold raw secrets:
+//! gitleaks JSON, v8 and v7 (docs/formats.md §8). The reports hold raw secrets:
 //! they are redacted here and never kept.
 
 use super::json::{text, LooseNumber, Str};

@@ -1,4 +1,4 @@
-//! Grype JSON, from the 0.7 schema to current (formats.md §3).
+//! Grype JSON, from the 0.7 schema to current (docs/formats.md §3).
 
 use super::json::{text, LooseNumber, Skip, Str};
 use super::{

@@ -1,4 +1,4 @@
-//! hadolint JSON, including several runs' arrays glued together (formats.md §11).
+//! hadolint JSON, including several runs' arrays glued together (docs/formats.md §11).
 
 use super::json::{text, LooseNumber, Str};
 use super::{blank_finding, source_info, Format, IngestError, ParseContext, ParsedReport};

@@ -93,7 +93,7 @@ fn absorb(kept: &mut Finding, other: Finding) {
 
 const NONE: usize = usize::MAX;
 
-/// Same target, kind, id, package, installed version and location (formats.md §16.8).
+/// Same target, kind, id, package, installed version and location (docs/formats.md §16.8).
 fn same_record(a: &Finding, b: &Finding) -> bool {
     a.kind == b.kind
         && a.id.eq_ignore_ascii_case(&b.id)

@@ -1,6 +1,6 @@
 //! npm audit JSON: v2 (npm ≥ 7, one entry per vulnerable package with `via`
 //! advisories), v1 (npm 6, `advisories` by id), and the error object
-//! (formats.md §7). Findings are counted by advisory, not by package entry.
+//! (docs/formats.md §7). Findings are counted by advisory, not by package entry.
 
 use super::json::{ids_in_text, text, LooseList, LooseNumber, Skip, Str};
 use super::{

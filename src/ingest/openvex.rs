@@ -1,4 +1,4 @@
-//! OpenVEX v0.2.0 and v0.0.1 (formats.md §13): statements for triage, not findings.
+//! OpenVEX v0.2.0 and v0.0.1 (docs/formats.md §13): statements for triage, not findings.
 
 use super::json::{text, Str};
 use super::{Format, IngestError, ParseContext, ParsedReport, VexStatement};

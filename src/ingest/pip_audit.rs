@@ -1,5 +1,5 @@
 //! pip-audit JSON: the current `{dependencies, fixes}` object and the legacy
-//! top-level list (formats.md §6). pip-audit gives no severity.
+//! top-level list (docs/formats.md §6). pip-audit gives no severity.
 
 use super::json::{text, ObjectOrList, Str};
 use super::{

@@ -1,7 +1,7 @@
 //! SARIF 2.1.0 from any tool, with the sub-types that need care: Trivy
 //! (package in the message, old rule-id styles), Docker Scout (package and fix
 //! per result message, no image identity), Grype, dockle and gitleaks
-//! (formats.md §2, §4, §15). Rules are resolved by `ruleId`; `ruleIndex` is a
+//! (docs/formats.md §2, §4, §15). Rules are resolved by `ruleId`; `ruleIndex` is a
 //! fallback only.
 
 use super::json::{ids_in_text, text, LooseNumber, Str};

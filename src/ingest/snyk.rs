@@ -1,5 +1,5 @@
 //! Snyk CLI JSON: one project object, an array of projects (`--all-projects`),
-//! and container results with nested `applications[]` (formats.md §5).
+//! and container results with nested `applications[]` (docs/formats.md §5).
 
 use super::json::{text, LooseList, LooseNumber, OneOrMany, Str};
 use super::{

@@ -1,6 +1,6 @@
 //! Trivy JSON: SchemaVersion 2 (vulnerabilities, misconfigurations with
 //! Status FAIL, secrets), the legacy top-level array or `null`, and the k8s
-//! cluster report (formats.md §1).
+//! cluster report (docs/formats.md §1).
 
 use super::json::{text, LooseNumber, Str};
 use super::{

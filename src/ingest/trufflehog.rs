@@ -1,5 +1,5 @@
 //! trufflehog: v3 JSON Lines (or those objects wrapped in an array) and v2
-//! (formats.md §9). `Raw`/`RawV2`/`stringsFound` are redacted here.
+//! (docs/formats.md §9). `Raw`/`RawV2`/`stringsFound` are redacted here.
 
 use super::json::{text, LooseNumber, Skip, Str};
 use super::{blank_finding, source_info, Format, IngestError, ParseContext, ParsedReport};

@@ -1,4 +1,4 @@
-//! The lineage key of a finding (triage-model.md b.3): stays the same across
+//! The lineage key of a finding (docs/triage-model.md b.3): stays the same across
 //! rebuilds, retags and version bumps, so decisions follow the finding.
 
 use super::{Finding, Kind};

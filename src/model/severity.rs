@@ -25,7 +25,8 @@ impl Severity {
         Severity::Unknown,
     ];
 
-    /// Maps the words scanners use (any case) to the scale of DESIGN.md.
+    /// Maps the words scanners use (any case) to scandeck's scale (critical,
+    /// high, medium, low, info, unknown).
     /// Words that are not severities at all map to `Unknown`.
     pub fn from_word(word: &str) -> Severity {
         let w = word.trim();

@@ -1,4 +1,4 @@
-//! The command-line filters of DESIGN.md (`--severity`, `--status`, `--image`,
+//! The command-line filters (`--severity`, `--status`, `--image`,
 //! `--source`, `--kind`, `--query`): sugar for the console's query language.
 
 use super::language::{Query, Term};

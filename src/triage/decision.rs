@@ -1,4 +1,4 @@
-//! Human decisions about findings (triage-model.md b.2, b.5). A decision
+//! Human decisions about findings (docs/triage-model.md b.2, b.5). A decision
 //! targets one finding (its fingerprint, with its ids, package and asset so
 //! that it still matches when alias data changes) or a selector rule that
 //! also covers future findings.

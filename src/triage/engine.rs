@@ -1,5 +1,5 @@
 //! Changes to the decision file: deciding, reopening, notes, expiry, and the
-//! reconciliation of a new scan against the previous one (triage-model.md
+//! reconciliation of a new scan against the previous one (docs/triage-model.md
 //! b.4). Each change appends to the audit log.
 
 use super::audit;

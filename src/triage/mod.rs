@@ -1,6 +1,6 @@
 //! Triage: human decisions kept apart from what scanners detect, the audit
 //! log, reconciliation on rescans, SLA, and the status computed from all of
-//! them (triage-model.md section b).
+//! them (docs/triage-model.md section b).
 
 pub mod actor;
 pub mod audit;

@@ -1,4 +1,4 @@
-//! The status a user sees and filters on (triage-model.md b.2), computed
+//! The status a user sees and filters on (docs/triage-model.md b.2), computed
 //! from what the scanners report, the decisions and the sightings.
 
 use super::decision::{Decision, Disposition};
