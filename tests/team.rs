@@ -860,21 +860,23 @@ fn decisions_travel_both_ways_with_defectdojo() {
     );
 
     // Mitigated and reactivated in DefectDojo: a fix claim, and a reopening.
-    let zlib = one(&fp("CVE-2026-201"));
-    api(
-        &url,
-        &token,
-        "PATCH",
-        &format!("findings/{}/", zlib["id"]),
-        Some(serde_json::json!({"out_of_scope": false, "active": true})),
+    let patch = |id: &str, body: Value| {
+        let finding = one(&fp(id));
+        api(
+            &url,
+            &token,
+            "PATCH",
+            &format!("findings/{}/", finding["id"]),
+            Some(body),
+        );
+    };
+    patch(
+        "CVE-2026-201",
+        serde_json::json!({"out_of_scope": false, "active": true}),
     );
-    let bash = one(&fp("CVE-2026-205"));
-    api(
-        &url,
-        &token,
-        "PATCH",
-        &format!("findings/{}/", bash["id"]),
-        Some(serde_json::json!({"false_p": false, "active": true})),
+    patch(
+        "CVE-2026-205",
+        serde_json::json!({"false_p": false, "active": true}),
     );
     let tar = one(&fp("CVE-2026-206"));
     for ra in tar["accepted_risks"].as_array().unwrap() {

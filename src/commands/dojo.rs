@@ -78,12 +78,21 @@ fn say_push(report: &PushReport, requests: u64) -> Result<(), Failure> {
 
 pub fn push(paths: &Paths, workspace: &Path, args: &DojoArgs) -> Outcome {
     let conn = connect(paths, workspace, args)?;
+    push_and_say(paths, workspace, args, &conn)?;
+    Ok(0)
+}
+
+fn push_and_say(
+    paths: &Paths,
+    workspace: &Path,
+    args: &DojoArgs,
+    conn: &Connection,
+) -> Result<(), Failure> {
     let ws = Workspace::at(workspace);
     let report = with_view(paths, workspace, args, |view| {
-        session::push(&conn, &ws, view, &mut progress()).map_err(failure)
+        session::push(conn, &ws, view, &mut progress()).map_err(failure)
     })?;
-    say_push(&report, conn.client.requests())?;
-    Ok(0)
+    say_push(&report, conn.client.requests())
 }
 
 /// Pulls; returns how many decisions were written.
@@ -133,10 +142,6 @@ pub fn pull(paths: &Paths, workspace: &Path, args: &DojoArgs) -> Outcome {
 pub fn sync(paths: &Paths, workspace: &Path, args: &DojoArgs) -> Outcome {
     let conn = connect(paths, workspace, args)?;
     pull_and_say(paths, workspace, args, &conn, true)?;
-    let ws = Workspace::at(workspace);
-    let report = with_view(paths, workspace, args, |view| {
-        session::push(&conn, &ws, view, &mut progress()).map_err(failure)
-    })?;
-    say_push(&report, conn.client.requests())?;
+    push_and_say(paths, workspace, args, &conn)?;
     Ok(0)
 }
