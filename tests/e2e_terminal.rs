@@ -1106,3 +1106,40 @@ fn api(url: &str, token: &str, path: &str, patch: Option<&str>) -> serde_json::V
     }
     serde_json::from_slice(&cmd.output().unwrap().stdout).unwrap_or_default()
 }
+
+/// `r` on a finding of an image this Docker engine does not have (the
+/// demo's images come from reports) says so, and what was queued, on one
+/// status line (a message with colons was once cut to its first word).
+#[test]
+fn rescanning_an_image_the_engine_lacks_says_so_in_one_line() {
+    let script = format!("'{}' --workspace \"$PWD\" demo", common::bin().display());
+    let Some(t) = Tmux::start("rescan-missing", &script, &[]) else {
+        return;
+    };
+    t.wait_for("the demo console", loaded);
+    let engine = t.screen().lines().next().unwrap_or_default().to_string();
+    // The findings pane: `r` rescans the selected finding's image.
+    t.keys(&["2"]);
+    t.keys(&["r"]);
+    let no_engine = engine.contains("docker: absent") || engine.contains("unreachable");
+    let screen = t.wait_for("the answer", |s| {
+        let status = s.lines().nth(1).unwrap_or_default();
+        if no_engine {
+            status.contains("queued")
+        } else {
+            status.contains("postgres:15.4 is not on this")
+        }
+    });
+    if no_engine {
+        eprintln!("no Docker engine: the rescan is queued for registry scanners only");
+    }
+    assert!(
+        !screen
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .contains("  postgres  "),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+}

@@ -88,6 +88,17 @@ impl Engine {
         self.docker.client_version().to_string()
     }
 
+    /// Whether the engine has this image (`GET /images/{name}/json`).
+    pub async fn has_image(&self, reference: &str) -> Result<bool, String> {
+        match self.docker.inspect_image(reference).await {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(e) => Err(api_error(&format!("inspecting image {reference}"), &e)),
+        }
+    }
+
     pub async fn ping(&self) -> Result<String, String> {
         self.docker
             .ping()

@@ -204,7 +204,20 @@ async fn queue_rescan(runner: &Runner, root: &std::path::Path, scope: RescanScop
     let mut request = Request::default();
     let mut notice = String::new();
     match scope {
-        RescanScope::Image(name) => request.images.push(name),
+        // Findings read from a report name images that may never have been
+        // on this engine: the image checks need it there, registry scanners
+        // (trivy, grype) pull it themselves. Said first, in one line.
+        RescanScope::Image(name) => {
+            if let Ok((engine, _)) = crate::scan::docker::connect().await {
+                if let Ok(false) = engine.has_image(&name).await {
+                    notice = format!(
+                        "{} is not on this Docker engine (only registry scanners can pull it); ",
+                        crate::sanitize::sanitize_line(&name)
+                    );
+                }
+            }
+            request.images.push(name);
+        }
         RescanScope::Chosen {
             images,
             project,

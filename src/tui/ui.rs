@@ -23,6 +23,24 @@ pub(crate) fn cell(text: &str, max: usize) -> String {
 /// start (`finance-tracker/backend`, `finance-tracker/frontend`) and names
 /// sharing an end (`backend` of two projects) both stay apart. The image
 /// tag goes before the start gets shorter than three characters.
+/// A message cut in the middle to `width` characters: its start (what
+/// happened) and its end (a file name, what to do) stay. Unlike
+/// `middle_cell`, no part is read as an image name: "postgres:15.4: not on
+/// this engine" is never cut to "postgres".
+pub(crate) fn message_cell(text: &str, width: usize) -> String {
+    let clean = sanitize_line(text);
+    let chars: Vec<char> = clean.chars().collect();
+    if chars.len() <= width {
+        return clean.into_owned();
+    }
+    let tail = width.saturating_sub(1) / 2;
+    let head = width.saturating_sub(1 + tail);
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
 pub(crate) fn middle_cell(text: &str, width: usize) -> String {
     let clean = sanitize_line(text);
     let chars: Vec<char> = clean.chars().collect();
@@ -327,7 +345,7 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         // name (at the end) stays readable.
         let room = width.saturating_sub(used(&spans) + 1).max(24);
         spans.push(Span::styled(
-            format!(" {}", middle_cell(status, room)),
+            format!(" {}", message_cell(status, room)),
             theme.warning,
         ));
     }
@@ -379,6 +397,20 @@ fn footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, keymap
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_cut_in_the_middle_never_at_a_colon() {
+        let m = "postgres:15.4: not on this Docker engine (its findings came from a report); pull or build it, then r";
+        let cut = message_cell(m, 40);
+        assert_eq!(cut.chars().count(), 40);
+        assert!(
+            cut.starts_with("postgres:15.4: not o") && cut.ends_with("or build it, then r"),
+            "{cut}"
+        );
+        assert_eq!(message_cell("short: fits", 40), "short: fits");
+    }
+
     use super::{end_cell, middle_cell};
 
     #[test]
