@@ -278,7 +278,7 @@ pub fn reimport(
             found = engagement_findings(client, e)?;
         }
     }
-    report.unchanged_subjects = subjects.len() - send.len() - missing.len();
+    report.unchanged_subjects = subjects.len().saturating_sub(send.len() + missing.len());
     for (subject, d) in digests {
         base.documents.insert(subject.clone(), d);
     }
