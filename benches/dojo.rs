@@ -13,25 +13,13 @@
 
 #[path = "common/mod.rs"]
 mod common;
+/// The integration tests' helpers: where DefectDojo answers.
+#[path = "../tests/common/mod.rs"]
+mod test_common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-
-fn dojo() -> Option<(String, String)> {
-    let env = std::env::var("DOJO_URL")
-        .ok()
-        .zip(std::env::var("DOJO_TOKEN").ok());
-    env.or_else(|| {
-        let home = std::env::var("DOJO_HOME").unwrap_or_else(|_| "/tmp/scandeck-dojo".into());
-        let text = std::fs::read_to_string(format!("{home}/client.env")).ok()?;
-        let get = |k: &str| {
-            text.lines()
-                .find_map(|l| l.strip_prefix(&format!("{k}=")).map(str::to_string))
-        };
-        get("DOJO_URL").zip(get("DOJO_TOKEN"))
-    })
-}
 
 fn children_cpu() -> f64 {
     let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
@@ -64,8 +52,7 @@ fn scandeck(home: &Path, ws: &Path, token: &str, args: &[&str]) -> (f64, f64, St
 }
 
 fn main() {
-    let Some((url, token)) = dojo() else {
-        eprintln!("skipped: no DefectDojo (run ../shared/defectdojo/start.sh)");
+    let Some((url, token)) = test_common::dojo() else {
         return;
     };
     let n: usize = std::env::args()

@@ -880,7 +880,6 @@ fn the_defectdojo_panel_asks_a_worker_and_shows_what_it_did() {
         &mut s,
         &k,
         Msg::DojoDone(Box::new(DojoResult {
-            wrote: true,
             then_push: true,
             file: Some(Box::new(file)),
             summary: "took 1 decision(s)".into(),

@@ -63,14 +63,12 @@ fn with_view<T>(
 }
 
 fn say_push(report: &PushReport, requests: u64) -> Result<(), Failure> {
-    for w in &report.warnings {
-        super::warn(&format!("warning: {}", crate::sanitize::sanitize_line(w)));
-    }
-    for c in &report.changed {
-        say!("pushed   {}", crate::sanitize::sanitize_line(c))?;
-    }
-    for c in &report.conflicts {
-        say!("conflict {}", crate::sanitize::sanitize_line(c))?;
+    for line in session::push_lines(report) {
+        if line.starts_with("warning: ") {
+            super::warn(&line);
+        } else {
+            say!("{line}")?;
+        }
     }
     say!("{}", session::push_summary(report, requests))?;
     Ok(())

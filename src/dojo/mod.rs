@@ -508,7 +508,7 @@ pub fn push_decisions(
             }
             // Both sides decided since the last sync: the later is kept.
             let theirs_at = time_of(&remote["last_status_update"]);
-            let ours_at = row.decision.and_then(|d| time_of(&json!(d.decided_at)));
+            let ours_at = row.decision.and_then(|d| parse_time(&d.decided_at));
             let ours_later = matches!((ours_at, theirs_at), (Some(o), Some(t)) if o > t);
             report.conflicts.push(format!(
                 "{label}: {} in DefectDojo, {} here: {}",
@@ -806,8 +806,12 @@ pub struct Pulled {
 }
 
 fn time_of(v: &Value) -> Option<chrono::DateTime<chrono::Utc>> {
-    v.as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+    v.as_str().and_then(parse_time)
+}
+
+fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
         .map(|t| t.with_timezone(&chrono::Utc))
 }
 
@@ -929,7 +933,7 @@ pub fn pull_changes(
         let (conflict, kept_ours) = if ours_changed {
             let here_at = row
                 .decision
-                .and_then(|d| time_of(&json!(d.decided_at)))
+                .and_then(|d| parse_time(&d.decided_at))
                 .unwrap_or(at);
             (Some(ours.as_str().to_string()), here_at > at)
         } else {

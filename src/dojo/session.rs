@@ -221,6 +221,8 @@ pub struct PullReport {
     pub pulled: Vec<Pulled>,
     /// Decisions written (with `apply`).
     pub applied: usize,
+    /// decisions.json as the pull left it, when it wrote decisions.
+    pub file: Option<Box<DecisionFile>>,
 }
 
 /// Reads what DefectDojo decided since the last sync; with `apply`, writes
@@ -258,9 +260,13 @@ pub fn pull(
     if !apply {
         return Ok(report);
     }
-    report.applied =
-        crate::store::decisions::update(ws, |file| super::apply_pulled(file, &report.pulled))
-            .map_err(|e| DojoError::Refused(e.to_string()))?;
+    let (applied, file) = crate::store::decisions::update(ws, |file| {
+        let applied = super::apply_pulled(file, &report.pulled);
+        (applied, (applied > 0).then(|| Box::new(file.clone())))
+    })
+    .map_err(|e| DojoError::Refused(e.to_string()))?;
+    report.applied = applied;
+    report.file = file;
     // What was taken is now the common state.
     let mut base = base;
     for p in &report.pulled {
@@ -299,6 +305,22 @@ pub fn pulled_line(p: &Pulled) -> String {
         (None, _) => format!("pull     {}: {what} by {} at {}", p.label, p.who, p.at),
     };
     crate::sanitize::sanitize_line(&line).into_owned()
+}
+
+/// What a push changed, one line each (warnings, writes, conflicts), for a
+/// terminal or the console's panel.
+pub fn push_lines(report: &PushReport) -> Vec<String> {
+    let mut lines: Vec<String> = report
+        .warnings
+        .iter()
+        .map(|w| format!("warning: {w}"))
+        .collect();
+    lines.extend(report.changed.iter().map(|c| format!("pushed   {c}")));
+    lines.extend(report.conflicts.iter().map(|c| format!("conflict {c}")));
+    lines
+        .into_iter()
+        .map(|l| crate::sanitize::sanitize_line(&l).into_owned())
+        .collect()
 }
 
 /// The push's closing line.

@@ -16,7 +16,7 @@ use std::io;
 use std::path::PathBuf;
 
 /// A document kept in `.scandeck/`.
-pub trait Document: Default + DeserializeOwned {
+pub trait Document: Clone + Default + DeserializeOwned {
     /// File name inside `.scandeck/`.
     const FILE_NAME: &'static str;
     /// The layout this scandeck writes.

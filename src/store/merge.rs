@@ -115,7 +115,7 @@ pub fn merge<D: Document>(ours: D, theirs: &D, at: &str, who: &str) -> (D, Summa
     if ours_new.is_empty() {
         // Ours is a part of theirs: theirs as it is, in its own order.
         summary.ours = 0;
-        let mut file = clone_via_render(theirs);
+        let mut file = theirs.clone();
         file.merge_unaudited(&ours);
         return (file, summary);
     }
@@ -208,15 +208,6 @@ pub fn merge<D: Document>(ours: D, theirs: &D, at: &str, who: &str) -> (D, Summa
         }
     }
     (file, summary)
-}
-
-/// A copy of a document, through its committed text (documents are not
-/// `Clone` as a trait requirement).
-fn clone_via_render<D: Document>(file: &D) -> D {
-    match parse::<D>(file.render().as_bytes()) {
-        Parsed::Current(copy) => copy,
-        _ => D::default(),
-    }
 }
 
 /// The two sides of a text with git conflict markers (`<<<<<<<`, an

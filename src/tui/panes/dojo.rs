@@ -56,8 +56,6 @@ pub struct DojoResult {
     pub lines: Vec<String>,
     pub summary: String,
     pub error: Option<String>,
-    /// Decisions were written: the console reads the workspace again.
-    pub wrote: bool,
     /// A sync that pulled decisions: push once they are read back.
     pub then_push: bool,
     /// decisions.json as the pull left it, for the console to reassess with.
@@ -254,12 +252,7 @@ pub fn run(
             } else {
                 pulled.pulled.iter().filter(|p| !p.kept_ours).count()
             });
-            result.wrote = pulled.applied > 0;
-            if result.wrote {
-                result.file = crate::store::decisions::load(workspace)
-                    .ok()
-                    .map(|l| Box::new(l.file));
-            }
+            result.file = pulled.file;
             result.summary = if pulled.no_engagement {
                 "nothing there yet: push first".into()
             } else if apply {
@@ -274,24 +267,16 @@ pub fn run(
         }
         // A sync whose pull wrote decisions pushes once the console has read
         // them back (assessed afresh): `then_push`.
-        if request.op == DojoOp::Push || (request.op == DojoOp::Sync && !result.wrote) {
+        if request.op == DojoOp::Push || (request.op == DojoOp::Sync && result.file.is_none()) {
             let report = session::push(&conn, workspace, &view, &mut step)?;
-            result
-                .lines
-                .extend(report.warnings.iter().map(|w| format!("warning: {w}")));
-            result
-                .lines
-                .extend(report.changed.iter().map(|c| format!("pushed   {c}")));
-            result
-                .lines
-                .extend(report.conflicts.iter().map(|c| format!("conflict {c}")));
+            result.lines.extend(session::push_lines(&report));
             let pulled_summary = std::mem::take(&mut result.summary);
             result.summary = session::push_summary(&report, conn.client.requests());
             if !pulled_summary.is_empty() {
                 result.summary = format!("{pulled_summary}; {}", result.summary);
             }
         }
-        result.then_push = sync && result.wrote;
+        result.then_push = sync && result.file.is_some();
         result.to_push = Some(session::waiting_to_push(workspace, &url, &view));
         Ok(())
     })();
