@@ -59,7 +59,7 @@ fn first_screen(data: Data) -> (AppState, KeyMap, Duration) {
 /// `C`, `CV` and `CVE` are fuzzy prefixes of the id `CVE-2023-1`).
 fn keystrokes(state: &AppState, query: &str) -> Vec<(bool, Duration)> {
     let data = state.data.as_ref().unwrap();
-    let order = data.index.order(SortKey::Severity, false);
+    let order = data.view.index.order(SortKey::Severity, false);
     let latest = AtomicU64::new(1);
     let mut times = Vec::new();
     // As the matcher thread does: each keystroke is told what the last one matched.
@@ -71,10 +71,11 @@ fn keystrokes(state: &AppState, query: &str) -> Vec<(bool, Duration)> {
         };
         let t = Instant::now();
         let (rows, matched) = data
+            .view
             .index
             .search_within(
                 &q,
-                &data.facts,
+                &data.view.facts,
                 &order,
                 None,
                 1,
@@ -121,8 +122,8 @@ fn run_size(n: usize) {
     let data = state.data.as_ref().unwrap();
     println!(
         "unique haystacks: {} ({:.1}x fewer than findings)",
-        data.index.unique_haystacks(),
-        n as f64 / data.index.unique_haystacks() as f64
+        data.view.index.unique_haystacks(),
+        n as f64 / data.view.index.unique_haystacks() as f64
     );
     let mut fuzzy = Vec::new();
     let mut substring = Vec::new();
@@ -174,7 +175,13 @@ fn run_size(n: usize) {
     let (r50, r95, rmax) = stats(frames);
     println!("frame 200x50: p50 {r50:.2} ms  p95 {r95:.2} ms  worst {rmax:.2} ms");
     let t = Instant::now();
-    let order = state.data.as_ref().unwrap().index.order(SortKey::Id, false);
+    let order = state
+        .data
+        .as_ref()
+        .unwrap()
+        .view
+        .index
+        .order(SortKey::Id, false);
     println!(
         "re-sort by id (precomputed ranks): {:.0} ms for {} rows",
         ms(t.elapsed()),
@@ -182,7 +189,12 @@ fn run_size(n: usize) {
     );
     // What `p` and `t` compute on the UI thread for every row shown.
     let data = state.data.as_ref().unwrap();
-    let rows: Vec<_> = data.findings.iter().zip(data.assessments.iter()).collect();
+    let rows: Vec<_> = data
+        .view
+        .findings
+        .iter()
+        .zip(data.view.assessments.iter())
+        .collect();
     let t = Instant::now();
     let plan = scandeck::plan::build(&rows, &Default::default());
     println!(
@@ -190,11 +202,11 @@ fn run_size(n: usize) {
         ms(t.elapsed()),
         plan.len()
     );
-    let all: Vec<u32> = (0..data.findings.len() as u32).collect();
+    let all: Vec<u32> = (0..data.view.findings.len() as u32).collect();
     let t = Instant::now();
     let groups = scandeck::tui::panes::groups::groups(
         scandeck::tui::panes::groups::GroupBy::Vulnerability,
-        &data.findings,
+        &data.view.findings,
         &all,
     );
     println!(

@@ -206,6 +206,8 @@ pub struct ExportArgs {
     pub format: crate::export::ExportFormat,
     #[command(flatten)]
     pub filters: FilterArgs,
+    #[command(flatten)]
+    pub order: SortArgs,
     /// Write to FILE instead of standard output (`-` is standard output; a
     /// device or pipe is written through, never replaced).
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -344,6 +346,24 @@ pub struct FilterArgs {
     pub query: Option<String>,
 }
 
+/// The order of a listing or an export: the console's sort keys.
+#[derive(Debug, Args, Default, Clone, Copy)]
+pub struct SortArgs {
+    /// Order by `severity` (the default), `id`, `package`, `target`, `age`
+    /// (oldest first) or `due` (SLA due, soonest first), as the console's `s`.
+    #[arg(long, value_name = "KEY", value_parser = parse_sort_key, default_value = "severity")]
+    pub sort: crate::query::SortKey,
+    /// The order reversed, as the console's `S`.
+    #[arg(long)]
+    pub reverse: bool,
+}
+
+fn parse_sort_key(text: &str) -> Result<crate::query::SortKey, String> {
+    crate::query::SortKey::parse_user(text).ok_or_else(|| {
+        format!("unknown sort key {text:?}: use severity, id, package, target, age or due")
+    })
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ListFormat {
     Table,
@@ -358,6 +378,8 @@ pub struct ListArgs {
     /// Only what changed since the previous scan of each target (new, gone, regressed).
     #[arg(long)]
     pub since_previous: bool,
+    #[command(flatten)]
+    pub order: SortArgs,
     #[arg(long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 }

@@ -77,8 +77,12 @@ impl Policy {
 
     /// Whether judging needs every finding, not only the critical, high
     /// and secret ones the store reads by index.
-    pub fn reads_every_severity(&self) -> bool {
-        self.block_unassessed
+    /// The findings this policy judges, when fewer than all: critical and
+    /// high findings and secrets, read by index, so that the gate does not
+    /// grow with the findings it ignores. `None`: every finding (a policy
+    /// that blocks on unassessed findings of any severity).
+    pub fn selection(&self) -> Option<crate::store::workspace::Selection> {
+        (!self.block_unassessed).then_some(crate::store::workspace::Selection::GateRelevant)
     }
 }
 

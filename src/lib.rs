@@ -21,6 +21,7 @@ pub mod scan;
 pub mod store;
 pub mod triage;
 pub mod tui;
+pub mod view;
 
 /// The crate's top-level rooms import one way: no room reaches itself
 /// through `crate::` paths outside tests (docs/architecture.md). Read from

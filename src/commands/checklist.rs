@@ -14,7 +14,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
         let ws = crate::store::Workspace::at(workspace);
         return super::verify_document::<progress::ChecklistFile>(&ws);
     }
-    let readiness = gather(paths, workspace, super::readiness::Scope::Gate)?;
+    let readiness = gather(paths, workspace, crate::gate::Policy::default().selection())?;
     let list = readiness.checklist(&args.list)?.clone();
     let (id, change) = match &args.action {
         None | Some(ChecklistAction::Show) => {

@@ -58,6 +58,7 @@ pub fn run(paths: &Paths, args: &DemoArgs, theme: Option<&str>) -> Outcome {
             &Workspace::at(&root),
             &redactor,
             &Filter::default(),
+            crate::cli::SortArgs::default(),
             crate::clock::now(),
             &policy,
         )?;

@@ -51,10 +51,13 @@ fn with_view<T>(
     work: impl FnOnce(&ViewOf) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let filter = build_filter(&args.filters)?;
-    let readiness = super::readiness::gather(paths, workspace, super::readiness::Scope::All)?;
+    let readiness = super::readiness::gather(paths, workspace, None)?;
+    let positions = readiness
+        .view
+        .select(&filter.query, crate::query::SortKey::default(), false);
     let view = ViewOf {
-        pairs: super::export::view_rows(&readiness.listing, &filter),
-        triage: &readiness.listing.triage,
+        pairs: readiness.view.rows(&positions),
+        triage: &readiness.view.triage,
         now: readiness.now,
         name: session::folder_name(workspace),
         filter: filter.describe(),

@@ -8,39 +8,13 @@ use crate::config::Paths;
 use crate::export::{self, ExportInput};
 use std::path::Path;
 
-/// The rows the query keeps, in list order: the console's own search
-/// (every command that works on "the current view" reads this).
-pub fn view_rows<'a>(
-    listing: &'a super::list::Listing,
-    filter: &crate::query::Filter,
-) -> Vec<(&'a crate::model::Finding, &'a crate::triage::Assessment)> {
-    let positions: Vec<u32> = listing.rows.iter().map(|(i, _)| *i as u32).collect();
-    let statuses = {
-        let mut all = vec![crate::triage::Status::Open; listing.findings.len()];
-        for (i, a) in &listing.rows {
-            all[*i] = a.status;
-        }
-        all
-    };
-    let changes = crate::query::search::change_codes(&listing.findings, &listing.runs);
-    let kept: std::collections::HashSet<u32> = filter
-        .select(&listing.findings, statuses, changes, &positions)
-        .into_iter()
-        .collect();
-    listing
-        .rows
-        .iter()
-        .filter(|(i, _)| kept.contains(&(*i as u32)))
-        .map(|(i, a)| (&listing.findings[*i], a))
-        .collect()
-}
-
 pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
-    let readiness = super::readiness::gather(paths, workspace, super::readiness::Scope::All)?;
+    let readiness = super::readiness::gather(paths, workspace, None)?;
     let now = readiness.now;
-    let listing = &readiness.listing;
-    let rows = view_rows(listing, &filter);
+    let view = &readiness.view;
+    let positions = view.select(&filter.query, args.order.sort, args.order.reverse);
+    let rows = view.rows(&positions);
     // Exports travel (tickets, pull requests, uploads): the workspace is named
     // by its folder, never by a path on this machine.
     let label = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());
@@ -49,9 +23,9 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
         |n| n.to_string_lossy().into_owned(),
     );
     if args.per_image {
-        return write_per_subject(args, workspace, rows, &listing.triage, &name, &filter, now);
+        return write_per_subject(args, workspace, rows, &view.triage, &name, &filter, now);
     }
-    let mut input = ExportInput::new(rows, &listing.triage, &name, &filter.describe(), now);
+    let mut input = ExportInput::new(rows, &view.triage, &name, &filter.describe(), now);
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     input.header.not_checked = readiness.walk.not_checked.clone();
     input.bases = crate::scan::base_images::of_workspace(workspace);

@@ -23,13 +23,8 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
         Some(crate::cli::GateFailOn::Unassessed) => policy.only_unassessed(),
         None => policy,
     };
-    let scope = if policy.reads_every_severity() {
-        super::readiness::Scope::All
-    } else {
-        super::readiness::Scope::Gate
-    };
-    let readiness = gather(paths, workspace, scope)?;
-    if readiness.listing.runs.is_empty() {
+    let readiness = gather(paths, workspace, policy.selection())?;
+    if readiness.view.runs.is_empty() {
         super::warn(
             "warning: no scans imported; the gate judges findings only from imported reports",
         );

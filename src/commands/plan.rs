@@ -11,12 +11,8 @@ use std::path::Path;
 
 pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
-    let listing = listing_for(paths, workspace, &filter)?;
-    let rows: Vec<_> = listing
-        .rows
-        .iter()
-        .map(|(i, a)| (&listing.findings[*i], a))
-        .collect();
+    let listing = listing_for(paths, workspace, &filter, crate::cli::SortArgs::default())?;
+    let rows = listing.rows();
     let actions = crate::plan::build(&rows, &crate::scan::base_images::of_workspace(workspace));
     let text = match args.format {
         PlanFormat::Table => table(&actions),

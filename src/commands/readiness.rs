@@ -6,68 +6,51 @@ use super::Failure;
 use crate::checklist::walk::{WalkSetup, Walkthrough};
 use crate::checklist::Checklist;
 use crate::config::Paths;
-use crate::query::Filter;
+use crate::store::workspace::Selection;
 use crate::store::Workspace;
+use crate::view::View;
 use chrono::{DateTime, Utc};
 use std::path::Path;
 
 pub struct Readiness {
-    pub listing: super::list::Listing,
+    pub view: View,
     pub walk: Walkthrough,
     pub now: DateTime<Utc>,
     pub workspace: Workspace,
 }
 
-/// How much of the workspace a command needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Every finding (exports).
-    All,
-    /// What the gate and the checklist evidence judge (critical and high
-    /// findings, secrets): read by index, so the gate does not grow with
-    /// the findings it ignores.
-    Gate,
-}
-
-pub fn gather(paths: &Paths, workspace: &Path, scope: Scope) -> Result<Readiness, Failure> {
+/// Reads the view (only what `selection` names, when the store can answer
+/// it by index) and walks the checklists over it.
+pub fn gather(
+    paths: &Paths,
+    workspace: &Path,
+    selection: Option<Selection>,
+) -> Result<Readiness, Failure> {
     let ws = Workspace::at(workspace);
     let redactor = super::redactor(paths, workspace, false)?;
     let config = crate::config::Config::load(paths).map_err(Failure::input)?;
     let now = crate::clock::now();
-    let selected = match scope {
-        Scope::All => None,
-        Scope::Gate => ws
-            .current_findings_with(&redactor, &crate::store::workspace::Selection::GateRelevant)
-            .map_err(|e| Failure::input(e.to_string()))?,
-    };
-    let listing = match selected {
-        Some(current) => {
-            super::list::listing_of(current, &Filter::default(), now, &config.sla_policy())
-        }
-        None => super::list::listing(
-            &ws,
-            &redactor,
-            &Filter::default(),
-            now,
-            &config.sla_policy(),
-        )?,
-    };
+    let view = View::load(
+        &ws,
+        &redactor,
+        selection.as_ref(),
+        now,
+        &config.sla_policy(),
+    )
+    .map_err(|e| Failure::input(e.to_string()))?;
+    super::list::warn_about(&view, now);
     let walk = Walkthrough::load(
         &ws,
         &WalkSetup::from_config(paths, &config),
-        listing
-            .rows
-            .iter()
-            .map(|(i, a)| (&listing.findings[*i], a))
-            .collect(),
-        &listing.runs,
+        view.present(),
+        &view.runs,
         now,
     );
     for w in &walk.warnings {
         super::warn(&format!("warning: {w}"));
     }
     Ok(Readiness {
-        listing,
+        view,
         walk,
         now,
         workspace: ws,
@@ -98,13 +81,9 @@ impl Readiness {
     pub fn judge(&self, policy: &crate::gate::Policy) -> crate::gate::Verdict {
         crate::gate::judge_workspace(
             policy,
-            self.listing
-                .rows
-                .iter()
-                .map(|(i, a)| (&self.listing.findings[*i], a))
-                .collect(),
-            &self.listing.triage,
-            &self.listing.runs,
+            self.view.present(),
+            &self.view.triage,
+            &self.view.runs,
             &self.walk,
             self.now,
         )

@@ -131,14 +131,14 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
             &ws,
             &redactor,
             &Filter::default(),
+            crate::cli::SortArgs::default(),
             crate::clock::now(),
             &policy,
         )?;
         let hits = listing
-            .rows
-            .iter()
-            .filter(|(i, a)| {
-                let f = &listing.findings[*i];
+            .rows()
+            .into_iter()
+            .filter(|(f, a)| {
                 summary.reports.contains(f.source.report.as_str())
                     && f.severity >= threshold
                     && f.severity != Severity::Unknown

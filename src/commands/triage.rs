@@ -25,16 +25,16 @@ fn audit(paths: &Paths, ws: &Workspace, args: &crate::cli::AuditArgs) -> Outcome
         ws,
         &redactor,
         &crate::query::Filter::default(),
+        crate::cli::SortArgs::default(),
         now,
         &policy,
     )?;
-    let rows: Vec<(&crate::model::Finding, &crate::triage::Assessment)> = listing
-        .rows
-        .iter()
-        .map(|(i, a)| (&listing.findings[*i], a))
-        .collect();
-    let mut items = hygiene::audit(&rows, &listing.triage, now);
-    items.extend(hygiene::ignored_in(&ws.ignore_files(), &listing.triage));
+    let rows = listing.rows();
+    let mut items = hygiene::audit(&rows, &listing.view.triage, now);
+    items.extend(hygiene::ignored_in(
+        &ws.ignore_files(),
+        &listing.view.triage,
+    ));
     if args.json {
         say!(
             "{}",
@@ -56,7 +56,7 @@ fn audit(paths: &Paths, ws: &Workspace, args: &crate::cli::AuditArgs) -> Outcome
             match items.len() {
                 0 => format!(
                     "every one of {} decision(s) still does what it says",
-                    listing.triage.decisions.len()
+                    listing.view.triage.decisions.len()
                 ),
                 n => format!("{n} item(s) to look at"),
             }
@@ -87,8 +87,20 @@ pub fn run(paths: &Paths, workspace: &Path, action: &TriageAction) -> Outcome {
     }
     let policy = super::sla_policy(paths)?;
     let listing = match named_findings(&ws, &redactor, args)? {
-        Some(current) => super::list::listing_of(current, &filter, now, &policy),
-        None => super::list::listing(&ws, &redactor, &filter, now, &policy)?,
+        Some(current) => super::list::listing_of(
+            crate::view::View::of(current, now, &policy),
+            &filter,
+            crate::cli::SortArgs::default(),
+            now,
+        ),
+        None => super::list::listing(
+            &ws,
+            &redactor,
+            &filter,
+            crate::cli::SortArgs::default(),
+            now,
+            &policy,
+        )?,
     };
     let selected = select(&listing, args)?;
     let who = crate::triage::actor::current(workspace);
@@ -161,8 +173,8 @@ fn select(listing: &Listing, args: &DecideArgs) -> Result<Vec<usize>, Failure> {
             let at = listing
                 .rows
                 .iter()
-                .map(|(i, _)| *i)
-                .find(|i| listing.findings[*i].fingerprint == fp)
+                .map(|i| *i as usize)
+                .find(|i| listing.view.findings[*i].fingerprint == fp)
                 .ok_or_else(|| Failure::input(format!("{fp}: no current finding has this fingerprint (see `scandeck list --format json`)")))?;
             chosen.push(at);
         }
@@ -174,9 +186,9 @@ fn select(listing: &Listing, args: &DecideArgs) -> Result<Vec<usize>, Failure> {
     chosen = listing
         .rows
         .iter()
-        .map(|(i, _)| *i)
+        .map(|i| *i as usize)
         .filter(|i| {
-            let f = &listing.findings[*i];
+            let f = &listing.view.findings[*i];
             args.id.as_ref().is_none_or(|id| f.has_id(id))
                 && args
                     .package
@@ -250,14 +262,17 @@ fn decide(
         if selector.ids.is_empty() && selector.package.is_none() && selector.target.is_none() {
             return Err(Failure::input("a rule needs --id, --package or --image"));
         }
-        let worst = selected.iter().map(|i| listing.findings[*i].severity).max();
+        let worst = selected
+            .iter()
+            .map(|i| listing.view.findings[*i].severity)
+            .max();
         let d = base(selector, None);
         decision::validate(&d, worst, now)
             .map_err(|e| Failure::input(format!("not saved: {e}")))?;
         decisions.push(d);
     } else {
         for i in selected {
-            let f = &listing.findings[*i];
+            let f = &listing.view.findings[*i];
             let d = base(Selector::for_finding(f), Some(FindingLabel::of(f)));
             decision::validate(&d, Some(f.severity), now)
                 .map_err(|e| Failure::input(format!("not saved: {}: {e}", summary(f))))?;
@@ -277,7 +292,7 @@ fn decide(
         };
         say!("dry run: {scope} {} finding(s) as {what}:", selected.len())?;
         for i in selected {
-            say!("  {}", summary(&listing.findings[*i]))?;
+            say!("  {}", summary(&listing.view.findings[*i]))?;
         }
         return Ok(0);
     }
@@ -304,10 +319,11 @@ fn decide(
 }
 
 fn applying_key(listing: &Listing, i: usize, file: &decisions::DecisionFile) -> Option<String> {
-    let assessed: &Assessment = &listing.rows.iter().find(|(j, _)| *j == i)?.1;
+    listing.rows.iter().find(|j| **j as usize == i)?;
+    let assessed: &Assessment = listing.view.assessments.get(i)?;
     assessed.decision.clone().or_else(|| {
-        TriageView::for_findings(file, &listing.findings)
-            .decision_for(&listing.findings[i])
+        TriageView::for_findings(file, &listing.view.findings)
+            .decision_for(&listing.view.findings[i])
             .map(|(k, _)| k.clone())
     })
 }
@@ -326,7 +342,7 @@ fn reopen(
     let keys: Vec<(String, String)> = selected
         .iter()
         .filter_map(|i| {
-            applying_key(listing, *i, &file).map(|k| (k, summary(&listing.findings[*i])))
+            applying_key(listing, *i, &file).map(|k| (k, summary(&listing.view.findings[*i])))
         })
         .collect();
     if keys.is_empty() {
@@ -377,8 +393,8 @@ fn note(
         .iter()
         .map(|i| {
             let key = applying_key(listing, *i, &file)
-                .unwrap_or_else(|| format!("finding:{}", listing.findings[*i].fingerprint));
-            (key, summary(&listing.findings[*i]))
+                .unwrap_or_else(|| format!("finding:{}", listing.view.findings[*i].fingerprint));
+            (key, summary(&listing.view.findings[*i]))
         })
         .collect();
     decisions::update(ws, |file| {

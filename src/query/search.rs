@@ -161,6 +161,20 @@ impl SortKey {
         }
     }
 
+    /// A key as a person types it (`severity`, `id`, `package`, `target`,
+    /// `age`, `due`).
+    pub fn parse_user(text: &str) -> Option<SortKey> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "severity" | "sev" => Some(SortKey::Severity),
+            "id" => Some(SortKey::Id),
+            "package" | "pkg" => Some(SortKey::Package),
+            "target" => Some(SortKey::Target),
+            "age" => Some(SortKey::Age),
+            "due" | "sla" | "sla-due" => Some(SortKey::Due),
+            _ => None,
+        }
+    }
+
     pub fn next(self) -> SortKey {
         let i = SortKey::ALL.iter().position(|k| *k == self).unwrap_or(0);
         SortKey::ALL[(i + 1) % SortKey::ALL.len()]
@@ -470,29 +484,29 @@ impl SearchIndex {
         self.target_of[finding]
     }
 
-    /// All finding indices in `key` order (reversed when asked).
+    /// All finding indices in `key` order (reversed when asked): the one
+    /// order of the console and every command. Each key is followed by
+    /// severity (most severe first), then id, target and package in
+    /// natural order (`CVE-2021-999` before `CVE-2021-1000`), then the
+    /// order the findings were read in.
     pub fn order(&self, key: SortKey, reverse: bool) -> Vec<u32> {
-        let sev = |i: usize| (5 - self.severity[i] as u64) & 0xff;
-        let keys: Vec<u64> = (0..self.len())
-            .map(|i| {
-                let (id, pkg, tgt) = (
-                    self.id_rank[i] as u64 & 0xff_ffff,
-                    self.package_rank[i] as u64 & 0xff_ffff,
-                    self.target_rank[i] as u64 & 0xff_ffff,
-                );
-                match key {
-                    SortKey::Severity => sev(i) << 56 | id << 32 | tgt << 8,
-                    SortKey::Id => id << 40 | sev(i) << 32 | tgt << 8,
-                    SortKey::Package => pkg << 40 | sev(i) << 32 | id << 8,
-                    SortKey::Target => tgt << 40 | sev(i) << 32 | id << 8,
-                    // Oldest first: the longest-open findings lead.
-                    SortKey::Age => (self.age[i] as u64) << 32 | sev(i) << 24 | (id & 0xff_ffff),
-                    SortKey::Due => (self.due[i] as u64) << 32 | sev(i) << 24 | (id & 0xff_ffff),
-                }
-            })
-            .collect();
-        let mut order: Vec<u32> = (0..self.len() as u32).collect();
-        order.sort_by_key(|i| (keys[*i as usize], *i));
+        let keyed = |i: usize| -> [u32; 5] {
+            let sev = 5 - (self.severity[i] as u32).min(5);
+            let (id, pkg, tgt) = (self.id_rank[i], self.package_rank[i], self.target_rank[i]);
+            match key {
+                SortKey::Severity => [sev, id, tgt, pkg, 0],
+                SortKey::Id => [id, sev, tgt, pkg, 0],
+                SortKey::Package => [pkg, sev, id, tgt, 0],
+                SortKey::Target => [tgt, sev, id, pkg, 0],
+                // Oldest first: the longest-open findings lead.
+                SortKey::Age => [self.age[i], sev, id, tgt, pkg],
+                SortKey::Due => [self.due[i], sev, id, tgt, pkg],
+            }
+        };
+        let mut keys: Vec<([u32; 5], u32)> =
+            (0..self.len()).map(|i| (keyed(i), i as u32)).collect();
+        keys.sort_unstable();
+        let mut order: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
         if reverse {
             order.reverse();
         }

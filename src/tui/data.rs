@@ -2,13 +2,12 @@
 //! findings with their assessments, the search index, the per-target tallies.
 
 use crate::model::{Finding, Severity};
-use crate::query::search::Facts;
-use crate::query::{SearchIndex, SortKey};
+use crate::query::SortKey;
 use crate::store::decisions::DecisionFile;
 use crate::store::workspace::CurrentFindings;
 use crate::store::RunRecord;
-use crate::triage::status::TriageView;
 use crate::triage::{Assessment, SlaPolicy};
+use crate::view::View;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -26,26 +25,14 @@ pub struct TargetRow {
 }
 
 pub struct Data {
-    /// Shared, not owned, so that the fix plan and the group view can be
-    /// computed on another thread while the console answers keys.
-    pub findings: Arc<Vec<Finding>>,
-    pub assessments: Arc<Vec<Assessment>>,
-    pub index: Arc<SearchIndex>,
-    /// Status and change of every finding, shared with the matcher.
-    pub facts: Arc<Facts>,
+    /// The findings, their assessments, index and order: the same view
+    /// every command reads (`crate::view`).
+    pub view: View,
     /// Busiest first; the "All" row is drawn above them.
     pub targets: Vec<TargetRow>,
     pub all: TargetRow,
-    pub runs: Vec<RunRecord>,
-    pub warnings: Vec<String>,
     /// Finding indices in the default order (severity), ready for the first screen.
     pub initial_order: Arc<Vec<u32>>,
-    /// Findings from this index on are no longer reported (fixed or dormant).
-    pub gone_from: usize,
-    /// Decisions, sightings and the audit log as last loaded or saved.
-    pub triage: DecisionFile,
-    pub triage_read_only: Option<String>,
-    pub policy: SlaPolicy,
     /// Checklists, their records and the evidence of the automatic checks.
     pub walk: crate::checklist::walk::Walkthrough,
     /// What the project's images are built `FROM`, for the fix plan.
@@ -64,77 +51,72 @@ impl Data {
         Data::build_with(current, now, &SlaPolicy::default())
     }
 
-    pub fn build_with(
-        mut current: CurrentFindings,
-        now: DateTime<Utc>,
-        policy: &SlaPolicy,
+    pub fn build_with(current: CurrentFindings, now: DateTime<Utc>, policy: &SlaPolicy) -> Data {
+        Data::of(View::of(current, now, policy))
+    }
+
+    pub fn from_parts(
+        findings: Vec<Finding>,
+        assessments: Vec<Assessment>,
+        runs: Vec<RunRecord>,
+        warnings: Vec<String>,
     ) -> Data {
-        let present = crate::triage::status::append_gone(&mut current.findings, &current.triage);
-        // The search index (most of the work) is built on the second core
-        // while the statuses are assessed.
-        let (index, assessments) = std::thread::scope(|scope| {
-            let findings = &current.findings;
-            let index = scope.spawn(move || SearchIndex::build(findings, &[], &[]));
-            let view = TriageView::for_findings(&current.triage, &findings[..present]);
-            let assessments =
-                crate::triage::status::assess_findings(findings, present, &view, now, policy);
-            (
-                index
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                assessments,
-            )
-        });
-        let mut data = Data::from_index(
-            current.findings,
-            assessments,
-            index,
-            current.runs,
-            current.warnings,
-        );
-        data.gone_from = present;
-        data.facts = Arc::new(Facts {
-            statuses: data.facts.statuses.clone(),
-            changes: change_codes(&data.findings, &data.runs),
-        });
-        data.triage = current.triage;
-        data.triage_read_only = current.triage_read_only;
-        data.policy = policy.clone();
-        data
+        Data::of(View::from_parts(findings, assessments, runs, warnings))
+    }
+
+    /// The console's data over a view: the targets pane's rows and the
+    /// first screen's order.
+    pub fn of(view: View) -> Data {
+        let mut by_target: Vec<Option<TargetRow>> = Vec::new();
+        let mut all = TargetRow {
+            name: "All".into(),
+            id: u32::MAX,
+            tally: [0; 6],
+            total: 0,
+            score: 0,
+        };
+        for (i, f) in view.findings.iter().enumerate() {
+            let id = view.index.target_of(i) as usize;
+            if by_target.len() <= id {
+                by_target.resize(id + 1, None);
+            }
+            let row = by_target[id].get_or_insert_with(|| TargetRow {
+                name: f.display_target().to_string(),
+                id: id as u32,
+                tally: [0; 6],
+                total: 0,
+                score: 0,
+            });
+            row.tally[f.severity as usize] += 1;
+            row.total += 1;
+            all.tally[f.severity as usize] += 1;
+            all.total += 1;
+        }
+        let mut targets: Vec<TargetRow> = by_target.into_iter().flatten().collect();
+        for t in targets.iter_mut().chain(std::iter::once(&mut all)) {
+            t.score = score(&t.tally);
+        }
+        targets.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+        let initial_order = Arc::new(view.order(SortKey::Severity, false));
+        Data {
+            view,
+            targets,
+            all,
+            initial_order,
+            walk: Default::default(),
+            bases: Arc::default(),
+            ignore_files: Arc::default(),
+        }
     }
 
     /// Recomputes every status after the decisions changed (the index stays).
     pub fn reassess(&mut self, triage: DecisionFile, now: DateTime<Utc>) {
-        let present = self.gone_from.min(self.findings.len());
-        let view = TriageView::for_findings(&triage, &self.findings[..present]);
-        let policy = &self.policy;
-        self.assessments = Arc::new(
-            self.findings
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    if i < self.gone_from {
-                        view.assess(f, now, policy)
-                    } else {
-                        view.assess_gone(f)
-                    }
-                })
-                .collect(),
-        );
-        let changes = self.facts.changes.clone();
-        self.facts = Arc::new(Facts {
-            statuses: self.assessments.iter().map(|a| a.status).collect(),
-            changes,
-        });
-        self.triage = triage;
+        self.view.reassess(triage, now);
     }
 
     /// The present findings with their assessments.
     pub fn present(&self) -> Vec<(&Finding, &Assessment)> {
-        self.findings[..self.gone_from.min(self.findings.len())]
-            .iter()
-            .zip(self.assessments.iter())
-            .collect()
+        self.view.present()
     }
 
     /// Runs the checklist's automatic checks against the loaded findings.
@@ -144,9 +126,14 @@ impl Data {
         setup: &crate::checklist::walk::WalkSetup,
         now: DateTime<Utc>,
     ) {
-        let walk =
-            crate::checklist::walk::Walkthrough::load(ws, setup, self.present(), &self.runs, now);
-        self.warnings.extend(walk.warnings.iter().cloned());
+        let walk = crate::checklist::walk::Walkthrough::load(
+            ws,
+            setup,
+            self.view.present(),
+            &self.view.runs,
+            now,
+        );
+        self.view.warnings.extend(walk.warnings.iter().cloned());
         self.walk = walk;
     }
 
@@ -163,17 +150,13 @@ impl Data {
     ) -> ExportJob {
         ExportJob {
             format,
-            rows: rows
-                .iter()
-                .filter_map(|i| {
-                    let i = *i as usize;
-                    Some((
-                        self.findings.get(i)?.clone(),
-                        self.assessments.get(i)?.clone(),
-                    ))
-                })
+            rows: self
+                .view
+                .rows(rows)
+                .into_iter()
+                .map(|(f, a)| (f.clone(), a.clone()))
                 .collect(),
-            triage: self.triage.clone(),
+            triage: self.view.triage.clone(),
             workspace: workspace.to_string(),
             filter: filter.to_string(),
             readiness: crate::gate::readiness_line(self.walk.production_progress(), verdict),
@@ -201,9 +184,9 @@ impl Data {
     pub fn verdict(&self, now: DateTime<Utc>) -> crate::gate::Verdict {
         crate::gate::judge_workspace(
             &crate::gate::Policy::default(),
-            self.present(),
-            &self.triage,
-            &self.runs,
+            self.view.present(),
+            &self.view.triage,
+            &self.view.runs,
             &self.walk,
             now,
         )
@@ -211,17 +194,7 @@ impl Data {
 
     /// The decision key that applies to finding `i`, or the key a decision about it would get.
     pub fn decision_key(&self, i: usize) -> String {
-        match (self.assessments.get(i), self.findings.get(i)) {
-            (
-                Some(Assessment {
-                    decision: Some(key),
-                    ..
-                }),
-                _,
-            ) => key.clone(),
-            (_, Some(f)) => format!("finding:{}", f.fingerprint),
-            _ => String::new(),
-        }
+        self.view.decision_key(i)
     }
 
     /// The first row of each fingerprint in `wanted` that is loaded, in
@@ -229,7 +202,7 @@ impl Data {
     pub fn first_of(&self, wanted: &[crate::model::Fingerprint]) -> Vec<usize> {
         let mut first: std::collections::HashMap<crate::model::Fingerprint, usize> =
             wanted.iter().map(|fp| (*fp, usize::MAX)).collect();
-        for (i, f) in self.findings.iter().enumerate() {
+        for (i, f) in self.view.findings.iter().enumerate() {
             if let Some(slot) = first.get_mut(&f.fingerprint) {
                 if *slot == usize::MAX {
                     *slot = i;
@@ -243,98 +216,7 @@ impl Data {
             .filter_map(|fp| first.get(fp).copied().filter(|i| *i != usize::MAX))
             .collect()
     }
-
-    pub fn from_parts(
-        findings: Vec<Finding>,
-        assessments: Vec<Assessment>,
-        runs: Vec<RunRecord>,
-        warnings: Vec<String>,
-    ) -> Data {
-        let index = SearchIndex::build(&findings, &[], &[]);
-        Data::from_index(findings, assessments, index, runs, warnings)
-    }
-
-    fn from_index(
-        findings: Vec<Finding>,
-        assessments: Vec<Assessment>,
-        mut index: SearchIndex,
-        runs: Vec<RunRecord>,
-        warnings: Vec<String>,
-    ) -> Data {
-        let statuses: Vec<_> = assessments.iter().map(|a| a.status).collect();
-        let n_findings = findings.len();
-        let ages: Vec<u32> = assessments
-            .iter()
-            .map(|a| {
-                a.first_seen
-                    .map_or(u32::MAX, |t| t.timestamp().clamp(0, u32::MAX as i64) as u32)
-            })
-            .collect();
-        let dues: Vec<u32> = assessments
-            .iter()
-            .map(|a| {
-                a.sla_due.map_or(u32::MAX, |t| {
-                    t.timestamp().clamp(0, u32::MAX as i64 - 1) as u32
-                })
-            })
-            .collect();
-        index.set_times(ages, dues);
-        let mut by_target: Vec<Option<TargetRow>> = Vec::new();
-        let mut all = TargetRow {
-            name: "All".into(),
-            id: u32::MAX,
-            tally: [0; 6],
-            total: 0,
-            score: 0,
-        };
-        for (i, f) in findings.iter().enumerate() {
-            let id = index.target_of(i) as usize;
-            if by_target.len() <= id {
-                by_target.resize(id + 1, None);
-            }
-            let row = by_target[id].get_or_insert_with(|| TargetRow {
-                name: f.display_target().to_string(),
-                id: id as u32,
-                tally: [0; 6],
-                total: 0,
-                score: 0,
-            });
-            row.tally[f.severity as usize] += 1;
-            row.total += 1;
-            all.tally[f.severity as usize] += 1;
-            all.total += 1;
-        }
-        let mut targets: Vec<TargetRow> = by_target.into_iter().flatten().collect();
-        for t in targets.iter_mut().chain(std::iter::once(&mut all)) {
-            t.score = score(&t.tally);
-        }
-        targets.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
-        let initial_order = Arc::new(index.order(SortKey::Severity, false));
-        Data {
-            findings: Arc::new(findings),
-            assessments: Arc::new(assessments),
-            index: Arc::new(index),
-            facts: Arc::new(Facts {
-                changes: vec![0; statuses.len()],
-                statuses,
-            }),
-            targets,
-            all,
-            runs,
-            warnings,
-            initial_order,
-            gone_from: n_findings,
-            triage: DecisionFile::default(),
-            triage_read_only: None,
-            policy: SlaPolicy::default(),
-            walk: Default::default(),
-            bases: Arc::default(),
-            ignore_files: Arc::default(),
-        }
-    }
 }
-
-pub use crate::query::search::change_codes;
 
 /// Critical 10^9, high 10^6, medium 10^3, low 1, so that one critical
 /// outweighs any number of highs seen in practice.

@@ -310,7 +310,7 @@ impl AppState {
     /// The selected finding by identity.
     pub fn selected_ref(&self) -> Option<FindingRef> {
         let data = self.data.as_ref()?;
-        FindingRef::of(data.findings.get(self.selected_finding()?)?).into()
+        FindingRef::of(data.view.findings.get(self.selected_finding()?)?).into()
     }
 
     /// The search-index id of the target filter in the loaded data; `None`
@@ -331,7 +331,7 @@ impl AppState {
             && self
                 .data
                 .as_ref()
-                .and_then(|d| d.findings.get(i))
+                .and_then(|d| d.view.findings.get(i))
                 .is_some_and(|f| self.marked.contains(&f.fingerprint))
     }
 
@@ -340,7 +340,7 @@ impl AppState {
     }
 
     pub fn run_rows(&self) -> usize {
-        self.data.as_ref().map_or(0, |d| d.runs.len())
+        self.data.as_ref().map_or(0, |d| d.view.runs.len())
     }
 
     /// Replaces the shown rows and their tally.
@@ -348,7 +348,7 @@ impl AppState {
         let mut tally = [0usize; 6];
         if let Some(data) = &self.data {
             for i in &rows {
-                tally[data.findings[*i as usize].severity as usize] += 1;
+                tally[data.view.findings[*i as usize].severity as usize] += 1;
             }
         }
         self.visible = rows;

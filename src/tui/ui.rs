@@ -211,7 +211,7 @@ pub(crate) fn pane_block<'a>(title: String, focused: bool, theme: &Theme) -> Blo
 fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let (shown, total) = (
         state.visible.len(),
-        state.data.as_ref().map_or(0, |d| d.findings.len()),
+        state.data.as_ref().map_or(0, |d| d.view.findings.len()),
     );
     let runs = state.run_rows();
     let count = Span::styled(format!("   {shown} of {total} findings"), theme.title);

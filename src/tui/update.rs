@@ -145,11 +145,11 @@ impl EvidenceInput {
     pub fn of(data: &Data) -> EvidenceInput {
         EvidenceInput {
             open: crate::checklist::evidence::OpenCounts::of(
-                data.findings[..data.gone_from.min(data.findings.len())]
+                data.view.findings[..data.view.gone_from.min(data.view.findings.len())]
                     .iter()
-                    .zip(data.assessments.iter()),
+                    .zip(data.view.assessments.iter()),
             ),
-            runs: data.runs.clone(),
+            runs: data.view.runs.clone(),
         }
     }
 }
@@ -264,8 +264,8 @@ pub(crate) fn search(state: &mut AppState) -> Vec<Effect> {
         sort: state.sort,
         reverse: state.reverse,
         target: state.target_filter_id(),
-        index: Arc::clone(&data.index),
-        facts: Arc::clone(&data.facts),
+        index: Arc::clone(&data.view.index),
+        facts: Arc::clone(&data.view.facts),
     })]
 }
 
@@ -330,7 +330,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             if state.data.is_some() {
                 return Vec::new(); // the whole set came first
             }
-            let shown = data.findings.len();
+            let shown = data.view.findings.len();
             let mut effects = update(state, keymap, Msg::Loaded(data));
             // Expiring lapsed decisions waits for the whole set's load.
             if effects
@@ -352,15 +352,17 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                 state.reselect = state.selected_ref();
                 state.status = None;
             }
-            if !data.warnings.is_empty() {
+            if !data.view.warnings.is_empty() {
                 state.status = Some(format!(
                     "{} warning(s) while loading: {}",
-                    data.warnings.len(),
-                    data.warnings[0]
+                    data.view.warnings.len(),
+                    data.view.warnings[0]
                 ));
             }
-            let expiring = crate::triage::engine::expiring_soon(&data.triage, state.now, 10).len();
+            let expiring =
+                crate::triage::engine::expiring_soon(&data.view.triage, state.now, 10).len();
             let lapsed = data
+                .view
                 .triage
                 .decisions
                 .values()
@@ -387,7 +389,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                 && state
                     .data
                     .as_ref()
-                    .is_some_and(|d| d.triage_read_only.is_none())
+                    .is_some_and(|d| d.view.triage_read_only.is_none())
             {
                 state.saving = true;
                 effects.push(Effect::Save(super::panes::dialog::TriageChange::Expire));
@@ -549,20 +551,24 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             // A reload that read decisions.json before a save finished must
             // not bring the older decisions back.
             if let Some(current) = &state.data {
-                if current.triage.audit.len() > data.triage.audit.len() {
-                    data.reassess(current.triage.clone(), state.now);
+                if current.view.triage.audit.len() > data.view.triage.audit.len() {
+                    data.reassess(current.view.triage.clone(), state.now);
                 }
             }
-            let empty = state.data.as_ref().is_none_or(|d| d.findings.is_empty());
+            let empty = state
+                .data
+                .as_ref()
+                .is_none_or(|d| d.view.findings.is_empty());
             if empty {
                 return update(state, keymap, Msg::Loaded(data));
             }
             let known: std::collections::HashSet<crate::model::Fingerprint> = state
                 .data
                 .as_ref()
-                .map(|d| d.findings.iter().map(|f| f.fingerprint).collect())
+                .map(|d| d.view.findings.iter().map(|f| f.fingerprint).collect())
                 .unwrap_or_default();
             let new = data
+                .view
                 .findings
                 .iter()
                 .filter(|f| !known.contains(&f.fingerprint))
@@ -579,7 +585,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             state.set_visible(rows);
             state.shown_generation = generation;
             let wanted = match (reselect, &state.data) {
-                (Some(row), Some(data)) => data.findings.iter().position(|f| row.is(f)),
+                (Some(row), Some(data)) => data.view.findings.iter().position(|f| row.is(f)),
                 _ => keep,
             };
             let at = wanted
@@ -950,7 +956,7 @@ fn rebase(state: &mut AppState) {
     };
     if !state.marked.is_empty() || state.dialog.is_some() {
         let present: std::collections::HashSet<_> =
-            data.findings.iter().map(|f| f.fingerprint).collect();
+            data.view.findings.iter().map(|f| f.fingerprint).collect();
         state.marked.retain(|fp| present.contains(fp));
         if let Some(dialog) = &mut state.dialog {
             dialog.targets.retain(|fp| present.contains(fp));

@@ -36,17 +36,9 @@ pub fn spawn_loader(
                 current: name.to_string(),
             }));
         };
-        match workspace.current_findings_with_progress(&redactor, &mut progress) {
-            Ok(current) => {
-                for w in &current.warnings {
-                    crate::logging::log(&format!("load warning: {w}"));
-                }
-                let now = crate::clock::now();
-                let mut data = Data::build_with(current, now, &policy);
-                data.load_walk(&workspace, &walk, now);
-                data.bases =
-                    std::sync::Arc::new(crate::scan::base_images::of_workspace(&workspace.root));
-                data.ignore_files = std::sync::Arc::new(workspace.ignore_files());
+        let now = crate::clock::now();
+        match read_workspace(&workspace, &redactor, &policy, &walk, now, &mut progress) {
+            Ok(data) => {
                 let _ = tx.send(if reload {
                     Msg::Reloaded(Box::new(data))
                 } else {
@@ -59,6 +51,27 @@ pub fn spawn_loader(
             }
         }
     });
+}
+
+/// Everything the console shows of a workspace, read at `now`: the view,
+/// the checklists walked over it, the base images and ignore files.
+pub fn read_workspace(
+    workspace: &Workspace,
+    redactor: &Redactor,
+    policy: &crate::triage::SlaPolicy,
+    walk: &crate::checklist::walk::WalkSetup,
+    now: chrono::DateTime<chrono::Utc>,
+    progress: &mut dyn FnMut(usize, usize, &str),
+) -> Result<Data, crate::store::StoreError> {
+    let current = workspace.current_findings_with_progress(redactor, progress)?;
+    for w in &current.warnings {
+        crate::logging::log(&format!("load warning: {w}"));
+    }
+    let mut data = Data::build_with(current, now, policy);
+    data.load_walk(workspace, walk, now);
+    data.bases = Arc::new(crate::scan::base_images::of_workspace(&workspace.root));
+    data.ignore_files = Arc::new(workspace.ignore_files());
+    Ok(data)
 }
 
 /// How many of the most severe findings the first screen shows while the

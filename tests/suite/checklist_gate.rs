@@ -753,6 +753,7 @@ fn overdue_means_the_same_in_the_exports_list_console_gate_and_checklist() {
                 .with_timezone(&chrono::Utc);
         let data = scandeck::tui::data::Data::build(current, now);
         let console = data
+            .view
             .assessments
             .iter()
             .filter(|a| a.status == scandeck::triage::Status::Overdue)

@@ -23,7 +23,7 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             match effect {
                 Effect::Save(change) => {
                     // As the runtime does, but on the in-memory file: apply, then report back.
-                    let mut file = state.data.as_ref().unwrap().triage.clone();
+                    let mut file = state.data.as_ref().unwrap().view.triage.clone();
                     let stamp = scandeck::triage::engine::Stamp {
                         who: "Tess Tester <tess@example.com>",
                         now: common::fixed_now(),
@@ -76,7 +76,7 @@ fn shown_ids(state: &AppState) -> Vec<String> {
     state
         .visible
         .iter()
-        .map(|i| data.findings[*i as usize].id.clone())
+        .map(|i| data.view.findings[*i as usize].id.clone())
         .collect()
 }
 
@@ -210,7 +210,7 @@ fn minimum_severity_quick_keys_and_target_selection() {
     assert!(s
         .visible
         .iter()
-        .all(|i| data.findings[*i as usize].display_target() == target));
+        .all(|i| data.view.findings[*i as usize].display_target() == target));
     key(&mut s, &km, KeyCode::Esc);
     assert_eq!(
         s.min_severity,
@@ -225,7 +225,7 @@ fn sorting_cycles_and_reverses_on_precomputed_keys() {
     let sev: Vec<_> = s
         .visible
         .iter()
-        .map(|i| s.data.as_ref().unwrap().findings[*i as usize].severity)
+        .map(|i| s.data.as_ref().unwrap().view.findings[*i as usize].severity)
         .collect();
     assert!(
         sev.windows(2).all(|w| w[0] >= w[1]),
@@ -805,9 +805,10 @@ fn targets_sort_by_score_or_name() {
 
 fn status_of(s: &AppState, id: &str) -> Vec<String> {
     let data = s.data.as_ref().unwrap();
-    data.findings
+    data.view
+        .findings
         .iter()
-        .zip(data.assessments.iter())
+        .zip(data.view.assessments.iter())
         .filter(|(f, _)| f.id == id)
         .map(|(_, a)| a.status.as_str().to_string())
         .collect()
@@ -837,7 +838,7 @@ fn snooze_with_a_reason_from_the_dialog() {
     assert!(s.dialog.is_none());
     assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
     let data = s.data.as_ref().unwrap();
-    let d = data.triage.decisions.values().next().unwrap();
+    let d = data.view.triage.decisions.values().next().unwrap();
     assert_eq!(d.reason, "waiting for the gosu rebuild");
     assert_eq!(
         d.until.as_deref(),
@@ -864,7 +865,8 @@ fn bulk_action_on_marked_rows_asks_for_confirmation() {
         .iter()
         .map(|fp| {
             let data = s.data.as_ref().unwrap();
-            data.findings
+            data.view
+                .findings
                 .iter()
                 .find(|f| f.fingerprint == *fp)
                 .unwrap()
@@ -989,7 +991,7 @@ fn sorting_by_sla_due_puts_the_most_overdue_first() {
     let dues: Vec<_> = s
         .visible
         .iter()
-        .map(|i| data.assessments[*i as usize].sla_due)
+        .map(|i| data.view.assessments[*i as usize].sla_due)
         .collect();
     let known: Vec<_> = dues.iter().take_while(|d| d.is_some()).collect();
     assert!(known.windows(2).all(|w| w[0] <= w[1]), "soonest due first");
@@ -1059,6 +1061,7 @@ fn dialog_fields_edit_like_a_shell_line() {
         .data
         .as_ref()
         .unwrap()
+        .view
         .triage
         .decisions
         .values()
@@ -1114,15 +1117,16 @@ fn open_the_file_the_advisory_and_copy_what_is_needed() {
     let data = s.data.as_ref().unwrap();
     // A finding in a workspace file (a secret in backend/config.py) and one in an image.
     let in_file = data
+        .view
         .findings
         .iter()
         .position(|f| f.image.is_none() && f.location.path.is_some())
         .unwrap();
-    let id = data.findings[in_file].id.clone();
+    let id = data.view.findings[in_file].id.clone();
     let (path, line, kind) = (
-        data.findings[in_file].location.path.clone().unwrap(),
-        data.findings[in_file].location.line,
-        data.findings[in_file].kind.as_str(),
+        data.view.findings[in_file].location.path.clone().unwrap(),
+        data.view.findings[in_file].location.line,
+        data.view.findings[in_file].kind.as_str(),
     );
     key(&mut s, &km, KeyCode::Char('/'));
     typed(&mut s, &km, &format!("{id} kind:{kind}"));
@@ -1167,7 +1171,7 @@ fn fuzzy_words_rank_the_best_match_first() {
     key(&mut s, &km, KeyCode::Char('/'));
     typed(&mut s, &km, "flask");
     let data = s.data.as_ref().unwrap();
-    let first = &data.findings[s.visible[0] as usize];
+    let first = &data.view.findings[s.visible[0] as usize];
     assert_eq!(first.package_name(), Some("Flask"), "{:?}", shown_ids(&s));
     // An id-like word keeps the sort: severity first.
     key(&mut s, &km, KeyCode::Esc);
@@ -1177,7 +1181,7 @@ fn fuzzy_words_rank_the_best_match_first() {
     let sevs: Vec<_> = s
         .visible
         .iter()
-        .map(|i| data.findings[*i as usize].severity)
+        .map(|i| data.view.findings[*i as usize].severity)
         .collect();
     assert!(sevs.windows(2).all(|w| w[0] >= w[1]), "{sevs:?}");
 }
@@ -1195,7 +1199,7 @@ fn undo_puts_the_last_decision_back_with_its_own_audit_entry() {
     typed(&mut s, &km, "waiting for the rebuild");
     key(&mut s, &km, KeyCode::Enter);
     assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
-    let snoozed = s.data.as_ref().unwrap().triage.decisions.clone();
+    let snoozed = s.data.as_ref().unwrap().view.triage.decisions.clone();
     key(&mut s, &km, KeyCode::Char('x'));
     key(&mut s, &km, KeyCode::Tab);
     typed(&mut s, &km, "not reachable from our code");
@@ -1204,7 +1208,7 @@ fn undo_puts_the_last_decision_back_with_its_own_audit_entry() {
     // Undo: the snooze is back as it was, and the log says so.
     z(&mut s);
     assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
-    let triage = &s.data.as_ref().unwrap().triage;
+    let triage = &s.data.as_ref().unwrap().view.triage;
     let back = triage.decisions.values().next().unwrap();
     let before = snoozed.values().next().unwrap();
     assert_eq!(
@@ -1238,15 +1242,29 @@ fn undo_puts_the_last_decision_back_with_its_own_audit_entry() {
     z(&mut s);
     assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
     // Undoing a first decision leaves the finding as it was: open.
-    let decided = s.data.as_ref().unwrap().triage.decisions.len();
+    let decided = s.data.as_ref().unwrap().view.triage.decisions.len();
     key(&mut s, &km, KeyCode::Char('j'));
     key(&mut s, &km, KeyCode::Char('f'));
     key(&mut s, &km, KeyCode::Enter);
-    assert_eq!(s.data.as_ref().unwrap().triage.decisions.len(), decided + 1);
-    z(&mut s);
-    assert_eq!(s.data.as_ref().unwrap().triage.decisions.len(), decided);
     assert_eq!(
-        s.data.as_ref().unwrap().triage.audit.last().unwrap().action,
+        s.data.as_ref().unwrap().view.triage.decisions.len(),
+        decided + 1
+    );
+    z(&mut s);
+    assert_eq!(
+        s.data.as_ref().unwrap().view.triage.decisions.len(),
+        decided
+    );
+    assert_eq!(
+        s.data
+            .as_ref()
+            .unwrap()
+            .view
+            .triage
+            .audit
+            .last()
+            .unwrap()
+            .action,
         "undone"
     );
 }
@@ -1265,7 +1283,7 @@ fn undo_refuses_when_the_decision_changed_since() {
     assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
     // Another process accepts the same finding; the console's file is that
     // file from now on (the next save reads it under the lock).
-    let mut theirs = s.data.as_ref().unwrap().triage.clone();
+    let mut theirs = s.data.as_ref().unwrap().view.triage.clone();
     let mut accepted = theirs.decisions.values().next().unwrap().clone();
     accepted.disposition = scandeck::triage::Disposition::Accepted;
     accepted.until = Some("2027-01-15T00:00:00Z".into());
@@ -1281,7 +1299,7 @@ fn undo_refuses_when_the_decision_changed_since() {
             now: common::fixed_now(),
         },
     );
-    s.data.as_mut().unwrap().triage = theirs.clone();
+    s.data.as_mut().unwrap().view.triage = theirs.clone();
     key(&mut s, &km, KeyCode::Char('Z'));
     let status = s.status.clone().unwrap_or_default();
     assert!(
@@ -1290,7 +1308,7 @@ fn undo_refuses_when_the_decision_changed_since() {
             && status.contains("Oscar Ops"),
         "{status}"
     );
-    let after = &s.data.as_ref().unwrap().triage;
+    let after = &s.data.as_ref().unwrap().view.triage;
     assert_eq!(after.decisions, theirs.decisions);
     assert_eq!(after.audit, theirs.audit, "not even an audit entry");
     // Nothing is left to undo.

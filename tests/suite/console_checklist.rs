@@ -75,7 +75,7 @@ fn demo_state() -> (AppState, KeyMap) {
             max_scan_age_days: 100_000,
         },
         data.present(),
-        &data.runs,
+        &data.view.runs,
         common::fixed_now(),
     );
     data.walk = walk;
@@ -198,7 +198,7 @@ fn enter_jumps_to_the_findings_behind_the_evidence() {
     let data = s.data.as_ref().unwrap();
     assert!(!s.visible.is_empty());
     for i in &s.visible {
-        assert!(data.findings[*i as usize].severity >= scandeck::model::Severity::High);
+        assert!(data.view.findings[*i as usize].severity >= scandeck::model::Severity::High);
     }
 }
 
@@ -326,10 +326,11 @@ fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
     // What the checks count: findings that still need work, by the gate's rules.
     let data = s.data.as_ref().unwrap();
     let open = |keep: &dyn Fn(&scandeck::model::Finding) -> bool| {
-        data.findings
+        data.view
+            .findings
             .iter()
-            .zip(data.assessments.iter())
-            .take(data.gone_from)
+            .zip(data.view.assessments.iter())
+            .take(data.view.gone_from)
             .filter(|(f, a)| {
                 keep(f)
                     && matches!(
@@ -376,7 +377,7 @@ fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
         .all(|e| e.summary == "checked again"));
     key(&mut s, &k, KeyCode::Esc);
     // A saved decision changes what the checks count: they run again.
-    let file = s.data.as_ref().unwrap().triage.clone();
+    let file = s.data.as_ref().unwrap().view.triage.clone();
     let effects = drive(
         &mut s,
         &k,
@@ -493,7 +494,12 @@ fn the_fix_plan_shows_the_cli_plan_and_leads_to_its_findings() {
     let rows: Vec<_> = s
         .visible
         .iter()
-        .map(|i| (&data.findings[*i as usize], &data.assessments[*i as usize]))
+        .map(|i| {
+            (
+                &data.view.findings[*i as usize],
+                &data.view.assessments[*i as usize],
+            )
+        })
         .collect();
     let expected = scandeck::plan::build(&rows, &data.bases);
     assert!(!expected.is_empty());
@@ -531,7 +537,7 @@ fn the_fix_plan_shows_the_cli_plan_and_leads_to_its_findings() {
     let visible: std::collections::BTreeSet<_> = s
         .visible
         .iter()
-        .map(|i| data.findings[*i as usize].fingerprint)
+        .map(|i| data.view.findings[*i as usize].fingerprint)
         .collect();
     assert!(
         wanted.is_subset(&visible),
@@ -591,13 +597,13 @@ fn group_views_gather_a_vulnerability_across_packages_and_act_on_its_members() {
     let packages: std::collections::BTreeSet<&str> = group
         .members
         .iter()
-        .map(|m| data.findings[*m as usize].package_name().unwrap())
+        .map(|m| data.view.findings[*m as usize].package_name().unwrap())
         .collect();
     assert_eq!(packages, ["curl", "libcurl"].into_iter().collect());
     let members: std::collections::BTreeSet<scandeck::model::Fingerprint> = group
         .members
         .iter()
-        .map(|m| data.findings[*m as usize].fingerprint)
+        .map(|m| data.view.findings[*m as usize].fingerprint)
         .collect();
     let total: usize = panel.groups.iter().map(|g| g.members.len()).sum();
     assert_eq!(total, 45, "every finding shown is in one group");
@@ -756,7 +762,7 @@ fn the_decision_audit_lists_what_no_longer_holds_and_enter_shows_it() {
             decided_at: "2026-01-01T00:00:00Z".into(),
             entry: None,
         };
-        data.triage.decisions.insert(base.selector.key(), base);
+        data.view.triage.decisions.insert(base.selector.key(), base);
         data.ignore_files = std::sync::Arc::new(vec![(
             ".trivyignore".to_string(),
             "CVE-2023-31484\n".to_string(),
@@ -849,8 +855,8 @@ fn the_defectdojo_panel_asks_a_worker_and_shows_what_it_did() {
         "s syncs"
     );
     // The sync's pull wrote a decision: shown at once, then the push.
-    let mut file = s.data.as_ref().unwrap().triage.clone();
-    let fp = s.data.as_ref().unwrap().findings[s.visible[0] as usize]
+    let mut file = s.data.as_ref().unwrap().view.triage.clone();
+    let fp = s.data.as_ref().unwrap().view.findings[s.visible[0] as usize]
         .fingerprint
         .to_string();
     scandeck::triage::engine::decide(
@@ -888,7 +894,7 @@ fn the_defectdojo_panel_asks_a_worker_and_shows_what_it_did() {
     );
     let first = s.visible[0] as usize;
     assert!(
-        s.data.as_ref().unwrap().assessments[first]
+        s.data.as_ref().unwrap().view.assessments[first]
             .decision
             .is_some(),
         "the pulled decision is assessed at once"

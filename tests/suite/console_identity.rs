@@ -35,7 +35,7 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
 
 /// Finishes a save as the runtime does: applied to the file as last known, reported back.
 fn finish_save(state: &mut AppState, keymap: &KeyMap, change: TriageChange) {
-    let mut file = state.data.as_ref().unwrap().triage.clone();
+    let mut file = state.data.as_ref().unwrap().view.triage.clone();
     let stamp = scandeck::triage::engine::Stamp {
         who: ACTOR,
         now: common::fixed_now(),
@@ -109,14 +109,14 @@ fn other_image_first(mut current: CurrentFindings, criticals: usize) -> CurrentF
 
 fn finding_with_id<'a>(state: &'a AppState, id: &str) -> &'a Finding {
     let data = state.data.as_ref().unwrap();
-    data.findings.iter().find(|f| f.id == id).unwrap()
+    data.view.findings.iter().find(|f| f.id == id).unwrap()
 }
 
 fn select_id(state: &mut AppState, keymap: &KeyMap, id: &str) {
     let at = state
         .visible
         .iter()
-        .position(|i| state.data.as_ref().unwrap().findings[*i as usize].id == id)
+        .position(|i| state.data.as_ref().unwrap().view.findings[*i as usize].id == id)
         .unwrap_or_else(|| panic!("{id} is not shown"));
     key(state, keymap, KeyCode::Char('g'));
     key(state, keymap, KeyCode::Char('g'));
@@ -128,12 +128,13 @@ fn select_id(state: &mut AppState, keymap: &KeyMap, id: &str) {
 
 fn selected(state: &AppState) -> &Finding {
     let data = state.data.as_ref().unwrap();
-    &data.findings[state.selected_finding().unwrap()]
+    &data.view.findings[state.selected_finding().unwrap()]
 }
 
 fn marked_ids(state: &AppState) -> Vec<String> {
     let data = state.data.as_ref().unwrap();
     let mut ids: Vec<String> = data
+        .view
         .findings
         .iter()
         .enumerate()
@@ -148,11 +149,12 @@ fn marked_ids(state: &AppState) -> Vec<String> {
 fn status_of(state: &AppState, fingerprint: scandeck::model::Fingerprint) -> String {
     let data = state.data.as_ref().unwrap();
     let i = data
+        .view
         .findings
         .iter()
         .position(|f| f.fingerprint == fingerprint)
         .unwrap();
-    data.assessments[i].status.as_str().to_string()
+    data.view.assessments[i].status.as_str().to_string()
 }
 
 #[test]
@@ -172,6 +174,7 @@ fn a_marked_row_stays_on_its_finding_after_new_results() {
     );
     let data = s.data.as_ref().unwrap();
     let new_rows = data
+        .view
         .findings
         .iter()
         .enumerate()
@@ -184,8 +187,8 @@ fn a_marked_row_stays_on_its_finding_after_new_results() {
 fn a_save_after_a_reload_with_fewer_findings_applies_to_the_marked_findings_only() {
     let (mut s, km) = loaded(common::demo_current());
     // Mark the last three rows in finding order: the ones a shorter reload drops.
-    let n = s.data.as_ref().unwrap().findings.len();
-    let last: Vec<String> = s.data.as_ref().unwrap().findings[n - 3..]
+    let n = s.data.as_ref().unwrap().view.findings.len();
+    let last: Vec<String> = s.data.as_ref().unwrap().view.findings[n - 3..]
         .iter()
         .map(|f| f.id.clone())
         .collect();
@@ -217,7 +220,7 @@ fn a_save_after_a_reload_with_fewer_findings_applies_to_the_marked_findings_only
     };
     finish_save(&mut s, &km, change);
     assert_eq!(status_of(&s, kept_fp), "suppressed");
-    let decisions = &s.data.as_ref().unwrap().triage.decisions;
+    let decisions = &s.data.as_ref().unwrap().view.triage.decisions;
     assert_eq!(decisions.len(), 1, "{decisions:?}");
 }
 
@@ -232,7 +235,11 @@ fn the_target_filter_stays_on_its_target_when_targets_change() {
     let shown_before: Vec<String> = s
         .visible
         .iter()
-        .map(|i| s.data.as_ref().unwrap().findings[*i as usize].id.clone())
+        .map(|i| {
+            s.data.as_ref().unwrap().view.findings[*i as usize]
+                .id
+                .clone()
+        })
         .collect();
     assert!(!shown_before.is_empty());
 
@@ -250,11 +257,11 @@ fn the_target_filter_stays_on_its_target_when_targets_change() {
     assert!(s
         .visible
         .iter()
-        .all(|i| data.findings[*i as usize].display_target() == name));
+        .all(|i| data.view.findings[*i as usize].display_target() == name));
     let shown_after: Vec<String> = s
         .visible
         .iter()
-        .map(|i| data.findings[*i as usize].id.clone())
+        .map(|i| data.view.findings[*i as usize].id.clone())
         .collect();
     assert_eq!(shown_after, shown_before);
     assert_eq!(
@@ -287,6 +294,7 @@ fn a_decision_saved_while_results_wait_stays_when_they_are_shown() {
         .data
         .as_ref()
         .unwrap()
+        .view
         .findings
         .iter()
         .any(|f| f.id == "CVE-2099-0001"));

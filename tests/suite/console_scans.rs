@@ -77,7 +77,9 @@ fn queued(id: u64, label: &str) -> TaskEvent {
 
 fn selected_id(state: &AppState) -> String {
     let data = state.data.as_ref().unwrap();
-    data.findings[state.selected_finding().unwrap()].id.clone()
+    data.view.findings[state.selected_finding().unwrap()]
+        .id
+        .clone()
 }
 
 #[test]
@@ -212,7 +214,7 @@ fn r_rescans_the_selected_target_and_capital_r_everything() {
     let (mut state, keymap) = demo_state();
     let effects = key(&mut state, &keymap, KeyCode::Char('r'));
     let data = state.data.as_ref().unwrap();
-    let image = data.findings[state.selected_finding().unwrap()]
+    let image = data.view.findings[state.selected_finding().unwrap()]
         .image_name()
         .unwrap()
         .to_string();
@@ -327,7 +329,7 @@ fn new_results_wait_behind_a_banner_and_keep_the_selection() {
     let before_rows = state.visible.clone();
     let before_id = selected_id(&state);
     let before_fp =
-        state.data.as_ref().unwrap().findings[state.selected_finding().unwrap()].fingerprint;
+        state.data.as_ref().unwrap().view.findings[state.selected_finding().unwrap()].fingerprint;
 
     // A finished scan imported one more finding: the console reads the workspace again.
     let effects = task(&mut state, &keymap, queued(1, "trivy extra:1"));
@@ -381,7 +383,7 @@ fn new_results_wait_behind_a_banner_and_keep_the_selection() {
     assert_eq!(state.visible.len(), before_rows.len() + 1);
     let data = state.data.as_ref().unwrap();
     assert_eq!(
-        data.findings[state.selected_finding().unwrap()].fingerprint,
+        data.view.findings[state.selected_finding().unwrap()].fingerprint,
         before_fp,
         "the same finding stays selected"
     );

@@ -815,7 +815,7 @@ fn a_list_of_some_severities_reads_them_by_index_and_agrees_with_a_full_load() {
 
 #[test]
 fn the_gate_and_checklist_read_by_index_judge_as_a_full_load_does() {
-    use scandeck::commands::readiness::{gather, Scope};
+    use scandeck::commands::readiness::gather;
     let ws = workspace();
     let mixed: Vec<Vuln> = vec![
         (
@@ -881,9 +881,9 @@ fn the_gate_and_checklist_read_by_index_judge_as_a_full_load_does() {
         data_dir: ws.home.path().join("data"),
     };
     let policy = scandeck::gate::Policy::default();
-    let full = gather(&paths, &ws.dir, Scope::All).unwrap();
-    let by_index = gather(&paths, &ws.dir, Scope::Gate).unwrap();
-    assert!(by_index.listing.findings.len() < full.listing.findings.len());
+    let full = gather(&paths, &ws.dir, None).unwrap();
+    let by_index = gather(&paths, &ws.dir, policy.selection()).unwrap();
+    assert!(by_index.view.findings.len() < full.view.findings.len());
     let (a, b) = (full.judge(&policy), by_index.judge(&policy));
     assert!(!a.blocked.is_empty(), "the fixture blocks the release");
     assert_eq!(a, b);

@@ -34,12 +34,12 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
     };
     state.status = Some(format!(
         "auditing {} decision(s)…",
-        data.triage.decisions.len()
+        data.view.triage.decisions.len()
     ));
     vec![Effect::Compute(crate::tui::update::Job::Audit {
-        findings: std::sync::Arc::clone(&data.findings),
-        assessments: std::sync::Arc::clone(&data.assessments),
-        triage: Box::new(data.triage.clone()),
+        findings: std::sync::Arc::clone(&data.view.findings),
+        assessments: std::sync::Arc::clone(&data.view.assessments),
+        triage: Box::new(data.view.triage.clone()),
         ignore_files: std::sync::Arc::clone(&data.ignore_files),
         now: state.now,
     })]

@@ -263,11 +263,11 @@ pub fn detail_height(state: &AppState, width: u16) -> usize {
         return 0;
     };
     let key = data.decision_key(i);
-    let history = crate::triage::engine::history(&data.triage, &key);
+    let history = crate::triage::engine::history(&data.view.triage, &key);
     let text = detail_text(
-        &data.findings[i],
-        &data.assessments[i],
-        data.triage.decisions.get(&key),
+        &data.view.findings[i],
+        &data.view.assessments[i],
+        data.view.triage.decisions.get(&key),
         &history,
         state.now,
         &Theme::mono(),
@@ -313,11 +313,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let text = match selected {
         Some((i, data)) => {
             let key = data.decision_key(i);
-            let history = crate::triage::engine::history(&data.triage, &key);
+            let history = crate::triage::engine::history(&data.view.triage, &key);
             detail_text(
-                &data.findings[i],
-                &data.assessments[i],
-                data.triage.decisions.get(&key),
+                &data.view.findings[i],
+                &data.view.assessments[i],
+                data.view.triage.decisions.get(&key),
                 &history,
                 state.now,
                 theme,

@@ -640,7 +640,7 @@ pub fn open_triage_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect>
     let Some(data) = &state.data else {
         return Vec::new();
     };
-    if let Some(why) = &data.triage_read_only {
+    if let Some(why) = &data.view.triage_read_only {
         state.unsaved = Some(why.clone());
         return Vec::new();
     }
@@ -657,7 +657,8 @@ pub fn open_triage_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect>
     }
     if kind == DialogKind::Reopen
         && data.first_of(&targets).iter().all(|i| {
-            data.assessments
+            data.view
+                .assessments
                 .get(*i)
                 .is_none_or(|a| a.decision.is_none())
         })
@@ -668,7 +669,7 @@ pub fn open_triage_dialog(state: &mut AppState, kind: DialogKind) -> Vec<Effect>
     let worst = data
         .first_of(&targets)
         .iter()
-        .filter_map(|i| data.findings.get(*i))
+        .filter_map(|i| data.view.findings.get(*i))
         .map(|f| f.severity)
         .max();
     let disposition = match kind {
@@ -735,8 +736,10 @@ fn confirm(state: &mut AppState) -> Vec<Effect> {
         dialog.error = Some("these findings are no longer reported; Esc closes".into());
         return Vec::new();
     }
-    let findings: Vec<&crate::model::Finding> =
-        rows.iter().filter_map(|i| data.findings.get(*i)).collect();
+    let findings: Vec<&crate::model::Finding> = rows
+        .iter()
+        .filter_map(|i| data.view.findings.get(*i))
+        .collect();
     let keys: Vec<String> = rows.iter().map(|i| data.decision_key(*i)).collect();
     match dialog.change(&findings, &keys, &state.actor, state.now) {
         Err(e) => {

@@ -92,9 +92,9 @@ fn start(state: &mut AppState, op: DojoOp) -> Vec<Effect> {
     panel.busy = Some(format!("{}…", op.doing()));
     vec![Effect::DefectDojo(Box::new(DojoRequest {
         op,
-        findings: Arc::clone(&data.findings),
-        assessments: Arc::clone(&data.assessments),
-        triage: Box::new(data.triage.clone()),
+        findings: Arc::clone(&data.view.findings),
+        assessments: Arc::clone(&data.view.assessments),
+        triage: Box::new(data.view.triage.clone()),
         rows: state.visible.clone(),
         now: state.now,
         filter: crate::tui::update::view_description(state),

@@ -177,7 +177,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     };
-    if data.findings.is_empty() {
+    if data.view.findings.is_empty() {
         let text = "No findings yet.\n\nImport scanner reports with `scandeck import FILE...`\n(Trivy, Grype, Docker Scout, Snyk, pip-audit, npm audit, gitleaks, ...)\nor try `scandeck demo`.";
         frame.render_widget(
             Paragraph::new(text)
@@ -204,13 +204,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .map(|(i, idx)| {
             let idx = *idx as usize;
             let change = if state.changes_only {
-                crate::query::language::change_code::label(data.facts.changes[idx])
+                crate::query::language::change_code::label(data.view.facts.changes[idx])
             } else {
                 None
             };
             let row = finding_row(
-                &data.findings[idx],
-                &data.assessments[idx],
+                &data.view.findings[idx],
+                &data.view.assessments[idx],
                 state.is_marked(idx),
                 change,
                 &names,
@@ -266,7 +266,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.marked = state
                     .visible
                     .iter()
-                    .filter_map(|i| data.findings.get(*i as usize))
+                    .filter_map(|i| data.view.findings.get(*i as usize))
                     .map(|f| f.fingerprint)
                     .collect();
             }
@@ -299,7 +299,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
 fn selected(state: &AppState) -> Option<&Finding> {
     state
         .selected_finding()
-        .and_then(|i| state.data.as_ref()?.findings.get(i))
+        .and_then(|i| state.data.as_ref()?.view.findings.get(i))
 }
 
 fn undo(state: &mut AppState) -> Vec<Effect> {
@@ -309,7 +309,7 @@ fn undo(state: &mut AppState) -> Vec<Effect> {
                 && state
                     .data
                     .as_ref()
-                    .is_some_and(|d| d.triage_read_only.is_none()) =>
+                    .is_some_and(|d| d.view.triage_read_only.is_none()) =>
         {
             state.status = Some(format!(
                 "undoing the last decision ({} finding(s))…",

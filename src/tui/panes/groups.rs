@@ -169,7 +169,7 @@ fn compute(state: &mut AppState, by: GroupBy) -> Vec<Effect> {
     ));
     vec![Effect::Compute(crate::tui::update::Job::Groups {
         by,
-        findings: std::sync::Arc::clone(&data.findings),
+        findings: std::sync::Arc::clone(&data.view.findings),
         rows: state.visible.clone(),
     })]
 }
@@ -222,7 +222,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             let data = state.data.as_ref()?;
             members
                 .iter()
-                .filter_map(|m| data.findings.get(*m as usize))
+                .filter_map(|m| data.view.findings.get(*m as usize))
                 .map(|f| f.fingerprint)
                 .collect()
         };
@@ -339,10 +339,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     ])
                 }
                 TreeRow::Member(_, m) => {
-                    let Some(f) = data.findings.get(m as usize) else {
+                    let Some(f) = data.view.findings.get(m as usize) else {
                         return Row::new(["", "", "", ""]);
                     };
                     let status = data
+                        .view
                         .assessments
                         .get(m as usize)
                         .map(|a| a.status.as_str())

@@ -85,7 +85,7 @@ pub fn open(state: &mut AppState, listed: Result<Vec<ImageEntry>, String>) {
     let runs = state
         .data
         .as_ref()
-        .map(|d| d.runs.as_slice())
+        .map(|d| d.view.runs.as_slice())
         .unwrap_or(&[]);
     // When each image repository was last scanned here.
     let last_scan = |reference: &str| -> Option<chrono::DateTime<chrono::Utc>> {

@@ -42,8 +42,8 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         state.visible.len()
     ));
     vec![Effect::Compute(crate::tui::update::Job::Plan {
-        findings: std::sync::Arc::clone(&data.findings),
-        assessments: std::sync::Arc::clone(&data.assessments),
+        findings: std::sync::Arc::clone(&data.view.findings),
+        assessments: std::sync::Arc::clone(&data.view.assessments),
         rows: state.visible.clone(),
         bases: std::sync::Arc::clone(&data.bases),
     })]

@@ -165,6 +165,7 @@ pub fn draw_runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     let inner = area.width.saturating_sub(2) as usize;
     let found_title = if inner >= 30 { "FOUND" } else { "#" };
     let found_width = data
+        .view
         .runs
         .iter()
         .map(|r| r.findings.to_string().len())
@@ -172,6 +173,7 @@ pub fn draw_runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         .max()
         .unwrap_or(1);
     let scanner_width = data
+        .view
         .runs
         .iter()
         .map(|r| sanitize_line(&r.scanner).chars().count())
@@ -188,6 +190,7 @@ pub fn draw_runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
     ])
     .style(theme.title);
     let rows: Vec<Row> = data
+        .view
         .runs
         .iter()
         .enumerate()
@@ -297,7 +300,8 @@ fn rescan_scope(state: &AppState) -> RescanScope {
         return RescanScope::Project;
     };
     let image_of = |name: &str| {
-        data.findings
+        data.view
+            .findings
             .iter()
             .find(|f| f.display_target() == name)
             .and_then(|f| f.image_name().map(str::to_string))
@@ -313,7 +317,7 @@ fn rescan_scope(state: &AppState) -> RescanScope {
         },
         _ => state
             .selected_finding()
-            .and_then(|i| data.findings.get(i))
+            .and_then(|i| data.view.findings.get(i))
             .and_then(|f| f.image_name().map(str::to_string))
             .map_or(RescanScope::Project, RescanScope::Image),
     }
