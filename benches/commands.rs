@@ -231,7 +231,8 @@ fn bench(n: usize, dir: &Path) {
 /// What the console shows first: the most severe findings read by index,
 /// assessed, indexed and drawn.
 fn console_first_rows(ws: &Path, home: &Path) -> (Duration, Duration) {
-    use scandeck::tui::update::{update, Msg};
+    use scandeck::tui::msg::Msg;
+    use scandeck::tui::update::update;
     use scandeck::tui::{data::Data, keymap::KeyMap, state::AppState, theme::Theme};
     let paths = scandeck::config::Paths {
         config_dir: home.join("config"),
@@ -262,7 +263,8 @@ fn console_first_rows(ws: &Path, home: &Path) -> (Duration, Duration) {
 /// What the console does before its first rows: open the workspace, read
 /// the current findings and decisions, build the view, draw a frame.
 fn console_first_screen(ws: &Path, home: &Path) -> (Duration, Duration, f64) {
-    use scandeck::tui::update::{update, Msg};
+    use scandeck::tui::msg::Msg;
+    use scandeck::tui::update::update;
     use scandeck::tui::{data::Data, keymap::KeyMap, state::AppState, theme::Theme};
     let paths = scandeck::config::Paths {
         config_dir: home.join("config"),

@@ -17,9 +17,10 @@ use scandeck::query::{language, SortKey};
 use scandeck::triage::{Assessment, Status};
 use scandeck::tui::data::Data;
 use scandeck::tui::keymap::KeyMap;
+use scandeck::tui::msg::Msg;
 use scandeck::tui::state::AppState;
 use scandeck::tui::theme::Theme;
-use scandeck::tui::update::{update, Msg};
+use scandeck::tui::update::update;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 

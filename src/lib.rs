@@ -91,4 +91,67 @@ mod rooms_import_one_way {
             );
         }
     }
+
+    /// Inside the console, modules import downwards only:
+    /// `runtime → update → panes → {state, widgets, msg}`
+    /// (docs/architecture.md). A module may use those of lower layers.
+    #[test]
+    fn the_console_imports_downwards() {
+        const LAYERS: [&[&str]; 10] = [
+            &["action", "data", "layout", "line_edit", "theme", "terminal"],
+            &["keymap", "widgets"],
+            &["tasks"],
+            &["state"],
+            &["msg"],
+            &["rows"],
+            &["panes"],
+            &["update", "ui"],
+            &["view_memory", "worker"],
+            &["runtime"],
+        ];
+        let layer = |name: &str| LAYERS.iter().position(|l| l.contains(&name));
+        let tui = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/tui");
+        let mut wrong = Vec::new();
+        for entry in std::fs::read_dir(&tui).unwrap() {
+            let path = entry.unwrap().path();
+            let module = path.file_stem().unwrap().to_string_lossy().to_string();
+            if module == "mod" {
+                continue;
+            }
+            let at = layer(&module).unwrap_or_else(|| panic!("tui::{module} has no layer here"));
+            let mut files = Vec::new();
+            sources(&path, &mut files);
+            for file in files {
+                let text = std::fs::read_to_string(&file).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                // `super::` is the console itself from its own files (and a
+                // folder's `mod.rs`), and the folder from the files inside one.
+                let nested = file.parent() != Some(tui.as_path()) && !file.ends_with("mod.rs");
+                let prefixes: &[&str] = if nested {
+                    &["crate::tui::", "super::super::"]
+                } else {
+                    &["crate::tui::", "super::"]
+                };
+                for prefix in prefixes {
+                    for (i, _) in code.match_indices(prefix) {
+                        if prefix == &"super::" && code[..i].ends_with("super::") {
+                            continue;
+                        }
+                        let name: String = code[i + prefix.len()..]
+                            .chars()
+                            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                            .collect();
+                        if let Some(used) = layer(&name) {
+                            if name != module && used >= at {
+                                wrong.push(format!("{module} uses {name}"));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        wrong.sort();
+        wrong.dedup();
+        assert!(wrong.is_empty(), "upward or sideways imports: {wrong:?}");
+    }
 }

@@ -4,10 +4,11 @@
 //! something changed (at most once per frame interval).
 
 use super::keymap::KeyMap;
+use super::msg::{Effect, ExportRefusal, Msg, RescanScope};
 use super::state::AppState;
 use super::terminal::{self, Guard, Term};
 use super::theme::Theme;
-use super::update::{update, Effect, ExportRefusal, Msg, RescanScope};
+use super::update::update;
 use super::worker::{spawn_loader, Matcher};
 use crate::model::Redactor;
 use crate::scan::runner::{Runner, RunnerConfig};
@@ -533,7 +534,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                     Effect::Compute(job) => {
                         let tx = save_tx.clone();
                         tokio::task::spawn_blocking(move || {
-                            let _ = tx.send(job.run());
+                            let _ = tx.send(super::worker::run_job(job));
                         });
                     }
                     Effect::ListImages => {

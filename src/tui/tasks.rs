@@ -2,7 +2,7 @@
 //! runner's events; what the tasks list, the header and the status bar show.
 //! Pure state: no I/O, no clocks of its own (times come from the caller).
 
-use super::state::Cursor;
+use super::widgets::Cursor;
 use crate::scan::runner::{Outcome, TaskEvent, TaskId};
 use chrono::{DateTime, Utc};
 

@@ -2,8 +2,8 @@
 //! scan) and matching queries. Both talk to the UI only through messages.
 
 use super::data::Data;
+use super::msg::{Job, Msg, SearchRequest};
 use super::state::Loading;
-use super::update::{Msg, SearchRequest};
 use crate::model::Redactor;
 use crate::query::{SearchIndex, SortKey};
 use crate::store::Workspace;
@@ -168,5 +168,38 @@ impl Matcher {
     pub fn submit(&self, request: SearchRequest) {
         self.latest.store(request.generation, Ordering::Relaxed);
         let _ = self.requests.send(request);
+    }
+}
+
+/// Does the work of `job`; the message that brings its result to `update`.
+pub fn run_job(job: Job) -> Msg {
+    match job {
+        Job::Plan {
+            findings,
+            assessments,
+            rows,
+            bases,
+        } => Msg::PlanReady(super::panes::plan::panel(
+            &findings,
+            &assessments,
+            &rows,
+            &bases,
+        )),
+        Job::Groups { by, findings, rows } => {
+            Msg::GroupsReady(super::panes::groups::panel(by, &findings, &rows))
+        }
+        Job::Audit {
+            findings,
+            assessments,
+            triage,
+            ignore_files,
+            now,
+        } => Msg::AuditReady(super::panes::audit::panel(
+            &findings,
+            &assessments,
+            &triage,
+            &ignore_files,
+            now,
+        )),
     }
 }

@@ -298,7 +298,7 @@ pub fn trivy(repo: &str, tag: &str, digest: &str, vulns: &[Vuln]) -> Value {
 }
 
 /// Runs a console search synchronously, as the matcher thread would.
-pub fn search_done(req: scandeck::tui::update::SearchRequest) -> scandeck::tui::update::Msg {
+pub fn search_done(req: scandeck::tui::msg::SearchRequest) -> scandeck::tui::msg::Msg {
     let latest = std::sync::atomic::AtomicU64::new(req.generation);
     let order = req.index.order(req.sort, req.reverse);
     let rows = req
@@ -312,7 +312,7 @@ pub fn search_done(req: scandeck::tui::update::SearchRequest) -> scandeck::tui::
             &latest,
         )
         .unwrap();
-    scandeck::tui::update::Msg::SearchDone {
+    scandeck::tui::msg::Msg::SearchDone {
         generation: req.generation,
         rows,
     }

@@ -10,9 +10,10 @@ use ratatui::Terminal;
 use scandeck::tui::action::Action;
 use scandeck::tui::data::Data;
 use scandeck::tui::keymap::KeyMap;
+use scandeck::tui::msg::{Effect, Msg};
 use scandeck::tui::state::{AppState, Pane};
 use scandeck::tui::theme::Theme;
-use scandeck::tui::update::{update, Effect, Msg};
+use scandeck::tui::update::update;
 
 /// Runs `msg` and carries out searches synchronously, as the matcher thread would.
 fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {

@@ -13,9 +13,10 @@ use scandeck::checklist::walk::{WalkSetup, Walkthrough};
 use scandeck::store::Workspace;
 use scandeck::tui::data::Data;
 use scandeck::tui::keymap::KeyMap;
+use scandeck::tui::msg::{Effect, Msg};
 use scandeck::tui::state::AppState;
 use scandeck::tui::theme::Theme;
-use scandeck::tui::update::{update, Effect, Msg};
+use scandeck::tui::update::update;
 use std::path::Path;
 
 /// Carries out searches, checklist saves and worker jobs in memory, as the runtime does.
@@ -39,7 +40,7 @@ fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                 }
                 Effect::Search(req) => pending.push(common::search_done(req)),
                 // The fix plan and the groups, made here as the worker makes them.
-                Effect::Compute(job) => pending.push(job.run()),
+                Effect::Compute(job) => pending.push(scandeck::tui::worker::run_job(job)),
                 other => others.push(other),
             }
         }
@@ -362,7 +363,7 @@ fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
     drive(
         &mut s,
         &k,
-        scandeck::tui::update::Msg::EvidenceRechecked(evidence),
+        scandeck::tui::msg::Msg::EvidenceRechecked(evidence),
     );
     let shown = screen(&s);
     assert!(shown.contains("checked again"), "{shown}");
@@ -381,7 +382,7 @@ fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
     let effects = drive(
         &mut s,
         &k,
-        scandeck::tui::update::Msg::Saved(Ok((file, "saved".into(), None))),
+        scandeck::tui::msg::Msg::Saved(Ok((file, "saved".into(), None))),
     );
     assert!(effects
         .iter()
@@ -390,7 +391,7 @@ fn evidence_is_checked_again_on_opening_the_checklist_and_after_a_decision() {
 
 #[test]
 fn evidence_is_checked_again_while_the_checklist_stays_open() {
-    use scandeck::tui::update::Msg;
+    use scandeck::tui::msg::Msg;
     let (mut s, k) = demo_state();
     let rechecks = |effects: &[Effect]| {
         effects
@@ -432,7 +433,7 @@ fn evidence_is_checked_again_while_the_checklist_stays_open() {
 
 #[test]
 fn an_export_over_an_existing_file_asks_before_replacing_it() {
-    use scandeck::tui::update::ExportRefusal;
+    use scandeck::tui::msg::ExportRefusal;
     let (mut s, k) = demo_state();
     key(&mut s, &k, KeyCode::Char('e'));
     key(&mut s, &k, KeyCode::Char('2'));
@@ -696,7 +697,7 @@ fn the_plan_and_the_groups_are_made_on_a_worker_while_keys_are_answered() {
             Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
         );
         assert_eq!(s.findings.selected, before + 1);
-        drive(&mut s, &k, job.run());
+        drive(&mut s, &k, scandeck::tui::worker::run_job(job));
         assert!(s.plan.is_some() || s.groups.is_some());
         assert_eq!(
             s.status, None,
@@ -723,7 +724,7 @@ fn help_opens_over_every_overlay_and_esc_returns_to_it() {
         // The plan and the groups are made on a worker: run the job here.
         for effect in effects {
             if let Effect::Compute(job) = effect {
-                drive(&mut s, &k, job.run());
+                drive(&mut s, &k, scandeck::tui::worker::run_job(job));
             }
         }
         assert!(is_open(&s), "{open} opens its overlay");
@@ -781,7 +782,7 @@ fn the_decision_audit_lists_what_no_longer_holds_and_enter_shows_it() {
             _ => None,
         })
         .expect("the work goes to a worker");
-    drive(&mut s, &k, job.run());
+    drive(&mut s, &k, scandeck::tui::worker::run_job(job));
     let panel = s.audit.as_ref().expect("the audit is open");
     let troubles: Vec<&str> = panel.items.iter().map(|i| i.trouble.as_str()).collect();
     assert!(troubles.contains(&"matches-nothing"), "{troubles:?}");

@@ -11,9 +11,10 @@ use scandeck::model::Finding;
 use scandeck::store::workspace::CurrentFindings;
 use scandeck::tui::data::Data;
 use scandeck::tui::keymap::KeyMap;
+use scandeck::tui::msg::{Effect, Msg};
 use scandeck::tui::panes::dialog::TriageChange;
 use scandeck::tui::state::AppState;
-use scandeck::tui::update::{update, Effect, Msg};
+use scandeck::tui::update::update;
 
 const ACTOR: &str = "Tess Tester <tess@example.com>";
 

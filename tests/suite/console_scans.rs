@@ -10,9 +10,10 @@ use ratatui::Terminal;
 use scandeck::scan::runner::{Outcome, TaskEvent};
 use scandeck::tui::data::Data;
 use scandeck::tui::keymap::KeyMap;
+use scandeck::tui::msg::{Effect, Msg, RescanScope};
 use scandeck::tui::state::AppState;
 use scandeck::tui::theme::Theme;
-use scandeck::tui::update::{update, Effect, Msg, RescanScope};
+use scandeck::tui::update::update;
 
 fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
     let mut pending = vec![msg];

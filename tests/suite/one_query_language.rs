@@ -132,12 +132,13 @@ impl Console {
             keymap: scandeck::tui::keymap::KeyMap::defaults(),
         };
         console.state.now = now;
-        console.drive(scandeck::tui::update::Msg::Loaded(Box::new(data)));
+        console.drive(scandeck::tui::msg::Msg::Loaded(Box::new(data)));
         console
     }
 
-    fn drive(&mut self, msg: scandeck::tui::update::Msg) -> Vec<scandeck::tui::update::Effect> {
-        use scandeck::tui::update::{update, Effect};
+    fn drive(&mut self, msg: scandeck::tui::msg::Msg) -> Vec<scandeck::tui::msg::Effect> {
+        use scandeck::tui::msg::Effect;
+        use scandeck::tui::update::update;
         let mut pending = vec![msg];
         let mut others = Vec::new();
         while let Some(m) = pending.pop() {
@@ -151,22 +152,20 @@ impl Console {
         others
     }
 
-    fn key(&mut self, code: crossterm::event::KeyCode) -> Vec<scandeck::tui::update::Effect> {
+    fn key(&mut self, code: crossterm::event::KeyCode) -> Vec<scandeck::tui::msg::Effect> {
         use crossterm::event::{KeyEvent, KeyModifiers};
         let modifiers = match code {
             crossterm::event::KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
             _ => KeyModifiers::NONE,
         };
-        self.drive(scandeck::tui::update::Msg::Key(KeyEvent::new(
-            code, modifiers,
-        )))
+        self.drive(scandeck::tui::msg::Msg::Key(KeyEvent::new(code, modifiers)))
     }
 
     /// Types `query` on the query line (replacing what was there) and sorts by `sort`.
     fn show(&mut self, query: &str, sort: scandeck::query::SortKey, reverse: bool) -> Vec<String> {
         use crossterm::event::KeyCode;
         self.key(KeyCode::Char('/'));
-        self.drive(scandeck::tui::update::Msg::Key(
+        self.drive(scandeck::tui::msg::Msg::Key(
             crossterm::event::KeyEvent::new(
                 KeyCode::Char('u'),
                 crossterm::event::KeyModifiers::CONTROL,
@@ -197,7 +196,7 @@ impl Console {
 
     /// The fix plan of the rows shown, as its pane computes it.
     fn plan(&mut self) -> Vec<String> {
-        use scandeck::tui::update::{Effect, Job};
+        use scandeck::tui::msg::{Effect, Job};
         let effects = self.key(crossterm::event::KeyCode::Char('p'));
         let Some(Effect::Compute(Job::Plan {
             findings,

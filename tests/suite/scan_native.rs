@@ -404,9 +404,9 @@ fn planted_canaries_are_all_found_and_never_shown_in_full() {
     for effect in scandeck::tui::update::update(
         &mut state,
         &keymap,
-        scandeck::tui::update::Msg::Loaded(Box::new(data)),
+        scandeck::tui::msg::Msg::Loaded(Box::new(data)),
     ) {
-        if let scandeck::tui::update::Effect::Search(req) = effect {
+        if let scandeck::tui::msg::Effect::Search(req) = effect {
             scandeck::tui::update::update(&mut state, &keymap, common::search_done(req));
         }
     }

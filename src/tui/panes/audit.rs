@@ -7,21 +7,14 @@
 
 use crate::sanitize::sanitize_line;
 use crate::tui::action::Action;
-use crate::tui::state::{AppState, Cursor};
+use crate::tui::msg::Effect;
+pub use crate::tui::state::audit::AuditPanel;
+use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
-use crate::tui::update::Effect;
+use crate::tui::widgets::Cursor;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
-
-/// The audit as it was when opened.
-#[derive(Clone, Debug)]
-pub struct AuditPanel {
-    pub items: Vec<crate::triage::hygiene::Item>,
-    pub cursor: Cursor,
-    /// How many decisions were audited.
-    pub decisions: usize,
-}
 
 fn list_rows(state: &AppState) -> usize {
     (state.size.1 as usize).saturating_sub(14).max(3)
@@ -36,7 +29,7 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         "auditing {} decision(s)…",
         data.view.triage.decisions.len()
     ));
-    vec![Effect::Compute(crate::tui::update::Job::Audit {
+    vec![Effect::Compute(crate::tui::msg::Job::Audit {
         findings: std::sync::Arc::clone(&data.view.findings),
         assessments: std::sync::Arc::clone(&data.view.assessments),
         triage: Box::new(data.view.triage.clone()),
@@ -93,7 +86,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             state.audit = None;
             if let Some(id) = id {
                 let word: String = id.split_whitespace().collect();
-                return Some(crate::tui::update::set_query(state, word));
+                return Some(crate::tui::rows::set_query(state, word));
             }
         }
         Action::Quit | Action::Help => return None,
@@ -113,7 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         panel.decisions,
         if panel.decisions == 1 { "" } else { "s" }
     );
-    let inner = crate::tui::ui::popup(
+    let inner = crate::tui::widgets::popup(
         frame,
         area,
         150,
@@ -146,11 +139,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .take(rows_height)
         .map(|(i, item)| {
             let row = Row::new([
-                crate::tui::ui::end_cell(item.trouble.as_str(), kind_width as usize),
-                crate::tui::ui::end_cell(&item.message, message_width),
+                crate::tui::widgets::end_cell(item.trouble.as_str(), kind_width as usize),
+                crate::tui::widgets::end_cell(&item.message, message_width),
             ])
             .style(theme.text);
-            crate::tui::ui::highlight(row, i == panel.cursor.selected, theme)
+            crate::tui::widgets::highlight(row, i == panel.cursor.selected, theme)
         })
         .collect();
     frame.render_widget(

@@ -8,23 +8,17 @@ use crate::checklist::progress::{Change, Recorded, Shown};
 use crate::checklist::Checklist;
 use crate::sanitize::sanitize_line;
 use crate::tui::action::Action;
-use crate::tui::state::{AppState, ChecklistPanel, Cursor, PromptKind};
+use crate::tui::msg::Effect;
+pub use crate::tui::state::checklist::ChecklistEdit;
+use crate::tui::state::{AppState, ChecklistPanel, PromptKind};
 use crate::tui::theme::Theme;
-use crate::tui::update::Effect;
+use crate::tui::widgets::Cursor;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
-
-/// A checklist change for the runtime to write to checklist.json.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChecklistEdit {
-    pub list: Checklist,
-    pub item: String,
-    pub change: Change,
-}
 
 /// Rows the checklist view shows at once (the view takes most of the screen).
 pub fn list_rows(state: &AppState) -> usize {
@@ -120,7 +114,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             return Some(match query {
                 Some(q) => {
                     state.checklist = None;
-                    crate::tui::update::set_query(state, q)
+                    crate::tui::rows::set_query(state, q)
                 }
                 None => {
                     state.status = Some("this item has no findings to show".into());
@@ -223,7 +217,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         sanitize_line(&list.title),
         bar(done, total, 12)
     );
-    let inner = crate::tui::ui::popup(
+    let inner = crate::tui::widgets::popup(
         frame,
         area,
         140,
@@ -263,7 +257,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 evidence,
             ])
             .style(style);
-            crate::tui::ui::highlight(row, i == panel.cursor.selected, theme)
+            crate::tui::widgets::highlight(row, i == panel.cursor.selected, theme)
         })
         .collect();
     let table = Table::new(

@@ -6,7 +6,7 @@ use crate::sanitize::{sanitize, truncate_chars};
 use crate::triage::Assessment;
 use crate::tui::state::{AppState, Pane};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{cell, pane_block, severity_label};
+use crate::tui::widgets::{cell, pane_block, severity_label};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Paragraph, Wrap};

@@ -8,30 +8,18 @@ use crate::triage::decision::{
 };
 use crate::triage::engine::{self, Stamp};
 use crate::tui::action::Action;
+use crate::tui::msg::Effect;
+use crate::tui::rows::view_description;
+pub use crate::tui::state::dialog::{Dialog, DialogKind, Field, TriageChange, UndoAfterSave};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
-use crate::tui::ui::{cell, middle_cell, pane_block};
-use crate::tui::update::{view_description, Effect};
+use crate::tui::widgets::{cell, middle_cell, pane_block};
 use chrono::{DateTime, SecondsFormat, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use ratatui::Frame;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DialogKind {
-    Fixed,
-    Snooze,
-    Accept,
-    Suppress,
-    Reopen,
-    Note,
-    /// Export the current view (not a triage change).
-    Export,
-    /// Choose what to copy (not a triage change).
-    Copy,
-}
 
 impl DialogKind {
     pub fn title(self) -> &'static str {
@@ -48,42 +36,10 @@ impl DialogKind {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
-    pub label: &'static str,
-    pub line: crate::tui::line_edit::LineEdit,
-}
-
 impl Field {
     pub fn value(&self) -> &str {
         self.line.text()
     }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Dialog {
-    pub kind: DialogKind,
-    /// The findings the action applies to, by fingerprint (resolved to rows
-    /// only when saving, so that a reload in between cannot redirect it).
-    pub targets: Vec<crate::model::Fingerprint>,
-    /// How many rows an export writes (exports take the rows shown).
-    pub rows: usize,
-    pub choices: Vec<String>,
-    pub choice: usize,
-    pub fields: Vec<Field>,
-    /// 0 is the choice list when there is one; text fields follow.
-    pub focus: usize,
-    /// Second step for actions on several findings.
-    pub confirming: bool,
-    pub error: Option<String>,
-    /// What the decision does to the release gate, when it does something.
-    pub gate_note: Option<&'static str>,
-    /// The text each choice copies (the copy dialog).
-    pub values: Vec<String>,
-    /// The folder an export is written to, shown with the file name before saving.
-    pub folder: Option<String>,
-    /// The export's file exists (its full name): confirming replaces it.
-    pub exists: Option<String>,
 }
 
 pub const SNOOZE_CHOICES: [&str; 5] = [
@@ -372,31 +328,6 @@ impl Dialog {
 fn label(f: &Finding) -> String {
     crate::sanitize::sanitize_line(&FindingLabel::of(f).text()).into_owned()
 }
-
-/// A change to decisions.json asked for by the console.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TriageChange {
-    Decide(Vec<Decision>),
-    Reopen {
-        keys: Vec<String>,
-        reason: String,
-    },
-    Note {
-        targets: Vec<(String, String)>,
-        text: String,
-    },
-    /// Record the snoozes and acceptances whose end passed (at start-up).
-    Expire,
-    /// Put decisions back as they were before the last change, only where
-    /// each is still what that change left.
-    Undo {
-        changes: Vec<engine::Change>,
-    },
-}
-
-/// What a save leaves for `undo`: `Some` replaces what undo would put back
-/// (empty: nothing), `None` leaves it as it was (a note changes no decision).
-pub type UndoAfterSave = Option<Vec<engine::Change>>;
 
 impl TriageChange {
     /// Applies the change to the file as it is on disk; returns a one-line

@@ -7,23 +7,15 @@
 
 use crate::sanitize::sanitize_line;
 use crate::tui::action::Action;
+use crate::tui::msg::Effect;
+pub use crate::tui::state::dojo::{DojoOp, DojoPanel, DojoRequest, DojoResult};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
-use crate::tui::update::Effect;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 use std::sync::Arc;
-
-/// What one request asks of DefectDojo.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DojoOp {
-    Check,
-    Push,
-    Pull,
-    Sync,
-}
 
 impl DojoOp {
     fn doing(self) -> &'static str {
@@ -34,42 +26,6 @@ impl DojoOp {
             DojoOp::Sync => "syncing",
         }
     }
-}
-
-/// The shown rows and what the worker needs to push or pull them.
-#[derive(Debug)]
-pub struct DojoRequest {
-    pub op: DojoOp,
-    pub findings: Arc<Vec<crate::model::Finding>>,
-    pub assessments: Arc<Vec<crate::triage::Assessment>>,
-    pub triage: Box<crate::store::decisions::DecisionFile>,
-    pub rows: Vec<u32>,
-    pub now: chrono::DateTime<chrono::Utc>,
-    pub filter: String,
-}
-
-/// What a request found or did.
-#[derive(Clone, Debug, Default)]
-pub struct DojoResult {
-    pub to_push: Option<usize>,
-    pub to_pull: Option<usize>,
-    pub lines: Vec<String>,
-    pub summary: String,
-    pub error: Option<String>,
-    /// A sync that pulled decisions: push once they are read back.
-    pub then_push: bool,
-    /// decisions.json as the pull left it, for the console to reassess with.
-    pub file: Option<Box<crate::store::decisions::DecisionFile>>,
-    /// Where: the server, product and engagement.
-    pub place: Option<String>,
-}
-
-/// The panel as it stands.
-#[derive(Clone, Debug, Default)]
-pub struct DojoPanel {
-    /// What is running, with its progress ("pushing: decisions 300/1000").
-    pub busy: Option<String>,
-    pub last: Option<DojoResult>,
 }
 
 /// Opens the panel and checks what waits, on a worker.
@@ -97,7 +53,7 @@ fn start(state: &mut AppState, op: DojoOp) -> Vec<Effect> {
         triage: Box::new(data.view.triage.clone()),
         rows: state.visible.clone(),
         now: state.now,
-        filter: crate::tui::update::view_description(state),
+        filter: crate::tui::rows::view_description(state),
     }))]
 }
 
@@ -155,7 +111,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Some(place) => format!(" DefectDojo — {} ", sanitize_line(place)),
         None => " DefectDojo ".to_string(),
     };
-    let inner = crate::tui::ui::popup(
+    let inner = crate::tui::widgets::popup(
         frame,
         area,
         120,

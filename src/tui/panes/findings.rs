@@ -6,11 +6,12 @@ use crate::model::Finding;
 use crate::sanitize::sanitize_line;
 use crate::triage::Assessment;
 use crate::tui::action::Action;
+use crate::tui::msg::Effect;
 use crate::tui::panes::dialog;
+use crate::tui::rows::needs_everything;
 use crate::tui::state::{AppState, Pane};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{cell, end_cell, middle_cell, pane_block, severity_label};
-use crate::tui::update::{areas, needs_everything, Effect};
+use crate::tui::widgets::{cell, end_cell, middle_cell, pane_block, severity_label};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
@@ -253,7 +254,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 if !state.marked.remove(&fp) {
                     state.marked.insert(fp);
                 }
-                let rows = areas(state).findings_rows();
+                let rows = state.areas().findings_rows();
                 state.findings = state.findings.moved(1, state.visible.len(), rows);
             }
             Vec::new()

@@ -7,21 +7,16 @@
 
 use crate::model::{Finding, Fingerprint, Severity};
 use crate::tui::action::Action;
-use crate::tui::state::{AppState, Cursor};
+use crate::tui::msg::Effect;
+pub use crate::tui::state::groups::{Group, GroupBy, GroupPanel};
+use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
-use crate::tui::update::Effect;
+use crate::tui::widgets::Cursor;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
 use std::collections::{BTreeMap, BTreeSet};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GroupBy {
-    Vulnerability,
-    Package,
-    Subject,
-}
 
 impl GroupBy {
     fn name(self) -> &'static str {
@@ -39,27 +34,6 @@ impl GroupBy {
             GroupBy::Subject => GroupBy::Vulnerability,
         }
     }
-}
-
-/// One group: its name, its members (rows of the loaded data, in the order
-/// shown) and how severe they are.
-#[derive(Clone, Debug)]
-pub struct Group {
-    pub name: String,
-    pub members: Vec<u32>,
-    pub worst: Severity,
-    /// Count per severity, indexed by `Severity as usize`.
-    pub tally: [usize; 6],
-    /// What else the members have in common or not: packages, or subjects.
-    pub spread: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct GroupPanel {
-    pub by: GroupBy,
-    pub groups: Vec<Group>,
-    pub expanded: BTreeSet<usize>,
-    pub cursor: Cursor,
 }
 
 /// A row of the tree: a group, or one of an expanded group's members.
@@ -167,7 +141,7 @@ fn compute(state: &mut AppState, by: GroupBy) -> Vec<Effect> {
         state.visible.len(),
         by.name()
     ));
-    vec![Effect::Compute(crate::tui::update::Job::Groups {
+    vec![Effect::Compute(crate::tui::msg::Job::Groups {
         by,
         findings: std::sync::Arc::clone(&data.view.findings),
         rows: state.visible.clone(),
@@ -279,7 +253,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         if panel.groups.len() == 1 { "" } else { "s" },
         state.visible.len()
     );
-    let inner = crate::tui::ui::popup(
+    let inner = crate::tui::widgets::popup(
         frame,
         area,
         160,
@@ -320,7 +294,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                         .map(|s| {
                             format!(
                                 "{}{}",
-                                &crate::tui::ui::severity_label(s)[..1],
+                                &crate::tui::widgets::severity_label(s)[..1],
                                 group.tally[s as usize]
                             )
                         })
@@ -329,13 +303,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                         Cell::from(Line::from(vec![
                             Span::raw(format!("{open} ")),
                             Span::styled(
-                                crate::tui::ui::severity_label(group.worst),
+                                crate::tui::widgets::severity_label(group.worst),
                                 theme.severity(group.worst),
                             ),
                         ])),
-                        Cell::from(crate::tui::ui::middle_cell(&group.name, name_width)),
+                        Cell::from(crate::tui::widgets::middle_cell(&group.name, name_width)),
                         Cell::from(format!("{:>4} · {}", group.members.len(), counts.join(" "))),
-                        Cell::from(crate::tui::ui::middle_cell(&group.spread, spread_width)),
+                        Cell::from(crate::tui::widgets::middle_cell(
+                            &group.spread,
+                            spread_width,
+                        )),
                     ])
                 }
                 TreeRow::Member(_, m) => {
@@ -352,23 +329,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                         Cell::from(Line::from(vec![
                             Span::raw("   "),
                             Span::styled(
-                                crate::tui::ui::severity_label(f.severity),
+                                crate::tui::widgets::severity_label(f.severity),
                                 theme.severity(f.severity),
                             ),
                         ])),
-                        Cell::from(crate::tui::ui::middle_cell(
+                        Cell::from(crate::tui::widgets::middle_cell(
                             &format!("  {}", f.id),
                             name_width,
                         )),
                         Cell::from(format!("{} {}", status, f.package_name().unwrap_or(""))),
-                        Cell::from(crate::tui::ui::middle_cell(
+                        Cell::from(crate::tui::widgets::middle_cell(
                             f.display_target(),
                             spread_width,
                         )),
                     ])
                 }
             };
-            crate::tui::ui::highlight(row, i == panel.cursor.selected, theme)
+            crate::tui::widgets::highlight(row, i == panel.cursor.selected, theme)
         })
         .collect();
     frame.render_widget(

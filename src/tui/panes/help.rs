@@ -3,10 +3,10 @@
 
 use crate::tui::action::Action;
 use crate::tui::keymap::{Context, KeyMap};
+use crate::tui::msg::Effect;
 use crate::tui::state::{AppState, HelpState};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{cell, highlight, pane_block};
-use crate::tui::update::Effect;
+use crate::tui::widgets::{cell, highlight, pane_block};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Row, Table};
@@ -82,8 +82,8 @@ pub fn draw(
     );
 }
 
-/// The palette's keys: open, close, run the chosen entry.
-pub fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
+/// The palette's keys: open and close (`update` runs the chosen entry).
+pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::Help => {
             state.help = Some(HelpState::default());
@@ -93,25 +93,18 @@ pub fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect>
             state.help = None;
             Vec::new()
         }
-        Action::RunHelpEntry => {
-            let filter = state
-                .help
-                .as_ref()
-                .map(|h| h.filter.clone())
-                .unwrap_or_default();
-            let selected = state.help.as_ref().map_or(0, |h| h.selected);
-            state.help = None;
-            match help_entries(keymap, &filter).get(selected) {
-                Some((_, _, chosen))
-                    if !matches!(chosen, Action::RunHelpEntry | Action::CloseHelp) =>
-                {
-                    crate::tui::update::act(state, keymap, *chosen)
-                }
-                _ => Vec::new(),
-            }
-        }
         _ => Vec::new(),
     }
+}
+
+/// Closes the palette and names the action its selected row runs (`None`:
+/// nothing to run); `update` runs it, as if its key had been pressed.
+pub fn take_chosen(state: &mut AppState, keymap: &KeyMap) -> Option<Action> {
+    let help = state.help.take()?;
+    help_entries(keymap, &help.filter)
+        .get(help.selected)
+        .map(|(_, _, chosen)| *chosen)
+        .filter(|chosen| !matches!(chosen, Action::RunHelpEntry | Action::CloseHelp))
 }
 
 /// The help palette's rows: every bound action with its keys, filtered by text.

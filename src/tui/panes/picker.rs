@@ -7,35 +7,14 @@
 use crate::sanitize::sanitize_line;
 use crate::scan::docker::ImageEntry;
 use crate::tui::action::Action;
-use crate::tui::state::{AppState, Cursor};
+use crate::tui::msg::{Effect, RescanScope};
+pub use crate::tui::state::picker::{Pick, PickEntry, ScanPicker};
+use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
-use crate::tui::update::{Effect, RescanScope};
+use crate::tui::widgets::Cursor;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Paragraph, Row, Table};
 use ratatui::Frame;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Pick {
-    Project,
-    Containers,
-    Image(String),
-}
-
-#[derive(Clone, Debug)]
-pub struct PickEntry {
-    pub pick: Pick,
-    pub ticked: bool,
-    /// Size, age and last scan, already in words.
-    pub columns: [String; 3],
-}
-
-#[derive(Clone, Debug)]
-pub struct ScanPicker {
-    pub entries: Vec<PickEntry>,
-    pub cursor: Cursor,
-    /// Why the engine's images are not listed, when they are not.
-    pub engine_problem: Option<String>,
-}
 
 impl ScanPicker {
     fn label(pick: &Pick) -> String {
@@ -213,7 +192,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     };
     let rows_height = list_rows(state).min(picker.entries.len());
     let ticked = picker.entries.iter().filter(|e| e.ticked).count();
-    let inner = crate::tui::ui::popup(
+    let inner = crate::tui::widgets::popup(
         frame,
         area,
         120,
@@ -235,12 +214,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .map(|(i, e)| {
             let row = Row::new([
                 if e.ticked { "[x]" } else { "[ ]" }.to_string(),
-                crate::tui::ui::middle_cell(&ScanPicker::label(&e.pick), name_width),
+                crate::tui::widgets::middle_cell(&ScanPicker::label(&e.pick), name_width),
                 e.columns[0].clone(),
                 e.columns[1].clone(),
                 e.columns[2].clone(),
             ]);
-            crate::tui::ui::highlight(row, i == picker.cursor.selected, theme)
+            crate::tui::widgets::highlight(row, i == picker.cursor.selected, theme)
         })
         .collect();
     frame.render_widget(
@@ -261,7 +240,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         None => "ticked first: the images this workspace scanned before".into(),
     };
     frame.render_widget(
-        Paragraph::new(crate::tui::ui::middle_cell(&note, inner.width as usize)).style(theme.dim),
+        Paragraph::new(crate::tui::widgets::middle_cell(
+            &note,
+            inner.width as usize,
+        ))
+        .style(theme.dim),
         Rect::new(
             inner.x,
             inner.y + inner.height.saturating_sub(1),

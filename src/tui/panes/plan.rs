@@ -8,23 +8,16 @@
 use crate::model::Fingerprint;
 use crate::sanitize::sanitize_line;
 use crate::tui::action::Action;
+use crate::tui::msg::Effect;
 use crate::tui::panes::dialog::DialogKind;
-use crate::tui::state::{AppState, Cursor};
+pub use crate::tui::state::plan::PlanPanel;
+use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
-use crate::tui::update::Effect;
+use crate::tui::widgets::Cursor;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
-
-/// The plan as it was when opened, for the rows shown then.
-#[derive(Clone, Debug)]
-pub struct PlanPanel {
-    pub actions: Vec<crate::plan::Action>,
-    pub cursor: Cursor,
-    /// How many findings were shown when the plan was made.
-    pub rows: usize,
-}
 
 /// Rows the plan's list shows at once.
 fn list_rows(state: &AppState) -> usize {
@@ -41,7 +34,7 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         "making the fix plan of {} findings…",
         state.visible.len()
     ));
-    vec![Effect::Compute(crate::tui::update::Job::Plan {
+    vec![Effect::Compute(crate::tui::msg::Job::Plan {
         findings: std::sync::Arc::clone(&data.view.findings),
         assessments: std::sync::Arc::clone(&data.view.assessments),
         rows: state.visible.clone(),
@@ -150,7 +143,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                 targets.len(),
                 sanitize_line(&chosen.summary)
             ));
-            return Some(crate::tui::update::set_query(state, query_for(&chosen)));
+            return Some(crate::tui::rows::set_query(state, query_for(&chosen)));
         }
         Action::Quit | Action::Help => return None,
         _ => {}
@@ -169,7 +162,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         panel.rows,
         if panel.rows == 1 { "" } else { "s" }
     );
-    let inner = crate::tui::ui::popup(
+    let inner = crate::tui::widgets::popup(
         frame,
         area,
         150,
@@ -209,11 +202,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 theme.text
             };
             let row = Row::new([
-                crate::tui::ui::end_cell(&a.urgency(), urgency_width as usize),
-                crate::tui::ui::end_cell(&a.summary, summary_width),
+                crate::tui::widgets::end_cell(&a.urgency(), urgency_width as usize),
+                crate::tui::widgets::end_cell(&a.summary, summary_width),
             ])
             .style(style);
-            crate::tui::ui::highlight(row, i == panel.cursor.selected, theme)
+            crate::tui::widgets::highlight(row, i == panel.cursor.selected, theme)
         })
         .collect();
     frame.render_widget(

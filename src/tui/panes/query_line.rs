@@ -3,10 +3,11 @@
 
 use crate::model::Severity;
 use crate::tui::action::Action;
+use crate::tui::msg::Effect;
+use crate::tui::rows::{requery, search};
 use crate::tui::state::AppState;
 use crate::tui::theme::Theme;
-use crate::tui::ui::cell;
-use crate::tui::update::{requery, search, Effect};
+use crate::tui::widgets::cell;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;

@@ -4,12 +4,12 @@
 
 use crate::sanitize::sanitize_line;
 use crate::tui::action::Action;
-use crate::tui::keymap::KeyMap;
-use crate::tui::state::{AppState, Cursor, Pane};
+use crate::tui::msg::{Effect, RescanScope};
+use crate::tui::state::{AppState, Pane};
 use crate::tui::tasks::TaskState;
 use crate::tui::theme::Theme;
-use crate::tui::ui::{cell, end_cell, highlight, middle_cell, pane_block};
-use crate::tui::update::{update, Effect, Msg, RescanScope};
+use crate::tui::widgets::Cursor;
+use crate::tui::widgets::{cell, end_cell, highlight, middle_cell, pane_block};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -31,7 +31,7 @@ pub fn draw_tasks(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme
         " Scan tasks — {} ",
         board.summary().unwrap_or_else(|| "none yet".into())
     );
-    let inner = crate::tui::ui::popup(
+    let inner = crate::tui::widgets::popup(
         frame,
         area,
         150,
@@ -94,7 +94,7 @@ pub fn draw_tasks(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme
                 Span::raw(elapsed),
                 Span::raw(cell(now_text, 120)),
             ]);
-            crate::tui::ui::highlight(row, i == cursor.selected, theme)
+            crate::tui::widgets::highlight(row, i == cursor.selected, theme)
         })
         .collect();
     let table = Table::new(
@@ -223,7 +223,7 @@ pub fn draw_runs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
 
 /// Scanning keys anywhere: open and close the tasks list, scan again,
 /// pick what to scan, take in results that arrived.
-pub fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
+pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::OpenTasks => {
             state.scans.open = true;
@@ -241,7 +241,7 @@ pub fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect>
                 RescanScope::Project => "scanning the project again…".into(),
                 // "Everything" is chosen in the picker, never assumed.
                 RescanScope::All | RescanScope::Chosen { .. } => {
-                    return act(state, keymap, Action::RescanAll)
+                    return act(state, Action::RescanAll)
                 }
             };
             state.status = Some(status);
@@ -256,16 +256,6 @@ pub fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect>
             state.status = Some("open the scan tasks with w to cancel one".into());
             Vec::new()
         }
-        Action::ApplyResults => match state.pending.take() {
-            Some((data, _)) => {
-                state.reselect = state.selected_ref();
-                update(state, keymap, Msg::Loaded(data))
-            }
-            None => {
-                state.status = Some("no new scan results".into());
-                Vec::new()
-            }
-        },
         _ => Vec::new(),
     }
 }

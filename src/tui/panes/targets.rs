@@ -4,10 +4,12 @@
 use crate::model::Severity;
 use crate::tui::action::Action;
 use crate::tui::data::TargetRow;
-use crate::tui::state::{AppState, Cursor, Pane};
+use crate::tui::msg::Effect;
+use crate::tui::rows::search;
+use crate::tui::state::{AppState, Pane};
 use crate::tui::theme::Theme;
-use crate::tui::ui::{middle_cell, pane_block};
-use crate::tui::update::{search, Effect};
+use crate::tui::widgets::Cursor;
+use crate::tui::widgets::{middle_cell, pane_block};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;

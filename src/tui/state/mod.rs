@@ -1,7 +1,16 @@
 //! The console's one owner of state. Only `update` changes it.
 
+pub mod audit;
+pub mod checklist;
+pub mod dialog;
+pub mod dojo;
+pub mod groups;
+pub mod picker;
+pub mod plan;
+
 use super::data::Data;
-use super::keymap::Key;
+use super::keymap::{Context, Key};
+use super::widgets::Cursor;
 use crate::model::Severity;
 use crate::query::{language, Query, SortKey};
 use std::sync::Arc;
@@ -34,66 +43,6 @@ pub struct Loading {
 pub struct HelpState {
     pub filter: String,
     pub selected: usize,
-}
-
-/// A list cursor: the selected row and the first row shown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Cursor {
-    pub selected: usize,
-    pub offset: usize,
-}
-
-impl Cursor {
-    /// The list keys every overlay shares — down, up, a page, the top, the
-    /// bottom — over `len` rows shown `height` at a time; `None` for any
-    /// other action, which the overlay handles itself.
-    pub fn navigated(
-        self,
-        action: super::action::Action,
-        len: usize,
-        height: usize,
-    ) -> Option<Cursor> {
-        use super::action::Action;
-        let page = height.max(1) as isize;
-        let all = len as isize;
-        let delta = match action {
-            Action::MoveDown => 1,
-            Action::MoveUp => -1,
-            Action::PageDown => page,
-            Action::PageUp => -page,
-            Action::GoTop => -all,
-            Action::GoBottom => all,
-            _ => return None,
-        };
-        Some(self.moved(delta, len, height))
-    }
-
-    /// Moves by `delta` within `len` rows and keeps the selection inside a
-    /// window of `height` rows.
-    pub fn moved(self, delta: isize, len: usize, height: usize) -> Cursor {
-        let selected = if len == 0 {
-            0
-        } else {
-            (self.selected as isize + delta).clamp(0, len as isize - 1) as usize
-        };
-        Cursor {
-            selected,
-            offset: self.offset,
-        }
-        .visible(len, height)
-    }
-
-    pub fn visible(self, len: usize, height: usize) -> Cursor {
-        let height = height.max(1);
-        let selected = self.selected.min(len.saturating_sub(1));
-        let mut offset = self.offset.min(len.saturating_sub(1));
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + height {
-            offset = selected + 1 - height;
-        }
-        Cursor { selected, offset }
-    }
 }
 
 /// What is being typed in the checklist view.
@@ -176,7 +125,7 @@ pub struct AppState {
     /// Findings marked for a bulk action, by fingerprint, so that a reload
     /// never moves a mark onto another row.
     pub marked: std::collections::BTreeSet<crate::model::Fingerprint>,
-    pub dialog: Option<super::panes::dialog::Dialog>,
+    pub dialog: Option<self::dialog::Dialog>,
     /// Set when the last save failed: shown until a save succeeds.
     pub unsaved: Option<String>,
     /// A save is on its way to disk.
@@ -187,18 +136,18 @@ pub struct AppState {
     pub now: chrono::DateTime<chrono::Utc>,
     pub checklist: Option<ChecklistPanel>,
     /// The fix plan, while it is open.
-    pub plan: Option<super::panes::plan::PlanPanel>,
+    pub plan: Option<self::plan::PlanPanel>,
     /// The decision audit (`A`), as it was when opened.
-    pub audit: Option<super::panes::audit::AuditPanel>,
+    pub audit: Option<self::audit::AuditPanel>,
     /// The DefectDojo panel (`D`).
-    pub dojo: Option<super::panes::dojo::DojoPanel>,
+    pub dojo: Option<self::dojo::DojoPanel>,
     /// The decisions the last triage change replaced, by key (`None`: there
     /// was none): what `undo` puts back.
     pub undo: Option<Vec<crate::triage::engine::Change>>,
     /// The group view, while it is open.
-    pub groups: Option<super::panes::groups::GroupPanel>,
+    pub groups: Option<self::groups::GroupPanel>,
     /// What `R` would scan, while it is being chosen.
-    pub picker: Option<super::panes::picker::ScanPicker>,
+    pub picker: Option<self::picker::ScanPicker>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
     pub gate: Option<crate::gate::Verdict>,
     /// Scan tasks, the engine line and the tasks list.
@@ -212,14 +161,14 @@ pub struct AppState {
     pub preview: Option<usize>,
     /// What the checklist's checks last counted, kept so that rechecking the
     /// workspace files while the checklist is open does not walk every finding.
-    pub evidence_input: Option<super::update::EvidenceInput>,
+    pub evidence_input: Option<checklist::EvidenceInput>,
     /// A recheck of the evidence is running.
     pub rechecking: bool,
     /// Where exports are written (the workspace's folder), shown before saving.
     pub export_folder: Option<String>,
     /// The export dialog whose export is being written, brought back to ask
     /// before replacing a file of that name.
-    pub asked_export: Option<super::panes::dialog::Dialog>,
+    pub asked_export: Option<self::dialog::Dialog>,
 }
 
 impl AppState {
@@ -281,6 +230,48 @@ impl AppState {
             export_folder: None,
             asked_export: None,
         }
+    }
+
+    /// The key context: a popup, then the query line, then the focused pane.
+    pub fn context(&self) -> Context {
+        if self.help.is_some() {
+            Context::Help
+        } else if self.scans.open {
+            Context::Scans
+        } else if self.picker.is_some() {
+            Context::Picker
+        } else if self.checklist.is_some() {
+            Context::Checklist
+        } else if self.plan.is_some() {
+            Context::Plan
+        } else if self.audit.is_some() {
+            Context::Audit
+        } else if self.dojo.is_some() {
+            Context::Dojo
+        } else if self.groups.is_some() {
+            Context::Groups
+        } else if self.dialog.is_some() {
+            Context::Dialog
+        } else if self.editing.is_some() {
+            Context::Filter
+        } else {
+            match self.focus {
+                Pane::Targets => Context::Targets,
+                Pane::Findings => Context::Findings,
+                Pane::Detail => Context::Detail,
+                Pane::Tasks => Context::Tasks,
+            }
+        }
+    }
+
+    /// Where each pane is on a screen of the current size.
+    pub fn areas(&self) -> super::layout::Areas {
+        let query_line =
+            self.editing.is_some() || !self.query_text.is_empty() || self.query_error.is_some();
+        super::layout::Areas::compute(
+            ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1),
+            query_line,
+        )
     }
 
     /// The query the matcher runs: the typed text plus the minimum severity.
