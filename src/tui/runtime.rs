@@ -265,6 +265,269 @@ fn draw(term: &mut Term, state: &AppState, theme: &Theme, keymap: &KeyMap) -> io
     crossterm::execute!(term.backend_mut(), EndSynchronizedUpdate)
 }
 
+/// What carries out the effects `update` asks for: the workers and the
+/// channel their results come back on. One method per effect.
+struct Services<'o> {
+    options: &'o Options,
+    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+    matcher: Matcher,
+    runner: Runner,
+    /// Who decisions and checklist records are recorded as.
+    actor: String,
+    /// One reload at a time; results that land meanwhile ask for one more.
+    reloading: bool,
+    reload_again: bool,
+}
+
+impl<'o> Services<'o> {
+    /// Starts the loader, the engine probe, the scan runner and the matcher.
+    fn start(options: &'o Options, tx: tokio::sync::mpsc::UnboundedSender<Msg>) -> Services<'o> {
+        spawn_loader(
+            options.workspace.clone(),
+            options.redactor.clone(),
+            options.policy.clone(),
+            options.walk.clone(),
+            tx.clone(),
+            false,
+        );
+        let engine_tx = tx.clone();
+        tokio::spawn(async move {
+            let line = crate::scan::docker::connect()
+                .await
+                .map(|(_, info)| format!("{} (API {})", info.version, info.api_version))
+                .map_err(|problem| (problem.short().to_string(), problem.to_string()));
+            let _ = engine_tx.send(Msg::Engine(line));
+        });
+        let (task_tx, mut task_rx) = tokio::sync::mpsc::unbounded_channel();
+        let runner = Runner::start(
+            RunnerConfig::new(options.workspace.clone(), options.redactor.clone()),
+            task_tx,
+        );
+        let forward_tx = tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = task_rx.recv().await {
+                if forward_tx.send(Msg::Task(event)).is_err() {
+                    break;
+                }
+            }
+        });
+        Services {
+            options,
+            matcher: Matcher::spawn(tx.clone()),
+            tx,
+            runner,
+            actor: crate::triage::actor::current(&options.workspace.root),
+            reloading: false,
+            reload_again: false,
+        }
+    }
+
+    fn carry_out(&mut self, effect: Effect, state: &AppState, term: &mut Term) -> io::Result<()> {
+        match effect {
+            Effect::Search(request) => self.matcher.submit(request),
+            Effect::Save(change) => self.save_decisions(change, state.now),
+            Effect::RecheckEvidence(input) => self.recheck_evidence(input, state.now),
+            Effect::SaveChecklist(edit) => self.save_checklist(edit, state.now),
+            Effect::Export {
+                format,
+                path,
+                rows,
+                filter,
+                replace,
+            } => self.export(state, format, &path, rows, &filter, replace),
+            Effect::Copy(text) => crossterm::execute!(
+                term.backend_mut(),
+                crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+            )?,
+            Effect::SetMouse(on) => terminal::set_mouse(on)?,
+            Effect::Suspend => terminal::suspend(term, state.mouse)?,
+            Effect::Edit { path, line } => self.edit(term, state.mouse, &path, line)?,
+            Effect::OpenUrl(url) => {
+                let _ = self.tx.send(Msg::Notice(open_url(&url)));
+            }
+            Effect::Quit => {}
+            Effect::DefectDojo(request) => self.defectdojo(*request),
+            Effect::Compute(job) => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(super::worker::run_job(job));
+                });
+            }
+            Effect::ListImages => self.list_images(),
+            Effect::Rescan(scope) => self.rescan(scope),
+            Effect::CancelTask(id) => self.runner.cancel(id),
+            Effect::Reload => self.reload(),
+        }
+        Ok(())
+    }
+
+    /// Writes a triage change under the lock, merged with what is on disk.
+    fn save_decisions(
+        &self,
+        change: super::state::dialog::TriageChange,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let ws = self.options.workspace.clone();
+        let who = self.actor.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let stamp = Stamp { who: &who, now };
+            let result = decisions::update(&ws, |file| {
+                let (summary, undo) = change.apply(file, stamp);
+                (file.clone(), summary, undo)
+            });
+            let message = result.map_err(|e| {
+                crate::logging::log(&format!("decision not saved: {e}"));
+                format!("NOT SAVED: {e}")
+            });
+            let _ = tx.send(Msg::Saved(message));
+        });
+    }
+
+    fn recheck_evidence(
+        &self,
+        input: super::state::checklist::EvidenceInput,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let ws = self.options.workspace.clone();
+        let setup = self.options.walk.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let evidence = crate::checklist::walk::Walkthrough::recheck(
+                &ws,
+                &setup,
+                input.open,
+                &input.runs,
+                now,
+            );
+            let _ = tx.send(Msg::EvidenceRechecked(evidence));
+        });
+    }
+
+    fn save_checklist(
+        &self,
+        edit: super::state::checklist::ChecklistEdit,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let ws = self.options.workspace.clone();
+        let who = self.actor.clone();
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = tx.send(Msg::ChecklistSaved(save_checklist(&ws, &edit, &who, &at)));
+        });
+    }
+
+    /// Copies the rows here; renders and writes them on a blocking thread.
+    fn export(
+        &self,
+        state: &AppState,
+        format: crate::export::ExportFormat,
+        path: &str,
+        rows: Vec<u32>,
+        filter: &str,
+        replace: bool,
+    ) {
+        let target = self.options.workspace.root.join(path);
+        let job = state.data.as_ref().map(|d| {
+            d.export_job(
+                format,
+                &rows,
+                &self.options.label,
+                filter,
+                state.gate.as_ref(),
+                state.now,
+            )
+        });
+        let scandeck_dir = self.options.workspace.dir();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let bytes = job.as_ref().map(|j| j.render());
+            let _ = tx.send(Msg::Exported(write_export(
+                &target,
+                &scandeck_dir,
+                bytes,
+                rows.len(),
+                replace,
+            )));
+        });
+    }
+
+    /// Opens a workspace file in the user's editor, the console suspended meanwhile.
+    fn edit(&self, term: &mut Term, mouse: bool, path: &str, line: Option<u32>) -> io::Result<()> {
+        let notice = match editable(&self.options.workspace.root, path) {
+            Ok(file) => match terminal::hand_over(term, mouse, || run_editor(&file, line))? {
+                Ok(()) => format!("back from editing {path}"),
+                Err(why) => why,
+            },
+            Err(why) => why,
+        };
+        let _ = self.tx.send(Msg::Notice(
+            crate::sanitize::sanitize_line(&notice).into_owned(),
+        ));
+        Ok(())
+    }
+
+    fn defectdojo(&self, request: super::state::dojo::DojoRequest) {
+        let tx = self.tx.clone();
+        let ws = self.options.workspace.clone();
+        let config = self.options.dojo.clone();
+        tokio::task::spawn_blocking(move || {
+            let progress_tx = tx.clone();
+            let mut progress = |line: String| {
+                let _ = progress_tx.send(Msg::DojoProgress(line));
+            };
+            let result = super::panes::dojo::run(request, &ws, &config, &mut progress);
+            let _ = tx.send(Msg::DojoDone(Box::new(result)));
+        });
+    }
+
+    fn list_images(&self) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let listed = match crate::scan::docker::connect().await {
+                Ok((engine, _)) => crate::scan::docker::list_images(&engine).await,
+                Err(problem) => Err(problem.to_string()),
+            };
+            let _ = tx.send(Msg::ImagesListed(listed));
+        });
+    }
+
+    fn rescan(&self, scope: RescanScope) {
+        let runner = self.runner.clone();
+        let root = self.options.workspace.root.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let notice = queue_rescan(&runner, &root, scope).await;
+            let _ = tx.send(Msg::Notice(notice));
+        });
+    }
+
+    /// Reads the workspace again behind the shown data.
+    fn reload(&mut self) {
+        if self.reloading {
+            self.reload_again = true;
+            return;
+        }
+        self.reloading = true;
+        spawn_loader(
+            self.options.workspace.clone(),
+            self.options.redactor.clone(),
+            self.options.policy.clone(),
+            self.options.walk.clone(),
+            self.tx.clone(),
+            true,
+        );
+    }
+
+    fn reload_finished(&mut self) {
+        self.reloading = false;
+        if std::mem::take(&mut self.reload_again) {
+            self.reload();
+        }
+    }
+}
+
 async fn event_loop(options: Options) -> io::Result<i32> {
     let _guard = Guard;
     let mut term = terminal::Owned::new(terminal::enter(options.mouse)?);
@@ -293,56 +556,12 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         }
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
-    let save_tx = tx.clone();
-    let actor = crate::triage::actor::current(&options.workspace.root);
-    state.actor = actor.clone();
-    spawn_loader(
-        options.workspace.clone(),
-        options.redactor.clone(),
-        options.policy.clone(),
-        options.walk.clone(),
-        tx.clone(),
-        false,
-    );
-    let engine_tx = tx.clone();
-    tokio::spawn(async move {
-        let line = crate::scan::docker::connect()
-            .await
-            .map(|(_, info)| format!("{} (API {})", info.version, info.api_version))
-            .map_err(|problem| (problem.short().to_string(), problem.to_string()));
-        let _ = engine_tx.send(Msg::Engine(line));
-    });
-    let (task_tx, mut task_rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = Runner::start(
-        RunnerConfig::new(options.workspace.clone(), options.redactor.clone()),
-        task_tx,
-    );
-    let forward_tx = tx.clone();
-    tokio::spawn(async move {
-        while let Some(event) = task_rx.recv().await {
-            if forward_tx.send(Msg::Task(event)).is_err() {
-                break;
-            }
-        }
-    });
-    let reload_tx = tx.clone();
-    let start_reload = || {
-        spawn_loader(
-            options.workspace.clone(),
-            options.redactor.clone(),
-            options.policy.clone(),
-            options.walk.clone(),
-            reload_tx.clone(),
-            true,
-        )
-    };
-    // One reload at a time; results that land meanwhile ask for one more.
-    let (mut reloading, mut reload_again) = (false, false);
+    let mut services = Services::start(&options, tx);
+    state.actor = services.actor.clone();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     // While the checklist is open its evidence is checked again every two
     // seconds: files change outside the console.
     let mut checklist_ticker = tokio::time::interval(Duration::from_secs(2));
-    let matcher = Matcher::spawn(tx);
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -402,170 +621,11 @@ async fn event_loop(options: Options) -> io::Result<i32> {
         for message in messages {
             dirty = true;
             if matches!(message, Msg::Reloaded(_)) {
-                reloading = false;
-                if std::mem::take(&mut reload_again) {
-                    reloading = true;
-                    start_reload();
-                }
+                services.reload_finished();
             }
             state.now = crate::clock::now();
             for effect in update(&mut state, &options.keymap, message) {
-                match effect {
-                    Effect::Search(request) => matcher.submit(request),
-                    Effect::Save(change) => {
-                        let ws = options.workspace.clone();
-                        let who = actor.clone();
-                        let now = state.now;
-                        let tx = save_tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let stamp = Stamp { who: &who, now };
-                            let result = decisions::update(&ws, |file| {
-                                let (summary, undo) = change.apply(file, stamp);
-                                (file.clone(), summary, undo)
-                            });
-                            let message = result.map_err(|e| {
-                                crate::logging::log(&format!("decision not saved: {e}"));
-                                format!("NOT SAVED: {e}")
-                            });
-                            let _ = tx.send(Msg::Saved(message));
-                        });
-                    }
-                    Effect::RecheckEvidence(input) => {
-                        let ws = options.workspace.clone();
-                        let setup = options.walk.clone();
-                        let now = state.now;
-                        let tx = save_tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let evidence = crate::checklist::walk::Walkthrough::recheck(
-                                &ws,
-                                &setup,
-                                input.open,
-                                &input.runs,
-                                now,
-                            );
-                            let _ = tx.send(Msg::EvidenceRechecked(evidence));
-                        });
-                    }
-                    Effect::SaveChecklist(edit) => {
-                        let ws = options.workspace.clone();
-                        let who = actor.clone();
-                        let at = state.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                        let tx = save_tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let _ =
-                                tx.send(Msg::ChecklistSaved(save_checklist(&ws, &edit, &who, &at)));
-                        });
-                    }
-                    Effect::Export {
-                        format,
-                        path,
-                        rows,
-                        filter,
-                        replace,
-                    } => {
-                        let target = options.workspace.root.join(&path);
-                        // Copy the rows here; render and write on a blocking thread.
-                        let job = state.data.as_ref().map(|d| {
-                            d.export_job(
-                                format,
-                                &rows,
-                                &options.label,
-                                &filter,
-                                state.gate.as_ref(),
-                                state.now,
-                            )
-                        });
-                        let scandeck_dir = options.workspace.dir();
-                        let tx = save_tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let bytes = job.as_ref().map(|j| j.render());
-                            let _ = tx.send(Msg::Exported(write_export(
-                                &target,
-                                &scandeck_dir,
-                                bytes,
-                                rows.len(),
-                                replace,
-                            )));
-                        });
-                    }
-                    Effect::Copy(text) => {
-                        crossterm::execute!(
-                            term.backend_mut(),
-                            crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
-                        )?;
-                    }
-                    Effect::SetMouse(on) => terminal::set_mouse(on)?,
-                    Effect::Suspend => terminal::suspend(&mut term, state.mouse)?,
-                    Effect::Edit { path, line } => {
-                        let notice = match editable(&options.workspace.root, &path) {
-                            Ok(file) => {
-                                let outcome = terminal::hand_over(&mut term, state.mouse, || {
-                                    run_editor(&file, line)
-                                })?;
-                                match outcome {
-                                    Ok(()) => format!("back from editing {path}"),
-                                    Err(why) => why,
-                                }
-                            }
-                            Err(why) => why,
-                        };
-                        let _ = save_tx.send(Msg::Notice(
-                            crate::sanitize::sanitize_line(&notice).into_owned(),
-                        ));
-                    }
-                    Effect::OpenUrl(url) => {
-                        let _ = save_tx.send(Msg::Notice(open_url(&url)));
-                    }
-                    Effect::Quit => {}
-                    Effect::DefectDojo(request) => {
-                        let tx = save_tx.clone();
-                        let ws = options.workspace.clone();
-                        let config = options.dojo.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let progress_tx = tx.clone();
-                            let mut progress = |line: String| {
-                                let _ = progress_tx.send(Msg::DojoProgress(line));
-                            };
-                            let result =
-                                super::panes::dojo::run(*request, &ws, &config, &mut progress);
-                            let _ = tx.send(Msg::DojoDone(Box::new(result)));
-                        });
-                    }
-                    Effect::Compute(job) => {
-                        let tx = save_tx.clone();
-                        tokio::task::spawn_blocking(move || {
-                            let _ = tx.send(super::worker::run_job(job));
-                        });
-                    }
-                    Effect::ListImages => {
-                        let tx = save_tx.clone();
-                        tokio::spawn(async move {
-                            let listed = match crate::scan::docker::connect().await {
-                                Ok((engine, _)) => crate::scan::docker::list_images(&engine).await,
-                                Err(problem) => Err(problem.to_string()),
-                            };
-                            let _ = tx.send(Msg::ImagesListed(listed));
-                        });
-                    }
-                    Effect::Rescan(scope) => {
-                        let runner = runner.clone();
-                        let root = options.workspace.root.clone();
-                        let tx = save_tx.clone();
-                        tokio::spawn(async move {
-                            let notice = queue_rescan(&runner, &root, scope).await;
-                            let _ = tx.send(Msg::Notice(notice));
-                        });
-                    }
-                    Effect::CancelTask(id) => runner.cancel(id),
-                    Effect::Reload => {
-                        if reloading {
-                            reload_again = true;
-                        } else {
-                            reloading = true;
-                            start_reload();
-                        }
-                    }
-                }
+                services.carry_out(effect, &state, &mut term)?;
             }
         }
         if state.quitting {
