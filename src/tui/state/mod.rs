@@ -84,10 +84,28 @@ impl FindingRef {
 }
 
 pub struct AppState {
+    // The workspace and what was read of it.
     pub workspace: String,
     pub data: Option<Data>,
     pub loading: Option<Loading>,
-    pub focus: Pane,
+    /// Only the most severe findings are loaded yet, of this many.
+    pub preview: Option<usize>,
+    /// Results of finished scans, held until the user asks for them so that
+    /// the list never moves under the cursor: the data and how many findings are new.
+    pub pending: Option<(Box<Data>, usize)>,
+    /// The finding to select again once the next search lands.
+    pub reselect: Option<FindingRef>,
+    /// The release gate's verdict, recomputed whenever decisions or checklist records change.
+    pub gate: Option<crate::gate::Verdict>,
+    /// What the checklist's checks last counted, kept so that rechecking the
+    /// workspace files while the checklist is open does not walk every finding.
+    pub evidence_input: Option<checklist::EvidenceInput>,
+    /// A recheck of the evidence is running.
+    pub rechecking: bool,
+    /// Where exports are written (the workspace's folder), shown before saving.
+    pub export_folder: Option<String>,
+
+    // The findings pane: the query, its rows and the marks.
     /// The committed query text and its parse.
     pub query_text: String,
     pub query: Query,
@@ -95,13 +113,10 @@ pub struct AppState {
     pub editing: Option<(super::line_edit::LineEdit, String)>,
     pub query_error: Option<String>,
     pub min_severity: Option<Severity>,
-    /// The target chosen in the targets pane, by name: search-index ids
-    /// change with every load, names do not.
-    pub target_filter: Option<String>,
+    /// Only findings that changed since the previous scan of their target.
+    pub changes_only: bool,
     pub sort: SortKey,
     pub reverse: bool,
-    /// The targets pane lists by name instead of by score.
-    pub targets_by_name: bool,
     pub order: Arc<Vec<u32>>,
     /// Finding indices shown, in order.
     pub visible: Vec<u32>,
@@ -111,29 +126,32 @@ pub struct AppState {
     pub generation: u64,
     pub shown_generation: u64,
     pub findings: Cursor,
-    pub targets: Cursor,
-    pub tasks: Cursor,
-    pub detail_scroll: u16,
-    pub help: Option<HelpState>,
-    pub pending_keys: Vec<Key>,
-    pub mouse: bool,
-    pub status: Option<String>,
-    pub size: (u16, u16),
-    pub quitting: bool,
-    /// Only findings that changed since the previous scan of their target.
-    pub changes_only: bool,
     /// Findings marked for a bulk action, by fingerprint, so that a reload
     /// never moves a mark onto another row.
     pub marked: std::collections::BTreeSet<crate::model::Fingerprint>,
+
+    // The targets pane.
+    /// The target chosen in the targets pane, by name: search-index ids
+    /// change with every load, names do not.
+    pub target_filter: Option<String>,
+    /// The targets pane lists by name instead of by score.
+    pub targets_by_name: bool,
+    pub targets: Cursor,
+
+    // The detail pane.
+    pub detail_scroll: u16,
+
+    // The scans pane and the scan tasks.
+    pub tasks: Cursor,
+    /// Scan tasks, the engine line and the tasks list.
+    pub scans: super::tasks::TaskBoard,
+
+    // Overlays, each owned by its pane (`panes::*`).
+    pub help: Option<HelpState>,
     pub dialog: Option<self::dialog::Dialog>,
-    /// Set when the last save failed: shown until a save succeeds.
-    pub unsaved: Option<String>,
-    /// A save is on its way to disk.
-    pub saving: bool,
-    /// Who decisions are recorded as, and the time they are recorded at
-    /// (refreshed by the runtime before every update).
-    pub actor: String,
-    pub now: chrono::DateTime<chrono::Utc>,
+    /// The export dialog whose export is being written, brought back to ask
+    /// before replacing a file of that name.
+    pub asked_export: Option<self::dialog::Dialog>,
     pub checklist: Option<ChecklistPanel>,
     /// The fix plan, while it is open.
     pub plan: Option<self::plan::PlanPanel>,
@@ -141,34 +159,31 @@ pub struct AppState {
     pub audit: Option<self::audit::AuditPanel>,
     /// The DefectDojo panel (`D`).
     pub dojo: Option<self::dojo::DojoPanel>,
-    /// The decisions the last triage change replaced, by key (`None`: there
-    /// was none): what `undo` puts back.
-    pub undo: Option<Vec<crate::triage::engine::Change>>,
     /// The group view, while it is open.
     pub groups: Option<self::groups::GroupPanel>,
     /// What `R` would scan, while it is being chosen.
     pub picker: Option<self::picker::ScanPicker>,
-    /// The release gate's verdict, recomputed whenever decisions or checklist records change.
-    pub gate: Option<crate::gate::Verdict>,
-    /// Scan tasks, the engine line and the tasks list.
-    pub scans: super::tasks::TaskBoard,
-    /// Results of finished scans, held until the user asks for them so that
-    /// the list never moves under the cursor: the data and how many findings are new.
-    pub pending: Option<(Box<Data>, usize)>,
-    /// The finding to select again once the next search lands.
-    pub reselect: Option<FindingRef>,
-    /// Only the most severe findings are loaded yet, of this many.
-    pub preview: Option<usize>,
-    /// What the checklist's checks last counted, kept so that rechecking the
-    /// workspace files while the checklist is open does not walk every finding.
-    pub evidence_input: Option<checklist::EvidenceInput>,
-    /// A recheck of the evidence is running.
-    pub rechecking: bool,
-    /// Where exports are written (the workspace's folder), shown before saving.
-    pub export_folder: Option<String>,
-    /// The export dialog whose export is being written, brought back to ask
-    /// before replacing a file of that name.
-    pub asked_export: Option<self::dialog::Dialog>,
+
+    // Decisions: who records them, when, and what is on its way to disk.
+    /// Who decisions are recorded as, and the time they are recorded at
+    /// (refreshed by the runtime before every update).
+    pub actor: String,
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Set when the last save failed: shown until a save succeeds.
+    pub unsaved: Option<String>,
+    /// A save is on its way to disk.
+    pub saving: bool,
+    /// The decisions the last triage change replaced, by key (`None`: there
+    /// was none): what `undo` puts back.
+    pub undo: Option<Vec<crate::triage::engine::Change>>,
+
+    // The terminal: focus, keys, size, the status line.
+    pub focus: Pane,
+    pub pending_keys: Vec<Key>,
+    pub mouse: bool,
+    pub status: Option<String>,
+    pub size: (u16, u16),
+    pub quitting: bool,
 }
 
 impl AppState {
