@@ -16,6 +16,7 @@ pub mod logging;
 pub mod model;
 pub mod plan;
 pub mod query;
+pub mod rules;
 pub mod sanitize;
 pub mod scan;
 pub mod store;

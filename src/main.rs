@@ -18,7 +18,7 @@ fn main() {
         .ok()
         .and_then(|c| c.project.walk_max_files)
     {
-        scandeck::scan::project_files::set_walk_cap(cap);
+        scandeck::rules::project_files::set_walk_cap(cap);
     }
     let workspace = commands::workspace_root(cli.workspace.as_deref());
     let result = match &cli.command {

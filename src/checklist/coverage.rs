@@ -4,7 +4,7 @@
 //! nobody audited is silence, not safety: the console, `gate` and the
 //! exports say so.
 
-use crate::scan::project_files::ProjectFiles;
+use crate::rules::project_files::ProjectFiles;
 use crate::store::RunRecord;
 use std::path::Path;
 
@@ -29,7 +29,7 @@ fn audits(run: &RunRecord) -> bool {
 /// covers, for the project's `files` and the current `runs`.
 pub fn gaps(files: &ProjectFiles, runs: &[RunRecord]) -> Vec<String> {
     let audited: Vec<&RunRecord> = runs.iter().filter(|r| audits(r)).collect();
-    let images = crate::scan::base_images::base_images(files);
+    let images = crate::rules::base_images::base_images(files);
     // A scanned image covers the manifests its Dockerfile installs from.
     let installed_from: Vec<&str> = images
         .subjects()

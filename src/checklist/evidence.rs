@@ -3,7 +3,7 @@
 //! passwords are never shown, only the key and the file.
 
 use crate::model::{Finding, Kind, Severity};
-use crate::scan::project_files::{read, ProjectFiles};
+use crate::rules::project_files::{read, ProjectFiles};
 use crate::store::RunRecord;
 use crate::triage::status::{Assessment, Status};
 use chrono::{DateTime, Utc};
@@ -27,11 +27,11 @@ const OWN_CHECKS: [&str; 8] = [
 pub fn check_names() -> impl Iterator<Item = &'static str> {
     OWN_CHECKS
         .iter()
-        .chain(crate::scan::posture::RULES.iter())
+        .chain(crate::rules::posture::RULES.iter())
         .copied()
 }
 
-pub use crate::scan::file_checks::{project_file_check, Evidence, Proposal};
+pub use crate::rules::file_checks::{project_file_check, Evidence, Proposal};
 
 /// What the checks count of the current findings: those that still need
 /// work (open, overdue, regressed or snoozed).
@@ -86,7 +86,7 @@ pub fn evaluate_all(ctx: &Context, files: &ProjectFiles) -> BTreeMap<String, Evi
         .iter()
         .map(|name| (name.to_string(), evaluate(name, ctx, files)))
         .collect();
-    for r in crate::scan::posture::check_project(files) {
+    for r in crate::rules::posture::check_project(files) {
         all.insert(r.rule.to_string(), posture_evidence(&r));
     }
     if let Some(why) = files.incomplete() {
@@ -118,7 +118,7 @@ fn short_of_the_walk(name: &str, evidence: Evidence, why: &str) -> Evidence {
     unknown
 }
 
-fn posture_evidence(r: &crate::scan::posture::PostureResult) -> Evidence {
+fn posture_evidence(r: &crate::rules::posture::PostureResult) -> Evidence {
     if !r.applicable {
         Evidence::unknown("nothing in the project for this check")
     } else if r.problems.is_empty() {

@@ -5,7 +5,7 @@ use super::evidence::{self, Evidence};
 use super::progress::{self, ChecklistFile, ItemView};
 use super::Checklist;
 use crate::model::Finding;
-use crate::scan::project_files::ProjectFiles;
+use crate::rules::project_files::ProjectFiles;
 use crate::store::{RunRecord, Workspace};
 use crate::triage::Assessment;
 use chrono::{DateTime, Utc};

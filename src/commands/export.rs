@@ -28,7 +28,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     let mut input = ExportInput::new(rows, &view.triage, &name, &filter.describe(), now);
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     input.header.not_checked = readiness.walk.not_checked.clone();
-    input.bases = crate::scan::base_images::of_workspace(workspace);
+    input.bases = crate::rules::base_images::of_workspace(workspace);
     let (bytes, left_out) =
         export::render_with_notes(args.format, &input).map_err(Failure::input)?;
     if let Some(line) = left_out {

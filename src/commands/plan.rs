@@ -13,7 +13,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
     let listing = listing_for(paths, workspace, &filter, crate::cli::SortArgs::default())?;
     let rows = listing.rows();
-    let actions = crate::plan::build(&rows, &crate::scan::base_images::of_workspace(workspace));
+    let actions = crate::plan::build(&rows, &crate::rules::base_images::of_workspace(workspace));
     let text = match args.format {
         PlanFormat::Table => table(&actions),
         PlanFormat::Md => markdown(&actions),

@@ -289,7 +289,7 @@ pub fn invocation(
 /// The project targets of a project-scoped tool.
 pub fn project_targets(
     tool: &Tool,
-    files: &super::project_files::ProjectFiles,
+    files: &crate::rules::project_files::ProjectFiles,
 ) -> Vec<ExternalTarget> {
     match tool.name {
         "pip-audit" => files

@@ -134,7 +134,7 @@ pub fn check_image(facts: &ImageFacts, redactor: &Redactor) -> Vec<NativeFinding
         let Some((key, value)) = entry.split_once('=') else {
             continue;
         };
-        let Some(why) = super::secrets::env_secret(key, value) else {
+        let Some(why) = crate::rules::secret_patterns::env_secret(key, value) else {
             continue;
         };
         let redacted = redactor.redact(value);
@@ -185,7 +185,7 @@ pub fn check_image(facts: &ImageFacts, redactor: &Redactor) -> Vec<NativeFinding
         .repo_tags
         .iter()
         .chain(std::iter::once(&facts.reference))
-        .any(|t| super::names::database_image(t));
+        .any(|t| crate::rules::names::database_image(t));
     for port in &facts.exposed_ports {
         let number: Option<u16> = port.split('/').next().and_then(|p| p.parse().ok());
         if let Some(n) = number.filter(|n| {
@@ -384,7 +384,7 @@ pub fn check_container(c: &ContainerFacts, redactor: &Redactor) -> Vec<NativeFin
         };
         // A container is where secrets are passed at run time: only a
         // value a rule recognises, or a weak password, is a finding.
-        if let Some(why) = super::secrets::value_secret(key, value) {
+        if let Some(why) = crate::rules::secret_patterns::value_secret(key, value) {
             let redacted = redactor.redact(value);
             let mut f = finding(
                 "container-secret-in-env",
@@ -398,10 +398,10 @@ pub fn check_container(c: &ContainerFacts, redactor: &Redactor) -> Vec<NativeFin
             );
             f.secret = Some(redacted);
             out.push(f);
-        } else if let Some(weak) = (super::names::secret_like_key(key)
-            && !super::names::setting_key(key)
-            && !super::names::setting_value(value))
-        .then(|| super::file_checks::weakness(value.trim()))
+        } else if let Some(weak) = (crate::rules::names::secret_like_key(key)
+            && !crate::rules::names::setting_key(key)
+            && !crate::rules::names::setting_value(value))
+        .then(|| crate::rules::file_checks::weakness(value.trim()))
         .flatten()
         {
             out.push(finding(

@@ -4,17 +4,12 @@
 //! scanners; `docker` reads the engine; `image_checks`, `posture` and
 //! `secrets` are the native checks, which report through `native_report`.
 
-pub mod base_images;
 pub mod docker;
-pub mod dockerfile;
 pub mod external;
-pub mod file_checks;
 pub mod image_checks;
-pub mod names;
 pub mod native_report;
 pub mod posture;
 pub mod process;
-pub mod project_files;
 pub mod runner;
 pub mod secrets;
 pub mod task;

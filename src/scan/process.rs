@@ -309,7 +309,7 @@ async fn read_lines(
                 let text = String::from_utf8_lossy(&raw);
                 let clean = crate::sanitize::sanitize_line(text.trim());
                 // Scanners echo what they found; no secret goes further than here.
-                let clean = super::secrets::mask_secrets(&clean);
+                let clean = crate::rules::secret_patterns::mask_secrets(&clean);
                 let clean = crate::sanitize::truncate_chars(clean.trim(), LINE_CHARS).into_owned();
                 if !clean.is_empty() {
                     let _ = last.send(Some(clean.clone()));

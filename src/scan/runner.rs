@@ -354,7 +354,7 @@ async fn execute(
                 stage("reading project files");
                 let root = root.clone();
                 let (found, incomplete) = tokio::task::spawn_blocking(move || {
-                    let files = super::project_files::ProjectFiles::scan(&root);
+                    let files = crate::rules::project_files::ProjectFiles::scan(&root);
                     (super::posture::scan_findings(&files), files.incomplete())
                 })
                 .await
@@ -411,7 +411,7 @@ fn native(bytes: Vec<u8>) -> Produced {
 }
 
 fn secrets_report(root: &std::path::Path, redactor: &Redactor) -> Result<Produced, String> {
-    let rules = super::secrets::bundled_rules()?;
+    let rules = crate::rules::secret_patterns::bundled_rules()?;
     let allow = super::secrets::Allowlist::load(root)?;
     let scan = super::secrets::scan(root, rules, &allow, redactor);
     let mut produced = native(to_sarif(native_report::SECRETS_TOOL, &scan.findings, None));

@@ -3,7 +3,7 @@
 //! turns a request (images, project, tools) into tasks.
 
 use super::external::{self, ExternalTarget, Scope};
-use super::project_files::ProjectFiles;
+use crate::rules::project_files::ProjectFiles;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

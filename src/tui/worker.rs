@@ -69,7 +69,7 @@ pub fn read_workspace(
     }
     let mut data = Data::build_with(current, now, policy);
     data.load_walk(workspace, walk, now);
-    data.bases = Arc::new(crate::scan::base_images::of_workspace(&workspace.root));
+    data.bases = Arc::new(crate::rules::base_images::of_workspace(&workspace.root));
     data.ignore_files = Arc::new(workspace.ignore_files());
     Ok(data)
 }

@@ -154,7 +154,7 @@ fn url_password(value: &str) -> Option<&str> {
 }
 
 /// Why a password value is weak, if it is (empty, a placeholder, short).
-pub(super) fn weakness(value: &str) -> Option<&'static str> {
+pub fn weakness(value: &str) -> Option<&'static str> {
     let lower = value.to_ascii_lowercase();
     if value.is_empty() {
         Some("is empty")
