@@ -18,6 +18,7 @@ pub mod plan;
 pub mod query;
 pub mod rules;
 pub mod sanitize;
+pub mod sarif;
 pub mod scan;
 pub mod store;
 pub mod triage;

@@ -4,17 +4,12 @@
 use super::input::ExportInput;
 use super::record::Record;
 use crate::model::Severity;
+use crate::sarif::{
+    ArtifactRoot, AutomationDetails, Configuration, Help, Level, Location, Log, Region, Rule, Run,
+    SarifResult, Suppression, Text,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low => "note",
-        Severity::Info | Severity::Unknown => "none",
-    }
-}
 
 /// GitHub's numeric `security-severity` for a level.
 fn security_severity(s: Severity, cvss: Option<f64>) -> String {
@@ -54,7 +49,7 @@ pub const GITHUB_RUNS_PER_FILE: usize = 20;
 /// Every run in one document: what the console writes. `documents` splits
 /// it at GitHub's limit of runs per file.
 pub fn render(input: &ExportInput) -> Value {
-    document(runs(input))
+    Log::new(runs(input)).to_value()
 }
 
 /// The export as files GitHub accepts: at most 20 runs each.
@@ -63,25 +58,17 @@ pub fn documents(input: &ExportInput) -> Vec<Value> {
     let mut docs = Vec::new();
     while runs.len() > GITHUB_RUNS_PER_FILE {
         let rest = runs.split_off(GITHUB_RUNS_PER_FILE);
-        docs.push(document(runs));
+        docs.push(Log::new(runs).to_value());
         runs = rest;
     }
-    docs.push(document(runs));
+    docs.push(Log::new(runs).to_value());
     docs
-}
-
-fn document(runs: Vec<Value>) -> Value {
-    json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": runs,
-    })
 }
 
 /// One run per subject (GitHub's analysis category, `automationDetails.id`),
 /// and more for a subject of over 25,000 results, each its own category so
 /// that one upload never holds two runs of one category.
-fn runs(input: &ExportInput) -> Vec<Value> {
+fn runs(input: &ExportInput) -> Vec<Run> {
     let mut by_subject: BTreeMap<String, Vec<Record>> = BTreeMap::new();
     for r in input.records() {
         by_subject.entry(r.subject.clone()).or_default().push(r);
@@ -133,7 +120,7 @@ fn artifact(r: &Record) -> (String, Option<String>) {
     (uri_reference(relative), entry)
 }
 
-fn rule_of(r: &Record, sev: Severity) -> Value {
+fn rule_of(r: &Record, sev: Severity) -> Rule {
     let title = r.title.clone().unwrap_or_else(|| r.id.clone());
     let link = r.references.iter().find_map(|u| super::input::safe_link(u));
     let fix = r
@@ -151,23 +138,25 @@ fn rule_of(r: &Record, sev: Severity) -> Value {
     if let Some(url) = &link {
         help_md.push_str(&format!("\n\n[Advisory]({url})"));
     }
-    let mut rule = json!({
-        "id": r.id,
-        "name": r.id,
-        "shortDescription": {"text": title},
-        "fullDescription": {"text": about},
-        "help": {"text": format!("{about}\n\n{fix}"), "markdown": help_md},
-        "defaultConfiguration": {"level": level(sev)},
-        "properties": {"security-severity": security_severity(sev, r.cvss_score), "tags": ["security", r.kind]},
-    });
-    if let Some(url) = link {
-        rule["helpUri"] = json!(url);
+    Rule {
+        id: r.id.clone(),
+        name: r.id.clone(),
+        short_description: Text::of(title),
+        full_description: Text::of(about.clone()),
+        help: Help {
+            text: format!("{about}\n\n{fix}"),
+            markdown: help_md,
+        },
+        help_uri: link.map(str::to_string),
+        default_configuration: Configuration {
+            level: Level::of(sev),
+        },
+        properties: json!({"security-severity": security_severity(sev, r.cvss_score), "tags": ["security", r.kind]}),
     }
-    rule
 }
 
-fn run(input: &ExportInput, subject: &str, part: usize, records: &[Record]) -> Value {
-    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+fn run(input: &ExportInput, subject: &str, part: usize, records: &[Record]) -> Run {
+    let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
     let suppressed = |r: &Record| matches!(r.status, "suppressed" | "accepted" | "dormant");
     // GitHub wants suppressions on every result of a run or on none.
     let any_suppressed = records.iter().any(suppressed);
@@ -176,10 +165,7 @@ fn run(input: &ExportInput, subject: &str, part: usize, records: &[Record]) -> V
         let sev = Severity::from_word(r.severity);
         rules.entry(r.id.clone()).or_insert_with(|| rule_of(r, sev));
         let (uri, entry) = artifact(r);
-        let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"}}});
-        if let Some(line) = r.line.filter(|l| *l > 0) {
-            location["physicalLocation"]["region"] = json!({"startLine": line});
-        }
+        let region = Region::of(r.line.filter(|l| *l > 0), None);
         let package = match (&r.package, &r.installed_version) {
             (Some(p), Some(v)) => format!(" in {p} {v}"),
             (Some(p), None) => format!(" in {p}"),
@@ -191,35 +177,53 @@ fn run(input: &ExportInput, subject: &str, part: usize, records: &[Record]) -> V
             .as_deref()
             .map(|f| format!("; fixed in {f}"))
             .unwrap_or_default();
-        let mut result = json!({
-            "ruleId": r.id,
-            "level": level(sev),
-            "message": {"text": format!("{}{package} on {}{at}{fix} ({})", r.id, r.target, r.status)},
-            "locations": [location],
-            "partialFingerprints": {"scandeckFingerprint/v2": r.fingerprint},
-            "properties": {"severity": r.severity, "status": r.status, "source": r.source, "target": r.target},
-        });
-        if any_suppressed {
-            result["suppressions"] = if suppressed(r) {
-                let reason = r
+        let suppressions = any_suppressed.then(|| {
+            if suppressed(r) {
+                let justification = r
                     .decision_reason
                     .clone()
                     .filter(|reason| !reason.trim().is_empty())
                     .unwrap_or_else(|| format!("{} in scandeck", r.status));
-                json!([{"kind": "external", "status": "accepted", "justification": reason}])
+                vec![Suppression {
+                    kind: "external",
+                    status: "accepted",
+                    justification,
+                }]
             } else {
-                json!([])
-            };
-        }
-        results.push(result);
+                Vec::new()
+            }
+        });
+        results.push(SarifResult {
+            rule_id: r.id.clone(),
+            level: Level::of(sev),
+            message: Text::of(format!(
+                "{}{package} on {}{at}{fix} ({})",
+                r.id, r.target, r.status
+            )),
+            locations: vec![Location::at(uri, Some("%SRCROOT%"), region)],
+            partial_fingerprints: BTreeMap::from([(
+                "scandeckFingerprint/v2".to_string(),
+                r.fingerprint.clone(),
+            )]),
+            properties: Some(
+                json!({"severity": r.severity, "status": r.status, "source": r.source, "target": r.target}),
+            ),
+            suppressions,
+        });
     }
-    json!({
-        "tool": {"driver": {"name": "scandeck", "version": env!("CARGO_PKG_VERSION"), "informationUri": "https://example.invalid/scandeck", "rules": rules.into_values().collect::<Vec<_>>()}},
-        "automationDetails": {"id": category(subject, part)},
-        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the root of the scanned workspace (the repository checkout)"}}},
-        "results": results,
-        "properties": {"header": serde_json::to_value(&input.header).unwrap_or(Value::Null)},
-    })
+    let mut run = Run::of_scandeck("scandeck", rules.into_values().collect(), results);
+    run.automation_details = Some(AutomationDetails {
+        id: category(subject, part),
+    });
+    run.original_uri_base_ids.insert(
+        "%SRCROOT%".into(),
+        ArtifactRoot {
+            description: Text::of("the root of the scanned workspace (the repository checkout)"),
+        },
+    );
+    run.properties =
+        Some(json!({"header": serde_json::to_value(&input.header).unwrap_or(Value::Null)}));
+    run
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! tool name tells ingest which kind of finding each result is.
 
 use crate::model::{RedactedSecret, Redactor, Severity};
-use serde_json::{json, Value};
+use crate::sarif::{Level, Location, Log, Region, Run, SarifResult, Text};
+use serde_json::json;
 
 /// Tool names of the native checks, owned by the reader that maps each to a
 /// finding kind (`ingest::sarif`), so that ingest never imports scan.
@@ -38,32 +39,19 @@ pub struct ImageIdentity {
 
 /// A SARIF log of one native check run.
 pub fn to_sarif(tool: &str, findings: &[NativeFinding], image: Option<&ImageIdentity>) -> Vec<u8> {
-    let results: Vec<Value> = findings.iter().map(result).collect();
-    let mut run = json!({
-        "tool": {"driver": {
-            "name": tool,
-            "version": env!("CARGO_PKG_VERSION"),
-            "informationUri": "https://github.com/scandeck/scandeck",
-        }},
-        "results": results,
-    });
+    let mut run = Run::of_scandeck(tool, Vec::new(), findings.iter().map(result).collect());
     if let Some(image) = image {
-        run["properties"] = json!({
+        run.properties = Some(json!({
             "imageName": image.name,
             "repoTags": [image.name],
             "imageID": image.id,
             "repoDigests": image.digests,
-        });
+        }));
     }
-    let log = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [run],
-    });
-    serde_json::to_vec_pretty(&log).unwrap_or_default()
+    Log::new(vec![run]).to_vec_pretty()
 }
 
-fn result(f: &NativeFinding) -> Value {
+fn result(f: &NativeFinding) -> SarifResult {
     // The message carries everything per result: ingest takes the title from
     // its first line and the severity from its `Severity:` line.
     let message = format!(
@@ -73,30 +61,19 @@ fn result(f: &NativeFinding) -> Value {
         f.rationale,
         f.remediation
     );
-    let mut region = serde_json::Map::new();
-    if let Some(line) = f.line {
-        region.insert("startLine".into(), json!(line));
-    }
-    if let Some(secret) = &f.secret {
-        region.insert("snippet".into(), json!({"text": Redactor::marker(secret)}));
-    }
-    let mut physical = json!({"artifactLocation": {"uri": encode_uri(&f.location)}});
-    if !region.is_empty() {
-        physical["region"] = Value::Object(region);
-    }
-    json!({
-        "ruleId": f.rule,
-        "level": level(f.severity),
-        "message": {"text": message},
-        "locations": [{"physicalLocation": physical}],
-    })
-}
-
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        _ => "note",
+    let snippet = f.secret.as_ref().map(Redactor::marker);
+    SarifResult {
+        rule_id: f.rule.clone(),
+        level: Level::of(f.severity),
+        message: Text::of(message),
+        locations: vec![Location::at(
+            encode_uri(&f.location),
+            None,
+            Region::of(f.line, snippet),
+        )],
+        partial_fingerprints: Default::default(),
+        properties: None,
+        suppressions: None,
     }
 }
 
