@@ -1,0 +1,466 @@
+//! Reading findings back: by run, by severity, the most severe first, by
+//! fingerprint, with every run's seal checked.
+
+use super::decode::decode;
+use super::decode::shared_context;
+use super::decode::Context;
+use super::decode::RawRow;
+use super::decode::RowReader;
+use super::decode::Shared;
+use super::schema::corrupt;
+use super::schema::db_err;
+use super::schema::ROW_COLUMNS;
+use super::write::run_id;
+use super::FindingsStore;
+use crate::model::{Finding, Fingerprint, ImageRef, Kind, Severity};
+use crate::store::index::RunRecord;
+use crate::store::row;
+use crate::store::seal::RowSeal;
+use crate::store::workspace::StoreError;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// How often (in rows) a load reports progress.
+pub(super) const PROGRESS_EVERY: usize = 16_384;
+
+/// Rearranges `items` so that position `k` holds what was at `order[k]`
+/// (`order` a permutation), in place: each item moves once, and no second
+/// vector of findings is ever alive.
+pub(super) fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..order.len() {
+        if order[start] == DONE {
+            continue;
+        }
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = DONE;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+/// Takes one row read beside: its run, the row, the batch's body buffer.
+pub(super) type TakeRow<'t> = dyn FnMut(i64, RawRow, &[u8]) -> Result<(), StoreError> + 't;
+
+/// Rows handed from the SQLite reader to the decoder at a time.
+pub(super) const BATCH: usize = 4096;
+
+impl FindingsStore {
+    /// Whether the findings of `run` are stored whole.
+    pub fn has_run(&self, run: &RunRecord) -> Result<bool, StoreError> {
+        let sha: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT sha256 FROM runs WHERE run_id = ?1",
+                [run_id(run)?],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err(&self.path))?;
+        Ok(sha.as_deref() == Some(run.sha256.as_str()))
+    }
+
+    /// How many of `wanted` a stored run holds, reading its fingerprint
+    /// column alone (no row is decoded).
+    pub fn count_in_run(
+        &self,
+        run: &RunRecord,
+        wanted: &crate::fasthash::FxHashSet<Fingerprint>,
+    ) -> Result<usize, StoreError> {
+        let err = db_err(&self.path);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT fingerprint FROM findings WHERE run_id = ?1")
+            .map_err(&err)?;
+        let mut rows = stmt.query([run_id(run)?]).map_err(&err)?;
+        let mut count = 0usize;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let bytes: Vec<u8> = row.get(0).map_err(&err)?;
+            let mut fp = [0u8; 16];
+            if bytes.len() == fp.len() {
+                fp.copy_from_slice(&bytes);
+                count += usize::from(wanted.contains(&Fingerprint(fp)));
+            }
+        }
+        Ok(count)
+    }
+
+    /// Whether a stored run other than `except` holds `fp` (an indexed lookup).
+    pub fn holds_elsewhere(
+        &self,
+        fp: &Fingerprint,
+        except: &RunRecord,
+    ) -> Result<bool, StoreError> {
+        let except = run_id(except)?;
+        self.conn
+            .prepare_cached(
+                "SELECT 1 FROM findings WHERE fingerprint = ?1 AND run_id != ?2 LIMIT 1",
+            )
+            .and_then(|mut stmt| stmt.exists(params![&fp.0[..], except]))
+            .map_err(db_err(&self.path))
+    }
+
+    /// The stored findings of `runs` of the given severities (each, when a
+    /// kind is named, of that kind only), by index: a severity of one run is
+    /// one range of the table; a kind is looked up through its own index.
+    /// SQLite is read on a second thread while this one decodes.
+    pub fn findings_of_severity(
+        &self,
+        severities: &[(Severity, Option<Kind>)],
+        runs: &[&RunRecord],
+    ) -> Result<Vec<Finding>, StoreError> {
+        let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
+        let mut queries: Vec<(String, Vec<rusqlite::types::Value>)> = Vec::new();
+        for (severity, kind) in severities {
+            let code = row::severity_code(*severity);
+            match kind {
+                None => {
+                    for run in &wanted {
+                        queries.push((
+                            format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1 AND severity = ?2"),
+                            vec![(*run).into(), code.into()],
+                        ));
+                    }
+                }
+                Some(kind) => queries.push((
+                    format!(
+                        "SELECT run_id, {ROW_COLUMNS} FROM findings INDEXED BY findings_kind
+                         WHERE kind = ?1 AND severity = ?2"
+                    ),
+                    vec![kind.as_str().to_string().into(), code.into()],
+                )),
+            }
+        }
+        let mut reader = RowReader::new(self);
+        let mut decoded: Vec<Finding> = Vec::new();
+        let mut places: Vec<(i64, i64)> = Vec::new();
+        let mut read: crate::fasthash::FxHashMap<i64, RowSeal> = Default::default();
+        self.read_rows_beside(&queries, &mut |run, raw, bytes| {
+            if wanted.contains(&run) {
+                read.entry(run)
+                    .or_default()
+                    .add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
+                places.push((run, raw.seq));
+                decoded.push(reader.finding(run, raw, bytes)?);
+            }
+            Ok(())
+        })?;
+        // Every range read is judged against the seal: rows removed or
+        // moved are seen here, not answered from.
+        let ranges: Vec<crate::store::seal::Range> = severities
+            .iter()
+            .map(|(severity, kind)| (row::severity_code(*severity), *kind))
+            .collect();
+        let nothing = RowSeal::default();
+        for run in runs {
+            let Ok(id) = run_id(run) else { continue };
+            self.check_seal(run, read.get(&id).unwrap_or(&nothing), Some(&ranges))?;
+        }
+        // Report order, as a full load gives them.
+        let mut order: Vec<usize> = (0..decoded.len()).collect();
+        order.sort_unstable_by_key(|at| places[*at]);
+        permute(&mut decoded, order);
+        Ok(decoded)
+    }
+
+    /// Runs `queries` (each selecting `run_id, ROW_COLUMNS`) on a second
+    /// connection in another thread, handing each row to `take` here as it
+    /// comes: reading pages and decoding rows use both cores.
+    pub(super) fn read_rows_beside(
+        &self,
+        queries: &[(String, Vec<rusqlite::types::Value>)],
+        take: &mut TakeRow,
+    ) -> Result<(), StoreError> {
+        let path = self.path.as_path();
+        // Row bodies travel in one buffer per batch: freeing a million small
+        // buffers on the other thread than allocated them is slow in glibc.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<(i64, RawRow)>, Vec<u8>)>(4);
+        std::thread::scope(|scope| {
+            let reader = scope.spawn(move || -> Result<(), StoreError> {
+                let err = db_err(path);
+                let conn = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+                )
+                .map_err(&err)?;
+                conn.busy_timeout(crate::store::lock::lock_wait())
+                    .map_err(&err)?;
+                let mut batch = Vec::with_capacity(BATCH);
+                let mut bytes = Vec::with_capacity(BATCH * 128);
+                for (sql, values) in queries {
+                    let mut stmt = conn.prepare_cached(sql).map_err(&err)?;
+                    let mut rows = stmt
+                        .query(rusqlite::params_from_iter(values.iter()))
+                        .map_err(&err)?;
+                    while let Some(row) = rows.next().map_err(&err)? {
+                        let run: i64 = row.get(0).map_err(&err)?;
+                        batch.push((run, RawRow::read(row, 1, &mut bytes).map_err(&err)?));
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            let full_bytes =
+                                std::mem::replace(&mut bytes, Vec::with_capacity(BATCH * 128));
+                            if tx.send((full, full_bytes)).is_err() {
+                                return Ok(()); // the decoder gave up on an error
+                            }
+                        }
+                    }
+                }
+                let _ = tx.send((batch, bytes));
+                Ok(())
+            });
+            let mut taken: Result<(), StoreError> = Ok(());
+            'batches: for (batch, bytes) in rx {
+                for (run, raw) in batch {
+                    if let Err(e) = take(run, raw, &bytes) {
+                        taken = Err(e);
+                        break 'batches; // dropping `rx` stops the reader
+                    }
+                }
+            }
+            let read = reader
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            taken?;
+            read
+        })
+    }
+
+    /// Findings from rows picked across runs, in report order (as a full
+    /// load gives them), reading each shared part they name once.
+    pub(super) fn decode_in_report_order(
+        &self,
+        mut matched: Vec<(i64, RawRow)>,
+        bytes: &[u8],
+    ) -> Result<Vec<Finding>, StoreError> {
+        matched.sort_by_key(|(run, raw)| (*run, raw.seq));
+        let mut reader = RowReader::new(self);
+        matched
+            .into_iter()
+            .map(|(run, raw)| reader.finding(run, raw, bytes))
+            .collect()
+    }
+
+    /// The `n` most severe stored findings of `runs`, from the top of each
+    /// run's rows: the console's first screen before the rest.
+    pub fn findings_top(&self, n: usize, runs: &[&RunRecord]) -> Result<Vec<Finding>, StoreError> {
+        let err = db_err(&self.path);
+        let mut matched: Vec<(i64, RawRow)> = Vec::new();
+        let mut bytes = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ROW_COLUMNS} FROM findings WHERE run_id = ?1
+                 ORDER BY severity DESC, seq DESC LIMIT ?2"
+            ))
+            .map_err(&err)?;
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        for run in runs.iter().filter_map(|r| run_id(r).ok()) {
+            let mut rows = stmt.query(params![run, limit]).map_err(&err)?;
+            while let Some(r) = rows.next().map_err(&err)? {
+                matched.push((run, RawRow::read(r, 0, &mut bytes).map_err(&err)?));
+            }
+        }
+        matched.sort_by_key(|(run, raw)| (std::cmp::Reverse(raw.severity), *run, raw.seq));
+        matched.truncate(n);
+        self.decode_in_report_order(matched, &bytes)
+    }
+
+    /// The stored findings of `runs` whose fingerprint is one of `fps`, by
+    /// index: the cost follows the number asked for, not the store's size.
+    pub fn findings_with(
+        &self,
+        fps: &[Fingerprint],
+        runs: &[&RunRecord],
+    ) -> Result<Vec<Finding>, StoreError> {
+        let err = db_err(&self.path);
+        let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
+        let mut reader = RowReader::new(self);
+        let mut out = Vec::new();
+        let mut by_fp = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT run_id, {ROW_COLUMNS} FROM findings
+                 WHERE fingerprint = ?1 ORDER BY run_id, seq"
+            ))
+            .map_err(&err)?;
+        for fp in fps {
+            let mut rows = by_fp.query([&fp.0[..]]).map_err(&err)?;
+            while let Some(r) = rows.next().map_err(&err)? {
+                let run: i64 = r.get(0).map_err(&err)?;
+                if wanted.contains(&run) {
+                    let mut bytes = Vec::new();
+                    let raw = RawRow::read(r, 1, &mut bytes).map_err(&err)?;
+                    out.push(reader.finding(run, raw, &bytes)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The advisory texts and contexts of one run, by id.
+    pub(super) fn shared_of(&self, run: i64) -> Result<Shared, StoreError> {
+        let err = db_err(&self.path);
+        let mut shared = Shared::default();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT details_id, body FROM details WHERE run_id = ?1")
+            .map_err(&err)?;
+        let mut rows = stmt.query([run]).map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let body = row
+                .get_ref(1)
+                .and_then(|v| Ok(v.as_blob()?))
+                .map_err(&err)?;
+            let parsed = row::decode_details(body).map_err(|e| corrupt(&self.path, e))?;
+            shared
+                .details
+                .insert(row.get(0).map_err(&err)?, Arc::new(parsed));
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT context_id, body FROM contexts WHERE run_id = ?1")
+            .map_err(&err)?;
+        let mut rows = stmt.query([run]).map_err(&err)?;
+        let mut images: HashMap<ImageRef, Arc<ImageRef>> = HashMap::new();
+        while let Some(row) = rows.next().map_err(&err)? {
+            let body: String = row.get(1).map_err(&err)?;
+            let parsed: Context =
+                serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
+            shared.contexts.insert(
+                row.get(0).map_err(&err)?,
+                shared_context(parsed, &mut images),
+            );
+        }
+        Ok(shared)
+    }
+
+    /// Compares what a read path saw of `run` with the seal stored beside
+    /// its rows, over `ranges` (all of it when `None`).
+    pub(super) fn check_seal(
+        &self,
+        run: &RunRecord,
+        read: &RowSeal,
+        ranges: Option<&[crate::store::seal::Range]>,
+    ) -> Result<(), StoreError> {
+        let text: String = self
+            .conn
+            .query_row(
+                "SELECT seal FROM runs WHERE run_id = ?1",
+                [run_id(run)?],
+                |r| r.get(0),
+            )
+            .map_err(db_err(&self.path))?;
+        let why = match RowSeal::decode(&text) {
+            Some(sealed) => sealed.differs(read, ranges),
+            None => Some("the seal beside its rows does not read".to_string()),
+        };
+        match why {
+            None => Ok(()),
+            Some(why) => Err(StoreError::RunDamaged {
+                path: self.path.clone(),
+                run: run.id,
+                name: run.original_name.clone(),
+                why,
+            }),
+        }
+    }
+
+    /// How many findings the store holds for `run`.
+    pub(super) fn stored_count(&self, run: i64) -> Result<usize, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT findings FROM runs WHERE run_id = ?1", [run], |r| {
+                r.get(0)
+            })
+            .map_err(db_err(&self.path))?;
+        usize::try_from(n).map_err(|_| corrupt(&self.path, "a run's finding count is negative"))
+    }
+
+    /// Reads the findings of one stored run in report order, calling
+    /// `progress` with the number of rows read every few thousand rows.
+    /// Rows come by severity and are put back in place by `seq`.
+    /// Hands every finding of `run` to `take` with its place in the run's
+    /// report, in no particular order, without holding them all: for
+    /// summaries of a whole run.
+    pub fn each_in_run(
+        &self,
+        run: &RunRecord,
+        take: &mut dyn FnMut(u64, Finding),
+    ) -> Result<usize, StoreError> {
+        let id = run_id(run)?;
+        let shared = self.shared_of(id)?;
+        let path = self.path.as_path();
+        let query = (
+            format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
+            vec![id.into()],
+        );
+        let mut seen = 0usize;
+        let mut read = RowSeal::default();
+        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw, bytes| {
+            let place = u64::try_from(raw.seq)
+                .map_err(|_| corrupt(path, "a finding's place in its report is wrong"))?;
+            read.add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
+            take(place, decode(path, &shared, raw, bytes)?);
+            seen += 1;
+            Ok(())
+        })?;
+        self.check_seal(run, &read, None)?;
+        if seen != self.stored_count(id)? {
+            return Err(corrupt(path, "a run holds fewer findings than it records"));
+        }
+        Ok(seen)
+    }
+
+    pub fn load_run(
+        &self,
+        run: &RunRecord,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<Finding>, StoreError> {
+        let id = run_id(run)?;
+        let shared = self.shared_of(id)?;
+        let count = self.stored_count(id)?;
+        let path = self.path.as_path();
+        let mut slots: Vec<Option<Finding>> = Vec::new();
+        slots.resize_with(count, || None);
+        let mut placed = 0usize;
+        let mut read = RowSeal::default();
+        let query = (
+            format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
+            vec![id.into()],
+        );
+        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw, bytes| {
+            let slot = usize::try_from(raw.seq)
+                .ok()
+                .and_then(|seq| slots.get_mut(seq))
+                .filter(|slot| slot.is_none())
+                .ok_or_else(|| corrupt(path, "a finding's place in its report is wrong"))?;
+            read.add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
+            *slot = Some(decode(path, &shared, raw, bytes)?);
+            placed += 1;
+            if placed.is_multiple_of(PROGRESS_EVERY) {
+                progress(placed);
+            }
+            Ok(())
+        })?;
+        self.check_seal(run, &read, None)?;
+        if placed != count {
+            return Err(corrupt(path, "a run holds fewer findings than it records"));
+        }
+        progress(placed);
+        // Every slot is filled (counted above); collecting into `Option`
+        // keeps the vector's exact size (`flatten` would grow a new one).
+        slots
+            .into_iter()
+            .collect::<Option<Vec<Finding>>>()
+            .ok_or_else(|| corrupt(path, "a run holds fewer findings than it records"))
+    }
+}
