@@ -1,8 +1,8 @@
 //! The command-line filters (`--severity`, `--status`, `--image`,
 //! `--source`, `--kind`, `--query`): sugar for the console's query language.
 
+use super::index::{Facts, SearchIndex};
 use super::language::{Query, Term};
-use super::search::{Facts, SearchIndex};
 use crate::model::{Finding, Kind, Severity};
 use crate::triage::Status;
 

@@ -1,10 +1,13 @@
 //! Filters over findings: the command-line filters, the console's query
-//! language, and the search index the console matches against.
+//! language, the search index, the one order, and the matcher.
 
 pub mod filter;
+pub mod index;
 pub mod language;
-pub mod search;
+pub mod matcher;
+pub mod order;
 
 pub use filter::{Filter, FilterError, SeveritySet};
+pub use index::{Facts, SearchIndex};
 pub use language::{Query, QueryError};
-pub use search::{SearchIndex, SortKey};
+pub use order::SortKey;

@@ -173,7 +173,7 @@ pub struct SearchRequest {
     pub reverse: bool,
     pub target: Option<u32>,
     pub index: Arc<SearchIndex>,
-    pub facts: Arc<crate::query::search::Facts>,
+    pub facts: Arc<crate::query::index::Facts>,
 }
 
 impl std::fmt::Debug for SearchRequest {

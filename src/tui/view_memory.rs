@@ -3,7 +3,7 @@
 //! user's data folder (`views/`), never in `.scandeck/`, which is committed.
 
 use super::state::AppState;
-use crate::query::{language, search::SortKey};
+use crate::query::{language, SortKey};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 

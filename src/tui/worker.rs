@@ -116,7 +116,7 @@ impl Matcher {
             let mut for_index: Option<Arc<SearchIndex>> = None;
             // What the last finished query matched: a query that extends it
             // (the next keystroke) tries only those.
-            let mut narrowing: Option<crate::query::search::Narrowing> = None;
+            let mut narrowing: Option<crate::query::matcher::Narrowing> = None;
             while let Ok(mut request) = rx.recv() {
                 while let Ok(newer) = rx.try_recv() {
                     request = newer;

@@ -5,7 +5,7 @@
 //! get the same rows in the same positions.
 
 use crate::model::{Finding, Redactor};
-use crate::query::search::Facts;
+use crate::query::index::Facts;
 use crate::query::{Query, SearchIndex, SortKey};
 use crate::store::decisions::DecisionFile;
 use crate::store::workspace::{CurrentFindings, Selection};
@@ -94,7 +94,7 @@ impl View {
         view.gone_from = present;
         view.facts = Arc::new(Facts {
             statuses: view.facts.statuses.clone(),
-            changes: crate::query::search::change_codes(&view.findings, &view.runs),
+            changes: crate::query::index::change_codes(&view.findings, &view.runs),
         });
         view.triage = current.triage;
         view.triage_read_only = current.triage_read_only;

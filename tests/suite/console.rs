@@ -235,7 +235,7 @@ fn sorting_cycles_and_reverses_on_precomputed_keys() {
     key(&mut s, &km, KeyCode::Char('s'));
     let ids = shown_ids(&s);
     let mut sorted = ids.clone();
-    sorted.sort_by(|a, b| scandeck::query::search::natural_cmp(a, b));
+    sorted.sort_by(|a, b| scandeck::query::order::natural_cmp(a, b));
     assert_eq!(ids, sorted, "sorted by id");
     drive(
         &mut s,
@@ -791,7 +791,7 @@ fn targets_sort_by_score_or_name() {
     key(&mut s, &km, KeyCode::Char('s'));
     let by_name = names(&s);
     let mut sorted = by_name.clone();
-    sorted.sort_by(|a, b| scandeck::query::search::natural_cmp(a, b));
+    sorted.sort_by(|a, b| scandeck::query::order::natural_cmp(a, b));
     assert_eq!(by_name, sorted);
     assert_eq!(
         s.sort,

@@ -19,7 +19,7 @@ fn narrowed_keystrokes_find_exactly_what_fresh_searches_find() {
     } else {
         eprintln!("skipped the real-fixture part: no real fixtures");
     }
-    let facts = scandeck::query::search::Facts {
+    let facts = scandeck::query::index::Facts {
         statuses: vec![scandeck::triage::Status::Open; findings.len()],
         changes: vec![0; findings.len()],
     };

@@ -33,8 +33,8 @@ impl Workspace {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::read::permute;
+    use super::*;
     use crate::ingest::{self, ParseContext};
     use crate::model::Redactor;
     use crate::store::index::ScanIndex;

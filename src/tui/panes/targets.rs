@@ -145,7 +145,7 @@ pub fn sort(state: &mut AppState, action: Action) -> Vec<Effect> {
             data.targets.reverse();
         } else if by_name {
             data.targets
-                .sort_by(|a, b| crate::query::search::natural_cmp(&a.name, &b.name));
+                .sort_by(|a, b| crate::query::order::natural_cmp(&a.name, &b.name));
         } else {
             data.targets
                 .sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
