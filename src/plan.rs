@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 /// The image a project's image is built `FROM`, and in which Dockerfile
-/// (`scan::base_images`).
+/// (`rules::base_images`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseImage {
     pub from: String,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Checks of findings and of the production setup; the project posture
-/// rules of `scan::posture` are checks too, under their own names.
+/// rules of `rules::posture` are checks too, under their own names.
 const OWN_CHECKS: [&str; 8] = [
     "no-open-critical-high",
     "no-open-secrets",
