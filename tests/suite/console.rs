@@ -330,7 +330,23 @@ fn help_palette_filters_and_runs() {
     let (mut s, km) = demo_state((120, 40));
     key(&mut s, &km, KeyCode::Char('?'));
     assert!(s.help.is_some());
-    typed(&mut s, &km, "sort reverse");
+    // The filter is a text field like any other: mended in the middle.
+    typed(&mut s, &km, "sort revers");
+    for _ in 0.."revers".len() {
+        key(&mut s, &km, KeyCode::Left);
+    }
+    key(&mut s, &km, KeyCode::Backspace);
+    typed(&mut s, &km, "x");
+    assert_eq!(s.help.as_ref().unwrap().filter.text(), "sortxrevers");
+    drive(
+        &mut s,
+        &km,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    typed(&mut s, &km, "sort ");
+    key(&mut s, &km, KeyCode::End);
+    typed(&mut s, &km, "e");
+    assert_eq!(s.help.as_ref().unwrap().filter.text(), "sort reverse");
     key(&mut s, &km, KeyCode::Enter);
     assert!(s.help.is_none());
     assert!(s.reverse, "Enter ran the chosen action");

@@ -147,9 +147,13 @@ fn the_checklist_view_records_items_and_the_gate_follows() {
         .contains("needs a reason"));
     key(&mut s, &k, KeyCode::Esc);
     assert!(s.checklist.is_some(), "Esc cancels the prompt first");
-    // a note
+    // a note, mended in the middle as every text field allows
     key(&mut s, &k, KeyCode::Char('i'));
-    typed(&mut s, &k, "cert from Let's Encrypt, ticket OPS-12");
+    typed(&mut s, &k, "cert from Let's Encrypt, OPS-12");
+    for _ in 0.."OPS-12".len() {
+        key(&mut s, &k, KeyCode::Left);
+    }
+    typed(&mut s, &k, "ticket ");
     key(&mut s, &k, KeyCode::Enter);
     assert_eq!(
         s.data

@@ -232,8 +232,20 @@ fn mutated_reports_never_panic_a_parser() {
         .unwrap_or(150);
     let seeds = seeds();
     assert!(!seeds.is_empty());
-    let previous_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    // The parsers' panics are expected here and caught; the other tests of
+    // this binary run meanwhile, and their panics must still be told.
+    thread_local! {
+        static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    let previous_hook: std::sync::Arc<dyn Fn(&std::panic::PanicHookInfo) + Send + Sync> =
+        std::sync::Arc::from(std::panic::take_hook());
+    let told = std::sync::Arc::clone(&previous_hook);
+    std::panic::set_hook(Box::new(move |info| {
+        if !QUIET.with(std::cell::Cell::get) {
+            told(info);
+        }
+    }));
+    QUIET.with(|q| q.set(true));
     let mut failures = Vec::new();
     let mut runs = 0usize;
     for (n, seed) in seeds.iter().enumerate() {
@@ -275,7 +287,9 @@ fn mutated_reports_never_panic_a_parser() {
             }
         }
     }
-    std::panic::set_hook(previous_hook);
+    QUIET.with(|q| q.set(false));
+    let _ = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| previous_hook(info)));
     let _ = std::fs::remove_dir_all(
         std::env::temp_dir().join(format!("scandeck-fuzz-seeds-{}", std::process::id())),
     );

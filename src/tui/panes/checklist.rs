@@ -8,12 +8,13 @@ use crate::checklist::progress::{Change, Recorded, Shown};
 use crate::checklist::Checklist;
 use crate::sanitize::sanitize_line;
 use crate::tui::action::Action;
+use crate::tui::line_edit::LineEdit;
 use crate::tui::msg::Effect;
 pub use crate::tui::state::checklist::ChecklistEdit;
 use crate::tui::state::{AppState, ChecklistPanel, PromptKind};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::Cursor;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
@@ -71,9 +72,9 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
         }
         Action::CloseChecklist | Action::Back => state.checklist = None,
         Action::ChecklistNotApplicable => {
-            panel.prompt = Some((PromptKind::NotApplicable, String::new()))
+            panel.prompt = Some((PromptKind::NotApplicable, LineEdit::default()))
         }
-        Action::ChecklistNote => panel.prompt = Some((PromptKind::Note, String::new())),
+        Action::ChecklistNote => panel.prompt = Some((PromptKind::Note, LineEdit::default())),
         Action::ChecklistToggle => {
             let (list, selected) = current_list(state)?;
             let item = list.items.get(selected)?;
@@ -96,7 +97,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                         // A failing check is overridden only with a reason.
                         state.status = Some(why.to_string());
                         if let Some(panel) = state.checklist.as_mut() {
-                            panel.prompt = Some((PromptKind::Override, String::new()));
+                            panel.prompt = Some((PromptKind::Override, LineEdit::default()));
                         }
                         Vec::new()
                     }
@@ -158,7 +159,7 @@ pub fn type_prompt(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
     match ev.code {
         KeyCode::Esc => panel.prompt = None,
         KeyCode::Enter => {
-            let (kind, text) = (*kind, text.trim().to_string());
+            let (kind, text) = (*kind, text.text().trim().to_string());
             if text.is_empty() {
                 state.status = Some(match kind {
                     PromptKind::NotApplicable => "not applicable needs a reason".into(),
@@ -175,18 +176,11 @@ pub fn type_prompt(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
             };
             return save(state, change);
         }
-        KeyCode::Backspace => {
-            text.pop();
+        // A reason is a sentence or two, not a file pasted by mistake.
+        KeyCode::Char(_) if text.text().chars().count() >= 500 => {}
+        _ => {
+            text.apply(&ev);
         }
-        KeyCode::Char(c)
-            if !ev
-                .modifiers
-                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                && text.chars().count() < 500 =>
-        {
-            text.push(c);
-        }
-        _ => {}
     }
     Vec::new()
 }
@@ -354,10 +348,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             PromptKind::Note => "note: ",
             PromptKind::Override => "the check fails; done anyway because (an override): ",
         };
+        let (before, after) = text.split();
         lines.push(Line::from(vec![
             Span::styled(label, theme.title.add_modifier(Modifier::BOLD)),
-            Span::raw(sanitize_line(text).into_owned()),
+            Span::raw(sanitize_line(before).into_owned()),
             Span::styled("█", theme.title),
+            Span::raw(sanitize_line(after).into_owned()),
             Span::styled("   Enter saves · Esc cancels", theme.dim),
         ]));
     }

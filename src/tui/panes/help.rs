@@ -15,7 +15,7 @@ use ratatui::Frame;
 pub fn draw(
     frame: &mut Frame,
     area: Rect,
-    filter: &str,
+    filter: &crate::tui::line_edit::LineEdit,
     selected: usize,
     theme: &Theme,
     keymap: &KeyMap,
@@ -39,16 +39,18 @@ pub fn draw(
     if inner.height < 3 {
         return;
     }
+    let (before, after) = filter.split();
     let filter_line = Line::from(vec![
         Span::styled("filter: ", theme.dim),
-        Span::raw(cell(filter, 80)),
+        Span::raw(cell(before, 80)),
         Span::styled("█", theme.title),
+        Span::raw(cell(after, 80)),
     ]);
     frame.render_widget(
         Paragraph::new(filter_line),
         Rect::new(inner.x, inner.y, inner.width, 1),
     );
-    let entries = help_entries(keymap, filter);
+    let entries = help_entries(keymap, filter.text());
     let list_height = inner.height.saturating_sub(1) as usize;
     let selected = selected.min(entries.len().saturating_sub(1));
     let offset = selected.saturating_sub(list_height.saturating_sub(1));
@@ -101,7 +103,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
 /// nothing to run); `update` runs it, as if its key had been pressed.
 pub fn take_chosen(state: &mut AppState, keymap: &KeyMap) -> Option<Action> {
     let help = state.help.take()?;
-    help_entries(keymap, &help.filter)
+    help_entries(keymap, help.filter.text())
         .get(help.selected)
         .map(|(_, _, chosen)| *chosen)
         .filter(|chosen| !matches!(chosen, Action::RunHelpEntry | Action::CloseHelp))

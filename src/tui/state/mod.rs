@@ -41,7 +41,7 @@ pub struct Loading {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HelpState {
-    pub filter: String,
+    pub filter: super::line_edit::LineEdit,
     pub selected: usize,
 }
 
@@ -59,7 +59,7 @@ pub enum PromptKind {
 pub struct ChecklistPanel {
     pub list: usize,
     pub cursor: Cursor,
-    pub prompt: Option<(PromptKind, String)>,
+    pub prompt: Option<(PromptKind, super::line_edit::LineEdit)>,
 }
 
 /// One row's identity across reloads: the finding and the scanner that

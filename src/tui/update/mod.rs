@@ -9,7 +9,7 @@ use super::msg::{Effect, ExportRefusal, Msg};
 use super::rows::{needs_everything, requery, search};
 use super::state::{AppState, Pane};
 use super::widgets::Cursor;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 mod lifecycle;
 
@@ -201,26 +201,13 @@ fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
             };
         }
     }
-    // Alt-modified characters are key chords that lost their Escape (tmux), not text.
-    if ev
-        .modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-    {
-        return Vec::new();
-    }
-    let edit = |text: &mut String| match ev.code {
-        KeyCode::Char(c) => {
-            text.push(c);
-            true
-        }
-        KeyCode::Backspace => text.pop().is_some(),
-        _ => false,
-    };
+    // The help filter edits as every text field does (`line_edit`).
     if let Some(help) = &mut state.help {
-        if edit(&mut help.filter) {
+        let before = help.filter.text().to_string();
+        help.filter.apply(&ev);
+        if help.filter.text() != before {
             help.selected = 0;
         }
-        return Vec::new();
     }
     Vec::new()
 }
