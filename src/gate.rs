@@ -302,7 +302,7 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
     if policy.block_unassessed {
         let n = count(&|_, a| {
             a.decision.is_none()
-                && matches!(a.status, Status::Open | Status::Overdue | Status::Regressed)
+                && a.status.needs_work()
         });
         verdict.blocked.extend(count_reason(
             "unassessed",

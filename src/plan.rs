@@ -206,7 +206,7 @@ impl Action {
 
 /// Findings that still need work.
 fn needs_work(a: &Assessment) -> bool {
-    matches!(a.status, Status::Open | Status::Overdue | Status::Regressed)
+    a.status.needs_work()
 }
 
 /// Builds the plan from the findings shown, most urgent action first.

@@ -12,7 +12,6 @@ use crate::scan::runner::{self, Runner, RunnerConfig, TaskEvent, TaskId};
 use crate::scan::task::{self, Request, ToolChoice};
 use crate::scan::{docker, external};
 use crate::store::Workspace;
-use crate::triage::Status;
 use std::collections::{BTreeMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -142,7 +141,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ScanArgs) -> Outcome {
                 summary.reports.contains(f.source.report.as_str())
                     && f.severity >= threshold
                     && f.severity != Severity::Unknown
-                    && matches!(a.status, Status::Open | Status::Overdue | Status::Regressed)
+                    && a.status.needs_work()
             })
             .count();
         if hits > 0 {

@@ -118,7 +118,7 @@ impl<'a> ExportInput<'a> {
         let (mut open, mut critical, mut high) = (0usize, 0usize, 0usize);
         let mut decided = 0usize;
         for (f, a) in &self.rows {
-            if matches!(a.status, Status::Open | Status::Overdue | Status::Regressed) {
+            if a.status.needs_work() {
                 open += 1;
                 critical += usize::from(f.severity == Severity::Critical);
                 high += usize::from(f.severity == Severity::High);

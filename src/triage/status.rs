@@ -67,6 +67,13 @@ impl Status {
             || (wanted == Status::Open && matches!(self, Status::Overdue | Status::Regressed))
     }
 
+    /// Needs someone's work: nobody has decided about it, or a decision ran
+    /// out (open, overdue, regressed). The one rule behind the gate's
+    /// unassessed findings, the plan, `scan --fail-on` and export summaries.
+    pub fn needs_work(self) -> bool {
+        matches!(self, Status::Open | Status::Overdue | Status::Regressed)
+    }
+
     /// Counts against the SLA (accepted and suppressed findings do not; snoozed ones do).
     pub fn in_breach_counts(self) -> bool {
         matches!(
