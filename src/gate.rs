@@ -300,10 +300,7 @@ pub fn judge(policy: &Policy, input: &GateInput) -> Verdict {
         }
     }
     if policy.block_unassessed {
-        let n = count(&|_, a| {
-            a.decision.is_none()
-                && a.status.needs_work()
-        });
+        let n = count(&|_, a| a.decision.is_none() && a.status.needs_work());
         verdict.blocked.extend(count_reason(
             "unassessed",
             n,
