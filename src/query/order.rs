@@ -1,7 +1,7 @@
 //! The one order of the console and every command: the sort keys and the
 //! natural order of ids, targets and packages.
 
-use super::index::SearchIndex;
+use super::index::{Facts, SearchIndex};
 
 /// How the findings list is ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -97,11 +97,31 @@ fn trim_zeros(digits: &[u8]) -> &[u8] {
 }
 
 impl SearchIndex {
-    /// All finding indices in `key` order (reversed when asked): the one
-    /// order of the console and every command. Each key is followed by
-    /// severity (most severe first), then id, target and package in
-    /// natural order (`CVE-2021-999` before `CVE-2021-1000`), then the
-    /// order the findings were read in.
+    /// The one order of the console and every command: what needs work
+    /// (open, overdue, regressed: `Status::needs_work`) before what is
+    /// resolved or decided, each part in `key` order (reversed when asked).
+    pub fn order_by_work(&self, facts: &Facts, key: SortKey, reverse: bool) -> Vec<u32> {
+        let order = self.order(key, false);
+        let needs_work = |i: u32| {
+            facts
+                .statuses
+                .get(i as usize)
+                .is_none_or(|s| s.needs_work())
+        };
+        let (mut first, mut last): (Vec<u32>, Vec<u32>) =
+            order.into_iter().partition(|i| needs_work(*i));
+        if reverse {
+            first.reverse();
+            last.reverse();
+        }
+        first.extend(last);
+        first
+    }
+
+    /// All finding indices in `key` order (reversed when asked). Each key
+    /// is followed by severity (most severe first), then id, target and
+    /// package in natural order (`CVE-2021-999` before `CVE-2021-1000`),
+    /// then the order the findings were read in.
     pub fn order(&self, key: SortKey, reverse: bool) -> Vec<u32> {
         let keyed = |i: usize| -> [u32; 5] {
             let sev = 5 - (self.severity[i] as u32).min(5);

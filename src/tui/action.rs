@@ -54,6 +54,7 @@ pub enum Action {
     DialogNext,
     DialogPrev,
     ToggleChanges,
+    ToggleResolved,
     OpenChecklist,
     CloseChecklist,
     ChecklistToggle,
@@ -94,7 +95,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 84] = [
+    pub const ALL: [Action; 85] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -143,6 +144,7 @@ impl Action {
         Action::DialogNext,
         Action::DialogPrev,
         Action::ToggleChanges,
+        Action::ToggleResolved,
         Action::OpenChecklist,
         Action::CloseChecklist,
         Action::ChecklistToggle,
@@ -244,6 +246,7 @@ impl Action {
             Action::DialogNext => "next field",
             Action::DialogPrev => "prev field",
             Action::ToggleChanges => "changes",
+            Action::ToggleResolved => "hide resolved",
             Action::OpenChecklist => "checklist",
             Action::CloseChecklist => "close",
             Action::ChecklistToggle => "done",
@@ -334,6 +337,7 @@ impl Action {
             Action::DialogNext => "Next field of the dialog.",
             Action::DialogPrev => "Previous field of the dialog.",
             Action::ToggleChanges => "Show only what changed since the previous scan of each target (new, gone, regressed).",
+            Action::ToggleResolved => "Hide or show what is resolved or decided (fixed, gone, suppressed, accepted, snoozed, …): only what needs work stays.",
             Action::OpenChecklist => "Open the checklists: the production deployment checklist with evidence, the best practices, yours.",
             Action::CloseChecklist => "Close the checklist.",
             Action::ChecklistToggle => "Record the selected item as done, or as to do again.",

@@ -17,8 +17,12 @@ pub struct TargetRow {
     pub name: String,
     /// The search index's target id.
     pub id: u32,
-    /// Findings per severity, indexed by `Severity as usize`.
+    /// Findings that need work (open, overdue, regressed) per severity,
+    /// indexed by `Severity as usize`.
     pub tally: [usize; 6],
+    /// Findings resolved or decided (fixed, gone, suppressed, accepted,
+    /// snoozed, …): counted apart, never as work.
+    pub resolved: usize,
     pub total: usize,
     /// Weighted score for ordering: critical dominates high dominates medium...
     pub score: u64,
@@ -67,36 +71,7 @@ impl Data {
     /// The console's data over a view: the targets pane's rows and the
     /// first screen's order.
     pub fn of(view: View) -> Data {
-        let mut by_target: Vec<Option<TargetRow>> = Vec::new();
-        let mut all = TargetRow {
-            name: "All".into(),
-            id: u32::MAX,
-            tally: [0; 6],
-            total: 0,
-            score: 0,
-        };
-        for (i, f) in view.findings.iter().enumerate() {
-            let id = view.index.target_of(i) as usize;
-            if by_target.len() <= id {
-                by_target.resize(id + 1, None);
-            }
-            let row = by_target[id].get_or_insert_with(|| TargetRow {
-                name: f.display_target().to_string(),
-                id: id as u32,
-                tally: [0; 6],
-                total: 0,
-                score: 0,
-            });
-            row.tally[f.severity as usize] += 1;
-            row.total += 1;
-            all.tally[f.severity as usize] += 1;
-            all.total += 1;
-        }
-        let mut targets: Vec<TargetRow> = by_target.into_iter().flatten().collect();
-        for t in targets.iter_mut().chain(std::iter::once(&mut all)) {
-            t.score = score(&t.tally);
-        }
-        targets.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+        let (targets, all) = tallies(&view);
         let initial_order = Arc::new(view.order(SortKey::Severity, false));
         Data {
             view,
@@ -112,6 +87,7 @@ impl Data {
     /// Recomputes every status after the decisions changed (the index stays).
     pub fn reassess(&mut self, triage: DecisionFile, now: DateTime<Utc>) {
         self.view.reassess(triage, now);
+        (self.targets, self.all) = tallies(&self.view);
     }
 
     /// The present findings with their assessments.
@@ -216,6 +192,49 @@ impl Data {
             .filter_map(|fp| first.get(fp).copied().filter(|i| *i != usize::MAX))
             .collect()
     }
+}
+
+/// The targets pane's rows (busiest first) and the "All" row: what needs
+/// work per severity, and what is resolved or decided apart.
+fn tallies(view: &View) -> (Vec<TargetRow>, TargetRow) {
+    let mut by_target: Vec<Option<TargetRow>> = Vec::new();
+    let mut all = TargetRow {
+        name: "All".into(),
+        id: u32::MAX,
+        tally: [0; 6],
+        resolved: 0,
+        total: 0,
+        score: 0,
+    };
+    for (i, f) in view.findings.iter().enumerate() {
+        let id = view.index.target_of(i) as usize;
+        if by_target.len() <= id {
+            by_target.resize(id + 1, None);
+        }
+        let row = by_target[id].get_or_insert_with(|| TargetRow {
+            name: f.display_target().to_string(),
+            id: id as u32,
+            tally: [0; 6],
+            resolved: 0,
+            total: 0,
+            score: 0,
+        });
+        let needs_work = view.facts.statuses.get(i).is_none_or(|s| s.needs_work());
+        for r in [&mut *row, &mut all] {
+            if needs_work {
+                r.tally[f.severity as usize] += 1;
+            } else {
+                r.resolved += 1;
+            }
+            r.total += 1;
+        }
+    }
+    let mut targets: Vec<TargetRow> = by_target.into_iter().flatten().collect();
+    for t in targets.iter_mut().chain(std::iter::once(&mut all)) {
+        t.score = score(&t.tally);
+    }
+    targets.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.name.cmp(&b.name)));
+    (targets, all)
 }
 
 /// Critical 10^9, high 10^6, medium 10^3, low 1, so that one critical

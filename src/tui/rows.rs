@@ -76,6 +76,9 @@ pub fn view_description(state: &AppState) -> String {
     if state.changes_only {
         parts.push("changes since the previous scan".into());
     }
+    if state.work_only {
+        parts.push("what needs work".into());
+    }
     if parts.is_empty() {
         "all findings".into()
     } else {

@@ -135,6 +135,14 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             spans.push(Span::raw("  "));
         }
     }
+    if state.visible_resolved > 0 {
+        // Resolved and decided rows are shown apart, never as work.
+        spans.push(Span::styled(
+            format!("✓ {}", state.visible_resolved),
+            theme.dim,
+        ));
+        spans.push(Span::raw("  "));
+    }
     let mut chips: Vec<String> = Vec::new();
     if let Some(min) = state.min_severity {
         chips.push(format!("sev ≥ {}", min.as_str()));
@@ -147,6 +155,9 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     if state.changes_only {
         chips.push("changes since previous scan".into());
+    }
+    if state.work_only {
+        chips.push("needs work only".into());
     }
     chips.push(format!(
         "sort {}{}",

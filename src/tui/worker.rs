@@ -114,6 +114,8 @@ impl Matcher {
         std::thread::spawn(move || {
             let mut orders: HashMap<(SortKey, bool), Arc<Vec<u32>>> = HashMap::new();
             let mut for_index: Option<Arc<SearchIndex>> = None;
+            // Orders put what needs work first: new statuses, new orders.
+            let mut for_facts: Option<Arc<crate::query::Facts>> = None;
             // What the last finished query matched: a query that extends it
             // (the next keystroke) tries only those.
             let mut narrowing: Option<crate::query::matcher::Narrowing> = None;
@@ -127,16 +129,24 @@ impl Matcher {
                 if !for_index
                     .as_ref()
                     .is_some_and(|i| Arc::ptr_eq(i, &request.index))
+                    || !for_facts
+                        .as_ref()
+                        .is_some_and(|f| Arc::ptr_eq(f, &request.facts))
                 {
                     orders.clear();
                     narrowing = None;
                     for_index = Some(Arc::clone(&request.index));
+                    for_facts = Some(Arc::clone(&request.facts));
                 }
                 let order = Arc::clone(
                     orders
                         .entry((request.sort, request.reverse))
                         .or_insert_with(|| {
-                            Arc::new(request.index.order(request.sort, request.reverse))
+                            Arc::new(request.index.order_by_work(
+                                &request.facts,
+                                request.sort,
+                                request.reverse,
+                            ))
                         }),
                 );
                 if let Some((rows, matched)) = request.index.search_within(

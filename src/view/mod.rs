@@ -179,10 +179,10 @@ impl View {
         self.findings.is_empty()
     }
 
-    /// Every finding's position in `sort` order: the one order of the
-    /// console and every command.
+    /// Every finding's position in the one order of the console and every
+    /// command: what needs work first, each part in `sort` order.
     pub fn order(&self, sort: SortKey, reverse: bool) -> Vec<u32> {
-        self.index.order(sort, reverse)
+        self.index.order_by_work(&self.facts, sort, reverse)
     }
 
     /// The positions `query` keeps, in `sort` order (fuzzy words rank

@@ -300,7 +300,7 @@ pub fn trivy(repo: &str, tag: &str, digest: &str, vulns: &[Vuln]) -> Value {
 /// Runs a console search synchronously, as the matcher thread would.
 pub fn search_done(req: scandeck::tui::msg::SearchRequest) -> scandeck::tui::msg::Msg {
     let latest = std::sync::atomic::AtomicU64::new(req.generation);
-    let order = req.index.order(req.sort, req.reverse);
+    let order = req.index.order_by_work(&req.facts, req.sort, req.reverse);
     let rows = req
         .index
         .search(

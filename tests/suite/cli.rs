@@ -295,9 +295,10 @@ fn a_newer_scan_of_the_same_target_replaces_the_older() {
     assert_eq!(
         shown,
         vec![
-            ("CVE-2024-1", "fixed"),
+            // What needs work first, what is resolved below it.
             ("CVE-2024-2", "open"),
-            ("CVE-2024-3", "open")
+            ("CVE-2024-3", "open"),
+            ("CVE-2024-1", "fixed")
         ],
         "the older finding is gone: fixed"
     );

@@ -863,6 +863,14 @@ fn snooze_with_a_reason_from_the_dialog() {
         "7 days from the fixed now"
     );
     assert_eq!(d.decided_by, "Tess Tester <tess@example.com>");
+    // The selection moved on to what needs work; the snoozed finding is below.
+    assert_ne!(
+        s.data.as_ref().unwrap().view.findings[s.selected_finding().unwrap()].id,
+        "CVE-2023-24538"
+    );
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, "CVE-2023-24538");
+    key(&mut s, &km, KeyCode::Enter);
     let detail = screen(&s, &Theme::default_ansi(), &km);
     assert!(
         detail.contains("decision    snoozed until 2026-11-27T12:00:00Z"),
@@ -1209,6 +1217,11 @@ fn undo_puts_the_last_decision_back_with_its_own_audit_entry() {
     let z = |s: &mut AppState| key(s, &km, KeyCode::Char('Z'));
     z(&mut s);
     assert_eq!(s.status.as_deref(), Some("nothing to undo"));
+    // One finding in view: a decision moves the selection on to the next
+    // row that needs work, and here there is none.
+    key(&mut s, &km, KeyCode::Char('/'));
+    typed(&mut s, &km, "CVE-2023-24538");
+    key(&mut s, &km, KeyCode::Enter);
     // A snooze, then a change of mind: accepted instead.
     key(&mut s, &km, KeyCode::Char('z'));
     key(&mut s, &km, KeyCode::Down);
@@ -1260,6 +1273,15 @@ fn undo_puts_the_last_decision_back_with_its_own_audit_entry() {
     assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
     // Undoing a first decision leaves the finding as it was: open.
     let decided = s.data.as_ref().unwrap().view.triage.decisions.len();
+    key(&mut s, &km, KeyCode::Char('/'));
+    drive(
+        &mut s,
+        &km,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    key(&mut s, &km, KeyCode::Enter);
+    key(&mut s, &km, KeyCode::Char('g'));
+    key(&mut s, &km, KeyCode::Char('g'));
     key(&mut s, &km, KeyCode::Char('j'));
     key(&mut s, &km, KeyCode::Char('f'));
     key(&mut s, &km, KeyCode::Enter);
@@ -1362,4 +1384,54 @@ fn the_query_line_edits_in_the_middle_and_ctrl_c_cancels() {
     assert!(s.dialog.is_some());
     ctrl(&mut s, &km, 'c');
     assert!(s.dialog.is_none(), "Ctrl-C cancels the dialog");
+}
+
+/// Working down the list: what needs work comes first, a decision sends
+/// its finding below it (counted apart in the header, `✓ N`), and the
+/// selection moves on to the next row that needs work. `H` hides what is
+/// resolved or decided.
+#[test]
+fn a_decided_finding_goes_below_what_needs_work_and_the_selection_moves_on() {
+    let (mut s, km) = demo_state((120, 40));
+    let needs_work = |s: &AppState, i: u32| {
+        s.data.as_ref().unwrap().view.facts.statuses[i as usize].needs_work()
+    };
+    let split = |s: &AppState| s.visible.iter().take_while(|i| needs_work(s, **i)).count();
+    let work_before = split(&s);
+    assert!(
+        s.visible[work_before..].iter().all(|i| !needs_work(&s, *i)),
+        "nothing that needs work below what does not"
+    );
+    let tally_before: usize = s.visible_tally.iter().sum();
+    assert_eq!(
+        tally_before, work_before,
+        "the tallies count what needs work"
+    );
+    assert_eq!(s.visible_resolved, s.visible.len() - work_before);
+    let first = s.visible[0];
+    let second = s.visible[1];
+    key(&mut s, &km, KeyCode::Char('f'));
+    key(&mut s, &km, KeyCode::Enter);
+    let data = s.data.as_ref().unwrap();
+    assert!(!needs_work(&s, first), "marked fixed: no longer work");
+    assert_eq!(split(&s), work_before - 1);
+    assert_eq!(s.visible_tally.iter().sum::<usize>(), tally_before - 1);
+    let at = s.visible.iter().position(|i| *i == first).unwrap();
+    assert!(
+        at >= split(&s),
+        "the decided finding sorts below what needs work"
+    );
+    assert_eq!(
+        s.selected_finding(),
+        Some(second as usize),
+        "the selection moved on to the next finding that needs work ({})",
+        data.view.findings[second as usize].id
+    );
+    // H: only what needs work.
+    key(&mut s, &km, KeyCode::Char('H'));
+    assert!(s.work_only);
+    assert_eq!(s.visible.len(), work_before - 1);
+    assert_eq!(s.visible_resolved, 0);
+    key(&mut s, &km, KeyCode::Char('H'));
+    assert_eq!(s.visible.len(), split(&s) + s.visible_resolved);
 }

@@ -869,7 +869,7 @@ fn the_defectdojo_panel_asks_a_worker_and_shows_what_it_did() {
         scandeck::triage::Decision {
             disposition: scandeck::triage::Disposition::FalsePositive,
             selector: scandeck::triage::Selector {
-                fingerprint: Some(fp),
+                fingerprint: Some(fp.clone()),
                 ..Default::default()
             },
             finding: None,
@@ -897,9 +897,17 @@ fn the_defectdojo_panel_asks_a_worker_and_shows_what_it_did() {
             ..DojoResult::default()
         })),
     );
-    let first = s.visible[0] as usize;
+    let pulled = s
+        .data
+        .as_ref()
+        .unwrap()
+        .view
+        .findings
+        .iter()
+        .position(|f| f.fingerprint.to_string() == fp)
+        .unwrap();
     assert!(
-        s.data.as_ref().unwrap().view.assessments[first]
+        s.data.as_ref().unwrap().view.assessments[pulled]
             .decision
             .is_some(),
         "the pulled decision is assessed at once"

@@ -320,12 +320,16 @@ fn a_decision_saved_while_results_wait_stays_when_they_are_shown() {
         panic!("marking fixed saves");
     };
     finish_save(&mut s, &km, change);
+    // The decided finding went below what needs work; the selection moved
+    // on to the next finding that needs work, and stays on it.
+    let on = selected(&s).fingerprint;
+    assert_ne!(on, fp);
     reload(&mut s, &km, other_image_first(common::demo_current(), 1));
     key(&mut s, &km, KeyCode::Char('U'));
     assert_eq!(status_of(&s, fp), "fix-pending");
     assert_eq!(
         selected(&s).fingerprint,
-        fp,
+        on,
         "the selection stays on its finding"
     );
 }

@@ -103,6 +103,16 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.reverse = !state.reverse;
             search(state)
         }
+        Action::ToggleResolved => {
+            state.work_only = !state.work_only;
+            state.status = Some(if state.work_only {
+                "showing what needs work: resolved and decided findings hidden (H shows them)"
+                    .into()
+            } else {
+                "showing resolved and decided findings too, below what needs work".into()
+            });
+            search(state)
+        }
         Action::ToggleChanges => {
             state.changes_only = !state.changes_only;
             state.status = Some(if state.changes_only {

@@ -115,6 +115,8 @@ pub struct AppState {
     pub min_severity: Option<Severity>,
     /// Only findings that changed since the previous scan of their target.
     pub changes_only: bool,
+    /// Only what needs work: resolved and decided rows hidden (`H`).
+    pub work_only: bool,
     pub sort: SortKey,
     pub reverse: bool,
     pub order: Arc<Vec<u32>>,
@@ -122,6 +124,8 @@ pub struct AppState {
     pub visible: Vec<u32>,
     /// Severity counts of `visible`, kept with it so that drawing never counts.
     pub visible_tally: [usize; 6],
+    /// Shown rows resolved or decided (fixed, gone, suppressed, accepted, …).
+    pub visible_resolved: usize,
     /// Newest search asked for, and the one `visible` comes from.
     pub generation: u64,
     pub shown_generation: u64,
@@ -209,6 +213,7 @@ impl AppState {
             order: Arc::new(Vec::new()),
             visible: Vec::new(),
             visible_tally: [0; 6],
+            visible_resolved: 0,
             generation: 0,
             shown_generation: 0,
             findings: Cursor::default(),
@@ -222,6 +227,7 @@ impl AppState {
             size,
             quitting: false,
             changes_only: false,
+            work_only: false,
             marked: std::collections::BTreeSet::new(),
             dialog: None,
             unsaved: None,
@@ -298,6 +304,14 @@ impl AppState {
                 negated: false,
             });
         }
+        if self.work_only {
+            // `status:open` holds for open, overdue and regressed findings:
+            // what needs work (`Status::needs_work`).
+            q.conditions.push(language::Condition {
+                term: language::Term::Status(vec![crate::triage::Status::Open]),
+                negated: false,
+            });
+        }
         if let Some(min) = self.min_severity {
             q.conditions.push(language::Condition {
                 term: language::Term::Severity(language::Comparison::Ge, min),
@@ -349,16 +363,30 @@ impl AppState {
         self.data.as_ref().map_or(0, |d| d.view.runs.len())
     }
 
-    /// Replaces the shown rows and their tally.
+    /// Replaces the shown rows and their tally: what needs work per
+    /// severity, and what is resolved or decided apart.
     pub fn set_visible(&mut self, rows: Vec<u32>) {
         let mut tally = [0usize; 6];
+        let mut resolved = 0;
         if let Some(data) = &self.data {
             for i in &rows {
-                tally[data.view.findings[*i as usize].severity as usize] += 1;
+                let i = *i as usize;
+                let needs_work = data
+                    .view
+                    .facts
+                    .statuses
+                    .get(i)
+                    .is_none_or(|s| s.needs_work());
+                if needs_work {
+                    tally[data.view.findings[i].severity as usize] += 1;
+                } else {
+                    resolved += 1;
+                }
             }
         }
         self.visible = rows;
         self.visible_tally = tally;
+        self.visible_resolved = resolved;
     }
 
     /// The query line is shown while editing and while a query is active.

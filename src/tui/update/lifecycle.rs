@@ -130,6 +130,7 @@ pub(super) fn saved(state: &mut AppState, result: SaveResult) -> Vec<Effect> {
             if let Some(data) = &mut state.data {
                 data.reassess(file, now);
             }
+            state.reselect = next_to_work_on(state);
             regate(state);
             let mut effects = search(state);
             // What the checklist's checks count just changed.
@@ -141,6 +142,35 @@ pub(super) fn saved(state: &mut AppState, result: SaveResult) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Working down the list: when the selected finding no longer needs work
+/// (it was just decided, and sorts below what does), the selection moves
+/// on to the next shown row that still needs work, as an inbox moves to
+/// the next message; otherwise it stays on its finding.
+fn next_to_work_on(state: &AppState) -> Option<crate::tui::state::FindingRef> {
+    let data = state.data.as_ref()?;
+    let needs_work = |i: u32| {
+        data.view
+            .facts
+            .statuses
+            .get(i as usize)
+            .is_none_or(|s| s.needs_work())
+    };
+    let at = state.findings.selected;
+    let selected = *state.visible.get(at)?;
+    if needs_work(selected) {
+        return None;
+    }
+    let next = state.visible[at + 1..]
+        .iter()
+        .chain(state.visible[..at].iter().rev())
+        .copied()
+        .find(|i| needs_work(*i))?;
+    data.view
+        .findings
+        .get(next as usize)
+        .map(crate::tui::state::FindingRef::of)
 }
 
 /// The workspace read again behind the shown data (a scan finished): held

@@ -252,7 +252,8 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
         | Action::LowerMinSeverity
         | Action::SortNext
         | Action::SortReverse
-        | Action::ToggleChanges => query_line::act(state, action),
+        | Action::ToggleChanges
+        | Action::ToggleResolved => query_line::act(state, action),
         Action::MoveDown => step(state, &a, 1),
         Action::MoveUp => step(state, &a, -1),
         Action::HalfPageDown => step(state, &a, page(state, &a) as isize / 2),
