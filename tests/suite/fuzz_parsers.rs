@@ -75,11 +75,10 @@ const INLINE_SEEDS: [(&str, &str); 10] = [
     ),
 ];
 
-fn seeds() -> Vec<PathBuf> {
+fn seeds(inline: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> =
         common::files_under(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/reports"));
-    let inline = std::env::temp_dir().join(format!("scandeck-fuzz-seeds-{}", std::process::id()));
-    std::fs::create_dir_all(&inline).unwrap();
+    std::fs::create_dir_all(inline).unwrap();
     for (name, body) in INLINE_SEEDS {
         let path = inline.join(name);
         std::fs::write(&path, body).unwrap();
@@ -224,31 +223,72 @@ fn import_in_memory(bytes: &[u8]) {
     }
 }
 
+thread_local! {
+    /// Set on the threads that fuzz: their caught panics are expected.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The parsers' panics are expected while fuzzing and caught; the other
+/// tests of this binary run meanwhile, and their panics must still be told.
+/// One hook for the process, silent only on the fuzzing threads.
+fn quiet_on_fuzzing_threads() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let told = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                told(info);
+            }
+        }));
+    });
+}
+
+/// The seeds are shared out over four tests so that they run side by side.
+const SHARDS: usize = 4;
+
 #[test]
-fn mutated_reports_never_panic_a_parser() {
+fn mutated_reports_never_panic_a_parser_1() {
+    fuzz(0);
+}
+
+#[test]
+fn mutated_reports_never_panic_a_parser_2() {
+    fuzz(1);
+}
+
+#[test]
+fn mutated_reports_never_panic_a_parser_3() {
+    fuzz(2);
+}
+
+#[test]
+fn mutated_reports_never_panic_a_parser_4() {
+    fuzz(3);
+}
+
+/// Mutates every seed whose position is `shard` modulo `SHARDS`.
+fn fuzz(shard: usize) {
     let iterations: usize = std::env::var("SCANDECK_FUZZ_ITERATIONS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(150);
-    let seeds = seeds();
+    let inline = std::env::temp_dir().join(format!(
+        "scandeck-fuzz-seeds-{}-{shard}",
+        std::process::id()
+    ));
+    // Each seed keeps its position in the whole list: the same mutations
+    // whichever shard it falls to.
+    let seeds: Vec<(usize, PathBuf)> = seeds(&inline)
+        .into_iter()
+        .enumerate()
+        .filter(|(n, _)| n % SHARDS == shard)
+        .collect();
     assert!(!seeds.is_empty());
-    // The parsers' panics are expected here and caught; the other tests of
-    // this binary run meanwhile, and their panics must still be told.
-    thread_local! {
-        static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    }
-    let previous_hook: std::sync::Arc<dyn Fn(&std::panic::PanicHookInfo) + Send + Sync> =
-        std::sync::Arc::from(std::panic::take_hook());
-    let told = std::sync::Arc::clone(&previous_hook);
-    std::panic::set_hook(Box::new(move |info| {
-        if !QUIET.with(std::cell::Cell::get) {
-            told(info);
-        }
-    }));
+    quiet_on_fuzzing_threads();
     QUIET.with(|q| q.set(true));
     let mut failures = Vec::new();
     let mut runs = 0usize;
-    for (n, seed) in seeds.iter().enumerate() {
+    for (n, seed) in seeds.iter().map(|(n, seed)| (*n, seed)) {
         let bytes = std::fs::read(seed).unwrap();
         let parsed: Option<Vec<Value>> = serde_json::Deserializer::from_slice(&bytes)
             .into_iter::<Value>()
@@ -288,11 +328,7 @@ fn mutated_reports_never_panic_a_parser() {
         }
     }
     QUIET.with(|q| q.set(false));
-    let _ = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| previous_hook(info)));
-    let _ = std::fs::remove_dir_all(
-        std::env::temp_dir().join(format!("scandeck-fuzz-seeds-{}", std::process::id())),
-    );
+    let _ = std::fs::remove_dir_all(&inline);
     eprintln!(
         "fuzzed {} seed files, {runs} mutated inputs, {} panics",
         seeds.len(),
