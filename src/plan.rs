@@ -204,11 +204,6 @@ impl Action {
     }
 }
 
-/// Findings that still need work.
-fn needs_work(a: &Assessment) -> bool {
-    a.status.needs_work()
-}
-
 /// Builds the plan from the findings shown, most urgent action first.
 /// `bases` names the base image of the project's own images.
 pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action> {
@@ -219,7 +214,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
     // spells it): the image that installs it and the project whose manifest
     // pins it need one change.
     let mut packages: BTreeMap<PackageKey, Vec<(&Finding, &Assessment)>> = BTreeMap::new();
-    for (f, a) in rows.iter().copied().filter(|(_, a)| needs_work(a)) {
+    for (f, a) in rows.iter().copied().filter(|(_, a)| a.status.needs_work()) {
         let subject = f.subject.to_string();
         match f.kind {
             // A patched base image fixes what its layers brought; what has

@@ -15,6 +15,14 @@ pub struct Facts {
     pub changes: Vec<u8>,
 }
 
+impl Facts {
+    /// Whether finding `i` needs work (`Status::needs_work`); a finding
+    /// without a status yet is counted as work.
+    pub fn needs_work(&self, i: usize) -> bool {
+        self.statuses.get(i).is_none_or(|s| s.needs_work())
+    }
+}
+
 /// Per-finding attributes packed for filtering, plus the haystacks.
 pub struct SearchIndex {
     pub(super) haystacks: Vec<Utf32String>,

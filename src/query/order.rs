@@ -102,14 +102,9 @@ impl SearchIndex {
     /// resolved or decided, each part in `key` order (reversed when asked).
     pub fn order_by_work(&self, facts: &Facts, key: SortKey, reverse: bool) -> Vec<u32> {
         let order = self.order(key, false);
-        let needs_work = |i: u32| {
-            facts
-                .statuses
-                .get(i as usize)
-                .is_none_or(|s| s.needs_work())
-        };
-        let (mut first, mut last): (Vec<u32>, Vec<u32>) =
-            order.into_iter().partition(|i| needs_work(*i));
+        let (mut first, mut last): (Vec<u32>, Vec<u32>) = order
+            .into_iter()
+            .partition(|i| facts.needs_work(*i as usize));
         if reverse {
             first.reverse();
             last.reverse();

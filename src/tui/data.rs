@@ -219,7 +219,7 @@ fn tallies(view: &View) -> (Vec<TargetRow>, TargetRow) {
             total: 0,
             score: 0,
         });
-        let needs_work = view.facts.statuses.get(i).is_none_or(|s| s.needs_work());
+        let needs_work = view.facts.needs_work(i);
         for r in [&mut *row, &mut all] {
             if needs_work {
                 r.tally[f.severity as usize] += 1;

@@ -1393,9 +1393,8 @@ fn the_query_line_edits_in_the_middle_and_ctrl_c_cancels() {
 #[test]
 fn a_decided_finding_goes_below_what_needs_work_and_the_selection_moves_on() {
     let (mut s, km) = demo_state((120, 40));
-    let needs_work = |s: &AppState, i: u32| {
-        s.data.as_ref().unwrap().view.facts.statuses[i as usize].needs_work()
-    };
+    let needs_work =
+        |s: &AppState, i: u32| s.data.as_ref().unwrap().view.facts.needs_work(i as usize);
     let split = |s: &AppState| s.visible.iter().take_while(|i| needs_work(s, **i)).count();
     let work_before = split(&s);
     assert!(

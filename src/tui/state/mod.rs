@@ -371,12 +371,7 @@ impl AppState {
         if let Some(data) = &self.data {
             for i in &rows {
                 let i = *i as usize;
-                let needs_work = data
-                    .view
-                    .facts
-                    .statuses
-                    .get(i)
-                    .is_none_or(|s| s.needs_work());
+                let needs_work = data.view.facts.needs_work(i);
                 if needs_work {
                     tally[data.view.findings[i].severity as usize] += 1;
                 } else {

@@ -150,13 +150,7 @@ pub(super) fn saved(state: &mut AppState, result: SaveResult) -> Vec<Effect> {
 /// the next message; otherwise it stays on its finding.
 fn next_to_work_on(state: &AppState) -> Option<crate::tui::state::FindingRef> {
     let data = state.data.as_ref()?;
-    let needs_work = |i: u32| {
-        data.view
-            .facts
-            .statuses
-            .get(i as usize)
-            .is_none_or(|s| s.needs_work())
-    };
+    let needs_work = |i: u32| data.view.facts.needs_work(i as usize);
     let at = state.findings.selected;
     let selected = *state.visible.get(at)?;
     if needs_work(selected) {
