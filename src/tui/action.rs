@@ -90,12 +90,13 @@ pub enum Action {
     RescanAll,
     CancelTask,
     ApplyResults,
+    Reload,
     /// Does nothing: used in a user key map to unbind a default key.
     None,
 }
 
 impl Action {
-    pub const ALL: [Action; 85] = [
+    pub const ALL: [Action; 86] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -180,6 +181,7 @@ impl Action {
         Action::RescanAll,
         Action::CancelTask,
         Action::ApplyResults,
+        Action::Reload,
         Action::None,
     ];
 
@@ -282,6 +284,7 @@ impl Action {
             Action::RescanAll => "scan…",
             Action::CancelTask => "cancel scan",
             Action::ApplyResults => "show new results",
+            Action::Reload => "reload",
             Action::None => "unbound",
         }
     }
@@ -373,6 +376,7 @@ impl Action {
             Action::RescanAll => "Choose what to scan: the engine's images (size, age, last scan here), the project and the running containers; nothing runs before Enter.",
             Action::CancelTask => "Cancel the selected scan task; a running scanner is killed with its children.",
             Action::ApplyResults => "Show the new scan results; until then the list under the cursor stays as it is.",
+            Action::Reload => "Read the workspace again now and show it, keeping the query, the selection and the marks. Decisions, checklist records and new scans made elsewhere also arrive by themselves within a second.",
             Action::None => "Unbinds a key in a user key map.",
         }
     }

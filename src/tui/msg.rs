@@ -4,7 +4,7 @@
 
 use super::action::Action;
 use super::data::Data;
-use super::state::Loading;
+use super::state::{Loading, WorkspaceChange};
 use crate::query::{Query, SearchIndex, SortKey};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::sync::Arc;
@@ -50,6 +50,12 @@ pub enum Msg {
     Engine(Result<String, (String, String)>),
     /// The workspace was read again after a scan imported results.
     Reloaded(Box<Data>),
+    /// Another process (or this one) changed the workspace's shared files.
+    WorkspaceChanged(WorkspaceChange),
+    /// decisions.json as now on disk, read after it changed.
+    DecisionsRead(Result<crate::store::decisions::DecisionFile, String>),
+    /// checklist.json as now on disk, read after it changed.
+    ChecklistRead(Result<crate::checklist::progress::ChecklistFile, String>),
     /// A second passed while tasks run (their elapsed times move).
     Tick,
     /// The fix plan a worker made.
@@ -113,6 +119,10 @@ pub enum Effect {
     CancelTask(crate::scan::runner::TaskId),
     /// Read the workspace again in the background (results were imported).
     Reload,
+    /// Read decisions.json again (it changed on disk).
+    ReadDecisions,
+    /// Read checklist.json again (it changed on disk).
+    ReadChecklist,
     /// Open a workspace file (relative to the workspace) at a line in the
     /// user's editor, suspending the console meanwhile.
     Edit {

@@ -290,6 +290,7 @@ impl<'o> Services<'o> {
             tx.clone(),
             false,
         );
+        super::worker::spawn_watcher(options.workspace.clone(), tx.clone());
         let engine_tx = tx.clone();
         tokio::spawn(async move {
             let line = crate::scan::docker::connect()
@@ -357,6 +358,24 @@ impl<'o> Services<'o> {
             Effect::Rescan(scope) => self.rescan(scope),
             Effect::CancelTask(id) => self.runner.cancel(id),
             Effect::Reload => self.reload(),
+            Effect::ReadDecisions => {
+                let (ws, tx) = (self.options.workspace.clone(), self.tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let read = decisions::load(&ws)
+                        .map(|loaded| loaded.file)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::DecisionsRead(read));
+                });
+            }
+            Effect::ReadChecklist => {
+                let (ws, tx) = (self.options.workspace.clone(), self.tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let read = crate::checklist::records::load(&ws)
+                        .map(|loaded| loaded.file)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::ChecklistRead(read));
+                });
+            }
         }
         Ok(())
     }

@@ -179,9 +179,9 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::styled(format!(" scans: {summary} "), theme.dim));
         spans.push(Span::raw(" "));
     }
-    if let Some((_, new)) = &state.pending {
+    if let Some((_, incoming)) = &state.pending {
         spans.push(Span::styled(
-            format!(" {new} new results — U to show "),
+            format!(" {} — U to show ", incoming.told()),
             theme
                 .warning
                 .add_modifier(ratatui::style::Modifier::REVERSED),

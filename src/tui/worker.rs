@@ -213,3 +213,63 @@ pub fn run_job(job: Job) -> Msg {
         )),
     }
 }
+
+/// How often the watcher looks at the workspace's shared files.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Watches the files other processes change — decisions.json,
+/// checklist.json and the scan index — and tells the console which
+/// changed. It looks (`stat`) four times a second rather than subscribing
+/// to kernel events: three `stat` calls cost microseconds, work on every
+/// file system (a network share tells inotify nothing of another machine's
+/// writes), and cannot overflow an event queue; every write scandeck makes
+/// replaces the file by a rename, so size, time and inode never all stay
+/// the same. The thread ends when the console does.
+pub fn spawn_watcher(workspace: Workspace, tx: UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        let files = [
+            crate::store::document::path_of::<crate::store::decisions::DecisionFile>(&workspace),
+            crate::store::document::path_of::<crate::checklist::progress::ChecklistFile>(
+                &workspace,
+            ),
+            workspace.index_path(),
+        ];
+        let look = || files.each_ref().map(|f| FileStamp::of(f));
+        let mut last = look();
+        while !tx.is_closed() {
+            std::thread::sleep(WATCH_EVERY);
+            let now = look();
+            let change = super::state::WorkspaceChange {
+                decisions: now[0] != last[0],
+                checklist: now[1] != last[1],
+                runs: now[2] != last[2],
+            };
+            if change.any() {
+                last = now;
+                if tx.send(Msg::WorkspaceChanged(change)).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// What tells one version of a file from the next without reading it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl FileStamp {
+    fn of(path: &std::path::Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode: meta.ino(),
+        })
+    }
+}

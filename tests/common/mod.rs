@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod console;
+
 use scandeck::ingest::{self, ParseContext, ParsedReport};
 use scandeck::model::Redactor;
 use serde_json::{json, Value};

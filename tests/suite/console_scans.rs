@@ -376,7 +376,7 @@ fn new_results_wait_behind_a_banner_and_keep_the_selection() {
     assert_eq!(state.visible, before_rows, "nothing moved under the cursor");
     assert_eq!(selected_id(&state), before_id);
     let shown = screen(&state, &keymap);
-    assert!(shown.contains("1 new results — U to show"), "{shown}");
+    assert!(shown.contains(" 1 new finding — U to show"), "{shown}");
     assert!(!shown.contains("CVE-2099-0001"));
 
     key(&mut state, &keymap, KeyCode::Char('U'));

@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod console_checklist;
 mod console_identity;
+mod console_live;
 mod console_scans;
 mod decisions_persistence;
 mod docker_engine;

@@ -750,10 +750,11 @@ fn scans_run_in_the_background_while_the_console_answers() {
     // A scan that finishes: the list stays put and a banner offers the results.
     std::fs::write(staging.path().join("go"), "").unwrap();
     t.keys(&["1", "r"]);
-    let banner = t.wait_for("the new results banner", |s| {
-        s.contains("new results — U to show")
-    });
-    assert!(banner.contains("1 new results"), "{banner}");
+    let banner = t.wait_for("the new results banner", |s| s.contains("— U to show"));
+    assert!(
+        banner.contains("1 scan: 1 new finding — U to show"),
+        "{banner}"
+    );
     assert!(
         !banner.contains("CVE-2099-0001"),
         "results applied before the key:\n{banner}"
@@ -1142,4 +1143,98 @@ fn rescanning_an_image_the_engine_lacks_says_so_in_one_line() {
         "{screen}"
     );
     t.keys(&["q"]);
+}
+
+/// Three shells on one workspace: a decision, a checklist record and an
+/// import made by other processes reach the open console without a key
+/// press, the selection staying put; the scan waits behind its banner.
+#[test]
+fn the_work_of_other_shells_arrives_without_a_key_press() {
+    let report = |image: &str, ids: &[&str]| {
+        let vulns: Vec<serde_json::Value> = ids
+            .iter()
+            .map(|id| serde_json::json!({"VulnerabilityID": id, "PkgName": "zlib", "InstalledVersion": "1.3", "Severity": "HIGH"}))
+            .collect();
+        serde_json::json!({"SchemaVersion": 2, "ArtifactName": image, "ArtifactType": "container_image",
+            "Results": [{"Target": format!("{image} (debian 12.4)"), "Class": "os-pkgs", "Type": "debian",
+                "Vulnerabilities": vulns}]})
+    };
+    let bin = common::bin();
+    let script = format!(
+        "mkdir -p ws\ncat > report.json <<'JSON'\n{}\nJSON\n'{bin}' --workspace ws import report.json > import.txt 2>&1\n'{bin}' --workspace ws\necho EXIT=$? > exit.txt",
+        report("shop/api:1", &["CVE-2026-201", "CVE-2026-202", "CVE-2026-203"]),
+        bin = bin.display()
+    );
+    let Some(t) = Tmux::start(
+        "live",
+        &script,
+        &[
+            ("SCANDECK_ACTOR", "Eve Engineer <eve@example.com>"),
+            ("SCANDECK_NOW", "2026-11-20T12:00:00Z"),
+        ],
+    ) else {
+        return;
+    };
+    t.wait_for("the console", |s| s.contains("3 of 3 findings"));
+    t.keys(&["j"]);
+    let ws = t.path("ws");
+    let other = |args: &[&str]| {
+        let out = Command::new(&bin)
+            .args(["--workspace"])
+            .arg(&ws)
+            .args(args)
+            .env("SCANDECK_ACTOR", "Oscar Ops <ops@example.com>")
+            .env("SCANDECK_NOW", "2026-11-20T12:05:00Z")
+            .env("SCANDECK_DATA_DIR", t.path("data"))
+            .env("SCANDECK_CONFIG_DIR", t.path("config"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    };
+
+    other(&[
+        "triage",
+        "accept",
+        "--id",
+        "CVE-2026-203",
+        "--reason",
+        "not reachable",
+        "--until",
+        "2027-01-15",
+        "--approver",
+        "Cleo CISO",
+    ]);
+    let screen = t.wait_for("the decision from the other shell", |s| {
+        s.contains("arrived: 1 decision by Oscar Ops")
+    });
+    assert!(
+        screen.contains("✓ 1"),
+        "the accepted finding is counted apart:\n{screen}"
+    );
+    assert!(screen.contains("HIGH 2"), "{screen}");
+
+    other(&["checklist", "check", "backups"]);
+    t.wait_for("the checklist record from the other shell", |s| {
+        s.contains("arrived: 1 checklist record by Oscar Ops")
+    });
+
+    std::fs::write(
+        t.path("second.json"),
+        report("shop/web:2", &["CVE-2026-301"]).to_string(),
+    )
+    .unwrap();
+    other(&["import", t.path("second.json").to_str().unwrap()]);
+    let banner = t.wait_for("the other shell's scan", |s| s.contains("U to show"));
+    assert!(
+        banner.contains("1 scan: 1 new finding — U to show"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("of 3 findings"),
+        "nothing moved in before U:\n{banner}"
+    );
+    t.keys(&["U"]);
+    t.wait_for("the new scan's finding", |s| s.contains("CVE-2026-301"));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
 }

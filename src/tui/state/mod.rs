@@ -83,6 +83,67 @@ impl FindingRef {
     }
 }
 
+/// Which of the workspace's shared files changed on disk since the
+/// watcher last looked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkspaceChange {
+    pub decisions: bool,
+    pub checklist: bool,
+    /// The scan index: runs were imported (or forgotten).
+    pub runs: bool,
+}
+
+impl WorkspaceChange {
+    pub fn any(self) -> bool {
+        self.decisions || self.checklist || self.runs
+    }
+
+    /// Both changes together.
+    pub fn and(self, other: WorkspaceChange) -> WorkspaceChange {
+        WorkspaceChange {
+            decisions: self.decisions || other.decisions,
+            checklist: self.checklist || other.checklist,
+            runs: self.runs || other.runs,
+        }
+    }
+}
+
+/// What a reload brought that the shown data lacks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Incoming {
+    /// Scan runs not shown yet.
+    pub scans: usize,
+    /// Findings not shown yet.
+    pub findings: usize,
+    /// Shown findings that needed work and no longer do (fixed, gone).
+    pub resolved: usize,
+}
+
+impl Incoming {
+    /// "1 scan: 3 new findings, 2 resolved", or "nothing new".
+    pub fn told(self) -> String {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let mut parts = Vec::new();
+        if self.findings > 0 {
+            parts.push(format!(
+                "{} new finding{}",
+                self.findings,
+                plural(self.findings)
+            ));
+        }
+        if self.resolved > 0 {
+            parts.push(format!("{} resolved", self.resolved));
+        }
+        let what = parts.join(", ");
+        match (self.scans, what.is_empty()) {
+            (0, true) => "nothing new".into(),
+            (0, false) => what,
+            (n, true) => format!("{n} scan{}", plural(n)),
+            (n, false) => format!("{n} scan{}: {what}", plural(n)),
+        }
+    }
+}
+
 pub struct AppState {
     // The workspace and what was read of it.
     pub workspace: String,
@@ -91,8 +152,13 @@ pub struct AppState {
     /// Only the most severe findings are loaded yet, of this many.
     pub preview: Option<usize>,
     /// Results of finished scans, held until the user asks for them so that
-    /// the list never moves under the cursor: the data and how many findings are new.
-    pub pending: Option<(Box<Data>, usize)>,
+    /// the list never moves under the cursor: the data and what is new in it.
+    pub pending: Option<(Box<Data>, Incoming)>,
+    /// The shared files changed before the first load finished: read them
+    /// again once it has.
+    pub changed_while_loading: WorkspaceChange,
+    /// `Ctrl-R` asked for the next reload: it is shown at once, not held.
+    pub reload_asked: bool,
     /// The finding to select again once the next search lands.
     pub reselect: Option<FindingRef>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
@@ -244,6 +310,8 @@ impl AppState {
             gate: None,
             scans: super::tasks::TaskBoard::default(),
             pending: None,
+            changed_while_loading: Default::default(),
+            reload_asked: false,
             reselect: None,
             preview: None,
             evidence_input: None,

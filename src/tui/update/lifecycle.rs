@@ -7,7 +7,7 @@ use super::super::data::Data;
 use super::super::msg::{Effect, SaveResult};
 use super::super::rows::search;
 use super::super::state::checklist::EvidenceInput;
-use super::super::state::AppState;
+use super::super::state::{AppState, Incoming, WorkspaceChange};
 use super::super::widgets::Cursor;
 use super::clamp_cursors;
 use std::sync::Arc;
@@ -167,8 +167,9 @@ fn next_to_work_on(state: &AppState) -> Option<crate::tui::state::FindingRef> {
         .map(crate::tui::state::FindingRef::of)
 }
 
-/// The workspace read again behind the shown data (a scan finished): held
-/// behind the banner until asked for, so that rows never move under the cursor.
+/// The workspace read again behind the shown data (a scan finished here
+/// or elsewhere): held behind the banner until asked for, so that rows
+/// never move under the cursor; shown at once when `Ctrl-R` asked for it.
 pub(super) fn reloaded(state: &mut AppState, mut data: Box<Data>) -> Vec<Effect> {
     // A reload that read decisions.json before a save finished must
     // not bring the older decisions back.
@@ -181,22 +182,176 @@ pub(super) fn reloaded(state: &mut AppState, mut data: Box<Data>) -> Vec<Effect>
         .data
         .as_ref()
         .is_none_or(|d| d.view.findings.is_empty());
-    if empty {
-        return loaded(state, data);
-    }
-    let known: std::collections::HashSet<crate::model::Fingerprint> = state
+    let asked = std::mem::take(&mut state.reload_asked);
+    let incoming = state
         .data
         .as_ref()
-        .map(|d| d.view.findings.iter().map(|f| f.fingerprint).collect())
+        .map(|shown| incoming(shown, &data))
         .unwrap_or_default();
-    let new = data
-        .view
-        .findings
-        .iter()
-        .filter(|f| !known.contains(&f.fingerprint))
-        .count();
-    state.pending = Some((data, new));
+    if empty || asked {
+        state.pending = None;
+        state.reselect = state.selected_ref();
+        let effects = loaded(state, data);
+        if asked {
+            state.status = Some(format!("reloaded: {}", incoming.told()));
+        }
+        return effects;
+    }
+    let same_rows = state
+        .data
+        .as_ref()
+        .is_some_and(|d| d.view.findings.len() == data.view.findings.len());
+    if incoming == Incoming::default() && same_rows {
+        state.pending = None;
+        return Vec::new(); // nothing the shown data lacks
+    }
+    state.status = Some(format!("arrived: {}", incoming.told()));
+    state.pending = Some((data, incoming));
     Vec::new()
+}
+
+/// What `data` has that `shown` lacks: runs, findings, and shown findings
+/// that needed work and no longer do (or are no longer reported).
+fn incoming(shown: &Data, data: &Data) -> Incoming {
+    let runs: std::collections::HashSet<u64> = shown.view.runs.iter().map(|r| r.id).collect();
+    let scans = data
+        .view
+        .runs
+        .iter()
+        .filter(|r| !runs.contains(&r.id))
+        .count();
+    let key = |f: &crate::model::Finding| (f.fingerprint, f.source.scanner.clone());
+    let mut needs_work = std::collections::HashMap::with_capacity(data.view.findings.len());
+    for (i, f) in data.view.findings.iter().enumerate() {
+        needs_work.insert(key(f), data.view.facts.needs_work(i));
+    }
+    let mut known = 0;
+    let mut resolved = 0;
+    for (i, f) in shown.view.findings.iter().enumerate() {
+        let now = needs_work.get(&key(f));
+        known += usize::from(now.is_some());
+        if shown.view.facts.needs_work(i) && now != Some(&true) {
+            resolved += 1;
+        }
+    }
+    Incoming {
+        scans,
+        findings: data.view.findings.len().saturating_sub(known),
+        resolved,
+    }
+}
+
+/// The watcher saw the shared files change: decisions and checklist records
+/// are read and shown at once (they move no row away); new runs are read
+/// behind the shown data, as a finished scan's are.
+pub(super) fn workspace_changed(state: &mut AppState, change: WorkspaceChange) -> Vec<Effect> {
+    if state.data.is_none() || state.preview.is_some() {
+        // The load under way may have read the files before they changed.
+        state.changed_while_loading = state.changed_while_loading.and(change);
+        return Vec::new();
+    }
+    let mut effects = Vec::new();
+    if change.runs {
+        // A full read brings the decisions and records along.
+        effects.push(Effect::Reload);
+    }
+    if change.decisions {
+        effects.push(Effect::ReadDecisions);
+    }
+    if change.checklist {
+        effects.push(Effect::ReadChecklist);
+    }
+    effects
+}
+
+/// decisions.json as now on disk: entries this console has not shown yet
+/// (another process's, or a merge's) are applied and told on the status
+/// line. An older copy (read before this console's own save landed) is
+/// ignored: the audit only grows.
+pub(super) fn decisions_read(
+    state: &mut AppState,
+    read: Result<crate::store::decisions::DecisionFile, String>,
+) -> Vec<Effect> {
+    let file = match read {
+        Ok(file) => file,
+        Err(why) => {
+            state.status = Some(format!(
+                "decisions.json changed but could not be read: {why}"
+            ));
+            return Vec::new();
+        }
+    };
+    let Some(data) = &state.data else {
+        return Vec::new();
+    };
+    let known = data.view.triage.audit.len();
+    if file.audit.len() <= known {
+        return Vec::new();
+    }
+    let news = told_entries(
+        file.audit[known..].iter().map(|e| e.who.as_str()),
+        "decision",
+    );
+    let now = state.now;
+    if let Some((pending, _)) = &mut state.pending {
+        pending.reassess(file.clone(), now);
+    }
+    if let Some(data) = &mut state.data {
+        data.reassess(file, now);
+    }
+    state.status = Some(format!("arrived: {news}"));
+    regate(state);
+    let mut effects = search(state);
+    effects.extend(recheck(state));
+    effects
+}
+
+/// checklist.json as now on disk: records not shown yet are applied and told.
+pub(super) fn checklist_read(
+    state: &mut AppState,
+    read: Result<crate::checklist::progress::ChecklistFile, String>,
+) -> Vec<Effect> {
+    let file = match read {
+        Ok(file) => file,
+        Err(why) => {
+            state.status = Some(format!(
+                "checklist.json changed but could not be read: {why}"
+            ));
+            return Vec::new();
+        }
+    };
+    let Some(data) = &mut state.data else {
+        return Vec::new();
+    };
+    let known = data.walk.records.audit.len();
+    if file.audit.len() <= known {
+        return Vec::new();
+    }
+    let news = told_entries(
+        file.audit[known..].iter().map(|e| e.who.as_str()),
+        "checklist record",
+    );
+    data.walk.records = file;
+    state.status = Some(format!("arrived: {news}"));
+    regate(state);
+    Vec::new()
+}
+
+/// "2 decisions by ops, 1 decision by dev": entries counted per author, in
+/// the order they were made.
+fn told_entries<'a>(who: impl Iterator<Item = &'a str>, noun: &str) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for w in who {
+        match counts.iter_mut().find(|(seen, _)| *seen == w) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((w, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(w, n)| format!("{n} {noun}{} by {w}", if *n == 1 { "" } else { "s" }))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The matcher's rows for the newest query: shown, the selection kept on its finding.

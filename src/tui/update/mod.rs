@@ -32,7 +32,15 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
         }
         Msg::EvidenceRechecked(evidence) => lifecycle::evidence_rechecked(state, evidence),
         Msg::Preview(data, total) => lifecycle::preview(state, data, total),
-        Msg::Loaded(data) => lifecycle::loaded(state, data),
+        Msg::Loaded(data) => {
+            let mut effects = lifecycle::loaded(state, data);
+            // Files that changed while the first load read them are read again.
+            let missed = std::mem::take(&mut state.changed_while_loading);
+            if missed.any() {
+                effects.extend(lifecycle::workspace_changed(state, missed));
+            }
+            effects
+        }
         Msg::LoadFailed(message) => lifecycle::load_failed(state, message),
         Msg::Saved(result) => lifecycle::saved(state, result),
         Msg::Exported(result) => {
@@ -150,6 +158,9 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Reloaded(data) => lifecycle::reloaded(state, data),
+        Msg::WorkspaceChanged(change) => lifecycle::workspace_changed(state, change),
+        Msg::DecisionsRead(read) => lifecycle::decisions_read(state, read),
+        Msg::ChecklistRead(read) => lifecycle::checklist_read(state, read),
         Msg::SearchDone { generation, rows } => lifecycle::search_done(state, generation, rows),
     }
 }
@@ -289,6 +300,12 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
         | Action::Rescan
         | Action::RescanAll
         | Action::CancelTask => scans::act(state, action),
+        Action::Reload => {
+            // Shown as soon as it is read, unlike results that arrive unasked.
+            state.reload_asked = true;
+            state.status = Some("reloading the workspace…".into());
+            vec![Effect::Reload]
+        }
         Action::ApplyResults => match state.pending.take() {
             Some((data, _)) => {
                 state.reselect = state.selected_ref();
