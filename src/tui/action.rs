@@ -91,12 +91,13 @@ pub enum Action {
     CancelTask,
     ApplyResults,
     Reload,
+    NextBlocker,
     /// Does nothing: used in a user key map to unbind a default key.
     None,
 }
 
 impl Action {
-    pub const ALL: [Action; 86] = [
+    pub const ALL: [Action; 87] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -182,6 +183,7 @@ impl Action {
         Action::CancelTask,
         Action::ApplyResults,
         Action::Reload,
+        Action::NextBlocker,
         Action::None,
     ];
 
@@ -285,6 +287,7 @@ impl Action {
             Action::CancelTask => "cancel scan",
             Action::ApplyResults => "show new results",
             Action::Reload => "reload",
+            Action::NextBlocker => "what blocks",
             Action::None => "unbound",
         }
     }
@@ -376,6 +379,7 @@ impl Action {
             Action::RescanAll => "Choose what to scan: the engine's images (size, age, last scan here), the project and the running containers; nothing runs before Enter.",
             Action::CancelTask => "Cancel the selected scan task; a running scanner is killed with its children.",
             Action::ApplyResults => "Show the new scan results; until then the list under the cursor stays as it is.",
+            Action::NextBlocker => "Show the next reason the release is blocked (the line under the header): its findings by its query, with every other filter cleared; a checklist reason opens the checklist.",
             Action::Reload => "Read the workspace again now and show it, keeping the query, the selection and the marks. Decisions, checklist records and new scans made elsewhere also arrive by themselves within a second.",
             Action::None => "Unbinds a key in a user key map.",
         }

@@ -15,11 +15,12 @@ pub struct Areas {
 }
 
 impl Areas {
-    pub fn compute(area: Rect, query_line: bool) -> Areas {
+    /// `blockers`: the header has a third line, what blocks the release.
+    pub fn compute(area: Rect, query_line: bool, blockers: bool) -> Areas {
         let rows = Layout::default()
             .direction(Direction::Vertical)
             .constraints([
-                Constraint::Length(2),
+                Constraint::Length(if blockers { 3 } else { 2 }),
                 Constraint::Length(if query_line { 1 } else { 0 }),
                 Constraint::Min(6),
                 Constraint::Length(1),

@@ -16,8 +16,21 @@ use ratatui::Frame;
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap) {
     let area = frame.area();
     frame.render_widget(Block::new().style(theme.text), area);
-    let a = Areas::compute(area, state.shows_query_line());
+    let a = Areas::compute(area, state.shows_query_line(), state.shows_blockers());
     header(frame, a.header, state, theme);
+    if a.header.height > 2 {
+        let key = keymap
+            .keys_for(super::keymap::Context::Global, Action::NextBlocker)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "?".into());
+        let line = Rect {
+            y: a.header.y + 2,
+            height: 1,
+            ..a.header
+        };
+        super::panes::blockers::draw(frame, line, state, theme, &key);
+    }
     if let Some(q) = a.query {
         super::panes::query_line::draw(frame, q, state, theme);
     }

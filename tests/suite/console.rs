@@ -370,9 +370,7 @@ fn copy_mouse_quit_and_suspend_are_effects() {
     );
     let effects = key(&mut s, &km, KeyCode::Char('m'));
     assert!(matches!(effects[..], [Effect::SetMouse(true)]));
-    let table =
-        scandeck::tui::layout::Areas::compute(ratatui::layout::Rect::new(0, 0, 120, 40), false)
-            .findings;
+    let table = s.areas().findings;
     drive(
         &mut s,
         &km,
@@ -1105,10 +1103,7 @@ fn the_detail_pane_scrolls_within_its_content() {
     let (mut s, km) = demo_state((100, 30));
     key(&mut s, &km, KeyCode::Char('3'));
     assert_eq!(s.focus, scandeck::tui::state::Pane::Detail);
-    let a = scandeck::tui::layout::Areas::compute(
-        ratatui::layout::Rect::new(0, 0, s.size.0, s.size.1),
-        false,
-    );
+    let a = s.areas();
     let height = scandeck::tui::panes::detail::detail_height(&s, a.detail.width - 2);
     let last = height.saturating_sub(a.detail_rows()) as u16;
     assert!(

@@ -921,3 +921,55 @@ fn the_defectdojo_panel_asks_a_worker_and_shows_what_it_did() {
     key(&mut s, &k, KeyCode::Esc);
     assert!(s.dojo.is_none());
 }
+
+/// What blocks the release is on the main screen, each reason a key from
+/// its findings: `b` shows them by the reason's query with every other
+/// filter cleared (the count the reason states), or opens the checklist.
+#[test]
+fn b_walks_what_blocks_the_release_from_the_main_screen() {
+    let (mut s, k) = demo_state();
+    let reasons = s.gate.as_ref().unwrap().blocked.clone();
+    assert!(reasons.len() >= 2, "{reasons:?}");
+    let text = screen(&s);
+    let line = text.lines().nth(2).unwrap();
+    assert!(
+        line.contains(&format!("blocks release  b › {}", &reasons[0].message[..12])),
+        "{text}"
+    );
+    // A narrowed view first: b clears it to show the reason's findings.
+    key(&mut s, &k, KeyCode::Char('>'));
+    key(&mut s, &k, KeyCode::Char('H'));
+    let mut opened_checklist = false;
+    for (i, reason) in reasons.iter().enumerate() {
+        key(&mut s, &k, KeyCode::Char('b'));
+        let status = s.status.clone().unwrap_or_default();
+        assert!(
+            status.starts_with(&format!("blocker {}/{}: {}", i + 1, reasons.len(), reason.message)),
+            "{status}"
+        );
+        match &reason.query {
+            Some(query) => {
+                assert_eq!(&s.query_text, query);
+                assert_eq!(s.min_severity, None);
+                assert!(!s.work_only);
+                let stated: usize = reason
+                    .message
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap();
+                assert_eq!(s.visible.len(), stated, "{}", reason.message);
+            }
+            None if reason.rule == "checklist" => {
+                assert!(s.checklist.is_some(), "{}", reason.message);
+                opened_checklist = true;
+                key(&mut s, &k, KeyCode::Esc);
+            }
+            None => {}
+        }
+    }
+    assert!(opened_checklist, "{reasons:?}");
+    // Round again: back to the first.
+    key(&mut s, &k, KeyCode::Char('b'));
+    assert!(s.status.as_deref().unwrap().starts_with("blocker 1/"));
+}

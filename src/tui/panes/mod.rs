@@ -3,6 +3,7 @@
 //! not), `draw` renders it from the state alone.
 
 pub mod audit;
+pub mod blockers;
 pub mod checklist;
 pub mod detail;
 pub mod dialog;

@@ -163,6 +163,8 @@ pub struct AppState {
     pub reselect: Option<FindingRef>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
     pub gate: Option<crate::gate::Verdict>,
+    /// The blocking reason `b` showed last (an index into the verdict's).
+    pub blocker: Option<usize>,
     /// What the checklist's checks last counted, kept so that rechecking the
     /// workspace files while the checklist is open does not walk every finding.
     pub evidence_input: Option<checklist::EvidenceInput>,
@@ -308,6 +310,7 @@ impl AppState {
             undo: None,
             groups: None,
             gate: None,
+            blocker: None,
             scans: super::tasks::TaskBoard::default(),
             pending: None,
             changed_while_loading: Default::default(),
@@ -355,12 +358,16 @@ impl AppState {
 
     /// Where each pane is on a screen of the current size.
     pub fn areas(&self) -> super::layout::Areas {
-        let query_line =
-            self.editing.is_some() || !self.query_text.is_empty() || self.query_error.is_some();
         super::layout::Areas::compute(
             ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1),
-            query_line,
+            self.shows_query_line(),
+            self.shows_blockers(),
         )
+    }
+
+    /// The release is blocked: its reasons get a line under the header.
+    pub fn shows_blockers(&self) -> bool {
+        self.gate.as_ref().is_some_and(|v| !v.ready())
     }
 
     /// The query the matcher runs: the typed text plus the minimum severity.

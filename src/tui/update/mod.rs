@@ -316,6 +316,15 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
                 Vec::new()
             }
         },
+        Action::NextBlocker => {
+            let (mut effects, then) = super::panes::blockers::next(state);
+            if then == super::panes::blockers::Then::OpenChecklist {
+                let told = state.status.take();
+                effects.extend(act(state, keymap, Action::OpenChecklist));
+                state.status = told.or(state.status.take());
+            }
+            effects
+        }
         Action::OpenChecklist => {
             // Shown evidence is never stale: the checks run again on opening.
             let mut effects = checklist::open(state);
