@@ -104,18 +104,62 @@ pub fn undo(
     changes: &[Change],
     stamp: Stamp,
 ) -> Result<usize, Vec<String>> {
+    put_back_all(file, changes, stamp, "undone", "undo of the last decision")
+}
+
+/// Makes again what an undo took back: `changes` are what the undo left
+/// (`after`) and what it replaced (`before`), as `undo` takes them.
+pub fn redo(
+    file: &mut DecisionFile,
+    changes: &[Change],
+    stamp: Stamp,
+) -> Result<usize, Vec<String>> {
+    put_back_all(file, changes, stamp, "redone", "redo of an undone decision")
+}
+
+fn put_back_all(
+    file: &mut DecisionFile,
+    changes: &[Change],
+    stamp: Stamp,
+    action: &str,
+    reason: &str,
+) -> Result<usize, Vec<String>> {
     let changed_since: Vec<String> = changes
         .iter()
-        .filter(|c| file.decisions.get(&c.key) != c.after.as_ref())
+        .filter(|c| !same_record(file.decisions.get(&c.key), c.after.as_ref()))
         .map(|c| changed_since(file, c))
         .collect();
     if !changed_since.is_empty() {
         return Err(changed_since);
     }
     for change in changes {
-        put_back(file, &change.key, change.before.clone(), stamp);
+        put_back(
+            file,
+            &change.key,
+            change.before.clone(),
+            stamp,
+            action,
+            reason,
+        );
     }
     Ok(changes.len())
+}
+
+/// The same decision, whichever audit entry it is linked to: an undo puts
+/// a record back under a new entry, and the change before it (the next
+/// step back) still holds that record.
+fn same_record(now: Option<&Decision>, then: Option<&Decision>) -> bool {
+    match (now, then) {
+        (None, None) => true,
+        (Some(a), Some(b)) => {
+            let unlinked = |d: &Decision| Decision {
+                entry: None,
+                ..d.clone()
+            };
+            unlinked(a) == unlinked(b)
+        }
+        _ => false,
+    }
 }
 
 /// "…: now accepted until … by ops at …" from the decision and the audit log.
@@ -138,7 +182,14 @@ fn changed_since(file: &DecisionFile, change: &Change) -> String {
 }
 
 /// Puts the decision under `key` back to `before`, with its own audit entry.
-fn put_back(file: &mut DecisionFile, key: &str, before: Option<Decision>, stamp: Stamp) {
+fn put_back(
+    file: &mut DecisionFile,
+    key: &str,
+    before: Option<Decision>,
+    stamp: Stamp,
+    action: &str,
+    reason: &str,
+) {
     let now = file.decisions.get(key);
     let label = now
         .or(before.as_ref())
@@ -153,12 +204,12 @@ fn put_back(file: &mut DecisionFile, key: &str, before: Option<Decision>, stamp:
                 &mut decision,
                 &stamp.at(),
                 stamp.who,
-                "undone",
+                action,
                 key,
                 label,
                 Some(from),
                 Some(to),
-                Some("undo of the last decision".into()),
+                Some(reason.into()),
             );
             file.decisions.insert(key.to_string(), decision);
         }
@@ -168,12 +219,12 @@ fn put_back(file: &mut DecisionFile, key: &str, before: Option<Decision>, stamp:
                 &mut file.audit,
                 &stamp.at(),
                 stamp.who,
-                "undone",
+                action,
                 key,
                 label,
                 Some(from),
                 Some("open".into()),
-                Some("undo of the last decision".into()),
+                Some(reason.into()),
             );
         }
     }

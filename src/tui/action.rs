@@ -92,12 +92,19 @@ pub enum Action {
     ApplyResults,
     Reload,
     NextBlocker,
+    HistoryPrev,
+    HistoryNext,
+    OpenCommand,
+    CommandRun,
+    CommandCancel,
+    CommandComplete,
+    Redo,
     /// Does nothing: used in a user key map to unbind a default key.
     None,
 }
 
 impl Action {
-    pub const ALL: [Action; 87] = [
+    pub const ALL: [Action; 94] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -184,6 +191,13 @@ impl Action {
         Action::ApplyResults,
         Action::Reload,
         Action::NextBlocker,
+        Action::HistoryPrev,
+        Action::HistoryNext,
+        Action::OpenCommand,
+        Action::CommandRun,
+        Action::CommandCancel,
+        Action::CommandComplete,
+        Action::Redo,
         Action::None,
     ];
 
@@ -288,6 +302,13 @@ impl Action {
             Action::ApplyResults => "show new results",
             Action::Reload => "reload",
             Action::NextBlocker => "what blocks",
+            Action::HistoryPrev => "older query",
+            Action::HistoryNext => "newer query",
+            Action::OpenCommand => "command",
+            Action::CommandRun => "run",
+            Action::CommandCancel => "cancel",
+            Action::CommandComplete => "complete",
+            Action::Redo => "redo",
             Action::None => "unbound",
         }
     }
@@ -335,7 +356,7 @@ impl Action {
             Action::Suppress => "Mark false positive, or not affected with an OpenVEX justification.",
             Action::Reopen => "Remove the decision: the findings are open again.",
             Action::Note => "Add a note to the findings' history.",
-            Action::Undo => "Undo the last decision made here: the decisions go back to what they were, with an audit entry of their own.",
+            Action::Undo => "Undo the last decision change made here, one step back per press (up to 50 this session): the decisions go back to what they were, each step with an audit entry of its own; a decision someone else changed since is left alone.",
             Action::ToggleMark => "Mark or unmark the selected finding for a bulk action.",
             Action::MarkAll => "Mark every finding of the current filter.",
             Action::DialogConfirm => "Save the dialog (asks once more when it touches several findings).",
@@ -379,6 +400,13 @@ impl Action {
             Action::RescanAll => "Choose what to scan: the engine's images (size, age, last scan here), the project and the running containers; nothing runs before Enter.",
             Action::CancelTask => "Cancel the selected scan task; a running scanner is killed with its children.",
             Action::ApplyResults => "Show the new scan results; until then the list under the cursor stays as it is.",
+            Action::OpenCommand => "Open the command line: every action by name with completion (Tab), e.g. `:export html`, `:sort age`, `:group cve`, `:scan backend`, `:view save NAME`, `:view NAME`, `:undo`, `:redo`.",
+            Action::CommandRun => "Run the command typed (or the highlighted completion when the line names no command yet).",
+            Action::CommandCancel => "Close the command line without running anything.",
+            Action::CommandComplete => "Complete the command line with the highlighted suggestion.",
+            Action::Redo => "Make again the last decision change that undo took back (each undo and redo is its own audit entry).",
+            Action::HistoryPrev => "Recall the query applied before this one (the history is kept per workspace across restarts).",
+            Action::HistoryNext => "Recall the next newer query; past the newest, the text you were typing.",
             Action::NextBlocker => "Show the next reason the release is blocked (the line under the header): its findings by its query, with every other filter cleared; a checklist reason opens the checklist.",
             Action::Reload => "Read the workspace again now and show it, keeping the query, the selection and the marks. Decisions, checklist records and new scans made elsewhere also arrive by themselves within a second.",
             Action::None => "Unbinds a key in a user key map.",

@@ -26,10 +26,11 @@ pub enum Context {
     Groups,
     Picker,
     Scans,
+    Command,
 }
 
 impl Context {
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 16] = [
         Context::Global,
         Context::Targets,
         Context::Findings,
@@ -45,6 +46,7 @@ impl Context {
         Context::Groups,
         Context::Picker,
         Context::Scans,
+        Context::Command,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Context {
             Context::Groups => "groups",
             Context::Picker => "picker",
             Context::Scans => "scans",
+            Context::Command => "command",
         }
     }
 
@@ -81,6 +84,7 @@ impl Context {
                 | Context::Groups
                 | Context::Picker
                 | Context::Scans
+                | Context::Command
         )
     }
 
@@ -105,6 +109,7 @@ impl Context {
             Context::Groups => include_str!("../../assets/keymap/groups.toml"),
             Context::Picker => include_str!("../../assets/keymap/picker.toml"),
             Context::Scans => include_str!("../../assets/keymap/scans.toml"),
+            Context::Command => include_str!("../../assets/keymap/command.toml"),
         }
     }
 }
@@ -483,6 +488,23 @@ impl KeyMap {
                 .collect();
         }
         out
+    }
+
+    /// The keys bound to `action` where it applies: the global keys, else
+    /// the first context that binds it ("b", "<C-r>", "x/<Space>").
+    pub fn keys_anywhere(&self, action: Action) -> Option<String> {
+        std::iter::once(Context::Global)
+            .chain(Context::ALL)
+            .map(|ctx| {
+                self.bindings(ctx)
+                    .iter()
+                    .filter(|b| b.action == action)
+                    .map(|b| chord_text(&b.chord))
+                    .take(2)
+                    .collect::<Vec<_>>()
+            })
+            .find(|keys| !keys.is_empty())
+            .map(|keys| keys.join("/"))
     }
 
     /// Footer hints for a context: its own actions, then the main global ones.

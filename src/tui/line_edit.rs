@@ -168,6 +168,32 @@ impl LineEdit {
         }
     }
 
+    /// Inserts pasted text at the cursor (a bracketed paste arrives whole):
+    /// line breaks and tabs become spaces and other control characters are
+    /// dropped, so a paste can neither submit the line nor reach the
+    /// terminal; at most `cap` characters are kept in the line.
+    pub fn paste(&mut self, pasted: &str, cap: usize) -> bool {
+        if std::mem::replace(&mut self.pristine, false) {
+            self.clear();
+        }
+        let room = cap.saturating_sub(self.text.chars().count());
+        let clean: String = pasted
+            .chars()
+            .filter_map(|c| match c {
+                '\n' | '\r' | '\t' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .take(room)
+            .collect();
+        if clean.is_empty() {
+            return false;
+        }
+        self.text.insert_str(self.cursor, &clean);
+        self.cursor += clean.len();
+        true
+    }
+
     fn move_to(&mut self, at: usize) -> bool {
         let moved = at != self.cursor;
         self.cursor = at;
@@ -175,9 +201,108 @@ impl LineEdit {
     }
 }
 
+/// How many entries a line's history keeps.
+pub const HISTORY: usize = 100;
+
+/// Puts `text` at the end of `history` (once: an earlier copy moves down),
+/// keeping the newest `HISTORY`.
+pub fn remember(history: &mut Vec<String>, text: &str) {
+    let text = text.trim();
+    if text.is_empty() {
+        return;
+    }
+    history.retain(|h| h != text);
+    history.push(text.to_string());
+    let over = history.len().saturating_sub(HISTORY);
+    history.drain(..over);
+}
+
+/// Recalls an older (or newer) entry of `history` into `line`; `at` holds
+/// the entry shown and the text typed before recalling, which comes back
+/// past the newest. False when there is nothing else to show.
+pub fn recall(
+    history: &[String],
+    at: &mut Option<(usize, String)>,
+    line: &mut LineEdit,
+    older: bool,
+) -> bool {
+    let n = history.len();
+    let (shown, draft) = match at.take() {
+        Some((i, draft)) => (Some(i), draft),
+        None => (None, line.text().to_string()),
+    };
+    let next = match (shown, older) {
+        (None, true) if n > 0 => Some(n - 1),
+        (None, _) => None,
+        (Some(i), true) => Some(i.saturating_sub(1)),
+        (Some(i), false) if i + 1 < n => Some(i + 1),
+        (Some(_), false) => None,
+    };
+    match (next, shown) {
+        (Some(i), _) => {
+            *line = LineEdit::new(&history[i]);
+            *at = Some((i, draft));
+            true
+        }
+        (None, None) => false,
+        (None, Some(_)) => {
+            *line = LineEdit::new(&draft);
+            true
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_recalls_older_and_newer_entries_then_the_draft() {
+        let mut history = Vec::new();
+        for q in ["sev:critical", "pkg:openssl", " sev:critical ", ""] {
+            remember(&mut history, q);
+        }
+        assert_eq!(history, ["pkg:openssl", "sev:critical"]);
+        let mut line = LineEdit::new("image:web");
+        let mut at = None;
+        assert!(recall(&history, &mut at, &mut line, true));
+        assert_eq!(line.text(), "sev:critical");
+        assert!(recall(&history, &mut at, &mut line, true));
+        assert_eq!(line.text(), "pkg:openssl");
+        assert!(
+            recall(&history, &mut at, &mut line, true),
+            "stays at the oldest"
+        );
+        assert_eq!(line.text(), "pkg:openssl");
+        assert!(recall(&history, &mut at, &mut line, false));
+        assert_eq!(line.text(), "sev:critical");
+        assert!(recall(&history, &mut at, &mut line, false));
+        assert_eq!(line.text(), "image:web", "the draft comes back");
+        assert_eq!(at, None);
+        assert!(!recall(&history, &mut at, &mut line, false));
+        for n in 0..150 {
+            remember(&mut history, &format!("id:{n}"));
+        }
+        assert_eq!(history.len(), HISTORY);
+        assert_eq!(history.last().map(String::as_str), Some("id:149"));
+    }
+
+    #[test]
+    fn a_paste_lands_at_the_cursor_on_one_line_without_control_characters() {
+        let mut line = LineEdit::new("sev:high ");
+        line.apply(&key(KeyCode::Home, KeyModifiers::NONE));
+        assert!(line.paste("pkg:openssl\r\n\u{1b}[2Jimage:\tweb ", 100));
+        assert_eq!(line.text(), "pkg:openssl  [2Jimage: web sev:high ");
+        assert_eq!(line.split().0, "pkg:openssl  [2Jimage: web ");
+        let mut capped = LineEdit::proposed("replaced");
+        assert!(capped.paste("abcdef", 4));
+        assert_eq!(
+            capped.text(),
+            "abcd",
+            "a proposal is replaced, the cap kept"
+        );
+        assert!(!capped.paste("more", 4));
+    }
 
     fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, modifiers)

@@ -29,6 +29,11 @@ pub enum Msg {
     /// An export was written (its summary) or not (why).
     Exported(Result<String, ExportRefusal>),
     Key(KeyEvent),
+    /// Text pasted into the terminal (bracketed paste): it goes whole into
+    /// the text field being edited, never read as keys.
+    Paste(String),
+    /// A frame reached the terminal: what is on screen is what the state says.
+    Drawn,
     Action(Action),
     Mouse(MouseEvent),
     Resize(u16, u16),
@@ -119,6 +124,8 @@ pub enum Effect {
     CancelTask(crate::scan::runner::TaskId),
     /// Read the workspace again in the background (results were imported).
     Reload,
+    /// Write the workspace's view memory now (named views, histories).
+    KeepViews,
     /// Read decisions.json again (it changed on disk).
     ReadDecisions,
     /// Read checklist.json again (it changed on disk).

@@ -358,6 +358,15 @@ impl<'o> Services<'o> {
             Effect::Rescan(scope) => self.rescan(scope),
             Effect::CancelTask(id) => self.runner.cancel(id),
             Effect::Reload => self.reload(),
+            Effect::KeepViews => {
+                if let Some(file) = &self.options.view_file {
+                    if let Err(e) = super::view_memory::save(file, &super::view_memory::of(state)) {
+                        let _ = self
+                            .tx
+                            .send(Msg::Notice(format!("the views were not kept: {e}")));
+                    }
+                }
+            }
             Effect::ReadDecisions => {
                 let (ws, tx) = (self.options.workspace.clone(), self.tx.clone());
                 tokio::task::spawn_blocking(move || {
@@ -595,6 +604,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
     loop {
         if dirty && last_draw.elapsed() >= FRAME {
             draw(&mut term, &state, &options.theme, &options.keymap)?;
+            update(&mut state, &options.keymap, Msg::Drawn);
             dirty = false;
             last_draw = Instant::now();
         }
@@ -608,6 +618,7 @@ async fn event_loop(options: Options) -> io::Result<i32> {
                     vec![Msg::Key(key)]
                 }
                 Some(Ok(Event::Mouse(m))) => vec![Msg::Mouse(m)],
+                Some(Ok(Event::Paste(text))) => vec![Msg::Paste(text)],
                 Some(Ok(Event::Resize(w, h))) => vec![Msg::Resize(w, h)],
                 Some(Ok(_)) => Vec::new(),
                 // The terminal went away (EIO): end as on a hangup.

@@ -38,7 +38,11 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &KeyMap)
     super::panes::scans::draw_runs(frame, a.tasks, state, theme);
     super::panes::findings::draw(frame, a.findings, state, theme);
     super::panes::detail::draw(frame, a.detail, state, theme);
-    footer(frame, a.footer, state, theme, keymap);
+    if state.command.is_some() {
+        super::panes::command_line::draw(frame, area, a.footer, state, theme, keymap);
+    } else {
+        footer(frame, a.footer, state, theme, keymap);
+    }
     if let Some(dialog) = &state.dialog {
         super::panes::dialog::draw(frame, area, dialog, theme);
     }

@@ -1,10 +1,14 @@
 //! The console keeps your place: the last query and sort of each workspace,
-//! restored when it opens again. A view is personal, so it lives in the
-//! user's data folder (`views/`), never in `.scandeck/`, which is committed.
+//! the views saved by name (`:view save NAME`) and the query and command
+//! histories, restored when it opens again. A view is personal, so it lives
+//! in the user's data folder (`views/`), never in `.scandeck/`, which is
+//! committed.
 
+use super::state::command::SavedView;
 use super::state::AppState;
 use crate::query::{language, SortKey};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What is remembered of a workspace's view.
@@ -13,10 +17,19 @@ pub struct View {
     pub query: String,
     pub sort: String,
     pub reverse: bool,
+    /// Queries applied, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<String>,
+    /// Commands run, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub views: BTreeMap<String, SavedView>,
 }
 
-/// A remembered view is a few hundred bytes; anything larger is not ours.
-const VIEW_CAP: u64 = 64 << 10;
+/// Two histories of a hundred lines and a few dozen views stay far below
+/// this; anything larger is not ours.
+const VIEW_CAP: u64 = 1 << 20;
 
 /// Where the view of the workspace at `root` is kept.
 pub fn file_for(data_dir: &Path, root: &Path) -> PathBuf {
@@ -39,6 +52,9 @@ pub fn of(state: &AppState) -> View {
         query: state.query_text.clone(),
         sort: state.sort.name().to_string(),
         reverse: state.reverse,
+        history: state.query_history.clone(),
+        commands: state.command_history.clone(),
+        views: state.named_views.clone(),
     }
 }
 
@@ -61,6 +77,9 @@ pub fn apply(state: &mut AppState, view: View) {
         state.sort = sort;
     }
     state.reverse = view.reverse;
+    state.query_history = view.history;
+    state.command_history = view.commands;
+    state.named_views = view.views;
 }
 
 #[cfg(test)]
@@ -94,7 +113,7 @@ mod tests {
             View {
                 query: "sev:>=".into(),
                 sort: "nonsense".into(),
-                reverse: false,
+                ..View::default()
             },
         );
         assert_eq!(fresh.query_text, "");

@@ -1257,9 +1257,29 @@ fn undo_puts_the_last_decision_back_with_its_own_audit_entry() {
         audit::verify_all(&evidence)
     );
     assert_eq!(back.entry.as_deref(), Some(last.hash.as_str()));
-    // One step only; a second undo has nothing left.
+    // Undo goes back one change at a time: the snooze goes too…
+    z(&mut s);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["overdue"]);
     z(&mut s);
     assert_eq!(s.status.as_deref(), Some("nothing to undo"));
+    // …and redo makes them again, in order, each with its own entry.
+    let redo = |s: &mut AppState| {
+        drive(
+            s,
+            &km,
+            Msg::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL)),
+        )
+    };
+    redo(&mut s);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
+    redo(&mut s);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["suppressed"]);
+    let triage = &s.data.as_ref().unwrap().view.triage;
+    assert_eq!(triage.audit.last().unwrap().action, "redone");
+    redo(&mut s);
+    assert_eq!(s.status.as_deref(), Some("nothing to redo"));
+    z(&mut s);
+    assert_eq!(status_of(&s, "CVE-2023-24538"), vec!["snoozed"]);
     // Undoing a reopen brings the decision back.
     key(&mut s, &km, KeyCode::Char('u'));
     key(&mut s, &km, KeyCode::Enter);

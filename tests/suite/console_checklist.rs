@@ -170,6 +170,8 @@ fn the_checklist_view_records_items_and_the_gate_follows() {
     // x twice is done then to do again (with a reason when the check fails)
     key(&mut s, &k, KeyCode::Char('x'));
     if s.checklist.as_ref().unwrap().prompt.is_some() {
+        // The prompt opened unasked: it takes keys once it is on screen.
+        drive(&mut s, &k, Msg::Drawn);
         typed(&mut s, &k, "checked by hand");
         key(&mut s, &k, KeyCode::Enter);
     }
@@ -219,6 +221,7 @@ fn walking_every_production_item_makes_the_gate_ready_when_findings_allow() {
             assert!(effects.is_empty(), "nothing is saved without a reason");
             assert!(s.status.as_deref().unwrap_or("").contains("check fails"));
             assert!(screen(&s).contains("done anyway because (an override)"));
+            drive(&mut s, &k, Msg::Drawn);
             typed(&mut s, &k, "handled outside scandeck, ticket OPS-7");
             key(&mut s, &k, KeyCode::Enter);
             overridden += 1;
@@ -933,7 +936,10 @@ fn b_walks_what_blocks_the_release_from_the_main_screen() {
     let text = screen(&s);
     let line = text.lines().nth(2).unwrap();
     assert!(
-        line.contains(&format!("blocks release  b › {}", &reasons[0].message[..12])),
+        line.contains(&format!(
+            "blocks release  b › {}",
+            &reasons[0].message[..12]
+        )),
         "{text}"
     );
     // A narrowed view first: b clears it to show the reason's findings.
@@ -944,7 +950,12 @@ fn b_walks_what_blocks_the_release_from_the_main_screen() {
         key(&mut s, &k, KeyCode::Char('b'));
         let status = s.status.clone().unwrap_or_default();
         assert!(
-            status.starts_with(&format!("blocker {}/{}: {}", i + 1, reasons.len(), reason.message)),
+            status.starts_with(&format!(
+                "blocker {}/{}: {}",
+                i + 1,
+                reasons.len(),
+                reason.message
+            )),
             "{status}"
         );
         match &reason.query {
@@ -972,4 +983,43 @@ fn b_walks_what_blocks_the_release_from_the_main_screen() {
     // Round again: back to the first.
     key(&mut s, &k, KeyCode::Char('b'));
     assert!(s.status.as_deref().unwrap().starts_with("blocker 1/"));
+}
+
+/// A prompt that opens unasked (ticking an item whose check fails) takes
+/// no key typed before it was on screen: a `j` meant for the list does not
+/// become the override's reason.
+#[test]
+fn the_override_prompt_takes_no_key_typed_before_it_was_shown() {
+    let (mut s, k) = demo_state();
+    key(&mut s, &k, KeyCode::Char('c'));
+    // Find an item whose check fails.
+    for _ in 0..12 {
+        key(&mut s, &k, KeyCode::Char('x'));
+        if s.checklist.as_ref().unwrap().prompt.is_some() {
+            break;
+        }
+        key(&mut s, &k, KeyCode::Char('j'));
+    }
+    assert!(s.checklist.as_ref().unwrap().prompt.is_some());
+    // Typed in the same breath as `x`, before any frame showed the prompt.
+    typed(&mut s, &k, "jj");
+    let typed_so_far = |s: &AppState| {
+        s.checklist
+            .as_ref()
+            .unwrap()
+            .prompt
+            .as_ref()
+            .unwrap()
+            .1
+            .text()
+            .to_string()
+    };
+    assert_eq!(typed_so_far(&s), "");
+    assert!(s.status.as_deref().unwrap().contains("a reason is needed"));
+    drive(&mut s, &k, Msg::Drawn);
+    typed(&mut s, &k, "rehearsed by hand");
+    assert_eq!(typed_so_far(&s), "rehearsed by hand");
+    // Esc still cancels at once, drawn or not.
+    key(&mut s, &k, KeyCode::Esc);
+    assert!(s.checklist.as_ref().unwrap().prompt.is_none());
 }

@@ -9,6 +9,7 @@ mod checklist_gate;
 mod cli;
 mod console;
 mod console_checklist;
+mod console_command;
 mod console_identity;
 mod console_live;
 mod console_scans;

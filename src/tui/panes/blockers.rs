@@ -88,7 +88,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, key:
         };
         let text = cell(&reason.message, share);
         let style = if state.blocker == Some(i) {
-            theme.warning.add_modifier(ratatui::style::Modifier::REVERSED)
+            theme
+                .warning
+                .add_modifier(ratatui::style::Modifier::REVERSED)
         } else {
             theme.warning
         };

@@ -14,7 +14,7 @@ pub use crate::tui::state::checklist::ChecklistEdit;
 use crate::tui::state::{AppState, ChecklistPanel, PromptKind};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::Cursor;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
@@ -38,6 +38,7 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         list: data.walk.production_index(),
         cursor: Cursor::default(),
         prompt: None,
+        prompt_opened_at_frame: None,
     });
     Vec::new()
 }
@@ -71,10 +72,15 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             panel.cursor = Cursor::default();
         }
         Action::CloseChecklist | Action::Back => state.checklist = None,
+        // Asked for: the prompt takes the very next key.
         Action::ChecklistNotApplicable => {
-            panel.prompt = Some((PromptKind::NotApplicable, LineEdit::default()))
+            panel.prompt = Some((PromptKind::NotApplicable, LineEdit::default()));
+            panel.prompt_opened_at_frame = None;
         }
-        Action::ChecklistNote => panel.prompt = Some((PromptKind::Note, LineEdit::default())),
+        Action::ChecklistNote => {
+            panel.prompt = Some((PromptKind::Note, LineEdit::default()));
+            panel.prompt_opened_at_frame = None;
+        }
         Action::ChecklistToggle => {
             let (list, selected) = current_list(state)?;
             let item = list.items.get(selected)?;
@@ -96,8 +102,12 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
                     Err(why) => {
                         // A failing check is overridden only with a reason.
                         state.status = Some(why.to_string());
+                        let drawn = state.frames;
                         if let Some(panel) = state.checklist.as_mut() {
                             panel.prompt = Some((PromptKind::Override, LineEdit::default()));
+                            // It opened unasked: keys typed before it was
+                            // on screen were meant for the list, not for it.
+                            panel.prompt_opened_at_frame = Some(drawn);
                         }
                         Vec::new()
                     }
@@ -156,8 +166,15 @@ pub fn type_prompt(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
     let Some((kind, text)) = panel.prompt.as_mut() else {
         return Vec::new();
     };
+    let cancel = ev.code == KeyCode::Esc
+        || (ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL));
+    if !cancel && panel.prompt_opened_at_frame == Some(state.frames) {
+        state.status =
+            Some("a reason is needed to override the failing check: type it, Esc cancels".into());
+        return Vec::new();
+    }
     match ev.code {
-        KeyCode::Esc => panel.prompt = None,
+        _ if cancel => panel.prompt = None,
         KeyCode::Enter => {
             let (kind, text) = (*kind, text.text().trim().to_string());
             if text.is_empty() {
@@ -183,6 +200,19 @@ pub fn type_prompt(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// Pasted text into the open prompt (never before the prompt was shown).
+pub fn paste_into_prompt(state: &mut AppState, text: &str, cap: usize) {
+    let frames = state.frames;
+    if let Some(panel) = state.checklist.as_mut() {
+        if panel.prompt_opened_at_frame == Some(frames) {
+            return;
+        }
+        if let Some((_, line)) = panel.prompt.as_mut() {
+            line.paste(text, cap);
+        }
+    }
 }
 
 /// The prompt is open: keys type text instead of acting.

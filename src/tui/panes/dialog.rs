@@ -188,6 +188,19 @@ impl Dialog {
     }
 
     /// The export this dialog asks for: format and file (relative to the workspace).
+    /// An export dialog filled in as `:export FORMAT [FILE]` asks.
+    pub fn preset_export(&mut self, format: crate::export::ExportFormat, file: Option<&str>) {
+        if let Some(at) = crate::export::ExportFormat::ALL
+            .iter()
+            .position(|f| *f == format)
+        {
+            self.choice = at;
+        }
+        if let (Some(file), Some(field)) = (file, self.fields.first_mut()) {
+            field.line = crate::tui::line_edit::LineEdit::new(file);
+        }
+    }
+
     pub fn export_request(&self) -> (crate::export::ExportFormat, String) {
         let format = crate::export::ExportFormat::ALL
             .get(self.choice)
@@ -382,19 +395,39 @@ impl TriageChange {
                     None,
                 )
             }
-            TriageChange::Undo { changes } => {
-                let summary = match engine::undo(file, changes, stamp) {
-                    Ok(n) => format!("undone: {n} decision(s) as they were"),
-                    Err(since) => format!(
-                        "not undone — changed since: {}{}",
-                        since.first().map(String::as_str).unwrap_or_default(),
-                        match since.len() {
-                            0 | 1 => String::new(),
-                            n => format!(" (and {} more)", n - 1),
-                        }
-                    ),
+            TriageChange::Undo { changes, redo } => {
+                let (done, word) = if *redo {
+                    ("redone", "not redone")
+                } else {
+                    ("undone", "not undone")
                 };
-                (summary, Some(Vec::new()))
+                let keys: Vec<String> = changes.iter().map(|c| c.key.clone()).collect();
+                let mut outcome = Ok(0);
+                // What this step changed is what the opposite step takes back.
+                let opposite = engine::Change::around(file, &keys, |file| {
+                    outcome = if *redo {
+                        engine::redo(file, changes, stamp)
+                    } else {
+                        engine::undo(file, changes, stamp)
+                    };
+                });
+                match outcome {
+                    Ok(n) => (
+                        format!("{done}: {n} decision(s) as they were"),
+                        Some(opposite),
+                    ),
+                    Err(since) => (
+                        format!(
+                            "{word} — changed since: {}{}",
+                            since.first().map(String::as_str).unwrap_or_default(),
+                            match since.len() {
+                                0 | 1 => String::new(),
+                                n => format!(" (and {} more)", n - 1),
+                            }
+                        ),
+                        Some(Vec::new()),
+                    ),
+                }
             }
         }
     }
@@ -691,6 +724,21 @@ fn confirm(state: &mut AppState) -> Vec<Effect> {
 
 /// Keys typed into a dialog: a digit on the choice list picks a choice; the
 /// focused field edits as a shell line does (`line_edit`).
+/// Pasted text into the focused field (the first field when the choices
+/// have the focus); nothing while the dialog asks for confirmation.
+pub fn paste_into(dialog: &mut Dialog, text: &str, cap: usize) {
+    if dialog.confirming {
+        return;
+    }
+    if dialog.focus == 0 && !dialog.choices.is_empty() {
+        dialog.next(false);
+    }
+    if let Some(field) = dialog.focused_field() {
+        field.line.paste(text, cap);
+    }
+    dialog.error = None;
+}
+
 pub fn type_into(dialog: &mut Dialog, ev: KeyEvent) -> Vec<Effect> {
     if dialog.confirming {
         return Vec::new();

@@ -9,7 +9,7 @@ use crate::tui::action::Action;
 use crate::tui::msg::Effect;
 use crate::tui::panes::dialog;
 use crate::tui::rows::needs_everything;
-use crate::tui::state::{AppState, Pane};
+use crate::tui::state::{AppState, Pane, UndoStep};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{cell, end_cell, middle_cell, pane_block, severity_label};
 use ratatui::layout::{Constraint, Rect};
@@ -277,7 +277,8 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
             ));
             Vec::new()
         }
-        Action::Undo => undo(state),
+        Action::Undo => step(state, UndoStep::Undo),
+        Action::Redo => step(state, UndoStep::Redo),
         Action::CopyId => copy_id(state),
         Action::CopyMenu => {
             if let Some(f) = selected(state) {
@@ -303,27 +304,41 @@ fn selected(state: &AppState) -> Option<&Finding> {
         .and_then(|i| state.data.as_ref()?.view.findings.get(i))
 }
 
-fn undo(state: &mut AppState) -> Vec<Effect> {
-    match state.undo.take() {
-        Some(changes)
-            if !changes.is_empty()
-                && state
-                    .data
-                    .as_ref()
-                    .is_some_and(|d| d.view.triage_read_only.is_none()) =>
-        {
-            state.status = Some(format!(
-                "undoing the last decision ({} finding(s))…",
-                changes.len()
-            ));
-            state.saving = true;
-            vec![Effect::Save(dialog::TriageChange::Undo { changes })]
-        }
-        _ => {
-            state.status = Some("nothing to undo".into());
-            Vec::new()
-        }
+/// `Z` and `Ctrl-Y`: takes back the newest change (or makes again the
+/// newest undone one), each step its own save with its own audit entry.
+pub fn step(state: &mut AppState, step: UndoStep) -> Vec<Effect> {
+    let (stack, word) = match step {
+        UndoStep::Undo => (&mut state.undo, "undo"),
+        UndoStep::Redo => (&mut state.redo, "redo"),
+    };
+    let writable = state
+        .data
+        .as_ref()
+        .is_some_and(|d| d.view.triage_read_only.is_none());
+    if state.saving || !writable {
+        state.status = Some(format!("nothing to {word} now"));
+        return Vec::new();
     }
+    let Some(changes) = stack.pop() else {
+        state.status = Some(format!("nothing to {word}"));
+        return Vec::new();
+    };
+    let left = stack.len();
+    state.status = Some(format!(
+        "{}ing a change of {} finding(s)… ({left} more to {word})",
+        if step == UndoStep::Undo {
+            "undo"
+        } else {
+            "redo"
+        },
+        changes.len()
+    ));
+    state.saving = true;
+    state.stepping = Some((step, changes.clone()));
+    vec![Effect::Save(dialog::TriageChange::Undo {
+        changes,
+        redo: step == UndoStep::Redo,
+    })]
 }
 
 fn copy_id(state: &mut AppState) -> Vec<Effect> {

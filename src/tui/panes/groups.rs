@@ -19,14 +19,6 @@ use ratatui::Frame;
 use std::collections::{BTreeMap, BTreeSet};
 
 impl GroupBy {
-    fn name(self) -> &'static str {
-        match self {
-            GroupBy::Vulnerability => "vulnerability",
-            GroupBy::Package => "package",
-            GroupBy::Subject => "subject",
-        }
-    }
-
     fn next(self) -> GroupBy {
         match self {
             GroupBy::Vulnerability => GroupBy::Package,
@@ -150,6 +142,14 @@ fn compute(state: &mut AppState, by: GroupBy) -> Vec<Effect> {
 
 pub fn open(state: &mut AppState) -> Vec<Effect> {
     compute(state, GroupBy::Vulnerability)
+}
+
+/// The groups by `by` (`:group package`).
+pub fn open_by(state: &mut AppState, by: GroupBy) -> Vec<Effect> {
+    if crate::tui::rows::needs_everything(state) {
+        return Vec::new();
+    }
+    compute(state, by)
 }
 
 /// The groups of `rows` by `by`: the worker's part.

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod blockers;
 pub mod checklist;
+pub mod command_line;
 pub mod detail;
 pub mod dialog;
 pub mod dojo;

@@ -41,11 +41,34 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The applied query goes to the end of the history.
+fn remember(state: &mut AppState) {
+    if state.query_error.is_none() {
+        crate::tui::line_edit::remember(&mut state.query_history, &state.query_text);
+    }
+}
+
+/// Up/Down in the query line: an older or newer applied query replaces the
+/// text (and is matched as you look); past the newest comes back what was
+/// being typed.
+fn recall(state: &mut AppState, older: bool) -> Vec<Effect> {
+    let Some((line, _)) = &mut state.editing else {
+        return Vec::new();
+    };
+    if crate::tui::line_edit::recall(&state.query_history, &mut state.history_at, line, older) {
+        requery(state)
+    } else {
+        state.status = Some("no other query in the history".into());
+        Vec::new()
+    }
+}
+
 /// Keys that change what is shown: the query line, the minimum severity,
 /// the sort, changes only.
 pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
         Action::OpenFilter => {
+            state.history_at = None;
             state.editing = Some((
                 crate::tui::line_edit::LineEdit::new(&state.query_text),
                 state.query_text.clone(),
@@ -54,12 +77,16 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::ApplyFilter => {
             state.editing = None;
+            state.history_at = None;
+            remember(state);
             if state.query_error.is_some() {
                 state.status = state.query_error.take();
             }
             Vec::new()
         }
+        Action::HistoryPrev | Action::HistoryNext => recall(state, action == Action::HistoryPrev),
         Action::CancelFilter => {
+            state.history_at = None;
             let previous = state.editing.take().map(|(_, old)| old).unwrap_or_default();
             state.query_error = None;
             if previous != state.query_text {

@@ -63,13 +63,15 @@ pub enum TriageChange {
     },
     /// Record the snoozes and acceptances whose end passed (at start-up).
     Expire,
-    /// Put decisions back as they were before the last change, only where
-    /// each is still what that change left.
+    /// Put decisions back as they were before a change, only where each is
+    /// still what that change left (`redo`: make again what an undo took back).
     Undo {
         changes: Vec<engine::Change>,
+        redo: bool,
     },
 }
 
-/// What a save leaves for `undo`: `Some` replaces what undo would put back
-/// (empty: nothing), `None` leaves it as it was (a note changes no decision).
+/// What a save leaves for the undo and redo stacks: `Some` is the step that
+/// takes this change back (empty: nothing can), `None` leaves the stacks as
+/// they were (a note changes no decision).
 pub type UndoAfterSave = Option<Vec<engine::Change>>;

@@ -11,6 +11,17 @@ pub enum GroupBy {
     Subject,
 }
 
+impl GroupBy {
+    /// The name the command line and saved views use.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupBy::Vulnerability => "vulnerability",
+            GroupBy::Package => "package",
+            GroupBy::Subject => "subject",
+        }
+    }
+}
+
 /// One group: its name, its members (rows of the loaded data, in the order
 /// shown) and how severe they are.
 #[derive(Clone, Debug)]

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod checklist;
+pub mod command;
 pub mod dialog;
 pub mod dojo;
 pub mod groups;
@@ -60,6 +61,9 @@ pub struct ChecklistPanel {
     pub list: usize,
     pub cursor: Cursor,
     pub prompt: Option<(PromptKind, super::line_edit::LineEdit)>,
+    /// A prompt that opened unasked takes keys only once it has been drawn:
+    /// the frame count when it opened.
+    pub prompt_opened_at_frame: Option<u64>,
 }
 
 /// One row's identity across reloads: the finding and the scanner that
@@ -107,6 +111,16 @@ impl WorkspaceChange {
         }
     }
 }
+
+/// Which way a step through the decision history goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UndoStep {
+    Undo,
+    Redo,
+}
+
+/// How many changes undo can take back in one session.
+pub const UNDO_DEPTH: usize = 50;
 
 /// What a reload brought that the shown data lacks.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -163,6 +177,8 @@ pub struct AppState {
     pub reselect: Option<FindingRef>,
     /// The release gate's verdict, recomputed whenever decisions or checklist records change.
     pub gate: Option<crate::gate::Verdict>,
+    /// Frames drawn so far (`Msg::Drawn`): what was on screen when a key came.
+    pub frames: u64,
     /// The blocking reason `b` showed last (an index into the verdict's).
     pub blocker: Option<usize>,
     /// What the checklist's checks last counted, kept so that rechecking the
@@ -179,6 +195,16 @@ pub struct AppState {
     pub query: Query,
     /// While the query line is open: the text being typed, and the text to restore on cancel.
     pub editing: Option<(super::line_edit::LineEdit, String)>,
+    /// The command line (`:`), while open.
+    pub command: Option<command::CommandLine>,
+    /// Commands run before, oldest first (kept per workspace).
+    pub command_history: Vec<String>,
+    /// Views saved by name, per workspace (`:view save NAME`).
+    pub named_views: std::collections::BTreeMap<String, command::SavedView>,
+    /// Queries applied before, oldest first (kept with the view, per workspace).
+    pub query_history: Vec<String>,
+    /// While recalling: the history entry shown, and the text typed before.
+    pub history_at: Option<(usize, String)>,
     pub query_error: Option<String>,
     pub min_severity: Option<Severity>,
     /// Only findings that changed since the previous scan of their target.
@@ -245,9 +271,14 @@ pub struct AppState {
     pub unsaved: Option<String>,
     /// A save is on its way to disk.
     pub saving: bool,
-    /// The decisions the last triage change replaced, by key (`None`: there
-    /// was none): what `undo` puts back.
-    pub undo: Option<Vec<crate::triage::engine::Change>>,
+    /// What each of this session's triage changes replaced, the newest last:
+    /// what `Z` puts back, one change at a time.
+    pub undo: Vec<Vec<crate::triage::engine::Change>>,
+    /// What each undo took back, the newest last: what `Ctrl-Y` makes again.
+    pub redo: Vec<Vec<crate::triage::engine::Change>>,
+    /// The undo or redo on its way to disk, kept to go back on its stack if
+    /// the save fails.
+    pub stepping: Option<(UndoStep, Vec<crate::triage::engine::Change>)>,
 
     // The terminal: focus, keys, size, the status line.
     pub focus: Pane,
@@ -307,10 +338,18 @@ impl AppState {
             audit: None,
             dojo: None,
             picker: None,
-            undo: None,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            stepping: None,
             groups: None,
             gate: None,
             blocker: None,
+            query_history: Vec::new(),
+            command: None,
+            command_history: Vec::new(),
+            named_views: Default::default(),
+            history_at: None,
+            frames: 0,
             scans: super::tasks::TaskBoard::default(),
             pending: None,
             changed_while_loading: Default::default(),
@@ -328,6 +367,8 @@ impl AppState {
     pub fn context(&self) -> Context {
         if self.help.is_some() {
             Context::Help
+        } else if self.command.is_some() {
+            Context::Command
         } else if self.scans.open {
             Context::Scans
         } else if self.picker.is_some() {

@@ -7,7 +7,7 @@ use super::super::data::Data;
 use super::super::msg::{Effect, SaveResult};
 use super::super::rows::search;
 use super::super::state::checklist::EvidenceInput;
-use super::super::state::{AppState, Incoming, WorkspaceChange};
+use super::super::state::{AppState, Incoming, UndoStep, WorkspaceChange, UNDO_DEPTH};
 use super::super::widgets::Cursor;
 use super::clamp_cursors;
 use std::sync::Arc;
@@ -113,11 +113,23 @@ pub(super) fn load_failed(state: &mut AppState, message: String) -> Vec<Effect> 
 /// A triage change reached the disk (or did not): every status is assessed again.
 pub(super) fn saved(state: &mut AppState, result: SaveResult) -> Vec<Effect> {
     state.saving = false;
+    let stepping = state.stepping.take();
     match result {
-        Ok((file, summary, undo)) => {
+        Ok((file, summary, opposite)) => {
             state.unsaved = None;
-            if let Some(changes) = undo {
-                state.undo = Some(changes).filter(|c| !c.is_empty());
+            if let Some(opposite) = opposite.filter(|c| !c.is_empty()) {
+                match stepping {
+                    // An undo can be redone, a redo undone again.
+                    Some((UndoStep::Undo, _)) => state.redo.push(opposite),
+                    Some((UndoStep::Redo, _)) => state.undo.push(opposite),
+                    // A new change: what was undone before stays undone.
+                    None => {
+                        state.undo.push(opposite);
+                        state.redo.clear();
+                    }
+                }
+                let over = state.undo.len().saturating_sub(UNDO_DEPTH);
+                state.undo.drain(..over);
             }
             state.status = Some(summary);
             state.marked.clear();
@@ -138,6 +150,12 @@ pub(super) fn saved(state: &mut AppState, result: SaveResult) -> Vec<Effect> {
             effects
         }
         Err(message) => {
+            // Not on disk: the step can be tried again.
+            match stepping {
+                Some((UndoStep::Undo, changes)) => state.undo.push(changes),
+                Some((UndoStep::Redo, changes)) => state.redo.push(changes),
+                None => {}
+            }
             state.unsaved = Some(message);
             Vec::new()
         }

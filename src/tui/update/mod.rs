@@ -11,11 +11,17 @@ use super::state::{AppState, Pane};
 use super::widgets::Cursor;
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
+mod command;
 mod lifecycle;
 
 pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(ev) => key(state, keymap, ev),
+        Msg::Paste(text) => paste(state, &text),
+        Msg::Drawn => {
+            state.frames = state.frames.wrapping_add(1);
+            Vec::new()
+        }
         Msg::Action(a) => act(state, keymap, a),
         Msg::Mouse(ev) => mouse(state, ev),
         Msg::Resize(w, h) => {
@@ -166,12 +172,24 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
 }
 
 fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
+    let k = Key::from_event(&ev);
+    let ctx = state.context();
+    // Suspending works from anywhere: over a popup, in a dialog or a
+    // prompt, unless that place binds the key itself.
+    if ctx.is_overlay()
+        && keymap.resolve(ctx, std::slice::from_ref(&k)) == Resolution::Unbound
+        && keymap.resolve(Context::Global, std::slice::from_ref(&k))
+            == Resolution::Action(Action::Suspend)
+    {
+        return vec![Effect::Suspend];
+    }
     if state.help.is_none() && super::panes::checklist::prompting(state) {
         return super::panes::checklist::type_prompt(state, ev);
     }
-    let k = Key::from_event(&ev);
-    let ctx = state.context();
-    if matches!(ctx, Context::Help | Context::Filter | Context::Dialog) {
+    if matches!(
+        ctx,
+        Context::Help | Context::Filter | Context::Dialog | Context::Command
+    ) {
         if let Resolution::Action(a) = keymap.resolve(ctx, &[k]) {
             return act(state, keymap, a);
         }
@@ -195,8 +213,17 @@ fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// Printable keys in the query line or the help filter.
+/// Printable keys in the query line, the command line or the help filter.
 fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
+    if state.help.is_none() {
+        if let Some(command) = &mut state.command {
+            if command.line.apply(&ev) {
+                command.selected = 0;
+                command.history_at = None;
+            }
+            return Vec::new();
+        }
+    }
     if state.help.is_none() {
         if let Some(dialog) = &mut state.dialog {
             return super::panes::dialog::type_into(dialog, ev);
@@ -223,11 +250,57 @@ fn type_text(state: &mut AppState, ev: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
+/// The most a paste puts into a field: a query or a reason, not a file.
+const PASTE_CAP: usize = 500;
+
+/// A bracketed paste goes whole into the field being edited (the help
+/// filter, a checklist prompt, a dialog's field, the query line); with no
+/// field open it is dropped, never read as keys that would act.
+fn paste(state: &mut AppState, text: &str) -> Vec<Effect> {
+    if let Some(help) = &mut state.help {
+        if help.filter.paste(text, PASTE_CAP) {
+            help.selected = 0;
+        }
+        return Vec::new();
+    }
+    if super::panes::checklist::prompting(state) {
+        super::panes::checklist::paste_into_prompt(state, text, PASTE_CAP);
+        return Vec::new();
+    }
+    if let Some(command) = &mut state.command {
+        command.line.paste(text, PASTE_CAP);
+        command.selected = 0;
+        return Vec::new();
+    }
+    if let Some(dialog) = &mut state.dialog {
+        super::panes::dialog::paste_into(dialog, text, PASTE_CAP);
+        return Vec::new();
+    }
+    if let Some((line, _)) = &mut state.editing {
+        if line.paste(text, PASTE_CAP) {
+            return requery(state);
+        }
+    }
+    Vec::new()
+}
+
 /// Hands an action to the pane, overlay or dialog that owns it.
 pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<Effect> {
     use super::panes::{
         checklist, dialog, findings, groups, help, plan, query_line, scans, targets,
     };
+    if state.help.is_none() && state.command.is_some() {
+        match action {
+            Action::CommandRun => return command::run(state, keymap),
+            Action::CommandCancel
+            | Action::CommandComplete
+            | Action::MoveUp
+            | Action::MoveDown
+            | Action::HistoryPrev
+            | Action::HistoryNext => return super::panes::command_line::act(state, keymap, action),
+            _ => {}
+        }
+    }
     if state.help.is_none() {
         if let Some(effects) = overlay_act(state, action) {
             return effects;
@@ -256,6 +329,8 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
             targets::sort(state, action)
         }
         Action::OpenFilter
+        | Action::HistoryPrev
+        | Action::HistoryNext
         | Action::ApplyFilter
         | Action::CancelFilter
         | Action::ClearFilterLine
@@ -287,6 +362,7 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
         | Action::ToggleMark
         | Action::MarkAll
         | Action::Undo
+        | Action::Redo
         | Action::CopyId
         | Action::CopyMenu
         | Action::OpenInEditor
@@ -316,6 +392,12 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
                 Vec::new()
             }
         },
+        Action::OpenCommand => {
+            super::panes::command_line::open(state);
+            Vec::new()
+        }
+        // Only while the command line is open (above).
+        Action::CommandRun | Action::CommandCancel | Action::CommandComplete => Vec::new(),
         Action::NextBlocker => {
             let (mut effects, then) = super::panes::blockers::next(state);
             if then == super::panes::blockers::Then::OpenChecklist {
