@@ -751,8 +751,9 @@ fn scans_run_in_the_background_while_the_console_answers() {
     std::fs::write(staging.path().join("go"), "").unwrap();
     t.keys(&["1", "r"]);
     let banner = t.wait_for("the new results banner", |s| s.contains("— U to show"));
+    // The fake scanner reports one finding: the image's 18 others are gone.
     assert!(
-        banner.contains("1 scan: 1 new finding — U to show"),
+        banner.contains("1 scan: 1 new finding, 18 resolved — U to show"),
         "{banner}"
     );
     assert!(
@@ -1236,5 +1237,130 @@ fn the_work_of_other_shells_arrives_without_a_key_press() {
     t.keys(&["U"]);
     t.wait_for("the new scan's finding", |s| s.contains("CVE-2026-301"));
     t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+}
+
+/// The command line in a real terminal: `:export html` writes the shown
+/// rows, a bracketed paste lands in the query line without applying it,
+/// and a view saved by name comes back after a restart.
+#[test]
+fn the_command_line_exports_and_a_saved_view_reopens_after_a_restart() {
+    let bin = common::bin();
+    let script = format!(
+        "'{bin}' --workspace \"$PWD\" demo\necho FIRST=$? > first.txt\n'{bin}' --workspace \"$PWD\" demo\necho EXIT=$? > exit.txt",
+        bin = bin.display()
+    );
+    let Some(t) = Tmux::start("command-line", &script, &[]) else {
+        return;
+    };
+    t.wait_for("the demo", loaded);
+    t.keys(&[":"]);
+    t.literal("exp");
+    t.wait_for("the completion with its key", |s| {
+        s.contains(":exp") && s.contains("export <format> [file]")
+    });
+    t.keys(&["Tab"]);
+    t.literal("html");
+    t.keys(&["Enter"]);
+    let exported = t.wait_for("the export", |s| s.contains("exported 45 findings"));
+    assert!(exported.contains("scandeck-export.html"), "{exported}");
+    let written = common::files_under(t.dir.path())
+        .into_iter()
+        .find(|f| f.ends_with("scandeck-export.html"))
+        .expect("the export was written in the workspace");
+    let html = std::fs::read_to_string(written).unwrap();
+    assert!(html.contains("CVE-2023-24538"), "the export holds the rows");
+
+    // A paste goes whole into the query line: its line break applies nothing.
+    t.keys(&["/"]);
+    let tmux = |args: &[&str]| {
+        let status = Command::new("tmux")
+            .args(["-L", &t.socket])
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{args:?}");
+    };
+    tmux(&["set-buffer", "sev:critical\n"]);
+    tmux(&["paste-buffer", "-p", "-t", "t"]);
+    let pasted = t.wait_for("the pasted query", |s| s.contains("6 of 45 findings"));
+    assert!(pasted.contains("/ sev:critical"), "{pasted}");
+    t.keys(&["Enter"]);
+    t.keys(&[":"]);
+    t.literal("view save crit");
+    t.keys(&["Enter"]);
+    t.wait_for("the saved view", |s| s.contains("view crit saved"));
+    // Leave with the query cleared: the view, not the last query, brings it back.
+    t.keys(&["Escape"]);
+    t.wait_for("the query cleared", |s| s.contains("45 of 45 findings"));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("first.txt").trim(), "FIRST=0");
+    t.wait_for("the demo again", |s| s.contains("45 of 45 findings"));
+    t.keys(&[":"]);
+    t.literal("view crit");
+    t.keys(&["Enter"]);
+    let again = t.wait_for("the saved view after the restart", |s| {
+        s.contains("6 of 45 findings")
+    });
+    assert!(again.contains("query sev:critical"), "{again}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
+}
+
+/// One line editor in a real terminal: the query line edits in the middle
+/// of its text; `Ctrl-Z` suspends from the query line and from a dialog
+/// and `fg` brings them back as they were; `Ctrl-C` cancels each.
+#[test]
+fn text_fields_edit_in_the_middle_and_answer_ctrl_c_and_ctrl_z() {
+    if Command::new("bash").arg("--version").output().is_err() {
+        eprintln!("skipped: bash is not installed");
+        return;
+    }
+    let script = "exec bash --norc --noprofile -i".to_string();
+    let Some(t) = Tmux::start("fields", &script, &[]) else {
+        return;
+    };
+    t.wait_for("a shell prompt", |s| s.contains('$') || s.contains('#'));
+    t.literal(&format!(
+        "'{}' --workspace \"$PWD\" demo",
+        common::bin().display()
+    ));
+    t.keys(&["Enter"]);
+    t.wait_for("the demo console", loaded);
+    t.keys(&["/"]);
+    t.literal("openssl");
+    t.keys(&["Left", "Left", "Left"]);
+    t.literal("X");
+    t.wait_for("the text edited in the middle", |s| {
+        s.contains("/ openXssl")
+    });
+    t.keys(&["BSpace"]);
+    t.wait_for("the character before the cursor deleted", |s| {
+        s.contains("/ openssl") && s.contains("of 45 findings")
+    });
+    t.keys(&["C-z"]);
+    t.wait_for("the stopped job", |s| s.contains("Stopped"));
+    t.literal("fg");
+    t.keys(&["Enter"]);
+    t.wait_for("the query line as it was", |s| s.contains("/ openssl"));
+    t.keys(&["C-c"]);
+    t.wait_for("the query line cancelled", |s| {
+        s.contains("45 of 45 findings") && !s.contains("/ openssl")
+    });
+    t.keys(&["z"]);
+    t.wait_for("the snooze dialog", |s| s.contains("Snooze — 1 finding"));
+    t.keys(&["C-z"]);
+    t.wait_for("the stopped job", |s| s.contains("Stopped"));
+    t.literal("fg");
+    t.keys(&["Enter"]);
+    t.wait_for("the dialog as it was", |s| s.contains("Snooze — 1 finding"));
+    t.keys(&["C-c"]);
+    t.wait_for("the dialog cancelled", |s| {
+        !s.contains("Snooze — 1 finding")
+    });
+    t.keys(&["q"]);
+    t.wait_for("the shell again", |s| !s.contains("Findings"));
+    t.literal("echo EXIT=$? > exit.txt");
+    t.keys(&["Enter"]);
     assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
 }

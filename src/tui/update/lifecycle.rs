@@ -238,7 +238,8 @@ fn incoming(shown: &Data, data: &Data) -> Incoming {
         .iter()
         .filter(|r| !runs.contains(&r.id))
         .count();
-    let key = |f: &crate::model::Finding| (f.fingerprint, f.source.scanner.clone());
+    // A finding is its fingerprint, whichever scanner reported it.
+    let key = |f: &crate::model::Finding| f.fingerprint;
     let mut needs_work = std::collections::HashMap::with_capacity(data.view.findings.len());
     for (i, f) in data.view.findings.iter().enumerate() {
         needs_work.insert(key(f), data.view.facts.needs_work(i));
