@@ -38,8 +38,11 @@ pub fn scan_findings(files: &ProjectFiles) -> Vec<NativeFinding> {
                 problem: problem.clone(),
                 rationale: info.map(|i| i.rationale.clone()).unwrap_or_default(),
                 remediation: info.map(|i| i.remediation.clone()).unwrap_or_default(),
+                // A problem of the whole project (no rate limiting anywhere)
+                // is the project's: its target is the project, never the
+                // message.
                 location: if file.is_empty() {
-                    what.to_string()
+                    format!(".#{what}")
                 } else {
                     format!("{file}#{what}")
                 },

@@ -268,3 +268,50 @@ fn ctrl_r_reloads_and_shows_at_once_keeping_the_query_and_the_selection() {
     );
     assert_eq!(selected_id(&dev), selected);
 }
+
+/// Two tags of one repository stay two readable rows even in a narrow
+/// targets pane (the tag is kept where the plain cut would drop it), the
+/// selected one's full name is under the pane, and findings of unknown
+/// severity get their own tally instead of hiding behind `C 0 H 0 M 0 L 0`.
+#[test]
+fn targets_keep_their_tags_apart_and_unknown_severity_is_counted() {
+    let keymap = KeyMap::defaults();
+    let mut state = common::state_at("shop", (80, 24));
+    let mut current = scandeck::store::workspace::CurrentFindings::default();
+    for (tag, digest, id, severity) in [
+        ("1.4.0", "aa", "CVE-2026-0001", "HIGH"),
+        ("1.5.0", "bb", "CVE-2026-0002", "UNKNOWN"),
+    ] {
+        let vulns: Vec<common::Vuln> = vec![(id, &[][..], "zlib", "1.3", severity, None)];
+        let report = common::trivy(
+            "registry.example.com/acme/shop-backend",
+            tag,
+            digest,
+            &vulns,
+        );
+        let parsed = common::parse(report.to_string().as_bytes(), "r.json").unwrap();
+        current.findings.extend(parsed.findings);
+    }
+    drive(
+        &mut state,
+        &keymap,
+        Msg::Loaded(Box::new(Data::build(current, common::fixed_now()))),
+    );
+    let text = screen(&state, &keymap);
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("shop-b") || l.contains("…"))
+        .filter(|l| l.contains(" C") || l.contains("C0"))
+        .collect();
+    assert!(rows.iter().any(|r| r.contains("1.4.0")), "{text}");
+    assert!(rows.iter().any(|r| r.contains("1.5.0")), "{text}");
+    assert!(text.contains("U1") || text.contains("U 1"), "{text}");
+    // The selected target's full name, under the pane.
+    press(&mut state, &keymap, KeyCode::Char('1'));
+    press(&mut state, &keymap, KeyCode::Char('j'));
+    let text = screen(&state, &keymap);
+    assert!(
+        text.contains("registry.example.com/acme/shop-backend:1."),
+        "{text}"
+    );
+}

@@ -120,6 +120,21 @@ fn the_demo_project_yields_the_seeds_posture_findings() {
     // The stored rows never carry the .env values.
     let listed = p.ok(&["list", "--format", "json"]);
     assert!(!listed.contains("finance123") && !listed.contains("changeme"));
+    // A problem of the whole project is the project's, not a target named
+    // after its message; the others are their files'.
+    let rows: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let target_of = |id: &str| -> Vec<String> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["id"] == id)
+            .map(|r| r["target"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(target_of("rate-limiting"), ["."]);
+    assert!(target_of("healthcheck")
+        .iter()
+        .all(|t| t == "docker-compose.yml"));
 }
 
 #[test]

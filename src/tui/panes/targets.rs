@@ -9,36 +9,45 @@ use crate::tui::rows::search;
 use crate::tui::state::{AppState, Pane};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::Cursor;
-use crate::tui::widgets::{middle_cell, pane_block};
+use crate::tui::widgets::{message_cell, middle_cell, pane_block};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-/// The severities a target's tally shows, most severe first.
-const TALLIED: [Severity; 4] = [
+/// The severities a target's tally shows, most severe first; unknown and
+/// informational ones last, and only when some target has them (a target
+/// of six unknown-severity findings never reads `C 0 H 0 M 0 L 0`).
+const TALLIED: [Severity; 6] = [
     Severity::Critical,
     Severity::High,
     Severity::Medium,
     Severity::Low,
+    Severity::Unknown,
+    Severity::Info,
 ];
 
-/// Width of a tally of the first `levels` severities, `compact` without the
-/// space inside each count.
-fn tally_width(row: &TargetRow, levels: usize, compact: bool) -> usize {
-    TALLIED[..levels]
+/// Width of a tally of `shown` severities, `compact` without the space
+/// inside each count.
+fn tally_width_of(row: &TargetRow, shown: &[Severity], compact: bool) -> usize {
+    shown
         .iter()
         .map(|s| {
             let digits = row.tally[*s as usize].checked_ilog10().unwrap_or(0) as usize + 1;
             1 + usize::from(!compact) + digits
         })
         .sum::<usize>()
-        + levels.saturating_sub(1)
+        + shown.len().saturating_sub(1)
 }
 
-fn tally_spans(row: &TargetRow, theme: &Theme, compact: bool, levels: usize) -> Vec<Span<'static>> {
+fn tally_spans(
+    row: &TargetRow,
+    theme: &Theme,
+    compact: bool,
+    shown: &[Severity],
+) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
-    for (i, s) in TALLIED[..levels].iter().enumerate() {
+    for (i, s) in shown.iter().enumerate() {
         if i > 0 {
             spans.push(Span::raw(" "));
         }
@@ -67,27 +76,50 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     };
     let height = area.height.saturating_sub(2) as usize;
-    let widest = |levels: usize, compact: bool| {
+    let widest = |shown: &[Severity], compact: bool| {
         std::iter::once(&data.all)
             .chain(data.targets.iter())
-            .map(|r| tally_width(r, levels, compact))
+            .map(|r| tally_width_of(r, shown, compact))
             .max()
             .unwrap_or(0)
     };
     let room = |tally: usize| (area.width as usize).saturating_sub(4 + tally);
     // Narrow panes drop the spaces inside the tally, then medium and low,
     // before the names get too short to tell targets apart.
-    let (compact, levels) = if room(widest(4, false)) >= 10 {
-        (false, 4)
-    } else if room(widest(4, true)) >= 10 {
-        (true, 4)
+    let (compact, shown) = if room(widest(&TALLIED[..4], false)) >= 10 {
+        (false, &TALLIED[..4])
+    } else if room(widest(&TALLIED[..4], true)) >= 10 {
+        (true, &TALLIED[..4])
     } else {
-        (true, 2)
+        (true, &TALLIED[..2])
     };
-    let tally_width = widest(levels, compact);
+    let tally_width = widest(shown, compact);
     let name_width = (area.width as usize)
         .saturating_sub(2 + 2 + tally_width)
         .max(6);
+    // Unknown and informational findings are counted on the rows that have
+    // them, at the cost of those rows' names only.
+    let extra = |row: &TargetRow| -> Vec<Severity> {
+        TALLIED[4..]
+            .iter()
+            .copied()
+            .filter(|s| row.tally[*s as usize] > 0)
+            .collect()
+    };
+    let width_of = |row: &TargetRow| {
+        let more = extra(row);
+        let more_width = if more.is_empty() {
+            0
+        } else {
+            1 + tally_width_of(row, &more, compact)
+        };
+        name_width.saturating_sub(more_width).max(6)
+    };
+    let names = shown_names(
+        std::iter::once(&data.all)
+            .chain(data.targets.iter())
+            .map(|r| (r.name.as_str(), width_of(r))),
+    );
     let rows: Vec<Line> = std::iter::once(&data.all)
         .chain(data.targets.iter())
         .enumerate()
@@ -102,10 +134,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             let marker = if active { "▸" } else { " " };
             let mut spans = vec![Span::raw(format!(
                 "{marker}{:<w$} ",
-                middle_cell(&row.name, name_width),
-                w = name_width
+                names[i],
+                w = width_of(row)
             ))];
-            spans.extend(tally_spans(row, theme, compact, levels));
+            spans.extend(tally_spans(row, theme, compact, shown));
+            let more = extra(row);
+            if !more.is_empty() {
+                spans.push(Span::raw(" "));
+                spans.extend(tally_spans(row, theme, compact, &more));
+            }
             let line = Line::from(spans);
             if i == state.targets.selected && focused {
                 line.style(theme.selected)
@@ -116,7 +153,51 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             }
         })
         .collect();
+    // The selected target's full name, when its row had to cut it.
+    let selected = state.targets.selected;
+    let block = match std::iter::once(&data.all)
+        .chain(data.targets.iter())
+        .nth(selected)
+    {
+        Some(row) if names.get(selected).is_some_and(|n| *n != row.name) => {
+            block.title_bottom(Line::from(format!(
+                " {} ",
+                message_cell(&row.name, area.width.saturating_sub(4) as usize)
+            )))
+        }
+        _ => block,
+    };
     frame.render_widget(Paragraph::new(rows).block(block), area);
+}
+
+/// Each name cut to its width so that no two rows read the same: cut in
+/// the middle (`middle_cell`, which drops an image's tag first), except
+/// names that share a repository (two tags of one image) or whose cuts
+/// collide, which are cut keeping their end, so each row keeps its tag.
+fn shown_names<'a>(names: impl Iterator<Item = (&'a str, usize)>) -> Vec<String> {
+    let names: Vec<(&str, usize)> = names.collect();
+    let repository = |name: &str| -> String {
+        let start = name.rfind('/').map_or(0, |i| i + 1);
+        match name[start..].find(':') {
+            Some(colon) => name[..start + colon].to_string(),
+            None => name.to_string(),
+        }
+    };
+    let mut cut: Vec<String> = names.iter().map(|(n, w)| middle_cell(n, *w)).collect();
+    let mut seen = std::collections::HashMap::new();
+    for (c, (name, _)) in cut.iter().zip(&names) {
+        *seen.entry(c.clone()).or_insert(0usize) += 1;
+        *seen
+            .entry(format!("repository {}", repository(name)))
+            .or_insert(0usize) += 1;
+    }
+    for (c, (name, width)) in cut.iter_mut().zip(&names) {
+        let shared = |key: &str| seen.get(key).copied().unwrap_or(0) > 1;
+        if shared(c.as_str()) || shared(&format!("repository {}", repository(name))) {
+            *c = message_cell(name, *width);
+        }
+    }
+    cut
 }
 
 /// Enter on a target: show its findings only ("All" shows every one).
