@@ -78,7 +78,14 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         state.data.as_ref().map_or(0, |d| d.view.findings.len()),
     );
     let runs = state.run_rows();
-    let count = Span::styled(format!("   {shown} of {total} findings"), theme.title);
+    let count = Span::styled(
+        match state.preview {
+            // Part of the set: never read as the whole of it.
+            Some(all) => format!("   first {shown} of {all} findings, loading…"),
+            None => format!("   {shown} of {total} findings"),
+        },
+        theme.title,
+    );
     let searching = Span::styled(
         if state.searching() {
             "  (searching…)"
@@ -143,7 +150,12 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Severity::Info,
         Severity::Unknown,
     ] {
-        let n = state.visible_tally[s as usize];
+        // While loading: every finding stored, per severity, from the store.
+        let n = if state.preview.is_some() {
+            state.preview_tally[s as usize]
+        } else {
+            state.visible_tally[s as usize]
+        };
         if n > 0 || matches!(s, Severity::Critical | Severity::High) {
             spans.push(Span::styled(
                 format!("{} {n}", severity_label(s)),
@@ -152,7 +164,10 @@ fn header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             spans.push(Span::raw("  "));
         }
     }
-    if state.visible_resolved > 0 {
+    if state.preview.is_some() {
+        spans.push(Span::styled("(stored, before decisions)", theme.dim));
+        spans.push(Span::raw("  "));
+    } else if state.visible_resolved > 0 {
         // Resolved and decided rows are shown apart, never as work.
         spans.push(Span::styled(
             format!("✓ {}", state.visible_resolved),

@@ -359,6 +359,33 @@ fn the_first_screen_shows_the_most_severe_and_the_whole_set_keeps_the_selection(
     assert_eq!(state.preview, Some(total));
     assert_eq!(state.visible.len(), 6, "the first screen has rows at once");
     assert!(state.gate.is_none(), "no verdict over part of the findings");
+    // The header never reads the rows loaded so far as totals: it counts
+    // from the store (every current run's counts) and says it is loading.
+    let stored = |word: &str| -> usize {
+        full.runs
+            .iter()
+            .map(|r| r.counts.get(word).copied().unwrap_or(0))
+            .sum()
+    };
+    assert!(stored("high") > 0);
+    let header: String = common::console::screen(&state, &keymap)
+        .lines()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        header.contains(&format!("first 6 of {total} findings, loading…")),
+        "{header}"
+    );
+    assert!(
+        header.contains(&format!(
+            "CRIT {}  HIGH {}",
+            stored("critical"),
+            stored("high")
+        )),
+        "{header}"
+    );
+    assert!(header.contains("(stored, before decisions)"), "{header}");
     assert!(state
         .status
         .as_deref()

@@ -763,6 +763,12 @@ fn scans_run_in_the_background_while_the_console_answers() {
     t.keys(&["U"]);
     let applied = t.wait_for("the new finding", |s| s.contains("CVE-2099-0001"));
     assert!(!applied.contains("U to show"), "{applied}");
+    // The rescan left 18 of the image's findings gone: the tallies count
+    // what needs work only, the gone ones apart.
+    assert!(
+        applied.contains("CRIT 4  HIGH 9  MED 8  UNKN 7  ✓ 18"),
+        "{applied}"
+    );
 
     // Quitting while a scanner runs stops it.
     std::fs::remove_file(staging.path().join("go")).unwrap();

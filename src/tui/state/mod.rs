@@ -165,6 +165,10 @@ pub struct AppState {
     pub loading: Option<Loading>,
     /// Only the most severe findings are loaded yet, of this many.
     pub preview: Option<usize>,
+    /// While only the first screen is loaded: every current finding per
+    /// severity, as the store counted them at import (never the rows
+    /// loaded so far), indexed by `Severity as usize`.
+    pub preview_tally: [usize; 6],
     /// Results of finished scans, held until the user asks for them so that
     /// the list never moves under the cursor: the data and what is new in it.
     pub pending: Option<(Box<Data>, Incoming)>,
@@ -356,6 +360,7 @@ impl AppState {
             reload_asked: false,
             reselect: None,
             preview: None,
+            preview_tally: [0; 6],
             evidence_input: None,
             rechecking: false,
             export_folder: None,

@@ -43,6 +43,17 @@ pub(super) fn preview(state: &mut AppState, data: Box<Data>, total: usize) -> Ve
         effects.retain(|e| !matches!(e, Effect::Save(_)));
     }
     state.preview = Some(total);
+    // The header's tallies come from the store's counts of every current
+    // run, not from the most severe rows loaded so far.
+    state.preview_tally = [0; 6];
+    if let Some(data) = &state.data {
+        for run in &data.view.runs {
+            for (word, n) in &run.counts {
+                let at = crate::model::Severity::from_word(word) as usize;
+                state.preview_tally[at] = state.preview_tally[at].saturating_add(*n);
+            }
+        }
+    }
     // A verdict over part of the findings would be wrong: none until all are in.
     state.gate = None;
     state.status = Some(preview_status(shown, total));

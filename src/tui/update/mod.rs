@@ -383,9 +383,11 @@ pub(crate) fn act(state: &mut AppState, keymap: &KeyMap, action: Action) -> Vec<
             vec![Effect::Reload]
         }
         Action::ApplyResults => match state.pending.take() {
-            Some((data, _)) => {
+            Some((data, incoming)) => {
                 state.reselect = state.selected_ref();
-                lifecycle::loaded(state, data)
+                let effects = lifecycle::loaded(state, data);
+                state.status = Some(format!("shown: {}", incoming.told()));
+                effects
             }
             None => {
                 state.status = Some("no new scan results".into());
