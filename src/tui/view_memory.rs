@@ -25,6 +25,9 @@ pub struct View {
     pub commands: Vec<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub views: BTreeMap<String, SavedView>,
+    /// The findings table's columns, when chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
 }
 
 /// Two histories of a hundred lines and a few dozen views stay far below
@@ -55,6 +58,7 @@ pub fn of(state: &AppState) -> View {
         history: state.query_history.clone(),
         commands: state.command_history.clone(),
         views: state.named_views.clone(),
+        columns: state.columns.clone(),
     }
 }
 
@@ -80,6 +84,7 @@ pub fn apply(state: &mut AppState, view: View) {
     state.query_history = view.history;
     state.command_history = view.commands;
     state.named_views = view.views;
+    state.columns = view.columns;
 }
 
 #[cfg(test)]

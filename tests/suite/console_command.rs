@@ -146,11 +146,26 @@ fn views_saved_by_name_come_back_and_survive_a_restart() {
     command(&mut s, &k, "query sev:>=high");
     command(&mut s, &k, "sort package reverse");
     press(&mut s, &k, KeyCode::Char('H'));
+    command(&mut s, &k, "columns target, id,title");
+    let header = |s: &AppState| -> String {
+        screen(s, &k)
+            .lines()
+            .find(|l| l.contains("ID") && l.contains("TITLE"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let chosen = header(&s);
+    assert!(
+        chosen.find("TARGET") < chosen.find("ID") && !chosen.contains("SEV"),
+        "the columns chosen, in their order: {chosen}"
+    );
     let effects = command(&mut s, &k, "view save high-open");
     assert!(effects.iter().any(|e| matches!(e, Effect::KeepViews)));
     let shown = s.visible.clone();
     command(&mut s, &k, "query pkg:openssl");
     command(&mut s, &k, "sort id");
+    command(&mut s, &k, "columns default");
+    assert!(header(&s).contains("SEV"));
     press(&mut s, &k, KeyCode::Char('H'));
     assert_ne!(s.visible, shown);
     // Completion offers the saved name.
@@ -171,6 +186,7 @@ fn views_saved_by_name_come_back_and_survive_a_restart() {
         (SortKey::Package, true, true)
     );
     assert_eq!(again.visible, shown);
+    assert_eq!(header(&again), chosen, "the view's columns came back");
     assert_eq!(again.status.as_deref(), Some("view high-open"));
     command(&mut again, &k, "view delete high-open");
     assert!(again.named_views.is_empty());

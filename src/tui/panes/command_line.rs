@@ -162,6 +162,8 @@ pub enum Command {
     ViewLoad(String),
     ViewDelete(String),
     ViewList,
+    /// The findings table's columns (`None`: back to as the width allows).
+    Columns(Option<Vec<String>>),
 }
 
 fn format_name(format: ExportFormat) -> String {
@@ -257,6 +259,30 @@ pub fn parse(text: &str) -> Result<Command, String> {
         },
         "query" | "filter" => Ok(Command::Query(rest.to_string())),
         "views" => Ok(Command::ViewList),
+        "columns" => {
+            let names: Vec<String> = rest
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|n| !n.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect();
+            let known = || {
+                crate::tui::panes::findings::COLUMNS
+                    .map(|(n, _, _)| n)
+                    .join(", ")
+            };
+            match names.as_slice() {
+                [] => Err(format!("columns needs names: {}; or default", known())),
+                [d] if d == "default" => Ok(Command::Columns(None)),
+                _ => match names.iter().find(|n| {
+                    !crate::tui::panes::findings::COLUMNS
+                        .iter()
+                        .any(|(c, _, _)| c == n)
+                }) {
+                    Some(bad) => Err(format!("no column {:?}: {}", cell(bad, 20), known())),
+                    None => Ok(Command::Columns(Some(names))),
+                },
+            }
+        }
         "view" => match words.as_slice() {
             [] => Ok(Command::ViewList),
             ["save", name] => view_name(name).map(Command::ViewSave),
@@ -364,6 +390,25 @@ pub fn suggestions(state: &AppState, keymap: &KeyMap, text: &str) -> Vec<Suggest
                         .map(|t| (t.name.clone(), format!("scan {} again", t.name))),
                 );
             }
+            v
+        }
+        "columns" => {
+            let mut v = vec![(
+                "default".to_string(),
+                "as many columns as the width allows".to_string(),
+            )];
+            // The columns so far stay; the next one is offered after a comma.
+            let (done, _) = partial.rsplit_once(',').unwrap_or(("", partial));
+            let prefix = if done.is_empty() {
+                String::new()
+            } else {
+                format!("{done},")
+            };
+            v.extend(
+                crate::tui::panes::findings::COLUMNS
+                    .iter()
+                    .map(|(n, header, _)| (format!("{prefix}{n}"), format!("the {header} column"))),
+            );
             v
         }
         "view" => {

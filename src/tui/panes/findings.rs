@@ -24,8 +24,55 @@ struct Widths {
     target: usize,
 }
 
-/// Which columns fit: severity, id and package always; more as width allows.
-fn columns(width: u16, wide_status: bool) -> (Vec<&'static str>, Vec<Constraint>) {
+/// The columns a view may choose (`:columns id,package,title`): the name a
+/// person types, the header, and the width.
+pub const COLUMNS: [(&str, &str, u16); 7] = [
+    ("sev", "SEV", 5),
+    ("status", "STATUS", 11),
+    ("id", "ID", 19),
+    ("package", "PACKAGE", 16),
+    ("versions", "INSTALLED → FIXED", 24),
+    ("target", "TARGET", 26),
+    ("title", "TITLE", 10),
+];
+
+/// The columns chosen by name, in the order given; the last one takes
+/// what is left of the width.
+fn chosen_columns(chosen: &[String], wide_status: bool) -> (Vec<&'static str>, Vec<Constraint>) {
+    let picked: Vec<(&str, &'static str, u16)> = chosen
+        .iter()
+        .filter_map(|name| COLUMNS.iter().find(|(n, _, _)| n == name).copied())
+        .collect();
+    let last = picked.len().saturating_sub(1);
+    picked
+        .iter()
+        .enumerate()
+        .map(|(i, (name, header, width))| {
+            let width = if *name == "status" && wide_status {
+                32
+            } else {
+                *width
+            };
+            let constraint = if i == last {
+                Constraint::Min(width)
+            } else {
+                Constraint::Length(width)
+            };
+            (*header, constraint)
+        })
+        .unzip()
+}
+
+/// Which columns fit: severity, id and package always; more as width
+/// allows; or the columns the view chose.
+fn columns(
+    width: u16,
+    wide_status: bool,
+    chosen: Option<&[String]>,
+) -> (Vec<&'static str>, Vec<Constraint>) {
+    if let Some(chosen) = chosen.filter(|c| !c.is_empty()) {
+        return chosen_columns(chosen, wide_status);
+    }
     if width < 70 {
         // A narrow terminal (80×24): status and where it is matter more
         // than the title and the fix, which the detail pane shows in full.
@@ -189,7 +236,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         );
         return;
     }
-    let (names, widths) = columns(area.width, state.changes_only);
+    let (names, widths) = columns(area.width, state.changes_only, state.columns.as_deref());
     let cut = Widths {
         id: column_width("ID", &names, &widths, area.width),
         package: column_width("PACKAGE", &names, &widths, area.width),

@@ -32,4 +32,7 @@ pub struct SavedView {
     /// Opened grouped: `vulnerability`, `package` or `subject`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// The findings table's columns, in order (`None`: as the width allows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Vec<String>>,
 }

@@ -203,6 +203,9 @@ pub struct AppState {
     pub command: Option<command::CommandLine>,
     /// Commands run before, oldest first (kept per workspace).
     pub command_history: Vec<String>,
+    /// The findings table's columns, chosen by name (`:columns`); `None`:
+    /// as many as the width allows.
+    pub columns: Option<Vec<String>>,
     /// Views saved by name, per workspace (`:view save NAME`).
     pub named_views: std::collections::BTreeMap<String, command::SavedView>,
     /// Queries applied before, oldest first (kept with the view, per workspace).
@@ -352,6 +355,7 @@ impl AppState {
             command: None,
             command_history: Vec::new(),
             named_views: Default::default(),
+            columns: None,
             history_at: None,
             frames: 0,
             scans: super::tasks::TaskBoard::default(),

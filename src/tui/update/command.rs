@@ -71,6 +71,7 @@ fn carry_out(state: &mut AppState, keymap: &KeyMap, command: Command) -> Vec<Eff
                 work_only: state.work_only,
                 changes_only: state.changes_only,
                 group: state.groups.as_ref().map(|g| g.by.name().to_string()),
+                columns: state.columns.clone(),
             };
             let replaced = state.named_views.insert(name.clone(), view).is_some();
             state.status = Some(format!(
@@ -84,6 +85,14 @@ fn carry_out(state: &mut AppState, keymap: &KeyMap, command: Command) -> Vec<Eff
                 Some(_) => format!("view {name} forgotten"),
                 None => format!("there is no view {name}"),
             });
+            vec![Effect::KeepViews]
+        }
+        Command::Columns(columns) => {
+            state.status = Some(match &columns {
+                Some(c) => format!("columns: {}", c.join(", ")),
+                None => "columns: as many as the width allows".into(),
+            });
+            state.columns = columns;
             vec![Effect::KeepViews]
         }
         Command::ViewList => {
@@ -128,6 +137,7 @@ fn open_view(state: &mut AppState, name: &str, view: SavedView) -> Vec<Effect> {
         .and_then(crate::model::Severity::parse_user);
     state.work_only = view.work_only;
     state.changes_only = view.changes_only;
+    state.columns = view.columns.clone();
     state.target_filter = None;
     state.targets.selected = 0;
     let mut effects = set_query(state, view.query.clone());
