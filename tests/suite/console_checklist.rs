@@ -478,6 +478,10 @@ fn an_export_over_an_existing_file_asks_before_replacing_it() {
         &k,
         Msg::Exported(Err(ExportRefusal::Exists(full.clone()))),
     );
+    // An Enter typed before the question was on screen replaces nothing.
+    assert!(key(&mut s, &k, KeyCode::Enter).is_empty());
+    assert!(s.dialog.as_ref().is_some_and(|d| d.confirming));
+    drive(&mut s, &k, Msg::Drawn);
     let replaced = key(&mut s, &k, KeyCode::Enter);
     let Some(Effect::Export { path, replace, .. }) = replaced.into_iter().next() else {
         panic!("no export effect");

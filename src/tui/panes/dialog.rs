@@ -107,6 +107,7 @@ impl Dialog {
             values: Vec::new(),
             folder: None,
             exists: None,
+            opened_unasked_at_frame: None,
         }
     }
 

@@ -47,6 +47,9 @@ pub struct Dialog {
     pub folder: Option<String>,
     /// The export's file exists (its full name): confirming replaces it.
     pub exists: Option<String>,
+    /// A dialog that came back unasked (the export's file exists) takes
+    /// keys only once it has been drawn: the frame count when it came.
+    pub opened_unasked_at_frame: Option<u64>,
 }
 
 /// A change to decisions.json asked for by the console.

@@ -58,6 +58,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                         dialog.confirming = true;
                         dialog.error = None;
                         dialog.exists = Some(shown);
+                        dialog.opened_unasked_at_frame = Some(state.frames);
                         state.status = None;
                         state.dialog = Some(dialog);
                     }
@@ -185,6 +186,22 @@ fn key(state: &mut AppState, keymap: &KeyMap, ev: KeyEvent) -> Vec<Effect> {
     }
     if state.help.is_none() && super::panes::checklist::prompting(state) {
         return super::panes::checklist::type_prompt(state, ev);
+    }
+    // A question that came back unasked (replace the existing file?) takes
+    // no key typed before it was on screen: an Enter meant for something
+    // else must not replace a file. Esc and Ctrl-C still close it.
+    let cancels = matches!(
+        keymap.resolve(ctx, std::slice::from_ref(&k)),
+        Resolution::Action(Action::DialogCancel)
+    );
+    if !cancels
+        && state.help.is_none()
+        && state
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.confirming && d.opened_unasked_at_frame == Some(state.frames))
+    {
+        return Vec::new();
     }
     if matches!(
         ctx,
