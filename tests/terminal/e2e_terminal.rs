@@ -1370,3 +1370,103 @@ fn text_fields_edit_in_the_middle_and_answer_ctrl_c_and_ctrl_z() {
     t.keys(&["Enter"]);
     assert_eq!(t.wait_file("exit.txt").trim(), "EXIT=0");
 }
+
+/// The three jobs side by side, in three terminals on one workspace: the
+/// engineer claims a fix, ops ticks a checklist item, the reviewer notes a
+/// finding and exports the view; each console shows the others' work
+/// within a second, without a key press (issue 25's walk; the key counts
+/// are in its closing note).
+#[test]
+fn an_engineer_ops_and_a_reviewer_see_each_others_work() {
+    let bin = common::bin();
+    let engineer = Tmux::start(
+        "role-engineer",
+        &format!("'{}' --workspace \"$PWD\" demo", bin.display()),
+        &[("SCANDECK_ACTOR", "Eve Engineer <eve@example.com>")],
+    );
+    let Some(engineer) = engineer else {
+        return;
+    };
+    engineer.wait_for("the engineer's console", loaded);
+    let data = engineer.path("data");
+    let config = engineer.path("config");
+    let ws = data.join("demo/finance-tracker");
+    assert!(
+        ws.join(".scandeck").is_dir(),
+        "the demo workspace is at {ws:?}"
+    );
+    let open_as = |name: &str, actor: &str| {
+        Tmux::start(
+            name,
+            &format!("'{}' --workspace '{}'", bin.display(), ws.display()),
+            &[
+                ("SCANDECK_ACTOR", actor),
+                ("SCANDECK_DATA_DIR", data.to_str().unwrap()),
+                ("SCANDECK_CONFIG_DIR", config.to_str().unwrap()),
+            ],
+        )
+        .unwrap()
+    };
+    let ops = open_as("role-ops", "Oscar Ops <ops@example.com>");
+    let reviewer = open_as("role-reviewer", "Rita Reviewer <rita@example.com>");
+    ops.wait_for("the ops console", loaded);
+    reviewer.wait_for("the reviewer's console", loaded);
+
+    // The engineer works down the criticals: 14 keys to the list, 2 to claim a fix.
+    engineer.keys(&["/"]);
+    engineer.literal("sev:critical");
+    engineer.keys(&["Enter"]);
+    engineer.wait_for("the criticals", |s| s.contains("6 of 45 findings"));
+    engineer.keys(&["f"]);
+    engineer.wait_for("the fix dialog", |s| s.contains("Mark fixed — 1 finding"));
+    engineer.keys(&["Enter"]);
+    engineer.wait_for("the saved claim", |s| s.contains("fix-pending"));
+    for other in [&ops, &reviewer] {
+        other.wait_for("the engineer's decision, unasked", |s| {
+            s.contains("arrived: 1 decision by Eve Engineer")
+        });
+    }
+
+    // Ops walks the checklist: c, four rows down, x, Esc (7 keys).
+    ops.keys(&["c"]);
+    ops.wait_for("the checklist", |s| s.contains("Production deployment"));
+    ops.keys(&["j", "j", "j", "j", "x"]);
+    ops.wait_for("the recorded item", |s| {
+        s.contains("recorded done by Oscar Ops")
+    });
+    ops.keys(&["Escape"]);
+    for other in [&engineer, &reviewer] {
+        other.wait_for("the ops record, unasked", |s| {
+            s.contains("arrived: 1 checklist record by Oscar Ops")
+        });
+    }
+
+    // The reviewer: what blocks the release (b), a note, and the export.
+    reviewer.keys(&["b"]);
+    reviewer.wait_for("the first blocker's findings", |s| s.contains("blocker 1/"));
+    reviewer.keys(&["n"]);
+    reviewer.wait_for("the note dialog", |s| s.contains("Add a note"));
+    reviewer.literal("reviewed for the 1.4 release");
+    reviewer.keys(&["Enter"]);
+    reviewer.wait_for("the saved note", |s| s.contains("noted on 1 finding(s)"));
+    for other in [&engineer, &ops] {
+        other.wait_for("the reviewer's note, unasked", |s| {
+            s.contains("arrived: 1 note by Rita Reviewer")
+        });
+    }
+    reviewer.keys(&[":"]);
+    reviewer.literal("export md");
+    reviewer.keys(&["Enter"]);
+    reviewer.wait_for("the export", |s| s.contains("exported"));
+    let markdown = std::fs::read_to_string(ws.join("scandeck-export.md")).unwrap();
+    // The first blocker's view: the criticals still open, five of the six
+    // after the engineer's claim, which the gate names as unverified.
+    assert!(
+        markdown.contains("5 finding\\(s\\) need work \\(5 critical")
+            && markdown.contains("unverified-fix"),
+        "the reviewer's export carries the engineer's claim:\n{markdown}"
+    );
+    for t in [&engineer, &ops, &reviewer] {
+        t.keys(&["Escape", "q"]);
+    }
+}

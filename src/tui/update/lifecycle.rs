@@ -318,10 +318,14 @@ pub(super) fn decisions_read(
     if file.audit.len() <= known {
         return Vec::new();
     }
-    let news = told_entries(
-        file.audit[known..].iter().map(|e| e.who.as_str()),
-        "decision",
-    );
+    let news = told_entries(file.audit[known..].iter().map(|e| {
+        let noun = if e.action == "noted" {
+            "note"
+        } else {
+            "decision"
+        };
+        (noun, e.who.as_str())
+    }));
     let now = state.now;
     if let Some((pending, _)) = &mut state.pending {
         pending.reassess(file.clone(), now);
@@ -358,8 +362,9 @@ pub(super) fn checklist_read(
         return Vec::new();
     }
     let news = told_entries(
-        file.audit[known..].iter().map(|e| e.who.as_str()),
-        "checklist record",
+        file.audit[known..]
+            .iter()
+            .map(|e| ("checklist record", e.who.as_str())),
     );
     data.walk.records = file;
     state.status = Some(format!("arrived: {news}"));
@@ -367,19 +372,19 @@ pub(super) fn checklist_read(
     Vec::new()
 }
 
-/// "2 decisions by ops, 1 decision by dev": entries counted per author, in
-/// the order they were made.
-fn told_entries<'a>(who: impl Iterator<Item = &'a str>, noun: &str) -> String {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for w in who {
-        match counts.iter_mut().find(|(seen, _)| *seen == w) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((w, 1)),
+/// "2 decisions by ops, 1 note by dev": entries counted per kind and
+/// author, in the order they were made.
+fn told_entries<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut counts: Vec<(&str, &str, usize)> = Vec::new();
+    for (noun, who) in entries {
+        match counts.iter_mut().find(|(n, w, _)| *n == noun && *w == who) {
+            Some((_, _, count)) => *count += 1,
+            None => counts.push((noun, who, 1)),
         }
     }
     counts
         .iter()
-        .map(|(w, n)| format!("{n} {noun}{} by {w}", if *n == 1 { "" } else { "s" }))
+        .map(|(noun, who, n)| format!("{n} {noun}{} by {who}", if *n == 1 { "" } else { "s" }))
         .collect::<Vec<_>>()
         .join(", ")
 }
