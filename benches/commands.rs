@@ -262,7 +262,10 @@ fn console_first_rows(ws: &Path, home: &Path) -> (Duration, Duration) {
         .map(|x| term.backend().buffer()[(x, 0)].symbol().to_string())
         .collect();
     assert!(
-        header.contains(&format!("first 500 of {total} findings, loading…")),
+        header.contains(&format!(
+            "first {} of {total} findings, loading…",
+            state.visible.len()
+        )),
         "{header}"
     );
     assert_eq!(
