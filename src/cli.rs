@@ -390,6 +390,10 @@ pub struct PlanArgs {
     pub filters: FilterArgs,
     #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
     pub format: PlanFormat,
+    /// Under each action, every image (or project) it applies to, with its
+    /// count of findings (the table and Markdown; JSON always lists them).
+    #[arg(long)]
+    pub expand: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -143,6 +143,9 @@ pub struct Action {
     /// read is one upgrade (edit the manifest, rebuild), not two.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub places: Vec<String>,
+    /// Each place with how many of the findings are there (`plan --expand`).
+    #[serde(skip)]
+    pub per_place: Vec<(String, usize)>,
     pub fix: Fix,
     /// One line a person reads.
     pub summary: String,
@@ -233,8 +236,21 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
             Kind::Vulnerability if f.package.is_some() => {
                 let name = f.package_name().unwrap_or_default().to_string();
                 let class = crate::model::fingerprint::ecosystem_class(f);
-                let key = if class == "os" || class.is_empty() {
+                let key = if class.is_empty() {
                     PackageKey::InSubject { subject, name }
+                } else if class == "os" {
+                    // One upgrade across every image of one distribution
+                    // release: "upgrade openssl to 3.0.14 in 312 images".
+                    PackageKey::Distro {
+                        ecosystem: f
+                            .package
+                            .as_ref()
+                            .and_then(|p| p.ecosystem.as_deref())
+                            .unwrap_or("")
+                            .to_ascii_lowercase(),
+                        release: distro_release(f),
+                        name,
+                    }
                 } else {
                     let name = crate::model::purl::purl_name(&class, &name).to_ascii_lowercase();
                     PackageKey::Everywhere { class, name }
@@ -279,6 +295,14 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
     for (key, members) in packages {
         let (subject, name) = match key {
             PackageKey::InSubject { subject, name } => (subject, name),
+            PackageKey::Distro { name, .. } => (
+                members
+                    .iter()
+                    .map(|(f, _)| f.subject.to_string())
+                    .min()
+                    .unwrap_or_default(),
+                name,
+            ),
             // Filed under, and named as, its first place (`Werkzeug`, not `werkzeug`).
             PackageKey::Everywhere { name, .. } => members
                 .iter()
@@ -299,13 +323,22 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                 .max_by(|a, b| scheme_of(fixable[0].0).compare(a, b))
                 .unwrap_or_default();
             let first = fixable[0].0;
+            // The installed version, when every place has the same one.
+            let from = first
+                .installed_version()
+                .filter(|v| {
+                    fixable
+                        .iter()
+                        .all(|(f, _)| f.installed_version() == Some(*v))
+                })
+                .map(str::to_string);
             let fix = Fix::Upgrade {
                 package: name.clone(),
                 ecosystem: first
                     .package
                     .as_ref()
                     .and_then(|p| p.ecosystem.as_deref().map(str::to_string)),
-                from: first.installed_version().map(str::to_string),
+                from,
                 to,
             };
             groups
@@ -338,8 +371,43 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
 /// package of that ecosystem and name is installed.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 enum PackageKey {
-    InSubject { subject: String, name: String },
-    Everywhere { class: String, name: String },
+    InSubject {
+        subject: String,
+        name: String,
+    },
+    /// A distribution package, across every image of one release.
+    Distro {
+        ecosystem: String,
+        release: Option<String>,
+        name: String,
+    },
+    Everywhere {
+        class: String,
+        name: String,
+    },
+}
+
+/// The distribution release a package comes from, as its purl names it
+/// (`distro=debian-12.4` → `debian-12`, `alpine-3.18.4` → `alpine-3.18`):
+/// one release's packages share versions, two releases' do not.
+fn distro_release(f: &Finding) -> Option<String> {
+    let purl = f.package.as_ref()?.purl.as_deref()?;
+    let (_, query) = purl.split_once('?')?;
+    let distro = query
+        .split('&')
+        .find_map(|q| q.strip_prefix("distro="))?
+        .to_ascii_lowercase();
+    let (name, version) = distro.split_once('-').unwrap_or((distro.as_str(), ""));
+    let parts: Vec<&str> = version.split('.').collect();
+    let keep = match name {
+        // Debian's point releases share one security tracker.
+        "debian" => 1,
+        _ => 2,
+    };
+    Some(format!(
+        "{name}-{}",
+        parts[..parts.len().min(keep)].join(".")
+    ))
 }
 
 fn action(
@@ -348,9 +416,11 @@ fn action(
     members: &[(&Finding, &Assessment)],
     bases: &BaseImages,
 ) -> Action {
-    let mut places: Vec<String> = members.iter().map(|(f, _)| f.subject.to_string()).collect();
-    places.sort();
-    places.dedup();
+    let mut per_place: BTreeMap<String, usize> = BTreeMap::new();
+    for (f, _) in members {
+        *per_place.entry(f.subject.to_string()).or_default() += 1;
+    }
+    let mut places: Vec<String> = per_place.keys().cloned().collect();
     if places.len() < 2 {
         places.clear();
     }
@@ -394,7 +464,17 @@ fn action(
                 name => name,
             })
             .collect();
+        let images = places.iter().all(|p| p.starts_with("image:"));
         match names.as_slice() {
+            // Many places: the count, and the first two by name (the plan's
+            // size grows with its actions, not with the images; `plan
+            // --expand` and the JSON list every place).
+            [first, second, rest @ ..] if rest.len() > 1 => format!(
+                "{} {} ({first}, {second} and {} more)",
+                names.len(),
+                if images { "images" } else { "places" },
+                rest.len()
+            ),
             [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
             [] => String::new(),
         }
@@ -484,6 +564,7 @@ fn action(
     Action {
         subject,
         places,
+        per_place: per_place.into_iter().collect(),
         fix,
         summary,
         hint,

@@ -15,8 +15,8 @@ pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
     let rows = listing.rows();
     let actions = crate::plan::build(&rows, &crate::rules::base_images::of_workspace(workspace));
     let text = match args.format {
-        PlanFormat::Table => table(&actions),
-        PlanFormat::Md => markdown(&actions),
+        PlanFormat::Table => table(&actions, args.expand),
+        PlanFormat::Md => markdown(&actions, args.expand),
         PlanFormat::Json => {
             let mut doc = serde_json::to_value(&actions)
                 .map_err(|e| Failure::input(format!("cannot write the plan: {e}")))?;
@@ -28,7 +28,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
     Ok(0)
 }
 
-fn table(actions: &[Action]) -> String {
+fn table(actions: &[Action], expand: bool) -> String {
     if actions.is_empty() {
         return "nothing to fix: no open finding in this view\n".into();
     }
@@ -43,12 +43,28 @@ fn table(actions: &[Action]) -> String {
         if let Some(h) = &a.hint {
             out.push_str(&format!("       $ {}\n", sanitize_line(h)));
         }
+        if expand {
+            for (place, n) in places_of(a) {
+                out.push_str(&format!(
+                    "       · {} — {n} finding(s)\n",
+                    sanitize_line(&place)
+                ));
+            }
+        }
     }
     out
 }
 
+/// Each place of an action (its one subject when it has one), by name.
+fn places_of(a: &Action) -> Vec<(String, usize)> {
+    a.per_place
+        .iter()
+        .map(|(p, n)| (crate::model::subject::name_of(p).to_string(), *n))
+        .collect()
+}
+
 /// The plan as Markdown: the same lines the exports open with.
-pub fn markdown(actions: &[Action]) -> String {
+pub fn markdown(actions: &[Action], expand: bool) -> String {
     let mut out = String::from("# Fix plan\n\n");
     if actions.is_empty() {
         out.push_str("Nothing to fix: no open finding in this view.\n");
@@ -63,6 +79,14 @@ pub fn markdown(actions: &[Action]) -> String {
         ));
         if let Some(h) = &a.hint {
             out.push_str(&format!("   `{}`\n", sanitize_line(h).replace('`', "'")));
+        }
+        if expand {
+            for (place, n) in places_of(a) {
+                out.push_str(&format!(
+                    "   - {} — {n} finding(s)\n",
+                    crate::export::markdown::cell(&place)
+                ));
+            }
         }
     }
     out

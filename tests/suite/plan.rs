@@ -566,3 +566,95 @@ fn each_action_is_taken_where_the_package_is_owned_and_urgency_never_rises() {
         .collect();
     assert!(ranks.windows(2).all(|w| w[0] >= w[1]), "{ranks:?}");
 }
+
+/// One action per distribution package across every image of one release:
+/// "upgrade openssl to 3.0.14 in 4 images", to the version that fixes it
+/// everywhere, with the places listed (JSON, `--expand`) and counted, and
+/// the output growing with the actions, not the images. Another release's
+/// package (here Debian 11's) stays its own action.
+#[test]
+fn a_distribution_package_is_one_upgrade_across_the_images_of_one_release() {
+    let ws = Ws::new();
+    let with_purl = |mut report: Value, release: &str| {
+        for v in report["Results"][0]["Vulnerabilities"]
+            .as_array_mut()
+            .unwrap()
+        {
+            let (name, version) = (v["PkgName"].clone(), v["InstalledVersion"].clone());
+            v["PkgIdentifier"] = serde_json::json!({"PURL": format!(
+                "pkg:deb/debian/{}@{}?arch=amd64&distro=debian-{release}",
+                name.as_str().unwrap(), version.as_str().unwrap())});
+        }
+        report
+    };
+    for (n, (installed, fixed)) in [
+        ("3.0.9-1", "3.0.11-1~deb12u2"),
+        ("3.0.9-1", "3.0.14-1~deb12u1"),
+        ("3.0.11-1~deb12u2", "3.0.14-1~deb12u1"),
+        ("3.0.9-1", "3.0.11-1~deb12u2"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = format!("CVE-2026-{}", 100 + n);
+        let vulns: Vec<Vuln> = vec![(&id, &[], "openssl", installed, "HIGH", Some(fixed))];
+        let report = trivy(&format!("acme/svc-{n}"), "1", &format!("{n:02}"), &vulns);
+        ws.import(0, with_purl(report, &format!("12.{}", n + 1)));
+    }
+    let old: Vec<Vuln> = vec![(
+        "CVE-2026-200",
+        &[],
+        "openssl",
+        "1.1.1n-0",
+        "HIGH",
+        Some("1.1.1w-0+deb11u1"),
+    )];
+    ws.import(0, with_purl(trivy("acme/legacy", "1", "ff", &old), "11.9"));
+
+    let actions = plan(&ws, 1, &[]);
+    let openssl: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["fix"]["package"] == "openssl")
+        .collect();
+    assert_eq!(openssl.len(), 2, "one per release: {actions:#?}");
+    let fleet = openssl
+        .iter()
+        .find(|a| a["fix"]["to"] == "3.0.14-1~deb12u1")
+        .unwrap();
+    assert_eq!(fleet["places"].as_array().unwrap().len(), 4);
+    assert_eq!(fleet["findings"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        fleet["fix"]["from"],
+        Value::Null,
+        "the installed versions differ"
+    );
+    let summary = fleet["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(
+            "upgrade openssl to 3.0.14-1~deb12u1 in 4 images (acme/svc-0, acme/svc-1 and 2 more)"
+        ),
+        "{summary}"
+    );
+    let legacy = openssl
+        .iter()
+        .find(|a| a["fix"]["to"] == "1.1.1w-0+deb11u1")
+        .unwrap();
+    assert_eq!(legacy["places"], Value::Null, "one image: no list");
+
+    let table = ws.ok(1, &["plan"]);
+    assert_eq!(
+        table
+            .lines()
+            .filter(|l| l.contains("] upgrade openssl"))
+            .count(),
+        2,
+        "{table}"
+    );
+    let expanded = ws.ok(1, &["plan", "--expand"]);
+    for n in 0..4 {
+        assert!(
+            expanded.contains(&format!("svc-{n} — 1 finding(s)")),
+            "{expanded}"
+        );
+    }
+}
