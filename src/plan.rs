@@ -13,6 +13,7 @@ use crate::triage::{Assessment, Status};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The image a project's image is built `FROM`, and in which Dockerfile
 /// (`rules::base_images`).
@@ -207,10 +208,15 @@ impl Action {
     }
 }
 
+/// The findings one action clears.
+type Members<'f> = Vec<(&'f Finding, &'f Assessment)>;
+
 /// Builds the plan from the findings shown, most urgent action first.
 /// `bases` names the base image of the project's own images.
 pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action> {
-    let mut groups: BTreeMap<(String, Fix), Vec<(&Finding, &Assessment)>> = BTreeMap::new();
+    // Subjects are the findings' shared `Arc<str>`s: keys cost a reference
+    // count, not a copy per finding (a fleet plan takes 500k findings).
+    let mut groups: BTreeMap<(Arc<str>, Fix), Members> = BTreeMap::new();
     // Packages are planned per (subject, package): the target version is the
     // highest of each finding's lowest fix. A language package is planned per
     // package across subjects (its ecosystem and its name as that ecosystem
@@ -218,7 +224,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
     // pins it need one change.
     let mut packages: BTreeMap<PackageKey, Vec<(&Finding, &Assessment)>> = BTreeMap::new();
     for (f, a) in rows.iter().copied().filter(|(_, a)| a.status.needs_work()) {
-        let subject = f.subject.to_string();
+        let subject = Arc::clone(&f.subject);
         match f.kind {
             // A patched base image fixes what its layers brought; what has
             // no fix yet stays with its package.
@@ -298,9 +304,10 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
             PackageKey::Distro { name, .. } => (
                 members
                     .iter()
-                    .map(|(f, _)| f.subject.to_string())
+                    .map(|(f, _)| &f.subject)
                     .min()
-                    .unwrap_or_default(),
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from("")),
                 name,
             ),
             // Filed under, and named as, its first place (`Werkzeug`, not `werkzeug`).
@@ -309,9 +316,9 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                 .min_by_key(|(f, _)| f.subject.clone())
                 .map(|(f, _)| {
                     let named = f.package_name().map_or(name, str::to_string);
-                    (f.subject.to_string(), named)
+                    (Arc::clone(&f.subject), named)
                 })
-                .unwrap_or_default(),
+                .unwrap_or_else(|| (Arc::from(""), String::new())),
         };
         let (fixable, unfixable): (Vec<_>, Vec<_>) = members
             .into_iter()
@@ -372,7 +379,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 enum PackageKey {
     InSubject {
-        subject: String,
+        subject: Arc<str>,
         name: String,
     },
     /// A distribution package, across every image of one release.
@@ -411,16 +418,16 @@ fn distro_release(f: &Finding) -> Option<String> {
 }
 
 fn action(
-    subject: String,
+    subject: Arc<str>,
     fix: Fix,
     members: &[(&Finding, &Assessment)],
     bases: &BaseImages,
 ) -> Action {
-    let mut per_place: BTreeMap<String, usize> = BTreeMap::new();
+    let mut per_place: BTreeMap<&str, usize> = BTreeMap::new();
     for (f, _) in members {
-        *per_place.entry(f.subject.to_string()).or_default() += 1;
+        *per_place.entry(&f.subject).or_default() += 1;
     }
-    let mut places: Vec<String> = per_place.keys().cloned().collect();
+    let mut places: Vec<String> = per_place.keys().map(|p| p.to_string()).collect();
     if places.len() < 2 {
         places.clear();
     }
@@ -435,12 +442,11 @@ fn action(
         .map(|(f, _)| f.severity)
         .max()
         .unwrap_or(Severity::Unknown);
-    let mut findings: Vec<String> = members
-        .iter()
-        .map(|(f, _)| f.fingerprint.to_string())
-        .collect();
-    findings.sort();
-    findings.dedup();
+    let mut prints: Vec<crate::model::Fingerprint> =
+        members.iter().map(|(f, _)| f.fingerprint).collect();
+    prints.sort_unstable();
+    prints.dedup();
+    let findings: Vec<String> = prints.iter().map(|fp| fp.to_string()).collect();
     let n = findings.len();
     let ids = {
         let mut ids: Vec<&str> = members.iter().map(|(f, _)| f.id.as_str()).collect();
@@ -562,9 +568,12 @@ fn action(
         Fix::Decide { id } => (format!("decide about {id} in {where_}: {n} finding(s)"), None),
     };
     Action {
-        subject,
+        subject: subject.to_string(),
         places,
-        per_place: per_place.into_iter().collect(),
+        per_place: per_place
+            .into_iter()
+            .map(|(p, n)| (p.to_string(), n))
+            .collect(),
         fix,
         summary,
         hint,

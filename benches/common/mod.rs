@@ -275,3 +275,57 @@ pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
         })
         .collect()
 }
+
+/// One image's Trivy report of a fleet (`fleet/svc-<image>:1`, Debian 12),
+/// `n` findings drawn from one shared pool of advisories: an advisory has
+/// one package and one fixed version wherever it is found, as in a real
+/// distribution, and popular advisories repeat across images.
+pub fn generate_fleet_image(image: usize, n: usize) -> String {
+    let mut rng = Rng(1_000 + image as u64);
+    let pool = 20_000usize;
+    let mut out = String::with_capacity(n * 3300);
+    let _ = write!(
+        out,
+        r#"{{"SchemaVersion":2,"Trivy":{{"Version":"0.57.1"}},"ArtifactName":"fleet/svc-{image}:1","ArtifactType":"container_image","Metadata":{{"RepoTags":["fleet/svc-{image}:1"],"RepoDigests":["fleet/svc-{image}@sha256:{image:064x}"]}},"Results":[{{"Target":"fleet/svc-{image}:1 (debian 12.4)","Class":"os-pkgs","Type":"debian","Vulnerabilities":["#
+    );
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        let vuln = loop {
+            let r = rng.below(1 << 20) as f64 / (1u64 << 20) as f64;
+            let v = ((r * r * r) * pool as f64) as usize;
+            if seen.insert(v) || seen.len() >= pool {
+                break v;
+            }
+        };
+        let mut vr = Rng(vuln as u64 + 7);
+        let sev = [
+            "CRITICAL", "HIGH", "HIGH", "MEDIUM", "MEDIUM", "MEDIUM", "LOW", "LOW", "UNKNOWN",
+            "HIGH",
+        ][vr.below(10) as usize];
+        let pkg = format!("lib{}", vr.below(2000));
+        let fixed = if vr.below(4) > 0 {
+            format!(r#""FixedVersion":"2.{}.1-1+deb12u1","#, vr.below(9))
+        } else {
+            String::new()
+        };
+        let words = 50 + vr.below(150) as usize;
+        let description = sentence(&mut vr, words);
+        let title = sentence(&mut vr, 8);
+        let _ = write!(
+            out,
+            r#"{{"VulnerabilityID":"CVE-20{:02}-{}","PkgID":"{pkg}@1.0","PkgName":"{pkg}","PkgIdentifier":{{"PURL":"pkg:deb/debian/{pkg}@1.0?arch=amd64&distro=debian-12.4"}},"InstalledVersion":"1.0.{}",{fixed}"Status":"fixed","Layer":{{"DiffID":"sha256:{:064x}"}},"SeveritySource":"nvd","PrimaryURL":"https://avd.aquasec.com/nvd/cve-{vuln}","Title":{},"Description":{},"Severity":"{sev}","CweIDs":["CWE-{}"],"References":["https://example.org/advisory/{vuln}"],"PublishedDate":"2023-05-01T10:15:00.000Z"}}"#,
+            10 + vuln % 15,
+            10000 + vuln,
+            image % 3,
+            image as u128 * 7919,
+            json_str(&title),
+            json_str(&description),
+            20 + vr.below(900),
+        );
+    }
+    out.push_str("]}]}");
+    out
+}

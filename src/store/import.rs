@@ -72,7 +72,18 @@ pub struct Importer<'a> {
     pub stream_from_bytes: u64,
     /// Told the bytes read so far and the length of a report read as it is parsed.
     pub progress: Box<dyn FnMut(u64, u64) + 'a>,
+    /// decisions.json as this batch changed it, read once under the lock.
+    decisions: Option<decisions::DecisionFile>,
+    /// Runs recorded in memory since the index and decisions were last written.
+    unsaved: usize,
+    last_written: std::time::Instant,
 }
+
+/// How often a batch writes its index and decisions: each import's cost
+/// stays flat however many runs the workspace holds (writing the whole
+/// index and decisions after every file made a batch quadratic), and a
+/// kill loses at most this much of a batch, never what was written before.
+const WRITE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The workspace's copy of a report, before it is stored.
 enum Copy<'b> {
@@ -202,9 +213,62 @@ impl<'a> Importer<'a> {
                 findings,
                 stream_from_bytes: ingest::stream::STREAM_FROM_BYTES,
                 progress: Box::new(|_, _| {}),
+                decisions: None,
+                unsaved: 0,
+                last_written: std::time::Instant::now(),
             },
             notes.warnings,
         ))
+    }
+
+    /// Writes what the batch recorded (decisions, then the index, then the
+    /// store forgets replaced runs) and ends it. Dropping an importer
+    /// writes too, but cannot say when writing failed.
+    pub fn finish(mut self) -> Result<Vec<String>, StoreError> {
+        self.write()
+    }
+
+    /// Writes the decisions and the index when runs were recorded since the
+    /// last write; returns notes about what could not be done.
+    fn write(&mut self) -> Result<Vec<String>, StoreError> {
+        let mut notes = Vec::new();
+        if self.unsaved == 0 {
+            return Ok(notes);
+        }
+        if let Some(file) = &self.decisions {
+            if let Err(e) = super::document::write_locked(self.workspace, &self.lock, file) {
+                notes.push(format!("decisions were not updated: {e}"));
+            }
+        }
+        self.workspace.save_index(&self.index, &self.lock)?;
+        self.unsaved = 0;
+        self.last_written = std::time::Instant::now();
+        if let Some(store) = self.findings.as_mut() {
+            // Only once the index no longer names them: the replaced runs'
+            // findings are no longer anyone's.
+            if let Err(e) = store.forget_replaced(&self.index) {
+                notes.push(e.to_string());
+            }
+        }
+        Ok(notes)
+    }
+
+    /// decisions.json as this batch has it, read on first use.
+    fn decisions_file(&mut self) -> Result<&mut decisions::DecisionFile, StoreError> {
+        if self.decisions.is_none() {
+            let loaded = decisions::load(self.workspace)?;
+            if let Some(why) = loaded.read_only {
+                return Err(StoreError::Io {
+                    path: self.workspace.decisions_path(),
+                    source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, why),
+                });
+            }
+            self.decisions = Some(loaded.file);
+        }
+        self.decisions.as_mut().ok_or_else(|| StoreError::Io {
+            path: self.workspace.decisions_path(),
+            source: std::io::Error::other("not loaded"),
+        })
     }
 
     /// Imports one file; the index is saved after each successful import so
@@ -391,6 +455,8 @@ impl<'a> Importer<'a> {
         let previous_scan = previous
             .as_ref()
             .and_then(|prev| self.previous_scan(prev, &report.findings));
+        // Read once per batch, under the lock this importer holds.
+        let loaded_decisions = self.decisions_file().map(|_| ());
         let stamp = Stamp {
             who: &self.who,
             now,
@@ -405,7 +471,13 @@ impl<'a> Importer<'a> {
         let mut known = |fp: &crate::model::Fingerprint| {
             first_here || store.is_some_and(|s| s.holds_elsewhere(fp, this_run).unwrap_or(false))
         };
-        let triage = decisions::update_locked(self.workspace, &self.lock, |file| {
+        let triage = loaded_decisions.and_then(|()| {
+            self.decisions.as_mut().ok_or_else(|| StoreError::Io {
+                path: self.workspace.decisions_path(),
+                source: std::io::Error::other("not loaded"),
+            })
+        });
+        let triage = triage.map(|file| {
             // Sightings used to live in the scan index: carry them over once.
             for (fp, when) in migrated {
                 file.sightings.entry(fp).or_insert_with(|| Sighting {
@@ -438,12 +510,9 @@ impl<'a> Importer<'a> {
         let changes = changes.filter(|_| previous.is_some());
         record.changes = changes.clone();
         self.index.runs.push(record);
-        self.workspace.save_index(&self.index, &self.lock)?;
-        if let Some(store) = self.findings.as_mut() {
-            // The replaced run's findings are no longer anyone's.
-            if let Err(e) = store.forget_replaced(&self.index) {
-                notes.push(e.to_string());
-            }
+        self.unsaved += 1;
+        if self.last_written.elapsed() >= WRITE_EVERY {
+            notes.extend(self.write()?);
         }
         report.notes.append(&mut notes);
         Ok(ImportOutcome {
@@ -525,5 +594,20 @@ impl<'a> Importer<'a> {
                     .count()
             })
             .unwrap_or(0)
+    }
+}
+
+impl Drop for Importer<'_> {
+    /// A batch that ends without `finish` (an early return, an error)
+    /// still writes what it recorded.
+    fn drop(&mut self) {
+        match self.write() {
+            Ok(notes) => {
+                for n in notes {
+                    crate::logging::log(&format!("import: {n}"));
+                }
+            }
+            Err(e) => crate::logging::log(&format!("import: the index was not written: {e}")),
+        }
     }
 }
