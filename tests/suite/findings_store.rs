@@ -388,6 +388,96 @@ fn an_import_killed_at_any_point_leaves_a_readable_workspace() {
     );
 }
 
+/// A batch import writes its index and decisions once a second, not after
+/// every file (docs/store.md, "A batch of reports"): a kill at any point of a
+/// batch leaves the state of the last write — every image's scan whole, the
+/// decisions intact — and running the batch again completes it.
+#[test]
+fn a_batch_import_killed_at_any_point_leaves_the_last_written_state() {
+    let ws = Ws::new();
+    ws.import(0, big_report("acme/img-0", 200));
+    let fp = ws.list(1, &[])[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ws.ok(
+        1,
+        &[
+            "triage",
+            "note",
+            "--fingerprint",
+            &fp,
+            "--text",
+            "before the batch",
+        ],
+    );
+    // Forty images, the first one rescanned with more findings.
+    let files: Vec<String> = (0..40)
+        .map(|i| {
+            let path = ws.dir.join(format!("batch-{i:02}.json"));
+            let n = if i == 0 { 400 } else { 200 };
+            std::fs::write(&path, trivy_text(&big_report(&format!("acme/img-{i}"), n))).unwrap();
+            path.to_str().unwrap().to_string()
+        })
+        .collect();
+    let batch = |ws: &Ws| {
+        let mut cmd = common::scandeck(ws.home.path());
+        cmd.arg("--workspace")
+            .arg(&ws.dir)
+            .arg("import")
+            .args(&files)
+            .env("SCANDECK_NOW", "2026-03-03T10:00:00Z")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        without_faketime(&mut cmd);
+        cmd
+    };
+    // Measured once in a copy-free way: a whole batch into a scratch workspace.
+    let scratch = Ws::new();
+    let started = Instant::now();
+    assert!(batch(&scratch).status().unwrap().success());
+    let whole = started.elapsed().max(Duration::from_millis(50));
+    assert_eq!(scratch.list(1, &[]).len(), 400 + 39 * 200);
+    let mut killed = 0;
+    for step in 1..8u32 {
+        let mut child = batch(&ws).spawn().unwrap();
+        std::thread::sleep(whole * step / 8);
+        let _ = child.kill();
+        if !child.wait().unwrap().success() {
+            killed += 1;
+        }
+        let out = ws.run_at(2, &["list", "--format", "json"]);
+        assert!(out.status.success(), "after kill {step}: {}", stderr(&out));
+        let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let first = rows
+            .iter()
+            .filter(|r| {
+                r["target"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("acme/img-0:")
+            })
+            .count();
+        assert!(
+            first == 200 || first == 400,
+            "after kill {step}: img-0 has {first} rows"
+        );
+        assert_eq!(rows.len() % 200, 0, "after kill {step}: only whole scans");
+        let verify = ws.run_at(2, &["triage", "verify"]);
+        assert!(
+            verify.status.success(),
+            "after kill {step}: {}",
+            stderr(&verify)
+        );
+    }
+    assert!(killed > 0, "no batch was killed mid-way");
+    assert!(ws.decisions()["audit"]
+        .to_string()
+        .contains("before the batch"));
+    assert!(batch(&ws).status().unwrap().success());
+    assert_eq!(ws.list(3, &[]).len(), 400 + 39 * 200, "the batch completed");
+}
+
 /// Imports `report` in this process, read as it is parsed or read whole.
 fn import_in_process(ws: &Ws, report: &std::path::Path, streamed: bool) {
     let paths = scandeck::config::Paths {
