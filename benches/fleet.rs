@@ -140,6 +140,29 @@ fn main() {
         out as f64 / 1024.0
     );
 
+    // The console's first rows over the 1,000 runs (in-process, as the
+    // console's loader reads them).
+    {
+        let paths = scandeck::config::Paths {
+            config_dir: home.join("config"),
+            data_dir: home.join("data"),
+        };
+        let redactor =
+            scandeck::commands::redactor(&paths, &ws, false).expect("the secret-hash key");
+        let workspace = scandeck::store::Workspace::at(&ws);
+        let start = Instant::now();
+        let top = workspace
+            .current_findings_with(&redactor, &scandeck::store::workspace::Selection::Top(500))
+            .expect("load")
+            .expect("the store answers by index");
+        println!(
+            "console first rows over {} runs: {:.0} ms ({} rows)",
+            top.runs.len(),
+            start.elapsed().as_secs_f64() * 1000.0,
+            top.findings.len()
+        );
+    }
+
     // File by file into a fresh workspace.
     let ws = root.join("ws-file-by-file");
     let _ = std::fs::remove_dir_all(&ws);

@@ -388,6 +388,38 @@ fn an_import_killed_at_any_point_leaves_a_readable_workspace() {
     );
 }
 
+/// The console's first screen reads only the rows it shows, cut where the
+/// runs' own counts say, and they are the most severe of a full load: every
+/// finding above the cut's severity, and of that severity the first in run
+/// and report order.
+#[test]
+fn the_first_screen_reads_the_most_severe_by_counts_and_agrees_with_a_full_load() {
+    let ws = Ws::new();
+    for (i, n) in [(0, 40), (1, 120), (2, 60), (3, 8)] {
+        ws.import(0, big_report(&format!("acme/top-{i}"), n));
+    }
+    let workspace = scandeck::store::Workspace::at(&ws.dir);
+    let redactor = common::redactor_of(&ws);
+    let full = workspace.current_findings(&redactor).unwrap();
+    let key = |f: &scandeck::model::Finding| (f.fingerprint, f.severity);
+    for n in [1, 30, 57, 58, 100, 227, 228, 500] {
+        let top = workspace
+            .current_findings_with(&redactor, &scandeck::store::workspace::Selection::Top(n))
+            .unwrap()
+            .expect("the store answers by index");
+        assert_eq!(top.findings.len(), n.min(228), "Top({n})");
+        let cut = top.findings.iter().map(|f| f.severity).min().unwrap();
+        let above = full.findings.iter().filter(|f| f.severity > cut).count();
+        let shown_above = top.findings.iter().filter(|f| f.severity > cut).count();
+        assert_eq!(shown_above, above, "Top({n}): everything above {cut:?}");
+        let all: std::collections::HashSet<_> = full.findings.iter().map(key).collect();
+        assert!(
+            top.findings.iter().all(|f| all.contains(&key(f))),
+            "Top({n})"
+        );
+    }
+}
+
 /// A batch import writes its index and decisions once a second, not after
 /// every file (docs/store.md, "A batch of reports"): a kill at any point of a
 /// batch leaves the state of the last write — every image's scan whole, the
