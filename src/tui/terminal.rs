@@ -136,21 +136,13 @@ pub fn install_panic_hook(log_file: String) {
 
 /// Ctrl-Z: give the terminal back, stop, and take it again on `fg`.
 pub fn suspend(term: &mut Term, mouse: bool) -> io::Result<()> {
-    restore();
-    nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP).map_err(io::Error::other)?;
-    terminal::enable_raw_mode()?;
-    ACTIVE.store(true, Ordering::SeqCst);
-    execute!(
-        io::stdout(),
-        EnterAlternateScreen,
-        cursor::Hide,
-        EnableBracketedPaste
-    )?;
-    set_mouse(mouse)?;
-    term.clear()
+    hand_over(term, mouse, || {
+        nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP).map_err(io::Error::other)
+    })?
 }
 
-/// Gives the terminal to `run` (an editor) and takes it back after.
+/// Gives the terminal to `run` (an editor, the shell after Ctrl-Z) and
+/// takes it back after, in the console's modes again.
 pub fn hand_over<T>(term: &mut Term, mouse: bool, run: impl FnOnce() -> T) -> io::Result<T> {
     restore();
     let result = run();

@@ -223,6 +223,26 @@ impl Cursor {
     }
 }
 
+/// A line being edited: its text with the cursor on the character it
+/// stands on, or a block after the end (the query and command lines).
+pub(crate) fn edited_line(
+    line: &super::line_edit::LineEdit,
+    theme: &super::theme::Theme,
+) -> Vec<ratatui::text::Span<'static>> {
+    use ratatui::text::Span;
+    let (before, after) = line.split();
+    let mut spans = vec![Span::raw(cell(before, 200))];
+    let mut rest = after.chars();
+    match rest.next() {
+        Some(c) => {
+            spans.push(Span::styled(c.to_string(), theme.selected));
+            spans.push(Span::raw(cell(rest.as_str(), 200)));
+        }
+        None => spans.push(Span::styled("█", theme.title)),
+    }
+    spans
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use scandeck::tui::data::Data;
 use scandeck::tui::keymap::KeyMap;
 use scandeck::tui::msg::{Effect, Msg};
 use scandeck::tui::state::AppState;
@@ -76,4 +77,42 @@ pub fn selected_id(state: &AppState) -> String {
     data.view.findings[state.selected_finding().unwrap()]
         .id
         .clone()
+}
+
+/// The demo's findings loaded into a console of `size`, acting as `actor`.
+pub fn demo_console(actor: &str, size: (u16, u16)) -> (AppState, KeyMap) {
+    let keymap = KeyMap::defaults();
+    let mut state = super::state_at("demo workspace", size);
+    state.actor = actor.into();
+    drive(
+        &mut state,
+        &keymap,
+        Msg::Loaded(Box::new(Data::build(
+            super::demo_current(),
+            super::fixed_now(),
+        ))),
+    );
+    (state, keymap)
+}
+
+/// The demo's findings plus one critical openssl finding of another image
+/// (`extra:1`, CVE-2099-0001): what a scan that found one more brings.
+pub fn demo_with_one_more() -> Data {
+    let mut current = super::demo_current();
+    let extra = super::trivy(
+        "extra",
+        "1",
+        "ab",
+        &[(
+            "CVE-2099-0001",
+            &[],
+            "openssl",
+            "1.0",
+            "CRITICAL",
+            Some("1.1"),
+        )],
+    );
+    let parsed = super::parse(extra.to_string().as_bytes(), "extra.json").unwrap();
+    current.findings.extend(parsed.findings);
+    Data::build(current, super::fixed_now())
 }

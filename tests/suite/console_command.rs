@@ -4,13 +4,11 @@
 //! a restart, `Ctrl-C` and `Ctrl-Z` from every field, a paste that lands
 //! whole, and the query line's history.
 
-use crate::common;
-use crate::common::console::{ctrl, drive, press, screen, typed};
+use crate::common::console::{ctrl, demo_console, drive, press, screen, typed};
 
 use crossterm::event::KeyCode;
 use scandeck::export::ExportFormat;
 use scandeck::query::SortKey;
-use scandeck::tui::data::Data;
 use scandeck::tui::keymap::{Context, KeyMap};
 use scandeck::tui::msg::{Effect, Job, Msg};
 use scandeck::tui::panes::command_line::suggestions;
@@ -18,17 +16,7 @@ use scandeck::tui::state::groups::GroupBy;
 use scandeck::tui::state::AppState;
 
 fn console() -> (AppState, KeyMap) {
-    let keymap = KeyMap::defaults();
-    let mut state = common::state_at("demo workspace", (120, 40));
-    drive(
-        &mut state,
-        &keymap,
-        Msg::Loaded(Box::new(Data::build(
-            common::demo_current(),
-            common::fixed_now(),
-        ))),
-    );
-    (state, keymap)
+    demo_console("Tess Tester <tess@example.com>", (120, 40))
 }
 
 /// Opens the command line, types `text` and presses Enter.

@@ -4,7 +4,9 @@
 //! arrived; `Ctrl-R` reloads by hand.
 
 use crate::common;
-use crate::common::console::{ctrl, drive, press, screen, selected_id, typed};
+use crate::common::console::{
+    ctrl, demo_console, demo_with_one_more, drive, press, screen, selected_id, typed,
+};
 
 use crossterm::event::KeyCode;
 use scandeck::store::decisions::DecisionFile;
@@ -14,18 +16,7 @@ use scandeck::tui::msg::{Effect, Msg};
 use scandeck::tui::state::{AppState, WorkspaceChange};
 
 fn console(actor: &str) -> (AppState, KeyMap) {
-    let keymap = KeyMap::defaults();
-    let mut state = common::state_at("demo workspace", (160, 45));
-    state.actor = actor.into();
-    drive(
-        &mut state,
-        &keymap,
-        Msg::Loaded(Box::new(Data::build(
-            common::demo_current(),
-            common::fixed_now(),
-        ))),
-    );
-    (state, keymap)
+    demo_console(actor, (160, 45))
 }
 
 /// What `actor`'s console writes after marking the rows at `rows` fixed:
@@ -194,27 +185,6 @@ fn changes_seen_during_the_first_load_are_read_once_it_ends() {
     assert_eq!(reads.len(), 2, "{effects:?}");
 }
 
-/// The demo's findings plus one critical finding of another image.
-fn with_one_more() -> Data {
-    let mut current = common::demo_current();
-    let extra = common::trivy(
-        "extra",
-        "1",
-        "ab",
-        &[(
-            "CVE-2099-0001",
-            &[],
-            "openssl",
-            "1.0",
-            "CRITICAL",
-            Some("1.1"),
-        )],
-    );
-    let parsed = common::parse(extra.to_string().as_bytes(), "extra.json").unwrap();
-    current.findings.extend(parsed.findings);
-    Data::build(current, common::fixed_now())
-}
-
 #[test]
 fn a_scan_made_elsewhere_waits_behind_the_banner_saying_what_it_brings() {
     let (mut dev, keymap) = console("dev");
@@ -224,7 +194,11 @@ fn a_scan_made_elsewhere_waits_behind_the_banner_saying_what_it_brings() {
         "{effects:?}"
     );
     let rows = dev.visible.clone();
-    drive(&mut dev, &keymap, Msg::Reloaded(Box::new(with_one_more())));
+    drive(
+        &mut dev,
+        &keymap,
+        Msg::Reloaded(Box::new(demo_with_one_more())),
+    );
     assert_eq!(dev.visible, rows, "nothing moved under the cursor");
     let text = screen(&dev, &keymap);
     assert!(text.contains(" 1 new finding — U to show"), "{text}");
@@ -257,7 +231,11 @@ fn ctrl_r_reloads_and_shows_at_once_keeping_the_query_and_the_selection() {
         matches!(effects.as_slice(), [Effect::Reload]),
         "{effects:?}"
     );
-    drive(&mut dev, &keymap, Msg::Reloaded(Box::new(with_one_more())));
+    drive(
+        &mut dev,
+        &keymap,
+        Msg::Reloaded(Box::new(demo_with_one_more())),
+    );
     assert!(dev.pending.is_none(), "asked for: shown at once");
     assert_eq!(dev.status.as_deref(), Some("reloaded: 1 new finding"));
     assert_eq!(dev.query_text, "openssl");

@@ -3,31 +3,14 @@
 //! cancelling, `r`/`R`, and new results held behind a banner until asked for.
 
 use crate::common;
+use crate::common::console::{drive, press, screen, selected_id};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+use crossterm::event::KeyCode;
 use scandeck::scan::runner::{Outcome, TaskEvent};
 use scandeck::tui::data::Data;
 use scandeck::tui::keymap::KeyMap;
 use scandeck::tui::msg::{Effect, Msg, RescanScope};
 use scandeck::tui::state::AppState;
-use scandeck::tui::theme::Theme;
-use scandeck::tui::update::update;
-
-fn drive(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
-    let mut pending = vec![msg];
-    let mut others = Vec::new();
-    while let Some(m) = pending.pop() {
-        for effect in update(state, keymap, m) {
-            match effect {
-                Effect::Search(req) => pending.push(common::search_done(req)),
-                other => others.push(other),
-            }
-        }
-    }
-    others
-}
 
 fn demo_state() -> (AppState, KeyMap) {
     let keymap = KeyMap::defaults();
@@ -39,32 +22,11 @@ fn demo_state() -> (AppState, KeyMap) {
 }
 
 fn key(state: &mut AppState, keymap: &KeyMap, code: KeyCode) -> Vec<Effect> {
-    drive(
-        state,
-        keymap,
-        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-    )
+    press(state, keymap, code)
 }
 
 fn task(state: &mut AppState, keymap: &KeyMap, event: TaskEvent) -> Vec<Effect> {
     drive(state, keymap, Msg::Task(event))
-}
-
-fn screen(state: &AppState, keymap: &KeyMap) -> String {
-    let theme = Theme::by_name("default").unwrap();
-    let mut term = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
-    term.draw(|f| scandeck::tui::ui::draw(f, state, &theme, keymap))
-        .unwrap();
-    let buf = term.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let line: String = (0..buf.area.width)
-            .map(|x| buf[(x, y)].symbol().to_string())
-            .collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn queued(id: u64, label: &str) -> TaskEvent {
@@ -74,13 +36,6 @@ fn queued(id: u64, label: &str) -> TaskEvent {
         key: label.into(),
         label: label.into(),
     }
-}
-
-fn selected_id(state: &AppState) -> String {
-    let data = state.data.as_ref().unwrap();
-    data.view.findings[state.selected_finding().unwrap()]
-        .id
-        .clone()
 }
 
 #[test]
@@ -354,23 +309,7 @@ fn new_results_wait_behind_a_banner_and_keep_the_selection() {
         matches!(effects.as_slice(), [Effect::Reload]),
         "{effects:?}"
     );
-    let mut current = common::demo_current();
-    let extra = common::trivy(
-        "extra",
-        "1",
-        "ab",
-        &[(
-            "CVE-2099-0001",
-            &[],
-            "openssl",
-            "1.0",
-            "CRITICAL",
-            Some("1.1"),
-        )],
-    );
-    let parsed = common::parse(extra.to_string().as_bytes(), "extra.json").unwrap();
-    current.findings.extend(parsed.findings);
-    let data = Data::build(current, common::fixed_now());
+    let data = common::console::demo_with_one_more();
     drive(&mut state, &keymap, Msg::Reloaded(Box::new(data)));
 
     assert_eq!(state.visible, before_rows, "nothing moved under the cursor");

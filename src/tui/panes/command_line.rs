@@ -531,16 +531,8 @@ pub fn draw(
     let Some(command) = &state.command else {
         return;
     };
-    let (before, after) = command.line.split();
-    let mut spans = vec![Span::styled(":", theme.title), Span::raw(cell(before, 200))];
-    let mut rest = after.chars();
-    match rest.next() {
-        Some(c) => {
-            spans.push(Span::styled(c.to_string(), theme.selected));
-            spans.push(Span::raw(cell(rest.as_str(), 200)));
-        }
-        None => spans.push(Span::styled("█", theme.title)),
-    }
+    let mut spans = vec![Span::styled(":", theme.title)];
+    spans.extend(crate::tui::widgets::edited_line(&command.line, theme));
     spans.push(Span::styled(
         "   Tab completes · ↑↓ choose · Enter runs · Esc closes · C-p/C-n history",
         theme.dim,

@@ -18,18 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     match &state.editing {
         // The cursor where it is: editing in the middle of a query is
         // the same as in a dialog's field (`line_edit`).
-        Some((line, _)) => {
-            let (before, after) = line.split();
-            spans.push(Span::raw(cell(before, 200)));
-            let mut rest = after.chars();
-            match rest.next() {
-                Some(c) => {
-                    spans.push(Span::styled(c.to_string(), theme.selected));
-                    spans.push(Span::raw(cell(rest.as_str(), 200)));
-                }
-                None => spans.push(Span::styled("█", theme.title)),
-            }
-        }
+        Some((line, _)) => spans.extend(crate::tui::widgets::edited_line(line, theme)),
         None => spans.push(Span::raw(cell(&state.query_text, 200))),
     }
     if let Some(err) = &state.query_error {
