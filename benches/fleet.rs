@@ -8,6 +8,8 @@
 //!
 //! Every figure is the child's wall time and CPU time (user + system, from
 //! getrusage). Run: `cargo bench --bench fleet` (or `-- IMAGES PER_IMAGE`).
+//! `SCANDECK_BENCH_SKIP=jq,orjson,import,plan,files` leaves parts out (a
+//! skipped import reuses the workspace the previous run imported).
 
 mod common;
 
@@ -87,7 +89,9 @@ fn main() {
         bytes as f64 / (1 << 20) as f64
     );
 
-    let jq = Command::new("jq").arg("--version").output().is_ok();
+    let skip = std::env::var("SCANDECK_BENCH_SKIP").unwrap_or_default();
+    let skips = |part: &str| skip.split(',').any(|s| s.trim() == part);
+    let jq = !skips("jq") && Command::new("jq").arg("--version").output().is_ok();
     if jq {
         let (wall, cpu, _) = run(Command::new("jq")
             .arg("-n")
@@ -97,10 +101,11 @@ fn main() {
     } else {
         println!("jq: skipped (not installed)");
     }
-    let orjson = Command::new("python3")
-        .args(["-c", "import orjson"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let orjson = !skips("orjson")
+        && Command::new("python3")
+            .args(["-c", "import orjson"])
+            .output()
+            .is_ok_and(|o| o.status.success());
     if orjson {
         let (wall, cpu, _) = run(Command::new("python3")
             .args([
@@ -120,36 +125,49 @@ fn main() {
     // Every report in one call.
     let home = root.join("home");
     let ws = root.join("ws-one-call");
-    let _ = std::fs::remove_dir_all(&ws);
-    std::fs::create_dir_all(&ws).unwrap();
-    let (wall, cpu, _) = run(scandeck(&home, &ws).arg("import").args(&files));
-    println!("import, one call: {} wall, {} CPU", s(wall), s(cpu));
+    if !skips("import") || !ws.exists() {
+        let _ = std::fs::remove_dir_all(&ws);
+        std::fs::create_dir_all(&ws).unwrap();
+        let (wall, cpu, _) = run(scandeck(&home, &ws).arg("import").args(&files));
+        println!("import, one call: {} wall, {} CPU", s(wall), s(cpu));
+    }
+    if !skips("plan") {
+        plan(&home, &ws, images);
+    }
+    first_rows(&home, &ws);
+    if !skips("files") {
+        file_by_file(&home, &root, &files);
+    }
+}
 
-    let (wall, cpu, out) = run(scandeck(&home, &ws).arg("plan"));
+fn plan(home: &Path, ws: &Path, images: usize) {
+    let (wall, cpu, out) = run(scandeck(home, ws).arg("plan"));
     println!(
         "plan over {images} runs: {} wall, {} CPU, {:.0} KB of output",
         s(wall),
         s(cpu),
         out as f64 / 1024.0
     );
-    let (wall, cpu, out) = run(scandeck(&home, &ws).args(["plan", "--format", "json"]));
+    let (wall, cpu, out) = run(scandeck(home, ws).args(["plan", "--format", "json"]));
     println!(
         "plan --format json: {} wall, {} CPU, {:.0} KB of output (lists every finding)",
         s(wall),
         s(cpu),
         out as f64 / 1024.0
     );
+}
 
-    // The console's first rows over the 1,000 runs (in-process, as the
-    // console's loader reads them).
+/// The console's first rows over every run (in-process, as the console's
+/// loader reads them).
+fn first_rows(home: &Path, ws: &Path) {
     {
         let paths = scandeck::config::Paths {
             config_dir: home.join("config"),
             data_dir: home.join("data"),
         };
         let redactor =
-            scandeck::commands::redactor(&paths, &ws, false).expect("the secret-hash key");
-        let workspace = scandeck::store::Workspace::at(&ws);
+            scandeck::commands::redactor(&paths, ws, false).expect("the secret-hash key");
+        let workspace = scandeck::store::Workspace::at(ws);
         let start = Instant::now();
         let top = workspace
             .current_findings_with(&redactor, &scandeck::store::workspace::Selection::Top(500))
@@ -162,15 +180,17 @@ fn main() {
             top.findings.len()
         );
     }
+}
 
-    // File by file into a fresh workspace.
+/// Every report imported by its own `scandeck import`, into a fresh workspace.
+fn file_by_file(home: &Path, root: &Path, files: &[PathBuf]) {
     let ws = root.join("ws-file-by-file");
     let _ = std::fs::remove_dir_all(&ws);
     std::fs::create_dir_all(&ws).unwrap();
     let mut each = Vec::with_capacity(files.len());
     let start = Instant::now();
-    for f in &files {
-        let (_, cpu, _) = run(scandeck(&home, &ws).arg("import").arg(f));
+    for f in files {
+        let (_, cpu, _) = run(scandeck(home, &ws).arg("import").arg(f));
         each.push(cpu);
     }
     let total: Duration = each.iter().sum();

@@ -255,18 +255,22 @@ fn incoming(shown: &Data, data: &Data) -> Incoming {
     for (i, f) in data.view.findings.iter().enumerate() {
         needs_work.insert(key(f), data.view.facts.needs_work(i));
     }
-    let mut known = 0;
     let mut resolved = 0;
     for (i, f) in shown.view.findings.iter().enumerate() {
-        let now = needs_work.get(&key(f));
-        known += usize::from(now.is_some());
-        if shown.view.facts.needs_work(i) && now != Some(&true) {
+        if shown.view.facts.needs_work(i) && needs_work.get(&key(f)) != Some(&true) {
             resolved += 1;
         }
     }
+    let seen: std::collections::HashSet<_> = shown.view.findings.iter().map(key).collect();
+    let findings = data
+        .view
+        .findings
+        .iter()
+        .filter(|f| !seen.contains(&key(f)))
+        .count();
     Incoming {
         scans,
-        findings: data.view.findings.len().saturating_sub(known),
+        findings,
         resolved,
     }
 }
