@@ -99,7 +99,7 @@ fn main() {
             .args(&files));
         println!("jq counting every report: {} wall, {} CPU", s(wall), s(cpu));
     } else {
-        println!("jq: skipped (not installed)");
+        println!("jq: skipped (not installed, or SCANDECK_BENCH_SKIP)");
     }
     let orjson = !skips("orjson")
         && Command::new("python3")
@@ -119,7 +119,7 @@ fn main() {
             s(cpu)
         );
     } else {
-        println!("python orjson: skipped (pip install orjson)");
+        println!("python orjson: skipped (pip install orjson, or SCANDECK_BENCH_SKIP)");
     }
 
     // Every report in one call.
