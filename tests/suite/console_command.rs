@@ -211,8 +211,11 @@ fn ctrl_c_cancels_and_ctrl_z_suspends_from_every_text_field() {
     ctrl(&mut s, &k, 'c');
     assert!(s.command.is_none());
     press(&mut s, &k, KeyCode::Char('?'));
+    typed(&mut s, &k, "exp");
     assert!(suspends(ctrl(&mut s, &k, 'z')));
     assert!(s.help.is_some());
+    ctrl(&mut s, &k, 'c');
+    assert!(s.help.is_none(), "Ctrl-C closes the help palette and its filter");
     assert!(!s.quitting);
 }
 
