@@ -215,7 +215,10 @@ fn ctrl_c_cancels_and_ctrl_z_suspends_from_every_text_field() {
     assert!(suspends(ctrl(&mut s, &k, 'z')));
     assert!(s.help.is_some());
     ctrl(&mut s, &k, 'c');
-    assert!(s.help.is_none(), "Ctrl-C closes the help palette and its filter");
+    assert!(
+        s.help.is_none(),
+        "Ctrl-C closes the help palette and its filter"
+    );
     assert!(!s.quitting);
 }
 
