@@ -285,16 +285,20 @@ pub fn act_open(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
 }
 
 /// What `r` scans again: the selected target's image, else the project.
+/// What scanning the target named `name` again scans: its image, or the
+/// project when it is no image (`r` on a target, `:scan NAME`).
+pub fn scope_of_target(data: &crate::tui::data::Data, name: &str) -> RescanScope {
+    data.view
+        .findings
+        .iter()
+        .find(|f| f.display_target() == name)
+        .and_then(|f| f.image_name().map(str::to_string))
+        .map_or(RescanScope::Project, RescanScope::Image)
+}
+
 fn rescan_scope(state: &AppState) -> RescanScope {
     let Some(data) = &state.data else {
         return RescanScope::Project;
-    };
-    let image_of = |name: &str| {
-        data.view
-            .findings
-            .iter()
-            .find(|f| f.display_target() == name)
-            .and_then(|f| f.image_name().map(str::to_string))
     };
     match state.focus {
         Pane::Targets => match state.targets.selected {
@@ -302,8 +306,7 @@ fn rescan_scope(state: &AppState) -> RescanScope {
             n => data
                 .targets
                 .get(n - 1)
-                .and_then(|t| image_of(&t.name))
-                .map_or(RescanScope::Project, RescanScope::Image),
+                .map_or(RescanScope::Project, |t| scope_of_target(data, &t.name)),
         },
         _ => state
             .selected_finding()

@@ -175,28 +175,19 @@ fn scan(state: &mut AppState, keymap: &KeyMap, wanted: &str) -> Vec<Effect> {
             .filter(|n| n.contains(wanted))
             .collect(),
     };
-    let image = |name: &str| {
-        data.view
-            .findings
-            .iter()
-            .find(|f| f.display_target() == name)
-            .and_then(|f| f.image_name().map(str::to_string))
-    };
     match matching.as_slice() {
         [] => {
             state.status = Some(format!("no target named like {wanted:?}: Tab lists them"));
             Vec::new()
         }
-        [one] => match image(one) {
-            Some(image) => {
-                state.status = Some(format!("scanning {image} again…"));
-                vec![Effect::Rescan(RescanScope::Image(image))]
-            }
-            None => {
-                state.status = Some("scanning the project again…".into());
-                vec![Effect::Rescan(RescanScope::Project)]
-            }
-        },
+        [one] => {
+            let scope = super::super::panes::scans::scope_of_target(data, one);
+            state.status = Some(match &scope {
+                RescanScope::Image(image) => format!("scanning {image} again…"),
+                _ => "scanning the project again…".into(),
+            });
+            vec![Effect::Rescan(scope)]
+        }
         many => {
             state.status = Some(format!(
                 "{} targets match {wanted:?}: {}",

@@ -144,21 +144,7 @@ pub(super) fn saved(state: &mut AppState, result: SaveResult) -> Vec<Effect> {
             }
             state.status = Some(summary);
             state.marked.clear();
-            let now = state.now;
-            // Results waiting behind the banner were read before this
-            // save: they get the decisions as now on disk too.
-            if let Some((pending, _)) = &mut state.pending {
-                pending.reassess(file.clone(), now);
-            }
-            if let Some(data) = &mut state.data {
-                data.reassess(file, now);
-            }
-            state.reselect = next_to_work_on(state);
-            regate(state);
-            let mut effects = search(state);
-            // What the checklist's checks count just changed.
-            effects.extend(recheck(state));
-            effects
+            with_decisions(state, file, true)
         }
         Err(message) => {
             // Not on disk: the step can be tried again.
@@ -330,6 +316,20 @@ pub(super) fn decisions_read(
         };
         (noun, e.who.as_str())
     }));
+    state.status = Some(format!("arrived: {news}"));
+    with_decisions(state, file, false)
+}
+
+/// The decisions as now on disk (saved here, made in another process,
+/// pulled from DefectDojo): every status is assessed again — the results
+/// waiting behind the banner too, which were read before — then the gate,
+/// the rows and what the checklist's checks count follow. `move_on`: a
+/// decision made here moves the selection to the next row that needs work.
+pub(super) fn with_decisions(
+    state: &mut AppState,
+    file: crate::store::decisions::DecisionFile,
+    move_on: bool,
+) -> Vec<Effect> {
     let now = state.now;
     if let Some((pending, _)) = &mut state.pending {
         pending.reassess(file.clone(), now);
@@ -337,7 +337,9 @@ pub(super) fn decisions_read(
     if let Some(data) = &mut state.data {
         data.reassess(file, now);
     }
-    state.status = Some(format!("arrived: {news}"));
+    if move_on {
+        state.reselect = next_to_work_on(state);
+    }
     regate(state);
     let mut effects = search(state);
     effects.extend(recheck(state));

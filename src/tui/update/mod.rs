@@ -123,16 +123,7 @@ pub fn update(state: &mut AppState, keymap: &KeyMap, msg: Msg) -> Vec<Effect> {
                 return Vec::new();
             };
             // As after a save: the decisions DefectDojo gave are shown at once.
-            let now = state.now;
-            if let Some((pending, _)) = &mut state.pending {
-                pending.reassess((*file).clone(), now);
-            }
-            if let Some(data) = &mut state.data {
-                data.reassess(*file, now);
-            }
-            lifecycle::regate(state);
-            let mut effects = search(state);
-            effects.extend(lifecycle::recheck(state));
+            let mut effects = lifecycle::with_decisions(state, *file, false);
             if then_push {
                 effects.extend(super::panes::dojo::push(state));
             }
