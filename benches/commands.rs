@@ -11,7 +11,7 @@
 //! child, from getrusage), and peak RSS where scandeck reports it.
 //!
 //! Run: `cargo bench --bench commands` (100k), or `-- 100000 1000000`.
-//! While iterating, `SCANDECK_BENCH_SKIP=jq,import` leaves out jq and reuses
+//! While iterating, `SCANDECK_BENCH_SKIP=jq,orjson,import` leaves out jq, orjson and reuses
 //! the workspace the previous run imported; `commands` in the list leaves
 //! out everything after the console.
 
@@ -138,6 +138,23 @@ fn bench(n: usize, dir: &Path) {
             c
         })
     });
+    let orjson = (!skips("orjson")
+        && Command::new("python3")
+            .args(["-c", "import orjson"])
+            .output()
+            .is_ok_and(|o| o.status.success()))
+    .then(|| {
+        median_of(3, || {
+            let mut c = Command::new("python3");
+            c.args([
+                "-c",
+                "import orjson,sys\nd=orjson.loads(open(sys.argv[1],'rb').read())\nprint(sum(len(r.get('Vulnerabilities') or []) for r in d['Results']))",
+            ])
+            .arg(&file);
+            c
+        })
+        .0
+    });
     let import = if reuse {
         None
     } else {
@@ -146,6 +163,12 @@ fn bench(n: usize, dir: &Path) {
     let (first_rows, first_rows_cpu) = console_first_rows(&ws, &home);
     let (first_screen, first_cpu, first_rss) = console_first_screen(&ws, &home);
     if skips("commands") {
+        if let Some(orjson) = &orjson {
+            row("python orjson load + count", orjson, None);
+        }
+        if let Some(import) = &import {
+            row("import", import, jq.as_ref().map(|(c, _)| c));
+        }
         println!(
             "console whole set: {} wall, {} CPU, {:.0} B per finding",
             secs(first_screen),
@@ -192,6 +215,9 @@ fn bench(n: usize, dir: &Path) {
     println!("|---|---|---|---|---|");
     if let Some(j) = jq_cost {
         row("jq counting the file", j, None);
+    }
+    if let Some(orjson) = &orjson {
+        row("python orjson load + count", orjson, jq_cost);
     }
     if let Some(import) = &import {
         row("import", import, jq_cost);

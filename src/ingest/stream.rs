@@ -11,7 +11,7 @@
 use super::{detect, identify, normalize, trim_start, Format, IngestError, ParseContext};
 use super::{trivy, ParsedReport};
 use sha2::{Digest, Sha256};
-use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::Path;
 
 /// Reports at least this big are parsed from their file when their format allows.
@@ -27,6 +27,8 @@ pub struct Streamed {
     /// SHA-256 of every byte of the file, in hex.
     pub sha256: String,
     pub len: u64,
+    /// Parsed in pieces on every core (`trivy::parallel`), not whole.
+    pub on_every_core: bool,
 }
 
 /// What to do with the bytes while they are read.
@@ -53,18 +55,30 @@ pub fn parse_file(
     if !std::fs::metadata(path)?.file_type().is_file() {
         return Err(IngestError::NotAFile);
     }
-    let mut file = std::fs::File::open(path)?;
-    let len = file.metadata()?.len();
+    let len = std::fs::metadata(path)?.len();
     if len > cap {
         return Err(IngestError::TooLarge { cap });
     }
     if len < from_bytes.max(1) {
         return Ok(None);
     }
+    let open = || -> io::Result<Box<dyn Read>> { Ok(Box::new(std::fs::File::open(path)?)) };
+    parse_opened(&open, len, ctx, origin, format, cap, sinks)
+}
+
+/// `parse_file` for a report read through `open` (a compressed copy, say),
+/// which is called once to look at the first bytes and once to read it.
+pub fn parse_opened(
+    open: &dyn Fn() -> io::Result<Box<dyn Read>>,
+    len: u64,
+    ctx: &ParseContext,
+    origin: &identify::Origin,
+    format: Option<Format>,
+    cap: u64,
+    sinks: Sinks,
+) -> Result<Option<Streamed>, IngestError> {
     let mut probe = Vec::with_capacity(PROBE_BYTES);
-    (&mut file)
-        .take(PROBE_BYTES as u64)
-        .read_to_end(&mut probe)?;
+    open()?.take(PROBE_BYTES as u64).read_to_end(&mut probe)?;
     let detected = match detect::detect(trim_start(&probe)) {
         Ok(d) => d.format,
         // A probe cut inside the first value is not an error of the file.
@@ -75,13 +89,57 @@ pub fn parse_file(
         return Ok(None);
     }
     drop(probe);
-    file.seek(SeekFrom::Start(0))?;
     let mut tee = Tee {
-        inner: file,
+        inner: open()?,
         hasher: Sha256::new(),
         sinks,
         read: 0,
         len,
+        cap,
+        over_cap: false,
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let cut = trivy::parallel::parse_v2_on_every_core(&mut tee, ctx, threads);
+    if tee.over_cap {
+        return Err(IngestError::TooLarge { cap });
+    }
+    let sha256 = crate::model::fingerprint::hex(&tee.hasher.finalize());
+    let read = tee.read;
+    let cut = cut?;
+    let on_every_core = cut.is_some();
+    let mut report = match cut {
+        Some(report) => report,
+        None => parse_whole(open, ctx, cap, &sha256)?,
+    };
+    normalize::finish(&mut report, ctx);
+    identify::identify(&mut report, origin);
+    Ok(Some(Streamed {
+        report,
+        sha256,
+        len: read,
+        on_every_core,
+    }))
+}
+
+/// Parses the report with the one-thread reader, which takes any order of
+/// fields and names the line and column of a fault. The file was hashed
+/// and copied as it was read the first time; reading it again must give
+/// the same bytes, or the copy and the findings would disagree.
+fn parse_whole(
+    open: &dyn Fn() -> io::Result<Box<dyn Read>>,
+    ctx: &ParseContext,
+    cap: u64,
+    sha256: &str,
+) -> Result<ParsedReport, IngestError> {
+    let mut tee = Tee {
+        inner: open()?,
+        hasher: Sha256::new(),
+        sinks: Sinks {
+            copy: &mut io::sink(),
+            progress: &mut |_, _| {},
+        },
+        read: 0,
+        len: 0,
         cap,
         over_cap: false,
     };
@@ -95,19 +153,18 @@ pub fn parse_file(
     if tee.over_cap {
         return Err(IngestError::TooLarge { cap });
     }
-    let mut report = result?;
-    // serde stops at the end of the value; the rest (whitespace) is hashed and copied too.
+    let report = result?;
+    // serde stops at the end of the value; the rest is hashed too.
     io::copy(&mut tee, &mut io::sink())?;
     if tee.over_cap {
         return Err(IngestError::TooLarge { cap });
     }
-    normalize::finish(&mut report, ctx);
-    identify::identify(&mut report, origin);
-    Ok(Some(Streamed {
-        report,
-        sha256: crate::model::fingerprint::hex(&tee.hasher.finalize()),
-        len: tee.read,
-    }))
+    if crate::model::fingerprint::hex(&tee.hasher.finalize()) != sha256 {
+        return Err(IngestError::Io(io::Error::other(
+            "the report changed while it was read; import it again once it is written",
+        )));
+    }
+    Ok(report)
 }
 
 /// Skips a UTF-8 byte order mark, which serde does not.
@@ -121,7 +178,7 @@ fn skip_bom<R: io::BufRead>(reader: &mut R) -> io::Result<()> {
 
 /// Hands every byte read from `inner` to the hash, the copy and the progress.
 struct Tee<'a> {
-    inner: std::fs::File,
+    inner: Box<dyn Read + 'a>,
     hasher: Sha256,
     sinks: Sinks<'a>,
     read: u64,
@@ -235,8 +292,55 @@ mod tests {
                 assert_eq!(copy, bytes, "the copy holds every byte");
                 assert_eq!(streamed.len, bytes.len() as u64);
                 assert_eq!(streamed.sha256, crate::store::workspace::sha256_hex(&bytes));
+                assert!(streamed.on_every_core, "{name}: parsed in pieces");
             }
         }
+    }
+
+    #[test]
+    fn a_report_the_pieces_cannot_stand_for_is_parsed_whole_to_the_same_findings() {
+        // Trivy writes a result's Target, Class and Type before its
+        // vulnerabilities; here they come after them.
+        // (serde_json's maps sort their keys: the report is written by hand.)
+        let report: serde_json::Value =
+            serde_json::from_slice(&fixture("backend.trivy.json")).unwrap();
+        let results: Vec<String> = report["Results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|result| {
+                let object = result.as_object().unwrap();
+                let mut fields = Vec::new();
+                for key in ["Vulnerabilities", "Target", "Class", "Type"] {
+                    if let Some(v) = object.get(key) {
+                        fields.push(format!("{key:?}: {v}"));
+                    }
+                }
+                for (key, v) in object {
+                    if !["Vulnerabilities", "Target", "Class", "Type"].contains(&key.as_str()) {
+                        fields.push(format!("{key:?}: {v}"));
+                    }
+                }
+                format!("{{{}}}", fields.join(", "))
+            })
+            .collect();
+        let mut header = report.as_object().unwrap().clone();
+        header.remove("Results");
+        let header = serde_json::to_string(&header).unwrap();
+        let bytes = format!(
+            "{}, \"Results\": [{}]}}",
+            header.strip_suffix('}').unwrap(),
+            results.join(",\n")
+        )
+        .into_bytes();
+        let (whole, streamed, copy) = parse_both(&bytes);
+        assert!(!whole.findings.is_empty());
+        assert!(!streamed.on_every_core);
+        assert_eq!(
+            format!("{:?}", whole.findings),
+            format!("{:?}", streamed.report.findings)
+        );
+        assert_eq!(copy, bytes);
     }
 
     #[test]

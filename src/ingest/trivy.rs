@@ -13,7 +13,10 @@ use crate::model::{image, Details, Finding, ImageRef, Kind, Layer, Location, Pac
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+mod cut;
+pub mod parallel;
 
 /// The report's header fields; `Results` are converted while they are read.
 #[derive(Default)]
@@ -295,17 +298,23 @@ fn parse_v2<'de, R: serde_json::de::Read<'de>>(
     let format = Format::TrivyJson;
     let mut report = ParsedReport::new(format, "trivy");
     let mut builder = Builder::new(ctx);
-    let parsed = ReportSeed {
+    let header = ReportSeed {
         builder: &mut builder,
         report: &mut report,
     }
     .deserialize(&mut de)
     .and_then(|header| de.end().map(|()| header))
     .map_err(|e| IngestError::shape(format, e))?;
+    finish_v2(&mut report, &builder, header);
+    Ok(report)
+}
+
+/// What the report's header says, given to every finding read from its results.
+fn finish_v2(report: &mut ParsedReport, builder: &Builder, parsed: Header) {
     let version = parsed.trivy.as_ref().and_then(|t| text(&t.version));
     if version.is_some() {
         // The header may follow the results; give every finding the versioned source.
-        let source = source_info("trivy", version.clone(), ctx);
+        let source = source_info("trivy", version.clone(), builder.ctx);
         for f in &mut report.findings {
             f.source = Arc::clone(&source);
         }
@@ -349,7 +358,6 @@ fn parse_v2<'de, R: serde_json::de::Read<'de>>(
     } else {
         report.artifact = artifact;
     }
-    Ok(report)
 }
 
 /// Gives each finding's layer its number, build step and origin (base image
@@ -470,7 +478,12 @@ struct Builder<'c> {
     layers: FxHashMap<String, Arc<Layer>>,
     /// The first OS-package result's target, which names the image.
     os_target: Option<String>,
+    /// Advisory text shared with the builders of other threads.
+    shared_details: Option<&'c SharedDetails>,
 }
+
+/// Advisory text by id, shared by the threads that read one report.
+type SharedDetails = Mutex<FxHashMap<String, Arc<Details>>>;
 
 impl<'c> Builder<'c> {
     fn new(ctx: &'c ParseContext<'c>) -> Builder<'c> {
@@ -481,6 +494,7 @@ impl<'c> Builder<'c> {
             targets: FxHashMap::default(),
             layers: FxHashMap::default(),
             os_target: None,
+            shared_details: None,
         }
     }
 
@@ -556,7 +570,7 @@ impl<'c> Builder<'c> {
         let details = match self.details.get(&id) {
             Some(d) => Arc::clone(d),
             None => {
-                let d = Arc::new(vuln_details(&v));
+                let d = self.shared_details_of(&id, &v);
                 self.details.insert(id.clone(), Arc::clone(&d));
                 d
             }
@@ -592,6 +606,18 @@ impl<'c> Builder<'c> {
             .filter(|d| !d.is_empty())
             .map(|diff_id| self.layer(diff_id));
         f
+    }
+
+    /// The advisory text another thread already read for `id`, else `v`'s.
+    fn shared_details_of(&self, id: &str, v: &Vuln) -> Arc<Details> {
+        let Some(Ok(mut shared)) = self.shared_details.map(|m| m.lock()) else {
+            return Arc::new(vuln_details(v));
+        };
+        Arc::clone(
+            shared
+                .entry(id.to_string())
+                .or_insert_with(|| Arc::new(vuln_details(v))),
+        )
     }
 
     fn layer(&mut self, diff_id: String) -> Arc<Layer> {

@@ -7,6 +7,27 @@ use std::path::{Path, PathBuf};
 
 /// Replaces `path` with `bytes` so that a crash leaves either the old or the
 /// new content, never a mix. A read-only target is honoured, not overwritten.
+/// What tells a file's versions apart without reading it: every scandeck
+/// write is a rename (a new inode) or an append (a new length).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileStamp {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    inode: u64,
+}
+
+impl FileStamp {
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let meta = fs::metadata(path).ok()?;
+        Some(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode: meta.ino(),
+        })
+    }
+}
+
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic_with(path, bytes, 0o666)
 }

@@ -1,7 +1,7 @@
 //! Importing one report file into a workspace: parse (so broken files are
 //! rejected before anything is stored), store content-addressed, record the run.
 
-use super::atomic::PendingFile;
+use super::copy::CopyWriter;
 use super::decisions::{self, Sighting};
 use super::findings::FindingsStore;
 use super::index::ScanIndex;
@@ -76,6 +76,8 @@ pub struct Importer<'a> {
     decisions: Option<decisions::DecisionFile>,
     /// Runs recorded in memory since the index and decisions were last written.
     unsaved: usize,
+    /// The index must be written whole (sightings moved out of it).
+    rewrite_index: bool,
     last_written: std::time::Instant,
 }
 
@@ -89,8 +91,9 @@ const WRITE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 enum Copy<'b> {
     /// The report's bytes, held in memory.
     Bytes(&'b [u8]),
-    /// The report as it was read, in a private file: its secrets are not redacted yet.
-    Pending(PendingFile),
+    /// The report as it was read, compressed into a private file: its
+    /// secrets are not redacted yet.
+    Pending(CopyWriter),
 }
 
 /// The name beside which reports being read are copied (`PendingFile`).
@@ -101,8 +104,9 @@ impl<'a> Importer<'a> {
     fn store_copy(&self, sha: &str, copy: Copy, report: &ParsedReport) -> Result<(), ImportError> {
         let bytes = match copy {
             Copy::Bytes(bytes) => bytes,
-            Copy::Pending(mut pending) => {
+            Copy::Pending(writer) => {
                 let path = self.workspace.report_path(sha);
+                let mut pending = writer.finish().map_err(io_err(&path))?;
                 if !ingest::storage::needs_redaction(report) {
                     if path.exists() {
                         return Ok(());
@@ -111,7 +115,8 @@ impl<'a> Importer<'a> {
                 }
                 // Reports with secrets are small: redact them in memory.
                 pending.flush().map_err(io_err(&path))?;
-                let bytes = ingest::read_capped(pending.path(), self.max_bytes)?;
+                let bytes = super::copy::read(pending.path(), self.max_bytes)
+                    .map_err(io_err(pending.path()))?;
                 let stored = ingest::storage::redact_for_storage(&bytes, report, self.redactor)?;
                 self.workspace.store_report(sha, &stored, &self.lock)?;
                 return Ok(());
@@ -215,6 +220,7 @@ impl<'a> Importer<'a> {
                 progress: Box::new(|_, _| {}),
                 decisions: None,
                 unsaved: 0,
+                rewrite_index: false,
                 last_written: std::time::Instant::now(),
             },
             notes.warnings,
@@ -240,7 +246,13 @@ impl<'a> Importer<'a> {
                 notes.push(format!("decisions were not updated: {e}"));
             }
         }
-        self.workspace.save_index(&self.index, &self.lock)?;
+        let new = self.index.runs.len().saturating_sub(self.unsaved);
+        if std::mem::take(&mut self.rewrite_index) {
+            self.workspace.save_index(&self.index, &self.lock)?;
+        } else {
+            let runs = &self.index.runs[new..];
+            self.workspace.append_runs(&self.index, runs, &self.lock)?;
+        }
         self.unsaved = 0;
         self.last_written = std::time::Instant::now();
         if let Some(store) = self.findings.as_mut() {
@@ -282,7 +294,7 @@ impl<'a> Importer<'a> {
             std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= self.stream_from_bytes);
         if big {
             let incoming = self.workspace.scans_dir().join(INCOMING);
-            let mut pending = PendingFile::create_private(&incoming).map_err(io_err(&incoming))?;
+            let mut pending = CopyWriter::create(&incoming).map_err(io_err(&incoming))?;
             let ctx = ParseContext {
                 redactor: self.redactor,
                 report_name: &request.display_name,
@@ -462,6 +474,7 @@ impl<'a> Importer<'a> {
             now,
         };
         let migrated = std::mem::take(&mut self.index.first_seen);
+        self.rewrite_index |= !migrated.is_empty();
         let store = self.findings.as_ref();
         let this_run = &record;
         // The first scan of a subject here whose baseline came through git

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 /// Bumped when the index layout changes; older files are migrated on load,
 /// newer files are never written.
 /// 2: runs are filed by subject (and scope), with the roots their paths are relative to.
-pub const INDEX_SCHEMA_VERSION: u32 = 2;
+/// 3: runs recorded since `index.json` was written whole are in `index.journal`.
+pub const INDEX_SCHEMA_VERSION: u32 = 3;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ScanIndex {

@@ -1,6 +1,7 @@
 //! Workspace files. Only this module writes under `.scandeck/`.
 
 pub mod atomic;
+pub mod copy;
 pub mod decisions;
 pub mod document;
 pub mod findings;

@@ -87,6 +87,8 @@ pub struct LoadNotes {
     pub warnings: Vec<String>,
     /// The index was upgraded in memory and should be saved.
     pub migrated: bool,
+    /// The index was rebuilt from the report copies (the journal set aside).
+    pub rebuilt: bool,
 }
 
 /// Findings of the latest run per scanner and target, with their runs.
@@ -123,6 +125,12 @@ impl Workspace {
 
     pub fn index_path(&self) -> PathBuf {
         self.scans_dir().join("index.json")
+    }
+
+    /// Runs recorded since `index.json` was last written whole, a line each
+    /// (docs/store.md, "The scan index").
+    pub fn index_journal_path(&self) -> PathBuf {
+        self.scans_dir().join("index.journal")
     }
 
     pub fn lock_path(&self) -> PathBuf {
@@ -252,6 +260,60 @@ impl Workspace {
     /// Reads the index. A missing index is empty; a corrupt one is moved
     /// aside and rebuilt from the stored reports; a newer one is refused.
     pub fn load_index(&self, redactor: &Redactor) -> Result<(ScanIndex, LoadNotes), StoreError> {
+        // Read without the lock: a writer may write `index.json` whole (and
+        // then empty the journal) between the two reads; the index then
+        // carries another stamp, and both are read again.
+        let mut tries = 0;
+        loop {
+            let before = super::atomic::FileStamp::of(&self.index_path());
+            let (mut index, mut notes) = self.load_index_file(redactor)?;
+            if notes.rebuilt {
+                // From every report copy: the journal was set aside.
+                return Ok((index, notes));
+            }
+            self.read_journal(&mut index, &mut notes)?;
+            tries += 1;
+            if super::atomic::FileStamp::of(&self.index_path()) == before || tries >= 5 {
+                return Ok((index, notes));
+            }
+        }
+    }
+
+    /// Adds the runs the journal records after `index`'s last.
+    fn read_journal(&self, index: &mut ScanIndex, notes: &mut LoadNotes) -> Result<(), StoreError> {
+        let path = self.index_journal_path();
+        let bytes = match super::safe::read(&path, super::safe::DOCUMENT_CAP) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        let last = index.runs.iter().map(|r| r.id).max().unwrap_or(0);
+        let mut lines = bytes.split(|b| *b == b'\n').peekable();
+        let mut skipped = 0usize;
+        while let Some(line) = lines.next() {
+            if line.is_empty() {
+                continue;
+            }
+            match serde_json::from_slice::<RunRecord>(line) {
+                Ok(run) if run.id > last => index.runs.push(run),
+                // Written whole into index.json before the journal was emptied.
+                Ok(_) => {}
+                // The last line of a write that did not end (a kill, or a
+                // write under way): not recorded yet.
+                Err(_) if lines.peek().is_none() => {}
+                Err(_) => skipped += 1,
+            }
+        }
+        if skipped > 0 {
+            notes.warnings.push(format!(
+                "{}: {skipped} damaged line(s) skipped; `scandeck rebuild` recovers their runs from the stored reports",
+                path.display()
+            ));
+        }
+        Ok(())
+    }
+
+    fn load_index_file(&self, redactor: &Redactor) -> Result<(ScanIndex, LoadNotes), StoreError> {
         let path = self.index_path();
         let mut notes = LoadNotes::default();
         let bytes = match super::safe::read(&path, super::safe::DOCUMENT_CAP) {
@@ -282,13 +344,22 @@ impl Workspace {
                     path.display(),
                     aside.display()
                 ));
+                // The runs the journal holds are rebuilt from their copies too.
+                let journal = self.index_journal_path();
+                if journal.exists() {
+                    quarantine(&journal).map_err(io_err(&journal))?;
+                }
                 let rebuilt = self.rebuild_index(redactor, &mut notes);
+                notes.rebuilt = true;
+                // Saved by the next reader that can take the lock.
+                notes.migrated = true;
                 Ok((rebuilt, notes))
             }
         }
     }
 
-    /// Writes the index under the workspace lock, refusing to replace a newer schema.
+    /// Writes the index under the workspace lock, refusing to replace a
+    /// newer schema: `index.json` whole, then an empty journal.
     pub fn save_index(&self, index: &ScanIndex, _lock: &WorkspaceLock) -> Result<(), StoreError> {
         let path = self.index_path();
         if let Ok(existing) = super::safe::read(&path, super::safe::DOCUMENT_CAP) {
@@ -303,11 +374,43 @@ impl Workspace {
             }
         }
         let mut bytes =
-            serde_json::to_vec_pretty(index).map_err(|e| io_err(&path)(io::Error::other(e)))?;
+            serde_json::to_vec(index).map_err(|e| io_err(&path)(io::Error::other(e)))?;
         bytes.push(b'\n');
         // What a writer killed mid-write left; every writer holds this lock.
         super::atomic::remove_stale_temps(&path);
-        write_atomic(&path, &bytes).map_err(io_err(&path))
+        write_atomic(&path, &bytes).map_err(io_err(&path))?;
+        // Every run the journal held is in index.json now.
+        let journal = self.index_journal_path();
+        write_atomic(&journal, b"").map_err(io_err(&journal))
+    }
+
+    /// Records `runs`, the last of `index`, under the workspace lock: one
+    /// line each appended to the journal and one `fsync`, so an import costs
+    /// the same however many runs are stored. The journal is folded into
+    /// `index.json` once it is as long as it (each run written whole about
+    /// twice in all), and whenever there is none yet.
+    pub fn append_runs(
+        &self,
+        index: &ScanIndex,
+        runs: &[RunRecord],
+        lock: &WorkspaceLock,
+    ) -> Result<(), StoreError> {
+        let path = self.index_journal_path();
+        let index_len = fs::metadata(self.index_path()).map(|m| m.len()).ok();
+        let journal_len = fs::metadata(&path).map(|m| m.len()).ok();
+        let (Some(index_len), Some(journal_len)) = (index_len, journal_len) else {
+            return self.save_index(index, lock);
+        };
+        if journal_len > index_len.max(64 << 10) {
+            return self.save_index(index, lock);
+        }
+        let mut lines = Vec::new();
+        for run in runs {
+            serde_json::to_writer(&mut lines, run)
+                .map_err(|e| io_err(&path)(io::Error::other(e)))?;
+            lines.push(b'\n');
+        }
+        append_lines(&path, &lines).map_err(io_err(&path))
     }
 
     /// Stores a report under its content hash (once).
@@ -319,7 +422,8 @@ impl Workspace {
     ) -> Result<PathBuf, StoreError> {
         let path = self.report_path(sha256);
         if !path.exists() {
-            super::atomic::write_atomic_private(&path, bytes).map_err(io_err(&path))?;
+            let compressed = super::copy::compress(bytes).map_err(io_err(&path))?;
+            super::atomic::write_atomic_private(&path, &compressed).map_err(io_err(&path))?;
         }
         Ok(path)
     }
@@ -337,8 +441,14 @@ impl Workspace {
         for file in files {
             // A regular file that is no link cannot be endless; copies may be
             // larger than today's cap when they were imported with a higher one.
-            let Ok(bytes) = super::safe::read(&file, u64::MAX) else {
-                continue;
+            let bytes = match super::copy::read(&file, u64::MAX) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    notes
+                        .warnings
+                        .push(format!("{}: could not recover: {e}", file.display()));
+                    continue;
+                }
             };
             let sha = file
                 .file_stem()
@@ -433,23 +543,39 @@ impl Workspace {
         let path = self.report_path(&run.sha256);
         let origin = run.origin(legacy);
         super::safe::refuse_link(&path)?;
-        // A big copy is parsed as it is read, like the import that made it.
-        let streamed = ingest::stream::parse_file(
-            &path,
-            &ctx,
-            &origin,
-            run.stored_format(),
-            u64::MAX,
-            ingest::stream::STREAM_FROM_BYTES,
-            ingest::stream::Sinks {
-                copy: &mut io::sink(),
-                progress: &mut |_, _| {},
-            },
-        )?;
+        let sinks = ingest::stream::Sinks {
+            copy: &mut io::sink(),
+            progress: &mut |_, _| {},
+        };
+        // A big copy is parsed as it is read, like the import that made it;
+        // a compressed copy's size does not tell how big it is.
+        let streamed = if super::copy::is_compressed(&path)? {
+            let len = fs::metadata(&path)?.len();
+            let open = || super::copy::open(&path);
+            ingest::stream::parse_opened(
+                &open,
+                len,
+                &ctx,
+                &origin,
+                run.stored_format(),
+                u64::MAX,
+                sinks,
+            )?
+        } else {
+            ingest::stream::parse_file(
+                &path,
+                &ctx,
+                &origin,
+                run.stored_format(),
+                u64::MAX,
+                ingest::stream::STREAM_FROM_BYTES,
+                sinks,
+            )?
+        };
         if let Some(streamed) = streamed {
             return Ok(streamed.report);
         }
-        let bytes = super::safe::read(&path, u64::MAX)?;
+        let bytes = super::copy::read(&path, u64::MAX)?;
         ingest::parse_bytes_from(&bytes, &ctx, &origin, run.stored_format())
     }
 
@@ -468,7 +594,7 @@ impl Workspace {
                 image_override: run.image_override.as_deref(),
             };
             let format = run.stored_format();
-            let parsed = super::safe::read(&self.report_path(&run.sha256), u64::MAX)
+            let parsed = super::copy::read(&self.report_path(&run.sha256), u64::MAX)
                 .map_err(ingest::IngestError::from)
                 .and_then(|bytes| ingest::parse_bytes_from(&bytes, &ctx, &origin, format));
             run.subject = match parsed {
@@ -811,6 +937,31 @@ impl Workspace {
     }
 }
 
+/// Appends `lines` to the journal at `path` and syncs it; a line a killed
+/// writer left unended is cut first, so that it never runs into the next.
+fn append_lines(path: &Path, lines: &[u8]) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut file = super::safe::open_for_writing(path)?;
+    let len = file.metadata()?.len();
+    if len > 0 {
+        let mut last = [0u8; 1];
+        let mut reader = super::safe::open(path)?;
+        reader.seek(SeekFrom::Start(len - 1))?;
+        reader.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            let whole = super::safe::read(path, super::safe::DOCUMENT_CAP)?;
+            let keep = whole
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |at| at + 1);
+            file.set_len(keep as u64)?;
+        }
+    }
+    file.seek(SeekFrom::End(0))?;
+    file.write_all(lines)?;
+    file.sync_data()
+}
+
 pub fn parse_index(bytes: &[u8]) -> Result<ScanIndex, String> {
     #[derive(serde::Deserialize)]
     struct Version {
@@ -1011,5 +1162,90 @@ mod tests {
         assert!(!stale.exists());
         assert!(unrelated.exists(), "only the index's own temporaries");
         assert!(ws.index_path().exists());
+    }
+
+    fn run(id: u64) -> RunRecord {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "format": "trivy-json", "scanner": "trivy", "scanner_version": null,
+            "target": format!("acme/svc-{id}"), "image": null, "image_override": null,
+            "imported_at": "2026-12-07T10:00:00Z", "sha256": format!("{id:064x}"),
+            "original_name": format!("svc-{id}.json"), "size": 10, "records": 1, "findings": 1,
+            "counts": {}, "subject": format!("image:acme/svc-{id}")
+        }))
+        .unwrap()
+    }
+
+    fn ids(ws: &Workspace) -> (Vec<u64>, Vec<String>) {
+        let (index, notes) = ws.load_index(&Redactor::with_key([7; 32])).unwrap();
+        (index.runs.iter().map(|r| r.id).collect(), notes.warnings)
+    }
+
+    /// An import appends its run to the journal with one sync instead of
+    /// writing the whole index (docs/store.md, "The scan index"); readers
+    /// see index.json and the journal as one index, whatever a killed writer
+    /// left in the journal.
+    #[test]
+    fn runs_are_appended_to_the_journal_and_folded_into_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = Workspace::at(dir.path());
+        ws.ensure_layout().unwrap();
+        let lock = ws.lock().unwrap();
+        let mut index = ScanIndex::default();
+        // No index yet: written whole, with an empty journal beside it.
+        index.runs.push(run(1));
+        ws.append_runs(&index, &index.runs[0..], &lock).unwrap();
+        assert_eq!(std::fs::read(ws.index_journal_path()).unwrap(), b"");
+        let whole = super::super::atomic::FileStamp::of(&ws.index_path());
+        for id in 2..=4 {
+            index.runs.push(run(id));
+            let new = index.runs.len() - 1;
+            ws.append_runs(&index, &index.runs[new..], &lock).unwrap();
+        }
+        assert_eq!(super::super::atomic::FileStamp::of(&ws.index_path()), whole);
+        assert_eq!(ids(&ws), (vec![1, 2, 3, 4], vec![]));
+        // A writer killed mid-line: the line is not read, then cut.
+        let journal = ws.index_journal_path();
+        let mut bytes = std::fs::read(&journal).unwrap();
+        bytes.extend_from_slice(br#"{"id": 9, "format": "tri"#);
+        std::fs::write(&journal, &bytes).unwrap();
+        assert_eq!(ids(&ws), (vec![1, 2, 3, 4], vec![]));
+        index.runs.push(run(5));
+        ws.append_runs(&index, &index.runs[4..], &lock).unwrap();
+        assert_eq!(ids(&ws), (vec![1, 2, 3, 4, 5], vec![]));
+        // A damaged line in the middle is named; the others are read.
+        let text = String::from_utf8(std::fs::read(&journal).unwrap()).unwrap();
+        let damaged = text.replacen("\"id\":3", "\"id\":\"three\"", 1);
+        std::fs::write(&journal, damaged).unwrap();
+        let (read, warnings) = ids(&ws);
+        assert_eq!(read, vec![1, 2, 4, 5]);
+        assert!(
+            warnings[0].contains("1 damaged line(s) skipped"),
+            "{warnings:?}"
+        );
+        std::fs::write(&journal, text.as_bytes()).unwrap();
+        // A writer killed between writing index.json whole and emptying the
+        // journal: its runs are not read twice.
+        ws.save_index(&index, &lock).unwrap();
+        std::fs::write(&journal, text.as_bytes()).unwrap();
+        assert_eq!(ids(&ws), (vec![1, 2, 3, 4, 5], vec![]));
+        // Once the journal is as long as the index, it is folded into it.
+        let mut folded = false;
+        for id in 6..400 {
+            index.runs.push(run(id));
+            let new = index.runs.len() - 1;
+            let before = super::super::atomic::FileStamp::of(&ws.index_path());
+            ws.append_runs(&index, &index.runs[new..], &lock).unwrap();
+            folded |= super::super::atomic::FileStamp::of(&ws.index_path()) != before;
+        }
+        assert!(folded, "the journal was folded into index.json");
+        assert!(
+            std::fs::metadata(&journal).unwrap().len()
+                <= std::fs::metadata(ws.index_path())
+                    .unwrap()
+                    .len()
+                    .max(64 << 10)
+                    + 1024
+        );
+        assert_eq!(ids(&ws).0, (1..400).collect::<Vec<u64>>());
     }
 }

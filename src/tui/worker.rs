@@ -6,6 +6,7 @@ use super::msg::{Job, Msg, SearchRequest};
 use super::state::Loading;
 use crate::model::Redactor;
 use crate::query::{SearchIndex, SortKey};
+use crate::store::atomic::FileStamp;
 use crate::store::Workspace;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -233,6 +234,7 @@ pub fn spawn_watcher(workspace: Workspace, tx: UnboundedSender<Msg>) {
                 &workspace,
             ),
             workspace.index_path(),
+            workspace.index_journal_path(),
         ];
         let look = || files.each_ref().map(|f| FileStamp::of(f));
         let mut last = look();
@@ -242,7 +244,7 @@ pub fn spawn_watcher(workspace: Workspace, tx: UnboundedSender<Msg>) {
             let change = super::state::WorkspaceChange {
                 decisions: now[0] != last[0],
                 checklist: now[1] != last[1],
-                runs: now[2] != last[2],
+                runs: now[2] != last[2] || now[3] != last[3],
             };
             if change.any() {
                 last = now;
@@ -252,24 +254,4 @@ pub fn spawn_watcher(workspace: Workspace, tx: UnboundedSender<Msg>) {
             }
         }
     });
-}
-
-/// What tells one version of a file from the next without reading it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct FileStamp {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    inode: u64,
-}
-
-impl FileStamp {
-    fn of(path: &std::path::Path) -> Option<FileStamp> {
-        use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path).ok()?;
-        Some(FileStamp {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            inode: meta.ino(),
-        })
-    }
 }

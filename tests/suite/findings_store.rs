@@ -121,6 +121,40 @@ fn readers_never_parse_the_report_copies() {
     );
 }
 
+/// Report copies are compressed with a checksum (docs/store.md, "Report
+/// copies"): a copy damaged on disk is found and named when the store is
+/// rebuilt, never read as other findings, and the store is rebuilt from the
+/// copies that are intact.
+#[test]
+fn a_damaged_copy_is_named_and_the_store_rebuilds_from_the_intact_ones() {
+    let ws = workspace();
+    let before = ws.list(2, &[]);
+    let copies = report_copies(&ws);
+    assert_eq!(copies.len(), 2);
+    for copy in &copies {
+        assert!(scandeck::store::copy::is_compressed(copy).unwrap());
+    }
+    let damaged = &copies[0];
+    let mut bytes = std::fs::read(damaged).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x04;
+    std::fs::write(damaged, &bytes).unwrap();
+    std::fs::write(store_path(&ws), b"this is no database, just damage").unwrap();
+    let out = ws.run_at(2, &["list", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    let name = damaged.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        err.contains(&name)
+            && err.contains("is damaged")
+            && err.contains("import the report again"),
+        "{err}"
+    );
+    let after: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!after.is_empty() && after.len() < before.len(), "{after:?}");
+    assert!(after.iter().all(|row| before.contains(row)), "{after:?}");
+}
+
 #[test]
 fn a_damaged_store_is_set_aside_and_rebuilt_from_the_report_copies() {
     let ws = workspace();
@@ -274,6 +308,52 @@ fn a_replaced_scan_leaves_the_store() {
         2 + 2,
         "plus the two findings gone from acme/api, listed from their labels"
     );
+}
+
+/// Advisory text is stored once per text, shared by every run that names
+/// it (docs/store.md, schema 5), and leaves with the last run that names it.
+#[test]
+fn an_advisory_named_by_many_runs_is_stored_once() {
+    let ws = Ws::new();
+    for i in 0..4 {
+        ws.import(0, big_report(&format!("acme/svc-{i}"), 60));
+    }
+    let counts = |ws: &Ws| -> (i64, i64) {
+        let conn = Connection::open(store_path(ws)).unwrap();
+        let count = |table: &str| -> i64 {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        (count("advisories"), count("run_advisories"))
+    };
+    assert_eq!(counts(&ws), (60, 240));
+    let listed = ws.list(1, &[]);
+    assert_eq!(listed.len(), 240);
+    // Other texts for svc-0 alone: stored beside, then gone with its run.
+    ws.import(1, big_report_with("acme/svc-0", 70, 401));
+    assert_eq!(counts(&ws), (130, 250));
+    ws.import(2, big_report("acme/svc-0", 60));
+    assert_eq!(counts(&ws), (60, 240));
+    // The ten findings svc-0 reported only in between stay listed as
+    // resolved; every other finding reads back with its text.
+    let again = ws.list(3, &[]);
+    let fields = |rows: &[Value]| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = rows
+            .iter()
+            .filter(|r| {
+                !r["title"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("no longer reported")
+            })
+            .map(|r| (r["fingerprint"].to_string(), r["title"].to_string()))
+            .collect();
+        out.sort();
+        out
+    };
+    let (again, listed) = (fields(&again), fields(&listed));
+    assert_eq!(again.len(), 240);
+    assert!(again == listed, "the same findings and texts");
 }
 
 /// A Trivy report of `n` findings for one image.
@@ -580,7 +660,7 @@ fn a_report_read_as_it_is_parsed_is_stored_as_one_read_whole() {
             .map(|p| {
                 (
                     p.file_name().unwrap().to_string_lossy().into_owned(),
-                    std::fs::read(&p).unwrap(),
+                    scandeck::store::copy::read(&p, u64::MAX).unwrap(),
                 )
             })
             .collect();
@@ -1328,7 +1408,8 @@ fn a_secret_repeated_in_other_fields_is_masked_in_the_stored_copy() {
     let before = ws.list(0, &[]);
     let copies = report_copies(&ws);
     assert_eq!(copies.len(), 1);
-    let stored = std::fs::read_to_string(&copies[0]).unwrap();
+    let stored =
+        String::from_utf8(scandeck::store::copy::read(&copies[0], u64::MAX).unwrap()).unwrap();
     for secret in [raw, "wJalrXUtnFEMI", "hunter2-but-longer"] {
         assert!(!stored.contains(secret), "{secret} stored: {stored}");
     }

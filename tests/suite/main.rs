@@ -25,6 +25,7 @@ mod identity;
 mod keybindings_doc;
 mod one_query_language;
 mod openvex_matching;
+mod parse_in_pieces;
 mod parsers;
 mod plan;
 mod real_fixtures;

@@ -160,14 +160,16 @@ impl<'a> RowReader<'a> {
             return Err(corrupt(path, "an id is out of range"));
         };
         if !self.shared.details.contains_key(&details_key) {
-            let body: Vec<u8> = self
+            let advisory: i64 = self
                 .store
                 .conn
-                .prepare_cached("SELECT body FROM details WHERE run_id = ?1 AND details_id = ?2")
+                .prepare_cached(
+                    "SELECT advisory_id FROM run_advisories WHERE run_id = ?1 AND details_id = ?2",
+                )
                 .and_then(|mut stmt| stmt.query_row([run, raw.details_id], |r| r.get(0)))
                 .map_err(&err)?;
-            let parsed = row::decode_details(&body).map_err(|e| corrupt(path, e))?;
-            self.shared.details.insert(details_key, Arc::new(parsed));
+            let details = self.store.advisory(advisory)?;
+            self.shared.details.insert(details_key, details);
         }
         if !self.shared.contexts.contains_key(&context_key) {
             let body: String = self

@@ -23,6 +23,11 @@ use std::path::PathBuf;
 pub struct FindingsStore {
     conn: Connection,
     path: PathBuf,
+    /// Advisory texts read so far, by id: one advisory is decoded once
+    /// however many runs name it. An id is never reused for another text
+    /// (`AUTOINCREMENT`), so what is here stays true.
+    advisories:
+        std::cell::RefCell<std::collections::HashMap<i64, std::sync::Arc<crate::model::Details>>>,
 }
 
 impl Workspace {

@@ -378,24 +378,44 @@ impl FindingsStore {
         Ok(out)
     }
 
+    /// The advisory text stored under `advisory`, decoded once per store.
+    pub(super) fn advisory(&self, advisory: i64) -> Result<Arc<crate::model::Details>, StoreError> {
+        if let Some(known) = self.advisories.borrow().get(&advisory) {
+            return Ok(Arc::clone(known));
+        }
+        let err = db_err(&self.path);
+        let body: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT body FROM advisories WHERE advisory_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([advisory], |r| r.get(0)))
+            .optional()
+            .map_err(&err)?
+            .ok_or_else(|| corrupt(&self.path, "a run names advisory text that is not stored"))?;
+        let parsed = Arc::new(row::decode_details(&body).map_err(|e| corrupt(&self.path, e))?);
+        self.advisories
+            .borrow_mut()
+            .insert(advisory, Arc::clone(&parsed));
+        Ok(parsed)
+    }
+
     /// The advisory texts and contexts of one run, by id.
     pub(super) fn shared_of(&self, run: i64) -> Result<Shared, StoreError> {
         let err = db_err(&self.path);
         let mut shared = Shared::default();
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT details_id, body FROM details WHERE run_id = ?1")
-            .map_err(&err)?;
-        let mut rows = stmt.query([run]).map_err(&err)?;
-        while let Some(row) = rows.next().map_err(&err)? {
-            let body = row
-                .get_ref(1)
-                .and_then(|v| Ok(v.as_blob()?))
+        let named: Vec<(i64, i64)> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT details_id, advisory_id FROM run_advisories WHERE run_id = ?1",
+                )
                 .map_err(&err)?;
-            let parsed = row::decode_details(body).map_err(|e| corrupt(&self.path, e))?;
-            shared
-                .details
-                .insert(row.get(0).map_err(&err)?, Arc::new(parsed));
+            let rows = stmt
+                .query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&err)?;
+            rows.collect::<Result<_, _>>().map_err(&err)?
+        };
+        for (details_id, advisory) in named {
+            shared.details.insert(details_id, self.advisory(advisory)?);
         }
         let mut stmt = self
             .conn

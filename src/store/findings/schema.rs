@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Layout of the tables. Bumped with any change to them or to the row body;
 /// an older store is rebuilt, a newer one is refused (never written).
-pub const STORE_SCHEMA_VERSION: u32 = 4;
+pub const STORE_SCHEMA_VERSION: u32 = 5;
 
 pub(super) const CREATE: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -20,12 +20,18 @@ CREATE TABLE IF NOT EXISTS runs (
     findings INTEGER NOT NULL,
     seal TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS details (
+CREATE TABLE IF NOT EXISTS advisories (
+    advisory_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash BLOB NOT NULL UNIQUE,
+    body BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS run_advisories (
     run_id INTEGER NOT NULL,
     details_id INTEGER NOT NULL,
-    body BLOB NOT NULL,
+    advisory_id INTEGER NOT NULL,
     PRIMARY KEY (run_id, details_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_advisories_advisory ON run_advisories (advisory_id);
 CREATE TABLE IF NOT EXISTS contexts (
     run_id INTEGER NOT NULL,
     context_id INTEGER NOT NULL,
@@ -225,6 +231,7 @@ impl FindingsStore {
         let mut store = FindingsStore {
             conn,
             path: path.to_path_buf(),
+            advisories: Default::default(),
         };
         let ours = Stamp::ours(redactor);
         match store.stamp()? {
@@ -284,7 +291,9 @@ impl FindingsStore {
         let err = db_err(&self.path);
         let tx = self.conn.transaction().map_err(&err)?;
         tx.execute_batch(
-            "DELETE FROM findings; DELETE FROM details; DELETE FROM contexts; DELETE FROM runs; DELETE FROM meta;",
+            // `details` held advisory text per run until schema 5.
+            "DROP TABLE IF EXISTS details; DELETE FROM findings; DELETE FROM run_advisories; DELETE FROM advisories;
+             DELETE FROM contexts; DELETE FROM runs; DELETE FROM meta;",
         )
         .map_err(&err)?;
         for (key, value) in [

@@ -9,7 +9,7 @@ use crate::store::index::{RunRecord, ScanIndex};
 use crate::store::row;
 use crate::store::seal::RowSeal;
 use crate::store::workspace::StoreError;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,13 +32,8 @@ impl FindingsStore {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(&err)?;
-        tx.execute("DELETE FROM findings WHERE run_id = ?1", [id])
-            .map_err(&err)?;
+        delete_run(&tx, id).map_err(&err)?;
         let mut seal = RowSeal::default();
-        for table in ["details", "contexts", "runs"] {
-            tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])
-                .map_err(&err)?;
-        }
         {
             let mut context_ids: HashMap<ContextRef, i64> = HashMap::new();
             let mut insert_context = tx
@@ -46,7 +41,15 @@ impl FindingsStore {
                 .map_err(&err)?;
             let mut details_ids: HashMap<*const Details, i64> = HashMap::new();
             let mut insert_details = tx
-                .prepare("INSERT INTO details (run_id, details_id, body) VALUES (?1, ?2, ?3)")
+                .prepare(
+                    "INSERT INTO run_advisories (run_id, details_id, advisory_id) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(&err)?;
+            let mut find_advisory = tx
+                .prepare("SELECT advisory_id FROM advisories WHERE hash = ?1")
+                .map_err(&err)?;
+            let mut insert_advisory = tx
+                .prepare("INSERT INTO advisories (hash, body) VALUES (?1, ?2)")
                 .map_err(&err)?;
             let mut insert = tx
                 .prepare(
@@ -68,8 +71,23 @@ impl FindingsStore {
                     std::collections::hash_map::Entry::Vacant(e) => {
                         let mut body = Vec::with_capacity(1024);
                         row::encode_details(&mut body, f.details.as_ref());
+                        // One row per text, shared by every run that names it.
+                        let hash = advisory_hash(&body);
+                        let found: Option<i64> = find_advisory
+                            .query_row([&hash[..]], |r| r.get(0))
+                            .optional()
+                            .map_err(&err)?;
+                        let advisory = match found {
+                            Some(advisory) => advisory,
+                            None => {
+                                insert_advisory
+                                    .execute(params![&hash[..], body])
+                                    .map_err(&err)?;
+                                tx.last_insert_rowid()
+                            }
+                        };
                         insert_details
-                            .execute(params![id, next, body])
+                            .execute(params![id, next, advisory])
                             .map_err(&err)?;
                         *e.insert(next)
                     }
@@ -158,11 +176,39 @@ impl FindingsStore {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(&err)?;
         for id in gone {
-            for table in ["findings", "details", "contexts", "runs"] {
-                tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])
-                    .map_err(&err)?;
-            }
+            delete_run(&tx, id).map_err(&err)?;
         }
         tx.commit().map_err(&err)
     }
+}
+
+/// What tells two advisory texts apart: the first 16 bytes of the SHA-256
+/// of their stored body.
+fn advisory_hash(body: &[u8]) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body);
+    let mut hash = [0u8; 16];
+    hash.copy_from_slice(&digest[..16]);
+    hash
+}
+
+/// Removes a run's rows, and the advisory texts no other run names.
+fn delete_run(tx: &rusqlite::Transaction, id: i64) -> rusqlite::Result<()> {
+    let named: Vec<i64> = {
+        let mut stmt =
+            tx.prepare_cached("SELECT DISTINCT advisory_id FROM run_advisories WHERE run_id = ?1")?;
+        let rows = stmt.query_map([id], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for table in ["findings", "run_advisories", "contexts", "runs"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])?;
+    }
+    let mut unnamed = tx.prepare_cached(
+        "DELETE FROM advisories WHERE advisory_id = ?1
+         AND NOT EXISTS (SELECT 1 FROM run_advisories WHERE advisory_id = ?1)",
+    )?;
+    for advisory in named {
+        unnamed.execute([advisory])?;
+    }
+    Ok(())
 }
