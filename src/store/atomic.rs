@@ -176,6 +176,28 @@ impl PendingFile {
     }
 }
 
+impl PendingFile {
+    /// Makes the file `target` without waiting for the disk; the caller
+    /// makes a batch of them durable at once (`sync_filesystem`) before
+    /// anything names them.
+    pub fn persist_unsynced(mut self, target: &Path) -> io::Result<()> {
+        if let Some(writer) = self.file.take() {
+            writer.into_inner().map_err(|e| e.into_error())?;
+        }
+        fs::rename(&self.path, target)?;
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+/// Writes every file of the file system that holds `dir` to disk, with the
+/// renames that named them: one wait for a batch of files, instead of two
+/// `fsync`s for each.
+pub fn sync_filesystem(dir: &Path) -> io::Result<()> {
+    let dir = File::open(dir)?;
+    nix::unistd::syncfs(&dir).map_err(io::Error::from)
+}
+
 impl Write for PendingFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self.file.as_mut() {

@@ -78,6 +78,8 @@ pub struct Importer<'a> {
     unsaved: usize,
     /// The index must be written whole (sightings moved out of it).
     rewrite_index: bool,
+    /// Report copies were written since the last write, not yet synced.
+    copies_to_sync: bool,
     last_written: std::time::Instant,
 }
 
@@ -111,7 +113,7 @@ impl<'a> Importer<'a> {
                     if path.exists() {
                         return Ok(());
                     }
-                    return Ok(pending.persist(&path).map_err(io_err(&path))?);
+                    return Ok(pending.persist_unsynced(&path).map_err(io_err(&path))?);
                 }
                 // Reports with secrets are small: redact them in memory.
                 pending.flush().map_err(io_err(&path))?;
@@ -187,8 +189,15 @@ impl<'a> Importer<'a> {
     ) -> Result<(Importer<'a>, Vec<String>), StoreError> {
         let lock = workspace.lock()?;
         // Report copies that a killed import left half-written; only
-        // imports write them, under this lock.
-        super::atomic::remove_stale_temps_of_kind(&workspace.scans_dir(), ".report");
+        // imports write them, under this lock. (Before they were written
+        // into `incoming/`, they lay among the copies.)
+        let incoming = workspace.incoming_dir();
+        if incoming.is_dir() {
+            super::atomic::remove_stale_temps_of_kind(&incoming, ".report");
+        } else {
+            super::atomic::remove_stale_temps_of_kind(&workspace.scans_dir(), ".report");
+            std::fs::create_dir_all(&incoming).map_err(super::workspace::io_err(&incoming))?;
+        }
         let (index, mut notes) = workspace.load_index(redactor)?;
         if notes.migrated {
             workspace.save_index(&index, &lock)?;
@@ -221,6 +230,7 @@ impl<'a> Importer<'a> {
                 decisions: None,
                 unsaved: 0,
                 rewrite_index: false,
+                copies_to_sync: false,
                 last_written: std::time::Instant::now(),
             },
             notes.warnings,
@@ -240,6 +250,11 @@ impl<'a> Importer<'a> {
         let mut notes = Vec::new();
         if self.unsaved == 0 {
             return Ok(notes);
+        }
+        // The copies before the index that names them: one sync for all.
+        if std::mem::take(&mut self.copies_to_sync) {
+            let scans = self.workspace.scans_dir();
+            super::atomic::sync_filesystem(&scans).map_err(io_err(&scans))?;
         }
         if let Some(file) = &self.decisions {
             if let Err(e) = super::document::write_locked(self.workspace, &self.lock, file) {
@@ -293,7 +308,7 @@ impl<'a> Importer<'a> {
         let big =
             std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= self.stream_from_bytes);
         if big {
-            let incoming = self.workspace.scans_dir().join(INCOMING);
+            let incoming = self.workspace.incoming_dir().join(INCOMING);
             let mut pending = CopyWriter::create(&incoming).map_err(io_err(&incoming))?;
             let ctx = ParseContext {
                 redactor: self.redactor,
@@ -420,6 +435,7 @@ impl<'a> Importer<'a> {
                 });
             }
         }
+        self.copies_to_sync = true;
         self.store_copy(sha, copy, &report)?;
         let now = crate::clock::now();
         let mut record = run_record(

@@ -127,6 +127,12 @@ impl Workspace {
         self.scans_dir().join("index.json")
     }
 
+    /// Where report copies are written before they take their name: a
+    /// killed import's leftovers are found without listing every copy.
+    pub fn incoming_dir(&self) -> PathBuf {
+        self.scans_dir().join("incoming")
+    }
+
     /// Runs recorded since `index.json` was last written whole, a line each
     /// (docs/store.md, "The scan index").
     pub fn index_journal_path(&self) -> PathBuf {
@@ -413,7 +419,9 @@ impl Workspace {
         append_lines(&path, &lines).map_err(io_err(&path))
     }
 
-    /// Stores a report under its content hash (once).
+    /// Stores a report under its content hash (once). The copy is not yet
+    /// durable: the importer syncs its batch's copies before the index
+    /// names them (`atomic::sync_filesystem`).
     pub fn store_report(
         &self,
         sha256: &str,
@@ -423,7 +431,14 @@ impl Workspace {
         let path = self.report_path(sha256);
         if !path.exists() {
             let compressed = super::copy::compress(bytes).map_err(io_err(&path))?;
-            super::atomic::write_atomic_private(&path, &compressed).map_err(io_err(&path))?;
+            let incoming = self.incoming_dir();
+            fs::create_dir_all(&incoming).map_err(io_err(&incoming))?;
+            let mut pending = super::atomic::PendingFile::create_private(
+                &incoming.join(format!("{sha256}.report")),
+            )
+            .map_err(io_err(&path))?;
+            io::Write::write_all(&mut pending, &compressed).map_err(io_err(&path))?;
+            pending.persist_unsynced(&path).map_err(io_err(&path))?;
         }
         Ok(path)
     }

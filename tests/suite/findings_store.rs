@@ -458,9 +458,10 @@ fn an_import_killed_at_any_point_leaves_a_readable_workspace() {
     );
     ws.ok(3, &["import", next.to_str().unwrap()]);
     assert_eq!(ws.list(3, &["--image", "acme/big"]).len(), 6000);
-    let scans: Vec<String> = std::fs::read_dir(ws.dir.join(".scandeck/scans"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    // Copies are written in `scans/incoming/` before they take their name.
+    let scans: Vec<String> = common::files_under(&ws.dir.join(".scandeck/scans"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
     assert!(
         scans.iter().all(|n| !n.contains(".tmp-")),
@@ -672,9 +673,9 @@ fn a_report_read_as_it_is_parsed_is_stored_as_one_read_whole() {
     assert_eq!(copies, files(&whole), "the same copy under the same name");
     let copy = String::from_utf8_lossy(&copies[0].1);
     assert!(!copy.contains("hunter2"), "the stored copy has no secret");
-    let left: Vec<_> = std::fs::read_dir(streamed.dir.join(".scandeck/scans"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
+    let left: Vec<_> = common::files_under(&streamed.dir.join(".scandeck/scans"))
+        .iter()
+        .map(|p| p.file_name().unwrap().to_owned())
         .filter(|n| n.to_string_lossy().contains(".tmp-"))
         .collect();
     assert!(left.is_empty(), "no temporary copy is left: {left:?}");

@@ -4,13 +4,14 @@
 use super::decode::ContextRef;
 use super::schema::db_err;
 use super::FindingsStore;
+use crate::fasthash::FxHashMap;
 use crate::model::{Details, Finding};
 use crate::store::index::{RunRecord, ScanIndex};
 use crate::store::row;
 use crate::store::seal::RowSeal;
 use crate::store::workspace::StoreError;
 use rusqlite::{params, OptionalExtension};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -35,11 +36,12 @@ impl FindingsStore {
         delete_run(&tx, id).map_err(&err)?;
         let mut seal = RowSeal::default();
         {
-            let mut context_ids: HashMap<ContextRef, i64> = HashMap::new();
+            // Looked up once per finding: a fast hash, not SipHash.
+            let mut context_ids: FxHashMap<ContextRef, i64> = FxHashMap::default();
             let mut insert_context = tx
                 .prepare("INSERT INTO contexts (run_id, context_id, body) VALUES (?1, ?2, ?3)")
                 .map_err(&err)?;
-            let mut details_ids: HashMap<*const Details, i64> = HashMap::new();
+            let mut details_ids: FxHashMap<*const Details, i64> = FxHashMap::default();
             let mut insert_details = tx
                 .prepare(
                     "INSERT INTO run_advisories (run_id, details_id, advisory_id) VALUES (?1, ?2, ?3)",
