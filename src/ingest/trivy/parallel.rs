@@ -86,12 +86,14 @@ pub fn parse_v2_on_every_core(
         }
         drop(done_tx);
         let mut reading = Reading::new(ctx, Arc::clone(&source));
-        let read = reading.read_all(reader, &work_tx);
+        let read = reading.read_all(reader, &work_tx, &done_rx);
         // The workers end once the last piece is taken.
         drop(work_tx);
-        let mut done: Vec<Done> = done_rx.iter().collect();
+        for done in done_rx.iter() {
+            reading.arrived(done);
+        }
         read?;
-        Ok(reading.assemble(&mut done))
+        Ok(reading.assemble())
     })
 }
 
@@ -101,9 +103,13 @@ struct Reading<'c> {
     builder: Builder<'c>,
     report: ParsedReport,
     context: Option<Arc<ResultContext>>,
-    /// Findings of result frames (misconfigurations, secrets), by order.
-    framed: BTreeMap<u64, Vec<Finding>>,
+    /// Findings of pieces that arrived before the pieces before them.
+    early: BTreeMap<u64, Vec<Finding>>,
+    /// The order of the last piece handed out, and of the last whose
+    /// findings are in `report`: findings join the report in the file's
+    /// order as soon as they can, so no second list of them is ever built.
     order: u64,
+    settled: u64,
     /// Why the pieces cannot be trusted to give what the whole file gives.
     gave_up: Option<String>,
     frame: Option<Vec<u8>>,
@@ -118,14 +124,34 @@ impl<'c> Reading<'c> {
             builder,
             report: ParsedReport::new(Format::TrivyJson, "trivy"),
             context: None,
-            framed: BTreeMap::new(),
+            early: BTreeMap::new(),
             order: 0,
+            settled: 0,
             gave_up: None,
             frame: None,
         }
     }
 
-    fn read_all(&mut self, reader: &mut dyn Read, work: &mpsc::SyncSender<Work>) -> io::Result<()> {
+    /// Findings of the piece `order`, from a parsing thread or this one.
+    fn arrived(&mut self, (order, findings): Done) {
+        match findings {
+            Ok(findings) => {
+                self.early.insert(order, findings);
+            }
+            Err(why) => self.give_up(&why),
+        }
+        while let Some(mut next) = self.early.remove(&(self.settled + 1)) {
+            self.report.findings.append(&mut next);
+            self.settled += 1;
+        }
+    }
+
+    fn read_all(
+        &mut self,
+        reader: &mut dyn Read,
+        work: &mpsc::SyncSender<Work>,
+        done: &mpsc::Receiver<Done>,
+    ) -> io::Result<()> {
         let mut block = vec![0u8; BLOCK_BYTES];
         let mut first = true;
         loop {
@@ -152,6 +178,9 @@ impl<'c> Reading<'c> {
             }
             if let Some(why) = self.cutter.failed() {
                 self.give_up(why);
+            }
+            while let Ok(piece) = done.try_recv() {
+                self.arrived(piece);
             }
         }
         if self.gave_up.is_none() {
@@ -238,33 +267,22 @@ impl<'c> Reading<'c> {
                 let order = self.next_order();
                 let mut part = ParsedReport::new(Format::TrivyJson, "trivy");
                 self.builder.result(result, None, &mut part);
-                self.framed.insert(order, part.findings);
+                self.arrived((order, Ok(part.findings)));
             }
         }
     }
 
     /// The report, its findings in the order of the file; `None` when the
     /// pieces cannot stand for the whole file.
-    fn assemble(mut self, done: &mut Vec<Done>) -> Option<ParsedReport> {
-        if self.gave_up.is_some() {
+    fn assemble(mut self) -> Option<ParsedReport> {
+        if self.gave_up.is_some() || self.settled != self.order || !self.early.is_empty() {
             return None;
         }
         let frame = self.frame.take()?;
-        let mut parts = std::mem::take(&mut self.framed);
-        for (order, findings) in done.drain(..) {
-            parts.insert(order, findings.ok()?);
-        }
-        if parts.len() as u64 != self.order {
-            return None;
-        }
         let mut report = std::mem::replace(
             &mut self.report,
             ParsedReport::new(Format::TrivyJson, "trivy"),
         );
-        report.findings = Vec::with_capacity(parts.values().map(Vec::len).sum());
-        for (_, mut findings) in parts {
-            report.findings.append(&mut findings);
-        }
         let mut de = serde_json::Deserializer::from_slice(&frame);
         let header = ReportSeed {
             builder: &mut self.builder,

@@ -378,20 +378,17 @@ impl FindingsStore {
         Ok(out)
     }
 
-    /// The advisory text stored under `advisory`, decoded once per store.
-    pub(super) fn advisory(&self, advisory: i64) -> Result<Arc<crate::model::Details>, StoreError> {
+    /// The advisory text stored under `advisory` as `body`, decoded once
+    /// per store.
+    pub(super) fn advisory_from(
+        &self,
+        advisory: i64,
+        body: &[u8],
+    ) -> Result<Arc<crate::model::Details>, StoreError> {
         if let Some(known) = self.advisories.borrow().get(&advisory) {
             return Ok(Arc::clone(known));
         }
-        let err = db_err(&self.path);
-        let body: Vec<u8> = self
-            .conn
-            .prepare_cached("SELECT body FROM advisories WHERE advisory_id = ?1")
-            .and_then(|mut stmt| stmt.query_row([advisory], |r| r.get(0)))
-            .optional()
-            .map_err(&err)?
-            .ok_or_else(|| corrupt(&self.path, "a run names advisory text that is not stored"))?;
-        let parsed = Arc::new(row::decode_details(&body).map_err(|e| corrupt(&self.path, e))?);
+        let parsed = Arc::new(row::decode_details(body).map_err(|e| corrupt(&self.path, e))?);
         self.advisories
             .borrow_mut()
             .insert(advisory, Arc::clone(&parsed));
@@ -402,20 +399,25 @@ impl FindingsStore {
     pub(super) fn shared_of(&self, run: i64) -> Result<Shared, StoreError> {
         let err = db_err(&self.path);
         let mut shared = Shared::default();
-        let named: Vec<(i64, i64)> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT details_id, advisory_id FROM run_advisories WHERE run_id = ?1",
-                )
+        // One pass over the run's texts; each is decoded once per store.
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT d.details_id, d.advisory_id, a.body FROM run_advisories d
+                 JOIN advisories a ON a.advisory_id = d.advisory_id WHERE d.run_id = ?1",
+            )
+            .map_err(&err)?;
+        let mut rows = stmt.query([run]).map_err(&err)?;
+        while let Some(row) = rows.next().map_err(&err)? {
+            let details_id: i64 = row.get(0).map_err(&err)?;
+            let advisory: i64 = row.get(1).map_err(&err)?;
+            let body = row
+                .get_ref(2)
+                .and_then(|v| Ok(v.as_blob()?))
                 .map_err(&err)?;
-            let rows = stmt
-                .query_map([run], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(&err)?;
-            rows.collect::<Result<_, _>>().map_err(&err)?
-        };
-        for (details_id, advisory) in named {
-            shared.details.insert(details_id, self.advisory(advisory)?);
+            shared
+                .details
+                .insert(details_id, self.advisory_from(advisory, body)?);
         }
         let mut stmt = self
             .conn

@@ -29,6 +29,37 @@ impl FindingsStore {
     pub fn insert_run(&mut self, run: &RunRecord, findings: &[Finding]) -> Result<(), StoreError> {
         let err = db_err(&self.path);
         let id = run_id(run)?;
+        // The indexes (fingerprints, advisory texts) take a run's rows in no
+        // order: once they outgrow SQLite's 2 MB page cache, every row reads
+        // a page back and writes it again. The cache is sized to hold them
+        // (about 64 bytes a finding of the run, an eighth of the store, at
+        // most 256 MB); pages are only held as they are used.
+        let store_kb: i64 = self
+            .conn
+            .query_row(
+                "SELECT page_count * page_size / 1024 FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        let cache_kb = i64::try_from(findings.len() / 16)
+            .unwrap_or(i64::MAX)
+            .max(store_kb / 8)
+            .clamp(2 << 10, 256 << 10);
+        self.conn
+            .pragma_update(None, "cache_size", -cache_kb)
+            .map_err(&err)?;
+        drop(err);
+        self.insert_run_rows(run, id, findings)
+    }
+
+    fn insert_run_rows(
+        &mut self,
+        run: &RunRecord,
+        id: i64,
+        findings: &[Finding],
+    ) -> Result<(), StoreError> {
+        let err = db_err(&self.path);
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
