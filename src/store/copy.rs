@@ -10,7 +10,8 @@
 //! JSON and are read as they are; the first bytes tell which.
 
 use super::atomic::PendingFile;
-use std::io::{self, BufReader, Read, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// The first bytes of a zstd frame.
@@ -50,6 +51,7 @@ impl Write for CopyWriter {
 }
 
 /// `bytes` as a copy is stored.
+#[cfg(test)]
 pub fn compress(bytes: &[u8]) -> io::Result<Vec<u8>> {
     let mut encoder = zstd::stream::write::Encoder::new(Vec::new(), LEVEL)?;
     encoder.include_checksum(true)?;
@@ -60,8 +62,12 @@ pub fn compress(bytes: &[u8]) -> io::Result<Vec<u8>> {
 /// Whether the copy at `path` is compressed (else it is plain JSON, as
 /// copies were before).
 pub fn is_compressed(path: &Path) -> io::Result<bool> {
+    starts_compressed(&mut super::safe::open(path)?)
+}
+
+/// Whether `file` begins with a zstd frame; reads at most its first bytes.
+fn starts_compressed(file: &mut File) -> io::Result<bool> {
     let mut head = [0u8; 4];
-    let mut file = super::safe::open(path)?;
     let mut read = 0;
     while read < head.len() {
         match file.read(&mut head[read..])? {
@@ -75,8 +81,9 @@ pub fn is_compressed(path: &Path) -> io::Result<bool> {
 /// The copy at `path` as it was imported, read as it is decompressed. A
 /// damaged copy makes the reader fail with an error that says so.
 pub fn open(path: &Path) -> io::Result<Box<dyn Read>> {
-    let compressed = is_compressed(path)?;
-    let file = super::safe::open(path)?;
+    let mut file = super::safe::open(path)?;
+    let compressed = starts_compressed(&mut file)?;
+    file.seek(SeekFrom::Start(0))?;
     if !compressed {
         return Ok(Box::new(file));
     }

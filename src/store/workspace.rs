@@ -430,14 +430,12 @@ impl Workspace {
     ) -> Result<PathBuf, StoreError> {
         let path = self.report_path(sha256);
         if !path.exists() {
-            let compressed = super::copy::compress(bytes).map_err(io_err(&path))?;
-            let incoming = self.incoming_dir();
-            fs::create_dir_all(&incoming).map_err(io_err(&incoming))?;
-            let mut pending = super::atomic::PendingFile::create_private(
-                &incoming.join(format!("{sha256}.report")),
+            let mut copy = super::copy::CopyWriter::create(
+                &self.incoming_dir().join(format!("{sha256}.report")),
             )
             .map_err(io_err(&path))?;
-            io::Write::write_all(&mut pending, &compressed).map_err(io_err(&path))?;
+            io::Write::write_all(&mut copy, bytes).map_err(io_err(&path))?;
+            let pending = copy.finish().map_err(io_err(&path))?;
             pending.persist_unsynced(&path).map_err(io_err(&path))?;
         }
         Ok(path)
@@ -562,31 +560,20 @@ impl Workspace {
             copy: &mut io::sink(),
             progress: &mut |_, _| {},
         };
-        // A big copy is parsed as it is read, like the import that made it;
-        // a compressed copy's size does not tell how big it is.
-        let streamed = if super::copy::is_compressed(&path)? {
-            let len = fs::metadata(&path)?.len();
-            let open = || super::copy::open(&path);
-            ingest::stream::parse_opened(
-                &open,
-                len,
-                &ctx,
-                &origin,
-                run.stored_format(),
-                u64::MAX,
-                sinks,
-            )?
-        } else {
-            ingest::stream::parse_file(
-                &path,
-                &ctx,
-                &origin,
-                run.stored_format(),
-                u64::MAX,
-                ingest::stream::STREAM_FROM_BYTES,
-                sinks,
-            )?
-        };
+        // A Trivy copy is parsed as it is read (and decompressed), like the
+        // import that made it; a compressed copy's size does not tell how
+        // big the report is, so every size is.
+        let len = fs::metadata(&path)?.len();
+        let open = || super::copy::open(&path);
+        let streamed = ingest::stream::parse_opened(
+            &open,
+            len,
+            &ctx,
+            &origin,
+            run.stored_format(),
+            u64::MAX,
+            sinks,
+        )?;
         if let Some(streamed) = streamed {
             return Ok(streamed.report);
         }
