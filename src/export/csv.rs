@@ -12,12 +12,20 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
+/// The writer's error as an I/O error of the same kind (a closed pipe stays one).
+fn io_error(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 pub fn write(out: &mut dyn Write, records: impl Iterator<Item = Record>) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(COLUMNS).map_err(io::Error::other)?;
+    w.write_record(COLUMNS).map_err(io_error)?;
     for r in records {
         let cells: Vec<String> = r.cells().iter().map(|c| neutralise(c)).collect();
-        w.write_record(&cells).map_err(io::Error::other)?;
+        w.write_record(&cells).map_err(io_error)?;
     }
     w.flush()
 }

@@ -8,7 +8,8 @@ pub fn write(out: &mut dyn Write, records: impl Iterator<Item = Record>) -> io::
     out.write_all(b"[")?;
     for (i, record) in records.enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        serde_json::to_writer_pretty(&mut *out, &record).map_err(io::Error::other)?;
+        // `From` keeps an I/O error's kind: a closed pipe stays one.
+        serde_json::to_writer_pretty(&mut *out, &record).map_err(io::Error::from)?;
     }
     out.write_all(b"\n]\n")
 }

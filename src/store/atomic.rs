@@ -93,7 +93,7 @@ fn create_temp_with(dir: &Path, target: &Path, mode: u32) -> io::Result<(PathBuf
 }
 
 /// Removes the temporary files that killed writers left in `dir` for
-/// targets whose names end with `suffix` (`.report`). Only call it while
+/// targets whose names end with `suffix` (`.report`; `""` for any). Only call it while
 /// holding the lock that every writer of those targets takes.
 pub fn remove_stale_temps_of_kind(dir: &Path, suffix: &str) {
     let marker = format!("{suffix}.tmp-");
@@ -141,11 +141,26 @@ impl PendingFile {
     /// A new private file beside `target`, named like `write_atomic`'s
     /// temporary files so that `remove_stale_temps(target)` finds it.
     pub fn create_private(target: &Path) -> io::Result<PendingFile> {
+        PendingFile::create(target, 0o600)
+    }
+
+    /// A new file beside `target` (mode before the umask), like
+    /// `create_private`. A read-only target is honoured, as by `write_atomic`.
+    pub fn create(target: &Path, mode: u32) -> io::Result<PendingFile> {
+        if fs::metadata(target).is_ok_and(|m| m.permissions().readonly()) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is read-only; make it writable to save",
+                    target.display()
+                ),
+            ));
+        }
         let dir = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let (path, file) = create_temp_with(dir, target, 0o600)?;
+        let (path, file) = create_temp_with(dir, target, mode)?;
         Ok(PendingFile {
             path,
             file: Some(io::BufWriter::with_capacity(1 << 20, file)),
@@ -188,6 +203,98 @@ impl PendingFile {
         self.path = PathBuf::new();
         Ok(())
     }
+}
+
+/// A new version of a file, written beside it under a temporary name:
+/// what `replace_together` puts in place with others.
+pub struct Replacement {
+    pending: PendingFile,
+    target: PathBuf,
+}
+
+impl Replacement {
+    /// Writes `bytes` beside `target` (mode before the umask), not yet
+    /// durable. A read-only target is honoured, as by `write_atomic`.
+    pub fn stage(target: &Path, bytes: &[u8], mode: u32) -> io::Result<Replacement> {
+        let dir = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Replacement::stage_in(dir, target, bytes, mode)
+    }
+
+    /// Like `stage`, with the temporary file in `dir` (on the same file
+    /// system as `target`): a folder of few files, where a killed writer's
+    /// leftovers are found without listing a large one.
+    pub fn stage_in(dir: &Path, target: &Path, bytes: &[u8], mode: u32) -> io::Result<Replacement> {
+        if fs::metadata(target).is_ok_and(|m| m.permissions().readonly()) {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} is read-only; make it writable to save",
+                    target.display()
+                ),
+            ));
+        }
+        let (path, file) = create_temp_with(dir, target, mode)?;
+        let mut pending = PendingFile {
+            path,
+            file: Some(io::BufWriter::new(file)),
+        };
+        pending.write_all(bytes)?;
+        pending.flush()?;
+        Ok(Replacement {
+            pending,
+            target: target.to_path_buf(),
+        })
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+/// Puts every staged file in place, in order, as `write_atomic` does one
+/// but with two waits for the disk however many files there are: every
+/// new content is on disk before any takes its name (a crash never leaves
+/// an empty file under a name), and every name before this returns. The
+/// first wait also makes durable whatever else was written before on the
+/// same file system, and on the file systems of the folders `also` (the
+/// report copies of an import).
+pub fn replace_together(files: Vec<Replacement>, also: &[&Path]) -> io::Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    let parents = files.iter().map(|r| {
+        r.target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    });
+    let dirs = filesystems(parents.chain(also.iter().copied()));
+    for dir in &dirs {
+        sync_filesystem(dir)?;
+    }
+    for r in files {
+        r.pending.persist_unsynced(&r.target)?;
+    }
+    for dir in &dirs {
+        sync_filesystem(dir)?;
+    }
+    Ok(())
+}
+
+/// One folder per file system among `dirs`.
+fn filesystems<'p>(dirs: impl Iterator<Item = &'p Path>) -> Vec<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen: Vec<(u64, PathBuf)> = Vec::new();
+    for dir in dirs {
+        let dev = fs::metadata(dir).map(|m| m.dev()).unwrap_or(0);
+        if !seen.iter().any(|(d, _)| *d == dev) {
+            seen.push((dev, dir.to_path_buf()));
+        }
+    }
+    seen.into_iter().map(|(_, dir)| dir).collect()
 }
 
 /// Writes every file of the file system that holds `dir` to disk, with the

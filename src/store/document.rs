@@ -253,9 +253,6 @@ pub fn update_locked<D: Document, T>(
     change: impl FnOnce(&mut D) -> T,
 ) -> Result<T, StoreError> {
     let path = path_of::<D>(ws);
-    let bak = bak_of::<D>(ws);
-    super::atomic::remove_stale_temps(&path);
-    super::atomic::remove_stale_temps(&bak);
     let loaded = load::<D>(ws)?;
     if let Some(why) = loaded.read_only {
         return Err(StoreError::Io {
@@ -274,35 +271,89 @@ pub fn update_locked<D: Document, T>(
 /// machine's journal and witness.
 pub fn write_locked<D: Document>(
     ws: &Workspace,
-    _lock: &WorkspaceLock,
+    lock: &WorkspaceLock,
     file: &D,
 ) -> Result<(), StoreError> {
+    stage_locked(ws, lock, file)?.commit::<D>(ws, &[])
+}
+
+/// A document's new version (with its `.bak` and this machine's journal)
+/// written beside it, not yet in place: `Staged::commit` puts them there.
+pub struct Staged {
+    files: Vec<super::atomic::Replacement>,
+    head: crate::triage::audit::Head,
+}
+
+/// Writes what `write_locked` writes under temporary names.
+pub fn stage_locked<D: Document>(
+    ws: &Workspace,
+    _lock: &WorkspaceLock,
+    file: &D,
+) -> Result<Staged, StoreError> {
+    use super::atomic::Replacement;
     let path = path_of::<D>(ws);
     let bak = bak_of::<D>(ws);
+    // What a writer killed before its renames left; every writer holds the lock.
+    super::atomic::remove_stale_temps(&path);
+    super::atomic::remove_stale_temps(&bak);
     let text = file.render();
+    let mut files = Vec::with_capacity(3);
     if let Ok(previous) = super::safe::read(&path, super::safe::DOCUMENT_CAP) {
-        write_atomic(&bak, &previous).map_err(|source| StoreError::Io {
-            path: bak.clone(),
-            source,
-        })?;
+        files.push(
+            Replacement::stage(&bak, &previous, 0o666).map_err(|source| StoreError::Io {
+                path: bak.clone(),
+                source,
+            })?,
+        );
     }
-    write_atomic(&path, text.as_bytes()).map_err(|source| StoreError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    files.push(
+        Replacement::stage(&path, text.as_bytes(), 0o666).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?,
+    );
     // Best effort: the file itself is written; the journal only helps a
     // later rebuild. Private, like the report copies.
+    // Staged in `scans/incoming/`, which the next import clears of what a
+    // killed writer left, rather than among the report copies.
     let journal = journal_of::<D>(ws);
-    if let Err(e) = super::atomic::write_atomic_private(&journal, text.as_bytes()) {
-        crate::logging::log(&format!("{}: not written: {e}", journal.display()));
+    let incoming = ws.incoming_dir();
+    let staged = match std::fs::create_dir_all(&incoming) {
+        Ok(()) => Replacement::stage_in(&incoming, &journal, text.as_bytes(), 0o600),
+        Err(_) => Replacement::stage(&journal, text.as_bytes(), 0o600),
+    };
+    match staged {
+        Ok(staged) => files.push(staged),
+        Err(e) => crate::logging::log(&format!("{}: not written: {e}", journal.display())),
     }
-    if let Err(e) = witness::record::<D>(ws, &crate::triage::audit::head(file.audit_log())) {
-        crate::logging::log(&format!(
-            "{}: could not record the audit head in the local witness: {e}",
-            path.display()
-        ));
+    Ok(Staged {
+        files,
+        head: crate::triage::audit::head(file.audit_log()),
+    })
+}
+
+impl Staged {
+    /// Puts the `.bak`, the document and the journal in place, in that
+    /// order, durably (`atomic::replace_together`: two waits for the disk,
+    /// the first also for what was written in the folders `also`).
+    pub fn commit<D: Document>(
+        self,
+        ws: &Workspace,
+        also: &[&std::path::Path],
+    ) -> Result<(), StoreError> {
+        let path = path_of::<D>(ws);
+        super::atomic::replace_together(self.files, also).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if let Err(e) = witness::record::<D>(ws, &self.head) {
+            crate::logging::log(&format!(
+                "{}: could not record the audit head in the local witness: {e}",
+                path.display()
+            ));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The `"audit_head"` line of a rendered document.

@@ -4,7 +4,7 @@
 use super::copy::CopyWriter;
 use super::decisions::{self, Sighting};
 use super::findings::FindingsStore;
-use super::index::ScanIndex;
+use super::index::{RunRecord, ScanIndex};
 use super::lock::WorkspaceLock;
 use super::workspace::{io_err, run_record, run_target, sha256_hex, StoreError, Workspace};
 use crate::ingest::{self, IngestError, ParseContext, ParsedReport};
@@ -188,12 +188,12 @@ impl<'a> Importer<'a> {
         max_bytes: u64,
     ) -> Result<(Importer<'a>, Vec<String>), StoreError> {
         let lock = workspace.lock()?;
-        // Report copies that a killed import left half-written; only
-        // imports write them, under this lock. (Before they were written
-        // into `incoming/`, they lay among the copies.)
+        // Report copies (and journals of decisions) that a killed writer
+        // left half-written; every writer holds this lock. (Before copies
+        // were written into `incoming/`, they lay among the copies.)
         let incoming = workspace.incoming_dir();
         if incoming.is_dir() {
-            super::atomic::remove_stale_temps_of_kind(&incoming, ".report");
+            super::atomic::remove_stale_temps_of_kind(&incoming, "");
         } else {
             super::atomic::remove_stale_temps_of_kind(&workspace.scans_dir(), ".report");
             std::fs::create_dir_all(&incoming).map_err(super::workspace::io_err(&incoming))?;
@@ -251,15 +251,21 @@ impl<'a> Importer<'a> {
         if self.unsaved == 0 {
             return Ok(notes);
         }
-        // The copies before the index that names them: one sync for all.
-        if std::mem::take(&mut self.copies_to_sync) {
-            let scans = self.workspace.scans_dir();
-            super::atomic::sync_filesystem(&scans).map_err(io_err(&scans))?;
-        }
+        // The copies and the decisions before the index that names the
+        // runs: the decisions' first wait for the disk takes the copies.
+        let scans = self.workspace.scans_dir();
+        let mut copies_to_sync = std::mem::take(&mut self.copies_to_sync);
         if let Some(file) = &self.decisions {
-            if let Err(e) = super::document::write_locked(self.workspace, &self.lock, file) {
-                notes.push(format!("decisions were not updated: {e}"));
+            let also: &[&Path] = if copies_to_sync { &[&scans] } else { &[] };
+            let written = super::document::stage_locked(self.workspace, &self.lock, file)
+                .and_then(|staged| staged.commit::<decisions::DecisionFile>(self.workspace, also));
+            match written {
+                Ok(()) => copies_to_sync = false,
+                Err(e) => notes.push(format!("decisions were not updated: {e}")),
             }
+        }
+        if copies_to_sync {
+            super::atomic::sync_filesystem(&scans).map_err(io_err(&scans))?;
         }
         let new = self.index.runs.len().saturating_sub(self.unsaved);
         if std::mem::take(&mut self.rewrite_index) {
@@ -497,8 +503,15 @@ impl<'a> Importer<'a> {
         // (a clone, CI): the committed file lists every finding first seen
         // after the baseline, so one without a line was seen at it.
         let first_here = !self.index.runs.iter().any(|r| r.subject == report.subject);
+        // A fingerprint names its subject: only that subject's other runs can hold it.
+        let same_subject: Vec<&RunRecord> = self
+            .index
+            .runs
+            .iter()
+            .filter(|r| r.subject == report.subject && r.id != this_run.id)
+            .collect();
         let mut known = |fp: &crate::model::Fingerprint| {
-            first_here || store.is_some_and(|s| s.holds_elsewhere(fp, this_run).unwrap_or(false))
+            first_here || store.is_some_and(|s| s.holds_in(fp, &same_subject).unwrap_or(false))
         };
         let triage = loaded_decisions.and_then(|()| {
             self.decisions.as_mut().ok_or_else(|| StoreError::Io {

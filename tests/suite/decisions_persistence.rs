@@ -230,7 +230,9 @@ fn p2_a_read_only_file_is_never_replaced() {
     );
 }
 
-/// Mounts a small tmpfs over the workspace's `.scandeck`; `None` when mounting is not allowed.
+/// Mounts a tmpfs over the workspace's `.scandeck` with `kib` KiB free
+/// beside what it holds (the findings store's log included, which stays
+/// between commands); `None` when mounting is not allowed.
 fn small_disk(ws: &Ws, kib: usize) -> Option<PathBuf> {
     let target = ws.dir.join(".scandeck");
     let saved = ws.home.path().join("saved-scandeck");
@@ -240,6 +242,12 @@ fn small_disk(ws: &Ws, kib: usize) -> Option<PathBuf> {
         .arg(&saved)
         .status()
         .ok()?;
+    // Each file takes whole 4 KiB pages of a tmpfs.
+    let held: u64 = common::files_under(&saved)
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len().div_ceil(4096) * 4))
+        .sum();
+    let kib = kib as u64 + held;
     let ok = Command::new("mount")
         .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
         .arg(&target)

@@ -17,6 +17,20 @@ fn store_path(ws: &Ws) -> PathBuf {
     ws.dir.join(".scandeck/scans/findings.sqlite")
 }
 
+/// The store's file with every page in it: the write-ahead log stays
+/// between commands (docs/store.md), so a test that damages the file's
+/// pages copies the log into it first, as SQLite does once it grows.
+fn settled_store_path(ws: &Ws) -> PathBuf {
+    let path = store_path(ws);
+    Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap();
+    path
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -139,7 +153,7 @@ fn a_damaged_copy_is_named_and_the_store_rebuilds_from_the_intact_ones() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x04;
     std::fs::write(damaged, &bytes).unwrap();
-    std::fs::write(store_path(&ws), b"this is no database, just damage").unwrap();
+    std::fs::write(settled_store_path(&ws), b"this is no database, just damage").unwrap();
     let out = ws.run_at(2, &["list", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
@@ -159,7 +173,7 @@ fn a_damaged_copy_is_named_and_the_store_rebuilds_from_the_intact_ones() {
 fn a_damaged_store_is_set_aside_and_rebuilt_from_the_report_copies() {
     let ws = workspace();
     let before = ws.list(2, &[]);
-    std::fs::write(store_path(&ws), b"this is no database, just damage").unwrap();
+    std::fs::write(settled_store_path(&ws), b"this is no database, just damage").unwrap();
     let out = ws.run_at(2, &["list", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
@@ -186,7 +200,7 @@ fn a_store_damaged_inside_is_rebuilt_too() {
     let ws = workspace();
     let before = ws.list(2, &[]);
     // Keep the header (so it opens as a database) and wreck the pages after it.
-    let path = store_path(&ws);
+    let path = settled_store_path(&ws);
     let mut bytes = std::fs::read(&path).unwrap();
     assert!(bytes.len() > 4096, "a store of {} bytes", bytes.len());
     for b in bytes.iter_mut().skip(100) {
@@ -311,7 +325,8 @@ fn a_replaced_scan_leaves_the_store() {
 }
 
 /// Advisory text is stored once per text, shared by every run that names
-/// it (docs/store.md, schema 5), and leaves with the last run that names it.
+/// it (docs/store.md, schema 5), and leaves with the last run that names it
+/// (found without an index by advisory, schema 6).
 #[test]
 fn an_advisory_named_by_many_runs_is_stored_once() {
     let ws = Ws::new();
@@ -354,6 +369,26 @@ fn an_advisory_named_by_many_runs_is_stored_once() {
     let (again, listed) = (fields(&again), fields(&listed));
     assert_eq!(again.len(), 240);
     assert!(again == listed, "the same findings and texts");
+    // A rebuild makes the tables again, but never hands out an advisory id
+    // twice: a reader in another process may keep what it decoded under one.
+    let ids = |ws: &Ws| -> (i64, i64) {
+        Connection::open(store_path(ws))
+            .unwrap()
+            .query_row(
+                "SELECT min(advisory_id), max(advisory_id) FROM advisories",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    let (_, before) = ids(&ws);
+    ws.ok(3, &["rebuild"]);
+    let (after, _) = ids(&ws);
+    assert!(
+        after > before,
+        "ids {after}.. after a rebuild, up to {before} before"
+    );
+    assert_eq!(counts(&ws), (60, 240));
 }
 
 /// A Trivy report of `n` findings for one image.
@@ -1480,4 +1515,31 @@ fn a_locked_store_names_its_holder_and_advises_no_rebuild() {
         .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
         .unwrap();
     assert_eq!(stored, 2);
+}
+
+/// A reader that stops early (`| head`) is no error in any list format:
+/// the closed pipe ends the command quietly, exit 0.
+#[test]
+fn a_list_read_by_head_ends_quietly_in_every_format() {
+    use std::io::Read;
+    let ws = Ws::new();
+    ws.import(0, big_report("acme/big", 400));
+    for format in ["table", "json", "csv"] {
+        let mut cmd = common::scandeck(ws.home.path());
+        cmd.arg("--workspace")
+            .arg(&ws.dir)
+            .args(["list", "--format", format])
+            .env("SCANDECK_NOW", "2026-03-03T10:00:00Z")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        without_faketime(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        let mut first = [0u8; 64];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe closes here, long before the list (hundreds of KB) ends.
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{format}: {err}");
+        assert!(!err.contains("cannot write"), "{format}: {err}");
+    }
 }

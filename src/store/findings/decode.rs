@@ -160,19 +160,15 @@ impl<'a> RowReader<'a> {
             return Err(corrupt(path, "an id is out of range"));
         };
         if !self.shared.details.contains_key(&details_key) {
-            let (advisory, body): (i64, Vec<u8>) = self
+            let advisory: i64 = self
                 .store
                 .conn
                 .prepare_cached(
-                    "SELECT a.advisory_id, a.body FROM run_advisories d
-                     JOIN advisories a ON a.advisory_id = d.advisory_id
-                     WHERE d.run_id = ?1 AND d.details_id = ?2",
+                    "SELECT advisory_id FROM run_advisories WHERE run_id = ?1 AND details_id = ?2",
                 )
-                .and_then(|mut stmt| {
-                    stmt.query_row([run, raw.details_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                })
+                .and_then(|mut stmt| stmt.query_row([run, raw.details_id], |r| r.get(0)))
                 .map_err(&err)?;
-            let details = self.store.advisory_from(advisory, &body)?;
+            let details = self.store.advisory(advisory)?;
             self.shared.details.insert(details_key, details);
         }
         if !self.shared.contexts.contains_key(&context_key) {

@@ -27,7 +27,7 @@ pub struct FindingsStore {
     /// however many runs name it. An id is never reused for another text
     /// (`AUTOINCREMENT`), so what is here stays true.
     advisories:
-        std::cell::RefCell<std::collections::HashMap<i64, std::sync::Arc<crate::model::Details>>>,
+        std::cell::RefCell<crate::fasthash::FxHashMap<i64, std::sync::Arc<crate::model::Details>>>,
 }
 
 impl Workspace {

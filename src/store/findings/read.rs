@@ -92,19 +92,23 @@ impl FindingsStore {
         Ok(count)
     }
 
-    /// Whether a stored run other than `except` holds `fp` (an indexed lookup).
-    pub fn holds_elsewhere(
-        &self,
-        fp: &Fingerprint,
-        except: &RunRecord,
-    ) -> Result<bool, StoreError> {
-        let except = run_id(except)?;
-        self.conn
-            .prepare_cached(
-                "SELECT 1 FROM findings WHERE fingerprint = ?1 AND run_id != ?2 LIMIT 1",
-            )
-            .and_then(|mut stmt| stmt.exists(params![&fp.0[..], except]))
-            .map_err(db_err(&self.path))
+    /// Whether one of the stored runs `among` holds `fp`: one indexed
+    /// lookup per run. A fingerprint names its subject, so the caller asks
+    /// only the runs of that subject.
+    pub fn holds_in(&self, fp: &Fingerprint, among: &[&RunRecord]) -> Result<bool, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM findings WHERE run_id = ?1 AND fingerprint = ?2")
+            .map_err(db_err(&self.path))?;
+        for run in among {
+            if stmt
+                .exists(params![run_id(run)?, &fp.0[..]])
+                .map_err(db_err(&self.path))?
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The stored findings of `runs` of the given severities (each, when a
@@ -347,48 +351,54 @@ impl FindingsStore {
     }
 
     /// The stored findings of `runs` whose fingerprint is one of `fps`, by
-    /// index: the cost follows the number asked for, not the store's size.
+    /// index: one lookup per run and fingerprint, whatever the store's size.
     pub fn findings_with(
         &self,
         fps: &[Fingerprint],
         runs: &[&RunRecord],
     ) -> Result<Vec<Finding>, StoreError> {
         let err = db_err(&self.path);
-        let wanted: HashSet<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
         let mut reader = RowReader::new(self);
         let mut out = Vec::new();
+        if fps.is_empty() {
+            return Ok(out);
+        }
         let mut by_fp = self
             .conn
             .prepare_cached(&format!(
                 "SELECT run_id, {ROW_COLUMNS} FROM findings
-                 WHERE fingerprint = ?1 ORDER BY run_id, seq"
+                 WHERE run_id = ?1 AND fingerprint = ?2 ORDER BY seq"
             ))
             .map_err(&err)?;
+        let mut ids: Vec<i64> = runs.iter().filter_map(|r| run_id(r).ok()).collect();
+        ids.sort_unstable();
+        ids.dedup();
         for fp in fps {
-            let mut rows = by_fp.query([&fp.0[..]]).map_err(&err)?;
-            while let Some(r) = rows.next().map_err(&err)? {
-                let run: i64 = r.get(0).map_err(&err)?;
-                if wanted.contains(&run) {
+            for run in &ids {
+                let mut rows = by_fp.query(params![run, &fp.0[..]]).map_err(&err)?;
+                while let Some(r) = rows.next().map_err(&err)? {
                     let mut bytes = Vec::new();
                     let raw = RawRow::read(r, 1, &mut bytes).map_err(&err)?;
-                    out.push(reader.finding(run, raw, &bytes)?);
+                    out.push(reader.finding(*run, raw, &bytes)?);
                 }
             }
         }
         Ok(out)
     }
 
-    /// The advisory text stored under `advisory` as `body`, decoded once
-    /// per store.
-    pub(super) fn advisory_from(
-        &self,
-        advisory: i64,
-        body: &[u8],
-    ) -> Result<Arc<crate::model::Details>, StoreError> {
+    /// The advisory text stored under `advisory`, read and decoded once
+    /// per store: a text many runs name is not read again for each.
+    pub(super) fn advisory(&self, advisory: i64) -> Result<Arc<crate::model::Details>, StoreError> {
         if let Some(known) = self.advisories.borrow().get(&advisory) {
             return Ok(Arc::clone(known));
         }
-        let parsed = Arc::new(row::decode_details(body).map_err(|e| corrupt(&self.path, e))?);
+        let err = db_err(&self.path);
+        let body: Vec<u8> = self
+            .conn
+            .prepare_cached("SELECT body FROM advisories WHERE advisory_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([advisory], |r| r.get(0)))
+            .map_err(&err)?;
+        let parsed = Arc::new(row::decode_details(&body).map_err(|e| corrupt(&self.path, e))?);
         self.advisories
             .borrow_mut()
             .insert(advisory, Arc::clone(&parsed));
@@ -399,25 +409,17 @@ impl FindingsStore {
     pub(super) fn shared_of(&self, run: i64) -> Result<Shared, StoreError> {
         let err = db_err(&self.path);
         let mut shared = Shared::default();
-        // One pass over the run's texts; each is decoded once per store.
+        // The run's names for its texts; each text is read once per store.
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT d.details_id, d.advisory_id, a.body FROM run_advisories d
-                 JOIN advisories a ON a.advisory_id = d.advisory_id WHERE d.run_id = ?1",
-            )
+            .prepare_cached("SELECT details_id, advisory_id FROM run_advisories WHERE run_id = ?1")
             .map_err(&err)?;
-        let mut rows = stmt.query([run]).map_err(&err)?;
-        while let Some(row) = rows.next().map_err(&err)? {
-            let details_id: i64 = row.get(0).map_err(&err)?;
-            let advisory: i64 = row.get(1).map_err(&err)?;
-            let body = row
-                .get_ref(2)
-                .and_then(|v| Ok(v.as_blob()?))
-                .map_err(&err)?;
-            shared
-                .details
-                .insert(details_id, self.advisory_from(advisory, body)?);
+        let named: Vec<(i64, i64)> = stmt
+            .query_map([run], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(&err)?;
+        for (details_id, advisory) in named {
+            shared.details.insert(details_id, self.advisory(advisory)?);
         }
         let mut stmt = self
             .conn

@@ -10,10 +10,18 @@ use std::path::{Path, PathBuf};
 
 /// Layout of the tables. Bumped with any change to them or to the row body;
 /// an older store is rebuilt, a newer one is refused (never written).
-pub const STORE_SCHEMA_VERSION: u32 = 5;
+pub const STORE_SCHEMA_VERSION: u32 = 6;
 
+/// The table the stamp lives in, created before the stamp is read.
+const CREATE_META: &str =
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
+
+/// Every index is keyed by run first (or takes a run's keys in order), so
+/// that an import appends to each b-tree instead of touching a page per
+/// row all over it: the cost of an import stays flat in the runs stored.
+/// A fingerprint is looked up per run (it names its subject, so only that
+/// subject's runs are asked).
 pub(super) const CREATE: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     run_id INTEGER PRIMARY KEY,
     sha256 TEXT NOT NULL,
@@ -31,7 +39,6 @@ CREATE TABLE IF NOT EXISTS run_advisories (
     advisory_id INTEGER NOT NULL,
     PRIMARY KEY (run_id, details_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS run_advisories_advisory ON run_advisories (advisory_id);
 CREATE TABLE IF NOT EXISTS contexts (
     run_id INTEGER NOT NULL,
     context_id INTEGER NOT NULL,
@@ -51,7 +58,7 @@ CREATE TABLE IF NOT EXISTS findings (
     body BLOB NOT NULL,
     PRIMARY KEY (run_id, severity, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS findings_fingerprint ON findings (fingerprint);
+CREATE INDEX IF NOT EXISTS findings_run_fingerprint ON findings (run_id, fingerprint);
 CREATE INDEX IF NOT EXISTS findings_kind ON findings (kind, severity);
 ";
 
@@ -227,7 +234,21 @@ impl FindingsStore {
             .map_err(&err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(&err)?;
-        conn.execute_batch(CREATE).map_err(&err)?;
+        // The write-ahead log stays when a command ends instead of being
+        // copied into the file with two waits for the disk every time: the
+        // import's own wait for the disk (`atomic::replace_together`) takes
+        // it, and SQLite copies it in whenever it outgrows 256 pages (4
+        // MB). A log left longer (one big import) is cut back to 4 MB then.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map_err(&err)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 256)
+            .map_err(&err)?;
+        conn.pragma_update(None, "journal_size_limit", 4i64 << 20)
+            .map_err(&err)?;
+        conn.execute_batch(CREATE_META).map_err(&err)?;
         let mut store = FindingsStore {
             conn,
             path: path.to_path_buf(),
@@ -235,7 +256,9 @@ impl FindingsStore {
         };
         let ours = Stamp::ours(redactor);
         match store.stamp()? {
-            Some(found) if found == ours => {}
+            Some(found) if found == ours => {
+                store.conn.execute_batch(CREATE).map_err(&err)?;
+            }
             Some(found) if found.schema > STORE_SCHEMA_VERSION => {
                 return Err(StoreError::FutureSchema {
                     path: path.to_path_buf(),
@@ -244,7 +267,8 @@ impl FindingsStore {
                 })
             }
             found => {
-                let had_runs = store.run_count()? > 0;
+                // A new file has no tables yet.
+                let had_runs = store.run_count().unwrap_or(0) > 0;
                 store.reset(&ours)?;
                 if let (Some(found), true) = (found, had_runs) {
                     notes.push(format!(
@@ -286,16 +310,36 @@ impl FindingsStore {
             .map_err(db_err(&self.path))
     }
 
-    /// Empties the store and stamps it as ours.
+    /// Empties the store and stamps it as ours. The tables are dropped and
+    /// made again: an older schema's tables and indexes go with them (`details`
+    /// held advisory text per run until schema 5), and nothing is indexed
+    /// only to be deleted.
     pub(super) fn reset(&mut self, stamp: &Stamp) -> Result<(), StoreError> {
         let err = db_err(&self.path);
         let tx = self.conn.transaction().map_err(&err)?;
+        // Advisory ids are never reused, even across a reset: a reader in
+        // another process may keep what it decoded under an id.
+        let last_advisory: i64 = tx
+            .query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'advisories'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
         tx.execute_batch(
-            // `details` held advisory text per run until schema 5.
-            "DROP TABLE IF EXISTS details; DELETE FROM findings; DELETE FROM run_advisories; DELETE FROM advisories;
-             DELETE FROM contexts; DELETE FROM runs; DELETE FROM meta;",
+            "DROP TABLE IF EXISTS details; DROP TABLE IF EXISTS findings;
+             DROP TABLE IF EXISTS run_advisories; DROP TABLE IF EXISTS advisories;
+             DROP TABLE IF EXISTS contexts; DROP TABLE IF EXISTS runs; DELETE FROM meta;",
         )
         .map_err(&err)?;
+        tx.execute_batch(CREATE).map_err(&err)?;
+        if last_advisory > 0 {
+            tx.execute(
+                "INSERT INTO sqlite_sequence (name, seq) VALUES ('advisories', ?1)",
+                [last_advisory],
+            )
+            .map_err(&err)?;
+        }
         for (key, value) in [
             ("schema_version", stamp.schema.to_string()),
             ("parser_version", stamp.parser.to_string()),

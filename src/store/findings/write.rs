@@ -29,11 +29,11 @@ impl FindingsStore {
     pub fn insert_run(&mut self, run: &RunRecord, findings: &[Finding]) -> Result<(), StoreError> {
         let err = db_err(&self.path);
         let id = run_id(run)?;
-        // The indexes (fingerprints, advisory texts) take a run's rows in no
-        // order: once they outgrow SQLite's 2 MB page cache, every row reads
-        // a page back and writes it again. The cache is sized to hold them
-        // (about 64 bytes a finding of the run, an eighth of the store, at
-        // most 256 MB); pages are only held as they are used.
+        // The advisory texts' index takes a run's new texts in no order:
+        // once it outgrows SQLite's 2 MB page cache, every text reads a page
+        // back and writes it again. The cache is sized to hold it (about 64
+        // bytes a finding of the run, an eighth of the store, at most 256
+        // MB); pages are only held as they are used.
         let store_kb: i64 = self
             .conn
             .query_row(
@@ -50,7 +50,16 @@ impl FindingsStore {
             .pragma_update(None, "cache_size", -cache_kb)
             .map_err(&err)?;
         drop(err);
-        self.insert_run_rows(run, id, findings)
+        self.insert_run_rows(run, id, findings)?;
+        if findings.len() > 1 << 16 {
+            // A big run's log would stay as large as the run until the next
+            // write: copied into the file and cut now (best effort; a reader
+            // holding the log leaves it for later).
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
+        Ok(())
     }
 
     fn insert_run_rows(
@@ -227,21 +236,23 @@ fn advisory_hash(body: &[u8]) -> [u8; 16] {
 
 /// Removes a run's rows, and the advisory texts no other run names.
 fn delete_run(tx: &rusqlite::Transaction, id: i64) -> rusqlite::Result<()> {
-    let named: Vec<i64> = {
-        let mut stmt =
-            tx.prepare_cached("SELECT DISTINCT advisory_id FROM run_advisories WHERE run_id = ?1")?;
-        let rows = stmt.query_map([id], |r| r.get(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
+    let stored = tx
+        .prepare_cached("SELECT 1 FROM run_advisories WHERE run_id = ?1 LIMIT 1")?
+        .exists([id])?;
+    if stored {
+        // No index by advisory (an import would write to it all over):
+        // the other runs' names are read once, a scan of small rows, only
+        // when a run is replaced.
+        tx.prepare_cached(
+            "DELETE FROM advisories WHERE advisory_id IN
+                 (SELECT advisory_id FROM run_advisories WHERE run_id = ?1)
+             AND advisory_id NOT IN
+                 (SELECT advisory_id FROM run_advisories WHERE run_id != ?1)",
+        )?
+        .execute([id])?;
+    }
     for table in ["findings", "run_advisories", "contexts", "runs"] {
         tx.execute(&format!("DELETE FROM {table} WHERE run_id = ?1"), [id])?;
-    }
-    let mut unnamed = tx.prepare_cached(
-        "DELETE FROM advisories WHERE advisory_id = ?1
-         AND NOT EXISTS (SELECT 1 FROM run_advisories WHERE advisory_id = ?1)",
-    )?;
-    for advisory in named {
-        unnamed.execute([advisory])?;
     }
     Ok(())
 }
