@@ -5,6 +5,7 @@
 //!     assess, index, sort, draw one frame (in-process, from the call that
 //!     opens the workspace to the frame);
 //!   * `list --severity critical`, `gate`, one `triage note` by fingerprint;
+//!   * `export` of every finding as HTML, SARIF and JSON (peak memory);
 //!   * `jq` counting the same file, for the ratio.
 //!
 //! Every process figure is wall time and CPU time (user + system of the
@@ -13,7 +14,7 @@
 //! Run: `cargo bench --bench commands` (100k), or `-- 100000 1000000`.
 //! While iterating, `SCANDECK_BENCH_SKIP=jq,orjson,import` leaves out jq, orjson and reuses
 //! the workspace the previous run imported; `commands` in the list leaves
-//! out everything after the console.
+//! out everything after the console, `exports` the exports.
 
 mod common;
 
@@ -248,6 +249,30 @@ fn bench(n: usize, dir: &Path) {
     );
     row("gate", &gate, jq_cost);
     row("triage note --fingerprint", &note, jq_cost);
+    if !skips("exports") {
+        // Every finding, written as it is made (issue 26's memory target).
+        for format in ["html", "sarif", "json"] {
+            let out = dir.join(format!("export-{n}.{format}"));
+            let (cost, _) = run(&mut scandeck(&[
+                "export",
+                "--format",
+                format,
+                "--force",
+                "-o",
+                out.to_str().unwrap(),
+            ]));
+            let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+            let _ = std::fs::remove_file(&out);
+            row(
+                &format!(
+                    "export --format {format} ({:.0} MB)",
+                    bytes as f64 / 1e6
+                ),
+                &cost,
+                jq_cost,
+            );
+        }
+    }
     println!(
         "console resident memory: {:.0} B per finding",
         first_rss * 1024.0 * 1024.0 / n as f64

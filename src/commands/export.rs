@@ -29,8 +29,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     input.header.not_checked = readiness.walk.not_checked.clone();
     input.bases = crate::rules::base_images::of_workspace(workspace);
-    let (bytes, left_out) =
-        export::render_with_notes(args.format, &input).map_err(Failure::input)?;
+    let left_out = export::check(args.format, &input).map_err(Failure::input)?;
     if let Some(line) = left_out {
         super::warn(&line);
     }
@@ -71,12 +70,15 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
         Existing::Keep
     };
     if args.format == crate::export::ExportFormat::Sarif {
-        let docs = crate::export::sarif::documents(&input);
-        if docs.len() > 1 {
-            return write_sarif_files(&path, &own, docs, existing, input.header.findings);
+        let runs = crate::export::sarif::runs(&input);
+        if runs.len() > crate::export::sarif::GITHUB_RUNS_PER_FILE {
+            return write_sarif_files(&path, &own, &input, &runs, existing);
         }
     }
-    let written = destination::write(&path, &bytes, existing).map_err(Failure::input)?;
+    let written = destination::write_with(&path, existing, &mut |out| {
+        export::write(args.format, &input, out)
+    })
+    .map_err(Failure::input)?;
     if written != Written::Through {
         eprintln!(
             "{}",
@@ -163,33 +165,32 @@ fn write_per_subject(
 fn write_sarif_files(
     path: &Path,
     own: &Path,
-    docs: Vec<serde_json::Value>,
+    input: &ExportInput,
+    runs: &[crate::export::sarif::RunRows],
     existing: crate::export::destination::Existing,
-    findings: usize,
 ) -> Outcome {
+    use crate::export::sarif::{write_document, GITHUB_RUNS_PER_FILE};
+    let total = runs.len().div_ceil(GITHUB_RUNS_PER_FILE);
     if path.as_os_str() == "-" {
         return Err(Failure::input(format!(
-            "the SARIF export needs {} files (GitHub takes {} runs per file); name the first with -o FILE.sarif",
-            docs.len(),
-            crate::export::sarif::GITHUB_RUNS_PER_FILE
+            "the SARIF export needs {total} files (GitHub takes {GITHUB_RUNS_PER_FILE} runs per file); name the first with -o FILE.sarif",
         )));
     }
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scandeck".into());
-    let total = docs.len();
-    for (n, mut doc) in docs.into_iter().enumerate() {
-        crate::sanitize::sanitize_json(&mut doc);
-        let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-        bytes.push(b'\n');
+    for (n, runs) in runs.chunks(GITHUB_RUNS_PER_FILE).enumerate() {
         let target = if n == 0 {
             path.to_path_buf()
         } else {
             path.with_file_name(format!("{stem}.{}.sarif", n + 1))
         };
         crate::export::destination::outside_own_folder(&target, own).map_err(Failure::input)?;
-        crate::export::destination::write(&target, &bytes, existing).map_err(Failure::input)?;
+        crate::export::destination::write_with(&target, existing, &mut |out| {
+            write_document(out, input, runs)
+        })
+        .map_err(Failure::input)?;
         eprintln!(
             "{}",
             crate::sanitize::sanitize_line(&format!(
@@ -199,6 +200,9 @@ fn write_sarif_files(
             ))
         );
     }
-    eprintln!("{findings} findings in {total} SARIF files: upload each one");
+    eprintln!(
+        "{} findings in {total} SARIF files: upload each one",
+        input.header.findings
+    );
     Ok(0)
 }

@@ -81,6 +81,48 @@ pub fn write(path: &Path, bytes: &[u8], existing: Existing) -> Result<Written, S
 /// Opens a device, terminal or pipe for writing without waiting: a pipe
 /// that nobody reads would otherwise block the export for ever. Once open,
 /// writes wait as usual (a reader that is slow is still a reader).
+/// Like `write`, with the bytes made as they are written (`make` writes
+/// them to what it is given): a file takes its name only once they are all
+/// there and on disk, so a failed export never leaves half a file under
+/// the name, and a large export is never held whole in memory.
+pub fn write_with(
+    path: &Path,
+    existing: Existing,
+    make: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Written, String> {
+    let shown = crate::sanitize::sanitize_line(&path.display().to_string()).into_owned();
+    let mut streamed = |out: &mut dyn Write| -> Result<Written, String> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
+        match make(&mut out).and_then(|_| out.flush()) {
+            Ok(()) => Ok(Written::Through),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Written::Through),
+            Err(e) => Err(format!("{shown}: cannot write the export: {e}")),
+        }
+    };
+    if path.as_os_str() == "-" {
+        return streamed(&mut std::io::stdout().lock());
+    }
+    let replaced = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => return Err(format!("{shown} is a folder; name a file")),
+        Ok(meta) if !meta.is_file() => {
+            let mut file = open_through(path, &shown)?;
+            return streamed(&mut file);
+        }
+        Ok(_) if existing == Existing::Keep => return Err(format!("{shown} exists{EXISTS_HINT}")),
+        Ok(_) => true,
+        Err(_) => false,
+    };
+    let mut pending = crate::store::atomic::PendingFile::create(path, 0o666)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    make(&mut pending).map_err(|e| format!("{shown}: cannot write the export: {e}"))?;
+    pending.persist(path).map_err(|e| format!("{shown}: {e}"))?;
+    Ok(if replaced {
+        Written::Replaced
+    } else {
+        Written::Created
+    })
+}
+
 fn open_through(path: &Path, shown: &str) -> Result<std::fs::File, String> {
     use nix::fcntl::{fcntl, FcntlArg, OFlag};
     use std::os::unix::fs::OpenOptionsExt;

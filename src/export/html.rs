@@ -5,6 +5,7 @@
 use super::input::{safe_link, ExportInput};
 use crate::sanitize::{sanitize, sanitize_line};
 use std::fmt::Write as _;
+use std::io::Write;
 
 /// Escapes text for element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
@@ -75,74 +76,139 @@ pub fn content_security_policy() -> String {
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; img-src 'none'; base-uri 'none'; form-action 'none'".to_string()
 }
 
-/// Each row's position when sorted by `keys` (ties keep the export order).
-fn ranks(keys: &[String]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..keys.len()).collect();
-    order.sort_by(|a, b| keys[*a].cmp(&keys[*b]).then(a.cmp(b)));
-    let mut rank = vec![0; keys.len()];
+/// Each row's position when sorted by its key (ties keep the export
+/// order), from each row's key id among `values` (the distinct keys).
+fn ranks(ids: &[u32], values: &[String]) -> Vec<u32> {
+    let mut by_value: Vec<u32> = (0..values.len() as u32).collect();
+    by_value.sort_by(|a, b| values[*a as usize].cmp(&values[*b as usize]));
+    let mut value_rank = vec![0u32; values.len()];
+    for (rank, id) in by_value.into_iter().enumerate() {
+        value_rank[id as usize] = rank as u32;
+    }
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.sort_by_key(|row| value_rank[ids[*row as usize] as usize]);
+    let mut rank = vec![0u32; ids.len()];
     for (position, row) in order.into_iter().enumerate() {
-        rank[row] = position;
+        rank[row as usize] = position as u32;
     }
     rank
 }
 
+/// Distinct texts by id: a key per row costs four bytes, not a string.
+#[derive(Default)]
+struct Keys {
+    ids: crate::fasthash::FxHashMap<String, u32>,
+    values: Vec<String>,
+    of_row: Vec<u32>,
+}
+
+impl Keys {
+    fn push(&mut self, key: String) {
+        let next = self.values.len() as u32;
+        let id = match self.ids.get(&key) {
+            Some(id) => *id,
+            None => {
+                self.ids.insert(key.clone(), next);
+                self.values.push(key);
+                next
+            }
+        };
+        self.of_row.push(id);
+    }
+
+    fn ranks(&self) -> Vec<u32> {
+        ranks(&self.of_row, &self.values)
+    }
+}
+
 pub fn render(input: &ExportInput) -> String {
+    let mut out = Vec::new();
+    let _ = write(&mut out, input);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes the page a row at a time: the sort keys are read first (four
+/// bytes a row and key), each row's record is made as it is written.
+pub fn write(out: &mut dyn Write, input: &ExportInput) -> std::io::Result<()> {
     let h = &input.header;
-    let mut out = String::new();
+    let mut head = String::new();
     let _ = write!(
-        out,
+        head,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"{}\">\n<meta name=\"referrer\" content=\"no-referrer\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Security findings — {}</title>\n<style>{}</style></head><body>\n",
         escape(&content_security_policy()),
         escape(&h.workspace),
         style()
     );
-    let _ = writeln!(out, "<h1>Security findings — {}</h1>", escape(&h.workspace));
     let _ = writeln!(
-        out,
+        head,
+        "<h1>Security findings — {}</h1>",
+        escape(&h.workspace)
+    );
+    let _ = writeln!(
+        head,
         "<p class=\"glance\"><strong>{}</strong></p>",
         escape(&sanitize_line(&input.glance()))
     );
-    let _ = writeln!(out, "<ul><li>Generated {} by {}</li><li>Filter: {}</li><li>Findings: {} ({})</li><li>Status: {}</li><li>SLA breaches: {}</li><li>Checklist: {}</li></ul>",
+    let _ = writeln!(head, "<ul><li>Generated {} by {}</li><li>Filter: {}</li><li>Findings: {} ({})</li><li>Status: {}</li><li>SLA breaches: {}</li><li>Checklist: {}</li></ul>",
         escape(&h.generated_at), escape(&h.tool), escape(&h.filter), h.findings, escape(&input.severity_line()), escape(&input.status_line()), h.sla_breaches, escape(&h.checklist));
     if !h.not_checked.is_empty() {
-        out.push_str("<ul class=\"not-checked\">");
+        head.push_str("<ul class=\"not-checked\">");
         for gap in &h.not_checked {
-            let _ = write!(out, "<li>Not checked: {}</li>", escape(&sanitize_line(gap)));
+            let _ = write!(
+                head,
+                "<li>Not checked: {}</li>",
+                escape(&sanitize_line(gap))
+            );
         }
-        out.push_str("</ul>\n");
+        head.push_str("</ul>\n");
     }
     let first = input.plan_lines(5);
     if !first.is_empty() {
-        out.push_str("<h2>Fix plan: the most urgent actions</h2><ol class=\"first\">");
+        head.push_str("<h2>Fix plan: the most urgent actions</h2><ol class=\"first\">");
         for line in first {
-            let _ = write!(out, "<li>{}</li>", escape(&sanitize_line(&line)));
+            let _ = write!(head, "<li>{}</li>", escape(&sanitize_line(&line)));
         }
-        out.push_str("</ol>\n");
+        head.push_str("</ol>\n");
     }
     // The inputs precede the table as its siblings, for the `~` selectors.
-    out.push_str("<div class=\"sort\">Sort by: </div>");
+    head.push_str("<div class=\"sort\">Sort by: </div>");
     for (i, (id, label, _)) in SORTS.iter().enumerate() {
         let checked = if i == 0 { " checked" } else { "" };
         let _ = write!(
-            out,
+            head,
             "<input type=\"radio\" name=\"sort\" id=\"{id}\"{checked}><label for=\"{id}\">{label}</label>"
         );
     }
-    out.push_str(
+    head.push_str(
         "<input type=\"checkbox\" id=\"reverse\"><label for=\"reverse\">reverse</label>\n",
     );
-    out.push_str("<table><thead><tr><th>Severity</th><th>Status</th><th>ID</th><th>Package</th><th>Installed</th><th>Fixed</th><th>Target</th><th>Title</th><th>SLA due</th><th>Decision</th></tr></thead><tbody>\n");
-    let records: Vec<_> = input.records().collect();
+    head.push_str("<table><thead><tr><th>Severity</th><th>Status</th><th>ID</th><th>Package</th><th>Installed</th><th>Fixed</th><th>Target</th><th>Title</th><th>SLA due</th><th>Decision</th></tr></thead><tbody>\n");
+    out.write_all(head.as_bytes())?;
     let last = |t: Option<&str>| t.map_or_else(|| "\u{10FFFF}".to_string(), str::to_lowercase);
-    let keyed = |key: &dyn Fn(&crate::export::Record) -> String| {
-        ranks(&records.iter().map(key).collect::<Vec<_>>())
-    };
-    let by_id = keyed(&|r| r.id.to_lowercase());
-    let by_package = keyed(&|r| last(r.package.as_deref().or(r.path.as_deref())));
-    let by_target = keyed(&|r| r.target.to_lowercase());
-    let by_status = keyed(&|r| r.status.to_string());
-    let by_due = keyed(&|r| last(r.sla_due.as_deref()));
-    for (i, r) in records.iter().enumerate() {
+    let (mut by_id, mut by_package, mut by_target, mut by_status, mut by_due) = (
+        Keys::default(),
+        Keys::default(),
+        Keys::default(),
+        Keys::default(),
+        Keys::default(),
+    );
+    for (f, a) in &input.rows {
+        let r = crate::export::Record::brief_at(f, a, input.now);
+        by_id.push(r.id.to_lowercase());
+        by_package.push(last(r.package.as_deref().or(r.path.as_deref())));
+        by_target.push(r.target.to_lowercase());
+        by_status.push(r.status.to_string());
+        by_due.push(last(r.sla_due.as_deref()));
+    }
+    let (by_id, by_package, by_target, by_status, by_due) = (
+        by_id.ranks(),
+        by_package.ranks(),
+        by_target.ranks(),
+        by_status.ranks(),
+        by_due.ranks(),
+    );
+    let mut row = String::new();
+    for (i, r) in input.records().enumerate() {
         let line = |s: &str| escape(&sanitize_line(s));
         let links: Vec<String> = r
             .references
@@ -162,8 +228,9 @@ pub fn render(input: &ExportInput) -> String {
             .as_deref()
             .map(|d| escape(&sanitize(d)))
             .unwrap_or_default();
+        row.clear();
         let _ = writeln!(
-            out,
+            row,
             "<tr style=\"--sev:{i};--id:{};--pkg:{};--tgt:{};--st:{};--due:{}\"><td class=\"{sev}\">{SEV}</td><td data-label=\"Status\">{}</td><td data-label=\"ID\">{}</td><td data-label=\"Package\">{}</td><td data-label=\"Installed\">{}</td><td data-label=\"Fixed\">{}</td><td data-label=\"Target\">{}</td><td data-label=\"Title\">{}<details><summary>detail</summary>{description}\n{}</details></td><td data-label=\"SLA due\">{}</td><td data-label=\"Decision\">{}</td></tr>",
             by_id[i],
             by_package[i],
@@ -183,9 +250,9 @@ pub fn render(input: &ExportInput) -> String {
             sev = escape(r.severity),
             SEV = escape(&r.severity.to_uppercase()),
         );
+        out.write_all(row.as_bytes())?;
     }
-    let _ = write!(out, "</tbody></table>\n</body></html>\n");
-    out
+    out.write_all(b"</tbody></table>\n</body></html>\n")
 }
 
 #[cfg(test)]
@@ -194,7 +261,10 @@ mod tests {
 
     #[test]
     fn ranks_sort_stably() {
-        let keys: Vec<String> = ["b", "a", "b", "c"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(ranks(&keys), vec![1, 0, 2, 3]);
+        let mut keys = Keys::default();
+        for key in ["b", "a", "b", "c"] {
+            keys.push(key.to_string());
+        }
+        assert_eq!(keys.ranks(), vec![1, 0, 2, 3]);
     }
 }

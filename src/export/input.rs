@@ -77,6 +77,12 @@ impl<'a> ExportInput<'a> {
         }
     }
 
+    /// The record of the row at `i`, made now.
+    pub fn record(&self, i: usize) -> Option<Record> {
+        let (f, a) = self.rows.get(i)?;
+        Some(Record::at(f, a, self.now).decided(a, self.decisions))
+    }
+
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
         self.rows
             .iter()

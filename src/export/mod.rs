@@ -13,11 +13,13 @@ pub mod markdown;
 pub mod openvex;
 pub mod record;
 pub mod sarif;
+pub mod stream;
 pub mod table;
 pub mod trivyignore;
 
 pub use input::ExportInput;
 pub use record::Record;
+use std::io::{self, Write};
 
 /// Export formats of `scandeck export`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -92,61 +94,83 @@ pub fn render_with_notes(
     format: ExportFormat,
     input: &ExportInput,
 ) -> Result<(Vec<u8>, Option<String>), String> {
-    // Report text reaches these documents through many fields: one pass
-    // over the whole document before it leaves.
-    let pretty = |mut v: serde_json::Value| {
-        crate::sanitize::sanitize_json(&mut v);
-        let mut bytes = serde_json::to_vec_pretty(&v).unwrap_or_default();
-        bytes.push(b'\n');
-        bytes
-    };
-    let bytes = match format {
-        ExportFormat::Md => markdown::render(input).into_bytes(),
-        ExportFormat::Html => html::render(input).into_bytes(),
-        ExportFormat::Csv => {
-            let mut out = Vec::new();
-            let _ = csv::write(&mut out, input.records());
-            out
-        }
-        ExportFormat::Json => {
-            let decisions: serde_json::Map<String, serde_json::Value> = input
-                .rows
-                .iter()
-                .filter_map(|(_, a)| a.decision.as_ref())
-                .filter_map(|k| {
-                    input.decisions.decisions.get(k).map(|d| {
-                        // The audit link means nothing outside the workspace.
-                        let mut d = d.clone();
-                        d.entry = None;
-                        (k.clone(), serde_json::to_value(d).unwrap_or_default())
-                    })
-                })
-                .collect();
-            pretty(serde_json::json!({
-                "header": input.header,
-                "findings": input.records().collect::<Vec<_>>(),
-                "decisions": decisions,
-            }))
-        }
-        ExportFormat::Sarif => pretty(sarif::render(input)),
-        ExportFormat::Openvex => {
-            let (doc, left_out) = openvex::render(input)?;
-            return Ok((pretty(doc), left_out));
-        }
+    let note = check(format, input)?;
+    let mut bytes = Vec::new();
+    write(format, input, &mut bytes).map_err(|e| format!("cannot make the export: {e}"))?;
+    Ok((bytes, note))
+}
+
+/// Whether the export can be written, before anything is: why not (an
+/// OpenVEX document needs a statement, an ignore file one subject), or a
+/// line about what it leaves out.
+pub fn check(format: ExportFormat, input: &ExportInput) -> Result<Option<String>, String> {
+    match format {
+        ExportFormat::Openvex => openvex::render(input).map(|(_, left_out)| left_out),
         ExportFormat::Trivyignore => {
-            trivyignore::single_subject(input, "Trivy", ".trivyignore.yaml")?;
-            trivyignore::render(input).into_bytes()
+            trivyignore::single_subject(input, "Trivy", ".trivyignore.yaml").map(|_| None)
         }
         ExportFormat::GrypeIgnore => {
-            trivyignore::single_subject(input, "Grype", ".grype.yaml")?;
-            grype_ignore::render(input).into_bytes()
+            trivyignore::single_subject(input, "Grype", ".grype.yaml").map(|_| None)
         }
-        ExportFormat::Defectdojo => pretty(defectdojo::render(input)),
-        ExportFormat::DefectdojoCsv => {
-            let mut out = Vec::new();
-            let _ = defectdojo::write_csv(&mut out, input);
-            out
-        }
+        _ => Ok(None),
+    }
+}
+
+/// Writes the export to `out` as it is made (`check` first): the findings
+/// go out one at a time, so a large export is never held whole.
+pub fn write(format: ExportFormat, input: &ExportInput, out: &mut dyn Write) -> io::Result<()> {
+    // Report text reaches these documents through many fields: one pass
+    // over the whole document before it leaves.
+    let pretty = |out: &mut dyn Write, mut v: serde_json::Value| -> io::Result<()> {
+        crate::sanitize::sanitize_json(&mut v);
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        out.write_all(b"\n")
     };
-    Ok((bytes, None))
+    match format {
+        ExportFormat::Md => out.write_all(markdown::render(input).as_bytes()),
+        ExportFormat::Html => html::write(out, input),
+        ExportFormat::Csv => csv::write(out, input.records()),
+        ExportFormat::Json => json_document(out, input),
+        ExportFormat::Sarif => sarif::write(out, input),
+        ExportFormat::Openvex => match openvex::render(input) {
+            Ok((doc, _)) => pretty(out, doc),
+            Err(why) => Err(io::Error::other(why)),
+        },
+        ExportFormat::Trivyignore => out.write_all(trivyignore::render(input).as_bytes()),
+        ExportFormat::GrypeIgnore => out.write_all(grype_ignore::render(input).as_bytes()),
+        ExportFormat::Defectdojo => defectdojo::write_json(out, input),
+        ExportFormat::DefectdojoCsv => defectdojo::write_csv(out, input),
+    }
+}
+
+/// The JSON export: the header, every finding's record and the decisions
+/// that apply, keys in alphabetical order (as one `serde_json::Value`
+/// writes them), one record at a time.
+fn json_document(out: &mut dyn Write, input: &ExportInput) -> io::Result<()> {
+    let decisions: serde_json::Map<String, serde_json::Value> = input
+        .rows
+        .iter()
+        .filter_map(|(_, a)| a.decision.as_ref())
+        .filter_map(|k| {
+            input.decisions.decisions.get(k).map(|d| {
+                // The audit link means nothing outside the workspace.
+                let mut d = d.clone();
+                d.entry = None;
+                (k.clone(), serde_json::to_value(d).unwrap_or_default())
+            })
+        })
+        .collect();
+    let mut w = stream::JsonWriter::new(out);
+    w.begin_object()?;
+    w.member("decisions", serde_json::Value::Object(decisions))?;
+    w.key("findings")?;
+    w.begin_array()?;
+    for record in input.records() {
+        w.element()?;
+        w.value(serde_json::to_value(record)?)?;
+    }
+    w.end_array()?;
+    w.member("header", serde_json::to_value(&input.header)?)?;
+    w.end_object()?;
+    w.finish()
 }

@@ -3,13 +3,16 @@
 
 use super::input::ExportInput;
 use super::record::Record;
+use super::stream::JsonWriter;
 use crate::model::Severity;
 use crate::sarif::{
     ArtifactRoot, AutomationDetails, Configuration, Help, Level, Location, Log, Region, Rule, Run,
     SarifResult, Suppression, Text,
 };
+use crate::triage::Status;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 /// GitHub's numeric `security-severity` for a level.
 fn security_severity(s: Severity, cvss: Option<f64>) -> String {
@@ -46,45 +49,137 @@ pub fn uri_reference(path: &str) -> String {
 pub const GITHUB_RESULTS_PER_RUN: usize = 25_000;
 pub const GITHUB_RUNS_PER_FILE: usize = 20;
 
-/// Every run in one document: what the console writes. `documents` splits
-/// it at GitHub's limit of runs per file.
-pub fn render(input: &ExportInput) -> Value {
-    Log::new(runs(input)).to_value()
-}
-
-/// The export as files GitHub accepts: at most 20 runs each.
-pub fn documents(input: &ExportInput) -> Vec<Value> {
-    let mut runs = runs(input);
-    let mut docs = Vec::new();
-    while runs.len() > GITHUB_RUNS_PER_FILE {
-        let rest = runs.split_off(GITHUB_RUNS_PER_FILE);
-        docs.push(Log::new(runs).to_value());
-        runs = rest;
-    }
-    docs.push(Log::new(runs).to_value());
-    docs
+/// The rows of one SARIF run: one subject's findings (a part of them
+/// when there are more than a run takes), by position in the export.
+pub struct RunRows {
+    subject: String,
+    part: usize,
+    rows: Vec<u32>,
 }
 
 /// One run per subject (GitHub's analysis category, `automationDetails.id`),
 /// and more for a subject of over 25,000 results, each its own category so
-/// that one upload never holds two runs of one category.
-fn runs(input: &ExportInput) -> Vec<Run> {
-    let mut by_subject: BTreeMap<String, Vec<Record>> = BTreeMap::new();
-    for r in input.records() {
-        by_subject.entry(r.subject.clone()).or_default().push(r);
+/// that one upload never holds two runs of one category. Only positions
+/// are held: each record is made when it is written.
+pub fn runs(input: &ExportInput) -> Vec<RunRows> {
+    let mut by_subject: BTreeMap<String, Vec<(crate::model::Fingerprint, u32)>> = BTreeMap::new();
+    for (i, (f, _)) in input.rows.iter().enumerate() {
+        // The record's subject, as `Record` writes it.
+        let subject = crate::sanitize::sanitize_line(&f.subject).into_owned();
+        by_subject
+            .entry(subject)
+            .or_default()
+            .push((f.fingerprint, i as u32));
     }
     let mut runs = Vec::new();
-    for (subject, mut records) in by_subject {
+    for (subject, mut rows) in by_subject {
         // A stable split: the same findings land in the same part next time.
-        records.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
-        for (part, chunk) in records.chunks(GITHUB_RESULTS_PER_RUN).enumerate() {
-            runs.push(run(input, &subject, part, chunk));
+        rows.sort_by_key(|(fp, _)| *fp);
+        for (part, chunk) in rows.chunks(GITHUB_RESULTS_PER_RUN).enumerate() {
+            runs.push(RunRows {
+                subject: subject.clone(),
+                part,
+                rows: chunk.iter().map(|(_, i)| *i).collect(),
+            });
         }
     }
     if runs.is_empty() {
-        runs.push(run(input, "", 0, &[]));
+        runs.push(RunRows {
+            subject: String::new(),
+            part: 0,
+            rows: Vec::new(),
+        });
     }
     runs
+}
+
+/// Every run in one document: what the console writes. `runs(…).chunks(
+/// GITHUB_RUNS_PER_FILE)` with `write_document` makes the files GitHub takes.
+pub fn write(out: &mut dyn Write, input: &ExportInput) -> io::Result<()> {
+    write_document(out, input, &runs(input))
+}
+
+/// A SARIF log of `runs`, written a result at a time, byte for byte as
+/// the whole log as one `serde_json::Value` (keys in alphabetical order).
+pub fn write_document(
+    out: &mut dyn Write,
+    input: &ExportInput,
+    runs: &[RunRows],
+) -> io::Result<()> {
+    let mut w = JsonWriter::new(out);
+    let log = serde_json::to_value(Log::new(Vec::new()))?;
+    let Value::Object(members) = log else {
+        return Err(io::Error::other("a SARIF log is an object"));
+    };
+    w.begin_object()?;
+    for (key, value) in members {
+        if key == "runs" {
+            w.key("runs")?;
+            w.begin_array()?;
+            for run in runs {
+                w.element()?;
+                write_run(&mut w, input, run)?;
+            }
+            w.end_array()?;
+        } else {
+            w.member(&key, value)?;
+        }
+    }
+    w.end_object()?;
+    w.finish()
+}
+
+/// One run: its results as they are made, then the rules they named
+/// (`tool` comes after `results` in alphabetical order).
+fn write_run(w: &mut JsonWriter, input: &ExportInput, run: &RunRows) -> io::Result<()> {
+    let suppressed = |status: Status| {
+        matches!(
+            status,
+            Status::Suppressed | Status::Accepted | Status::Dormant
+        )
+    };
+    // GitHub wants suppressions on every result of a run or on none.
+    let any_suppressed = run
+        .rows
+        .iter()
+        .filter_map(|i| input.rows.get(*i as usize))
+        .any(|(_, a)| suppressed(a.status));
+    let skeleton = serde_json::to_value(skeleton(input, &run.subject, run.part))?;
+    let Value::Object(members) = skeleton else {
+        return Err(io::Error::other("a SARIF run is an object"));
+    };
+    let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
+    w.begin_object()?;
+    for (key, value) in members {
+        match key.as_str() {
+            "results" => {
+                w.key("results")?;
+                w.begin_array()?;
+                for i in &run.rows {
+                    let Some(r) = input.record(*i as usize) else {
+                        continue;
+                    };
+                    let sev = Severity::from_word(r.severity);
+                    rules
+                        .entry(r.id.clone())
+                        .or_insert_with(|| rule_of(&r, sev));
+                    w.element()?;
+                    w.value(serde_json::to_value(result_of(&r, sev, any_suppressed))?)?;
+                }
+                w.end_array()?;
+            }
+            "tool" => {
+                let run = Run::of_scandeck(
+                    "scandeck",
+                    std::mem::take(&mut rules).into_values().collect(),
+                    Vec::new(),
+                );
+                w.member("tool", serde_json::to_value(run.tool)?)?;
+            }
+            _ => w.member(&key, value)?,
+        }
+    }
+    w.end_object()
 }
 
 fn category(subject: &str, part: usize) -> String {
@@ -155,63 +250,59 @@ fn rule_of(r: &Record, sev: Severity) -> Rule {
     }
 }
 
-fn run(input: &ExportInput, subject: &str, part: usize, records: &[Record]) -> Run {
-    let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
-    let suppressed = |r: &Record| matches!(r.status, "suppressed" | "accepted" | "dormant");
-    // GitHub wants suppressions on every result of a run or on none.
-    let any_suppressed = records.iter().any(suppressed);
-    let mut results = Vec::with_capacity(records.len());
-    for r in records {
-        let sev = Severity::from_word(r.severity);
-        rules.entry(r.id.clone()).or_insert_with(|| rule_of(r, sev));
-        let (uri, entry) = artifact(r);
-        let region = Region::of(r.line.filter(|l| *l > 0), None);
-        let package = match (&r.package, &r.installed_version) {
-            (Some(p), Some(v)) => format!(" in {p} {v}"),
-            (Some(p), None) => format!(" in {p}"),
-            _ => String::new(),
-        };
-        let at = entry.map(|e| format!(" ({e})")).unwrap_or_default();
-        let fix = r
-            .fixed_version
-            .as_deref()
-            .map(|f| format!("; fixed in {f}"))
-            .unwrap_or_default();
-        let suppressions = any_suppressed.then(|| {
-            if suppressed(r) {
-                let justification = r
-                    .decision_reason
-                    .clone()
-                    .filter(|reason| !reason.trim().is_empty())
-                    .unwrap_or_else(|| format!("{} in scandeck", r.status));
-                vec![Suppression {
-                    kind: "external",
-                    status: "accepted",
-                    justification,
-                }]
-            } else {
-                Vec::new()
-            }
-        });
-        results.push(SarifResult {
-            rule_id: r.id.clone(),
-            level: Level::of(sev),
-            message: Text::of(format!(
-                "{}{package} on {}{at}{fix} ({})",
-                r.id, r.target, r.status
-            )),
-            locations: vec![Location::at(uri, Some("%SRCROOT%"), region)],
-            partial_fingerprints: BTreeMap::from([(
-                "scandeckFingerprint/v2".to_string(),
-                r.fingerprint.clone(),
-            )]),
-            properties: Some(
-                json!({"severity": r.severity, "status": r.status, "source": r.source, "target": r.target}),
-            ),
-            suppressions,
-        });
+fn result_of(r: &Record, sev: Severity, any_suppressed: bool) -> SarifResult {
+    let suppressed = matches!(r.status, "suppressed" | "accepted" | "dormant");
+    let (uri, entry) = artifact(r);
+    let region = Region::of(r.line.filter(|l| *l > 0), None);
+    let package = match (&r.package, &r.installed_version) {
+        (Some(p), Some(v)) => format!(" in {p} {v}"),
+        (Some(p), None) => format!(" in {p}"),
+        _ => String::new(),
+    };
+    let at = entry.map(|e| format!(" ({e})")).unwrap_or_default();
+    let fix = r
+        .fixed_version
+        .as_deref()
+        .map(|f| format!("; fixed in {f}"))
+        .unwrap_or_default();
+    let suppressions = any_suppressed.then(|| {
+        if suppressed {
+            let justification = r
+                .decision_reason
+                .clone()
+                .filter(|reason| !reason.trim().is_empty())
+                .unwrap_or_else(|| format!("{} in scandeck", r.status));
+            vec![Suppression {
+                kind: "external",
+                status: "accepted",
+                justification,
+            }]
+        } else {
+            Vec::new()
+        }
+    });
+    SarifResult {
+        rule_id: r.id.clone(),
+        level: Level::of(sev),
+        message: Text::of(format!(
+            "{}{package} on {}{at}{fix} ({})",
+            r.id, r.target, r.status
+        )),
+        locations: vec![Location::at(uri, Some("%SRCROOT%"), region)],
+        partial_fingerprints: BTreeMap::from([(
+            "scandeckFingerprint/v2".to_string(),
+            r.fingerprint.clone(),
+        )]),
+        properties: Some(
+            json!({"severity": r.severity, "status": r.status, "source": r.source, "target": r.target}),
+        ),
+        suppressions,
     }
-    let mut run = Run::of_scandeck("scandeck", rules.into_values().collect(), results);
+}
+
+/// A run without its results and rules, which are written as they are made.
+fn skeleton(input: &ExportInput, subject: &str, part: usize) -> Run {
+    let mut run = Run::of_scandeck("scandeck", Vec::new(), Vec::new());
     run.automation_details = Some(AutomationDetails {
         id: category(subject, part),
     });
@@ -230,7 +321,7 @@ fn run(input: &ExportInput, subject: &str, part: usize, records: &[Record]) -> R
 mod tests {
     use super::*;
     use crate::model::{Finding, Fingerprint, Kind, SourceInfo};
-    use crate::triage::{Assessment, Status};
+    use crate::triage::Assessment;
     use std::sync::Arc;
 
     fn findings(subjects: usize, per_subject: usize) -> Vec<Finding> {
@@ -271,7 +362,14 @@ mod tests {
         let rows = all.iter().map(|f| (f, &open)).collect();
         let decisions = crate::store::decisions::DecisionFile::default();
         let input = ExportInput::new(rows, &decisions, "ws", "", crate::clock::now());
-        documents(&input)
+        runs(&input)
+            .chunks(GITHUB_RUNS_PER_FILE)
+            .map(|runs| {
+                let mut bytes = Vec::new();
+                write_document(&mut bytes, &input, runs).unwrap();
+                serde_json::from_slice(&bytes).unwrap()
+            })
+            .collect()
     }
 
     /// GitHub rejects a run of over 25,000 results, a file of over 20 runs,

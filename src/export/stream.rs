@@ -1,0 +1,168 @@
+//! A JSON document written one part at a time, byte for byte as
+//! `serde_json::to_writer_pretty` writes it whole: an export of a million
+//! findings is never one value in memory. Every part is sanitised before it
+//! is written (report text reaches these documents through many fields).
+
+use serde_json::Value;
+use std::io::{self, Write};
+
+/// Writes into `out`, keeping track of the objects and arrays it is in.
+pub struct JsonWriter<'w> {
+    out: &'w mut dyn Write,
+    /// Per open object or array, whether nothing was written in it yet.
+    empty: Vec<bool>,
+}
+
+impl<'w> JsonWriter<'w> {
+    pub fn new(out: &'w mut dyn Write) -> JsonWriter<'w> {
+        JsonWriter {
+            out,
+            empty: Vec::new(),
+        }
+    }
+
+    pub fn begin_object(&mut self) -> io::Result<()> {
+        self.empty.push(true);
+        self.out.write_all(b"{")
+    }
+
+    pub fn end_object(&mut self) -> io::Result<()> {
+        self.end(b'}')
+    }
+
+    pub fn begin_array(&mut self) -> io::Result<()> {
+        self.empty.push(true);
+        self.out.write_all(b"[")
+    }
+
+    pub fn end_array(&mut self) -> io::Result<()> {
+        self.end(b']')
+    }
+
+    /// Starts the next member of the object being written; its value follows.
+    pub fn key(&mut self, key: &str) -> io::Result<()> {
+        self.next()?;
+        serde_json::to_writer(&mut *self.out, key)?;
+        self.out.write_all(b": ")
+    }
+
+    /// Starts the next element of the array being written; its value follows.
+    pub fn element(&mut self) -> io::Result<()> {
+        self.next()
+    }
+
+    /// A whole value, sanitised, where a value is due.
+    pub fn value(&mut self, mut value: Value) -> io::Result<()> {
+        crate::sanitize::sanitize_json(&mut value);
+        let text = serde_json::to_vec_pretty(&value)?;
+        // A pretty value's lines after the first take the indentation of
+        // where it stands (JSON strings never hold a raw line break).
+        let pad = self.indent();
+        for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n")?;
+                self.out.write_all(pad.as_bytes())?;
+            }
+            self.out.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    /// A member with its whole value.
+    pub fn member(&mut self, key: &str, value: Value) -> io::Result<()> {
+        self.key(key)?;
+        self.value(value)
+    }
+
+    /// Ends the document with the line break the exports end with.
+    pub fn finish(self) -> io::Result<()> {
+        self.out.write_all(b"\n")
+    }
+
+    fn indent(&self) -> String {
+        "  ".repeat(self.empty.len())
+    }
+
+    fn next(&mut self) -> io::Result<()> {
+        let first = match self.empty.last_mut() {
+            Some(empty) => std::mem::replace(empty, false),
+            None => return Ok(()),
+        };
+        self.out.write_all(if first { b"\n" } else { b",\n" })?;
+        let pad = self.indent();
+        self.out.write_all(pad.as_bytes())
+    }
+
+    fn end(&mut self, close: u8) -> io::Result<()> {
+        let empty = self.empty.pop().unwrap_or(true);
+        if !empty {
+            self.out.write_all(b"\n")?;
+            let pad = self.indent();
+            self.out.write_all(pad.as_bytes())?;
+        }
+        self.out.write_all(&[close])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Written in parts, a document is the bytes serde_json writes whole,
+    /// empty objects and arrays, nesting and escapes included.
+    #[test]
+    fn parts_make_the_same_bytes_as_the_whole() {
+        let whole = json!({
+            "a": [],
+            "b": {},
+            "list": [{"x": 1, "y": [1, 2, {"z": "line\nbreak \"q\""}]}, 2, "three"],
+            "nested": {"deep": {"deeper": [[], {}]}},
+            "z": "end"
+        });
+        let mut expected = serde_json::to_vec_pretty(&whole).unwrap();
+        expected.push(b'\n');
+        let mut out = Vec::new();
+        let mut w = JsonWriter::new(&mut out);
+        w.begin_object().unwrap();
+        w.member("a", json!([])).unwrap();
+        w.key("b").unwrap();
+        w.begin_object().unwrap();
+        w.end_object().unwrap();
+        w.key("list").unwrap();
+        w.begin_array().unwrap();
+        w.element().unwrap();
+        w.value(whole["list"][0].clone()).unwrap();
+        w.element().unwrap();
+        w.value(json!(2)).unwrap();
+        w.element().unwrap();
+        w.value(json!("three")).unwrap();
+        w.end_array().unwrap();
+        w.key("nested").unwrap();
+        w.begin_object().unwrap();
+        w.member("deep", whole["nested"]["deep"].clone()).unwrap();
+        w.end_object().unwrap();
+        w.member("z", json!("end")).unwrap();
+        w.end_object().unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn every_part_is_sanitised() {
+        let mut out = Vec::new();
+        let mut w = JsonWriter::new(&mut out);
+        w.begin_array().unwrap();
+        w.element().unwrap();
+        w.value(json!({"t": "a\u{1b}[31mred"})).unwrap();
+        w.end_array().unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains("\\u001b"),
+            "{text}"
+        );
+    }
+}
