@@ -264,10 +264,7 @@ fn bench(n: usize, dir: &Path) {
             let bytes = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
             let _ = std::fs::remove_file(&out);
             row(
-                &format!(
-                    "export --format {format} ({:.0} MB)",
-                    bytes as f64 / 1e6
-                ),
+                &format!("export --format {format} ({:.0} MB)", bytes as f64 / 1e6),
                 &cost,
                 jq_cost,
             );

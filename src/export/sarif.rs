@@ -148,7 +148,9 @@ fn write_run(w: &mut JsonWriter, input: &ExportInput, run: &RunRows) -> io::Resu
     let Value::Object(members) = skeleton else {
         return Err(io::Error::other("a SARIF run is an object"));
     };
-    let mut rules: BTreeMap<String, Rule> = BTreeMap::new();
+    // Each rule by the first row that names it: its text is made again
+    // when the rules are written, never held for every rule at once.
+    let mut rules: BTreeMap<String, (u32, Severity)> = BTreeMap::new();
     w.begin_object()?;
     for (key, value) in members {
         match key.as_str() {
@@ -160,24 +162,63 @@ fn write_run(w: &mut JsonWriter, input: &ExportInput, run: &RunRows) -> io::Resu
                         continue;
                     };
                     let sev = Severity::from_word(r.severity);
-                    rules
-                        .entry(r.id.clone())
-                        .or_insert_with(|| rule_of(&r, sev));
+                    rules.entry(r.id.clone()).or_insert((*i, sev));
                     w.element()?;
                     w.value(serde_json::to_value(result_of(&r, sev, any_suppressed))?)?;
                 }
                 w.end_array()?;
             }
-            "tool" => {
-                let run = Run::of_scandeck(
-                    "scandeck",
-                    std::mem::take(&mut rules).into_values().collect(),
-                    Vec::new(),
-                );
-                w.member("tool", serde_json::to_value(run.tool)?)?;
-            }
+            "tool" => write_tool(w, input, value, &rules)?,
             _ => w.member(&key, value)?,
         }
+    }
+    w.end_object()
+}
+
+/// The run's `tool`, its driver's rules written one at a time.
+fn write_tool(
+    w: &mut JsonWriter,
+    input: &ExportInput,
+    tool: Value,
+    rules: &BTreeMap<String, (u32, Severity)>,
+) -> io::Result<()> {
+    let Value::Object(tool) = tool else {
+        return Err(io::Error::other("a SARIF tool is an object"));
+    };
+    w.key("tool")?;
+    w.begin_object()?;
+    for (key, value) in tool {
+        let Value::Object(mut driver) = value.clone() else {
+            w.member(&key, value)?;
+            continue;
+        };
+        if key != "driver" {
+            w.member(&key, Value::Object(driver))?;
+            continue;
+        }
+        // Where the rules go (a driver without rules has no such key).
+        if !rules.is_empty() {
+            driver.insert("rules".into(), Value::Array(Vec::new()));
+        }
+        w.key("driver")?;
+        w.begin_object()?;
+        for (key, value) in driver {
+            if key != "rules" {
+                w.member(&key, value)?;
+                continue;
+            }
+            w.key("rules")?;
+            w.begin_array()?;
+            for (row, sev) in rules.values() {
+                let Some(r) = input.record(*row as usize) else {
+                    continue;
+                };
+                w.element()?;
+                w.value(serde_json::to_value(rule_of(&r, *sev))?)?;
+            }
+            w.end_array()?;
+        }
+        w.end_object()?;
     }
     w.end_object()
 }

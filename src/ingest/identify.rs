@@ -214,6 +214,13 @@ pub fn identify(report: &mut ParsedReport, origin: &Origin) {
         };
     }
     disambiguate(&mut report.findings, origin.legacy == 2);
+    // Records that are one finding (one package through many targets of an
+    // image) are one row from here on, as every reader shows them: stored
+    // once, read once. A migration keeps every record: each may carry the
+    // old fingerprint a decision was made under.
+    if origin.legacy == 0 {
+        crate::model::finding::merge_sources(&mut report.findings);
+    }
 }
 
 /// A hadolint hit that scandeck's posture check also reports is keyed as

@@ -1543,3 +1543,54 @@ fn a_list_read_by_head_ends_quietly_in_every_format() {
         assert!(!err.contains("cannot write"), "{format}: {err}");
     }
 }
+
+/// Records that are one finding (one package in two targets of an image:
+/// a Go module vendored into two binaries) are one stored row, read as
+/// every reader shows them (docs/store.md, "One row per finding"): the
+/// store's counts are the findings' counts.
+#[test]
+fn records_that_are_one_finding_are_stored_as_one_row() {
+    let ws = Ws::new();
+    let mut report = trivy(
+        "acme/api",
+        "1",
+        "a",
+        &[
+            (
+                "CVE-2026-1",
+                &[],
+                "golang.org/x/net",
+                "0.1.0",
+                "HIGH",
+                Some("0.2.0"),
+            ),
+            ("CVE-2026-2", &[], "golang.org/x/text", "0.3.0", "LOW", None),
+        ],
+    );
+    let mut second = report["Results"][0].clone();
+    second["Target"] = serde_json::json!("usr/local/bin/worker");
+    second["Vulnerabilities"][0]["Severity"] = serde_json::json!("CRITICAL");
+    second["Vulnerabilities"]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    report["Results"].as_array_mut().unwrap().push(second);
+    let said = ws.import(0, report);
+    assert!(said.contains("2 findings from 3 records"), "{said}");
+    let rows: i64 = Connection::open(store_path(&ws))
+        .unwrap()
+        .query_row("SELECT count(*) FROM findings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 2, "one row per finding");
+    let listed = ws.list(1, &[]);
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    let net = listed
+        .iter()
+        .find(|r| r["id"] == "CVE-2026-1")
+        .expect("the merged finding");
+    assert_eq!(net["merged_records"], 2);
+    assert_eq!(net["severity"], "critical", "the highest of its records");
+    // What the store counts (the console's header while it loads) is what is listed.
+    let critical = ws.list(1, &["--severity", "critical"]);
+    assert_eq!(critical.len(), 1);
+}
