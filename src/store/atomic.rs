@@ -44,14 +44,7 @@ fn write_atomic_with(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    if let Ok(meta) = fs::metadata(path) {
-        if meta.permissions().readonly() {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                format!("{} is read-only; make it writable to save", path.display()),
-            ));
-        }
-    }
+    refuse_read_only(path)?;
     let (tmp_path, mut tmp) = create_temp_with(dir, path, mode)?;
     let result = (|| {
         tmp.write_all(bytes)?;
@@ -147,15 +140,7 @@ impl PendingFile {
     /// A new file beside `target` (mode before the umask), like
     /// `create_private`. A read-only target is honoured, as by `write_atomic`.
     pub fn create(target: &Path, mode: u32) -> io::Result<PendingFile> {
-        if fs::metadata(target).is_ok_and(|m| m.permissions().readonly()) {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                format!(
-                    "{} is read-only; make it writable to save",
-                    target.display()
-                ),
-            ));
-        }
+        refuse_read_only(target)?;
         let dir = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -227,15 +212,7 @@ impl Replacement {
     /// system as `target`): a folder of few files, where a killed writer's
     /// leftovers are found without listing a large one.
     pub fn stage_in(dir: &Path, target: &Path, bytes: &[u8], mode: u32) -> io::Result<Replacement> {
-        if fs::metadata(target).is_ok_and(|m| m.permissions().readonly()) {
-            return Err(io::Error::new(
-                io::ErrorKind::PermissionDenied,
-                format!(
-                    "{} is read-only; make it writable to save",
-                    target.display()
-                ),
-            ));
-        }
+        refuse_read_only(target)?;
         let (path, file) = create_temp_with(dir, target, mode)?;
         let mut pending = PendingFile {
             path,
@@ -248,10 +225,20 @@ impl Replacement {
             target: target.to_path_buf(),
         })
     }
+}
 
-    pub fn target(&self) -> &Path {
-        &self.target
+/// A read-only file is honoured, never replaced.
+fn refuse_read_only(target: &Path) -> io::Result<()> {
+    if fs::metadata(target).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is read-only; make it writable to save",
+                target.display()
+            ),
+        ));
     }
+    Ok(())
 }
 
 /// Puts every staged file in place, in order, as `write_atomic` does one
@@ -342,6 +329,58 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files put in place together take their new contents, in order, from
+    /// temporary files in any folder of their file system, none left behind;
+    /// a read-only one is refused before anything is written.
+    #[test]
+    fn files_replaced_together_take_their_contents_and_leave_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = dir.path().join("incoming");
+        fs::create_dir_all(&staging).unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        write_atomic(&a, b"old a").unwrap();
+        let files = vec![
+            Replacement::stage(&a, b"new a", 0o666).unwrap(),
+            Replacement::stage_in(&staging, &b, b"new b", 0o600).unwrap(),
+        ];
+        replace_together(files, &[&staging]).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
+        assert_eq!(fs::read(&b).unwrap(), b"new b");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&b).unwrap().permissions().mode() & 0o077, 0);
+        }
+        let left: Vec<_> = names_under(dir.path())
+            .into_iter()
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        let mut perms = fs::metadata(&a).unwrap().permissions();
+        perms.set_readonly(true);
+        fs::set_permissions(&a, perms).unwrap();
+        let refused = Replacement::stage(&a, b"newer a", 0o666);
+        assert!(refused.is_err_and(|e| e.kind() == io::ErrorKind::PermissionDenied));
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
+        // A staged file never put in place leaves nothing behind.
+        drop(Replacement::stage_in(&staging, &b, b"dropped", 0o600).unwrap());
+        assert!(names_under(dir.path()).iter().all(|n| !n.contains(".tmp-")));
+        assert_eq!(fs::read(&b).unwrap(), b"new b");
+    }
+
+    /// Every file name under `dir`, one folder deep.
+    fn names_under(dir: &Path) -> Vec<String> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(dir).unwrap().flatten() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+            if entry.path().is_dir() {
+                for inner in fs::read_dir(entry.path()).unwrap().flatten() {
+                    names.push(inner.file_name().to_string_lossy().into_owned());
+                }
+            }
+        }
+        names
+    }
 
     #[test]
     fn replaces_content_and_leaves_no_temp_files() {

@@ -231,8 +231,7 @@ fn p2_a_read_only_file_is_never_replaced() {
 }
 
 /// Mounts a tmpfs over the workspace's `.scandeck` with `kib` KiB free
-/// beside what it holds (the findings store's log included, which stays
-/// between commands); `None` when mounting is not allowed.
+/// beside what it holds; `None` when mounting is not allowed.
 fn small_disk(ws: &Ws, kib: usize) -> Option<PathBuf> {
     let target = ws.dir.join(".scandeck");
     let saved = ws.home.path().join("saved-scandeck");

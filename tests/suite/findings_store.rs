@@ -17,20 +17,6 @@ fn store_path(ws: &Ws) -> PathBuf {
     ws.dir.join(".scandeck/scans/findings.sqlite")
 }
 
-/// The store's file with every page in it: the write-ahead log stays
-/// between commands (docs/store.md), so a test that damages the file's
-/// pages copies the log into it first, as SQLite does once it grows.
-fn settled_store_path(ws: &Ws) -> PathBuf {
-    let path = store_path(ws);
-    Connection::open(&path)
-        .unwrap()
-        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .unwrap();
-    path
-}
-
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -153,7 +139,7 @@ fn a_damaged_copy_is_named_and_the_store_rebuilds_from_the_intact_ones() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x04;
     std::fs::write(damaged, &bytes).unwrap();
-    std::fs::write(settled_store_path(&ws), b"this is no database, just damage").unwrap();
+    std::fs::write(store_path(&ws), b"this is no database, just damage").unwrap();
     let out = ws.run_at(2, &["list", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
@@ -173,7 +159,7 @@ fn a_damaged_copy_is_named_and_the_store_rebuilds_from_the_intact_ones() {
 fn a_damaged_store_is_set_aside_and_rebuilt_from_the_report_copies() {
     let ws = workspace();
     let before = ws.list(2, &[]);
-    std::fs::write(settled_store_path(&ws), b"this is no database, just damage").unwrap();
+    std::fs::write(store_path(&ws), b"this is no database, just damage").unwrap();
     let out = ws.run_at(2, &["list", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
@@ -200,7 +186,7 @@ fn a_store_damaged_inside_is_rebuilt_too() {
     let ws = workspace();
     let before = ws.list(2, &[]);
     // Keep the header (so it opens as a database) and wreck the pages after it.
-    let path = settled_store_path(&ws);
+    let path = store_path(&ws);
     let mut bytes = std::fs::read(&path).unwrap();
     assert!(bytes.len() > 4096, "a store of {} bytes", bytes.len());
     for b in bytes.iter_mut().skip(100) {

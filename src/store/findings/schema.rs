@@ -234,20 +234,6 @@ impl FindingsStore {
             .map_err(&err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(&err)?;
-        // The write-ahead log stays when a command ends instead of being
-        // copied into the file with two waits for the disk every time: the
-        // import's own wait for the disk (`atomic::replace_together`) takes
-        // it, and SQLite copies it in whenever it outgrows 256 pages (4
-        // MB). A log left longer (one big import) is cut back to 4 MB then.
-        conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )
-        .map_err(&err)?;
-        conn.pragma_update(None, "wal_autocheckpoint", 256)
-            .map_err(&err)?;
-        conn.pragma_update(None, "journal_size_limit", 4i64 << 20)
-            .map_err(&err)?;
         conn.execute_batch(CREATE_META).map_err(&err)?;
         let mut store = FindingsStore {
             conn,

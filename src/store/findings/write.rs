@@ -50,16 +50,7 @@ impl FindingsStore {
             .pragma_update(None, "cache_size", -cache_kb)
             .map_err(&err)?;
         drop(err);
-        self.insert_run_rows(run, id, findings)?;
-        if findings.len() > 1 << 16 {
-            // A big run's log would stay as large as the run until the next
-            // write: copied into the file and cut now (best effort; a reader
-            // holding the log leaves it for later).
-            let _ = self
-                .conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
-        }
-        Ok(())
+        self.insert_run_rows(run, id, findings)
     }
 
     fn insert_run_rows(
