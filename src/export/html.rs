@@ -121,12 +121,6 @@ impl Keys {
     }
 }
 
-pub fn render(input: &ExportInput) -> String {
-    let mut out = Vec::new();
-    let _ = write(&mut out, input);
-    String::from_utf8(out).unwrap_or_default()
-}
-
 /// Writes the page a row at a time: the sort keys are read first (four
 /// bytes a row and key), each row's record is made as it is written.
 pub fn write(out: &mut dyn Write, input: &ExportInput) -> std::io::Result<()> {

@@ -188,14 +188,13 @@ fn write_tool(
     w.key("tool")?;
     w.begin_object()?;
     for (key, value) in tool {
-        let Value::Object(mut driver) = value.clone() else {
-            w.member(&key, value)?;
-            continue;
+        let mut driver = match value {
+            Value::Object(driver) if key == "driver" => driver,
+            other => {
+                w.member(&key, other)?;
+                continue;
+            }
         };
-        if key != "driver" {
-            w.member(&key, Value::Object(driver))?;
-            continue;
-        }
         // Where the rules go (a driver without rules has no such key).
         if !rules.is_empty() {
             driver.insert("rules".into(), Value::Array(Vec::new()));
