@@ -43,26 +43,13 @@ fn head(input: &ExportInput) -> Value {
 /// `render`, written a finding at a time (keys in alphabetical order, as
 /// one `serde_json::Value` has them): the same bytes, never held whole.
 pub fn write_json(out: &mut dyn std::io::Write, input: &ExportInput) -> std::io::Result<()> {
-    let Value::Object(mut members) = head(input) else {
-        return Err(std::io::Error::other("the document is an object"));
-    };
-    members.insert("findings".into(), Value::Array(Vec::new()));
+    let mut doc = head(input);
+    doc["findings"] = Value::Array(Vec::new());
     let mut w = super::stream::JsonWriter::new(out);
-    w.begin_object()?;
-    for (key, value) in members {
-        if key == "findings" {
-            w.key("findings")?;
-            w.begin_array()?;
-            for (f, a) in &input.rows {
-                w.element()?;
-                w.value(item(input, f, a))?;
-            }
-            w.end_array()?;
-        } else {
-            w.member(&key, value)?;
-        }
-    }
-    w.end_object()?;
+    w.object(doc, &mut |w, key, value| match key {
+        "findings" => w.array(&input.rows, |w, (f, a)| w.value(item(input, f, a))),
+        _ => w.value(value),
+    })?;
     w.finish()
 }
 

@@ -144,8 +144,7 @@ pub fn write(format: ExportFormat, input: &ExportInput, out: &mut dyn Write) -> 
 }
 
 /// The JSON export: the header, every finding's record and the decisions
-/// that apply, keys in alphabetical order (as one `serde_json::Value`
-/// writes them), one record at a time.
+/// that apply, one record at a time.
 fn json_document(out: &mut dyn Write, input: &ExportInput) -> io::Result<()> {
     let decisions: serde_json::Map<String, serde_json::Value> = input
         .rows
@@ -160,17 +159,17 @@ fn json_document(out: &mut dyn Write, input: &ExportInput) -> io::Result<()> {
             })
         })
         .collect();
+    let doc = serde_json::json!({
+        "decisions": decisions,
+        "findings": [],
+        "header": serde_json::to_value(&input.header)?,
+    });
     let mut w = stream::JsonWriter::new(out);
-    w.begin_object()?;
-    w.member("decisions", serde_json::Value::Object(decisions))?;
-    w.key("findings")?;
-    w.begin_array()?;
-    for record in input.records() {
-        w.element()?;
-        w.value(serde_json::to_value(record)?)?;
-    }
-    w.end_array()?;
-    w.member("header", serde_json::to_value(&input.header)?)?;
-    w.end_object()?;
+    w.object(doc, &mut |w, key, value| match key {
+        "findings" => w.array(input.records(), |w, record| {
+            w.value(serde_json::to_value(record)?)
+        }),
+        _ => w.value(value),
+    })?;
     w.finish()
 }

@@ -9,7 +9,6 @@ use crate::sarif::{
     ArtifactRoot, AutomationDetails, Configuration, Help, Level, Location, Log, Region, Rule, Run,
     SarifResult, Suppression, Text,
 };
-use crate::triage::Status;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -108,71 +107,45 @@ pub fn write_document(
 ) -> io::Result<()> {
     let mut w = JsonWriter::new(out);
     let log = serde_json::to_value(Log::new(Vec::new()))?;
-    let Value::Object(members) = log else {
-        return Err(io::Error::other("a SARIF log is an object"));
-    };
-    w.begin_object()?;
-    for (key, value) in members {
-        if key == "runs" {
-            w.key("runs")?;
-            w.begin_array()?;
-            for run in runs {
-                w.element()?;
-                write_run(&mut w, input, run)?;
-            }
-            w.end_array()?;
-        } else {
-            w.member(&key, value)?;
-        }
-    }
-    w.end_object()?;
+    w.object(log, &mut |w, key, value| match key {
+        "runs" => w.array(runs, |w, run| write_run(w, input, run)),
+        _ => w.value(value),
+    })?;
     w.finish()
+}
+
+/// Whether a result of this status carries a suppression.
+fn is_suppressed(status: &str) -> bool {
+    matches!(status, "suppressed" | "accepted" | "dormant")
 }
 
 /// One run: its results as they are made, then the rules they named
 /// (`tool` comes after `results` in alphabetical order).
 fn write_run(w: &mut JsonWriter, input: &ExportInput, run: &RunRows) -> io::Result<()> {
-    let suppressed = |status: Status| {
-        matches!(
-            status,
-            Status::Suppressed | Status::Accepted | Status::Dormant
-        )
-    };
     // GitHub wants suppressions on every result of a run or on none.
     let any_suppressed = run
         .rows
         .iter()
         .filter_map(|i| input.rows.get(*i as usize))
-        .any(|(_, a)| suppressed(a.status));
+        .any(|(_, a)| is_suppressed(a.status.as_str()));
     let skeleton = serde_json::to_value(skeleton(input, &run.subject, run.part))?;
-    let Value::Object(members) = skeleton else {
-        return Err(io::Error::other("a SARIF run is an object"));
-    };
     // Each rule by the first row that names it: its text is made again
     // when the rules are written, never held for every rule at once.
     let mut rules: BTreeMap<String, (u32, Severity)> = BTreeMap::new();
-    w.begin_object()?;
-    for (key, value) in members {
-        match key.as_str() {
-            "results" => {
-                w.key("results")?;
-                w.begin_array()?;
-                for i in &run.rows {
-                    let Some(r) = input.record(*i as usize) else {
-                        continue;
-                    };
-                    let sev = Severity::from_word(r.severity);
-                    rules.entry(r.id.clone()).or_insert((*i, sev));
-                    w.element()?;
-                    w.value(serde_json::to_value(result_of(&r, sev, any_suppressed))?)?;
-                }
-                w.end_array()?;
-            }
-            "tool" => write_tool(w, input, value, &rules)?,
-            _ => w.member(&key, value)?,
-        }
-    }
-    w.end_object()
+    w.object(skeleton, &mut |w, key, value| match key {
+        "results" => w.array(
+            run.rows
+                .iter()
+                .filter_map(|i| Some((*i, input.record(*i as usize)?))),
+            |w, (i, r)| {
+                let sev = Severity::from_word(r.severity);
+                rules.entry(r.id.clone()).or_insert((i, sev));
+                w.value(serde_json::to_value(result_of(&r, sev, any_suppressed))?)
+            },
+        ),
+        "tool" => write_tool(w, input, value, &rules),
+        _ => w.value(value),
+    })
 }
 
 /// The run's `tool`, its driver's rules written one at a time.
@@ -182,44 +155,24 @@ fn write_tool(
     tool: Value,
     rules: &BTreeMap<String, (u32, Severity)>,
 ) -> io::Result<()> {
-    let Value::Object(tool) = tool else {
-        return Err(io::Error::other("a SARIF tool is an object"));
-    };
-    w.key("tool")?;
-    w.begin_object()?;
-    for (key, value) in tool {
-        let mut driver = match value {
-            Value::Object(driver) if key == "driver" => driver,
-            other => {
-                w.member(&key, other)?;
-                continue;
+    w.object(tool, &mut |w, key, value| match (key, value) {
+        ("driver", Value::Object(mut driver)) => {
+            // Where the rules go (a driver without rules has no such key).
+            if !rules.is_empty() {
+                driver.insert("rules".into(), Value::Array(Vec::new()));
             }
-        };
-        // Where the rules go (a driver without rules has no such key).
-        if !rules.is_empty() {
-            driver.insert("rules".into(), Value::Array(Vec::new()));
+            w.object(Value::Object(driver), &mut |w, key, value| match key {
+                "rules" => w.array(
+                    rules
+                        .values()
+                        .filter_map(|(row, sev)| Some((input.record(*row as usize)?, *sev))),
+                    |w, (r, sev)| w.value(serde_json::to_value(rule_of(&r, sev))?),
+                ),
+                _ => w.value(value),
+            })
         }
-        w.key("driver")?;
-        w.begin_object()?;
-        for (key, value) in driver {
-            if key != "rules" {
-                w.member(&key, value)?;
-                continue;
-            }
-            w.key("rules")?;
-            w.begin_array()?;
-            for (row, sev) in rules.values() {
-                let Some(r) = input.record(*row as usize) else {
-                    continue;
-                };
-                w.element()?;
-                w.value(serde_json::to_value(rule_of(&r, *sev))?)?;
-            }
-            w.end_array()?;
-        }
-        w.end_object()?;
-    }
-    w.end_object()
+        (_, value) => w.value(value),
+    })
 }
 
 fn category(subject: &str, part: usize) -> String {
@@ -291,7 +244,7 @@ fn rule_of(r: &Record, sev: Severity) -> Rule {
 }
 
 fn result_of(r: &Record, sev: Severity, any_suppressed: bool) -> SarifResult {
-    let suppressed = matches!(r.status, "suppressed" | "accepted" | "dormant");
+    let suppressed = is_suppressed(r.status);
     let (uri, entry) = artifact(r);
     let region = Region::of(r.line.filter(|l| *l > 0), None);
     let package = match (&r.package, &r.installed_version) {
@@ -361,7 +314,7 @@ fn skeleton(input: &ExportInput, subject: &str, part: usize) -> Run {
 mod tests {
     use super::*;
     use crate::model::{Finding, Fingerprint, Kind, SourceInfo};
-    use crate::triage::Assessment;
+    use crate::triage::{Assessment, Status};
     use std::sync::Arc;
 
     fn findings(subjects: usize, per_subject: usize) -> Vec<Finding> {

@@ -21,34 +21,40 @@ impl<'w> JsonWriter<'w> {
         }
     }
 
-    pub fn begin_object(&mut self) -> io::Result<()> {
-        self.empty.push(true);
-        self.out.write_all(b"{")
-    }
-
-    pub fn end_object(&mut self) -> io::Result<()> {
+    /// `value` where a value is due: an object member by member, in its
+    /// order (alphabetical, as serde_json writes a `Value`), `member`
+    /// writing each one's value after its key — `w.value(value)` for a
+    /// whole one, in parts for a long one. Anything else is written whole.
+    pub fn object(
+        &mut self,
+        value: Value,
+        member: &mut dyn FnMut(&mut Self, &str, Value) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let Value::Object(members) = value else {
+            return self.value(value);
+        };
+        self.begin(b'{')?;
+        for (key, value) in members {
+            self.next()?;
+            serde_json::to_writer(&mut *self.out, &key)?;
+            self.out.write_all(b": ")?;
+            member(self, &key, value)?;
+        }
         self.end(b'}')
     }
 
-    pub fn begin_array(&mut self) -> io::Result<()> {
-        self.empty.push(true);
-        self.out.write_all(b"[")
-    }
-
-    pub fn end_array(&mut self) -> io::Result<()> {
+    /// An array of `items`, where a value is due, `each` writing one.
+    pub fn array<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Self, T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.begin(b'[')?;
+        for item in items {
+            self.next()?;
+            each(self, item)?;
+        }
         self.end(b']')
-    }
-
-    /// Starts the next member of the object being written; its value follows.
-    pub fn key(&mut self, key: &str) -> io::Result<()> {
-        self.next()?;
-        serde_json::to_writer(&mut *self.out, key)?;
-        self.out.write_all(b": ")
-    }
-
-    /// Starts the next element of the array being written; its value follows.
-    pub fn element(&mut self) -> io::Result<()> {
-        self.next()
     }
 
     /// A whole value, sanitised, where a value is due.
@@ -68,12 +74,6 @@ impl<'w> JsonWriter<'w> {
         Ok(())
     }
 
-    /// A member with its whole value.
-    pub fn member(&mut self, key: &str, value: Value) -> io::Result<()> {
-        self.key(key)?;
-        self.value(value)
-    }
-
     /// Ends the document with the line break the exports end with.
     pub fn finish(self) -> io::Result<()> {
         self.out.write_all(b"\n")
@@ -91,6 +91,11 @@ impl<'w> JsonWriter<'w> {
         self.out.write_all(if first { b"\n" } else { b",\n" })?;
         let pad = self.indent();
         self.out.write_all(pad.as_bytes())
+    }
+
+    fn begin(&mut self, open: u8) -> io::Result<()> {
+        self.empty.push(true);
+        self.out.write_all(&[open])
     }
 
     fn end(&mut self, close: u8) -> io::Result<()> {
@@ -124,26 +129,22 @@ mod tests {
         expected.push(b'\n');
         let mut out = Vec::new();
         let mut w = JsonWriter::new(&mut out);
-        w.begin_object().unwrap();
-        w.member("a", json!([])).unwrap();
-        w.key("b").unwrap();
-        w.begin_object().unwrap();
-        w.end_object().unwrap();
-        w.key("list").unwrap();
-        w.begin_array().unwrap();
-        w.element().unwrap();
-        w.value(whole["list"][0].clone()).unwrap();
-        w.element().unwrap();
-        w.value(json!(2)).unwrap();
-        w.element().unwrap();
-        w.value(json!("three")).unwrap();
-        w.end_array().unwrap();
-        w.key("nested").unwrap();
-        w.begin_object().unwrap();
-        w.member("deep", whole["nested"]["deep"].clone()).unwrap();
-        w.end_object().unwrap();
-        w.member("z", json!("end")).unwrap();
-        w.end_object().unwrap();
+        w.object(whole.clone(), &mut |w, key, value| match key {
+            // Written in parts, element by element and member by member.
+            "list" => w.array(value.as_array().cloned().unwrap_or_default(), |w, item| {
+                w.value(item)
+            }),
+            "nested" => w.object(value, &mut |w, _, deep| {
+                w.object(deep, &mut |w, _, deeper| {
+                    w.array(deeper.as_array().cloned().unwrap_or_default(), |w, item| {
+                        w.object(item, &mut |w, _, v| w.value(v))
+                    })
+                })
+            }),
+            "b" => w.object(value, &mut |w, _, v| w.value(v)),
+            _ => w.value(value),
+        })
+        .unwrap();
         w.finish().unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
@@ -155,10 +156,8 @@ mod tests {
     fn every_part_is_sanitised() {
         let mut out = Vec::new();
         let mut w = JsonWriter::new(&mut out);
-        w.begin_array().unwrap();
-        w.element().unwrap();
-        w.value(json!({"t": "a\u{1b}[31mred"})).unwrap();
-        w.end_array().unwrap();
+        w.array([json!({"t": "a\u{1b}[31mred"})], |w, item| w.value(item))
+            .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             !text.contains('\u{1b}') && !text.contains("\\u001b"),

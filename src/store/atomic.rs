@@ -39,11 +39,15 @@ pub fn write_atomic_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic_with(path, bytes, 0o600)
 }
 
-fn write_atomic_with(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
-    let dir = path
-        .parent()
+/// The folder `path` is in (`.` for a bare name).
+fn parent_of(path: &Path) -> &Path {
+    path.parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+        .unwrap_or(Path::new("."))
+}
+
+fn write_atomic_with(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    let dir = parent_of(path);
     refuse_read_only(path)?;
     let (tmp_path, mut tmp) = create_temp_with(dir, path, mode)?;
     let result = (|| {
@@ -140,11 +144,12 @@ impl PendingFile {
     /// A new file beside `target` (mode before the umask), like
     /// `create_private`. A read-only target is honoured, as by `write_atomic`.
     pub fn create(target: &Path, mode: u32) -> io::Result<PendingFile> {
+        PendingFile::create_in(parent_of(target), target, mode)
+    }
+
+    /// Like `create`, in `dir` (on the same file system as `target`).
+    fn create_in(dir: &Path, target: &Path, mode: u32) -> io::Result<PendingFile> {
         refuse_read_only(target)?;
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
         let (path, file) = create_temp_with(dir, target, mode)?;
         Ok(PendingFile {
             path,
@@ -172,7 +177,7 @@ impl PendingFile {
         }
         fs::rename(&self.path, target)?;
         self.path = PathBuf::new();
-        sync_dir(target.parent().unwrap_or(Path::new(".")))
+        sync_dir(parent_of(target))
     }
 }
 
@@ -201,23 +206,14 @@ impl Replacement {
     /// Writes `bytes` beside `target` (mode before the umask), not yet
     /// durable. A read-only target is honoured, as by `write_atomic`.
     pub fn stage(target: &Path, bytes: &[u8], mode: u32) -> io::Result<Replacement> {
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        Replacement::stage_in(dir, target, bytes, mode)
+        Replacement::stage_in(parent_of(target), target, bytes, mode)
     }
 
     /// Like `stage`, with the temporary file in `dir` (on the same file
     /// system as `target`): a folder of few files, where a killed writer's
     /// leftovers are found without listing a large one.
     pub fn stage_in(dir: &Path, target: &Path, bytes: &[u8], mode: u32) -> io::Result<Replacement> {
-        refuse_read_only(target)?;
-        let (path, file) = create_temp_with(dir, target, mode)?;
-        let mut pending = PendingFile {
-            path,
-            file: Some(io::BufWriter::new(file)),
-        };
+        let mut pending = PendingFile::create_in(dir, target, mode)?;
         pending.write_all(bytes)?;
         pending.flush()?;
         Ok(Replacement {
@@ -252,12 +248,7 @@ pub fn replace_together(files: Vec<Replacement>, also: &[&Path]) -> io::Result<(
     if files.is_empty() {
         return Ok(());
     }
-    let parents = files.iter().map(|r| {
-        r.target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-    });
+    let parents = files.iter().map(|r| parent_of(&r.target));
     let dirs = filesystems(parents.chain(also.iter().copied()));
     for dir in &dirs {
         sync_filesystem(dir)?;

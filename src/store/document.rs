@@ -274,22 +274,19 @@ pub fn write_locked<D: Document>(
     lock: &WorkspaceLock,
     file: &D,
 ) -> Result<(), StoreError> {
-    stage_locked(ws, lock, file)?.commit::<D>(ws, &[])
+    write_locked_with(ws, lock, file, &[])
 }
 
-/// A document's new version (with its `.bak` and this machine's journal)
-/// written beside it, not yet in place: `Staged::commit` puts them there.
-pub struct Staged {
-    files: Vec<super::atomic::Replacement>,
-    head: crate::triage::audit::Head,
-}
-
-/// Writes what `write_locked` writes under temporary names.
-pub fn stage_locked<D: Document>(
+/// `write_locked`, whose first wait for the disk also makes durable what
+/// was written in the folders `also` (an import's report copies): the
+/// `.bak`, the document and the journal are written under temporary names
+/// and put in place together (`atomic::replace_together`).
+pub fn write_locked_with<D: Document>(
     ws: &Workspace,
     _lock: &WorkspaceLock,
     file: &D,
-) -> Result<Staged, StoreError> {
+    also: &[&std::path::Path],
+) -> Result<(), StoreError> {
     use super::atomic::Replacement;
     let path = path_of::<D>(ws);
     let bak = bak_of::<D>(ws);
@@ -313,9 +310,9 @@ pub fn stage_locked<D: Document>(
         })?,
     );
     // Best effort: the file itself is written; the journal only helps a
-    // later rebuild. Private, like the report copies.
-    // Staged in `scans/incoming/`, which the next import clears of what a
-    // killed writer left, rather than among the report copies.
+    // later rebuild. Private, like the report copies; staged in
+    // `scans/incoming/`, which the next import clears of what a killed
+    // writer left, rather than among the report copies.
     let journal = journal_of::<D>(ws);
     let incoming = ws.incoming_dir();
     let staged = match std::fs::create_dir_all(&incoming) {
@@ -326,34 +323,18 @@ pub fn stage_locked<D: Document>(
         Ok(staged) => files.push(staged),
         Err(e) => crate::logging::log(&format!("{}: not written: {e}", journal.display())),
     }
-    Ok(Staged {
-        files,
-        head: crate::triage::audit::head(file.audit_log()),
-    })
-}
-
-impl Staged {
-    /// Puts the `.bak`, the document and the journal in place, in that
-    /// order, durably (`atomic::replace_together`: two waits for the disk,
-    /// the first also for what was written in the folders `also`).
-    pub fn commit<D: Document>(
-        self,
-        ws: &Workspace,
-        also: &[&std::path::Path],
-    ) -> Result<(), StoreError> {
-        let path = path_of::<D>(ws);
-        super::atomic::replace_together(self.files, also).map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        if let Err(e) = witness::record::<D>(ws, &self.head) {
-            crate::logging::log(&format!(
-                "{}: could not record the audit head in the local witness: {e}",
-                path.display()
-            ));
-        }
-        Ok(())
+    super::atomic::replace_together(files, also).map_err(|source| StoreError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let head = crate::triage::audit::head(file.audit_log());
+    if let Err(e) = witness::record::<D>(ws, &head) {
+        crate::logging::log(&format!(
+            "{}: could not record the audit head in the local witness: {e}",
+            path.display()
+        ));
     }
+    Ok(())
 }
 
 /// The `"audit_head"` line of a rendered document.

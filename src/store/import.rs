@@ -257,8 +257,8 @@ impl<'a> Importer<'a> {
         let mut copies_to_sync = std::mem::take(&mut self.copies_to_sync);
         if let Some(file) = &self.decisions {
             let also: &[&Path] = if copies_to_sync { &[&scans] } else { &[] };
-            let written = super::document::stage_locked(self.workspace, &self.lock, file)
-                .and_then(|staged| staged.commit::<decisions::DecisionFile>(self.workspace, also));
+            let written =
+                super::document::write_locked_with(self.workspace, &self.lock, file, also);
             match written {
                 Ok(()) => copies_to_sync = false,
                 Err(e) => notes.push(format!("decisions were not updated: {e}")),

@@ -397,7 +397,9 @@ impl FindingsStore {
             .conn
             .prepare_cached("SELECT body FROM advisories WHERE advisory_id = ?1")
             .and_then(|mut stmt| stmt.query_row([advisory], |r| r.get(0)))
-            .map_err(&err)?;
+            .optional()
+            .map_err(&err)?
+            .ok_or_else(|| corrupt(&self.path, "a run names advisory text that is not stored"))?;
         let parsed = Arc::new(row::decode_details(&body).map_err(|e| corrupt(&self.path, e))?);
         self.advisories
             .borrow_mut()
