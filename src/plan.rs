@@ -208,28 +208,39 @@ impl Action {
     }
 }
 
-/// The findings one action clears.
-type Members<'f> = Vec<(&'f Finding, &'f Assessment)>;
+/// A finding one action clears, with the version that fixes it (worked
+/// out once: a fleet plan groups, partitions and names each finding's fix).
+#[derive(Clone, Copy)]
+struct Member<'f> {
+    finding: &'f Finding,
+    assessment: &'f Assessment,
+    fix: Option<&'f str>,
+}
 
 /// Builds the plan from the findings shown, most urgent action first.
 /// `bases` names the base image of the project's own images.
 pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action> {
     // Subjects are the findings' shared `Arc<str>`s: keys cost a reference
     // count, not a copy per finding (a fleet plan takes 500k findings).
-    let mut groups: BTreeMap<(Arc<str>, Fix), Members> = BTreeMap::new();
+    let mut groups: BTreeMap<(Arc<str>, Fix), Vec<Member>> = BTreeMap::new();
     // Packages are planned per (subject, package): the target version is the
     // highest of each finding's lowest fix. A language package is planned per
     // package across subjects (its ecosystem and its name as that ecosystem
     // spells it): the image that installs it and the project whose manifest
     // pins it need one change.
-    let mut packages: BTreeMap<PackageKey, Vec<(&Finding, &Assessment)>> = BTreeMap::new();
+    let mut packages: BTreeMap<PackageKey, Vec<Member>> = BTreeMap::new();
     for (f, a) in rows.iter().copied().filter(|(_, a)| a.status.needs_work()) {
+        let m = Member {
+            finding: f,
+            assessment: a,
+            fix: lowest_fix(f),
+        };
         let subject = Arc::clone(&f.subject);
         match f.kind {
             // A patched base image fixes what its layers brought; what has
             // no fix yet stays with its package.
             Kind::Vulnerability
-                if f.package.is_some() && f.from_base_image() && lowest_fix(f).is_some() =>
+                if f.package.is_some() && f.from_base_image() && m.fix.is_some() =>
             {
                 let base = bases.get(&subject);
                 let fix = Fix::BaseImage {
@@ -237,7 +248,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                     dockerfile: base.map(|b| b.dockerfile.clone()),
                     rebuild: base.map(BaseImage::rebuild_command),
                 };
-                groups.entry((subject, fix)).or_default().push((f, a));
+                groups.entry((subject, fix)).or_default().push(m);
             }
             Kind::Vulnerability if f.package.is_some() => {
                 let name = f.package_name().unwrap_or_default().to_string();
@@ -261,7 +272,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                     let name = crate::model::purl::purl_name(&class, &name).to_ascii_lowercase();
                     PackageKey::Everywhere { class, name }
                 };
-                packages.entry(key).or_default().push((f, a));
+                packages.entry(key).or_default().push(m);
             }
             Kind::Secret => {
                 let file = f
@@ -272,7 +283,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                 groups
                     .entry((subject, Fix::RotateSecret { file }))
                     .or_default()
-                    .push((f, a));
+                    .push(m);
             }
             Kind::Misconfiguration | Kind::ImageConfig | Kind::Posture => {
                 let file = f
@@ -290,12 +301,12 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                         },
                     ))
                     .or_default()
-                    .push((f, a));
+                    .push(m);
             }
             _ => groups
                 .entry((subject, Fix::Decide { id: f.id.clone() }))
                 .or_default()
-                .push((f, a)),
+                .push(m),
         }
     }
     for (key, members) in packages {
@@ -304,7 +315,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
             PackageKey::Distro { name, .. } => (
                 members
                     .iter()
-                    .map(|(f, _)| &f.subject)
+                    .map(|m| &m.finding.subject)
                     .min()
                     .cloned()
                     .unwrap_or_else(|| Arc::from("")),
@@ -313,30 +324,31 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
             // Filed under, and named as, its first place (`Werkzeug`, not `werkzeug`).
             PackageKey::Everywhere { name, .. } => members
                 .iter()
-                .min_by_key(|(f, _)| f.subject.clone())
-                .map(|(f, _)| {
+                .map(|m| m.finding)
+                .min_by_key(|f| &f.subject)
+                .map(|f| {
                     let named = f.package_name().map_or(name, str::to_string);
                     (Arc::clone(&f.subject), named)
                 })
                 .unwrap_or_else(|| (Arc::from(""), String::new())),
         };
-        let (fixable, unfixable): (Vec<_>, Vec<_>) = members
-            .into_iter()
-            .partition(|(f, _)| lowest_fix(f).is_some());
-        if !fixable.is_empty() {
+        let (fixable, unfixable): (Vec<_>, Vec<_>) =
+            members.into_iter().partition(|m| m.fix.is_some());
+        if let Some(first) = fixable.first().map(|m| m.finding) {
+            let scheme = scheme_of(first);
             let to = fixable
                 .iter()
-                .filter_map(|(f, _)| lowest_fix(f))
-                .max_by(|a, b| scheme_of(fixable[0].0).compare(a, b))
-                .unwrap_or_default();
-            let first = fixable[0].0;
+                .filter_map(|m| m.fix)
+                .max_by(|a, b| scheme.compare(a, b))
+                .unwrap_or_default()
+                .to_string();
             // The installed version, when every place has the same one.
             let from = first
                 .installed_version()
                 .filter(|v| {
                     fixable
                         .iter()
-                        .all(|(f, _)| f.installed_version() == Some(*v))
+                        .all(|m| m.finding.installed_version() == Some(*v))
                 })
                 .map(str::to_string);
             let fix = Fix::Upgrade {
@@ -417,15 +429,10 @@ fn distro_release(f: &Finding) -> Option<String> {
     ))
 }
 
-fn action(
-    subject: Arc<str>,
-    fix: Fix,
-    members: &[(&Finding, &Assessment)],
-    bases: &BaseImages,
-) -> Action {
+fn action(subject: Arc<str>, fix: Fix, members: &[Member], bases: &BaseImages) -> Action {
     let mut per_place: BTreeMap<&str, usize> = BTreeMap::new();
-    for (f, _) in members {
-        *per_place.entry(&f.subject).or_default() += 1;
+    for m in members {
+        *per_place.entry(&m.finding.subject).or_default() += 1;
     }
     let mut places: Vec<String> = per_place.keys().map(|p| p.to_string()).collect();
     if places.len() < 2 {
@@ -434,22 +441,24 @@ fn action(
     let count = |sev: Severity, overdue: bool| {
         members
             .iter()
-            .filter(|(f, a)| f.severity == sev && (!overdue || a.status == Status::Overdue))
+            .filter(|m| {
+                m.finding.severity == sev && (!overdue || m.assessment.status == Status::Overdue)
+            })
             .count()
     };
     let worst = members
         .iter()
-        .map(|(f, _)| f.severity)
+        .map(|m| m.finding.severity)
         .max()
         .unwrap_or(Severity::Unknown);
     let mut prints: Vec<crate::model::Fingerprint> =
-        members.iter().map(|(f, _)| f.fingerprint).collect();
+        members.iter().map(|m| m.finding.fingerprint).collect();
     prints.sort_unstable();
     prints.dedup();
     let findings: Vec<String> = prints.iter().map(|fp| fp.to_string()).collect();
     let n = findings.len();
     let ids = {
-        let mut ids: Vec<&str> = members.iter().map(|(f, _)| f.id.as_str()).collect();
+        let mut ids: Vec<&str> = members.iter().map(|m| m.finding.id.as_str()).collect();
         ids.sort();
         ids.dedup();
         let shown: Vec<&str> = ids.iter().take(3).copied().collect();
@@ -496,7 +505,7 @@ fn action(
                 "upgrade {package}{} to {to} in {where_}: clears {n} finding(s) ({ids}){}",
                 from.as_deref().map(|v| format!(" {v}")).unwrap_or_default(),
                 match Scheme::of(ecosystem.as_deref()) {
-                    Scheme::Unknown if members.len() > 1 || members.iter().any(|(f, _)| fix_versions(f).len() > 1) =>
+                    Scheme::Unknown if members.len() > 1 || members.iter().any(|m| fix_versions(m.finding).len() > 1) =>
                         format!(
                             "; version order of {}: {}, check {to}",
                             ecosystem.as_deref().unwrap_or("this package"),
@@ -533,7 +542,7 @@ fn action(
             )
         }
         Fix::NoFixYet { package } => {
-            let words = members.iter().find_map(|(f, _)| fix_in_words(f));
+            let words = members.iter().find_map(|m| fix_in_words(m.finding));
             match words {
                 // A fix exists but the scanner names no version for it.
                 Some(words) => (
@@ -547,7 +556,7 @@ fn action(
                 None => (
                     format!(
                         "{package} in {where_} has no fixed version yet for {n} finding(s) ({ids}){}: mitigate, or decide (snooze until a fix, accept, not affected)",
-                        if members.iter().all(|(f, _)| f.from_base_image()) {
+                        if members.iter().all(|m| m.finding.from_base_image()) {
                             ", and came with the base image"
                         } else {
                             ""
@@ -586,10 +595,10 @@ fn action(
     }
 }
 
-fn distinct_packages(members: &[(&Finding, &Assessment)]) -> usize {
+fn distinct_packages(members: &[Member]) -> usize {
     let mut names: Vec<&str> = members
         .iter()
-        .filter_map(|(f, _)| f.package_name())
+        .filter_map(|m| m.finding.package_name())
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -598,14 +607,14 @@ fn distinct_packages(members: &[(&Finding, &Assessment)]) -> usize {
 
 /// `openssl ≥ 3.0.14-1~deb12u1, libc6 ≥ 2.36-9+deb12u7 and 2 more`: the
 /// version each package needs, as the findings' fixes say.
-fn base_packages(members: &[(&Finding, &Assessment)]) -> String {
-    let mut need: BTreeMap<&str, String> = BTreeMap::new();
-    for (f, _) in members {
-        let (Some(name), Some(fix)) = (f.package_name(), lowest_fix(f)) else {
+fn base_packages(members: &[Member]) -> String {
+    let mut need: BTreeMap<&str, &str> = BTreeMap::new();
+    for m in members {
+        let (Some(name), Some(fix)) = (m.finding.package_name(), m.fix) else {
             continue;
         };
         let slot = need.entry(name).or_default();
-        if slot.is_empty() || scheme_of(f).compare(&fix, slot) == Ordering::Greater {
+        if slot.is_empty() || scheme_of(m.finding).compare(fix, slot) == Ordering::Greater {
             *slot = fix;
         }
     }
@@ -626,7 +635,7 @@ fn base_packages(members: &[(&Finding, &Assessment)]) -> String {
 /// where the ecosystem has one.
 pub fn upgrade_command_for(f: &Finding) -> Option<String> {
     let p = f.package.as_ref()?;
-    upgrade_hint(p.ecosystem.as_deref(), &p.name, &lowest_fix(f)?)
+    upgrade_hint(p.ecosystem.as_deref(), &p.name, lowest_fix(f)?)
 }
 
 /// The change at the layer that owns the package, when scandeck knows it:
@@ -639,7 +648,7 @@ fn owner_hint(
     package: &str,
     ecosystem: Option<&str>,
     to: &str,
-    members: &[(&Finding, &Assessment)],
+    members: &[Member],
     bases: &BaseImages,
 ) -> Option<String> {
     let purl_type = ecosystem.and_then(crate::model::purl::type_for);
@@ -650,7 +659,7 @@ fn owner_hint(
         _ => format!("edit {manifest}: {package} {to} or later"),
     };
     // A project manifest that pins it: the one change every place needs.
-    let project_manifest = members.iter().find_map(|(f, _)| {
+    let project_manifest = members.iter().map(|m| m.finding).find_map(|f| {
         if !f.subject.starts_with(crate::model::subject::PROJECT) {
             return None;
         }
@@ -665,7 +674,7 @@ fn owner_hint(
     });
     let images: Vec<&Finding> = members
         .iter()
-        .map(|(f, _)| *f)
+        .map(|m| m.finding)
         .filter(|f| crate::model::subject::is_image(&f.subject))
         .collect();
     let Some(first_image) = images.first() else {
@@ -745,7 +754,7 @@ fn looks_like_version(v: &str) -> bool {
 
 /// The fixed versions a scanner named for `f` that are versions (npm audit
 /// writes `name@version`).
-fn fix_versions(f: &Finding) -> Vec<String> {
+fn fix_versions(f: &Finding) -> Vec<&str> {
     let Some(p) = f.package.as_ref() else {
         return Vec::new();
     };
@@ -756,7 +765,6 @@ fn fix_versions(f: &Finding) -> Vec<String> {
             v.strip_prefix(p.name.as_str())
                 .and_then(|rest| rest.strip_prefix('@'))
                 .unwrap_or(v)
-                .to_string()
         })
         .filter(|v| looks_like_version(v))
         .collect()
@@ -765,25 +773,21 @@ fn fix_versions(f: &Finding) -> Vec<String> {
 /// The version to move `f`'s package to: the lowest fixed version at or
 /// above the installed one (a fix on an older release line does not apply),
 /// and a release whenever a release fixes it, never a pre-release then.
-fn lowest_fix(f: &Finding) -> Option<String> {
+fn lowest_fix(f: &Finding) -> Option<&str> {
     let scheme = scheme_of(f);
     let installed = f.installed_version();
-    let candidates: Vec<String> = fix_versions(f)
+    let candidates: Vec<&str> = fix_versions(f)
         .into_iter()
         .filter(|v| installed.is_none_or(|i| scheme.compare(v, i) != Ordering::Less))
         .collect();
-    let releases: Vec<&String> = candidates
-        .iter()
-        .filter(|v| !scheme.is_prerelease(v))
-        .collect();
-    let pool: Vec<&String> = if releases.is_empty() {
-        candidates.iter().collect()
-    } else {
-        releases
+    let lowest = |releases_only: bool| {
+        candidates
+            .iter()
+            .copied()
+            .filter(|v| !releases_only || !scheme.is_prerelease(v))
+            .min_by(|a, b| scheme.compare(a, b))
     };
-    pool.into_iter()
-        .min_by(|a, b| scheme.compare(a, b))
-        .cloned()
+    lowest(true).or_else(|| lowest(false))
 }
 
 /// A fix the scanner describes in words instead of a version, if any.
@@ -851,7 +855,9 @@ mod tests {
     /// an older release line, never words.
     #[test]
     fn the_fix_is_the_lowest_release_in_the_ecosystems_order() {
-        let fix = |eco, installed, fixed: &[&str]| lowest_fix(&finding(eco, installed, fixed));
+        let fix = |eco, installed, fixed: &[&str]| {
+            lowest_fix(&finding(eco, installed, fixed)).map(str::to_string)
+        };
         assert_eq!(
             fix("npm", "0.9.0", &["1.0.0-rc.1", "1.0.0"]).as_deref(),
             Some("1.0.0")

@@ -25,6 +25,11 @@ pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
         }
     };
     say_raw!("{text}")?;
+    // The process ends here: the findings and the plan go with it, instead
+    // of being freed one allocation at a time (a fleet's 500k findings).
+    std::mem::forget(actions);
+    std::mem::forget(rows);
+    std::mem::forget(listing);
     Ok(0)
 }
 

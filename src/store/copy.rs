@@ -32,6 +32,7 @@ impl CopyWriter {
         let pending = PendingFile::create_private(target)?;
         let mut encoder = zstd::stream::write::Encoder::new(pending, LEVEL)?;
         encoder.include_checksum(true)?;
+        encoder.multithread(1)?;
         Ok(CopyWriter { encoder })
     }
 
