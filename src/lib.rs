@@ -12,6 +12,7 @@ pub mod export;
 pub mod fasthash;
 pub mod gate;
 pub mod ingest;
+pub mod intern;
 pub mod logging;
 pub mod model;
 pub mod plan;

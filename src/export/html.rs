@@ -3,6 +3,7 @@
 //! no script at all), and every value escaped.
 
 use super::input::{safe_link, ExportInput};
+use crate::intern::Interner;
 use crate::sanitize::{sanitize, sanitize_line};
 use std::fmt::Write as _;
 use std::io::Write;
@@ -76,48 +77,29 @@ pub fn content_security_policy() -> String {
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; img-src 'none'; base-uri 'none'; form-action 'none'".to_string()
 }
 
-/// Each row's position when sorted by its key (ties keep the export
-/// order), from each row's key id among `values` (the distinct keys).
-fn ranks(ids: &[u32], values: &[String]) -> Vec<u32> {
-    let mut by_value: Vec<u32> = (0..values.len() as u32).collect();
-    by_value.sort_by(|a, b| values[*a as usize].cmp(&values[*b as usize]));
-    let mut value_rank = vec![0u32; values.len()];
-    for (rank, id) in by_value.into_iter().enumerate() {
-        value_rank[id as usize] = rank as u32;
-    }
-    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
-    order.sort_by_key(|row| value_rank[ids[*row as usize] as usize]);
-    let mut rank = vec![0u32; ids.len()];
-    for (position, row) in order.into_iter().enumerate() {
-        rank[row as usize] = position as u32;
-    }
-    rank
-}
-
-/// Distinct texts by id: a key per row costs four bytes, not a string.
+/// Each row's sort key, as the id of its text: four bytes a row.
 #[derive(Default)]
 struct Keys {
-    ids: crate::fasthash::FxHashMap<String, u32>,
-    values: Vec<String>,
+    texts: Interner,
     of_row: Vec<u32>,
 }
 
 impl Keys {
-    fn push(&mut self, key: String) {
-        let next = self.values.len() as u32;
-        let id = match self.ids.get(&key) {
-            Some(id) => *id,
-            None => {
-                self.ids.insert(key.clone(), next);
-                self.values.push(key);
-                next
-            }
-        };
+    fn push(&mut self, key: &str) {
+        let id = self.texts.id(key);
         self.of_row.push(id);
     }
 
+    /// Each row's position when sorted by its key (ties keep the export order).
     fn ranks(&self) -> Vec<u32> {
-        ranks(&self.of_row, &self.values)
+        let text_rank = self.texts.ranks(str::cmp);
+        let mut order: Vec<u32> = (0..self.of_row.len() as u32).collect();
+        order.sort_by_key(|row| text_rank[self.of_row[*row as usize] as usize]);
+        let mut rank = vec![0u32; order.len()];
+        for (position, row) in order.into_iter().enumerate() {
+            rank[row as usize] = position as u32;
+        }
+        rank
     }
 }
 
@@ -188,11 +170,11 @@ pub fn write(out: &mut dyn Write, input: &ExportInput) -> std::io::Result<()> {
     );
     for (f, a) in &input.rows {
         let r = crate::export::Record::brief_at(f, a, input.now);
-        by_id.push(r.id.to_lowercase());
-        by_package.push(last(r.package.as_deref().or(r.path.as_deref())));
-        by_target.push(r.target.to_lowercase());
-        by_status.push(r.status.to_string());
-        by_due.push(last(r.sla_due.as_deref()));
+        by_id.push(&r.id.to_lowercase());
+        by_package.push(&last(r.package.as_deref().or(r.path.as_deref())));
+        by_target.push(&r.target.to_lowercase());
+        by_status.push(r.status);
+        by_due.push(&last(r.sla_due.as_deref()));
     }
     let (by_id, by_package, by_target, by_status, by_due) = (
         by_id.ranks(),
@@ -257,7 +239,7 @@ mod tests {
     fn ranks_sort_stably() {
         let mut keys = Keys::default();
         for key in ["b", "a", "b", "c"] {
-            keys.push(key.to_string());
+            keys.push(key);
         }
         assert_eq!(keys.ranks(), vec![1, 0, 2, 3]);
     }

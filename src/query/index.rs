@@ -4,6 +4,7 @@
 
 use super::order::natural_cmp;
 use crate::fasthash::FxHashMap;
+use crate::intern::Interner;
 use crate::model::{Finding, Kind, Severity};
 use crate::triage::Status;
 use nucleo_matcher::Utf32String;
@@ -51,16 +52,6 @@ pub struct SearchIndex {
     pub(super) due: Vec<u32>,
 }
 
-/// Interns strings, returning dense ids.
-#[derive(Default)]
-struct Interner {
-    ids: FxHashMap<String, u32>,
-    values: Vec<String>,
-    /// The last text asked for, by address: findings of one run share their
-    /// target, subject and scanner texts, so most asks repeat the last one.
-    last: Option<(usize, usize, u32)>,
-}
-
 /// The fields a finding's haystack is written from; the advisory text by
 /// address (findings of one id in one run share it). Two keys may write the
 /// same text (one id in two runs): the text is then matched twice, with
@@ -85,44 +76,6 @@ impl<'f> HayParts<'f> {
                 .map(|p| (p.name.as_str(), p.installed.as_deref())),
             details: std::sync::Arc::as_ptr(&f.details) as usize,
         }
-    }
-}
-
-impl Interner {
-    fn id(&mut self, value: &str) -> u32 {
-        if let Some((ptr, len, id)) = self.last {
-            if ptr == value.as_ptr() as usize && len == value.len() {
-                return id;
-            }
-        }
-        let id = match self.ids.get(value) {
-            Some(id) => *id,
-            None => {
-                let id = self.values.len() as u32;
-                self.ids.insert(value.to_string(), id);
-                self.values.push(value.to_string());
-                id
-            }
-        };
-        self.last = Some((value.as_ptr() as usize, value.len(), id));
-        id
-    }
-
-    /// Interns every value of `other`, returning this interner's id for
-    /// each of `other`'s ids.
-    fn absorb(&mut self, other: &Interner) -> Vec<u32> {
-        other.values.iter().map(|v| self.id(v)).collect()
-    }
-
-    /// Rank of each interned value in sorted order.
-    fn ranks(&self, cmp: impl Fn(&str, &str) -> std::cmp::Ordering) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..self.values.len() as u32).collect();
-        order.sort_by(|a, b| cmp(&self.values[*a as usize], &self.values[*b as usize]));
-        let mut rank = vec![0u32; order.len()];
-        for (r, id) in order.into_iter().enumerate() {
-            rank[id as usize] = r as u32;
-        }
-        rank
     }
 }
 
@@ -377,10 +330,10 @@ impl SearchIndex {
             .iter()
             .map(|s| Utf32String::from(s.as_str()))
             .collect();
-        index.targets = targets.values.iter().map(|t| t.to_lowercase()).collect();
-        index.images = images.values.iter().map(|t| t.to_lowercase()).collect();
-        index.sources = sources.values.iter().map(|s| s.to_lowercase()).collect();
-        index.packages = packages.values.iter().map(|p| p.to_lowercase()).collect();
+        index.targets = targets.values().iter().map(|t| t.to_lowercase()).collect();
+        index.images = images.values().iter().map(|t| t.to_lowercase()).collect();
+        index.sources = sources.values().iter().map(|s| s.to_lowercase()).collect();
+        index.packages = packages.values().iter().map(|p| p.to_lowercase()).collect();
         if index.due.len() != n {
             index.due = vec![u32::MAX; n];
         }
