@@ -8,6 +8,7 @@ use crate::intern::Interner;
 use crate::model::{Finding, Kind, Severity};
 use crate::triage::Status;
 use nucleo_matcher::Utf32String;
+use std::hash::{Hash, Hasher};
 
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
@@ -79,24 +80,62 @@ impl<'f> HayParts<'f> {
     }
 }
 
-#[derive(Clone, Copy)]
-struct HayIds {
-    hay: u32,
-    id: u32,
-    package: u32,
+/// The haystacks of some findings, each written once: a haystack is
+/// found by the hash of its `HayParts` and told apart from others of that
+/// hash by the parts of the first finding that wrote it. A map keyed by the
+/// parts themselves (88 bytes an entry) was 70 MB at its peak at 1M
+/// findings; this keeps 4 bytes a haystack beside the table.
+#[derive(Default)]
+struct Haystacks<'f> {
+    /// Hash of the parts → the last haystack with that hash; `next` links the earlier ones.
+    by_hash: FxHashMap<u64, u32>,
+    next: Vec<u32>,
+    /// The first finding that wrote each haystack.
+    writer: Vec<&'f Finding>,
+    /// Each haystack's finding id and package, interned.
+    ids: Vec<(u32, u32)>,
+    texts: Vec<String>,
+}
+
+const NO_HAY: u32 = u32::MAX;
+
+impl<'f> Haystacks<'f> {
+    fn hash(parts: &HayParts) -> u64 {
+        let mut hasher = crate::fasthash::FxHasher::default();
+        parts.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    fn find(&self, hash: u64, parts: &HayParts) -> Option<u32> {
+        let mut at = self.by_hash.get(&hash).copied();
+        while let Some(hay) = at.filter(|h| *h != NO_HAY) {
+            if HayParts::of(self.writer[hay as usize]) == *parts {
+                return Some(hay);
+            }
+            at = Some(self.next[hay as usize]);
+        }
+        None
+    }
+
+    fn add(&mut self, hash: u64, writer: &'f Finding, ids: (u32, u32), text: String) -> u32 {
+        let hay = self.texts.len() as u32;
+        self.next
+            .push(self.by_hash.insert(hash, hay).unwrap_or(NO_HAY));
+        self.writer.push(writer);
+        self.ids.push(ids);
+        self.texts.push(text);
+        hay
+    }
 }
 
 /// The texts of some findings, interned: what `SearchIndex::build` makes
 /// of each half of the findings before joining them.
 #[derive(Default)]
 struct Part<'f> {
-    /// What a haystack is made of, borrowed: hashing these few short fields
-    /// (the title by its shared advisory text) is cheaper than writing and
-    /// hashing the whole text for every finding.
-    /// Each haystack's id, with the ids of its finding id and package (a
-    /// haystack holds both): one lookup per finding instead of three.
-    hay: FxHashMap<HayParts<'f>, HayIds>,
-    hay_texts: Vec<String>,
+    /// Hashing what a haystack is made of (the title by its shared advisory
+    /// text) is cheaper than writing and hashing the whole text for every
+    /// finding.
+    hay: Haystacks<'f>,
     targets: Interner,
     images: Interner,
     sources: Interner,
@@ -115,24 +154,21 @@ impl<'f> Part<'f> {
         let mut part = Part::default();
         let mut text = String::new();
         for f in findings {
-            let next = part.hay_texts.len() as u32;
-            let Part {
-                hay,
-                hay_texts,
-                ids,
-                packages,
-                ..
-            } = &mut part;
-            let found = *hay.entry(HayParts::of(f)).or_insert_with(|| {
-                haystack_text(f, &mut text);
-                hay_texts.push(text.clone());
-                HayIds {
-                    hay: next,
-                    id: ids.id(&f.id),
-                    package: packages.id(f.package_name().unwrap_or("")),
+            let parts = HayParts::of(f);
+            let hash = Haystacks::hash(&parts);
+            let hay = match part.hay.find(hash, &parts) {
+                Some(hay) => hay,
+                None => {
+                    haystack_text(f, &mut text);
+                    let ids = (
+                        part.ids.id(&f.id),
+                        part.packages.id(f.package_name().unwrap_or("")),
+                    );
+                    part.hay.add(hash, f, ids, text.clone())
                 }
-            });
-            part.haystack_of.push(found.hay);
+            };
+            let (id, package) = part.hay.ids[hay as usize];
+            part.haystack_of.push(hay);
             part.target_of.push(part.targets.id(f.display_target()));
             let repository = f.subject.strip_prefix("image:").unwrap_or("");
             part.image_of.push(part.images.id(repository));
@@ -141,8 +177,8 @@ impl<'f> Part<'f> {
                 Some(_) => part.sources.id(&f.scanner_names()),
                 None => part.sources.id(&f.source.scanner),
             });
-            part.package_of.push(found.package);
-            part.id_of.push(found.id);
+            part.package_of.push(package);
+            part.id_of.push(id);
         }
         part
     }
@@ -150,37 +186,34 @@ impl<'f> Part<'f> {
     /// Appends the findings of `later` (those after this part's), moving
     /// its ids into this part's.
     fn append(&mut self, later: Part<'f>) {
-        let mut hay_texts: Vec<Option<String>> = later.hay_texts.into_iter().map(Some).collect();
-        let mut hay_ids = vec![0u32; hay_texts.len()];
         let packages = self.packages.absorb(&later.packages);
         let ids = self.ids.absorb(&later.ids);
-        for (parts, local) in later.hay {
-            let next = self.hay_texts.len() as u32;
-            let texts = &mut self.hay_texts;
-            let text = hay_texts
-                .get_mut(local.hay as usize)
-                .and_then(Option::take)
-                .unwrap_or_default();
-            hay_ids[local.hay as usize] = self
-                .hay
-                .entry(parts)
-                .or_insert_with(|| {
-                    texts.push(text);
-                    HayIds {
-                        hay: next,
-                        id: ids[local.id as usize],
-                        package: packages[local.package as usize],
-                    }
+        let Haystacks {
+            writer,
+            ids: hay_ids,
+            texts,
+            ..
+        } = later.hay;
+        let hays: Vec<u32> = writer
+            .into_iter()
+            .zip(hay_ids)
+            .zip(texts)
+            .map(|((writer, (id, package)), text)| {
+                let parts = HayParts::of(writer);
+                let hash = Haystacks::hash(&parts);
+                self.hay.find(hash, &parts).unwrap_or_else(|| {
+                    let ids = (ids[id as usize], packages[package as usize]);
+                    self.hay.add(hash, writer, ids, text)
                 })
-                .hay;
-        }
+            })
+            .collect();
         let remap = |ids: Vec<u32>, map: &[u32]| -> Vec<u32> {
             ids.into_iter().map(|i| map[i as usize]).collect()
         };
         let targets = self.targets.absorb(&later.targets);
         let images = self.images.absorb(&later.images);
         let sources = self.sources.absorb(&later.sources);
-        self.haystack_of.extend(remap(later.haystack_of, &hay_ids));
+        self.haystack_of.extend(remap(later.haystack_of, &hays));
         self.target_of.extend(remap(later.target_of, &targets));
         self.image_of.extend(remap(later.image_of, &images));
         self.source_of.extend(remap(later.source_of, &sources));
@@ -271,7 +304,9 @@ impl SearchIndex {
             part.append(second);
         }
         let Part {
-            hay_texts,
+            hay: Haystacks {
+                texts: hay_texts, ..
+            },
             targets,
             images,
             sources,
@@ -326,10 +361,9 @@ impl SearchIndex {
             .iter()
             .map(|i| target_ranks[*i as usize])
             .collect();
-        index.haystacks = hay_texts
-            .iter()
-            .map(|s| Utf32String::from(s.as_str()))
-            .collect();
+        // The texts become the haystacks where they lie (an ASCII text is
+        // kept as it is), not copied beside them.
+        index.haystacks = hay_texts.into_iter().map(Utf32String::from).collect();
         index.targets = targets.values().iter().map(|t| t.to_lowercase()).collect();
         index.images = images.values().iter().map(|t| t.to_lowercase()).collect();
         index.sources = sources.values().iter().map(|s| s.to_lowercase()).collect();
@@ -378,6 +412,24 @@ mod tests {
     use crate::query::SortKey;
     use crate::triage::Status;
     use std::sync::atomic::AtomicU64;
+
+    /// Haystacks whose parts hash alike are still told apart by their
+    /// parts, each found again by its own.
+    #[test]
+    fn haystacks_of_one_hash_are_told_apart_by_their_parts() {
+        let redactor = crate::model::Redactor::with_key([2; 32]);
+        let findings = crate::demo::parsed_findings(&redactor);
+        let (a, b) = (&findings[0], &findings[1]);
+        assert!(HayParts::of(a) != HayParts::of(b));
+        let mut hays = Haystacks::default();
+        // One hash for both, as a collision would give.
+        let first = hays.add(7, a, (0, 0), "a".into());
+        assert_eq!(hays.find(7, &HayParts::of(b)), None);
+        let second = hays.add(7, b, (1, 1), "b".into());
+        assert_eq!(hays.find(7, &HayParts::of(a)), Some(first));
+        assert_eq!(hays.find(7, &HayParts::of(b)), Some(second));
+        assert_eq!(hays.find(8, &HayParts::of(a)), None);
+    }
 
     /// An index built from two halves answers exactly as one built whole:
     /// the same haystack text, targets, packages and ids for every finding,

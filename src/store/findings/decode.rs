@@ -133,7 +133,7 @@ pub(super) fn decode(
 pub(super) struct RowReader<'a> {
     pub(super) store: &'a FindingsStore,
     pub(super) shared: Shared,
-    pub(super) images: HashMap<ImageRef, Arc<ImageRef>>,
+    pub(super) parts: ContextParts,
 }
 
 impl<'a> RowReader<'a> {
@@ -141,7 +141,7 @@ impl<'a> RowReader<'a> {
         RowReader {
             store,
             shared: Shared::default(),
-            images: HashMap::new(),
+            parts: ContextParts::default(),
         }
     }
 
@@ -179,7 +179,7 @@ impl<'a> RowReader<'a> {
                 .and_then(|mut stmt| stmt.query_row([run, raw.context_id], |r| r.get(0)))
                 .map_err(&err)?;
             let parsed: Context = serde_json::from_str(&body).map_err(|e| corrupt(path, e))?;
-            let context = shared_context(parsed, &mut self.images);
+            let context = self.parts.context(parsed);
             self.shared.contexts.insert(context_key, context);
         }
         let raw = RawRow {
@@ -191,19 +191,45 @@ impl<'a> RowReader<'a> {
     }
 }
 
-pub(super) fn shared_context(
-    parsed: Context,
-    images: &mut HashMap<ImageRef, Arc<ImageRef>>,
-) -> SharedContext {
-    SharedContext {
-        image: parsed
-            .image
-            .map(|i| Arc::clone(images.entry(i.clone()).or_insert_with(|| Arc::new(i)))),
-        layer: parsed.layer.map(Arc::new),
-        source: Arc::new(parsed.source),
-        target: Arc::from(parsed.target.as_str()),
-        subject: Arc::from(parsed.subject.as_str()),
+/// What contexts have in common, each kept once: a run stores a context
+/// per image layer and target, and its thousands of contexts name one
+/// scanner, a few targets and one subject (255k contexts at 1M findings
+/// were 67 MB of copies of them).
+#[derive(Default)]
+pub(super) struct ContextParts {
+    images: HashMap<ImageRef, Arc<ImageRef>>,
+    sources: HashMap<SourceInfo, Arc<SourceInfo>>,
+    texts: HashMap<String, Arc<str>>,
+}
+
+impl ContextParts {
+    pub(super) fn context(&mut self, parsed: Context) -> SharedContext {
+        SharedContext {
+            image: parsed.image.map(|i| shared(&mut self.images, i)),
+            layer: parsed.layer.map(Arc::new),
+            source: shared(&mut self.sources, parsed.source),
+            target: self.text(parsed.target),
+            subject: self.text(parsed.subject),
+        }
     }
+
+    fn text(&mut self, text: String) -> Arc<str> {
+        if let Some(known) = self.texts.get(&text) {
+            return Arc::clone(known);
+        }
+        let shared: Arc<str> = Arc::from(text.as_str());
+        self.texts.insert(text, Arc::clone(&shared));
+        shared
+    }
+}
+
+fn shared<T: Eq + std::hash::Hash + Clone>(known: &mut HashMap<T, Arc<T>>, value: T) -> Arc<T> {
+    if let Some(known) = known.get(&value) {
+        return Arc::clone(known);
+    }
+    let shared = Arc::new(value.clone());
+    known.insert(value, Arc::clone(&shared));
+    shared
 }
 
 /// Where a finding was found, shared by the findings of a run that have it
@@ -240,4 +266,44 @@ pub(super) struct Context {
     pub(super) source: SourceInfo,
     pub(super) target: String,
     pub(super) subject: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Contexts that differ by layer share their scanner, target, subject and image.
+    #[test]
+    fn contexts_keep_their_common_parts_once() {
+        let mut parts = ContextParts::default();
+        let context = |layer: &str| -> Context {
+            serde_json::from_value(serde_json::json!({
+                "image": {"name": "app:1"},
+                "layer": {"diff_id": layer},
+                "source": {"scanner": "trivy", "version": "0.57.1", "report": "r.json"},
+                "target": "app:1 (debian 12.4)",
+                "subject": "image:app",
+            }))
+            .unwrap()
+        };
+        let a = parts.context(context("sha256:1"));
+        let b = parts.context(context("sha256:2"));
+        assert!(Arc::ptr_eq(&a.source, &b.source));
+        assert!(Arc::ptr_eq(&a.target, &b.target));
+        assert!(Arc::ptr_eq(&a.subject, &b.subject));
+        assert!(Arc::ptr_eq(
+            a.image.as_ref().unwrap(),
+            b.image.as_ref().unwrap()
+        ));
+        assert_ne!(a.layer, b.layer);
+        assert_eq!(
+            &*a.source,
+            &SourceInfo {
+                scanner: "trivy".into(),
+                version: Some("0.57.1".into()),
+                report: "r.json".into(),
+            }
+        );
+        assert_eq!(&*b.subject, "image:app");
+    }
 }

@@ -2,8 +2,8 @@
 //! fingerprint, with every run's seal checked.
 
 use super::decode::decode;
-use super::decode::shared_context;
 use super::decode::Context;
+use super::decode::ContextParts;
 use super::decode::RawRow;
 use super::decode::RowReader;
 use super::decode::Shared;
@@ -12,13 +12,13 @@ use super::schema::db_err;
 use super::schema::ROW_COLUMNS;
 use super::write::run_id;
 use super::FindingsStore;
-use crate::model::{Finding, Fingerprint, ImageRef, Kind, Severity};
+use crate::model::{Finding, Fingerprint, Kind, Severity};
 use crate::store::index::RunRecord;
 use crate::store::row;
 use crate::store::seal::RowSeal;
 use crate::store::workspace::StoreError;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// How often (in rows) a load reports progress.
@@ -428,15 +428,14 @@ impl FindingsStore {
             .prepare_cached("SELECT context_id, body FROM contexts WHERE run_id = ?1")
             .map_err(&err)?;
         let mut rows = stmt.query([run]).map_err(&err)?;
-        let mut images: HashMap<ImageRef, Arc<ImageRef>> = HashMap::new();
+        let mut parts = ContextParts::default();
         while let Some(row) = rows.next().map_err(&err)? {
             let body: String = row.get(1).map_err(&err)?;
             let parsed: Context =
                 serde_json::from_str(&body).map_err(|e| corrupt(&self.path, e))?;
-            shared.contexts.insert(
-                row.get(0).map_err(&err)?,
-                shared_context(parsed, &mut images),
-            );
+            shared
+                .contexts
+                .insert(row.get(0).map_err(&err)?, parts.context(parsed));
         }
         Ok(shared)
     }
