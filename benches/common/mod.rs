@@ -148,7 +148,7 @@ pub fn generate(n: usize) -> String {
 /// across images, advisory text is shared per id, 5/25/40/25/5 % severities.
 pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
     use scandeck::model::{
-        Details, Finding, Fingerprint, ImageRef, Kind, Location, Package, Severity, SourceInfo,
+        Details, Finding, Fingerprint, ImageRef, Kind, Package, Place, Severity, SourceInfo,
     };
     use std::sync::Arc;
     let mut rng = Rng(7);
@@ -257,7 +257,7 @@ pub fn synthetic_findings(n: usize) -> Vec<scandeck::model::Finding> {
                 image: Some(Arc::clone(&images[img])),
                 layer: None,
                 target: Arc::clone(&targets[img]),
-                location: Location::default(),
+                location: Place::default(),
                 source: Arc::clone(&sources[i % 2]),
                 scanner_status: None,
                 suppressed_by_tool: false,

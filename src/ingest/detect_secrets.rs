@@ -53,7 +53,8 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
                 path: Some(file.clone()),
                 line: e.line_number.as_line(),
                 ..Location::default()
-            };
+            }
+            .into();
             f.secret = Some(Box::new(
                 ctx.redactor
                     .redact_hashed("sha1", &text(&e.hashed_secret).unwrap_or_default()),

@@ -2,7 +2,7 @@
 
 use super::json::{text, Str};
 use super::{blank_finding, source_info, Format, IngestError, ParseContext, ParsedReport};
-use crate::model::{Details, ImageRef, Kind, Location, Severity};
+use crate::model::{Details, ImageRef, Kind, Place, Severity};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -63,7 +63,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             )],
             ..Details::default()
         });
-        f.location = Location::default();
+        f.location = Place::default();
         report.findings.push(f);
     }
     Ok(report)

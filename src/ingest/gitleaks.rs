@@ -74,12 +74,13 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
         f.location = Location {
             path: Some(file),
             line,
+            // `gitleaks --redact` (as `scandeck scan` runs it) prints REDACTED:
+            // its hash would be the same for every secret, so its place keys it.
+            content: (secret == SCANNER_REDACTED)
+                .then(|| crate::model::fingerprint::SCANNER_REDACTED.to_string()),
             ..Location::default()
-        };
-        // `gitleaks --redact` (as `scandeck scan` runs it) prints REDACTED:
-        // its hash would be the same for every secret, so its place keys it.
-        f.location.content = (secret == SCANNER_REDACTED)
-            .then(|| crate::model::fingerprint::SCANNER_REDACTED.to_string());
+        }
+        .into();
         f.secret = Some(Box::new(ctx.redactor.redact(&secret)));
         report.findings.push(f);
     };

@@ -279,7 +279,8 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
             path: first_path,
             line: None,
             ..Location::default()
-        };
+        }
+        .into();
         f.scanner_status =
             crate::model::words::opt_word(v.fix.as_ref().and_then(|fx| text(&fx.state)));
         report.findings.push(f);

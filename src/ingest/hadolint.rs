@@ -102,7 +102,8 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
                 line: hit.line.as_line(),
                 column: hit.column.as_line(),
                 ..Location::default()
-            };
+            }
+            .into();
             report.findings.push(f);
         }
     }

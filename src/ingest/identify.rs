@@ -182,10 +182,13 @@ pub fn identify(report: &mut ParsedReport, origin: &Origin) {
                 .clone();
             f.target = rebased;
         }
-        if let Some(path) = f.location.path.as_mut() {
-            if let Some(rel) = relative(path, &origin.roots) {
-                *path = rel;
-            }
+        if let Some(rel) = f
+            .location
+            .path
+            .as_deref()
+            .and_then(|p| relative(p, &origin.roots))
+        {
+            f.location.edit().path = Some(rel);
         }
         if let Some(pkg) = f.package.as_mut() {
             if let Some(path) = pkg.path.as_mut() {

@@ -24,7 +24,7 @@ pub mod trivy;
 pub mod trufflehog;
 
 use crate::model::{
-    Details, Finding, Fingerprint, ImageRef, Kind, Location, Redactor, Severity, SourceInfo,
+    Details, Finding, Fingerprint, ImageRef, Kind, Place, Redactor, Severity, SourceInfo,
 };
 use std::io::Read;
 use std::path::Path;
@@ -437,7 +437,7 @@ pub fn blank_finding(
         image: None,
         layer: None,
         target: Arc::clone(target),
-        location: Location::default(),
+        location: Place::default(),
         source: Arc::clone(source),
         scanner_status: None,
         suppressed_by_tool: false,

@@ -496,24 +496,25 @@ fn parse_run(run: Run, ctx: &ParseContext, report: &mut ParsedReport) {
                 pkg.ecosystem = trivy_ecosystem(rule, uri.as_deref(), report.image.as_ref());
             }
         }
-        f.location = Location::at(uri.clone(), line);
+        let mut place = Location::at(uri.clone(), line);
         if flavour == Flavour::Snyk {
             // As Snyk's JSON has it: a project scan's package sits in its
             // manifest; a container scan's in the image, the file named only
             // as the target (snyk/cli `get-sarif-result.ts` writes the
             // Dockerfile or the image reference there).
             if tool.to_ascii_lowercase().contains("container") {
-                f.location.path = None;
+                place.path = None;
             } else if let Some(pkg) = f.package.as_mut() {
                 pkg.path = uri;
             }
         }
-        f.location.column = location
+        place.column = location
             .and_then(|p| p.region.as_ref())
             .and_then(|r| r.start_column.as_line());
         if kind != Kind::Secret {
-            f.location.content = content_identity(&result, location);
+            place.content = content_identity(&result, location);
         }
+        f.location = place.into();
         f.suppressed_by_tool = result.suppressions.as_ref().is_some_and(|s| {
             !s.is_empty()
                 && s.iter()

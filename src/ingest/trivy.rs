@@ -475,11 +475,37 @@ struct Builder<'c> {
     details: FxHashMap<String, Arc<Details>>,
     targets: FxHashMap<String, Arc<str>>,
     /// Layers by DiffID, known only by it until the metadata is read.
-    layers: FxHashMap<String, Arc<Layer>>,
+    layers: crate::fasthash::FxHashSet<LayerByDiffId>,
     /// The first OS-package result's target, which names the image.
     os_target: Option<String>,
     /// Advisory text shared with the builders of other threads.
     shared_details: Option<&'c SharedDetails>,
+}
+
+/// A layer found by its DiffID: the set holds each layer once, not its
+/// DiffID a second time as a key (a report whose packages each name their
+/// own layer holds as many layers as findings).
+struct LayerByDiffId(Arc<Layer>);
+
+impl std::borrow::Borrow<str> for LayerByDiffId {
+    fn borrow(&self) -> &str {
+        &self.0.diff_id
+    }
+}
+
+impl PartialEq for LayerByDiffId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.diff_id == other.0.diff_id
+    }
+}
+
+impl Eq for LayerByDiffId {}
+
+impl std::hash::Hash for LayerByDiffId {
+    // As `str` hashes, as `Borrow` requires.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.diff_id.as_str().hash(state);
+    }
 }
 
 /// Advisory text by id, shared by the threads that read one report.
@@ -492,7 +518,7 @@ impl<'c> Builder<'c> {
             source: source_info("trivy", None, ctx),
             details: FxHashMap::default(),
             targets: FxHashMap::default(),
-            layers: FxHashMap::default(),
+            layers: Default::default(),
             os_target: None,
             shared_details: None,
         }
@@ -621,14 +647,18 @@ impl<'c> Builder<'c> {
     }
 
     fn layer(&mut self, diff_id: String) -> Arc<Layer> {
-        if let Some(l) = self.layers.get(&diff_id) {
-            return Arc::clone(l);
+        let clean = match crate::sanitize::sanitize_line(&diff_id) {
+            std::borrow::Cow::Borrowed(_) => diff_id,
+            std::borrow::Cow::Owned(clean) => clean,
+        };
+        if let Some(known) = self.layers.get(clean.as_str()) {
+            return Arc::clone(&known.0);
         }
         let layer = Arc::new(Layer {
-            diff_id: crate::sanitize::sanitize_line(&diff_id).into_owned(),
+            diff_id: clean,
             ..Layer::default()
         });
-        self.layers.insert(diff_id, Arc::clone(&layer));
+        self.layers.insert(LayerByDiffId(Arc::clone(&layer)));
         layer
     }
 
@@ -673,7 +703,8 @@ impl<'c> Builder<'c> {
             path: file.or_else(|| resource.map(str::to_string)),
             line: cause.start_line.as_line(),
             ..Location::default()
-        };
+        }
+        .into();
         // The resource names what was checked; it tells apart two hits of one check in a file.
         f.package = text(&cause.resource).map(|name| Package {
             name,
@@ -696,7 +727,8 @@ impl<'c> Builder<'c> {
             path: Some(file.to_string()),
             line: s.start_line.as_line(),
             ..Location::default()
-        };
+        }
+        .into();
         let matched = text(&s.matched).unwrap_or_default();
         let mut redacted = self.ctx.redactor.redact(&matched);
         redacted.mask = "(masked by trivy)".to_string();
@@ -785,5 +817,34 @@ impl<'de: 'a, 'a> Deserialize<'de> for BestCvss<'a> {
             }
         }
         d.deserialize_any(CvssVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Redactor;
+
+    /// Packages of one layer share it; a DiffID that carries control
+    /// characters is kept sanitised, and found again by its clean text.
+    #[test]
+    fn packages_of_one_layer_share_it() {
+        let redactor = Redactor::with_key([4; 32]);
+        let ctx = ParseContext {
+            redactor: &redactor,
+            report_name: "r.json",
+            image_override: None,
+        };
+        let mut builder = Builder::new(&ctx);
+        let a = builder.layer("sha256:aa".into());
+        let b = builder.layer("sha256:bb".into());
+        let a_again = builder.layer("sha256:aa".into());
+        assert!(Arc::ptr_eq(&a, &a_again));
+        assert!(!Arc::ptr_eq(&a, &b));
+        let hostile = builder.layer("sha256:cc\u{1b}[2J".into());
+        assert!(!hostile.diff_id.contains('\u{1b}'));
+        let clean = hostile.diff_id.clone();
+        assert!(Arc::ptr_eq(&hostile, &builder.layer(clean)));
+        assert_eq!(builder.layers.len(), 3);
     }
 }

@@ -120,7 +120,8 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
                 path: Some(file),
                 line: data.line.as_line(),
                 ..Location::default()
-            };
+            }
+            .into();
             let raw = text(&r.raw_v2).or_else(|| text(&r.raw)).unwrap_or_default();
             f.secret = Some(Box::new(ctx.redactor.redact(&raw)));
             report.findings.push(f);
@@ -142,7 +143,8 @@ pub fn parse(body: &[u8], format: Format, ctx: &ParseContext) -> Result<ParsedRe
                 path: Some(path),
                 line: None,
                 ..Location::default()
-            };
+            }
+            .into();
             let found: Vec<String> = r
                 .strings_found
                 .unwrap_or_default()

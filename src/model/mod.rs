@@ -12,7 +12,7 @@ pub mod subject;
 pub mod version;
 pub mod words;
 
-pub use finding::{Details, Finding, Kind, Location, Package, SourceInfo};
+pub use finding::{Details, Finding, Kind, Location, Package, Place, SourceInfo};
 pub use fingerprint::Fingerprint;
 pub use image::ImageRef;
 pub use layer::Layer;

@@ -115,7 +115,7 @@ pub(super) fn decode(
         image: context.image.clone(),
         layer: context.layer.clone(),
         target: Arc::clone(&context.target),
-        location: body.location,
+        location: body.location.into(),
         source: Arc::clone(&context.source),
         scanner_status: body.scanner_status,
         suppressed_by_tool: body.suppressed_by_tool,
