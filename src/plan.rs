@@ -943,4 +943,61 @@ mod tests {
             Some("available via npm audit fix")
         );
     }
+
+    /// One distribution package in two images, spelt `Debian` by one
+    /// scanner and `debian` by another, from two point releases of one
+    /// release: one upgrade across both images. A package whose ecosystem
+    /// nobody names is planned within each subject.
+    #[test]
+    fn records_of_one_package_are_one_upgrade_however_they_are_spelt() {
+        let open = Assessment {
+            status: Status::Open,
+            first_seen: None,
+            sla_due: None,
+            decision: None,
+        };
+        let in_image = |image: &str, eco: &str, distro: &str, fixed: &str| {
+            let mut f = finding(eco, "3.0.9-1", &[fixed]);
+            f.subject = Arc::from(format!("image:{image}").as_str());
+            f.fingerprint = crate::model::Fingerprint([image.len() as u8; 16]);
+            if let Some(p) = f.package.as_mut() {
+                p.purl = Some(format!("pkg:deb/debian/pkg@3.0.9-1?distro={distro}"));
+            }
+            f
+        };
+        let unnamed = |image: &str| {
+            let mut f = in_image(image, "", "", "4.0");
+            if let Some(p) = f.package.as_mut() {
+                p.ecosystem = None;
+                p.purl = None;
+            }
+            f
+        };
+        let findings = [
+            in_image("acme/api", "Debian", "debian-12.4", "3.0.14-1~deb12u1"),
+            in_image("acme/worker", "debian", "debian-12.5", "3.0.13-1~deb12u1"),
+            unnamed("acme/api"),
+            unnamed("acme/worker"),
+        ];
+        let rows: Vec<(&Finding, &Assessment)> = findings.iter().map(|f| (f, &open)).collect();
+        let actions = build(&rows, &BaseImages::new());
+        let upgrades: Vec<String> = actions
+            .iter()
+            .filter(|a| a.summary.contains("3.0.1"))
+            .map(|a| a.summary.clone())
+            .collect();
+        assert_eq!(upgrades.len(), 1, "{upgrades:?}");
+        assert!(
+            upgrades[0]
+                .starts_with("upgrade pkg 3.0.9-1 to 3.0.14-1~deb12u1 in acme/api and acme/worker"),
+            "{}",
+            upgrades[0]
+        );
+        let per_subject: Vec<&str> = actions
+            .iter()
+            .filter(|a| a.summary.contains("to 4.0"))
+            .map(|a| a.subject.as_str())
+            .collect();
+        assert_eq!(per_subject, ["image:acme/api", "image:acme/worker"]);
+    }
 }
