@@ -8,7 +8,7 @@ use crate::model::{Details, Finding, Fingerprint, ImageRef, Kind, Layer, SourceI
 use crate::store::row;
 use crate::store::workspace::StoreError;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -197,9 +197,9 @@ impl<'a> RowReader<'a> {
 /// were 67 MB of copies of them).
 #[derive(Default)]
 pub(super) struct ContextParts {
-    images: HashMap<ImageRef, Arc<ImageRef>>,
-    sources: HashMap<SourceInfo, Arc<SourceInfo>>,
-    texts: HashMap<String, Arc<str>>,
+    images: HashSet<Arc<ImageRef>>,
+    sources: HashSet<Arc<SourceInfo>>,
+    texts: HashSet<Arc<str>>,
 }
 
 impl ContextParts {
@@ -208,27 +208,28 @@ impl ContextParts {
             image: parsed.image.map(|i| shared(&mut self.images, i)),
             layer: parsed.layer.map(Arc::new),
             source: shared(&mut self.sources, parsed.source),
-            target: self.text(parsed.target),
-            subject: self.text(parsed.subject),
+            target: shared_text(&mut self.texts, &parsed.target),
+            subject: shared_text(&mut self.texts, &parsed.subject),
         }
-    }
-
-    fn text(&mut self, text: String) -> Arc<str> {
-        if let Some(known) = self.texts.get(&text) {
-            return Arc::clone(known);
-        }
-        let shared: Arc<str> = Arc::from(text.as_str());
-        self.texts.insert(text, Arc::clone(&shared));
-        shared
     }
 }
 
-fn shared<T: Eq + std::hash::Hash + Clone>(known: &mut HashMap<T, Arc<T>>, value: T) -> Arc<T> {
+/// `value`, as the one kept in `known` when it is there.
+fn shared<T: Eq + std::hash::Hash>(known: &mut HashSet<Arc<T>>, value: T) -> Arc<T> {
     if let Some(known) = known.get(&value) {
         return Arc::clone(known);
     }
-    let shared = Arc::new(value.clone());
-    known.insert(value, Arc::clone(&shared));
+    let shared = Arc::new(value);
+    known.insert(Arc::clone(&shared));
+    shared
+}
+
+fn shared_text(known: &mut HashSet<Arc<str>>, text: &str) -> Arc<str> {
+    if let Some(known) = known.get(text) {
+        return Arc::clone(known);
+    }
+    let shared: Arc<str> = Arc::from(text);
+    known.insert(Arc::clone(&shared));
     shared
 }
 
