@@ -707,73 +707,110 @@ impl Workspace {
             }
         };
         let total: usize = runs.iter().map(|r| r.findings).sum();
-        let mut done = 0usize;
-        for run in runs {
-            let name = run.original_name.as_str();
-            let mut damaged = None;
-            let stored = match store.as_mut() {
-                Some(store) => match self.stored_run(store, run, redactor) {
-                    Ok(true) => {
-                        let base = done;
-                        let loaded = store
-                            .load_run(run, &mut |n| progress(base.saturating_add(n), total, name));
-                        match loaded {
-                            Ok(findings) => Some(findings),
-                            Err(e) => {
-                                damaged = Some(e);
-                                None
-                            }
-                        }
-                    }
-                    Ok(false) => None,
-                    Err(e) => {
-                        out.warnings.push(e.to_string());
-                        None
-                    }
-                },
-                None => None,
+        // Runs the store lacks are stored first, then every stored run is
+        // read in one pass.
+        let mut in_store = vec![false; runs.len()];
+        if let Some(store) = store.as_mut() {
+            for (run, stored) in runs.iter().zip(in_store.iter_mut()) {
+                match self.stored_run(store, run, redactor) {
+                    Ok(yes) => *stored = yes,
+                    Err(e) => out.warnings.push(e.to_string()),
+                }
+            }
+        }
+        // What the store answered for each run: how many findings it gave
+        // (they sit in `out.findings` in run order), or why it gave none.
+        let mut answers: Vec<Option<Result<usize, StoreError>>> =
+            runs.iter().map(|_| None).collect();
+        if let Some(store) = store.as_ref() {
+            let wanted: Vec<usize> = (0..runs.len()).filter(|at| in_store[*at]).collect();
+            let picked: Vec<&RunRecord> = wanted.iter().map(|at| runs[*at]).collect();
+            let mut before = Vec::with_capacity(runs.len());
+            let mut done = 0usize;
+            for run in runs {
+                before.push(done);
+                done = done.saturating_add(run.findings);
+            }
+            let mut told = |at: usize, n: usize| {
+                let run = wanted[at];
+                progress(
+                    before[run].saturating_add(n),
+                    total,
+                    runs[run].original_name.as_str(),
+                )
             };
-            let findings = match stored {
-                Some(findings) => findings,
-                None => {
-                    progress(done, total, name);
-                    match self.read_run(run, redactor, 0) {
-                        Ok(report) => {
-                            if let Some(e) = damaged {
-                                // The copy is the truth: the run's rows are
-                                // stored again from it.
-                                let repaired = store
-                                    .as_mut()
-                                    .map(|store| store.insert_run(run, &report.findings));
-                                out.warnings.push(match repaired {
-                                    Some(Ok(())) => {
-                                        format!("{e}; stored again from its report copy")
-                                    }
-                                    Some(Err(not)) => {
-                                        format!("{e}; read from its report copy ({not})")
-                                    }
-                                    None => format!("{e}; read from its report copy"),
-                                });
-                            }
-                            report.findings
-                        }
-                        Err(e) => {
-                            out.warnings.push(format!(
-                                "{}: stored report for {} unreadable: {e}",
-                                self.report_path(&run.sha256).display(),
-                                run.original_name
-                            ));
-                            Vec::new()
-                        }
+            match store.load_runs(&picked, &mut told) {
+                Ok(loaded) => {
+                    out.findings = loaded.findings;
+                    for (at, answer) in wanted.iter().zip(loaded.answers) {
+                        answers[*at] = Some(answer);
                     }
                 }
+                // The store could not be read as a whole: each run is read
+                // on its own, so that one bad run does not spoil the rest.
+                Err(_) => {
+                    for at in wanted {
+                        let base = before[at];
+                        let name = runs[at].original_name.as_str();
+                        let loaded = store.load_run(runs[at], &mut |n| {
+                            progress(base.saturating_add(n), total, name)
+                        });
+                        answers[at] = Some(loaded.map(|findings| {
+                            let n = findings.len();
+                            out.findings.extend(findings);
+                            n
+                        }));
+                    }
+                }
+            }
+        }
+        // Runs the store did not give are read from their report copies and
+        // put in their place among the others.
+        let mut at = 0usize;
+        for (run, answer) in runs.iter().zip(answers) {
+            let damaged = match answer {
+                Some(Ok(n)) => {
+                    at = at.saturating_add(n);
+                    out.runs.push((*run).clone());
+                    continue;
+                }
+                Some(Err(e)) => Some(e),
+                None => None,
             };
-            done = done.saturating_add(run.findings);
+            progress(at, total, run.original_name.as_str());
+            let findings = match self.read_run(run, redactor, 0) {
+                Ok(report) => {
+                    if let Some(e) = damaged {
+                        // The copy is the truth: the run's rows are stored
+                        // again from it.
+                        let repaired = store
+                            .as_mut()
+                            .map(|store| store.insert_run(run, &report.findings));
+                        out.warnings.push(match repaired {
+                            Some(Ok(())) => format!("{e}; stored again from its report copy"),
+                            Some(Err(not)) => format!("{e}; read from its report copy ({not})"),
+                            None => format!("{e}; read from its report copy"),
+                        });
+                    }
+                    report.findings
+                }
+                Err(e) => {
+                    out.warnings.push(format!(
+                        "{}: stored report for {} unreadable: {e}",
+                        self.report_path(&run.sha256).display(),
+                        run.original_name
+                    ));
+                    Vec::new()
+                }
+            };
+            let n = findings.len();
             if out.findings.is_empty() {
                 out.findings = findings; // no copy of a million findings
             } else {
-                out.findings.extend(findings);
+                let end = at.min(out.findings.len());
+                out.findings.splice(end..end, findings);
             }
+            at = at.saturating_add(n);
             out.runs.push((*run).clone());
         }
         if let Some(store) = store.as_mut() {

@@ -522,6 +522,82 @@ fn the_first_screen_reads_the_most_severe_by_counts_and_agrees_with_a_full_load(
     }
 }
 
+/// The runs of a workspace are read in one pass (one reader for all of
+/// them, docs/store.md): the findings come run after run, each run in
+/// report order, exactly as reading each run's report copy gives them; a
+/// run whose rows are damaged is read from its copy into its own place
+/// among the others, stored again, and the others are read from the store.
+#[test]
+fn runs_read_in_one_pass_come_in_run_and_report_order_and_a_damaged_one_keeps_its_place() {
+    let ws = Ws::new();
+    for (i, n) in [(0, 30), (1, 45), (2, 12), (3, 25)] {
+        ws.import(0, big_report(&format!("acme/pass-{i}"), n));
+    }
+    let workspace = scandeck::store::Workspace::at(&ws.dir);
+    // The key and the workspace's salt, as every command reads it.
+    let redactor = match workspace.identity_salt(false).unwrap() {
+        Some(salt) => common::redactor_of(&ws).with_identity_salt(salt),
+        None => common::redactor_of(&ws),
+    };
+    let key = |f: &scandeck::model::Finding| format!("{f:?}");
+    // What each run's report copy says, run after run.
+    let (index, _) = workspace.load_index(&redactor).unwrap();
+    let mut expected = Vec::new();
+    for run in index.current_runs() {
+        let report = workspace.read_run(run, &redactor, 0).unwrap();
+        expected.extend(report.findings.iter().map(key));
+    }
+    assert_eq!(expected.len(), 112);
+    let read = |workspace: &scandeck::store::Workspace| {
+        let current = workspace.current_findings(&redactor).unwrap();
+        (
+            current.findings.iter().map(key).collect::<Vec<_>>(),
+            current.warnings,
+        )
+    };
+    let (intact, warnings) = read(&workspace);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(intact, expected);
+    // The second run loses a row; the third's rows are moved (its seal sees it).
+    let conn = Connection::open(store_path(&ws)).unwrap();
+    let runs: Vec<i64> = conn
+        .prepare("SELECT run_id FROM runs ORDER BY run_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(runs.len(), 4);
+    conn.execute(
+        "DELETE FROM findings WHERE run_id = ?1 AND seq = 7",
+        [runs[1]],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE findings SET fingerprint = zeroblob(16) WHERE run_id = ?1 AND seq = 3",
+        [runs[2]],
+    )
+    .unwrap();
+    drop(conn);
+    let (repaired, warnings) = read(&workspace);
+    assert_eq!(
+        repaired, expected,
+        "the damaged runs are read in their places"
+    );
+    assert_eq!(
+        warnings
+            .iter()
+            .filter(|w| w.contains("stored again from its report copy"))
+            .count(),
+        2,
+        "{warnings:?}"
+    );
+    // Stored again: the next read is from the store alone, and the same.
+    let (again, warnings) = read(&workspace);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(again, expected);
+}
+
 /// A batch import writes its index and decisions once a second, not after
 /// every file (docs/store.md, "A batch of reports"): a kill at any point of a
 /// batch leaves the state of the last write — every image's scan whole, the

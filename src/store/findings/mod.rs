@@ -14,6 +14,7 @@ mod read;
 mod schema;
 mod write;
 
+pub use read::LoadedRuns;
 pub use schema::STORE_SCHEMA_VERSION;
 
 use super::workspace::Workspace;

@@ -49,6 +49,13 @@ pub(super) fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
 /// Takes one row read beside: its run, the row, the batch's body buffer.
 pub(super) type TakeRow<'t> = dyn FnMut(i64, RawRow, &[u8]) -> Result<(), StoreError> + 't;
 
+/// The findings of several runs read in one pass (`load_runs`): run after
+/// run, and for each run how many of them are its, or why it gave none.
+pub struct LoadedRuns {
+    pub findings: Vec<Finding>,
+    pub answers: Vec<Result<usize, StoreError>>,
+}
+
 /// Rows handed from the SQLite reader to the decoder at a time.
 pub(super) const BATCH: usize = 4096;
 
@@ -409,6 +416,12 @@ impl FindingsStore {
 
     /// The advisory texts and contexts of one run, by id.
     pub(super) fn shared_of(&self, run: i64) -> Result<Shared, StoreError> {
+        self.shared_with(run, &mut ContextParts::default())
+    }
+
+    /// `shared_of`, keeping the contexts' common parts in `parts` (shared
+    /// by every run read with them).
+    fn shared_with(&self, run: i64, parts: &mut ContextParts) -> Result<Shared, StoreError> {
         let err = db_err(&self.path);
         let mut shared = Shared::default();
         // The run's names for its texts; each text is read once per store.
@@ -428,7 +441,6 @@ impl FindingsStore {
             .prepare_cached("SELECT context_id, body FROM contexts WHERE run_id = ?1")
             .map_err(&err)?;
         let mut rows = stmt.query([run]).map_err(&err)?;
-        let mut parts = ContextParts::default();
         while let Some(row) = rows.next().map_err(&err)? {
             let body: String = row.get(1).map_err(&err)?;
             let parsed: Context =
@@ -515,6 +527,150 @@ impl FindingsStore {
             return Err(corrupt(path, "a run holds fewer findings than it records"));
         }
         Ok(seen)
+    }
+
+    /// Reads the findings of several stored runs in one pass: one
+    /// connection and one thread beside for all of them (a fleet is a
+    /// thousand runs of a few hundred findings). The findings come in one
+    /// vector, run after run, each run in report order, with each run's
+    /// answer beside: how many findings it gave, or why it is damaged (its
+    /// rows disagree with its seal or its count; it gives none, and the
+    /// others are read all the same). `Err` is for the store as a whole;
+    /// `progress` hears `(run, rows of it read)` now and then, `run` its
+    /// position in `runs`.
+    pub fn load_runs(
+        &self,
+        runs: &[&RunRecord],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<LoadedRuns, StoreError> {
+        struct Loading {
+            id: i64,
+            /// Read when the run's first row comes, on this thread while the
+            /// other reads rows.
+            shared: Option<Shared>,
+            /// Where the run's findings start in the one vector of slots.
+            from: usize,
+            count: usize,
+            placed: usize,
+            read: RowSeal,
+            damage: Option<StoreError>,
+        }
+        let path = self.path.as_path();
+        let mut parts = ContextParts::default();
+        let mut loading: Vec<Result<Loading, StoreError>> = Vec::with_capacity(runs.len());
+        let mut position: crate::fasthash::FxHashMap<i64, usize> = Default::default();
+        let mut queries = Vec::new();
+        let mut total = 0usize;
+        for (at, run) in runs.iter().enumerate() {
+            let started = run_id(run).and_then(|id| Ok((id, self.stored_count(id)?)));
+            loading.push(started.map(|(id, count)| {
+                position.insert(id, at);
+                queries.push((
+                    format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
+                    vec![id.into()],
+                ));
+                let from = total;
+                total = total.saturating_add(count);
+                Loading {
+                    id,
+                    shared: None,
+                    from,
+                    count,
+                    placed: 0,
+                    read: RowSeal::default(),
+                    damage: None,
+                }
+            }));
+        }
+        let mut slots: Vec<Option<Finding>> = Vec::new();
+        slots.resize_with(total, || None);
+        let mut last: Option<(i64, usize)> = None;
+        self.read_rows_beside(&queries, &mut |run, raw, bytes| {
+            let at = match last {
+                Some((id, at)) if id == run => at,
+                _ => {
+                    let at = *position
+                        .get(&run)
+                        .ok_or_else(|| corrupt(path, "a row names a run that was not asked for"))?;
+                    last = Some((run, at));
+                    at
+                }
+            };
+            let Some(Ok(state)) = loading.get_mut(at) else {
+                return Ok(());
+            };
+            if state.damage.is_some() {
+                return Ok(());
+            }
+            if state.shared.is_none() {
+                match self.shared_with(state.id, &mut parts) {
+                    Ok(shared) => state.shared = Some(shared),
+                    Err(damage) => {
+                        state.damage = Some(damage);
+                        return Ok(());
+                    }
+                }
+            }
+            let Some(shared) = state.shared.as_ref() else {
+                return Ok(());
+            };
+            let placed = usize::try_from(raw.seq)
+                .ok()
+                .filter(|seq| *seq < state.count)
+                .and_then(|seq| slots.get_mut(state.from + seq))
+                .filter(|slot| slot.is_none())
+                .ok_or_else(|| corrupt(path, "a finding's place in its report is wrong"))
+                .and_then(|slot| {
+                    state
+                        .read
+                        .add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
+                    *slot = Some(decode(path, shared, raw, bytes)?);
+                    Ok(())
+                });
+            match placed {
+                Ok(()) => {
+                    state.placed += 1;
+                    if state.placed.is_multiple_of(PROGRESS_EVERY) {
+                        progress(at, state.placed);
+                    }
+                }
+                Err(damage) => state.damage = Some(damage),
+            }
+            Ok(())
+        })?;
+        let mut answers = Vec::with_capacity(runs.len());
+        for (at, (run, state)) in runs.iter().zip(loading).enumerate() {
+            let answer = state.and_then(|state| {
+                let whole = match state.damage {
+                    Some(damage) => Err(damage),
+                    None if state.placed != state.count => {
+                        Err(corrupt(path, "a run holds fewer findings than it records"))
+                    }
+                    None => self.check_seal(run, &state.read, None),
+                };
+                if whole.is_err() {
+                    // A damaged run gives none of its findings.
+                    for slot in &mut slots[state.from..state.from + state.count] {
+                        *slot = None;
+                    }
+                }
+                whole.map(|()| state.count)
+            });
+            if let Ok(count) = answer {
+                progress(at, count);
+            }
+            answers.push(answer);
+        }
+        if answers.iter().any(Result::is_err) {
+            slots.retain(Option::is_some);
+        }
+        // Every slot left is filled (counted above); collecting into
+        // `Option` keeps the vector where it is.
+        let findings = slots
+            .into_iter()
+            .collect::<Option<Vec<Finding>>>()
+            .ok_or_else(|| corrupt(path, "a run holds fewer findings than it records"))?;
+        Ok(LoadedRuns { findings, answers })
     }
 
     pub fn load_run(
