@@ -8,7 +8,7 @@
 //! Shared by `scandeck plan`, the exports and the console.
 
 use crate::model::version::Scheme;
-use crate::model::{Finding, Kind, Severity};
+use crate::model::{Finding, Fingerprint, Kind, Severity};
 use crate::triage::{Assessment, Status};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -153,7 +153,7 @@ pub struct Action {
     /// The command or change that does it, where the ecosystem has one.
     pub hint: Option<String>,
     /// Fingerprints of the findings it clears.
-    pub findings: Vec<String>,
+    pub findings: Vec<Fingerprint>,
     pub critical: usize,
     pub high: usize,
     pub overdue_critical: usize,
@@ -209,12 +209,40 @@ impl Action {
 }
 
 /// A finding one action clears, with the version that fixes it (worked
-/// out once: a fleet plan groups, partitions and names each finding's fix).
+/// out once: a fleet plan groups, partitions and names each finding's fix)
+/// and what every action reads of it, copied while the finding is at hand:
+/// an action's members lie all over the findings, and reading them there
+/// again was most of a fleet plan's time.
 #[derive(Clone, Copy)]
 struct Member<'f> {
     finding: &'f Finding,
-    assessment: &'f Assessment,
+    /// Its place among the rows: members are kept in row order.
+    row: u32,
     fix: Option<&'f str>,
+    subject: &'f str,
+    id: &'f str,
+    package: Option<&'f str>,
+    installed: Option<&'f str>,
+    fingerprint: Fingerprint,
+    severity: Severity,
+    overdue: bool,
+}
+
+impl<'f> Member<'f> {
+    fn of(finding: &'f Finding, assessment: &Assessment, row: u32) -> Member<'f> {
+        Member {
+            finding,
+            row,
+            fix: lowest_fix(finding),
+            subject: &finding.subject,
+            id: &finding.id,
+            package: finding.package_name(),
+            installed: finding.installed_version(),
+            fingerprint: finding.fingerprint,
+            severity: finding.severity,
+            overdue: assessment.status == Status::Overdue,
+        }
+    }
 }
 
 /// Builds the plan from the findings shown, most urgent action first.
@@ -234,26 +262,36 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
     let mut keys: BTreeMap<PackageKey, usize> = BTreeMap::new();
     let mut records: crate::fasthash::FxHashMap<PackageRecord, Option<usize>> = Default::default();
     let mut members_of: Vec<Vec<Member>> = Vec::new();
-    for (f, a) in rows.iter().copied().filter(|(_, a)| a.status.needs_work()) {
-        let m = Member {
-            finding: f,
-            assessment: a,
-            fix: lowest_fix(f),
-        };
-        let subject = Arc::clone(&f.subject);
+    // The rows are visited where their findings lie in memory, not in the
+    // view's order: a fleet plan reads half a million findings and their
+    // texts, and reading them in place is much faster than jumping about.
+    // Each action's members are put back in row order below.
+    let mut visit: Vec<(usize, u32)> = rows
+        .iter()
+        .enumerate()
+        .map(|(row, (f, _))| (std::ptr::from_ref(*f) as usize, row as u32))
+        .collect();
+    visit.sort_unstable();
+    for (f, a, row) in visit.into_iter().filter_map(|(_, row)| {
+        let (f, a) = rows.get(row as usize)?;
+        a.status.needs_work().then_some((*f, *a, row))
+    }) {
+        let m = Member::of(f, a, row);
+        // Shared by many findings: cloned only where a group keeps it.
+        let subject = || Arc::clone(&f.subject);
         match f.kind {
             // A patched base image fixes what its layers brought; what has
             // no fix yet stays with its package.
             Kind::Vulnerability
                 if f.package.is_some() && f.from_base_image() && m.fix.is_some() =>
             {
-                let base = bases.get(&subject);
+                let base = bases.get(&f.subject);
                 let fix = Fix::BaseImage {
                     base: base.map(|b| b.from.clone()),
                     dockerfile: base.map(|b| b.dockerfile.clone()),
                     rebuild: base.map(BaseImage::rebuild_command),
                 };
-                groups.entry((subject, fix)).or_default().push(m);
+                groups.entry((subject(), fix)).or_default().push(m);
             }
             Kind::Vulnerability if f.package.is_some() => {
                 let record = PackageRecord::of(f);
@@ -279,7 +317,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                     .clone()
                     .unwrap_or_else(|| f.target.to_string());
                 groups
-                    .entry((subject, Fix::RotateSecret { file }))
+                    .entry((subject(), Fix::RotateSecret { file }))
                     .or_default()
                     .push(m);
             }
@@ -292,7 +330,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                     .unwrap_or_else(|| f.target.to_string());
                 groups
                     .entry((
-                        subject,
+                        subject(),
                         Fix::Reconfigure {
                             rule: f.id.clone(),
                             file,
@@ -302,10 +340,15 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
                     .push(m);
             }
             _ => groups
-                .entry((subject, Fix::Decide { id: f.id.clone() }))
+                .entry((subject(), Fix::Decide { id: f.id.clone() }))
                 .or_default()
                 .push(m),
         }
+    }
+    // Back in row order: the groups so far are each filled here alone; a
+    // package's key fills a group with its own members (in row order) only.
+    for members in groups.values_mut().chain(members_of.iter_mut()) {
+        members.sort_unstable_by_key(|m| m.row);
     }
     for (key, at) in keys {
         let members = std::mem::take(&mut members_of[at]);
@@ -314,20 +357,18 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
             PackageKey::Distro { name, .. } => (
                 members
                     .iter()
-                    .map(|m| &m.finding.subject)
-                    .min()
-                    .cloned()
+                    .min_by_key(|m| m.subject)
+                    .map(|m| Arc::clone(&m.finding.subject))
                     .unwrap_or_else(|| Arc::from("")),
                 name,
             ),
             // Filed under, and named as, its first place (`Werkzeug`, not `werkzeug`).
             PackageKey::Everywhere { name, .. } => members
                 .iter()
-                .map(|m| m.finding)
-                .min_by_key(|f| &f.subject)
-                .map(|f| {
-                    let named = f.package_name().map_or(name, str::to_string);
-                    (Arc::clone(&f.subject), named)
+                .min_by_key(|m| m.subject)
+                .map(|m| {
+                    let named = m.package.map_or(name, str::to_string);
+                    (Arc::clone(&m.finding.subject), named)
                 })
                 .unwrap_or_else(|| (Arc::from(""), String::new())),
         };
@@ -344,11 +385,7 @@ pub fn build(rows: &[(&Finding, &Assessment)], bases: &BaseImages) -> Vec<Action
             // The installed version, when every place has the same one.
             let from = first
                 .installed_version()
-                .filter(|v| {
-                    fixable
-                        .iter()
-                        .all(|m| m.finding.installed_version() == Some(*v))
-                })
+                .filter(|v| fixable.iter().all(|m| m.installed == Some(*v)))
                 .map(str::to_string);
             let fix = Fix::Upgrade {
                 package: name.clone(),
@@ -483,7 +520,7 @@ fn distro_release(f: &Finding) -> Option<String> {
 fn action(subject: Arc<str>, fix: Fix, members: &[Member], bases: &BaseImages) -> Action {
     let mut per_place: BTreeMap<&str, usize> = BTreeMap::new();
     for m in members {
-        *per_place.entry(&m.finding.subject).or_default() += 1;
+        *per_place.entry(m.subject).or_default() += 1;
     }
     let mut places: Vec<String> = per_place.keys().map(|p| p.to_string()).collect();
     if places.len() < 2 {
@@ -492,24 +529,20 @@ fn action(subject: Arc<str>, fix: Fix, members: &[Member], bases: &BaseImages) -
     let count = |sev: Severity, overdue: bool| {
         members
             .iter()
-            .filter(|m| {
-                m.finding.severity == sev && (!overdue || m.assessment.status == Status::Overdue)
-            })
+            .filter(|m| m.severity == sev && (!overdue || m.overdue))
             .count()
     };
     let worst = members
         .iter()
-        .map(|m| m.finding.severity)
+        .map(|m| m.severity)
         .max()
         .unwrap_or(Severity::Unknown);
-    let mut prints: Vec<crate::model::Fingerprint> =
-        members.iter().map(|m| m.finding.fingerprint).collect();
-    prints.sort_unstable();
-    prints.dedup();
-    let findings: Vec<String> = prints.iter().map(|fp| fp.to_string()).collect();
+    let mut findings: Vec<Fingerprint> = members.iter().map(|m| m.fingerprint).collect();
+    findings.sort_unstable();
+    findings.dedup();
     let n = findings.len();
     let ids = {
-        let mut ids: Vec<&str> = members.iter().map(|m| m.finding.id.as_str()).collect();
+        let mut ids: Vec<&str> = members.iter().map(|m| m.id).collect();
         ids.sort();
         ids.dedup();
         let shown: Vec<&str> = ids.iter().take(3).copied().collect();
@@ -647,10 +680,7 @@ fn action(subject: Arc<str>, fix: Fix, members: &[Member], bases: &BaseImages) -
 }
 
 fn distinct_packages(members: &[Member]) -> usize {
-    let mut names: Vec<&str> = members
-        .iter()
-        .filter_map(|m| m.finding.package_name())
-        .collect();
+    let mut names: Vec<&str> = members.iter().filter_map(|m| m.package).collect();
     names.sort_unstable();
     names.dedup();
     names.len()
@@ -661,7 +691,7 @@ fn distinct_packages(members: &[Member]) -> usize {
 fn base_packages(members: &[Member]) -> String {
     let mut need: BTreeMap<&str, &str> = BTreeMap::new();
     for m in members {
-        let (Some(name), Some(fix)) = (m.finding.package_name(), m.fix) else {
+        let (Some(name), Some(fix)) = (m.package, m.fix) else {
             continue;
         };
         let slot = need.entry(name).or_default();
@@ -710,10 +740,11 @@ fn owner_hint(
         _ => format!("edit {manifest}: {package} {to} or later"),
     };
     // A project manifest that pins it: the one change every place needs.
-    let project_manifest = members.iter().map(|m| m.finding).find_map(|f| {
-        if !f.subject.starts_with(crate::model::subject::PROJECT) {
+    let project_manifest = members.iter().find_map(|m| {
+        if !m.subject.starts_with(crate::model::subject::PROJECT) {
             return None;
         }
+        let f = m.finding;
         [
             f.location.path.as_deref(),
             f.package.as_ref().and_then(|p| p.path.as_deref()),
@@ -723,12 +754,11 @@ fn owner_hint(
         .find(|p| crate::model::purl::ecosystem_of_manifest(p).is_some())
         .map(crate::model::fingerprint::manifest_of)
     });
-    let images: Vec<&Finding> = members
+    let first_image = members
         .iter()
-        .map(|m| m.finding)
-        .filter(|f| crate::model::subject::is_image(&f.subject))
-        .collect();
-    let Some(first_image) = images.first() else {
+        .find(|m| crate::model::subject::is_image(m.subject))
+        .map(|m| m.finding);
+    let Some(first_image) = first_image else {
         return project_manifest.map(|m| requirement(&m));
     };
     match bases.get(first_image.subject.as_ref()) {

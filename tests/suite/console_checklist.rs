@@ -539,11 +539,8 @@ fn the_fix_plan_shows_the_cli_plan_and_leads_to_its_findings() {
     // Enter: its findings, marked exactly, and shown.
     key(&mut s, &k, KeyCode::Enter);
     assert!(s.plan.is_none());
-    let wanted: std::collections::BTreeSet<scandeck::model::Fingerprint> = top
-        .findings
-        .iter()
-        .filter_map(|fp| scandeck::model::Fingerprint::parse(fp))
-        .collect();
+    let wanted: std::collections::BTreeSet<scandeck::model::Fingerprint> =
+        top.findings.iter().copied().collect();
     assert_eq!(s.marked, wanted);
     let data = s.data.as_ref().unwrap();
     let visible: std::collections::BTreeSet<_> = s

@@ -5,7 +5,6 @@
 //! to them); `f` claims them fixed through the usual dialog, so the next scan
 //! verifies the action.
 
-use crate::model::Fingerprint;
 use crate::sanitize::sanitize_line;
 use crate::tui::action::Action;
 use crate::tui::msg::Effect;
@@ -122,12 +121,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             let Some(chosen) = chosen else {
                 return Some(Vec::new());
             };
-            let targets: Vec<Fingerprint> = chosen
-                .findings
-                .iter()
-                .filter_map(|fp| Fingerprint::parse(fp))
-                .collect();
-            state.marked = targets.iter().copied().collect();
+            state.marked = chosen.findings.iter().copied().collect();
             if action == Action::PlanDone {
                 // The usual claim, with its bulk confirmation naming the count.
                 let effects =
@@ -140,7 +134,7 @@ pub fn act(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
             }
             state.status = Some(format!(
                 "{} finding(s) of: {} (marked)",
-                targets.len(),
+                chosen.findings.len(),
                 sanitize_line(&chosen.summary)
             ));
             return Some(crate::tui::rows::set_query(state, query_for(&chosen)));
