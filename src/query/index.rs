@@ -246,7 +246,7 @@ fn haystack_text(f: &Finding, text: &mut String) {
 /// What the latest scan of each target changed, per finding.
 pub fn change_codes(findings: &[Finding], runs: &[crate::store::RunRecord]) -> Vec<u8> {
     use crate::query::language::change_code::*;
-    let mut by_fp: std::collections::HashMap<&str, u8> = std::collections::HashMap::new();
+    let mut by_fp: FxHashMap<crate::model::Fingerprint, u8> = FxHashMap::default();
     for run in runs {
         let Some(c) = &run.changes else { continue };
         for (list, code) in [
@@ -255,19 +255,20 @@ pub fn change_codes(findings: &[Finding], runs: &[crate::store::RunRecord]) -> V
             (&c.gone, GONE),
             (&c.regressed, REGRESSED),
         ] {
-            for fp in list {
-                by_fp.insert(fp.as_str(), code);
+            for fp in list
+                .iter()
+                .filter_map(|fp| crate::model::Fingerprint::parse(fp))
+            {
+                by_fp.insert(fp, code);
             }
         }
     }
+    if by_fp.is_empty() {
+        return vec![NONE; findings.len()];
+    }
     findings
         .iter()
-        .map(|f| {
-            by_fp
-                .get(f.fingerprint.to_string().as_str())
-                .copied()
-                .unwrap_or(NONE)
-        })
+        .map(|f| by_fp.get(&f.fingerprint).copied().unwrap_or(NONE))
         .collect()
 }
 
