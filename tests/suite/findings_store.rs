@@ -596,6 +596,27 @@ fn runs_read_in_one_pass_come_in_run_and_report_order_and_a_damaged_one_keeps_it
     let (again, warnings) = read(&workspace);
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(again, expected);
+    // A run none of whose rows is left, and one whose two rows claim one
+    // place in its report.
+    let conn = Connection::open(store_path(&ws)).unwrap();
+    conn.execute("DELETE FROM findings WHERE run_id = ?1", [runs[1]])
+        .unwrap();
+    conn.execute(
+        "UPDATE findings SET seq = 0 WHERE run_id = ?1 AND seq = 1",
+        [runs[3]],
+    )
+    .unwrap();
+    drop(conn);
+    let (repaired, warnings) = read(&workspace);
+    assert_eq!(repaired, expected);
+    assert_eq!(
+        warnings
+            .iter()
+            .filter(|w| w.contains("stored again from its report copy"))
+            .count(),
+        2,
+        "{warnings:?}"
+    );
 }
 
 /// A batch import writes its index and decisions once a second, not after

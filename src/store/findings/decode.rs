@@ -4,11 +4,12 @@
 use super::schema::corrupt;
 use super::schema::db_err;
 use super::FindingsStore;
+use crate::fasthash::FxHashMap;
 use crate::model::{Details, Finding, Fingerprint, ImageRef, Kind, Layer, SourceInfo};
 use crate::store::row;
 use crate::store::workspace::StoreError;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -22,8 +23,18 @@ pub(super) struct RawRow {
     pub(super) fingerprint: Fingerprint,
     pub(super) details_id: i64,
     pub(super) context_id: i64,
-    /// Where the body sits in the buffer the row was read into.
-    pub(super) body: std::ops::Range<usize>,
+    pub(super) body: RowBody,
+}
+
+/// A row's body: where it sits in the buffer the row was read into, or
+/// already decoded (by the thread that read it, while this one decodes the
+/// rest: `FindingsStore::read_rows_beside`).
+// Not boxed: the rows read beside are all `Decoded`, and a box would be an
+// allocation more for each of them.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum RowBody {
+    At(std::ops::Range<usize>),
+    Decoded(Result<row::Body, &'static str>),
 }
 
 impl RawRow {
@@ -58,17 +69,29 @@ impl RawRow {
             body: {
                 let start = bytes.len();
                 bytes.extend_from_slice(row.get_ref(at + 8)?.as_blob()?);
-                start..bytes.len()
+                RowBody::At(start..bytes.len())
             },
+        })
+    }
+
+    /// `read`, with the body decoded at once.
+    pub(super) fn read_decoded(row: &rusqlite::Row, at: usize) -> rusqlite::Result<RawRow> {
+        let mut none = Vec::new();
+        let raw = RawRow::read(row, at, &mut none)?;
+        let body = row::decode(row.get_ref(at + 8)?.as_blob()?);
+        Ok(RawRow {
+            body: RowBody::Decoded(body),
+            ..raw
         })
     }
 }
 
-/// What the findings of one run share: advisory texts and contexts.
+/// What the findings of one run share: advisory texts and contexts, by the
+/// ids the store gave them (looked up for every row read).
 #[derive(Default)]
 pub(super) struct Shared {
-    pub(super) details: HashMap<i64, Arc<Details>>,
-    pub(super) contexts: HashMap<i64, SharedContext>,
+    pub(super) details: FxHashMap<i64, Arc<Details>>,
+    pub(super) contexts: FxHashMap<i64, SharedContext>,
 }
 
 pub(super) struct SharedContext {
@@ -95,10 +118,16 @@ pub(super) fn decode(
         .ok_or_else(|| corrupt(path, "a finding names a context that is not stored"))?;
     let severity = row::severity_of_code(raw.severity)
         .ok_or_else(|| corrupt(path, "a severity is out of range"))?;
-    let body = bytes
-        .get(raw.body.clone())
-        .ok_or_else(|| corrupt(path, "a row body is out of its batch"))?;
-    let body = row::decode(body).map_err(|e| corrupt(path, e))?;
+    let body = match raw.body {
+        RowBody::At(at) => {
+            let body = bytes
+                .get(at)
+                .ok_or_else(|| corrupt(path, "a row body is out of its batch"))?;
+            row::decode(body)
+        }
+        RowBody::Decoded(body) => body,
+    }
+    .map_err(|e| corrupt(path, e))?;
     let package = match (raw.package, body.package) {
         (Some(name), Some(rest)) => Some(rest.with_name(name)),
         (None, None) => None,

@@ -46,8 +46,56 @@ pub(super) fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
     }
 }
 
-/// Takes one row read beside: its run, the row, the batch's body buffer.
-pub(super) type TakeRow<'t> = dyn FnMut(i64, RawRow, &[u8]) -> Result<(), StoreError> + 't;
+/// Takes one row read beside (its body already decoded), with its run.
+pub(super) type TakeRow<'t> = dyn FnMut(i64, RawRow) -> Result<(), StoreError> + 't;
+
+/// The buffer a row read beside needs: none, its body is decoded.
+const DECODED: &[u8] = &[];
+
+/// What `load_runs` holds of the run whose rows are coming.
+struct RunRead {
+    id: i64,
+    /// Its position among the runs asked for.
+    at: usize,
+    /// Where its findings start in the one vector.
+    from: usize,
+    count: usize,
+    /// The report place of each finding appended so far.
+    places: Vec<u32>,
+    read: RowSeal,
+    /// Its texts and contexts, read when its first row comes (on this
+    /// thread, while the other reads rows).
+    shared: Option<Shared>,
+    damage: Option<StoreError>,
+}
+
+impl RunRead {
+    /// Decodes one row of the run and appends its finding.
+    fn take(
+        &mut self,
+        store: &FindingsStore,
+        parts: &mut ContextParts,
+        raw: RawRow,
+        findings: &mut Vec<Finding>,
+    ) -> Result<(), StoreError> {
+        let path = store.path.as_path();
+        let place = u32::try_from(raw.seq)
+            .ok()
+            .filter(|seq| (*seq as usize) < self.count)
+            .ok_or_else(|| corrupt(path, "a finding's place in its report is wrong"))?;
+        if self.shared.is_none() {
+            self.shared = Some(store.shared_with(self.id, parts)?);
+        }
+        let Some(shared) = self.shared.as_ref() else {
+            return Ok(());
+        };
+        self.read
+            .add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
+        findings.push(decode(path, shared, raw, DECODED)?);
+        self.places.push(place);
+        Ok(())
+    }
+}
 
 /// The findings of several runs read in one pass (`load_runs`): run after
 /// run, and for each run how many of them are its, or why it gave none.
@@ -153,13 +201,13 @@ impl FindingsStore {
         let mut decoded: Vec<Finding> = Vec::new();
         let mut places: Vec<(i64, i64)> = Vec::new();
         let mut read: crate::fasthash::FxHashMap<i64, RowSeal> = Default::default();
-        self.read_rows_beside(&queries, &mut |run, raw, bytes| {
+        self.read_rows_beside(&queries, &mut |run, raw| {
             if wanted.contains(&run) {
                 read.entry(run)
                     .or_default()
                     .add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
                 places.push((run, raw.seq));
-                decoded.push(reader.finding(run, raw, bytes)?);
+                decoded.push(reader.finding(run, raw, DECODED)?);
             }
             Ok(())
         })?;
@@ -190,9 +238,10 @@ impl FindingsStore {
         take: &mut TakeRow,
     ) -> Result<(), StoreError> {
         let path = self.path.as_path();
-        // Row bodies travel in one buffer per batch: freeing a million small
-        // buffers on the other thread than allocated them is slow in glibc.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(Vec<(i64, RawRow)>, Vec<u8>)>(4);
+        // Each row's body is decoded by the reader as it reads it (the
+        // decoder here has the rest of the finding to make, and was the
+        // slower of the two): no buffer of row bytes travels between them.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(i64, RawRow)>>(4);
         std::thread::scope(|scope| {
             let reader = scope.spawn(move || -> Result<(), StoreError> {
                 let err = db_err(path);
@@ -206,7 +255,6 @@ impl FindingsStore {
                 conn.busy_timeout(crate::store::lock::lock_wait())
                     .map_err(&err)?;
                 let mut batch = Vec::with_capacity(BATCH);
-                let mut bytes = Vec::with_capacity(BATCH * 128);
                 for (sql, values) in queries {
                     let mut stmt = conn.prepare_cached(sql).map_err(&err)?;
                     let mut rows = stmt
@@ -214,24 +262,22 @@ impl FindingsStore {
                         .map_err(&err)?;
                     while let Some(row) = rows.next().map_err(&err)? {
                         let run: i64 = row.get(0).map_err(&err)?;
-                        batch.push((run, RawRow::read(row, 1, &mut bytes).map_err(&err)?));
+                        batch.push((run, RawRow::read_decoded(row, 1).map_err(&err)?));
                         if batch.len() == BATCH {
                             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                            let full_bytes =
-                                std::mem::replace(&mut bytes, Vec::with_capacity(BATCH * 128));
-                            if tx.send((full, full_bytes)).is_err() {
+                            if tx.send(full).is_err() {
                                 return Ok(()); // the decoder gave up on an error
                             }
                         }
                     }
                 }
-                let _ = tx.send((batch, bytes));
+                let _ = tx.send(batch);
                 Ok(())
             });
             let mut taken: Result<(), StoreError> = Ok(());
-            'batches: for (batch, bytes) in rx {
+            'batches: for batch in rx {
                 for (run, raw) in batch {
-                    if let Err(e) = take(run, raw, &bytes) {
+                    if let Err(e) = take(run, raw) {
                         taken = Err(e);
                         break 'batches; // dropping `rx` stops the reader
                     }
@@ -514,11 +560,11 @@ impl FindingsStore {
         );
         let mut seen = 0usize;
         let mut read = RowSeal::default();
-        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw, bytes| {
+        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw| {
             let place = u64::try_from(raw.seq)
                 .map_err(|_| corrupt(path, "a finding's place in its report is wrong"))?;
             read.add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
-            take(place, decode(path, &shared, raw, bytes)?);
+            take(place, decode(path, &shared, raw, DECODED)?);
             seen += 1;
             Ok(())
         })?;
@@ -543,134 +589,129 @@ impl FindingsStore {
         runs: &[&RunRecord],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<LoadedRuns, StoreError> {
-        struct Loading {
-            id: i64,
-            /// Read when the run's first row comes, on this thread while the
-            /// other reads rows.
-            shared: Option<Shared>,
-            /// Where the run's findings start in the one vector of slots.
-            from: usize,
-            count: usize,
-            placed: usize,
-            read: RowSeal,
-            damage: Option<StoreError>,
-        }
         let path = self.path.as_path();
-        let mut parts = ContextParts::default();
-        let mut loading: Vec<Result<Loading, StoreError>> = Vec::with_capacity(runs.len());
+        let mut answers: Vec<Result<usize, StoreError>> = Vec::with_capacity(runs.len());
         let mut position: crate::fasthash::FxHashMap<i64, usize> = Default::default();
         let mut queries = Vec::new();
         let mut total = 0usize;
         for (at, run) in runs.iter().enumerate() {
             let started = run_id(run).and_then(|id| Ok((id, self.stored_count(id)?)));
-            loading.push(started.map(|(id, count)| {
+            answers.push(started.map(|(id, count)| {
                 position.insert(id, at);
                 queries.push((
                     format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
                     vec![id.into()],
                 ));
-                let from = total;
                 total = total.saturating_add(count);
-                Loading {
-                    id,
-                    shared: None,
-                    from,
-                    count,
-                    placed: 0,
-                    read: RowSeal::default(),
-                    damage: None,
-                }
+                count
             }));
         }
-        let mut slots: Vec<Option<Finding>> = Vec::new();
-        slots.resize_with(total, || None);
-        let mut last: Option<(i64, usize)> = None;
-        self.read_rows_beside(&queries, &mut |run, raw, bytes| {
-            let at = match last {
-                Some((id, at)) if id == run => at,
-                _ => {
-                    let at = *position
-                        .get(&run)
-                        .ok_or_else(|| corrupt(path, "a row names a run that was not asked for"))?;
-                    last = Some((run, at));
-                    at
+        // Rows come by severity: each run's findings are appended as they
+        // come and put in report order once its last row is in (`permute`),
+        // so no vector of empty slots is made first (half a million of them
+        // were 60 ms of page faults before the first row could be placed).
+        let mut findings: Vec<Finding> = Vec::with_capacity(total);
+        let mut parts = ContextParts::default();
+        let mut reading: Option<RunRead> = None;
+        let mut finished = vec![false; runs.len()];
+        self.read_rows_beside(&queries, &mut |run, raw| {
+            if reading.as_ref().is_none_or(|r| r.id != run) {
+                if let Some(done) = reading.take() {
+                    let at = done.at;
+                    answers[at] = self.finish_run(runs[at], done, &mut findings);
+                    finished[at] = true;
                 }
-            };
-            let Some(Ok(state)) = loading.get_mut(at) else {
+                let at = *position
+                    .get(&run)
+                    .ok_or_else(|| corrupt(path, "a row names a run that was not asked for"))?;
+                let count = match &answers[at] {
+                    Ok(count) => *count,
+                    Err(_) => return Ok(()),
+                };
+                reading = Some(RunRead {
+                    id: run,
+                    at,
+                    from: findings.len(),
+                    count,
+                    places: Vec::with_capacity(count),
+                    read: RowSeal::default(),
+                    shared: None,
+                    damage: None,
+                });
+            }
+            let Some(state) = reading.as_mut() else {
                 return Ok(());
             };
             if state.damage.is_some() {
                 return Ok(());
             }
-            if state.shared.is_none() {
-                match self.shared_with(state.id, &mut parts) {
-                    Ok(shared) => state.shared = Some(shared),
-                    Err(damage) => {
-                        state.damage = Some(damage);
-                        return Ok(());
-                    }
-                }
-            }
-            let Some(shared) = state.shared.as_ref() else {
-                return Ok(());
-            };
-            let placed = usize::try_from(raw.seq)
-                .ok()
-                .filter(|seq| *seq < state.count)
-                .and_then(|seq| slots.get_mut(state.from + seq))
-                .filter(|slot| slot.is_none())
-                .ok_or_else(|| corrupt(path, "a finding's place in its report is wrong"))
-                .and_then(|slot| {
-                    state
-                        .read
-                        .add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
-                    *slot = Some(decode(path, shared, raw, bytes)?);
-                    Ok(())
-                });
-            match placed {
-                Ok(()) => {
-                    state.placed += 1;
-                    if state.placed.is_multiple_of(PROGRESS_EVERY) {
-                        progress(at, state.placed);
-                    }
-                }
-                Err(damage) => state.damage = Some(damage),
+            if let Err(damage) = state.take(self, &mut parts, raw, &mut findings) {
+                findings.truncate(state.from);
+                state.damage = Some(damage);
+            } else if state.places.len().is_multiple_of(PROGRESS_EVERY) {
+                progress(state.at, state.places.len());
             }
             Ok(())
         })?;
-        let mut answers = Vec::with_capacity(runs.len());
-        for (at, (run, state)) in runs.iter().zip(loading).enumerate() {
-            let answer = state.and_then(|state| {
-                let whole = match state.damage {
-                    Some(damage) => Err(damage),
-                    None if state.placed != state.count => {
-                        Err(corrupt(path, "a run holds fewer findings than it records"))
-                    }
-                    None => self.check_seal(run, &state.read, None),
-                };
-                if whole.is_err() {
-                    // A damaged run gives none of its findings.
-                    for slot in &mut slots[state.from..state.from + state.count] {
-                        *slot = None;
-                    }
+        if let Some(done) = reading.take() {
+            let at = done.at;
+            answers[at] = self.finish_run(runs[at], done, &mut findings);
+            finished[at] = true;
+        }
+        // A run none of whose rows came was never finished: it gave all of
+        // its findings only if it has none.
+        let mut given = 0usize;
+        for (at, answer) in answers.iter_mut().enumerate() {
+            if let Ok(n) = answer {
+                if *n > 0 && !finished[at] {
+                    *answer = Err(corrupt(path, "a run holds fewer findings than it records"));
+                    continue;
                 }
-                whole.map(|()| state.count)
-            });
-            if let Ok(count) = answer {
-                progress(at, count);
+                given = given.saturating_add(*n);
+                progress(at, *n);
             }
-            answers.push(answer);
         }
-        if answers.iter().any(Result::is_err) {
-            slots.retain(Option::is_some);
+        if given != findings.len() {
+            return Err(corrupt(path, "runs read back disagree with their counts"));
         }
-        // Every slot left is filled (counted above); collecting into
-        // `Option` keeps the vector where it is.
-        let findings = slots
-            .into_iter()
-            .collect::<Option<Vec<Finding>>>()
-            .ok_or_else(|| corrupt(path, "a run holds fewer findings than it records"))?;
         Ok(LoadedRuns { findings, answers })
+    }
+
+    /// Checks what was read of one run (its count, its seal) and puts its
+    /// findings, the last in `findings`, in report order; a run that does
+    /// not check out gives none of them.
+    fn finish_run(
+        &self,
+        run: &RunRecord,
+        done: RunRead,
+        findings: &mut Vec<Finding>,
+    ) -> Result<usize, StoreError> {
+        let path = self.path.as_path();
+        if let Some(damage) = done.damage {
+            return Err(damage);
+        }
+        let checked = if done.places.len() != done.count {
+            Err(corrupt(path, "a run holds fewer findings than it records"))
+        } else {
+            self.check_seal(run, &done.read, None)
+        };
+        if let Err(damage) = checked {
+            findings.truncate(done.from);
+            return Err(damage);
+        }
+        // `order[k]`: where the finding of report place `k` was put.
+        let mut order = vec![usize::MAX; done.count];
+        for (put, place) in done.places.iter().enumerate() {
+            match order.get_mut(*place as usize) {
+                Some(slot) if *slot == usize::MAX => *slot = put,
+                _ => {
+                    findings.truncate(done.from);
+                    return Err(corrupt(path, "a finding's place in its report is wrong"));
+                }
+            }
+        }
+        permute(&mut findings[done.from..], order);
+        Ok(done.count)
     }
 
     pub fn load_run(
@@ -690,14 +731,14 @@ impl FindingsStore {
             format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
             vec![id.into()],
         );
-        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw, bytes| {
+        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw| {
             let slot = usize::try_from(raw.seq)
                 .ok()
                 .and_then(|seq| slots.get_mut(seq))
                 .filter(|slot| slot.is_none())
                 .ok_or_else(|| corrupt(path, "a finding's place in its report is wrong"))?;
             read.add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
-            *slot = Some(decode(path, &shared, raw, bytes)?);
+            *slot = Some(decode(path, &shared, raw, DECODED)?);
             placed += 1;
             if placed.is_multiple_of(PROGRESS_EVERY) {
                 progress(placed);
