@@ -328,12 +328,21 @@ pub fn state_at(label: &str, size: (u16, u16)) -> scandeck::tui::state::AppState
     state
 }
 
-/// The secret-hash key of `ws`'s installation, as its commands use it.
+/// The secret-hash key of `ws`'s installation with the workspace's
+/// identity salt, as its commands use them (a store read with another key
+/// is rebuilt).
 #[allow(dead_code)]
 pub fn redactor_of(ws: &Ws) -> Redactor {
     let key =
         scandeck::config::load_or_create_key(&ws.home.path().join("data/secret.key")).unwrap();
-    Redactor::with_key(key)
+    let redactor = Redactor::with_key(key);
+    match scandeck::store::Workspace::at(&ws.dir)
+        .identity_salt(false)
+        .unwrap()
+    {
+        Some(salt) => redactor.with_identity_salt(salt),
+        None => redactor,
+    }
 }
 
 /// The real DefectDojo `../shared/defectdojo/start.sh` runs: its URL and

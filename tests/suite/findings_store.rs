@@ -534,11 +534,7 @@ fn runs_read_in_one_pass_come_in_run_and_report_order_and_a_damaged_one_keeps_it
         ws.import(0, big_report(&format!("acme/pass-{i}"), n));
     }
     let workspace = scandeck::store::Workspace::at(&ws.dir);
-    // The key and the workspace's salt, as every command reads it.
-    let redactor = match workspace.identity_salt(false).unwrap() {
-        Some(salt) => common::redactor_of(&ws).with_identity_salt(salt),
-        None => common::redactor_of(&ws),
-    };
+    let redactor = common::redactor_of(&ws);
     let key = |f: &scandeck::model::Finding| format!("{f:?}");
     // What each run's report copy says, run after run.
     let (index, _) = workspace.load_index(&redactor).unwrap();
@@ -579,19 +575,18 @@ fn runs_read_in_one_pass_come_in_run_and_report_order_and_a_damaged_one_keeps_it
     )
     .unwrap();
     drop(conn);
+    let stored_again = |warnings: &[String]| {
+        warnings
+            .iter()
+            .filter(|w| w.contains("stored again from its report copy"))
+            .count()
+    };
     let (repaired, warnings) = read(&workspace);
     assert_eq!(
         repaired, expected,
         "the damaged runs are read in their places"
     );
-    assert_eq!(
-        warnings
-            .iter()
-            .filter(|w| w.contains("stored again from its report copy"))
-            .count(),
-        2,
-        "{warnings:?}"
-    );
+    assert_eq!(stored_again(&warnings), 2, "{warnings:?}");
     // Stored again: the next read is from the store alone, and the same.
     let (again, warnings) = read(&workspace);
     assert!(warnings.is_empty(), "{warnings:?}");
@@ -609,14 +604,7 @@ fn runs_read_in_one_pass_come_in_run_and_report_order_and_a_damaged_one_keeps_it
     drop(conn);
     let (repaired, warnings) = read(&workspace);
     assert_eq!(repaired, expected);
-    assert_eq!(
-        warnings
-            .iter()
-            .filter(|w| w.contains("stored again from its report copy"))
-            .count(),
-        2,
-        "{warnings:?}"
-    );
+    assert_eq!(stored_again(&warnings), 2, "{warnings:?}");
 }
 
 /// A batch import writes its index and decisions once a second, not after
