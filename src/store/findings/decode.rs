@@ -23,28 +23,18 @@ pub(super) struct RawRow {
     pub(super) fingerprint: Fingerprint,
     pub(super) details_id: i64,
     pub(super) context_id: i64,
-    pub(super) body: RowBody,
-}
-
-/// A row's body: where it sits in the buffer the row was read into, or
-/// already decoded (by the thread that read it, while this one decodes the
-/// rest: `FindingsStore::read_rows_beside`).
-// Not boxed: the rows read beside are all `Decoded`, and a box would be an
-// allocation more for each of them.
-#[allow(clippy::large_enum_variant)]
-pub(super) enum RowBody {
-    At(std::ops::Range<usize>),
-    Decoded(Result<row::Body, &'static str>),
+    /// The body, decoded by the thread that read the row (rows read
+    /// beside are decoded there while this thread makes the findings:
+    /// `FindingsStore::read_rows_beside`); a body that does not decode is
+    /// damage, said when the finding is made.
+    pub(super) body: Result<row::Body, &'static str>,
 }
 
 impl RawRow {
-    /// Reads the `ROW_COLUMNS` from column `at` on, the body into `bytes`. A kind or fingerprint
-    /// that is not ours reads as a conversion failure: damage.
-    pub(super) fn read(
-        row: &rusqlite::Row,
-        at: usize,
-        bytes: &mut Vec<u8>,
-    ) -> rusqlite::Result<RawRow> {
+    /// Reads the `ROW_COLUMNS` from column `at` on and decodes the body. A
+    /// kind or fingerprint that is not ours reads as a conversion failure:
+    /// damage.
+    pub(super) fn read(row: &rusqlite::Row, at: usize) -> rusqlite::Result<RawRow> {
         let bad = |i: usize, why: &str| {
             rusqlite::Error::FromSqlConversionFailure(
                 at + i,
@@ -66,22 +56,7 @@ impl RawRow {
             fingerprint,
             details_id: row.get(at + 6)?,
             context_id: row.get(at + 7)?,
-            body: {
-                let start = bytes.len();
-                bytes.extend_from_slice(row.get_ref(at + 8)?.as_blob()?);
-                RowBody::At(start..bytes.len())
-            },
-        })
-    }
-
-    /// `read`, with the body decoded at once.
-    pub(super) fn read_decoded(row: &rusqlite::Row, at: usize) -> rusqlite::Result<RawRow> {
-        let mut none = Vec::new();
-        let raw = RawRow::read(row, at, &mut none)?;
-        let body = row::decode(row.get_ref(at + 8)?.as_blob()?);
-        Ok(RawRow {
-            body: RowBody::Decoded(body),
-            ..raw
+            body: row::decode(row.get_ref(at + 8)?.as_blob()?),
         })
     }
 }
@@ -102,12 +77,7 @@ pub(super) struct SharedContext {
     pub(super) subject: Arc<str>,
 }
 
-pub(super) fn decode(
-    path: &Path,
-    shared: &Shared,
-    raw: RawRow,
-    bytes: &[u8],
-) -> Result<Finding, StoreError> {
+pub(super) fn decode(path: &Path, shared: &Shared, raw: RawRow) -> Result<Finding, StoreError> {
     let details = shared
         .details
         .get(&raw.details_id)
@@ -118,16 +88,7 @@ pub(super) fn decode(
         .ok_or_else(|| corrupt(path, "a finding names a context that is not stored"))?;
     let severity = row::severity_of_code(raw.severity)
         .ok_or_else(|| corrupt(path, "a severity is out of range"))?;
-    let body = match raw.body {
-        RowBody::At(at) => {
-            let body = bytes
-                .get(at)
-                .ok_or_else(|| corrupt(path, "a row body is out of its batch"))?;
-            row::decode(body)
-        }
-        RowBody::Decoded(body) => body,
-    }
-    .map_err(|e| corrupt(path, e))?;
+    let body = raw.body.map_err(|e| corrupt(path, e))?;
     let package = match (raw.package, body.package) {
         (Some(name), Some(rest)) => Some(rest.with_name(name)),
         (None, None) => None,
@@ -174,12 +135,7 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    pub(super) fn finding(
-        &mut self,
-        run: i64,
-        raw: RawRow,
-        bytes: &[u8],
-    ) -> Result<Finding, StoreError> {
+    pub(super) fn finding(&mut self, run: i64, raw: RawRow) -> Result<Finding, StoreError> {
         let path = &self.store.path;
         let err = db_err(path);
         // Ids are per run: rows of several runs are told apart in the keys.
@@ -216,7 +172,7 @@ impl<'a> RowReader<'a> {
             context_id: context_key,
             ..raw
         };
-        decode(path, &self.shared, raw, bytes)
+        decode(path, &self.shared, raw)
     }
 }
 

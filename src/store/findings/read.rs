@@ -49,9 +49,6 @@ pub(super) fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
 /// Takes one row read beside (its body already decoded), with its run.
 pub(super) type TakeRow<'t> = dyn FnMut(i64, RawRow) -> Result<(), StoreError> + 't;
 
-/// The buffer a row read beside needs: none, its body is decoded.
-const DECODED: &[u8] = &[];
-
 /// What `load_runs` holds of the run whose rows are coming.
 struct RunRead {
     id: i64,
@@ -91,7 +88,7 @@ impl RunRead {
         };
         self.read
             .add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
-        findings.push(decode(path, shared, raw, DECODED)?);
+        findings.push(decode(path, shared, raw)?);
         self.places.push(place);
         Ok(())
     }
@@ -207,7 +204,7 @@ impl FindingsStore {
                     .or_default()
                     .add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
                 places.push((run, raw.seq));
-                decoded.push(reader.finding(run, raw, DECODED)?);
+                decoded.push(reader.finding(run, raw)?);
             }
             Ok(())
         })?;
@@ -262,7 +259,7 @@ impl FindingsStore {
                         .map_err(&err)?;
                     while let Some(row) = rows.next().map_err(&err)? {
                         let run: i64 = row.get(0).map_err(&err)?;
-                        batch.push((run, RawRow::read_decoded(row, 1).map_err(&err)?));
+                        batch.push((run, RawRow::read(row, 1).map_err(&err)?));
                         if batch.len() == BATCH {
                             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                             if tx.send(full).is_err() {
@@ -296,13 +293,12 @@ impl FindingsStore {
     pub(super) fn decode_in_report_order(
         &self,
         mut matched: Vec<(i64, RawRow)>,
-        bytes: &[u8],
     ) -> Result<Vec<Finding>, StoreError> {
         matched.sort_by_key(|(run, raw)| (*run, raw.seq));
         let mut reader = RowReader::new(self);
         matched
             .into_iter()
-            .map(|(run, raw)| reader.finding(run, raw, bytes))
+            .map(|(run, raw)| reader.finding(run, raw))
             .collect()
     }
 
@@ -314,7 +310,6 @@ impl FindingsStore {
         }
         let err = db_err(&self.path);
         let mut matched: Vec<(i64, RawRow)> = Vec::new();
-        let mut bytes = Vec::new();
         let mut stmt = self
             .conn
             .prepare_cached(&format!(
@@ -326,12 +321,12 @@ impl FindingsStore {
         for run in runs.iter().filter_map(|r| run_id(r).ok()) {
             let mut rows = stmt.query(params![run, limit]).map_err(&err)?;
             while let Some(r) = rows.next().map_err(&err)? {
-                matched.push((run, RawRow::read(r, 0, &mut bytes).map_err(&err)?));
+                matched.push((run, RawRow::read(r, 0).map_err(&err)?));
             }
         }
         matched.sort_by_key(|(run, raw)| (std::cmp::Reverse(raw.severity), *run, raw.seq));
         matched.truncate(n);
-        self.decode_in_report_order(matched, &bytes)
+        self.decode_in_report_order(matched)
     }
 
     /// The `n` most severe findings of `runs` read by key ranges the runs'
@@ -374,7 +369,6 @@ impl FindingsStore {
             ))
             .map_err(&err)?;
         let mut matched: Vec<(i64, RawRow)> = Vec::new();
-        let mut bytes = Vec::new();
         for s in Severity::ALL_DESCENDING.into_iter().filter(|s| *s >= cut) {
             for run in &by_id {
                 let left = want.saturating_sub(matched.len());
@@ -392,7 +386,7 @@ impl FindingsStore {
                     ])
                     .map_err(&err)?;
                 while let Some(r) = rows.next().map_err(&err)? {
-                    matched.push((id, RawRow::read(r, 0, &mut bytes).map_err(&err)?));
+                    matched.push((id, RawRow::read(r, 0).map_err(&err)?));
                 }
             }
         }
@@ -400,7 +394,7 @@ impl FindingsStore {
             return Ok(None);
         }
         matched.sort_by_key(|(run, raw)| (std::cmp::Reverse(raw.severity), *run, raw.seq));
-        Ok(Some(self.decode_in_report_order(matched, &bytes)?))
+        Ok(Some(self.decode_in_report_order(matched)?))
     }
 
     /// The stored findings of `runs` whose fingerprint is one of `fps`, by
@@ -430,9 +424,8 @@ impl FindingsStore {
             for run in &ids {
                 let mut rows = by_fp.query(params![run, &fp.0[..]]).map_err(&err)?;
                 while let Some(r) = rows.next().map_err(&err)? {
-                    let mut bytes = Vec::new();
-                    let raw = RawRow::read(r, 1, &mut bytes).map_err(&err)?;
-                    out.push(reader.finding(*run, raw, &bytes)?);
+                    let raw = RawRow::read(r, 1).map_err(&err)?;
+                    out.push(reader.finding(*run, raw)?);
                 }
             }
         }
@@ -564,7 +557,7 @@ impl FindingsStore {
             let place = u64::try_from(raw.seq)
                 .map_err(|_| corrupt(path, "a finding's place in its report is wrong"))?;
             read.add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
-            take(place, decode(path, &shared, raw, DECODED)?);
+            take(place, decode(path, &shared, raw)?);
             seen += 1;
             Ok(())
         })?;
@@ -714,47 +707,18 @@ impl FindingsStore {
         Ok(done.count)
     }
 
+    /// The findings of one stored run in report order: `load_runs` of it
+    /// alone (`progress` hears the rows read so far).
     pub fn load_run(
         &self,
         run: &RunRecord,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<Finding>, StoreError> {
-        let id = run_id(run)?;
-        let shared = self.shared_of(id)?;
-        let count = self.stored_count(id)?;
-        let path = self.path.as_path();
-        let mut slots: Vec<Option<Finding>> = Vec::new();
-        slots.resize_with(count, || None);
-        let mut placed = 0usize;
-        let mut read = RowSeal::default();
-        let query = (
-            format!("SELECT run_id, {ROW_COLUMNS} FROM findings WHERE run_id = ?1"),
-            vec![id.into()],
-        );
-        self.read_rows_beside(std::slice::from_ref(&query), &mut |_, raw| {
-            let slot = usize::try_from(raw.seq)
-                .ok()
-                .and_then(|seq| slots.get_mut(seq))
-                .filter(|slot| slot.is_none())
-                .ok_or_else(|| corrupt(path, "a finding's place in its report is wrong"))?;
-            read.add(raw.severity, raw.kind, raw.seq, &raw.fingerprint);
-            *slot = Some(decode(path, &shared, raw, DECODED)?);
-            placed += 1;
-            if placed.is_multiple_of(PROGRESS_EVERY) {
-                progress(placed);
-            }
-            Ok(())
-        })?;
-        self.check_seal(run, &read, None)?;
-        if placed != count {
-            return Err(corrupt(path, "a run holds fewer findings than it records"));
+        let mut loaded = self.load_runs(&[run], &mut |_, n| progress(n))?;
+        match loaded.answers.pop() {
+            Some(Ok(_)) => Ok(loaded.findings),
+            Some(Err(damage)) => Err(damage),
+            None => Err(corrupt(&self.path, "a run was asked for and not answered")),
         }
-        progress(placed);
-        // Every slot is filled (counted above); collecting into `Option`
-        // keeps the vector's exact size (`flatten` would grow a new one).
-        slots
-            .into_iter()
-            .collect::<Option<Vec<Finding>>>()
-            .ok_or_else(|| corrupt(path, "a run holds fewer findings than it records"))
     }
 }
