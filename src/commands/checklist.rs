@@ -14,7 +14,12 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ChecklistArgs) -> Outcome {
         let ws = crate::store::Workspace::at(workspace);
         return super::verify_document::<progress::ChecklistFile>(&ws);
     }
-    let readiness = gather(paths, workspace, crate::gate::Policy::default().selection())?;
+    let readiness = gather(
+        paths,
+        workspace,
+        crate::gate::Policy::default().selection(),
+        crate::store::AdvisoryText::Whole,
+    )?;
     let list = readiness.checklist(&args.list)?.clone();
     let (id, change) = match &args.action {
         None | Some(ChecklistAction::Show) => {

@@ -51,7 +51,8 @@ fn with_view<T>(
     work: impl FnOnce(&ViewOf) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     let filter = build_filter(&args.filters)?;
-    let readiness = super::readiness::gather(paths, workspace, None)?;
+    let readiness =
+        super::readiness::gather(paths, workspace, None, crate::store::AdvisoryText::Whole)?;
     let positions = readiness
         .view
         .select(&filter.query, crate::query::SortKey::default(), false);

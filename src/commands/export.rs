@@ -6,11 +6,15 @@ use super::{Failure, Outcome};
 use crate::cli::ExportArgs;
 use crate::config::Paths;
 use crate::export::{self, ExportInput};
+use crate::store::AdvisoryTexts;
 use std::path::Path;
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
-    let readiness = super::readiness::gather(paths, workspace, None)?;
+    // The records read each whole advisory text as they are written
+    // (`AdvisoryTexts`): the view holds the brief ones.
+    let readiness =
+        super::readiness::gather(paths, workspace, None, crate::store::AdvisoryText::Brief)?;
     let now = readiness.now;
     let view = &readiness.view;
     let positions = view.select(&filter.query, args.order.sort, args.order.reverse);
@@ -29,6 +33,8 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     input.header.not_checked = readiness.walk.not_checked.clone();
     input.bases = crate::rules::base_images::of_workspace(workspace);
+    input.texts =
+        AdvisoryTexts::open(&readiness.workspace).map_err(|e| Failure::input(e.to_string()))?;
     let left_out = export::check(args.format, &input).map_err(Failure::input)?;
     if let Some(line) = left_out {
         super::warn(&line);
@@ -76,7 +82,8 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
         }
     }
     let written = destination::write_with(&path, existing, &mut |out| {
-        export::write(args.format, &input, out)
+        export::write(args.format, &input, out)?;
+        whole_texts(&input)
     })
     .map_err(Failure::input)?;
     if written != Written::Through {
@@ -95,6 +102,15 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
         );
     }
     Ok(0)
+}
+
+/// An export whose records could not all read their whole advisory text
+/// is not kept: it would lack descriptions without saying so.
+fn whole_texts(input: &ExportInput) -> std::io::Result<()> {
+    match input.texts.missed() {
+        Some(why) => Err(std::io::Error::other(why)),
+        None => Ok(()),
+    }
 }
 
 /// `--per-image`: one `.trivyignore.yaml` (or `.grype.yaml`) per subject whose findings the
@@ -188,7 +204,8 @@ fn write_sarif_files(
         };
         crate::export::destination::outside_own_folder(&target, own).map_err(Failure::input)?;
         crate::export::destination::write_with(&target, existing, &mut |out| {
-            write_document(out, input, runs)
+            write_document(out, input, runs)?;
+            whole_texts(input)
         })
         .map_err(Failure::input)?;
         eprintln!(

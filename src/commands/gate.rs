@@ -23,7 +23,12 @@ pub fn run(paths: &Paths, workspace: &Path, args: &GateArgs) -> Outcome {
         Some(crate::cli::GateFailOn::Unassessed) => policy.only_unassessed(),
         None => policy,
     };
-    let readiness = gather(paths, workspace, policy.selection())?;
+    let readiness = gather(
+        paths,
+        workspace,
+        policy.selection(),
+        crate::store::AdvisoryText::Brief,
+    )?;
     if readiness.view.runs.is_empty() {
         super::warn(
             "warning: no scans imported; the gate judges findings only from imported reports",

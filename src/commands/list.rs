@@ -128,8 +128,10 @@ pub fn listing_for(
     workspace: &Path,
     filter: &Filter,
     order: SortArgs,
+    text: crate::store::AdvisoryText,
 ) -> Result<Listing, Failure> {
-    let ws = Workspace::at(workspace);
+    let mut ws = Workspace::at(workspace);
+    ws.advisory_text = text;
     if !ws.exists() {
         warn(&format!(
             "no scans in {}: import reports with `scandeck import FILE...`",
@@ -143,7 +145,13 @@ pub fn listing_for(
 
 pub fn run(paths: &Paths, workspace: &Path, args: &ListArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
-    let mut listing = listing_for(paths, workspace, &filter, args.order)?;
+    let mut listing = listing_for(
+        paths,
+        workspace,
+        &filter,
+        args.order,
+        crate::store::AdvisoryText::Whole,
+    )?;
     if args.since_previous {
         for run in listing.view.runs.iter().filter(|r| r.changes.is_some()) {
             if let Some(c) = &run.changes {

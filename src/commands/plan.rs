@@ -11,7 +11,13 @@ use std::path::Path;
 
 pub fn run(paths: &Paths, workspace: &Path, args: &PlanArgs) -> Outcome {
     let filter = build_filter(&args.filters)?;
-    let listing = listing_for(paths, workspace, &filter, crate::cli::SortArgs::default())?;
+    let listing = listing_for(
+        paths,
+        workspace,
+        &filter,
+        crate::cli::SortArgs::default(),
+        crate::store::AdvisoryText::Brief,
+    )?;
     let rows = listing.rows();
     let actions = crate::plan::build(&rows, &crate::rules::base_images::of_workspace(workspace));
     let text = match args.format {

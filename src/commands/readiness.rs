@@ -7,7 +7,7 @@ use crate::checklist::walk::{WalkSetup, Walkthrough};
 use crate::checklist::Checklist;
 use crate::config::Paths;
 use crate::store::workspace::Selection;
-use crate::store::Workspace;
+use crate::store::{AdvisoryText, Workspace};
 use crate::view::View;
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -25,8 +25,10 @@ pub fn gather(
     paths: &Paths,
     workspace: &Path,
     selection: Option<Selection>,
+    text: AdvisoryText,
 ) -> Result<Readiness, Failure> {
-    let ws = Workspace::at(workspace);
+    let mut ws = Workspace::at(workspace);
+    ws.advisory_text = text;
     let redactor = super::redactor(paths, workspace, false)?;
     let config = crate::config::Config::load(paths).map_err(Failure::input)?;
     let now = crate::clock::now();

@@ -55,7 +55,7 @@ pub fn write_json(out: &mut dyn std::io::Write, input: &ExportInput) -> std::io:
 
 /// One finding as the Generic Findings Import reads it.
 fn item(input: &ExportInput, f: &crate::model::Finding, a: &crate::triage::Assessment) -> Value {
-    let r = super::record::Record::at(f, a, input.now).decided(a, input.decisions);
+    let r = input.record_of(f, a);
     let decision = a
         .decision
         .as_ref()

@@ -4,6 +4,7 @@
 use super::Record;
 use crate::model::{Finding, Severity};
 use crate::store::decisions::DecisionFile;
+use crate::store::AdvisoryTexts;
 use crate::triage::{Assessment, Status};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -36,6 +37,9 @@ pub struct ExportInput<'a> {
     pub now: DateTime<Utc>,
     /// What the project's images are built `FROM`, for the plan's lines.
     pub bases: crate::plan::BaseImages,
+    /// Where the records find the whole advisory texts of findings read
+    /// brief (`store::AdvisoryText`).
+    pub texts: AdvisoryTexts,
 }
 
 impl<'a> ExportInput<'a> {
@@ -74,19 +78,31 @@ impl<'a> ExportInput<'a> {
             header,
             now,
             bases: crate::plan::BaseImages::new(),
+            texts: AdvisoryTexts::none(),
         }
     }
 
     /// The record of the row at `i`, made now.
     pub fn record(&self, i: usize) -> Option<Record> {
         let (f, a) = self.rows.get(i)?;
-        Some(Record::at(f, a, self.now).decided(a, self.decisions))
+        Some(self.record_of(f, a))
     }
 
     pub fn records(&self) -> impl Iterator<Item = Record> + '_ {
-        self.rows
-            .iter()
-            .map(|(f, a)| Record::at(f, a, self.now).decided(a, self.decisions))
+        self.rows.iter().map(|(f, a)| self.record_of(f, a))
+    }
+
+    /// The record of the row at `i` without the advisory text (description,
+    /// references, CWEs), for writers that print none of it.
+    pub fn brief_record(&self, i: usize) -> Option<Record> {
+        let (f, a) = self.rows.get(i)?;
+        Some(Record::brief_at(f, a, self.now).decided(a, self.decisions))
+    }
+
+    /// The record of one finding, with its whole advisory text.
+    pub fn record_of(&self, f: &Finding, a: &Assessment) -> Record {
+        let details = self.texts.whole(&f.details);
+        Record::with_text(f, &details, a, self.now).decided(a, self.decisions)
     }
 
     /// The fix plan's most urgent actions, one plain line each: what the

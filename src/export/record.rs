@@ -2,7 +2,7 @@
 //! contract of docs/exports.md ("The record"): every key is always present;
 //! unknown is `null`.
 
-use crate::model::Finding;
+use crate::model::{Details, Finding};
 use crate::sanitize::{sanitize, sanitize_line};
 use crate::triage::Assessment;
 use chrono::SecondsFormat;
@@ -123,17 +123,29 @@ impl Record {
     }
 
     pub fn at(f: &Finding, a: &Assessment, now: chrono::DateTime<chrono::Utc>) -> Record {
-        Record::build(f, a, now, true)
+        Record::build(f, &f.details, a, now, true)
+    }
+
+    /// `at`, with the advisory text `details` in place of the finding's own
+    /// (its whole text, when the finding was read brief).
+    pub fn with_text(
+        f: &Finding,
+        details: &Details,
+        a: &Assessment,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Record {
+        Record::build(f, details, a, now, true)
     }
 
     /// A record without the advisory text (description, references, CWEs):
     /// what a table shows, without sanitising pages of text it never prints.
     pub fn brief_at(f: &Finding, a: &Assessment, now: chrono::DateTime<chrono::Utc>) -> Record {
-        Record::build(f, a, now, false)
+        Record::build(f, &f.details, a, now, false)
     }
 
     fn build(
         f: &Finding,
+        details: &Details,
         a: &Assessment,
         now: chrono::DateTime<chrono::Utc>,
         advisory: bool,
@@ -148,7 +160,7 @@ impl Record {
             aliases: f.aliases.iter().map(|s| line(s)).collect(),
             severity: f.severity.as_str(),
             severity_raw: opt_line(f.severity_raw.as_deref()),
-            title: opt_line(f.details.title.as_deref()),
+            title: opt_line(details.title.as_deref()),
             package: opt_line(pkg.map(|p| p.name.as_str()).filter(|n| !n.is_empty())),
             ecosystem: opt_line(pkg.and_then(|p| p.ecosystem.as_deref())),
             installed_version: opt_line(f.installed_version()),
@@ -175,20 +187,19 @@ impl Record {
             sla_due: a
                 .sla_due
                 .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
-            cvss_score: f.details.cvss_score,
-            cvss_vector: opt_line(f.details.cvss_vector.as_deref()),
+            cvss_score: details.cvss_score,
+            cvss_vector: opt_line(details.cvss_vector.as_deref()),
             cwes: if advisory {
-                f.details.cwes.iter().map(|s| line(s)).collect()
+                details.cwes.iter().map(|s| line(s)).collect()
             } else {
                 Vec::new()
             },
             references: if advisory {
-                f.details.references.iter().map(|s| line(s)).collect()
+                details.references.iter().map(|s| line(s)).collect()
             } else {
                 Vec::new()
             },
-            description: f
-                .details
+            description: details
                 .description
                 .as_deref()
                 .filter(|_| advisory)

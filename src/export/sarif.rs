@@ -130,13 +130,14 @@ fn write_run(w: &mut JsonWriter, input: &ExportInput, run: &RunRows) -> io::Resu
         .any(|(_, a)| is_suppressed(a.status.as_str()));
     let skeleton = serde_json::to_value(skeleton(input, &run.subject, run.part))?;
     // Each rule by the first row that names it: its text is made again
-    // when the rules are written, never held for every rule at once.
+    // when the rules are written, never held for every rule at once. A
+    // result prints no advisory text: its record is made without it.
     let mut rules: BTreeMap<String, (u32, Severity)> = BTreeMap::new();
     w.object(skeleton, &mut |w, key, value| match key {
         "results" => w.array(
             run.rows
                 .iter()
-                .filter_map(|i| Some((*i, input.record(*i as usize)?))),
+                .filter_map(|i| Some((*i, input.brief_record(*i as usize)?))),
             |w, (i, r)| {
                 let sev = Severity::from_word(r.severity);
                 rules.entry(r.id.clone()).or_insert((i, sev));

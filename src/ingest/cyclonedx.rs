@@ -287,6 +287,7 @@ pub fn parse(body: &[u8], ctx: &ParseContext) -> Result<ParsedReport, IngestErro
                 .collect(),
             published: text(&v.published),
             modified: text(&v.updated),
+            left_out: None,
         });
         let state = v.analysis.as_ref().and_then(|a| text(&a.state));
         if let Some(state) = &state {

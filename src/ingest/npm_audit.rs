@@ -320,6 +320,7 @@ fn add_v1(adv: V1Advisory, source: &Arc<SourceInfo>, target: &Arc<str>, report: 
         cwes,
         published: text(&adv.created),
         modified: text(&adv.updated),
+        left_out: None,
     });
     let (severity, raw) = severity_of(adv.severity.as_ref().map(Str::as_str));
     let findings = adv.findings.unwrap_or_default();

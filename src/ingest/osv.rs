@@ -308,6 +308,7 @@ fn group_details(members: &[&Record]) -> Details {
         cwes,
         published: members.iter().find_map(|r| text(&r.published)),
         modified: members.iter().find_map(|r| text(&r.modified)),
+        left_out: None,
     }
 }
 

@@ -182,6 +182,7 @@ fn add_project(
                     cvss_vector: text(&v.cvss_v3),
                     published: text(&v.publication_time),
                     modified: text(&v.modification_time),
+                    left_out: None,
                     cwes: v
                         .identifiers
                         .as_ref()

@@ -759,6 +759,7 @@ fn vuln_details(v: &Vuln) -> Details {
             .collect(),
         published: text(&v.published),
         modified: text(&v.modified),
+        left_out: None,
     }
 }
 

@@ -168,6 +168,11 @@ pub struct Details {
     pub cwes: Vec<String>,
     pub published: Option<String>,
     pub modified: Option<String>,
+    /// Set on a brief copy (`store::AdvisoryText::Brief`): its description,
+    /// references and CWEs were left out, and the store keeps the whole text
+    /// under this hash (`store::AdvisoryTexts` reads it again).
+    #[serde(skip)]
+    pub left_out: Option<[u8; 16]>,
 }
 
 /// Which scanner produced the finding, and from which stored report.

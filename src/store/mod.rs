@@ -15,5 +15,6 @@ pub mod safe;
 pub mod seal;
 pub mod workspace;
 
+pub use findings::AdvisoryTexts;
 pub use index::{RunRecord, ScanIndex, INDEX_SCHEMA_VERSION};
-pub use workspace::{StoreError, Workspace};
+pub use workspace::{AdvisoryText, StoreError, Workspace};

@@ -160,10 +160,22 @@ pub fn encode_details(out: &mut Vec<u8>, d: &Details) {
 
 /// Reads advisory text written by `encode_details`, to its last byte.
 pub fn decode_details(bytes: &[u8]) -> Result<Details, &'static str> {
+    decode_details_as(bytes, None)
+}
+
+/// `decode_details` without the description, references and CWEs (each
+/// still checked), marked with `hash`, the key the whole text is stored
+/// under (`Details::left_out`).
+pub fn decode_details_brief(bytes: &[u8], hash: [u8; 16]) -> Result<Details, &'static str> {
+    decode_details_as(bytes, Some(hash))
+}
+
+fn decode_details_as(bytes: &[u8], brief: Option<[u8; 16]>) -> Result<Details, &'static str> {
+    let whole = brief.is_none();
     let mut r = Reader { bytes, at: 0 };
     let title = r.opt()?;
-    let description = r.opt()?;
-    let references = r.list()?;
+    let description = r.opt_if(whole)?;
+    let references = r.list_if(whole)?;
     let cvss_score = match r.byte()? {
         0 => None,
         1 => {
@@ -180,9 +192,10 @@ pub fn decode_details(bytes: &[u8]) -> Result<Details, &'static str> {
         references,
         cvss_score,
         cvss_vector: r.opt()?,
-        cwes: r.list()?,
+        cwes: r.list_if(whole)?,
         published: r.opt()?,
         modified: r.opt()?,
+        left_out: brief,
     };
     if r.at != bytes.len() {
         return Err("advisory text has bytes after its last field");
@@ -304,6 +317,38 @@ impl Reader<'_> {
             0 => Ok(None),
             n => self.text_of(n - 1).map(Some),
         }
+    }
+
+    /// `opt` when `keep`; else the text is checked and passed over.
+    fn opt_if(&mut self, keep: bool) -> Result<Option<String>, &'static str> {
+        if keep {
+            return self.opt();
+        }
+        match self.varint()? {
+            0 => {}
+            n => {
+                let slice = self.bytes_of(n - 1)?;
+                std::str::from_utf8(slice).map_err(|_| "a text in a row body is not UTF-8")?;
+            }
+        }
+        Ok(None)
+    }
+
+    /// `list` when `keep`; else each text is checked and passed over.
+    fn list_if(&mut self, keep: bool) -> Result<Vec<String>, &'static str> {
+        if keep {
+            return self.list();
+        }
+        let n = self.varint()?;
+        if n > (self.bytes.len() - self.at) as u64 {
+            return Err("a list in a row body is longer than the body");
+        }
+        for _ in 0..n {
+            let len = self.varint()?;
+            let slice = self.bytes_of(len)?;
+            std::str::from_utf8(slice).map_err(|_| "a text in a row body is not UTF-8")?;
+        }
+        Ok(Vec::new())
     }
 
     fn opt_number(&mut self) -> Result<Option<u32>, &'static str> {
@@ -454,6 +499,7 @@ mod tests {
             cwes: vec!["CWE-787".into()],
             published: None,
             modified: Some("2024-01-01".into()),
+            left_out: None,
         };
         let mut bytes = Vec::new();
         encode_details(&mut bytes, &details);
@@ -463,7 +509,30 @@ mod tests {
         assert_eq!(decode_details(&empty).unwrap(), Details::default());
         for cut in 0..bytes.len() {
             assert!(decode_details(&bytes[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                decode_details_brief(&bytes[..cut], [7; 16]).is_err(),
+                "brief, cut at {cut}"
+            );
         }
+        // Brief: everything but the long parts, and the key of the whole text.
+        let brief = decode_details_brief(&bytes, [7; 16]).unwrap();
+        assert_eq!(
+            brief,
+            Details {
+                description: None,
+                references: Vec::new(),
+                cwes: Vec::new(),
+                left_out: Some([7; 16]),
+                ..details.clone()
+            }
+        );
+        // The parts left out are still checked: a description that is not
+        // UTF-8 is damage either way.
+        let mut bad = bytes.clone();
+        let at = bad.windows(8).position(|w| w == b"line one").unwrap();
+        bad[at] = 0xff;
+        assert!(decode_details(&bad).is_err());
+        assert!(decode_details_brief(&bad, [7; 16]).is_err());
     }
 
     #[test]

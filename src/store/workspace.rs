@@ -106,12 +106,28 @@ pub struct CurrentFindings {
 #[derive(Clone, Debug)]
 pub struct Workspace {
     pub root: PathBuf,
+    /// How much of each advisory's text the findings are read with.
+    pub advisory_text: AdvisoryText,
+}
+
+/// How much of each advisory's text a reader of the findings store gets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum AdvisoryText {
+    /// All of it.
+    #[default]
+    Whole,
+    /// The title, score, vector and dates: what every command but the
+    /// console and the exports' records reads. The description, references
+    /// and CWEs (most of a finding's memory) are left out and read again by
+    /// hash where a record needs them (`findings::AdvisoryTexts`).
+    Brief,
 }
 
 impl Workspace {
     pub fn at(root: &Path) -> Workspace {
         Workspace {
             root: root.to_path_buf(),
+            advisory_text: AdvisoryText::Whole,
         }
     }
 

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::{Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn store_path(ws: &Ws) -> PathBuf {
@@ -1125,6 +1126,7 @@ fn a_list_of_some_severities_reads_them_by_index_and_agrees_with_a_full_load() {
 #[test]
 fn the_gate_and_checklist_read_by_index_judge_as_a_full_load_does() {
     use scandeck::commands::readiness::gather;
+    use scandeck::store::AdvisoryText;
     let ws = workspace();
     let mixed: Vec<Vuln> = vec![
         (
@@ -1190,8 +1192,9 @@ fn the_gate_and_checklist_read_by_index_judge_as_a_full_load_does() {
         data_dir: ws.home.path().join("data"),
     };
     let policy = scandeck::gate::Policy::default();
-    let full = gather(&paths, &ws.dir, None).unwrap();
-    let by_index = gather(&paths, &ws.dir, policy.selection()).unwrap();
+    // The gate reads brief texts and by index; judged whole, it is the same.
+    let full = gather(&paths, &ws.dir, None, AdvisoryText::Whole).unwrap();
+    let by_index = gather(&paths, &ws.dir, policy.selection(), AdvisoryText::Brief).unwrap();
     assert!(by_index.view.findings.len() < full.view.findings.len());
     let (a, b) = (full.judge(&policy), by_index.judge(&policy));
     assert!(!a.blocked.is_empty(), "the fixture blocks the release");
@@ -1664,4 +1667,102 @@ fn records_that_are_one_finding_are_stored_as_one_row() {
     // What the store counts (the console's header while it loads) is what is listed.
     let critical = ws.list(1, &["--severity", "critical"]);
     assert_eq!(critical.len(), 1);
+}
+
+/// Read brief (`AdvisoryText::Brief`: `export`, `plan`, `gate`), every
+/// stored finding keeps its advisory's title, score, vector and dates and
+/// leaves out its description, references and CWEs; `AdvisoryTexts` reads
+/// them back by hash, and each export record made with that text is the
+/// record of the finding read whole. A text gone from the store, or changed
+/// under its hash, stays brief and is said, never replaced by another.
+#[test]
+fn brief_advisory_texts_are_read_back_whole_for_every_record() {
+    let ws = Ws::new();
+    let mut reports: Vec<String> = common::demo_reports_into(&ws.dir)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    match common::real_fixtures() {
+        Some(real) => {
+            let into = ws.dir.join("real");
+            common::copy_dir(&real, &into);
+            reports.extend(
+                common::files_under(&into)
+                    .iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "sarif"))
+                    .map(|p| p.display().to_string()),
+            );
+        }
+        None => eprintln!("skipped: no real fixtures (the demo reports only)"),
+    }
+    // A real report that is refused (no subject, an unknown format) is
+    // said by the import and leaves the others.
+    let mut args = vec!["import"];
+    args.extend(reports.iter().map(String::as_str));
+    let _ = ws.run_at(0, &args);
+    let redactor = common::redactor_of(&ws);
+    let now = common::fixed_now();
+    let policy = scandeck::triage::SlaPolicy::default();
+    let whole_ws = scandeck::store::Workspace::at(&ws.dir);
+    let mut brief_ws = scandeck::store::Workspace::at(&ws.dir);
+    brief_ws.advisory_text = scandeck::store::AdvisoryText::Brief;
+    let whole =
+        scandeck::view::View::of(whole_ws.current_findings(&redactor).unwrap(), now, &policy);
+    let brief =
+        scandeck::view::View::of(brief_ws.current_findings(&redactor).unwrap(), now, &policy);
+    assert!(whole.warnings.is_empty(), "{:?}", whole.warnings);
+    assert!(brief.warnings.is_empty(), "{:?}", brief.warnings);
+    let present = whole.gone_from;
+    assert!(present > 100, "{present} findings");
+    assert_eq!(brief.gone_from, present);
+    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws).unwrap();
+    let mut left_out = 0;
+    for at in 0..present {
+        let (w, b) = (&whole.findings[at], &brief.findings[at]);
+        assert_eq!(w.fingerprint, b.fingerprint);
+        assert!(b.details.left_out.is_some(), "{} read brief", b.id);
+        assert!(b.details.description.is_none() && b.details.references.is_empty());
+        assert_eq!(
+            (&b.details.title, b.details.cvss_score, &b.details.published),
+            (&w.details.title, w.details.cvss_score, &w.details.published)
+        );
+        left_out += usize::from(w.details.description.is_some());
+        let back = texts.whole(&b.details);
+        assert_eq!(back.left_out, None);
+        assert_eq!(*back, *w.details, "{}", w.id);
+        let (wa, ba) = (&whole.assessments[at], &brief.assessments[at]);
+        assert_eq!(
+            serde_json::to_value(scandeck::export::Record::with_text(b, &back, ba, now)).unwrap(),
+            serde_json::to_value(scandeck::export::Record::at(w, wa, now)).unwrap(),
+        );
+    }
+    assert!(left_out > 100, "only {left_out} descriptions were left out");
+    assert_eq!(texts.missed(), None);
+
+    // One text changed under its hash, then every text removed.
+    let conn = Connection::open(store_path(&ws)).unwrap();
+    let first = brief.findings[0].details.left_out.unwrap();
+    conn.execute(
+        "UPDATE advisories SET body = CAST(body || x'00' AS BLOB) WHERE hash = ?1",
+        [&first[..]],
+    )
+    .unwrap();
+    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws).unwrap();
+    let back = texts.whole(&brief.findings[0].details);
+    assert!(back.left_out.is_some(), "a changed text is not taken");
+    let why = texts.missed().unwrap();
+    assert!(why.contains("does not match its hash"), "{why}");
+    conn.execute("DELETE FROM advisories", []).unwrap();
+    drop(conn);
+    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws).unwrap();
+    let last = &brief.findings[present - 1].details;
+    assert!(
+        Arc::ptr_eq(&texts.whole(last), last),
+        "a text gone stays brief"
+    );
+    let why = texts.missed().unwrap();
+    assert!(
+        why.contains("removed from the store") && why.contains("run the command again"),
+        "{why}"
+    );
 }

@@ -12,10 +12,12 @@
 mod decode;
 mod read;
 mod schema;
+mod texts;
 mod write;
 
 pub use read::LoadedRuns;
 pub use schema::STORE_SCHEMA_VERSION;
+pub use texts::AdvisoryTexts;
 
 use super::workspace::Workspace;
 use rusqlite::Connection;
@@ -29,6 +31,8 @@ pub struct FindingsStore {
     /// (`AUTOINCREMENT`), so what is here stays true.
     advisories:
         std::cell::RefCell<crate::fasthash::FxHashMap<i64, std::sync::Arc<crate::model::Details>>>,
+    /// Advisory texts are read brief (`AdvisoryText::Brief`).
+    brief: bool,
 }
 
 impl Workspace {

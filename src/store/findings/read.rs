@@ -439,14 +439,21 @@ impl FindingsStore {
             return Ok(Arc::clone(known));
         }
         let err = db_err(&self.path);
-        let body: Vec<u8> = self
+        let (hash, body): (Vec<u8>, Vec<u8>) = self
             .conn
-            .prepare_cached("SELECT body FROM advisories WHERE advisory_id = ?1")
-            .and_then(|mut stmt| stmt.query_row([advisory], |r| r.get(0)))
+            .prepare_cached("SELECT hash, body FROM advisories WHERE advisory_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([advisory], |r| Ok((r.get(0)?, r.get(1)?))))
             .optional()
             .map_err(&err)?
             .ok_or_else(|| corrupt(&self.path, "a run names advisory text that is not stored"))?;
-        let parsed = Arc::new(row::decode_details(&body).map_err(|e| corrupt(&self.path, e))?);
+        let decoded = if self.brief {
+            let hash = <[u8; 16]>::try_from(hash.as_slice())
+                .map_err(|_| corrupt(&self.path, "an advisory's hash is not 16 bytes"))?;
+            row::decode_details_brief(&body, hash)
+        } else {
+            row::decode_details(&body)
+        };
+        let parsed = Arc::new(decoded.map_err(|e| corrupt(&self.path, e))?);
         self.advisories
             .borrow_mut()
             .insert(advisory, Arc::clone(&parsed));
@@ -583,6 +590,11 @@ impl FindingsStore {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<LoadedRuns, StoreError> {
         let path = self.path.as_path();
+        // The runs' counts, seals, texts and contexts are read in one
+        // transaction: each statement alone would be its own, taking
+        // SQLite's locks and asking the file's size again (60,000 advisory
+        // texts at 1M findings). Nothing here writes; it ends unwritten.
+        let _snapshot = self.conn.unchecked_transaction().map_err(db_err(path))?;
         let mut answers: Vec<Result<usize, StoreError>> = Vec::with_capacity(runs.len());
         let mut position: crate::fasthash::FxHashMap<i64, usize> = Default::default();
         let mut queries = Vec::new();

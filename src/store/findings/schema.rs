@@ -179,7 +179,7 @@ impl FindingsStore {
                 aside.display()
             ));
         }
-        match Self::open_checked(&path, redactor, notes) {
+        let opened = match Self::open_checked(&path, redactor, notes) {
             Err(StoreError::Database { message, .. }) if Self::damaged(&path) => {
                 let aside = quarantine(&path).map_err(|source| StoreError::Io {
                     path: path.clone(),
@@ -196,7 +196,11 @@ impl FindingsStore {
                 Self::open_checked(&path, redactor, notes)
             }
             other => other,
-        }
+        };
+        opened.map(|mut store| {
+            store.brief = ws.advisory_text == crate::store::AdvisoryText::Brief;
+            store
+        })
     }
 
     /// True when the file at `path` is not a healthy database.
@@ -239,6 +243,7 @@ impl FindingsStore {
             conn,
             path: path.to_path_buf(),
             advisories: Default::default(),
+            brief: false,
         };
         let ours = Stamp::ours(redactor);
         match store.stamp()? {

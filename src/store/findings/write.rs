@@ -217,7 +217,7 @@ impl FindingsStore {
 
 /// What tells two advisory texts apart: the first 16 bytes of the SHA-256
 /// of their stored body.
-fn advisory_hash(body: &[u8]) -> [u8; 16] {
+pub(super) fn advisory_hash(body: &[u8]) -> [u8; 16] {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(body);
     let mut hash = [0u8; 16];
