@@ -33,8 +33,7 @@ pub fn run(paths: &Paths, workspace: &Path, args: &ExportArgs) -> Outcome {
     input.header.checklist = readiness.summary(&crate::gate::Policy::default());
     input.header.not_checked = readiness.walk.not_checked.clone();
     input.bases = crate::rules::base_images::of_workspace(workspace);
-    input.texts =
-        AdvisoryTexts::open(&readiness.workspace).map_err(|e| Failure::input(e.to_string()))?;
+    input.texts = AdvisoryTexts::open(&readiness.workspace);
     let left_out = export::check(args.format, &input).map_err(Failure::input)?;
     if let Some(line) = left_out {
         super::warn(&line);

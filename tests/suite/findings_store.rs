@@ -1715,7 +1715,7 @@ fn brief_advisory_texts_are_read_back_whole_for_every_record() {
     let present = whole.gone_from;
     assert!(present > 100, "{present} findings");
     assert_eq!(brief.gone_from, present);
-    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws).unwrap();
+    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws);
     let mut left_out = 0;
     for at in 0..present {
         let (w, b) = (&whole.findings[at], &brief.findings[at]);
@@ -1747,14 +1747,14 @@ fn brief_advisory_texts_are_read_back_whole_for_every_record() {
         [&first[..]],
     )
     .unwrap();
-    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws).unwrap();
+    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws);
     let back = texts.whole(&brief.findings[0].details);
     assert!(back.left_out.is_some(), "a changed text is not taken");
     let why = texts.missed().unwrap();
     assert!(why.contains("does not match its hash"), "{why}");
     conn.execute("DELETE FROM advisories", []).unwrap();
     drop(conn);
-    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws).unwrap();
+    let texts = scandeck::store::AdvisoryTexts::open(&brief_ws);
     let last = &brief.findings[present - 1].details;
     assert!(
         Arc::ptr_eq(&texts.whole(last), last),
@@ -1765,4 +1765,16 @@ fn brief_advisory_texts_are_read_back_whole_for_every_record() {
         why.contains("removed from the store") && why.contains("run the command again"),
         "{why}"
     );
+
+    // Whole texts need no store (a view read from the report copies): none
+    // is opened until a brief text asks, and then its failure is said.
+    let mut nowhere = scandeck::store::Workspace::at(&ws.dir.join("no-such-workspace"));
+    nowhere.advisory_text = scandeck::store::AdvisoryText::Brief;
+    let texts = scandeck::store::AdvisoryTexts::open(&nowhere);
+    let whole_text = &whole.findings[0].details;
+    assert!(Arc::ptr_eq(&texts.whole(whole_text), whole_text));
+    assert_eq!(texts.missed(), None);
+    assert!(Arc::ptr_eq(&texts.whole(last), last));
+    let why = texts.missed().unwrap();
+    assert!(why.contains("no-such-workspace"), "{why}");
 }

@@ -8,8 +8,8 @@ use crate::fasthash::FxHashMap;
 use crate::model::Details;
 use crate::store::{StoreError, Workspace};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
-use std::cell::RefCell;
-use std::path::PathBuf;
+use std::cell::{OnceCell, RefCell};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How many whole texts are kept between records (two generations of
@@ -23,8 +23,11 @@ const CACHE_KIB: usize = 16 << 10;
 /// Reads whole advisory texts from the findings store by the hash a brief
 /// copy carries (`Details::left_out`), keeping the last ones read.
 pub struct AdvisoryTexts {
-    /// `None` when nothing was read brief: every text is whole already.
-    store: Option<(Connection, PathBuf)>,
+    /// The store, `None` when nothing was read brief: every text is whole.
+    path: Option<PathBuf>,
+    /// Opened when a first text is asked for: a view read from the report
+    /// copies (a read-only workspace) asks none.
+    conn: OnceCell<Result<Connection, String>>,
     kept: RefCell<Generations>,
     /// Why some texts could not be read again, said once by the caller.
     missed: RefCell<Option<String>>,
@@ -37,43 +40,21 @@ struct Generations {
 }
 
 impl AdvisoryTexts {
-    /// For findings read from `ws`: opens its store (read-only) when they
-    /// were read brief.
-    pub fn open(ws: &Workspace) -> Result<AdvisoryTexts, StoreError> {
-        let store = match ws.advisory_text {
-            crate::store::AdvisoryText::Whole => None,
-            crate::store::AdvisoryText::Brief => {
-                let path = ws.findings_store_path();
-                let conn = Connection::open_with_flags(
-                    &path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                        | OpenFlags::SQLITE_OPEN_NOFOLLOW,
-                )
-                .map_err(super::schema::db_err(&path))?;
-                conn.busy_timeout(crate::store::lock::lock_wait())
-                    .map_err(super::schema::db_err(&path))?;
-                conn.pragma_update(None, "cache_size", -(CACHE_KIB as i64))
-                    .map_err(super::schema::db_err(&path))?;
-                // One read transaction for every text: a lookup does not
-                // take and drop SQLite's locks each time, and an import
-                // running meanwhile does not take texts from under it.
-                conn.execute_batch("BEGIN")
-                    .map_err(super::schema::db_err(&path))?;
-                Some((conn, path))
-            }
-        };
-        Ok(AdvisoryTexts {
-            store,
-            kept: RefCell::default(),
-            missed: RefCell::default(),
-        })
+    /// For findings read from `ws`: the texts of its store when they were
+    /// read brief.
+    pub fn open(ws: &Workspace) -> AdvisoryTexts {
+        AdvisoryTexts {
+            path: (ws.advisory_text == crate::store::AdvisoryText::Brief)
+                .then(|| ws.findings_store_path()),
+            ..AdvisoryTexts::none()
+        }
     }
 
     /// Texts that are all whole already (findings parsed, not read brief).
     pub fn none() -> AdvisoryTexts {
         AdvisoryTexts {
-            store: None,
+            path: None,
+            conn: OnceCell::new(),
             kept: RefCell::default(),
             missed: RefCell::default(),
         }
@@ -100,7 +81,7 @@ impl AdvisoryTexts {
                 Arc::clone(details)
             }
             Err(e) => {
-                self.miss(e.to_string());
+                self.miss(e);
                 Arc::clone(details)
             }
         }
@@ -134,26 +115,60 @@ impl AdvisoryTexts {
         kept.young.insert(hash, whole);
     }
 
-    fn read(&self, hash: &[u8; 16]) -> Result<Option<Details>, StoreError> {
-        let Some((conn, path)) = &self.store else {
+    fn read(&self, hash: &[u8; 16]) -> Result<Option<Details>, String> {
+        let Some(path) = &self.path else {
             return Ok(None);
         };
-        let body: Option<Vec<u8>> = conn
-            .prepare_cached("SELECT body FROM advisories WHERE hash = ?1")
-            .and_then(|mut stmt| stmt.query_row([&hash[..]], |r| r.get(0)).optional())
-            .map_err(super::schema::db_err(path))?;
-        let Some(body) = body else {
-            return Ok(None);
-        };
-        // The text must be the one the brief copy was read from.
-        if super::write::advisory_hash(&body) != *hash {
-            return Err(super::schema::corrupt(
-                path,
-                "an advisory text does not match its hash",
-            ));
-        }
-        crate::store::row::decode_details(&body)
-            .map(Some)
-            .map_err(|e| super::schema::corrupt(path, e))
+        let conn = self
+            .conn
+            .get_or_init(|| connect(path).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::clone)?;
+        read_from(conn, path, hash).map_err(|e| e.to_string())
     }
+}
+
+/// The whole text stored under `hash`, `None` when none is.
+fn read_from(
+    conn: &Connection,
+    path: &Path,
+    hash: &[u8; 16],
+) -> Result<Option<Details>, StoreError> {
+    let body: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT body FROM advisories WHERE hash = ?1")
+        .and_then(|mut stmt| stmt.query_row([&hash[..]], |r| r.get(0)).optional())
+        .map_err(super::schema::db_err(path))?;
+    let Some(body) = body else {
+        return Ok(None);
+    };
+    // The text must be the one the brief copy was read from.
+    if super::write::advisory_hash(&body) != *hash {
+        return Err(super::schema::corrupt(
+            path,
+            "an advisory text does not match its hash",
+        ));
+    }
+    crate::store::row::decode_details(&body)
+        .map(Some)
+        .map_err(|e| super::schema::corrupt(path, e))
+}
+
+/// A read-only connection to the store at `path`, in one read transaction
+/// for every text: a lookup does not take and drop SQLite's locks each
+/// time, and an import running meanwhile does not take texts from under it.
+fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let err = super::schema::db_err(path);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )
+    .map_err(&err)?;
+    conn.busy_timeout(crate::store::lock::lock_wait())
+        .map_err(&err)?;
+    conn.pragma_update(None, "cache_size", -(CACHE_KIB as i64))
+        .map_err(&err)?;
+    conn.execute_batch("BEGIN").map_err(&err)?;
+    Ok(conn)
 }
