@@ -123,7 +123,7 @@ impl Record {
     }
 
     pub fn at(f: &Finding, a: &Assessment, now: chrono::DateTime<chrono::Utc>) -> Record {
-        Record::build(f, &f.details, a, now, true)
+        Record::with_text(f, &f.details, a, now)
     }
 
     /// `at`, with the advisory text `details` in place of the finding's own

@@ -9,6 +9,7 @@ use super::decode::RowReader;
 use super::decode::Shared;
 use super::schema::corrupt;
 use super::schema::db_err;
+use super::schema::open_reader;
 use super::schema::ROW_COLUMNS;
 use super::write::run_id;
 use super::FindingsStore;
@@ -17,7 +18,7 @@ use crate::store::index::RunRecord;
 use crate::store::row;
 use crate::store::seal::RowSeal;
 use crate::store::workspace::StoreError;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -242,15 +243,7 @@ impl FindingsStore {
         std::thread::scope(|scope| {
             let reader = scope.spawn(move || -> Result<(), StoreError> {
                 let err = db_err(path);
-                let conn = Connection::open_with_flags(
-                    path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY
-                        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                        | OpenFlags::SQLITE_OPEN_NOFOLLOW,
-                )
-                .map_err(&err)?;
-                conn.busy_timeout(crate::store::lock::lock_wait())
-                    .map_err(&err)?;
+                let conn = open_reader(path)?;
                 let mut batch = Vec::with_capacity(BATCH);
                 for (sql, values) in queries {
                     let mut stmt = conn.prepare_cached(sql).map_err(&err)?;

@@ -84,6 +84,22 @@ impl Stamp {
     }
 }
 
+/// A second, read-only connection to the store at `path`, for reading
+/// beside the store's own (rows on another thread, texts during an export).
+pub(super) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let err = db_err(path);
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )
+    .map_err(&err)?;
+    conn.busy_timeout(crate::store::lock::lock_wait())
+        .map_err(&err)?;
+    Ok(conn)
+}
+
 pub(super) fn db_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |e| {
         if matches!(

@@ -7,7 +7,7 @@
 use crate::fasthash::FxHashMap;
 use crate::model::Details;
 use crate::store::{StoreError, Workspace};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use std::cell::{OnceCell, RefCell};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -158,15 +158,7 @@ fn read_from(
 /// time, and an import running meanwhile does not take texts from under it.
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let err = super::schema::db_err(path);
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
-    )
-    .map_err(&err)?;
-    conn.busy_timeout(crate::store::lock::lock_wait())
-        .map_err(&err)?;
+    let conn = super::schema::open_reader(path)?;
     conn.pragma_update(None, "cache_size", -(CACHE_KIB as i64))
         .map_err(&err)?;
     conn.execute_batch("BEGIN").map_err(&err)?;
